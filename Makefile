@@ -1,0 +1,28 @@
+# Two commands on a fresh Debian machine: `make up` runs lastseat, `make test` tests it.
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup up test lint unit bench clean
+
+setup:
+	@scripts/setup
+
+up: setup
+	$(BIN)/lastseat up
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: setup lint
+	$(BIN)/pytest
+
+unit: setup
+	$(BIN)/pytest tests/unit
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

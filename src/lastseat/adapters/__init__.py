@@ -1,0 +1,1 @@
+"""Adapters: the database, payments and other things outside the domain."""

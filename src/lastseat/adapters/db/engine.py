@@ -1,0 +1,71 @@
+"""Engine construction: one pooled async engine per process, sized by settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from lastseat.config import Settings
+
+# Execution option that marks a connection whose transaction will write. On SQLite it
+# takes the write lock at BEGIN, so two writers queue instead of failing on lock upgrade.
+WRITE_OPTION = "lastseat_write"
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = settings.database_url.get_secret_value()
+    if settings.is_sqlite:
+        return _sqlite_engine(url, settings)
+    return create_async_engine(
+        url,
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_max_overflow,
+        pool_timeout=settings.pool_timeout_seconds,
+        pool_pre_ping=False,
+        pool_recycle=3600,
+        hide_parameters=True,
+    )
+
+
+def _sqlite_engine(url: str, settings: Settings) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_max_overflow,
+        pool_timeout=settings.pool_timeout_seconds,
+        connect_args={"timeout": settings.sqlite_busy_timeout_seconds},
+        hide_parameters=True,
+    )
+    busy_ms = int(settings.sqlite_busy_timeout_seconds * 1000)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={busy_ms}",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def pool_status(engine: AsyncEngine) -> dict[str, int]:
+    pool: Any = engine.sync_engine.pool
+    checked_out = pool.checkedout() if hasattr(pool, "checkedout") else 0
+    size = pool.size() if hasattr(pool, "size") else 0
+    return {"size": size, "checked_out": checked_out}

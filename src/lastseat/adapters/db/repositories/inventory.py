@@ -1,0 +1,259 @@
+"""Flights, their seats, and the seat-event outbox.
+
+Every seat state change is a single conditional UPDATE ... RETURNING: the WHERE clause
+is the rule ("only if still available"), so there is no read-then-write window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lastseat.adapters.db.tables import events, flights, seats
+from lastseat.domain.errors import Conflict
+from lastseat.domain.events import SeatEvent
+from lastseat.domain.flights import Cabin, Flight, Layout, SeatStatus
+from lastseat.domain.money import Money
+
+AVAILABLE = SeatStatus.AVAILABLE.value
+HELD = SeatStatus.HELD.value
+BOOKED = SeatStatus.BOOKED.value
+
+
+def layout_to_json(layout: Layout) -> list[dict[str, Any]]:
+    return [
+        {
+            "cabin": cabin.name,
+            "rows": [cabin.first_row, cabin.last_row],
+            "letters": cabin.letters,
+            "fare": cabin.fare.as_dict(),
+        }
+        for cabin in layout.cabins
+    ]
+
+
+def layout_from_json(data: list[dict[str, Any]]) -> Layout:
+    return Layout(
+        tuple(
+            Cabin(
+                name=item["cabin"],
+                first_row=int(item["rows"][0]),
+                last_row=int(item["rows"][1]),
+                letters=item["letters"],
+                fare=Money(int(item["fare"]["amount"]), item["fare"]["currency"]),
+            )
+            for item in data
+        )
+    )
+
+
+def _is_free(now: datetime) -> sa.ColumnElement[bool]:
+    """A seat is free when available, or held by a hold that has already expired."""
+    return sa.or_(
+        seats.c.status == AVAILABLE,
+        sa.and_(seats.c.status == HELD, seats.c.held_until <= now),
+    )
+
+
+def _effective_status(now: datetime) -> sa.ColumnElement[str]:
+    return sa.case(
+        (sa.and_(seats.c.status == HELD, seats.c.held_until <= now), AVAILABLE),
+        else_=seats.c.status,
+    )
+
+
+class SqlFlights:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(
+        self, code: str, origin: str, destination: str, departs_at: datetime, layout: Layout
+    ) -> Flight:
+        try:
+            async with self._conn.begin_nested():
+                flight_id = (
+                    await self._conn.execute(
+                        flights.insert()
+                        .values(
+                            code=code,
+                            origin=origin,
+                            destination=destination,
+                            departs_at=departs_at,
+                            layout=layout_to_json(layout),
+                        )
+                        .returning(flights.c.id)
+                    )
+                ).scalar_one()
+        except IntegrityError:
+            raise Conflict(f"flight {code} already departs at {departs_at.isoformat()}") from None
+        await self._conn.execute(
+            seats.insert(),
+            [
+                {"flight_id": flight_id, "seat": seat, "status": AVAILABLE}
+                for seat in layout.seat_names()
+            ],
+        )
+        return Flight(flight_id, code, origin, destination, departs_at, layout)
+
+    async def get(self, flight_id: int) -> Flight | None:
+        row = (
+            await self._conn.execute(
+                sa.select(
+                    flights.c.id,
+                    flights.c.code,
+                    flights.c.origin,
+                    flights.c.destination,
+                    flights.c.departs_at,
+                    flights.c.layout,
+                ).where(flights.c.id == flight_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        return Flight(row[0], row[1], row[2], row[3], row[4], layout_from_json(row[5]))
+
+    async def search(
+        self,
+        now: datetime,
+        origin: str | None,
+        destination: str | None,
+        on: date | None,
+        limit: int,
+        offset: int,
+    ) -> list[tuple[int, str, str, str, datetime, int]]:
+        free = (
+            sa.select(sa.func.count())
+            .where(seats.c.flight_id == flights.c.id, _is_free(now))
+            .scalar_subquery()
+        )
+        query = sa.select(
+            flights.c.id,
+            flights.c.code,
+            flights.c.origin,
+            flights.c.destination,
+            flights.c.departs_at,
+            free,
+        ).where(flights.c.departs_at > now)
+        if origin:
+            query = query.where(flights.c.origin == origin)
+        if destination:
+            query = query.where(flights.c.destination == destination)
+        if on:
+            start = datetime.combine(on, time.min, tzinfo=UTC)
+            query = query.where(
+                flights.c.departs_at >= start, flights.c.departs_at < start + timedelta(days=1)
+            )
+        query = query.order_by(flights.c.departs_at, flights.c.id).limit(limit).offset(offset)
+        rows = (await self._conn.execute(query)).all()
+        return [(r[0], r[1], r[2], r[3], r[4], int(r[5])) for r in rows]
+
+
+class SqlSeats:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def statuses(self, flight_id: int, now: datetime) -> list[tuple[str, str]]:
+        rows = await self._conn.execute(
+            sa.select(seats.c.seat, _effective_status(now)).where(seats.c.flight_id == flight_id)
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def hold(
+        self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime
+    ) -> list[str]:
+        """Claim the free seats among `names` for a hold; return the ones claimed."""
+        # Lock the candidate rows in one fixed order first (PostgreSQL; SQLite takes the
+        # database write lock at BEGIN), so overlapping multi-seat holds cannot deadlock.
+        candidates = (
+            sa.select(seats.c.seat)
+            .where(seats.c.flight_id == flight_id, seats.c.seat.in_(list(names)), _is_free(now))
+            .order_by(seats.c.seat)
+            .with_for_update()
+        )
+        rows = await self._conn.execute(
+            seats.update()
+            .where(seats.c.flight_id == flight_id, seats.c.seat.in_(candidates.scalar_subquery()))
+            .values(status=HELD, hold_id=hold_id, held_until=until, booking_id=None)
+            .returning(seats.c.seat)
+        )
+        return [row[0] for row in rows]
+
+    async def release_hold(self, hold_id: UUID) -> list[tuple[int, str]]:
+        rows = await self._conn.execute(
+            seats.update()
+            .where(seats.c.hold_id == hold_id, seats.c.status == HELD)
+            .values(status=AVAILABLE, hold_id=None, held_until=None)
+            .returning(seats.c.flight_id, seats.c.seat)
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def book(self, hold_id: UUID, booking_id: UUID, now: datetime) -> list[str]:
+        rows = await self._conn.execute(
+            seats.update()
+            .where(seats.c.hold_id == hold_id, seats.c.status == HELD, seats.c.held_until > now)
+            .values(status=BOOKED, booking_id=booking_id, hold_id=None, held_until=None)
+            .returning(seats.c.seat)
+        )
+        return [row[0] for row in rows]
+
+    async def free_booking(self, booking_id: UUID) -> list[str]:
+        rows = await self._conn.execute(
+            seats.update()
+            .where(seats.c.booking_id == booking_id, seats.c.status == BOOKED)
+            .values(status=AVAILABLE, booking_id=None)
+            .returning(seats.c.seat)
+        )
+        return [row[0] for row in rows]
+
+    async def release_expired(self, now: datetime, limit: int) -> list[tuple[int, str]]:
+        expired = (
+            sa.select(seats.c.flight_id, seats.c.seat)
+            .where(seats.c.status == HELD, seats.c.held_until <= now)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = await self._conn.execute(
+            seats.update()
+            .where(sa.tuple_(seats.c.flight_id, seats.c.seat).in_(expired))
+            .values(status=AVAILABLE, hold_id=None, held_until=None)
+            .returning(seats.c.flight_id, seats.c.seat)
+        )
+        return [(row[0], row[1]) for row in rows]
+
+
+class SqlEvents:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def append(self, items: Sequence[SeatEvent], now: datetime) -> None:
+        if not items:
+            return
+        await self._conn.execute(
+            events.insert(),
+            [
+                {
+                    "flight_id": e.flight_id,
+                    "seat": e.seat,
+                    "status": e.status.value,
+                    "created_at": now,
+                }
+                for e in items
+            ],
+        )
+
+    async def for_flight(
+        self, flight_id: int, after: int, limit: int
+    ) -> list[tuple[int, str, str]]:
+        rows = await self._conn.execute(
+            sa.select(events.c.id, events.c.seat, events.c.status)
+            .where(events.c.flight_id == flight_id, events.c.id > after)
+            .order_by(events.c.id)
+            .limit(limit)
+        )
+        return [(row[0], row[1], row[2]) for row in rows]

@@ -1,0 +1,227 @@
+"""Holds, bookings and idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lastseat.adapters.db.tables import booking_seats, bookings, holds, idempotency_keys, users
+from lastseat.domain.bookings import Booking, BookingStatus
+from lastseat.domain.holds import Hold, HoldStatus
+from lastseat.domain.money import Money
+from lastseat.domain.pricing import Quote
+
+_HOLD_COLUMNS = (
+    holds.c.id,
+    holds.c.user_id,
+    holds.c.flight_id,
+    holds.c.seats,
+    holds.c.expires_at,
+    holds.c.status,
+    holds.c.quote,
+)
+_BOOKING_COLUMNS = (
+    bookings.c.id,
+    bookings.c.reference,
+    bookings.c.user_id,
+    bookings.c.flight_id,
+    bookings.c.seats,
+    bookings.c.total_amount,
+    bookings.c.currency,
+    bookings.c.status,
+    bookings.c.created_at,
+)
+
+
+def _hold(row: Sequence[Any]) -> Hold:
+    return Hold(
+        id=row[0],
+        user_id=row[1],
+        flight_id=row[2],
+        seats=tuple(row[3]),
+        expires_at=row[4],
+        status=HoldStatus(row[5]),
+        quote=Quote.from_dict(row[6]),
+    )
+
+
+def _booking(row: Sequence[Any]) -> Booking:
+    return Booking(
+        id=row[0],
+        reference=row[1],
+        user_id=row[2],
+        flight_id=row[3],
+        seats=tuple(row[4]),
+        total=Money(int(row[5]), row[6]),
+        status=BookingStatus(row[7]),
+        created_at=row[8],
+    )
+
+
+class SqlHolds:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, hold: Hold, now: datetime) -> None:
+        await self._conn.execute(
+            holds.insert().values(
+                id=hold.id,
+                user_id=hold.user_id,
+                flight_id=hold.flight_id,
+                seats=list(hold.seats),
+                quote=hold.quote.as_dict(),
+                status=hold.status.value,
+                created_at=now,
+                expires_at=hold.expires_at,
+            )
+        )
+
+    async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
+        row = (
+            await self._conn.execute(
+                sa.select(*_HOLD_COLUMNS).where(holds.c.id == hold_id, holds.c.user_id == user_id)
+            )
+        ).first()
+        return None if row is None else _hold(row)
+
+    async def close(self, hold_id: UUID, status: HoldStatus, now: datetime | None) -> bool:
+        """Move an active hold to `status`; with `now`, only if it has not expired yet."""
+        query = holds.update().where(
+            holds.c.id == hold_id, holds.c.status == HoldStatus.ACTIVE.value
+        )
+        if now is not None:
+            query = query.where(holds.c.expires_at > now)
+        rows = await self._conn.execute(query.values(status=status.value).returning(holds.c.id))
+        return rows.first() is not None
+
+    async def expire_stale(self, now: datetime) -> int:
+        result = await self._conn.execute(
+            holds.update()
+            .where(holds.c.status == HoldStatus.ACTIVE.value, holds.c.expires_at <= now)
+            .values(status=HoldStatus.EXPIRED.value)
+            .returning(holds.c.id)
+        )
+        return len(result.all())
+
+
+class SqlBookings:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, booking: Booking, hold_id: UUID) -> None:
+        await self._conn.execute(
+            bookings.insert().values(
+                id=booking.id,
+                reference=booking.reference,
+                user_id=booking.user_id,
+                flight_id=booking.flight_id,
+                hold_id=hold_id,
+                seats=list(booking.seats),
+                total_amount=booking.total.amount,
+                currency=booking.total.currency,
+                status=booking.status.value,
+                created_at=booking.created_at,
+            )
+        )
+        await self._conn.execute(
+            booking_seats.insert(),
+            [
+                {
+                    "booking_id": booking.id,
+                    "seat": seat,
+                    "flight_id": booking.flight_id,
+                    "active": True,
+                }
+                for seat in booking.seats
+            ],
+        )
+
+    async def get_owned(self, booking_id: UUID, user_id: UUID) -> Booking | None:
+        row = (
+            await self._conn.execute(
+                sa.select(*_BOOKING_COLUMNS).where(
+                    bookings.c.id == booking_id, bookings.c.user_id == user_id
+                )
+            )
+        ).first()
+        return None if row is None else _booking(row)
+
+    async def list_owned(self, user_id: UUID, limit: int, offset: int) -> list[Booking]:
+        rows = await self._conn.execute(
+            sa.select(*_BOOKING_COLUMNS)
+            .where(bookings.c.user_id == user_id)
+            .order_by(bookings.c.created_at.desc(), bookings.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_booking(row) for row in rows]
+
+    async def cancel(self, booking_id: UUID, now: datetime) -> bool:
+        rows = await self._conn.execute(
+            bookings.update()
+            .where(bookings.c.id == booking_id, bookings.c.status == BookingStatus.CONFIRMED.value)
+            .values(status=BookingStatus.CANCELLED.value, cancelled_at=now)
+            .returning(bookings.c.id)
+        )
+        if rows.first() is None:
+            return False
+        await self._conn.execute(
+            booking_seats.update()
+            .where(booking_seats.c.booking_id == booking_id)
+            .values(active=False)
+        )
+        return True
+
+    async def manifest(self, flight_id: int) -> list[tuple[str, str, UUID, str]]:
+        rows = await self._conn.execute(
+            sa.select(booking_seats.c.seat, bookings.c.reference, bookings.c.user_id, users.c.email)
+            .select_from(
+                booking_seats.join(bookings, bookings.c.id == booking_seats.c.booking_id).join(
+                    users, users.c.id == bookings.c.user_id
+                )
+            )
+            .where(booking_seats.c.flight_id == flight_id, booking_seats.c.active)
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+class SqlIdempotencyKeys:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def claim(
+        self, user_id: UUID, key: str, fingerprint: str, resource_id: UUID, now: datetime
+    ) -> tuple[str, UUID] | None:
+        """Record `key` for this request, or return (fingerprint, resource id) of its first use.
+
+        On PostgreSQL, a concurrent first use of the same key makes this insert wait until
+        that transaction ends; it then sees the committed row, so retries never run twice.
+        """
+        values = {
+            "user_id": user_id,
+            "key": key,
+            "fingerprint": fingerprint,
+            "resource_id": resource_id,
+            "created_at": now,
+        }
+        dialect = self._conn.dialect.name
+        insert: Any = (postgresql if dialect == "postgresql" else sqlite).insert(idempotency_keys)
+        inserted = await self._conn.execute(
+            insert.values(**values).on_conflict_do_nothing().returning(idempotency_keys.c.key)
+        )
+        if inserted.first() is not None:
+            return None
+        row = (
+            await self._conn.execute(
+                sa.select(idempotency_keys.c.fingerprint, idempotency_keys.c.resource_id).where(
+                    idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key
+                )
+            )
+        ).one()
+        return row[0], row[1]

@@ -1,0 +1,175 @@
+"""Table definitions (SQLAlchemy Core). Alembic migrations are the source of the schema;
+these describe it for queries and must match the latest migration (a test checks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes stored as naive UTC, so SQLite and PostgreSQL compare alike."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite may hand back text for computed expressions
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+flights = sa.Table(
+    "flights",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("code", sa.String(8), nullable=False),
+    sa.Column("origin", sa.String(3), nullable=False),
+    sa.Column("destination", sa.String(3), nullable=False),
+    sa.Column("departs_at", UTCDateTime, nullable=False),
+    sa.Column("layout", sa.JSON, nullable=False),
+    sa.UniqueConstraint("code", "departs_at", name="uq_flights_code_departs_at"),
+    sa.Index("ix_flights_route_departs", "origin", "destination", "departs_at"),
+    sa.Index("ix_flights_departs", "departs_at"),
+)
+
+holds = sa.Table(
+    "holds",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("flight_id", sa.Integer, sa.ForeignKey("flights.id"), nullable=False),
+    sa.Column("seats", sa.JSON, nullable=False),
+    sa.Column("quote", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index(
+        "ix_holds_active_expiry",
+        "expires_at",
+        postgresql_where=sa.text("status = 'active'"),
+        sqlite_where=sa.text("status = 'active'"),
+    ),
+)
+
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("reference", sa.String(12), nullable=False, unique=True),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("flight_id", sa.Integer, sa.ForeignKey("flights.id"), nullable=False, index=True),
+    sa.Column("hold_id", sa.Uuid, sa.ForeignKey("holds.id"), nullable=False, unique=True),
+    sa.Column("seats", sa.JSON, nullable=False),
+    sa.Column("total_amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("cancelled_at", UTCDateTime, nullable=True),
+)
+
+# One row per seat of a flight: the single place a seat's state lives. Holds and bookings
+# claim seats with one conditional UPDATE ... RETURNING on these rows.
+seats = sa.Table(
+    "seats",
+    metadata,
+    sa.Column("flight_id", sa.Integer, sa.ForeignKey("flights.id"), primary_key=True),
+    sa.Column("seat", sa.String(4), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("hold_id", sa.Uuid, sa.ForeignKey("holds.id"), nullable=True, index=True),
+    sa.Column("held_until", UTCDateTime, nullable=True),
+    sa.Column("booking_id", sa.Uuid, sa.ForeignKey("bookings.id"), nullable=True, index=True),
+    sa.CheckConstraint("status IN ('available', 'held', 'booked')", name="ck_seats_status"),
+    sa.CheckConstraint(
+        "(status = 'held') = (hold_id IS NOT NULL AND held_until IS NOT NULL)",
+        name="ck_seats_held_has_hold",
+    ),
+    sa.CheckConstraint(
+        "(status = 'booked') = (booking_id IS NOT NULL)", name="ck_seats_booked_has_booking"
+    ),
+    sa.Index(
+        "ix_seats_held_until",
+        "held_until",
+        postgresql_where=sa.text("status = 'held'"),
+        sqlite_where=sa.text("status = 'held'"),
+    ),
+)
+
+# Second line of defence: a seat can be in at most one live booking, whatever the code does.
+booking_seats = sa.Table(
+    "booking_seats",
+    metadata,
+    sa.Column("booking_id", sa.Uuid, sa.ForeignKey("bookings.id"), primary_key=True),
+    sa.Column("seat", sa.String(4), primary_key=True),
+    sa.Column("flight_id", sa.Integer, sa.ForeignKey("flights.id"), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Index(
+        "uq_booking_seats_live",
+        "flight_id",
+        "seat",
+        unique=True,
+        postgresql_where=sa.text("active"),
+        sqlite_where=sa.text("active"),
+    ),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("flight_id", sa.Integer, sa.ForeignKey("flights.id"), nullable=False),
+    sa.Column("seat", sa.String(4), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_events_flight_id", "flight_id", "id"),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("resource_id", sa.Uuid, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,77 @@
+"""The SQL unit of work: one connection, one transaction, the repositories bound to it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from lastseat.adapters.db.engine import WRITE_OPTION
+from lastseat.adapters.db.repositories.accounts import SqlTokens, SqlUsers
+from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlFlights, SqlSeats
+from lastseat.adapters.db.repositories.orders import (
+    SqlBookings,
+    SqlHolds,
+    SqlIdempotencyKeys,
+)
+
+
+class SqlUnitOfWork:
+    users: SqlUsers
+    tokens: SqlTokens
+    flights: SqlFlights
+    seats: SqlSeats
+    events: SqlEvents
+    holds: SqlHolds
+    bookings: SqlBookings
+    idempotency: SqlIdempotencyKeys
+
+    def __init__(self, engine: AsyncEngine, write: bool) -> None:
+        self._engine = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+        self._conn: AsyncConnection | None = None
+        self._committed = False
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        conn = await self._engine.connect()
+        try:
+            await conn.begin()
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn = conn
+        self.users = SqlUsers(conn)
+        self.tokens = SqlTokens(conn)
+        self.flights = SqlFlights(conn)
+        self.seats = SqlSeats(conn)
+        self.events = SqlEvents(conn)
+        self.holds = SqlHolds(conn)
+        self.bookings = SqlBookings(conn)
+        self.idempotency = SqlIdempotencyKeys(conn)
+        return self
+
+    async def commit(self) -> None:
+        assert self._conn is not None
+        await self._conn.commit()
+        self._committed = True
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            if not self._committed:
+                await self._conn.rollback()
+        finally:
+            await self._conn.close()
+            self._conn = None
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, write)

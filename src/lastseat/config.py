@@ -1,0 +1,87 @@
+"""The one settings object: the only reader of the environment.
+
+Every value comes from a `LASTSEAT_*` environment variable or from the optional env file
+named by `LASTSEAT_ENV_FILE` (default `var/lastseat.env`, outside the web root). Secrets are
+`SecretStr` so that printing, logging or serialising the settings never shows them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env_file() -> str:
+    # Read before the settings exist, so it is the one variable looked up directly.
+    return os.environ.get("LASTSEAT_ENV_FILE", str(PROJECT_ROOT / "var" / "lastseat.env"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LASTSEAT_", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    database_url: SecretStr = SecretStr(
+        f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'lastseat.db'}"
+    )
+    pool_size: int = Field(default=10, ge=1, le=500)
+    pool_max_overflow: int = Field(default=0, ge=0, le=500)
+    pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    sqlite_busy_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    hold_ttl_seconds: int = Field(default=600, ge=5, le=86_400)
+    sweep_interval_seconds: float = Field(default=5.0, gt=0)
+    token_ttl_seconds: int = Field(default=7 * 86_400, ge=60)
+    idempotency_wait_seconds: float = Field(default=10.0, gt=0)
+
+    # Argon2id cost. The defaults are the library's (RFC 9106 low-memory profile);
+    # tests lower them so hundreds of accounts can be made in seconds.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65_536, ge=1_024)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1_024)
+    log_level: str = "info"
+    log_json: bool = True
+    public_origin: str = "http://127.0.0.1:3001"
+    cookie_secure: bool = False
+
+    # Keyed hash for bearer tokens at rest: a stolen tokens table is useless without it.
+    token_signing_key: SecretStr = SecretStr("dev-only-change-me-token-signing-key")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        value = value.lower()
+        if value not in {"debug", "info", "warning", "error"}:
+            raise ValueError("log_level must be debug, info, warning or error")
+        return value
+
+    @property
+    def hold_ttl(self) -> timedelta:
+        return timedelta(seconds=self.hold_ttl_seconds)
+
+    @property
+    def token_ttl(self) -> timedelta:
+        return timedelta(seconds=self.token_ttl_seconds)
+
+    @property
+    def sqlite_path(self) -> Path:
+        url = self.database_url.get_secret_value()
+        return Path(url.split(":///", 1)[1].split("?", 1)[0])
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.get_secret_value().startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings(_env_file=_env_file())

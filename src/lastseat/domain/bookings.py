@@ -1,0 +1,36 @@
+"""Bookings: a confirmed hold, with the price fixed when the seats were held."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from lastseat.domain.money import Money
+
+# No 0/O or 1/I: references are read out over the phone.
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE_LENGTH = 8
+
+
+class BookingStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    id: UUID
+    reference: str
+    user_id: UUID
+    flight_id: int
+    seats: tuple[str, ...]
+    total: Money
+    status: BookingStatus
+    created_at: datetime
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))

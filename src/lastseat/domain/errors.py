@@ -1,0 +1,97 @@
+"""Domain errors: raised where the condition is known, mapped to a protocol in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class DomainError(Exception):
+    """Base of every rule violation a client can cause. `code` names it in problem types."""
+
+    code = "domain-error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    code = "not-found"
+
+
+class InvalidRequest(DomainError):
+    """Well-formed input that breaks a rule (unknown seat, too many seats, bad layout)."""
+
+    code = "invalid-request"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class SeatsUnavailable(Conflict):
+    code = "seats-unavailable"
+
+    def __init__(self, seats: Iterable[str], reason: str = "no longer available") -> None:
+        self.seats = sorted(seats, key=seat_sort_key)
+        super().__init__(f"seats {reason}: " + ", ".join(self.seats))
+
+
+class UnknownSeats(InvalidRequest):
+    code = "unknown-seats"
+
+    def __init__(self, seats: Iterable[str]) -> None:
+        self.seats = sorted(seats, key=seat_sort_key)
+        super().__init__("no such seats on this flight: " + ", ".join(self.seats))
+
+
+class HoldGone(Conflict):
+    code = "hold-gone"
+
+
+class FlightClosed(Conflict):
+    code = "flight-closed"
+
+
+class EmailTaken(Conflict):
+    code = "email-taken"
+
+    def __init__(self) -> None:
+        super().__init__("an account with this email already exists")
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency-key-reused"
+
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was used with a different request body")
+
+
+class IdempotencyInProgress(Conflict):
+    code = "idempotency-in-progress"
+
+    def __init__(self) -> None:
+        super().__init__("a request with this Idempotency-Key is still being processed")
+
+
+class AuthenticationFailed(DomainError):
+    code = "authentication-failed"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class PaymentDeclined(DomainError):
+    code = "payment-declined"
+
+
+class PaymentProviderError(DomainError):
+    code = "payment-provider-error"
+
+
+def seat_sort_key(seat: str) -> tuple[int, str]:
+    """Order seats as a cabin crew would: by row number, then letter ("2A" before "10A")."""
+    digits = "".join(ch for ch in seat if ch.isdigit())
+    letters = "".join(ch for ch in seat if ch.isalpha())
+    return (int(digits) if digits else 0, letters)

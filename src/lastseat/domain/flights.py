@@ -1,0 +1,141 @@
+"""Flights and their seat layouts: cabins by row range and seat letters."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from lastseat.domain.errors import InvalidRequest
+from lastseat.domain.money import Money
+
+MAX_ROWS = 99
+MAX_SEATS_PER_FLIGHT = 1_000
+AIRPORT = re.compile(r"^[A-Z]{3}$")
+FLIGHT_CODE = re.compile(r"^[A-Z0-9]{2}[0-9]{1,4}$")
+SEAT_NAME = re.compile(r"^([1-9][0-9]?)([A-Z])$")
+
+
+class SeatStatus(StrEnum):
+    AVAILABLE = "available"
+    HELD = "held"
+    BOOKED = "booked"
+
+
+# The seat state machine: what each state may become. Anything else is a bug or a race lost.
+TRANSITIONS: dict[SeatStatus, frozenset[SeatStatus]] = {
+    SeatStatus.AVAILABLE: frozenset({SeatStatus.HELD}),
+    SeatStatus.HELD: frozenset({SeatStatus.AVAILABLE, SeatStatus.BOOKED}),
+    SeatStatus.BOOKED: frozenset({SeatStatus.AVAILABLE}),
+}
+
+
+def can_transition(current: SeatStatus, new: SeatStatus) -> bool:
+    return new in TRANSITIONS[current]
+
+
+@dataclass(frozen=True, slots=True)
+class Cabin:
+    name: str
+    first_row: int
+    last_row: int
+    letters: str
+    fare: Money
+
+    def seat_names(self) -> list[str]:
+        return [
+            f"{row}{letter}"
+            for row in range(self.first_row, self.last_row + 1)
+            for letter in self.letters
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    cabins: tuple[Cabin, ...]
+    _cabin_of: dict[str, Cabin] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        validate_cabins(self.cabins)
+        index = {seat: cabin for cabin in self.cabins for seat in cabin.seat_names()}
+        object.__setattr__(self, "_cabin_of", index)
+
+    @property
+    def currency(self) -> str:
+        return self.cabins[0].fare.currency
+
+    def seat_names(self) -> list[str]:
+        return [seat for cabin in self.cabins for seat in cabin.seat_names()]
+
+    def cabin_of(self, seat: str) -> Cabin:
+        try:
+            return self._cabin_of[seat]
+        except KeyError:
+            raise InvalidRequest(f"seat {seat} does not exist on this flight") from None
+
+    def unknown_seats(self, seats: list[str]) -> list[str]:
+        return [seat for seat in seats if seat not in self._cabin_of]
+
+
+@dataclass(frozen=True, slots=True)
+class Flight:
+    id: int
+    code: str
+    origin: str
+    destination: str
+    departs_at: datetime
+    layout: Layout
+
+    def has_departed(self, now: datetime) -> bool:
+        return self.departs_at <= now
+
+
+def validate_cabins(cabins: tuple[Cabin, ...]) -> None:
+    if not cabins:
+        raise InvalidRequest("a flight needs at least one cabin")
+    names: set[str] = set()
+    rows: set[int] = set()
+    currencies = {cabin.fare.currency for cabin in cabins}
+    if len(currencies) != 1:
+        raise InvalidRequest("all cabin fares must use one currency")
+    total_seats = 0
+    for cabin in cabins:
+        if not cabin.name or cabin.name in names:
+            raise InvalidRequest(f"cabin names must be unique and non-empty: {cabin.name!r}")
+        names.add(cabin.name)
+        if not 1 <= cabin.first_row <= cabin.last_row <= MAX_ROWS:
+            raise InvalidRequest(
+                f"cabin {cabin.name}: rows must satisfy 1 <= first <= last <= {MAX_ROWS}"
+            )
+        letters = cabin.letters
+        if not letters or not letters.isalpha() or not letters.isupper() or not letters.isascii():
+            raise InvalidRequest(f"cabin {cabin.name}: letters must be capital letters A-Z")
+        if len(set(letters)) != len(letters):
+            raise InvalidRequest(f"cabin {cabin.name}: seat letters repeat")
+        span = set(range(cabin.first_row, cabin.last_row + 1))
+        if span & rows:
+            raise InvalidRequest(f"cabin {cabin.name}: rows overlap another cabin")
+        rows |= span
+        if cabin.fare.amount <= 0:
+            raise InvalidRequest(f"cabin {cabin.name}: fare must be positive")
+        total_seats += len(span) * len(letters)
+    if total_seats > MAX_SEATS_PER_FLIGHT:
+        raise InvalidRequest(f"a flight has at most {MAX_SEATS_PER_FLIGHT} seats")
+
+
+def validate_route(code: str, origin: str, destination: str) -> None:
+    if not FLIGHT_CODE.match(code):
+        raise InvalidRequest("flight code must be an airline designator and number, e.g. LS101")
+    for airport in (origin, destination):
+        if not AIRPORT.match(airport):
+            raise InvalidRequest(f"airport {airport!r} is not a three-letter IATA code")
+    if origin == destination:
+        raise InvalidRequest("origin and destination must differ")
+
+
+def normalise_seat(name: str) -> str:
+    seat = name.strip().upper()
+    if not SEAT_NAME.match(seat):
+        raise InvalidRequest(f"{name!r} is not a seat name (row number and letter, e.g. 12A)")
+    return seat

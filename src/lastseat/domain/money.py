@@ -1,0 +1,51 @@
+"""Money as integer minor units with a currency. There is no float anywhere in a price."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CURRENCY_CODES = frozenset(
+    {"EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD"}
+)
+
+
+class CurrencyMismatch(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+            raise TypeError("money amounts are integer minor units")
+        if self.currency not in CURRENCY_CODES:
+            raise ValueError(f"unsupported currency {self.currency!r}")
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"cannot combine {self.currency} and {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {"amount": self.amount, "currency": self.currency}
+
+
+def total(items: list[Money], currency: str) -> Money:
+    result = Money.zero(currency)
+    for item in items:
+        result = result + item
+    return result

@@ -1,0 +1,1 @@
+"""Entrypoints: HTTP (ASGI), CLI. Thin: parse, call one service, map the result."""

@@ -1,0 +1,1 @@
+"""The `lastseat` command line (Typer)."""

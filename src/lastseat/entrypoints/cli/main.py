@@ -1,0 +1,143 @@
+"""`lastseat`: run the app server, migrate and seed the database, manage accounts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import Progress
+
+from lastseat.adapters.db import migrate
+from lastseat.bootstrap import Services, build_services
+from lastseat.config import Settings, get_settings
+from lastseat.domain.errors import DomainError
+from lastseat.domain.users import Role
+from lastseat.services.samples import seed_flights
+
+app = typer.Typer(help="lastseat: a flight-seat booking backend.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema and sample data.", no_args_is_help=True)
+admin_app = typer.Typer(help="Accounts and administration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+console = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Services], Awaitable[T]], settings: Settings | None = None) -> T:
+    async def main() -> T:
+        services = build_services(settings or get_settings())
+        try:
+            return await work(services)
+        finally:
+            await services.close()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        console.print(f"[red]error:[/red] {exc.detail}")
+        raise typer.Exit(1) from None
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    uvicorn.run(
+        "lastseat.entrypoints.http.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,  # the app writes its own structured access log
+        server_header=False,
+        log_level="warning",
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 3001,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run one app server (HTTP JSON API)."""
+    _serve(host, port, workers)
+
+
+@app.command()
+def up(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 3001,
+    flights: Annotated[int, typer.Option(help="sample flights to make if there are none")] = 50,
+) -> None:
+    """Migrate, seed sample flights if the database is empty, and serve."""
+    settings = get_settings()
+    db_migrate()
+
+    async def seed_if_empty(services: Services) -> int:
+        if await services.catalog.search(limit=1):
+            return 0
+        return await seed_flights(services.catalog, services.catalog.now(), flights)
+
+    made = _run(seed_if_empty, settings)
+    if made:
+        console.print(f"seeded {made} sample flights")
+    console.print(f"lastseat is up: http://{host}:{port}/api/v1/flights  (docs: /api/docs)")
+    _serve(host, port, 1)
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply every Alembic migration (creates the SQLite file under var/ if needed)."""
+
+    async def work(services: Services) -> str | None:
+        await migrate.upgrade(services.engine)
+        return await migrate.current_revision(services.engine)
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    console.print(f"database schema at revision {_run(work, settings)}")
+
+
+@db_app.command("seed")
+def db_seed(
+    flights: Annotated[int, typer.Option(min=1, max=100_000, help="how many flights")] = 50,
+) -> None:
+    """Create sample flights (180 seats each); existing ones are kept."""
+
+    async def work(services: Services) -> int:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("seeding flights", total=flights)
+            return await seed_flights(
+                services.catalog,
+                services.catalog.now(),
+                flights,
+                lambda n: progress.advance(task, n),
+            )
+
+    console.print(f"created {_run(work)} flights")
+
+
+@admin_app.command("create-user")
+def create_user(
+    email: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    admin: Annotated[bool, typer.Option("--admin", help="give the admin role")] = False,
+) -> None:
+    """Create an account (or reset its password and role)."""
+
+    async def work(services: Services) -> str:
+        user = await services.accounts.ensure_user(
+            email, password, Role.ADMIN if admin else Role.CUSTOMER
+        )
+        return f"{user.email} ({user.role.value}) id={user.id}"
+
+    console.print(_run(work))
+
+
+if __name__ == "__main__":
+    app()

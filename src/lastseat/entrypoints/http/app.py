@@ -1,0 +1,80 @@
+"""The ASGI application: routes, error mapping, middleware, and the hold sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import structlog
+from fastapi import FastAPI
+
+from lastseat import __version__
+from lastseat.bootstrap import Services, build_services
+from lastseat.config import Settings, get_settings
+from lastseat.entrypoints.http.metrics import Metrics
+from lastseat.entrypoints.http.middleware import BodyLimitMiddleware, ObservabilityMiddleware
+from lastseat.entrypoints.http.problems import install_problem_handlers
+from lastseat.entrypoints.http.routes import admin, auth, bookings, flights, health, holds
+from lastseat.entrypoints.http.seatmap import SeatMapEncoder
+from lastseat.entrypoints.logs import configure_logging
+
+log = structlog.get_logger("lastseat.app")
+
+
+async def _sweep_forever(services: Services) -> None:
+    """Release expired holds now and then; each app process runs one, and they never clash."""
+    interval = services.settings.sweep_interval_seconds
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            freed = await services.reservations.sweep_expired()
+            if freed:
+                log.info("expired_holds_released", seats=freed)
+        except Exception:  # a failed sweep must not kill the sweeper; the next one retries
+            log.exception("sweep_failed")
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    services = services or build_services(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(_sweep_forever(services))
+        log.info("app_started", version=__version__)
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await services.close()
+
+    app = FastAPI(
+        title="lastseat",
+        version=__version__,
+        description="Flight-seat booking API. Errors are RFC 9457 problem+json.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    metrics = Metrics(services.engine)
+    app.state.services = services
+    app.state.metrics = metrics
+    app.state.seatmaps = SeatMapEncoder()
+    install_problem_handlers(app)
+    for router in (
+        auth.router,
+        flights.router,
+        holds.router,
+        bookings.router,
+        admin.router,
+        health.router,
+    ):
+        app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    return app

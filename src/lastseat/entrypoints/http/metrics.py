@@ -1,0 +1,53 @@
+"""Prometheus metrics, in a registry owned by the app (no module-level globals)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lastseat.adapters.db.engine import pool_status
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Metrics:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "lastseat_http_requests_total",
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "lastseat_http_request_duration_seconds",
+            "HTTP request latency by route",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.holds = Counter("lastseat_holds_total", "Holds created", registry=self.registry)
+        self.bookings = Counter(
+            "lastseat_bookings_total", "Bookings confirmed", registry=self.registry
+        )
+        self.refusals = Counter(
+            "lastseat_refusals_total",
+            "Requests refused by a business rule",
+            ["reason"],
+            registry=self.registry,
+        )
+        pool_size = Gauge(
+            "lastseat_db_pool_size",
+            "Database connections the pool keeps",
+            registry=self.registry,
+        )
+        pool_size.set_function(lambda: pool_status(engine)["size"])
+        in_use = Gauge(
+            "lastseat_db_pool_checked_out",
+            "Database connections in use",
+            registry=self.registry,
+        )
+        in_use.set_function(lambda: pool_status(engine)["checked_out"])
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

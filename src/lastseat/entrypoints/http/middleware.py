@@ -1,0 +1,132 @@
+"""Pure ASGI middleware: request ids, access logs, metrics, Server-Timing, body limits.
+
+Written as raw ASGI (not BaseHTTPMiddleware) because it runs on every request.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import orjson
+import structlog
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lastseat.entrypoints.http.metrics import Metrics
+from lastseat.entrypoints.http.responses import PROBLEM_TYPE_BASE
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+access_log = structlog.get_logger("lastseat.access")
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value  # type: ignore[no-any-return]
+    return None
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = _header(scope, b"x-request-id")
+        given = raw.decode("latin-1") if raw else ""
+        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_headers)
+            finally:
+                elapsed = time.perf_counter() - started
+                route: Any = scope.get("route")
+                template = getattr(route, "path_format", None) or "unmatched"
+                method = scope["method"]
+                self.metrics.requests.labels(method, template, str(status)).inc()
+                self.metrics.latency.labels(method, template).observe(elapsed)
+                access_log.info(
+                    "request",
+                    method=method,
+                    route=template,
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over the limit with 413 before the app reads them into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    # An HTTPException passes through FastAPI's body parsing untouched.
+                    raise HTTPException(413, self._detail)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    @property
+    def _detail(self) -> str:
+        return f"request bodies are limited to {self.max_bytes} bytes"
+
+    async def _refuse(self, send: Send) -> None:
+        body = orjson.dumps(
+            {
+                "type": PROBLEM_TYPE_BASE + "request-body-too-large",
+                "title": "Request body too large",
+                "status": 413,
+                "detail": self._detail,
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,127 @@
+"""Every error becomes an RFC 9457 problem+json response, mapped here and only here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from lastseat.domain import errors
+from lastseat.entrypoints.http.responses import problem
+
+log = structlog.get_logger("lastseat.http")
+
+# Most specific first: the first matching class decides the status.
+STATUS_BY_ERROR: tuple[tuple[type[errors.DomainError], int, str], ...] = (
+    (errors.NotFound, 404, "Not found"),
+    (errors.SeatsUnavailable, 409, "Seats unavailable"),
+    (errors.HoldGone, 409, "Hold gone"),
+    (errors.FlightClosed, 409, "Flight closed"),
+    (errors.EmailTaken, 409, "Email taken"),
+    (errors.IdempotencyInProgress, 409, "Request in progress"),
+    (errors.Conflict, 409, "Conflict"),
+    (errors.IdempotencyKeyReused, 422, "Idempotency key reused"),
+    (errors.UnknownSeats, 422, "Unknown seats"),
+    (errors.InvalidRequest, 422, "Invalid request"),
+    (errors.AuthenticationFailed, 401, "Authentication failed"),
+    (errors.Forbidden, 403, "Forbidden"),
+    (errors.PaymentDeclined, 402, "Payment declined"),
+    (errors.PaymentProviderError, 502, "Payment provider error"),
+)
+
+
+def domain_problem(request: Request, exc: errors.DomainError) -> Response:
+    status, title = 400, "Bad request"
+    for cls, mapped_status, mapped_title in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            status, title = mapped_status, mapped_title
+            break
+    extensions: dict[str, Any] = {}
+    if isinstance(exc, errors.SeatsUnavailable | errors.UnknownSeats):
+        extensions["seats"] = exc.seats
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None and status in (402, 409):
+        metrics.refusals.labels(reason=exc.code).inc()
+    return problem(status, exc.code, title, exc.detail, headers=headers, **extensions)
+
+
+def _validation_problem(exc: RequestValidationError) -> Response:
+    details = exc.errors()
+    if any(item.get("type") == "json_invalid" for item in details):
+        return problem(
+            400, "malformed-json", "Malformed JSON", "the request body is not valid JSON"
+        )
+    # Only where and what: never echo the submitted values (they may hold a password).
+    fields = [
+        {"loc": [str(part) for part in item.get("loc", ())], "message": item.get("msg", "")}
+        for item in details
+    ]
+    summary = "; ".join(f"{'.'.join(f['loc'])}: {f['message']}" for f in fields[:5])
+    return problem(422, "validation-failed", "Invalid request", summary, errors=fields)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_domain(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, errors.DomainError)
+        return domain_problem(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return _validation_problem(exc)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        title = {
+            401: "Authentication required",
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Request body too large",
+        }
+        code = title.get(exc.status_code, "HTTP error").lower().replace(" ", "-")
+        headers = dict(exc.headers) if exc.headers else None
+        return problem(
+            exc.status_code,
+            code,
+            title.get(exc.status_code, "HTTP error"),
+            str(exc.detail),
+            headers=headers,
+        )
+
+    async def on_pool_timeout(request: Request, exc: Exception) -> Response:
+        log.warning("db_pool_exhausted")
+        return problem(
+            503,
+            "database-busy",
+            "Service busy",
+            "all database connections are in use; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+
+    async def on_database(request: Request, exc: Exception) -> Response:
+        log.error("database_error", error=type(exc).__name__)
+        return problem(
+            503,
+            "database-unavailable",
+            "Service unavailable",
+            "the database could not complete the request; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled_error")
+        return problem(500, "internal-error", "Internal error", "an unexpected error occurred")
+
+    app.add_exception_handler(errors.DomainError, on_domain)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(PoolTimeout, on_pool_timeout)
+    app.add_exception_handler(OperationalError, on_database)
+    app.add_exception_handler(InterfaceError, on_database)
+    app.add_exception_handler(Exception, on_unexpected)

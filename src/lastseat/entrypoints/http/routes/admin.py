@@ -1,0 +1,55 @@
+"""Admin: create flights, read a flight's manifest."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from lastseat.entrypoints.http.deps import CurrentAdmin, ServicesDep
+from lastseat.entrypoints.http.responses import JSON
+from lastseat.entrypoints.http.schemas import AdminFlightOut, FlightIn, ManifestOut, rfc3339
+from lastseat.services.catalog import NewFlight
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+@router.post("/flights", status_code=201, response_model=AdminFlightOut)
+async def create_flight(body: FlightIn, admin: CurrentAdmin, services: ServicesDep) -> Response:
+    flight = await services.catalog.create_flight(
+        NewFlight(body.code, body.origin, body.destination, body.departs_at, body.layout())
+    )
+    return JSON(
+        {
+            "id": flight.id,
+            "code": flight.code,
+            "origin": flight.origin,
+            "destination": flight.destination,
+            "departs_at": rfc3339(flight.departs_at),
+            "seats": len(flight.layout.seat_names()),
+        },
+        status_code=201,
+    )
+
+
+@router.get("/flights/{flight_id}/manifest", response_model=ManifestOut)
+async def manifest(
+    flight_id: Annotated[int, Path(ge=1, le=2**31 - 1)], admin: CurrentAdmin, services: ServicesDep
+) -> Response:
+    flight, entries = await services.catalog.manifest(flight_id)
+    return JSON(
+        {
+            "flight_id": flight.id,
+            "code": flight.code,
+            "seats_booked": len(entries),
+            "passengers": [
+                {
+                    "seat": e.seat,
+                    "reference": e.reference,
+                    "user_id": str(e.user_id),
+                    "email": e.email,
+                }
+                for e in entries
+            ],
+        }
+    )

@@ -1,0 +1,76 @@
+"""Signup, login, logout and the caller's own account."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+
+from lastseat.entrypoints.http.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CurrentUser,
+    ServicesDep,
+    bearer,
+    presented_token,
+)
+from lastseat.entrypoints.http.responses import JSON
+from lastseat.entrypoints.http.schemas import Credentials, SignupOut, TokenOut, UserOut, user_json
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post("/auth/signup", status_code=201, response_model=SignupOut)
+async def signup(body: Credentials, services: ServicesDep) -> Response:
+    user = await services.accounts.signup(body.email, body.password)
+    return JSON({"id": str(user.id), "email": user.email}, status_code=201)
+
+
+@router.post("/auth/login", response_model=TokenOut)
+async def login(body: Credentials, services: ServicesDep) -> Response:
+    _, token = await services.accounts.login(body.email, body.password)
+    response = JSON({"access_token": token, "token_type": "bearer"})
+    settings = services.settings
+    max_age = settings.token_ttl_seconds
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+    # Double-submit CSRF token: readable by the page's script, useless to another origin.
+    response.set_cookie(
+        CSRF_COOKIE,
+        secrets.token_urlsafe(24),
+        max_age=max_age,
+        httponly=False,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+    return response
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Response:
+    token = presented_token(request, credentials)
+    if token is not None:
+        await services.accounts.logout(token)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=UserOut)
+async def me(user: CurrentUser) -> Response:
+    return JSON(user_json(user))

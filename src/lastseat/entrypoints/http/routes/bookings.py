@@ -1,0 +1,68 @@
+"""Bookings: confirm a hold, read and cancel the caller's own."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+
+from lastseat.entrypoints.http.deps import (
+    CurrentUser,
+    IdempotencyKeyHeader,
+    ServicesDep,
+    fingerprint,
+)
+from lastseat.entrypoints.http.responses import JSON
+from lastseat.entrypoints.http.schemas import (
+    BookingIn,
+    BookingList,
+    BookingOut,
+    CancelOut,
+    booking_json,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["bookings"])
+
+
+@router.post("/bookings", status_code=201, response_model=BookingOut)
+async def create_booking(
+    body: BookingIn,
+    request: Request,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKeyHeader,
+) -> Response:
+    result = await services.bookings.confirm(
+        user,
+        body.hold_id,
+        body.payment.token,
+        body.discount_code,
+        fingerprint(key, request, body),
+    )
+    if not result.replayed:
+        request.app.state.metrics.bookings.inc()
+    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
+    return JSON(booking_json(result.booking), status_code=201, headers=headers)
+
+
+@router.get("/bookings", response_model=BookingList)
+async def list_bookings(
+    user: CurrentUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> Response:
+    found = await services.bookings.list(user, limit, offset)
+    return JSON({"items": [booking_json(b) for b in found]})
+
+
+@router.get("/bookings/{booking_id}", response_model=BookingOut)
+async def get_booking(booking_id: UUID, user: CurrentUser, services: ServicesDep) -> Response:
+    return JSON(booking_json(await services.bookings.get(user, booking_id)))
+
+
+@router.post("/bookings/{booking_id}/cancel", response_model=CancelOut)
+async def cancel_booking(booking_id: UUID, user: CurrentUser, services: ServicesDep) -> Response:
+    booking = await services.bookings.cancel(user, booking_id)
+    return JSON({"id": str(booking.id), "status": booking.status.value})

@@ -1,0 +1,58 @@
+"""Holds: claim seats for a while, quote them, let them go."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+
+from lastseat.entrypoints.http.deps import (
+    CurrentUser,
+    IdempotencyKeyHeader,
+    ServicesDep,
+    fingerprint,
+)
+from lastseat.entrypoints.http.responses import JSON
+from lastseat.entrypoints.http.schemas import HoldIn, HoldOut, QuoteOut, hold_json, quote_json
+
+router = APIRouter(prefix="/api/v1", tags=["holds"])
+
+
+@router.post("/holds", status_code=201, response_model=HoldOut)
+async def create_hold(
+    body: HoldIn,
+    request: Request,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKeyHeader,
+) -> Response:
+    result = await services.reservations.hold_seats(
+        user, body.flight_id, body.seats, fingerprint(key, request, body)
+    )
+    if not result.replayed:
+        request.app.state.metrics.holds.inc()
+    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
+    return JSON(hold_json(result.hold), status_code=201, headers=headers)
+
+
+@router.get("/holds/{hold_id}", response_model=HoldOut)
+async def get_hold(hold_id: UUID, user: CurrentUser, services: ServicesDep) -> Response:
+    return JSON(hold_json(await services.reservations.get_hold(user, hold_id)))
+
+
+@router.get("/holds/{hold_id}/quote", response_model=QuoteOut)
+async def get_quote(
+    hold_id: UUID,
+    user: CurrentUser,
+    services: ServicesDep,
+    discount_code: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    quote = await services.reservations.quote(user, hold_id, discount_code)
+    return JSON(quote_json(quote))
+
+
+@router.delete("/holds/{hold_id}", status_code=204)
+async def release_hold(hold_id: UUID, user: CurrentUser, services: ServicesDep) -> Response:
+    await services.reservations.release_hold(user, hold_id)
+    return Response(status_code=204)

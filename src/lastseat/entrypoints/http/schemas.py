@@ -1,0 +1,237 @@
+"""The API's own request and response shapes; domain objects never leave unconverted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from lastseat.domain.bookings import Booking
+from lastseat.domain.flights import Cabin, Layout
+from lastseat.domain.holds import Hold
+from lastseat.domain.money import Money
+from lastseat.domain.pricing import Quote
+from lastseat.domain.users import User
+from lastseat.services.catalog import FlightSummary
+
+MAX_AMOUNT = 100_000_000  # one million in major units: no fare is larger
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+Currency = Literal["AUD", "CAD", "CHF", "DKK", "EUR", "GBP", "JPY", "NOK", "PLN", "SEK", "USD"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class Credentials(Strict):
+    email: Annotated[StrictStr, Field(max_length=320, pattern=EMAIL_PATTERN)]
+    password: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+
+
+class MoneyIn(Strict):
+    amount: Annotated[StrictInt, Field(gt=0, le=MAX_AMOUNT)]
+    currency: Currency
+
+
+class CabinIn(Strict):
+    cabin: Annotated[StrictStr, Field(min_length=1, max_length=32)]
+    rows: Annotated[
+        list[Annotated[StrictInt, Field(ge=1, le=99)]], Field(min_length=2, max_length=2)
+    ]
+    letters: Annotated[StrictStr, Field(min_length=1, max_length=12, pattern=r"^[A-Z]+$")]
+    fare: MoneyIn
+
+
+class FlightIn(Strict):
+    code: Annotated[StrictStr, Field(min_length=3, max_length=8)]
+    origin: Annotated[StrictStr, Field(min_length=3, max_length=3)]
+    destination: Annotated[StrictStr, Field(min_length=3, max_length=3)]
+    departs_at: AwareDatetime
+    cabins: Annotated[list[CabinIn], Field(min_length=1, max_length=8)]
+
+    def layout(self) -> Layout:
+        return Layout(
+            tuple(
+                Cabin(
+                    c.cabin, c.rows[0], c.rows[1], c.letters, Money(c.fare.amount, c.fare.currency)
+                )
+                for c in self.cabins
+            )
+        )
+
+
+class HoldIn(Strict):
+    flight_id: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+    seats: Annotated[
+        list[Annotated[StrictStr, Field(max_length=4)]], Field(min_length=1, max_length=9)
+    ]
+
+
+class PaymentIn(Strict):
+    token: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+
+
+class BookingIn(Strict):
+    hold_id: UUID
+    discount_code: Annotated[StrictStr, Field(min_length=1, max_length=64)] | None = None
+    payment: PaymentIn
+
+
+# Response models document the API in OpenAPI; handlers encode with orjson directly.
+class MoneyOut(BaseModel):
+    amount: int
+    currency: str
+
+
+class UserOut(BaseModel):
+    id: UUID
+    email: str
+    role: str
+
+
+class SignupOut(BaseModel):
+    id: UUID
+    email: str
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"]
+
+
+class FlightOut(BaseModel):
+    id: int
+    code: str
+    origin: str
+    destination: str
+    departs_at: datetime
+    seats_available: int
+
+
+class FlightList(BaseModel):
+    items: list[FlightOut]
+
+
+class SeatOut(BaseModel):
+    seat: str
+    cabin: str
+    status: Literal["available", "held", "booked"]
+    price: MoneyOut
+
+
+class SeatMapOut(BaseModel):
+    flight_id: int
+    seats: list[SeatOut]
+
+
+class QuoteLineOut(BaseModel):
+    seat: str
+    cabin: str
+    fare: MoneyOut
+
+
+class QuoteOut(BaseModel):
+    lines: list[QuoteLineOut]
+    subtotal: MoneyOut
+    discount: MoneyOut
+    taxes: MoneyOut
+    total: MoneyOut
+
+
+class HoldOut(BaseModel):
+    id: UUID
+    flight_id: int
+    seats: list[str]
+    expires_at: datetime
+    status: str
+    quote: QuoteOut
+
+
+class BookingOut(BaseModel):
+    id: UUID
+    reference: str
+    flight_id: int
+    seats: list[str]
+    total: MoneyOut
+    status: Literal["confirmed", "cancelled"]
+    created_at: datetime
+
+
+class BookingList(BaseModel):
+    items: list[BookingOut]
+
+
+class CancelOut(BaseModel):
+    id: UUID
+    status: Literal["cancelled"]
+
+
+class AdminFlightOut(BaseModel):
+    id: int
+    code: str
+    origin: str
+    destination: str
+    departs_at: datetime
+    seats: int
+
+
+class ManifestEntryOut(BaseModel):
+    seat: str
+    reference: str
+    user_id: UUID
+    email: str
+
+
+class ManifestOut(BaseModel):
+    flight_id: int
+    code: str
+    seats_booked: int
+    passengers: list[ManifestEntryOut]
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {"id": str(user.id), "email": user.email, "role": user.role.value}
+
+
+def flight_summary_json(f: FlightSummary) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "code": f.code,
+        "origin": f.origin,
+        "destination": f.destination,
+        "departs_at": rfc3339(f.departs_at),
+        "seats_available": f.seats_available,
+    }
+
+
+def quote_json(quote: Quote) -> dict[str, Any]:
+    return quote.as_dict()
+
+
+def hold_json(hold: Hold) -> dict[str, Any]:
+    return {
+        "id": str(hold.id),
+        "flight_id": hold.flight_id,
+        "seats": list(hold.seats),
+        "expires_at": rfc3339(hold.expires_at),
+        "status": hold.status.value,
+        "quote": quote_json(hold.quote),
+    }
+
+
+def booking_json(booking: Booking) -> dict[str, Any]:
+    return {
+        "id": str(booking.id),
+        "reference": booking.reference,
+        "flight_id": booking.flight_id,
+        "seats": list(booking.seats),
+        "total": booking.total.as_dict(),
+        "status": booking.status.value,
+        "created_at": rfc3339(booking.created_at),
+    }

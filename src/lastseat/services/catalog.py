@@ -1,0 +1,125 @@
+"""Flights: creation by an admin, search, seat maps and manifests."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from lastseat.domain.errors import InvalidRequest, NotFound
+from lastseat.domain.flights import Flight, Layout, validate_route
+from lastseat.services.context import ServiceContext
+
+FLIGHT_CACHE_SIZE = 4_096
+
+
+@dataclass(frozen=True, slots=True)
+class NewFlight:
+    code: str
+    origin: str
+    destination: str
+    departs_at: datetime
+    layout: Layout
+
+
+@dataclass(frozen=True, slots=True)
+class FlightSummary:
+    id: int
+    code: str
+    origin: str
+    destination: str
+    departs_at: datetime
+    seats_available: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeatMap:
+    flight: Flight
+    statuses: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    seat: str
+    reference: str
+    user_id: UUID
+    email: str
+
+
+class FlightCache:
+    """Flights never change once created, so each process keeps the ones it has read."""
+
+    def __init__(self, size: int = FLIGHT_CACHE_SIZE) -> None:
+        self._size = size
+        self._items: OrderedDict[int, Flight] = OrderedDict()
+
+    def get(self, flight_id: int) -> Flight | None:
+        flight = self._items.get(flight_id)
+        if flight is not None:
+            self._items.move_to_end(flight_id)
+        return flight
+
+    def put(self, flight: Flight) -> None:
+        self._items[flight.id] = flight
+        self._items.move_to_end(flight.id)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+class Catalog:
+    def __init__(self, ctx: ServiceContext, cache: FlightCache | None = None) -> None:
+        self._ctx = ctx
+        self._cache = cache or FlightCache()
+
+    def now(self) -> datetime:
+        return self._ctx.clock()
+
+    async def create_flight(self, spec: NewFlight) -> Flight:
+        validate_route(spec.code, spec.origin, spec.destination)
+        if spec.departs_at <= self._ctx.clock():
+            raise InvalidRequest("departs_at must be in the future")
+        async with self._ctx.uow(write=True) as uow:
+            flight = await uow.flights.add(
+                spec.code, spec.origin, spec.destination, spec.departs_at, spec.layout
+            )
+            await uow.commit()
+        self._cache.put(flight)
+        return flight
+
+    async def flight(self, flight_id: int) -> Flight:
+        cached = self._cache.get(flight_id)
+        if cached is not None:
+            return cached
+        async with self._ctx.uow() as uow:
+            flight = await uow.flights.get(flight_id)
+        if flight is None:
+            raise NotFound(f"flight {flight_id} does not exist")
+        self._cache.put(flight)
+        return flight
+
+    async def search(
+        self,
+        origin: str | None = None,
+        destination: str | None = None,
+        on: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[FlightSummary]:
+        async with self._ctx.uow() as uow:
+            rows = await uow.flights.search(
+                self._ctx.clock(), origin, destination, on, limit, offset
+            )
+        return [FlightSummary(*row) for row in rows]
+
+    async def seat_map(self, flight_id: int) -> SeatMap:
+        flight = await self.flight(flight_id)
+        async with self._ctx.uow() as uow:
+            statuses = await uow.seats.statuses(flight_id, self._ctx.clock())
+        return SeatMap(flight, statuses)
+
+    async def manifest(self, flight_id: int) -> tuple[Flight, list[ManifestEntry]]:
+        flight = await self.flight(flight_id)
+        async with self._ctx.uow() as uow:
+            rows = await uow.bookings.manifest(flight_id)
+        return flight, [ManifestEntry(*row) for row in rows]

@@ -1,0 +1,114 @@
+"""Holds: claim seats all-or-none, release them, quote them, sweep the expired ones."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from uuid import UUID
+
+from lastseat.domain import pricing
+from lastseat.domain.errors import (
+    Conflict,
+    FlightClosed,
+    NotFound,
+    SeatsUnavailable,
+    UnknownSeats,
+)
+from lastseat.domain.events import SeatEvent, seat_events
+from lastseat.domain.flights import SeatStatus
+from lastseat.domain.holds import Hold, HoldStatus, expiry, requested_seats
+from lastseat.domain.pricing import Quote, check_discount_code
+from lastseat.domain.users import User
+from lastseat.services.catalog import Catalog
+from lastseat.services.context import ServiceContext
+from lastseat.services.idempotency import first_use
+from lastseat.services.ports import IdempotencyKey
+
+SWEEP_BATCH = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class HoldResult:
+    hold: Hold
+    replayed: bool
+
+
+class Reservations:
+    def __init__(self, ctx: ServiceContext, catalog: Catalog) -> None:
+        self._ctx = ctx
+        self._catalog = catalog
+
+    async def hold_seats(
+        self, user: User, flight_id: int, seat_names: list[str], idem: IdempotencyKey | None = None
+    ) -> HoldResult:
+        wanted = requested_seats(seat_names)
+        flight = await self._catalog.flight(flight_id)
+        unknown = flight.layout.unknown_seats(list(wanted))
+        if unknown:
+            raise UnknownSeats(unknown)
+        now = self._ctx.clock()
+        if flight.has_departed(now):
+            raise FlightClosed(f"flight {flight.code} has already departed")
+        hold = Hold(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            flight_id=flight_id,
+            seats=wanted,
+            expires_at=expiry(now, self._ctx.settings.hold_ttl),
+            status=HoldStatus.ACTIVE,
+            quote=pricing.quote(flight.layout, wanted),
+        )
+        async with self._ctx.uow(write=True) as uow:
+            earlier = await first_use(uow, user.id, idem, hold.id, now)
+            if earlier is not None:
+                replay = await uow.holds.get_owned(earlier, user.id)
+                if replay is None:
+                    raise NotFound("the hold this key created no longer exists")
+                return HoldResult(replay, replayed=True)
+            await uow.holds.add(hold, now)
+            claimed = await uow.seats.hold(flight_id, wanted, hold.id, now, hold.expires_at)
+            if len(claimed) != len(wanted):
+                raise SeatsUnavailable(set(wanted) - set(claimed))
+            await uow.events.append(seat_events(flight_id, list(wanted), SeatStatus.HELD), now)
+            await uow.commit()
+        return HoldResult(hold, replayed=False)
+
+    async def get_hold(self, user: User, hold_id: UUID) -> Hold:
+        async with self._ctx.uow() as uow:
+            hold = await uow.holds.get_owned(hold_id, user.id)
+        if hold is None:
+            raise NotFound(f"hold {hold_id} not found")
+        return hold
+
+    async def quote(self, user: User, hold_id: UUID, discount_code: str | None = None) -> Quote:
+        hold = await self.get_hold(user, hold_id)
+        check_discount_code(discount_code)
+        return hold.quote
+
+    async def release_hold(self, user: User, hold_id: UUID) -> None:
+        now = self._ctx.clock()
+        async with self._ctx.uow(write=True) as uow:
+            hold = await uow.holds.get_owned(hold_id, user.id)
+            if hold is None:
+                raise NotFound(f"hold {hold_id} not found")
+            if hold.status is HoldStatus.BOOKED:
+                raise Conflict("this hold is already confirmed as a booking; cancel the booking")
+            if not await uow.holds.close(hold_id, HoldStatus.RELEASED, None):
+                return  # already released or expired: releasing again changes nothing
+            freed = await uow.seats.release_hold(hold_id)
+            await uow.events.append(
+                [SeatEvent(flight, seat, SeatStatus.AVAILABLE) for flight, seat in freed], now
+            )
+            await uow.commit()
+
+    async def sweep_expired(self) -> int:
+        """Free seats whose hold expired and record the events; safe to run in every process."""
+        now = self._ctx.clock()
+        async with self._ctx.uow(write=True) as uow:
+            freed = await uow.seats.release_expired(now, SWEEP_BATCH)
+            await uow.events.append(
+                [SeatEvent(flight, seat, SeatStatus.AVAILABLE) for flight, seat in freed], now
+            )
+            await uow.holds.expire_stale(now)
+            await uow.commit()
+        return len(freed)
