@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lastseat.domain.errors import seat_sort_key
 from lastseat.domain.flights import SeatStatus
 
 
@@ -15,4 +16,10 @@ class SeatEvent:
 
 
 def seat_events(flight_id: int, seats: list[str], status: SeatStatus) -> list[SeatEvent]:
-    return [SeatEvent(flight_id, seat, status) for seat in seats]
+    return [SeatEvent(flight_id, seat, status) for seat in sorted(seats, key=seat_sort_key)]
+
+
+def freed_events(freed: list[tuple[int, str]]) -> list[SeatEvent]:
+    """Events for seats made available, in a stable order (flight, then seat)."""
+    ordered = sorted(freed, key=lambda item: (item[0], seat_sort_key(item[1])))
+    return [SeatEvent(flight, seat, SeatStatus.AVAILABLE) for flight, seat in ordered]

@@ -14,7 +14,7 @@ from lastseat.domain.errors import (
     SeatsUnavailable,
     UnknownSeats,
 )
-from lastseat.domain.events import SeatEvent, seat_events
+from lastseat.domain.events import freed_events, seat_events
 from lastseat.domain.flights import SeatStatus
 from lastseat.domain.holds import Hold, HoldStatus, expiry, requested_seats
 from lastseat.domain.pricing import Quote, check_discount_code
@@ -96,9 +96,7 @@ class Reservations:
             if not await uow.holds.close(hold_id, HoldStatus.RELEASED, None):
                 return  # already released or expired: releasing again changes nothing
             freed = await uow.seats.release_hold(hold_id)
-            await uow.events.append(
-                [SeatEvent(flight, seat, SeatStatus.AVAILABLE) for flight, seat in freed], now
-            )
+            await uow.events.append(freed_events(freed), now)
             await uow.commit()
 
     async def sweep_expired(self) -> int:
@@ -106,9 +104,7 @@ class Reservations:
         now = self._ctx.clock()
         async with self._ctx.uow(write=True) as uow:
             freed = await uow.seats.release_expired(now, SWEEP_BATCH)
-            await uow.events.append(
-                [SeatEvent(flight, seat, SeatStatus.AVAILABLE) for flight, seat in freed], now
-            )
+            await uow.events.append(freed_events(freed), now)
             await uow.holds.expire_stale(now)
             await uow.commit()
         return len(freed)

@@ -1,0 +1,81 @@
+"""Shared fixtures: a database of each kind, services over it, and real app servers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from lastseat.adapters.db import migrate
+from lastseat.bootstrap import Services, build_services
+from lastseat.config import Settings
+from tests.support.clock import FakeClock
+from tests.support.postgres import PostgresServer, find_or_start
+
+FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8192, "argon2_parallelism": 1}
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = find_or_start()
+    yield server
+    server.stop()
+
+
+async def create_pg_database(server: PostgresServer) -> str:
+    name = f"lastseat_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(server.dsn())
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name
+
+
+async def drop_pg_database(server: PostgresServer, name: str) -> None:
+    conn = await asyncpg.connect(server.dsn())
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'lastseat.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = await create_pg_database(server)
+    try:
+        yield server.sqlalchemy_url(name)
+    finally:
+        await drop_pg_database(server, name)
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "log_level": "warning",
+        **FAST_ARGON2,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def services(database_url: str, clock: FakeClock) -> AsyncIterator[Services]:
+    built = build_services(make_settings(database_url), clock=clock)
+    await migrate.upgrade(built.engine)
+    try:
+        yield built
+    finally:
+        await built.close()

@@ -1,0 +1,114 @@
+"""Find a PostgreSQL server for the tests, or start a private one from the Debian binaries.
+
+CI machines have one on 127.0.0.1:5432 (trust auth, user postgres). Elsewhere the tests
+start their own cluster under a temporary folder rather than skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class PostgresServer:
+    host: str
+    port: int
+    user: str
+    data_dir: Path | None = None  # set when we started it and must stop it
+    run_as: str | None = None
+
+    def dsn(self, database: str = "postgres") -> str:
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
+
+    def sqlalchemy_url(self, database: str) -> str:
+        return f"postgresql+asyncpg://{self.user}@{self.host}:{self.port}/{database}"
+
+    def stop(self) -> None:
+        if self.data_dir is None:
+            return
+        _run_as(self.run_as, [_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
+        shutil.rmtree(self.data_dir.parent, ignore_errors=True)
+
+
+def _reachable(dsn: str) -> bool:
+    async def probe() -> bool:
+        try:
+            conn = await asyncpg.connect(dsn, timeout=3)
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            return False
+        await conn.close()
+        return True
+
+    # Run in a thread of its own: the caller may be inside a running event loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, probe()).result()
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        if os.geteuid() != 0:
+            raise RuntimeError("PostgreSQL binaries are missing; run scripts/setup as root")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True)
+        found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1]
+
+
+def _run_as(user: str | None, argv: list[str]) -> None:
+    if user is not None:
+        argv = ["runuser", "-u", user, "--", *argv]
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_private_cluster() -> PostgresServer:
+    # initdb refuses to run as root, so a root caller runs it as the Debian postgres user.
+    run_as = "postgres" if os.geteuid() == 0 else None
+    base = Path(tempfile.mkdtemp(prefix="lastseat-pg-"))
+    data_dir = base / "data"
+    if run_as is not None:
+        pw = pwd.getpwnam(run_as)
+        os.chown(base, pw.pw_uid, pw.pw_gid)
+    port = _free_port()
+    _run_as(run_as, [_bin("initdb"), "-D", str(data_dir), "-U", "postgres", "-A", "trust"])
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+    _run_as(
+        run_as,
+        [
+            _bin("pg_ctl"),
+            "-D",
+            str(data_dir),
+            "-o",
+            options,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "start",
+        ],
+    )
+    return PostgresServer("127.0.0.1", port, "postgres", data_dir=data_dir, run_as=run_as)
+
+
+def find_or_start() -> PostgresServer:
+    if os.environ.get("LASTSEAT_TEST_PRIVATE_PG") != "1" and _reachable(DEFAULT_DSN):
+        return PostgresServer("127.0.0.1", 5432, "postgres")
+    return start_private_cluster()

@@ -1,0 +1,93 @@
+"""App server processes for end-to-end tests: loopback only, free ports, stopped by pid."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+STARTUP_SECONDS = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")}
+    env.update(
+        LASTSEAT_ENV_FILE="/nonexistent/lastseat.env",
+        LASTSEAT_DATABASE_URL=database_url,
+        LASTSEAT_ARGON2_TIME_COST="1",
+        LASTSEAT_ARGON2_MEMORY_KIB="8192",
+        LASTSEAT_ARGON2_PARALLELISM="1",
+        LASTSEAT_POOL_TIMEOUT_SECONDS="30",
+        LASTSEAT_TOKEN_SIGNING_KEY="e2e-signing-key-never-to-be-seen",
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class AppServer:
+    env: dict[str, str]
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> AppServer:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lastseat.entrypoints.cli.main",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"app server exited early; see {self.log_path}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"app server not ready within {STARTUP_SECONDS}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        pid = self.process.pid
+        if self.process.poll() is None:
+            os.kill(pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.kill(pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self.process = None
