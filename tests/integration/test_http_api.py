@@ -1,0 +1,365 @@
+"""The HTTP API in-process (ASGI), on both databases: contract shapes and bad input."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from lastseat.bootstrap import Services
+from lastseat.domain.users import Role
+from lastseat.entrypoints.http.app import create_app
+from tests.support.flights import flight_body
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+async def api(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(services.settings, services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+async def _token(api: httpx.AsyncClient, email: str, password: str = "a-good-password") -> str:
+    if (
+        await api.post("/api/v1/auth/signup", json={"email": email, "password": password})
+    ).status_code not in (201, 409):
+        raise AssertionError("signup failed")
+    response = await api.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200
+    api.cookies.clear()  # these tests authenticate by bearer token unless they say otherwise
+    return str(response.json()["access_token"])
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def admin(api: httpx.AsyncClient, services: Services) -> dict[str, str]:
+    await services.accounts.ensure_user("admin@example.com", "admin-password", Role.ADMIN)
+    return _auth(await _token(api, "admin@example.com", "admin-password"))
+
+
+@pytest.fixture
+async def flight_id(api: httpx.AsyncClient, admin: dict[str, str]) -> int:
+    response = await api.post("/api/v1/admin/flights", json=flight_body(), headers=admin)
+    assert response.status_code == 201, response.text
+    assert response.json()["seats"] == 4 + 28 * 6
+    return int(response.json()["id"])
+
+
+def assert_problem(
+    response: httpx.Response, status: int, code: str | None = None
+) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    if code is not None:
+        assert body["type"].endswith(":" + code)
+    return body
+
+
+async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flight_id: int) -> None:
+    signup = await api.post(
+        "/api/v1/auth/signup", json={"email": "ann@example.com", "password": "ann-password"}
+    )
+    assert signup.status_code == 201 and set(signup.json()) == {"id", "email"}
+    assert_problem(
+        await api.post(
+            "/api/v1/auth/signup", json={"email": "ann@example.com", "password": "x" * 12}
+        ),
+        409,
+        "email-taken",
+    )
+    login = await api.post(
+        "/api/v1/auth/login", json={"email": "ann@example.com", "password": "ann-password"}
+    )
+    assert login.json()["token_type"] == "bearer"
+    assert "httponly" in login.headers["set-cookie"].lower()
+    ann = _auth(login.json()["access_token"])
+    me = (await api.get("/api/v1/me", headers=ann)).json()
+    assert me == {"id": signup.json()["id"], "email": "ann@example.com", "role": "customer"}
+
+    flights = (
+        await api.get("/api/v1/flights", params={"origin": "LHR", "date": "2030-01-10"})
+    ).json()
+    assert flights["items"][0]["id"] == flight_id
+    assert flights["items"][0]["departs_at"] == "2030-01-10T09:00:00Z"
+    assert flights["items"][0]["seats_available"] == 172
+    seat_map = (await api.get(f"/api/v1/flights/{flight_id}/seats")).json()
+    assert seat_map["flight_id"] == flight_id and len(seat_map["seats"]) == 172
+    assert seat_map["seats"][0] == {
+        "seat": "1A",
+        "cabin": "business",
+        "status": "available",
+        "price": {"amount": 120000, "currency": "EUR"},
+    }
+
+    hold = await api.post(
+        "/api/v1/holds", json={"flight_id": flight_id, "seats": ["12A", "1C"]}, headers=ann
+    )
+    assert hold.status_code == 201
+    assert set(hold.json()) >= {"id", "flight_id", "seats", "expires_at", "quote"}
+    hold_id = hold.json()["id"]
+    quote = (await api.get(f"/api/v1/holds/{hold_id}/quote", headers=ann)).json()
+    assert set(quote) == {"lines", "subtotal", "discount", "taxes", "total"}
+    assert quote["total"] == {"amount": 135000, "currency": "EUR"}
+    assert_problem(
+        await api.get(f"/api/v1/holds/{hold_id}/quote?discount_code=NOPE", headers=ann), 422
+    )
+    seats = {
+        s["seat"]: s["status"]
+        for s in (await api.get(f"/api/v1/flights/{flight_id}/seats")).json()["seats"]
+    }
+    assert seats["12A"] == seats["1C"] == "held"
+
+    bob = _auth(await _token(api, "bob@example.com"))
+    taken = assert_problem(
+        await api.post(
+            "/api/v1/holds", json={"flight_id": flight_id, "seats": ["12B", "12A"]}, headers=bob
+        ),
+        409,
+        "seats-unavailable",
+    )
+    assert taken["seats"] == ["12A"] and "12A" in taken["detail"]
+    assert_problem(await api.get(f"/api/v1/holds/{hold_id}/quote", headers=bob), 404)
+
+    declined = await api.post(
+        "/api/v1/bookings",
+        json={"hold_id": hold_id, "payment": {"token": "tok_declined"}},
+        headers=ann,
+    )
+    assert_problem(declined, 402, "payment-declined")
+    booking = await api.post(
+        "/api/v1/bookings", json={"hold_id": hold_id, "payment": {"token": "tok_ok"}}, headers=ann
+    )
+    assert booking.status_code == 201
+    body = booking.json()
+    assert body["status"] == "confirmed" and body["total"]["amount"] == 135000
+    assert len(body["reference"]) == 8
+    assert_problem(
+        await api.post(
+            "/api/v1/bookings",
+            json={"hold_id": hold_id, "payment": {"token": "tok_ok"}},
+            headers=ann,
+        ),
+        409,
+        "hold-gone",
+    )
+    assert (await api.get(f"/api/v1/bookings/{body['id']}", headers=ann)).json()["id"] == body["id"]
+    assert_problem(await api.get(f"/api/v1/bookings/{body['id']}", headers=bob), 404)
+    assert (await api.get("/api/v1/bookings", headers=bob)).json() == {"items": []}
+    assert_problem(await api.post(f"/api/v1/bookings/{body['id']}/cancel", headers=bob), 404)
+    cancel = await api.post(f"/api/v1/bookings/{body['id']}/cancel", headers=ann)
+    assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
+
+    logout = await api.post("/api/v1/auth/logout", headers=ann)
+    assert logout.status_code == 204
+    assert_problem(await api.get("/api/v1/me", headers=ann), 401)
+
+
+async def test_release_and_manifest(
+    api: httpx.AsyncClient, flight_id: int, admin: dict[str, str]
+) -> None:
+    ann = _auth(await _token(api, "ann@example.com"))
+    hold_id = (
+        await api.post("/api/v1/holds", json={"flight_id": flight_id, "seats": ["5A"]}, headers=ann)
+    ).json()["id"]
+    assert (await api.delete(f"/api/v1/holds/{hold_id}", headers=ann)).status_code == 204
+    hold_id = (
+        await api.post("/api/v1/holds", json={"flight_id": flight_id, "seats": ["6A"]}, headers=ann)
+    ).json()["id"]
+    await api.post(
+        "/api/v1/bookings", json={"hold_id": hold_id, "payment": {"token": "tok_ok"}}, headers=ann
+    )
+    manifest = (await api.get(f"/api/v1/admin/flights/{flight_id}/manifest", headers=admin)).json()
+    assert manifest["seats_booked"] == 1
+    assert manifest["passengers"][0]["seat"] == "6A"
+    assert manifest["passengers"][0]["email"] == "ann@example.com"
+    assert_problem(await api.get(f"/api/v1/admin/flights/{flight_id}/manifest", headers=ann), 403)
+    assert_problem(
+        await api.post("/api/v1/admin/flights", json=flight_body(code="LS9"), headers=ann), 403
+    )
+    assert_problem(await api.get(f"/api/v1/admin/flights/{flight_id}/manifest"), 401)
+
+
+async def test_idempotency_over_http(api: httpx.AsyncClient, flight_id: int) -> None:
+    ann = _auth(await _token(api, "ann@example.com"))
+    headers = {**ann, "Idempotency-Key": "hold-abc"}
+    body = {"flight_id": flight_id, "seats": ["8A"]}
+    first = await api.post("/api/v1/holds", json=body, headers=headers)
+    again = await api.post("/api/v1/holds", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert_problem(
+        await api.post("/api/v1/holds", json={**body, "seats": ["8B"]}, headers=headers),
+        422,
+        "idempotency-key-reused",
+    )
+    assert_problem(
+        await api.post("/api/v1/holds", json=body, headers={**ann, "Idempotency-Key": "x" * 300}),
+        422,
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "status"),
+    [
+        ("post", "/api/v1/holds", b'{"flight_id": 1, "seats": ["12A"', 400),
+        ("post", "/api/v1/holds", b"not json at all", 400),
+        ("post", "/api/v1/holds", {"flight_id": "1", "seats": ["12A"]}, 422),
+        ("post", "/api/v1/holds", {"flight_id": 1, "seats": "12A"}, 422),
+        ("post", "/api/v1/holds", {"flight_id": 1, "seats": []}, 422),
+        ("post", "/api/v1/holds", {"flight_id": 1, "seats": ["1A"] * 10}, 422),
+        ("post", "/api/v1/holds", {"flight_id": -1, "seats": ["12A"]}, 422),
+        ("post", "/api/v1/holds", {"flight_id": 10**30, "seats": ["12A"]}, 422),
+        ("post", "/api/v1/holds", {"flight_id": "FLIGHT", "seats": ["12A"], "price": 1}, 422),
+        ("post", "/api/v1/holds", {"flight_id": "FLIGHT", "seats": ["99Z"]}, 422),
+        ("post", "/api/v1/holds", {"flight_id": "FLIGHT", "seats": ["12A", "12A"]}, 422),
+        ("post", "/api/v1/holds", {"flight_id": "FLIGHT", "seats": ["row12"]}, 422),
+        ("post", "/api/v1/holds", {"flight_id": 999999, "seats": ["12A"]}, 404),
+        ("post", "/api/v1/holds", [1, 2, 3], 422),
+        ("post", "/api/v1/bookings", {"hold_id": "nope", "payment": {"token": "tok_ok"}}, 422),
+        (
+            "post",
+            "/api/v1/bookings",
+            {"hold_id": "00000000-0000-0000-0000-000000000000", "payment": {"token": "tok_ok"}},
+            404,
+        ),
+        (
+            "post",
+            "/api/v1/bookings",
+            {
+                "hold_id": "00000000-0000-0000-0000-000000000000",
+                "payment": {"token": "tok_ok"},
+                "total": 1,
+            },
+            422,
+        ),
+        ("get", "/api/v1/flights/0/seats", None, 422),
+        ("get", "/api/v1/flights/99999999999/seats", None, 422),
+        ("get", "/api/v1/flights/424242/seats", None, 404),
+        ("get", "/api/v1/flights?origin=lhr", None, 422),
+        ("get", "/api/v1/flights?date=2030-13-45", None, 422),
+        ("get", "/api/v1/flights?limit=0", None, 422),
+        ("get", "/api/v1/flights?limit=1000000", None, 422),
+        ("get", "/api/v1/holds/not-a-uuid", None, 422),
+        ("get", "/api/v1/no/such/route", None, 404),
+        ("put", "/api/v1/holds", {}, 405),
+    ],
+)
+async def test_bad_input_gets_a_clear_problem(
+    api: httpx.AsyncClient, flight_id: int, method: str, path: str, payload: Any, status: int
+) -> None:
+    ann = _auth(await _token(api, "ann@example.com"))
+    if isinstance(payload, dict) and payload.get("flight_id") == "FLIGHT":
+        payload = {**payload, "flight_id": flight_id}
+    kwargs: dict[str, Any] = {"headers": {**ann, "content-type": "application/json"}}
+    if isinstance(payload, bytes):
+        kwargs["content"] = payload
+    elif payload is not None:
+        kwargs["json"] = payload
+    response = await api.request(method.upper(), path, **kwargs)
+    assert_problem(response, status)
+    # nothing half-written: the flight's seats are all still available
+    seats = (await api.get(f"/api/v1/flights/{flight_id}/seats")).json()["seats"]
+    assert {s["status"] for s in seats} == {"available"}
+
+
+async def test_validation_problems_never_echo_a_password(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        "/api/v1/auth/signup", json={"email": "not-an-email", "password": "hunter2-secret"}
+    )
+    assert_problem(response, 422, "validation-failed")
+    assert "hunter2-secret" not in response.text
+    login = await api.post(
+        "/api/v1/auth/login", json={"email": "a@example.com", "password": 12345678}
+    )
+    assert_problem(login, 422)
+    assert "12345678" not in login.text
+
+
+async def test_oversized_bodies_are_refused(api: httpx.AsyncClient, services: Services) -> None:
+    limit = services.settings.max_body_bytes
+    big = b'{"email": "' + b"a" * limit + b'@example.com", "password": "x"}'
+    assert_problem(await api.post("/api/v1/auth/signup", content=big), 413)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(limit // 1024 + 2):
+            yield b" " * 1024
+
+    assert_problem(await api.post("/api/v1/auth/signup", content=chunks()), 413)
+
+
+async def test_admin_flight_input_is_validated(
+    api: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    bad_bodies = [
+        {**flight_body(), "departs_at": "2030-01-10T09:00:00"},
+        {**flight_body(), "departs_at": "2001-01-10T09:00:00Z"},
+        {**flight_body(), "origin": "LHR", "destination": "LHR"},
+        {**flight_body(), "cabins": []},
+        {
+            **flight_body(),
+            "cabins": [{**flight_body()["cabins"][0], "fare": {"amount": -5, "currency": "EUR"}}],
+        },  # type: ignore[index]
+        {
+            **flight_body(),
+            "cabins": [{**flight_body()["cabins"][0], "fare": {"amount": 5, "currency": "XXX"}}],
+        },  # type: ignore[index]
+        {**flight_body(), "cabins": [{**flight_body()["cabins"][0], "rows": [5, 1]}]},  # type: ignore[index]
+        {
+            **flight_body(),
+            "cabins": [{**flight_body()["cabins"][0], "fare": {"amount": 1.5, "currency": "EUR"}}],
+        },  # type: ignore[index]
+    ]
+    for body in bad_bodies:
+        assert_problem(await api.post("/api/v1/admin/flights", json=body, headers=admin), 422)
+    assert (
+        await api.post("/api/v1/admin/flights", json=flight_body(), headers=admin)
+    ).status_code == 201
+    assert_problem(await api.post("/api/v1/admin/flights", json=flight_body(), headers=admin), 409)
+
+
+async def test_cookie_session_needs_csrf_for_writes(api: httpx.AsyncClient, flight_id: int) -> None:
+    await _token(api, "ann@example.com")
+    credentials = {"email": "ann@example.com", "password": "a-good-password"}
+    assert (await api.post("/api/v1/auth/login", json=credentials)).status_code == 200
+    assert (await api.get("/api/v1/me")).status_code == 200
+    body = {"flight_id": flight_id, "seats": ["30A"]}
+    assert_problem(await api.post("/api/v1/holds", json=body), 403, "forbidden")
+    csrf = api.cookies["lastseat_csrf"]
+    assert (
+        await api.post("/api/v1/holds", json=body, headers={"X-CSRF-Token": csrf})
+    ).status_code == 201
+
+
+async def test_health_readiness_metrics_and_docs(api: httpx.AsyncClient, flight_id: int) -> None:
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    ready = await api.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    await api.get(f"/api/v1/flights/{flight_id}/seats", headers={"X-Request-ID": "trace-me-42"})
+    response = await api.get("/api/v1/flights", headers={"X-Request-ID": "trace-me-42"})
+    assert response.headers["x-request-id"] == "trace-me-42"
+    assert response.headers["server-timing"].startswith("app;dur=")
+    generated = await api.get("/api/v1/flights", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert generated.headers["x-request-id"] != "bad id\twith spaces"
+    metrics = (await api.get("/metrics")).text
+    assert (
+        'lastseat_http_requests_total{method="GET",route="/api/v1/flights/{flight_id}/seats",status="200"}'
+        in metrics
+    )
+    assert "lastseat_http_request_duration_seconds_bucket" in metrics
+    assert "lastseat_db_pool_checked_out" in metrics
+    assert (await api.get("/api/docs")).status_code == 200
+    spec = (await api.get("/api/openapi.json")).json()
+    assert (
+        "/api/v1/holds" in spec["paths"] and "/api/v1/bookings/{booking_id}/cancel" in spec["paths"]
+    )
