@@ -253,6 +253,13 @@ async def test_idempotency_over_http(api: httpx.AsyncClient, flight_id: int) -> 
         ("get", "/api/v1/holds/not-a-uuid", None, 422),
         ("get", "/api/v1/no/such/route", None, 404),
         ("put", "/api/v1/holds", {}, 405),
+        ("post", "/api/v1/auth/login", {"email": "a\x00@example.com", "password": "p"}, 422),
+        (
+            "post",
+            "/api/v1/auth/signup",
+            {"email": "a@example.com", "password": "pass\x00word1"},
+            422,
+        ),
     ],
 )
 async def test_bad_input_gets_a_clear_problem(

@@ -48,7 +48,7 @@ def _reachable(dsn: str) -> bool:
     async def probe() -> bool:
         try:
             conn = await asyncpg.connect(dsn, timeout=3)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, asyncpg.PostgresError):
             return False
         await conn.close()
         return True

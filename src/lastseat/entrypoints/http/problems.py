@@ -7,7 +7,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -114,6 +114,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "1"},
         )
 
+    async def on_data_error(request: Request, exc: Exception) -> Response:
+        # Input the API layer should have refused; the client still deserves a 4xx.
+        log.warning("database_refused_value", error=type(exc).__name__)
+        return problem(422, "invalid-value", "Invalid request", "a value in the request is invalid")
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled_error")
         return problem(500, "internal-error", "Internal error", "an unexpected error occurred")
@@ -122,6 +127,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(PoolTimeout, on_pool_timeout)
+    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(OperationalError, on_database)
     app.add_exception_handler(InterfaceError, on_database)
     app.add_exception_handler(Exception, on_unexpected)

@@ -17,7 +17,11 @@ from lastseat.domain.users import User
 from lastseat.services.catalog import FlightSummary
 
 MAX_AMOUNT = 100_000_000  # one million in major units: no fare is larger
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+# No control characters anywhere: PostgreSQL text cannot hold NUL, and nothing needs them.
+_EMAIL_CHAR = r"[^@\s\x00-\x1f\x7f]"
+EMAIL_PATTERN = rf"^{_EMAIL_CHAR}{{1,64}}@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
+PASSWORD_PATTERN = r"^[^\x00]*$"  # noqa: S105 - a pattern, not a password
+CABIN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _-]*$"
 Currency = Literal["AUD", "CAD", "CHF", "DKK", "EUR", "GBP", "JPY", "NOK", "PLN", "SEK", "USD"]
 
 
@@ -27,7 +31,7 @@ class Strict(BaseModel):
 
 class Credentials(Strict):
     email: Annotated[StrictStr, Field(max_length=320, pattern=EMAIL_PATTERN)]
-    password: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+    password: Annotated[StrictStr, Field(min_length=1, max_length=256, pattern=PASSWORD_PATTERN)]
 
 
 class MoneyIn(Strict):
@@ -36,7 +40,7 @@ class MoneyIn(Strict):
 
 
 class CabinIn(Strict):
-    cabin: Annotated[StrictStr, Field(min_length=1, max_length=32)]
+    cabin: Annotated[StrictStr, Field(min_length=1, max_length=32, pattern=CABIN_PATTERN)]
     rows: Annotated[
         list[Annotated[StrictInt, Field(ge=1, le=99)]], Field(min_length=2, max_length=2)
     ]

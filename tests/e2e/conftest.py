@@ -1,0 +1,108 @@
+"""End-to-end fixtures: real app server processes over a real database, on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lastseat.adapters.db import migrate
+from lastseat.bootstrap import build_services
+from lastseat.domain.users import Role
+from tests.conftest import create_pg_database, drop_pg_database, make_settings
+from tests.support.flights import flight_body
+from tests.support.postgres import PostgresServer
+from tests.support.servers import AppServer, server_env
+
+APP_SERVERS = 2
+ADMIN = ("admin@example.com", "admin-password-1")
+
+
+@dataclass
+class Stack:
+    database_url: str
+    servers: list[AppServer]
+    admin_token: str
+
+    def url(self, index: int = 0) -> str:
+        return self.servers[index % len(self.servers)].url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def e2e_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("e2e-sqlite") / "lastseat.db"
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = await create_pg_database(server)
+        url = server.sqlalchemy_url(name)
+    services = build_services(make_settings(url))
+    await migrate.upgrade(services.engine)
+    await services.accounts.ensure_user(*ADMIN, Role.ADMIN)
+    await services.close()
+    yield url
+    if request.param == "postgresql":
+        await drop_pg_database(request.getfixturevalue("postgres"), url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("server-logs")
+
+
+@pytest.fixture(scope="module")
+def stack(e2e_database: str, server_logs: Path) -> Iterator[Stack]:
+    servers = [
+        AppServer(server_env(e2e_database), server_logs / f"app-{i}.log")
+        for i in range(APP_SERVERS)
+    ]
+    try:
+        for server in servers:
+            server.start()
+        token = httpx.post(
+            servers[0].url + "/api/v1/auth/login",
+            json={"email": ADMIN[0], "password": ADMIN[1]},
+        ).json()["access_token"]
+        yield Stack(e2e_database, servers, token)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+async def make_users(
+    client: httpx.AsyncClient, stack: Stack, prefix: str, count: int
+) -> list[dict[str, str]]:
+    """Sign up and log in `count` users over HTTP, spread over the app servers."""
+
+    async def one(i: int) -> dict[str, str]:
+        base = stack.url(i)
+        creds = {"email": f"{prefix}-{i}@example.com", "password": f"{prefix}-password-{i}"}
+        signup = await client.post(base + "/api/v1/auth/signup", json=creds)
+        assert signup.status_code == 201, signup.text
+        login = await client.post(base + "/api/v1/auth/login", json=creds)
+        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    semaphore = asyncio.Semaphore(32)
+
+    async def bounded(i: int) -> dict[str, str]:
+        async with semaphore:
+            return await one(i)
+
+    return list(await asyncio.gather(*(bounded(i) for i in range(count))))
+
+
+async def make_flight(client: httpx.AsyncClient, stack: Stack, code: str) -> int:
+    response = await client.post(
+        stack.url() + "/api/v1/admin/flights",
+        json=flight_body(code=code),
+        headers={"Authorization": f"Bearer {stack.admin_token}"},
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])

@@ -1,0 +1,82 @@
+"""Retried bookings create one booking; a restart loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.conftest import Stack, make_flight, make_users
+from tests.support.servers import AppServer, server_env
+
+
+async def test_concurrent_retries_with_one_key_make_one_booking(stack: Stack) -> None:
+    async with httpx.AsyncClient(timeout=60) as client:
+        [ann] = await make_users(client, stack, "retry", 1)
+        flight_id = await make_flight(client, stack, "LS400")
+        hold = await client.post(
+            stack.url() + "/api/v1/holds",
+            json={"flight_id": flight_id, "seats": ["4A", "4B"]},
+            headers=ann,
+        )
+        assert hold.status_code == 201
+        body = {"hold_id": hold.json()["id"], "payment": {"token": "tok_ok"}}
+        headers = {**ann, "Idempotency-Key": "checkout-7f3a"}
+        responses = await asyncio.gather(
+            *(
+                client.post(stack.url(i) + "/api/v1/bookings", json=body, headers=headers)
+                for i in range(24)
+            )
+        )
+        assert {r.status_code for r in responses} == {201}
+        assert len({r.json()["id"] for r in responses}) == 1
+        assert sum("idempotent-replayed" not in r.headers for r in responses) == 1
+        listed = (await client.get(stack.url(1) + "/api/v1/bookings", headers=ann)).json()
+        assert [b["id"] for b in listed["items"]] == [responses[0].json()["id"]]
+        # a sequential retry, after the fact, replays too
+        late = await client.post(stack.url(1) + "/api/v1/bookings", json=body, headers=headers)
+        assert late.status_code == 201 and late.json() == responses[0].json()
+
+
+async def test_bookings_and_seats_survive_a_restart(stack: Stack, server_logs: Path) -> None:
+    # stop every app server of the stack, start a fresh process on the same database
+    async with httpx.AsyncClient(timeout=60) as client:
+        [ann] = await make_users(client, stack, "restart", 1)
+        flight_id = await make_flight(client, stack, "LS401")
+        hold = await client.post(
+            stack.url() + "/api/v1/holds",
+            json={"flight_id": flight_id, "seats": ["2A", "2C"]},
+            headers=ann,
+        )
+        booking = await client.post(
+            stack.url() + "/api/v1/bookings",
+            json={"hold_id": hold.json()["id"], "payment": {"token": "tok_ok"}},
+            headers=ann,
+        )
+        assert booking.status_code == 201
+        held = await client.post(
+            stack.url() + "/api/v1/holds",
+            json={"flight_id": flight_id, "seats": ["9F"]},
+            headers=ann,
+        )
+        assert held.status_code == 201
+    for server in stack.servers:
+        server.stop()
+    try:
+        fresh = AppServer(server_env(stack.database_url), server_logs / "app-restarted.log").start()
+        try:
+            async with httpx.AsyncClient(base_url=fresh.url, timeout=30) as client:
+                got = await client.get(f"/api/v1/bookings/{booking.json()['id']}", headers=ann)
+                assert got.status_code == 200
+                assert got.json() == booking.json()
+                seat_map = (await client.get(f"/api/v1/flights/{flight_id}/seats")).json()
+                status = {s["seat"]: s["status"] for s in seat_map["seats"]}
+                assert status["2A"] == status["2C"] == "booked"
+                assert status["9F"] == "held"
+                assert list(status.values()).count("available") == len(status) - 3
+        finally:
+            fresh.stop()
+    finally:
+        for server in stack.servers:
+            server.start()
