@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,15 +13,16 @@ import pytest
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings
+from lastseat.stack.postgres import PostgresServer, find_or_start
 from tests.support.clock import FakeClock
-from tests.support.postgres import PostgresServer, find_or_start
 
 FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8192, "argon2_parallelism": 1}
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
-    server = find_or_start()
+    # LASTSEAT_TEST_PRIVATE_PG=1 exercises the path taken on machines without PostgreSQL.
+    server = find_or_start(private=os.environ.get("LASTSEAT_TEST_PRIVATE_PG") == "1")
     yield server
     server.stop()
 

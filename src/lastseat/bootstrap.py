@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lastseat.adapters.db.engine import create_engine
+from lastseat.adapters.db.hot_reads import SeatReader
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.adapters.passwords import Argon2Hasher
 from lastseat.adapters.payments import SandboxPayments
@@ -34,8 +35,9 @@ class Services:
 
 def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
     engine = create_engine(settings)
-    ctx = ServiceContext(uow=SqlUnitOfWorkFactory(engine), settings=settings, clock=clock)
-    catalog = Catalog(ctx)
+    uow = SqlUnitOfWorkFactory(engine)
+    ctx = ServiceContext(uow=uow, settings=settings, clock=clock)
+    catalog = Catalog(ctx, SeatReader(engine, uow))
     return Services(
         settings=settings,
         engine=engine,

@@ -13,9 +13,9 @@ import pytest
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import build_services
 from lastseat.domain.users import Role
+from lastseat.stack.postgres import PostgresServer
 from tests.conftest import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import flight_body
-from tests.support.postgres import PostgresServer
 from tests.support.servers import AppServer, server_env
 
 APP_SERVERS = 2

@@ -121,8 +121,8 @@ async def test_flights_are_created_searched_and_mapped(
     assert [f.id for f in await services.catalog.search(on=day)] == [other.id]
     assert await services.catalog.search(origin="LHR", destination="AMS") == []
     seat_map = await services.catalog.seat_map(flight.id)
-    assert len(seat_map.statuses) == 180
-    assert {status for _, status in seat_map.statuses} == {"available"}
+    assert seat_map.taken == {}
+    assert {seat_map.status(seat) for seat in flight.layout.seat_names()} == {"available"}
     with pytest.raises(NotFound):
         await services.catalog.seat_map(9999)
 
@@ -141,6 +141,7 @@ async def test_hold_is_all_or_none(services: Services, clock: FakeClock) -> None
     with pytest.raises(UnknownSeats):
         await services.reservations.hold_seats(bob, flight.id, ["12C", "99A"])
     assert (await services.catalog.search())[0].seats_available == 178
+    assert (await services.catalog.seat_map(flight.id)).taken == {"12A": "held", "12B": "held"}
 
 
 async def test_expired_hold_counts_as_available_at_once(
@@ -150,7 +151,7 @@ async def test_expired_hold_counts_as_available_at_once(
     flight = await _flight(services, clock)
     first = (await services.reservations.hold_seats(ann, flight.id, ["3A"])).hold
     clock.advance(seconds=services.settings.hold_ttl_seconds)
-    assert dict((await services.catalog.seat_map(flight.id)).statuses)["3A"] == "available"
+    assert (await services.catalog.seat_map(flight.id)).status("3A") == "available"
     second = (await services.reservations.hold_seats(bob, flight.id, ["3A"])).hold
     with pytest.raises(HoldGone):
         await services.bookings.confirm(ann, first.id, "tok_ok")

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from uuid import UUID
 
 from lastseat.domain.errors import InvalidRequest, NotFound
-from lastseat.domain.flights import Flight, Layout, validate_route
+from lastseat.domain.flights import Flight, Layout, SeatStatus, validate_route
 from lastseat.services.context import ServiceContext
+from lastseat.services.ports import SeatReader
 
 FLIGHT_CACHE_SIZE = 4_096
 
@@ -35,8 +36,13 @@ class FlightSummary:
 
 @dataclass(frozen=True, slots=True)
 class SeatMap:
+    """A flight's seats: those in `taken` are held or booked, every other one is available."""
+
     flight: Flight
-    statuses: list[tuple[str, str]]
+    taken: dict[str, str]
+
+    def status(self, seat: str) -> str:
+        return self.taken.get(seat, SeatStatus.AVAILABLE.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +74,11 @@ class FlightCache:
 
 
 class Catalog:
-    def __init__(self, ctx: ServiceContext, cache: FlightCache | None = None) -> None:
+    def __init__(
+        self, ctx: ServiceContext, seats: SeatReader, cache: FlightCache | None = None
+    ) -> None:
         self._ctx = ctx
+        self._seats = seats
         self._cache = cache or FlightCache()
 
     def now(self) -> datetime:
@@ -114,9 +123,8 @@ class Catalog:
 
     async def seat_map(self, flight_id: int) -> SeatMap:
         flight = await self.flight(flight_id)
-        async with self._ctx.uow() as uow:
-            statuses = await uow.seats.statuses(flight_id, self._ctx.clock())
-        return SeatMap(flight, statuses)
+        taken = await self._seats.taken(flight_id, self._ctx.clock())
+        return SeatMap(flight, dict(taken))
 
     async def manifest(self, flight_id: int) -> tuple[Flight, list[ManifestEntry]]:
         flight = await self.flight(flight_id)

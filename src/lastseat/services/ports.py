@@ -52,7 +52,7 @@ class Flights(Protocol):
 
 
 class Seats(Protocol):
-    async def statuses(self, flight_id: int, now: datetime) -> list[tuple[str, str]]: ...
+    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str]]: ...
     async def hold(
         self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime
     ) -> list[str]: ...
@@ -117,6 +117,12 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, write: bool = False) -> UnitOfWork: ...
+
+
+class SeatReader(Protocol):
+    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str]]:
+        """Seats of the flight that are booked or held by a live hold."""
+        ...
 
 
 class PasswordHasher(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -14,6 +15,10 @@ from lastseat.config import Settings
 # Execution option that marks a connection whose transaction will write. On SQLite it
 # takes the write lock at BEGIN, so two writers queue instead of failing on lock upgrade.
 WRITE_OPTION = "lastseat_write"
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -28,6 +33,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=False,
         pool_recycle=3600,
         hide_parameters=True,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
     )
 
 
@@ -39,6 +46,8 @@ def _sqlite_engine(url: str, settings: Settings) -> AsyncEngine:
         pool_timeout=settings.pool_timeout_seconds,
         connect_args={"timeout": settings.sqlite_busy_timeout_seconds},
         hide_parameters=True,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
     )
     busy_ms = int(settings.sqlite_busy_timeout_seconds * 1000)
 

@@ -26,8 +26,8 @@ class SqlUnitOfWork:
     bookings: SqlBookings
     idempotency: SqlIdempotencyKeys
 
-    def __init__(self, engine: AsyncEngine, write: bool) -> None:
-        self._engine = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
         self._conn: AsyncConnection | None = None
         self._committed = False
 
@@ -72,6 +72,14 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        # Read-only work is one statement per unit of work; on PostgreSQL it runs without
+        # BEGIN/ROLLBACK round trips. SQLite keeps its (local, cheap) transactions.
+        self._reader = (
+            engine
+            if engine.dialect.name == "sqlite"
+            else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
 
     def __call__(self, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, write)
+        return SqlUnitOfWork(self._writer if write else self._reader)

@@ -23,7 +23,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/login")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async on purpose: FastAPI runs sync dependencies in a thread pool.
     services: Services = request.app.state.services
     return services
 
@@ -74,7 +75,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 CurrentAdmin = Annotated[User, Depends(current_admin)]
 
 
-def idempotency_key(
+async def idempotency_key(
     request: Request,
     key: Annotated[
         str | None,

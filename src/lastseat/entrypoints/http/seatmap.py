@@ -1,4 +1,8 @@
-"""Seat-map encoding: the hot read path, so each flight's static JSON fragments are built once."""
+"""Seat-map encoding: the hot read path.
+
+Each flight's static JSON fragments are built once, and the last encoding is kept with the
+taken seats it shows: when a fresh read finds the same taken seats, the bytes are reused.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ class SeatMapEncoder:
         self._templates: OrderedDict[int, tuple[bytes, list[tuple[str, bytes, bytes]]]] = (
             OrderedDict()
         )
+        self._last: dict[int, tuple[dict[str, str], bytes]] = {}
 
     def _template(self, flight: Flight) -> tuple[bytes, list[tuple[str, bytes, bytes]]]:
         cached = self._templates.get(flight.id)
@@ -39,7 +44,16 @@ class SeatMapEncoder:
         return template
 
     def encode(self, seat_map: SeatMap) -> bytes:
+        flight_id = seat_map.flight.id
+        last = self._last.get(flight_id)
+        if last is not None and last[0] == seat_map.taken:
+            return last[1]
         opening, parts = self._template(seat_map.flight)
-        status = dict(seat_map.statuses)
-        body = b",".join(head + status[seat].encode() + tail for seat, head, tail in parts)
-        return opening + body + b"]}"
+        status = seat_map.status
+        body = b",".join(head + status(seat).encode() + tail for seat, head, tail in parts)
+        encoded = opening + body + b"]}"
+        if flight_id in self._templates:  # keep `_last` bounded by the template cache
+            self._last[flight_id] = (seat_map.taken, encoded)
+        for stale in self._last.keys() - self._templates.keys():
+            del self._last[stale]
+        return encoded

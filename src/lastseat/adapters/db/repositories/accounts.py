@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lastseat.adapters.db.tables import tokens, users
+from lastseat.adapters.db.tables import UTCDateTime, tokens, users
 from lastseat.domain.errors import EmailTaken
 from lastseat.domain.users import Role, User
 
@@ -62,6 +62,17 @@ class SqlUsers:
         )
 
 
+_USER_FOR_TOKEN = (
+    sa.select(users.c.id, users.c.email, users.c.role)
+    .select_from(tokens.join(users, users.c.id == tokens.c.user_id))
+    .where(
+        tokens.c.token_hash == sa.bindparam("token_hash", type_=sa.String()),
+        tokens.c.revoked_at.is_(None),
+        tokens.c.expires_at > sa.bindparam("now", type_=UTCDateTime()),
+    )
+)
+
+
 class SqlTokens:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -76,17 +87,8 @@ class SqlTokens:
         )
 
     async def user_for(self, token_hash: str, now: datetime) -> User | None:
-        row = (
-            await self._conn.execute(
-                sa.select(users.c.id, users.c.email, users.c.role)
-                .select_from(tokens.join(users, users.c.id == tokens.c.user_id))
-                .where(
-                    tokens.c.token_hash == token_hash,
-                    tokens.c.revoked_at.is_(None),
-                    tokens.c.expires_at > now,
-                )
-            )
-        ).first()
+        params = {"token_hash": token_hash, "now": now}
+        row = (await self._conn.execute(_USER_FOR_TOKEN, params)).first()
         return None if row is None else _user(row)
 
     async def revoke(self, token_hash: str, now: datetime) -> None:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lastseat.adapters.db.tables import events, flights, seats
+from lastseat.adapters.db.tables import UTCDateTime, events, flights, seats
 from lastseat.domain.errors import Conflict
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.flights import Cabin, Flight, Layout, SeatStatus
@@ -53,19 +53,71 @@ def layout_from_json(data: list[dict[str, Any]]) -> Layout:
     )
 
 
-def _is_free(now: datetime) -> sa.ColumnElement[bool]:
-    """A seat is free when available, or held by a hold that has already expired."""
-    return sa.or_(
-        seats.c.status == AVAILABLE,
-        sa.and_(seats.c.status == HELD, seats.c.held_until <= now),
-    )
+# Statements are built once: building a Core statement per call costs more than running it.
+_NOW = sa.bindparam("now", type_=UTCDateTime())
+_FLIGHT = sa.bindparam("flight", type_=sa.Integer())
+_IS_FREE = sa.or_(
+    seats.c.status == AVAILABLE, sa.and_(seats.c.status == HELD, seats.c.held_until <= _NOW)
+)
 
-
-def _effective_status(now: datetime) -> sa.ColumnElement[str]:
-    return sa.case(
-        (sa.and_(seats.c.status == HELD, seats.c.held_until <= now), AVAILABLE),
-        else_=seats.c.status,
+_TAKEN = sa.select(seats.c.seat, seats.c.status).where(
+    seats.c.flight_id == _FLIGHT,
+    sa.or_(seats.c.status == BOOKED, sa.and_(seats.c.status == HELD, seats.c.held_until > _NOW)),
+)
+# Lock the candidate rows in one fixed order first (PostgreSQL; SQLite takes the database
+# write lock at BEGIN), so overlapping multi-seat holds cannot deadlock.
+_HOLD_CANDIDATES = (
+    sa.select(seats.c.seat)
+    .where(
+        seats.c.flight_id == _FLIGHT,
+        seats.c.seat.in_(sa.bindparam("names", expanding=True)),
+        _IS_FREE,
     )
+    .order_by(seats.c.seat)
+    .with_for_update()
+)
+_HOLD = (
+    seats.update()
+    .where(seats.c.flight_id == _FLIGHT, seats.c.seat.in_(_HOLD_CANDIDATES.scalar_subquery()))
+    .values(
+        status=HELD,
+        hold_id=sa.bindparam("new_hold_id", type_=sa.Uuid()),
+        held_until=sa.bindparam("until", type_=UTCDateTime()),
+        booking_id=None,
+    )
+    .returning(seats.c.seat)
+)
+_RELEASE_HOLD = (
+    seats.update()
+    .where(seats.c.hold_id == sa.bindparam("old_hold_id", type_=sa.Uuid()), seats.c.status == HELD)
+    .values(status=AVAILABLE, hold_id=None, held_until=None)
+    .returning(seats.c.flight_id, seats.c.seat)
+)
+_BOOK = (
+    seats.update()
+    .where(
+        seats.c.hold_id == sa.bindparam("old_hold_id", type_=sa.Uuid()),
+        seats.c.status == HELD,
+        seats.c.held_until > _NOW,
+    )
+    .values(
+        status=BOOKED,
+        booking_id=sa.bindparam("new_booking_id", type_=sa.Uuid()),
+        hold_id=None,
+        held_until=None,
+    )
+    .returning(seats.c.seat)
+)
+_FREE_BOOKING = (
+    seats.update()
+    .where(
+        seats.c.booking_id == sa.bindparam("old_booking_id", type_=sa.Uuid()),
+        seats.c.status == BOOKED,
+    )
+    .values(status=AVAILABLE, booking_id=None)
+    .returning(seats.c.seat)
+)
+_INSERT_EVENT = events.insert()
 
 
 class SqlFlights:
@@ -129,7 +181,7 @@ class SqlFlights:
     ) -> list[tuple[int, str, str, str, datetime, int]]:
         free = (
             sa.select(sa.func.count())
-            .where(seats.c.flight_id == flights.c.id, _is_free(now))
+            .where(seats.c.flight_id == flights.c.id, _IS_FREE)
             .scalar_subquery()
         )
         query = sa.select(
@@ -150,7 +202,7 @@ class SqlFlights:
                 flights.c.departs_at >= start, flights.c.departs_at < start + timedelta(days=1)
             )
         query = query.order_by(flights.c.departs_at, flights.c.id).limit(limit).offset(offset)
-        rows = (await self._conn.execute(query)).all()
+        rows = (await self._conn.execute(query, {"now": now})).all()
         return [(r[0], r[1], r[2], r[3], r[4], int(r[5])) for r in rows]
 
 
@@ -158,57 +210,37 @@ class SqlSeats:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def statuses(self, flight_id: int, now: datetime) -> list[tuple[str, str]]:
-        rows = await self._conn.execute(
-            sa.select(seats.c.seat, _effective_status(now)).where(seats.c.flight_id == flight_id)
-        )
+    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str]]:
+        """The seats of a flight that are not free: booked, or held by a live hold.
+
+        Every other seat is available, so a mostly empty flight reads few rows.
+        """
+        rows = await self._conn.execute(_TAKEN, {"flight": flight_id, "now": now})
         return [(row[0], row[1]) for row in rows]
 
     async def hold(
         self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime
     ) -> list[str]:
         """Claim the free seats among `names` for a hold; return the ones claimed."""
-        # Lock the candidate rows in one fixed order first (PostgreSQL; SQLite takes the
-        # database write lock at BEGIN), so overlapping multi-seat holds cannot deadlock.
-        candidates = (
-            sa.select(seats.c.seat)
-            .where(seats.c.flight_id == flight_id, seats.c.seat.in_(list(names)), _is_free(now))
-            .order_by(seats.c.seat)
-            .with_for_update()
-        )
-        rows = await self._conn.execute(
-            seats.update()
-            .where(seats.c.flight_id == flight_id, seats.c.seat.in_(candidates.scalar_subquery()))
-            .values(status=HELD, hold_id=hold_id, held_until=until, booking_id=None)
-            .returning(seats.c.seat)
-        )
-        return [row[0] for row in rows]
+        params = {
+            "flight": flight_id,
+            "names": list(names),
+            "now": now,
+            "new_hold_id": hold_id,
+            "until": until,
+        }
+        return [row[0] for row in await self._conn.execute(_HOLD, params)]
 
     async def release_hold(self, hold_id: UUID) -> list[tuple[int, str]]:
-        rows = await self._conn.execute(
-            seats.update()
-            .where(seats.c.hold_id == hold_id, seats.c.status == HELD)
-            .values(status=AVAILABLE, hold_id=None, held_until=None)
-            .returning(seats.c.flight_id, seats.c.seat)
-        )
+        rows = await self._conn.execute(_RELEASE_HOLD, {"old_hold_id": hold_id})
         return [(row[0], row[1]) for row in rows]
 
     async def book(self, hold_id: UUID, booking_id: UUID, now: datetime) -> list[str]:
-        rows = await self._conn.execute(
-            seats.update()
-            .where(seats.c.hold_id == hold_id, seats.c.status == HELD, seats.c.held_until > now)
-            .values(status=BOOKED, booking_id=booking_id, hold_id=None, held_until=None)
-            .returning(seats.c.seat)
-        )
-        return [row[0] for row in rows]
+        params = {"old_hold_id": hold_id, "new_booking_id": booking_id, "now": now}
+        return [row[0] for row in await self._conn.execute(_BOOK, params)]
 
     async def free_booking(self, booking_id: UUID) -> list[str]:
-        rows = await self._conn.execute(
-            seats.update()
-            .where(seats.c.booking_id == booking_id, seats.c.status == BOOKED)
-            .values(status=AVAILABLE, booking_id=None)
-            .returning(seats.c.seat)
-        )
+        rows = await self._conn.execute(_FREE_BOOKING, {"old_booking_id": booking_id})
         return [row[0] for row in rows]
 
     async def release_expired(self, now: datetime, limit: int) -> list[tuple[int, str]]:
@@ -235,7 +267,7 @@ class SqlEvents:
         if not items:
             return
         await self._conn.execute(
-            events.insert(),
+            _INSERT_EVENT,
             [
                 {
                     "flight_id": e.flight_id,

@@ -11,11 +11,24 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lastseat.adapters.db.tables import booking_seats, bookings, holds, idempotency_keys, users
+from lastseat.adapters.db.tables import (
+    UTCDateTime,
+    booking_seats,
+    bookings,
+    holds,
+    idempotency_keys,
+    users,
+)
 from lastseat.domain.bookings import Booking, BookingStatus
 from lastseat.domain.holds import Hold, HoldStatus
 from lastseat.domain.money import Money
 from lastseat.domain.pricing import Quote
+
+# Statements are built once: building a Core statement per call costs more than running it.
+_ID = sa.bindparam("row_id", type_=sa.Uuid())
+_USER = sa.bindparam("user_id", type_=sa.Uuid())
+_NOW = sa.bindparam("now", type_=UTCDateTime())
+_STATUS = sa.bindparam("new_status", type_=sa.String())
 
 _HOLD_COLUMNS = (
     holds.c.id,
@@ -37,6 +50,43 @@ _BOOKING_COLUMNS = (
     bookings.c.status,
     bookings.c.created_at,
 )
+_INSERT_HOLD = holds.insert()
+_OWNED_HOLD = sa.select(*_HOLD_COLUMNS).where(holds.c.id == _ID, holds.c.user_id == _USER)
+_CLOSE_HOLD = (
+    holds.update()
+    .where(holds.c.id == _ID, holds.c.status == HoldStatus.ACTIVE.value)
+    .values(status=_STATUS)
+    .returning(holds.c.id)
+)
+_CLOSE_LIVE_HOLD = _CLOSE_HOLD.where(holds.c.expires_at > _NOW)
+_INSERT_BOOKING = bookings.insert()
+_INSERT_BOOKING_SEAT = booking_seats.insert()
+_OWNED_BOOKING = sa.select(*_BOOKING_COLUMNS).where(
+    bookings.c.id == _ID, bookings.c.user_id == _USER
+)
+_CANCEL_BOOKING = (
+    bookings.update()
+    .where(bookings.c.id == _ID, bookings.c.status == BookingStatus.CONFIRMED.value)
+    .values(status=BookingStatus.CANCELLED.value, cancelled_at=_NOW)
+    .returning(bookings.c.id)
+)
+_RETIRE_BOOKING_SEATS = (
+    booking_seats.update()
+    .where(booking_seats.c.booking_id == sa.bindparam("booking", type_=sa.Uuid()))
+    .values(active=False)
+)
+_IDEMPOTENCY_ROW = sa.select(idempotency_keys.c.fingerprint, idempotency_keys.c.resource_id).where(
+    idempotency_keys.c.user_id == _USER,
+    idempotency_keys.c.key == sa.bindparam("key", type_=sa.String()),
+)
+
+
+def _claim_statement(dialect: str) -> Any:
+    insert: Any = (postgresql if dialect == "postgresql" else sqlite).insert(idempotency_keys)
+    return insert.on_conflict_do_nothing().returning(idempotency_keys.c.key)
+
+
+_CLAIM = {name: _claim_statement(name) for name in ("postgresql", "sqlite")}
 
 
 def _hold(row: Sequence[Any]) -> Hold:
@@ -70,34 +120,32 @@ class SqlHolds:
 
     async def add(self, hold: Hold, now: datetime) -> None:
         await self._conn.execute(
-            holds.insert().values(
-                id=hold.id,
-                user_id=hold.user_id,
-                flight_id=hold.flight_id,
-                seats=list(hold.seats),
-                quote=hold.quote.as_dict(),
-                status=hold.status.value,
-                created_at=now,
-                expires_at=hold.expires_at,
-            )
+            _INSERT_HOLD,
+            {
+                "id": hold.id,
+                "user_id": hold.user_id,
+                "flight_id": hold.flight_id,
+                "seats": list(hold.seats),
+                "quote": hold.quote.as_dict(),
+                "status": hold.status.value,
+                "created_at": now,
+                "expires_at": hold.expires_at,
+            },
         )
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
         row = (
-            await self._conn.execute(
-                sa.select(*_HOLD_COLUMNS).where(holds.c.id == hold_id, holds.c.user_id == user_id)
-            )
+            await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "user_id": user_id})
         ).first()
         return None if row is None else _hold(row)
 
     async def close(self, hold_id: UUID, status: HoldStatus, now: datetime | None) -> bool:
         """Move an active hold to `status`; with `now`, only if it has not expired yet."""
-        query = holds.update().where(
-            holds.c.id == hold_id, holds.c.status == HoldStatus.ACTIVE.value
-        )
-        if now is not None:
-            query = query.where(holds.c.expires_at > now)
-        rows = await self._conn.execute(query.values(status=status.value).returning(holds.c.id))
+        params: dict[str, Any] = {"row_id": hold_id, "new_status": status.value}
+        if now is None:
+            rows = await self._conn.execute(_CLOSE_HOLD, params)
+        else:
+            rows = await self._conn.execute(_CLOSE_LIVE_HOLD, {**params, "now": now})
         return rows.first() is not None
 
     async def expire_stale(self, now: datetime) -> int:
@@ -116,21 +164,22 @@ class SqlBookings:
 
     async def add(self, booking: Booking, hold_id: UUID) -> None:
         await self._conn.execute(
-            bookings.insert().values(
-                id=booking.id,
-                reference=booking.reference,
-                user_id=booking.user_id,
-                flight_id=booking.flight_id,
-                hold_id=hold_id,
-                seats=list(booking.seats),
-                total_amount=booking.total.amount,
-                currency=booking.total.currency,
-                status=booking.status.value,
-                created_at=booking.created_at,
-            )
+            _INSERT_BOOKING,
+            {
+                "id": booking.id,
+                "reference": booking.reference,
+                "user_id": booking.user_id,
+                "flight_id": booking.flight_id,
+                "hold_id": hold_id,
+                "seats": list(booking.seats),
+                "total_amount": booking.total.amount,
+                "currency": booking.total.currency,
+                "status": booking.status.value,
+                "created_at": booking.created_at,
+            },
         )
         await self._conn.execute(
-            booking_seats.insert(),
+            _INSERT_BOOKING_SEAT,
             [
                 {
                     "booking_id": booking.id,
@@ -143,13 +192,8 @@ class SqlBookings:
         )
 
     async def get_owned(self, booking_id: UUID, user_id: UUID) -> Booking | None:
-        row = (
-            await self._conn.execute(
-                sa.select(*_BOOKING_COLUMNS).where(
-                    bookings.c.id == booking_id, bookings.c.user_id == user_id
-                )
-            )
-        ).first()
+        params = {"row_id": booking_id, "user_id": user_id}
+        row = (await self._conn.execute(_OWNED_BOOKING, params)).first()
         return None if row is None else _booking(row)
 
     async def list_owned(self, user_id: UUID, limit: int, offset: int) -> list[Booking]:
@@ -163,19 +207,10 @@ class SqlBookings:
         return [_booking(row) for row in rows]
 
     async def cancel(self, booking_id: UUID, now: datetime) -> bool:
-        rows = await self._conn.execute(
-            bookings.update()
-            .where(bookings.c.id == booking_id, bookings.c.status == BookingStatus.CONFIRMED.value)
-            .values(status=BookingStatus.CANCELLED.value, cancelled_at=now)
-            .returning(bookings.c.id)
-        )
+        rows = await self._conn.execute(_CANCEL_BOOKING, {"row_id": booking_id, "now": now})
         if rows.first() is None:
             return False
-        await self._conn.execute(
-            booking_seats.update()
-            .where(booking_seats.c.booking_id == booking_id)
-            .values(active=False)
-        )
+        await self._conn.execute(_RETIRE_BOOKING_SEATS, {"booking": booking_id})
         return True
 
     async def manifest(self, flight_id: int) -> list[tuple[str, str, UUID, str]]:
@@ -210,18 +245,8 @@ class SqlIdempotencyKeys:
             "resource_id": resource_id,
             "created_at": now,
         }
-        dialect = self._conn.dialect.name
-        insert: Any = (postgresql if dialect == "postgresql" else sqlite).insert(idempotency_keys)
-        inserted = await self._conn.execute(
-            insert.values(**values).on_conflict_do_nothing().returning(idempotency_keys.c.key)
-        )
+        inserted = await self._conn.execute(_CLAIM[self._conn.dialect.name], values)
         if inserted.first() is not None:
             return None
-        row = (
-            await self._conn.execute(
-                sa.select(idempotency_keys.c.fingerprint, idempotency_keys.c.resource_id).where(
-                    idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key
-                )
-            )
-        ).one()
+        row = (await self._conn.execute(_IDEMPOTENCY_ROW, {"user_id": user_id, "key": key})).one()
         return row[0], row[1]

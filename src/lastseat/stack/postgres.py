@@ -1,7 +1,8 @@
-"""Find a PostgreSQL server for the tests, or start a private one from the Debian binaries.
+"""Find a PostgreSQL server for tests and benchmarks, or start a private one.
 
-CI machines have one on 127.0.0.1:5432 (trust auth, user postgres). Elsewhere the tests
-start their own cluster under a temporary folder rather than skipping.
+CI machines have one on 127.0.0.1:5432 (trust auth, user postgres). Elsewhere a private
+cluster is made from the Debian binaries under a temporary folder (installing them if
+root and missing), so PostgreSQL tests run instead of skipping.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ def start_private_cluster() -> PostgresServer:
     return PostgresServer("127.0.0.1", port, "postgres", data_dir=data_dir, run_as=run_as)
 
 
-def find_or_start() -> PostgresServer:
-    if os.environ.get("LASTSEAT_TEST_PRIVATE_PG") != "1" and _reachable(DEFAULT_DSN):
+def find_or_start(private: bool = False) -> PostgresServer:
+    """The local server on 127.0.0.1:5432 if it answers (unless `private`), else a new one."""
+    if not private and _reachable(DEFAULT_DSN):
         return PostgresServer("127.0.0.1", 5432, "postgres")
     return start_private_cluster()

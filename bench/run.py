@@ -1,0 +1,367 @@
+"""`make bench`: lastseat on PostgreSQL, as ratios to ceilings measured in the same run.
+
+(a) pgbench running the service's hold+confirm SQL: the database ceiling for bookings.
+(b) the HTTP booking flow (hold, then confirm) over 1,000 flights x 180 seats, via wrk.
+(c) the seat-map GET via wrk, against (d) nginx serving the same bytes as a static file.
+
+Machines here are shared and noisy: compare the ratios, not the absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from lastseat.adapters.db import migrate
+from lastseat.bootstrap import build_services
+from lastseat.config import Settings
+from lastseat.domain.users import Role
+from lastseat.services.samples import seed_flights
+from lastseat.stack.postgres import PostgresServer, find_or_start
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+console = Console()
+FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8192, "argon2_parallelism": 1}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def prepare(pg: PostgresServer, database: str, flights: int, users: int) -> dict[str, str]:
+    conn = await asyncpg.connect(pg.dsn())
+    await conn.execute(f'CREATE DATABASE "{database}"')
+    await conn.close()
+    settings = Settings(
+        _env_file=None, database_url=pg.sqlalchemy_url(database), log_level="warning", **FAST_ARGON2
+    )  # type: ignore[arg-type]
+    services = build_services(settings)
+    try:
+        await migrate.upgrade(services.engine)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"seeding {flights} flights x 180 seats", total=flights)
+            await seed_flights(
+                services.catalog,
+                services.catalog.now(),
+                flights,
+                lambda n: progress.advance(task, n),
+            )
+        tokens = []
+        for i in range(users):
+            await services.accounts.ensure_user(
+                f"bench-{i}@example.com", "bench-password", Role.CUSTOMER
+            )
+            user, token = await services.accounts.login(f"bench-{i}@example.com", "bench-password")
+            tokens.append((str(user.id), token))
+        token_hash = services.accounts._token_hash(
+            tokens[0][1]
+        )  # pgbench looks it up as the app does
+    finally:
+        await services.close()
+    return {
+        "user_id": tokens[0][0],
+        "token_hash": token_hash,
+        "tokens": "\n".join(token for _, token in tokens),
+    }
+
+
+async def reset_inventory(pg: PostgresServer, database: str) -> None:
+    conn = await asyncpg.connect(pg.dsn(database))
+    try:
+        await conn.execute(
+            "UPDATE seats SET status='available', hold_id=NULL, held_until=NULL, booking_id=NULL "
+            "WHERE status <> 'available';"
+            "DELETE FROM booking_seats; DELETE FROM bookings;"
+            "DELETE FROM holds; DELETE FROM events;"
+        )
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
+def run_pgbench(
+    pg: PostgresServer, database: str, data: dict[str, str], args: argparse.Namespace
+) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "pgbench",
+            "-n",
+            "-c",
+            str(args.connections),
+            "-j",
+            "2",
+            "-T",
+            str(args.seconds),
+            "-f",
+            str(HERE / "hold_confirm.sql"),
+            "-D",
+            f"flights={args.flights}",
+            "-D",
+            f"user_id={data['user_id']}",
+            "-D",
+            f"token_hash={data['token_hash']}",
+            "-h",
+            pg.host,
+            "-p",
+            str(pg.port),
+            "-U",
+            pg.user,
+            database,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))  # type: ignore[union-attr]
+    return {"tps": tps, "latency_avg_ms": latency}
+
+
+def parse_wrk(out: str) -> dict[str, float]:
+    def ms(text: str) -> float:
+        value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    result = {"requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
+    for pct in ("50", "99"):
+        found = re.search(rf"\s{pct}(?:\.000)?%\s+([\d.]+(?:us|ms|s))", out)
+        if found:
+            result[f"p{pct}_ms"] = ms(found.group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["non_2xx"] = float(errors.group(1)) if errors else 0.0
+    return result
+
+
+def run_wrk(
+    url: str, script: str, args: argparse.Namespace, env: dict[str, str]
+) -> tuple[dict[str, float], str]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(args.connections),
+            "-d",
+            f"{args.seconds}s",
+            "--latency",
+            "-s",
+            str(HERE / script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **env},
+        timeout=args.seconds + 60,
+    ).stdout
+    return parse_wrk(out), out
+
+
+class Process:
+    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
+        with log.open("ab") as sink:
+            self.proc = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+
+
+def wait_ready(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not become ready")
+
+
+def start_nginx(workdir: Path, body: bytes) -> tuple[Process, int]:
+    port = free_port()
+    (workdir / "html" / "seats").mkdir(parents=True)
+    (workdir / "html" / "seats" / "map.json").write_bytes(body)
+    (workdir / "logs").mkdir()
+    conf = workdir / "nginx.conf"
+    conf.write_text(
+        f"""worker_processes 2;
+pid {workdir}/nginx.pid;
+error_log {workdir}/logs/error.log warn;
+daemon off;
+events {{ worker_connections 1024; }}
+http {{
+  access_log {workdir}/logs/access.log;
+  keepalive_requests 100000;
+  types {{ application/json json; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ root {workdir}/html; }}
+  }}
+}}
+"""
+    )
+    process = Process(
+        ["nginx", "-p", str(workdir), "-c", str(conf)],
+        dict(os.environ),
+        workdir / "logs" / "stdout.log",
+    )
+    wait_ready(f"http://127.0.0.1:{port}/seats/map.json")
+    return process, port
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--flights", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="app server processes")
+    args = parser.parse_args()
+    for tool in ("pgbench", "wrk", "nginx"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is missing: run scripts/setup as root")
+
+    pg = find_or_start()
+    database = f"lastseat_bench_{uuid.uuid4().hex[:8]}"
+    workdir = Path(tempfile.mkdtemp(prefix="lastseat-bench-"))
+    workdir.chmod(0o755)  # nginx workers drop root and must read the static file
+    processes: list[Process] = []
+    try:
+        data = asyncio.run(prepare(pg, database, args.flights, args.connections))
+        console.print(
+            f"(a) pgbench: hold+confirm SQL, {args.connections} connections, {args.seconds}s"
+        )
+        ceiling = run_pgbench(pg, database, data, args)
+        asyncio.run(reset_inventory(pg, database))
+
+        port = free_port()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")},
+            "LASTSEAT_ENV_FILE": "/nonexistent",
+            "LASTSEAT_DATABASE_URL": pg.sqlalchemy_url(database),
+            "LASTSEAT_POOL_SIZE": str(max(1, args.connections // args.workers)),
+            "LASTSEAT_POOL_TIMEOUT_SECONDS": "30",
+        }
+        app = Process(
+            [
+                sys.executable,
+                "-m",
+                "lastseat.entrypoints.cli.main",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            env,
+            workdir / "app.log",
+        )
+        processes.append(app)
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base + "/readyz")
+        tokens = workdir / "tokens.txt"
+        tokens.write_text(data["tokens"] + "\n")
+        wrk_env = {"BENCH_TOKENS": str(tokens), "BENCH_FLIGHTS": str(args.flights)}
+        console.print(
+            f"(b) HTTP booking flow, {args.workers} app servers, {args.connections} connections"
+        )
+        booking, booking_out = run_wrk(base, "booking.lua", args, wrk_env)
+        counts = dict(re.findall(r"(\w+)=(\d+)", booking_out.split("BENCH", 1)[1]))
+        confirmed_per_s = int(counts["confirmed"]) / args.seconds
+
+        console.print("(c) seat-map GET")
+        seatmap, _ = run_wrk(base, "seatmap.lua", args, wrk_env)
+        body = httpx.get(base + "/api/v1/flights/1/seats").content
+        nginx, nginx_port = start_nginx(workdir / "nginx", body)
+        processes.append(nginx)
+        console.print("(d) nginx serving the same seat-map bytes as a static file")
+        static, _ = run_wrk(f"http://127.0.0.1:{nginx_port}/seats/map.json", "static.lua", args, {})
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        if pg.data_dir is None:
+
+            async def drop() -> None:
+                conn = await asyncpg.connect(pg.dsn())
+                await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                await conn.close()
+
+            asyncio.run(drop())
+        pg.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    ratio_booking = confirmed_per_s / ceiling["tps"]
+    ratio_seatmap = seatmap["requests_per_s"] / static["requests_per_s"]
+    table = Table(title="lastseat bench (PostgreSQL)")
+    for column in ("measure", "per second", "p50 ms", "p99 ms", "ratio"):
+        table.add_column(column)
+
+    def row(name: str, rate: float, stats: dict[str, float], ratio: str) -> None:
+        p50, p99 = stats.get("p50_ms"), stats.get("p99_ms")
+        table.add_row(
+            name,
+            f"{rate:.0f}",
+            "" if p50 is None else f"{p50:.1f}",
+            "" if p99 is None else f"{p99:.1f}",
+            ratio,
+        )
+
+    pg_latency = {"p50_ms": ceiling["latency_avg_ms"]}  # pgbench reports the mean only
+    row("(a) pgbench hold+confirm (ceiling)", ceiling["tps"], pg_latency, "1.00 (p50 = mean)")
+    row("(b) HTTP bookings confirmed", confirmed_per_s, booking, f"{ratio_booking:.2f} of (a)")
+    row("    HTTP requests of (b)", booking["requests_per_s"], {}, str(counts))
+    row("(c) seat-map GET", seatmap["requests_per_s"], seatmap, f"{ratio_seatmap:.3f} of (d)")
+    row("(d) nginx static seat map (ceiling)", static["requests_per_s"], static, "1.00")
+    console.print(table)
+    results = {
+        "pgbench": ceiling,
+        "booking": {
+            **booking,
+            **{k: int(v) for k, v in counts.items()},
+            "confirmed_per_s": confirmed_per_s,
+            "ratio_to_pgbench": ratio_booking,
+        },
+        "seatmap": {**seatmap, "ratio_to_nginx": ratio_seatmap},
+        "nginx_static": static,
+        "args": vars(args),
+    }
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    console.print(f"results written to {out / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()

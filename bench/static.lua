@@ -1,0 +1,1 @@
+-- wrk script: GET one static file (the nginx ceiling needs no randomness).

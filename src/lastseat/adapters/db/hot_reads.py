@@ -1,0 +1,41 @@
+"""Hot read paths that skip SQLAlchemy's statement layer and talk to the driver directly.
+
+The seat map is the most requested resource; on PostgreSQL it is read with one prepared
+asyncpg query on a pooled connection (no Connection wrapper, no transaction round trips).
+The same SQL semantics as `SqlSeats.taken`; SQLite goes through that path unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+
+TAKEN_SQL = (
+    "SELECT seat, status FROM seats WHERE flight_id = $1"
+    " AND (status = 'booked' OR (status = 'held' AND held_until > $2))"
+)
+
+
+class SeatReader:
+    def __init__(self, engine: AsyncEngine, uow: SqlUnitOfWorkFactory) -> None:
+        self._engine = engine
+        self._uow = uow
+        self._raw = engine.dialect.name == "postgresql"
+
+    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str]]:
+        if not self._raw:
+            async with self._uow() as uow:
+                return await uow.seats.taken(flight_id, now)
+        connection = await self._engine.raw_connection()
+        try:
+            driver: Any = connection.driver_connection
+            # Columns hold naive UTC (see tables.UTCDateTime), so the bound value must too.
+            naive_now = now.astimezone(UTC).replace(tzinfo=None)
+            rows = await driver.fetch(TAKEN_SQL, flight_id, naive_now)
+        finally:
+            connection.close()
+        return [(row[0], row[1]) for row in rows]

@@ -1,0 +1,1 @@
+"""The tiers as processes: what `lastseat up` starts, and the helpers tests and benches share."""
