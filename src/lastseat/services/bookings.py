@@ -10,7 +10,6 @@ from lastseat.domain.bookings import Booking, BookingStatus, new_reference
 from lastseat.domain.errors import HoldGone, NotFound
 from lastseat.domain.events import seat_events
 from lastseat.domain.flights import SeatStatus
-from lastseat.domain.holds import HoldStatus
 from lastseat.domain.pricing import check_discount_code
 from lastseat.domain.users import User
 from lastseat.services.context import ServiceContext
@@ -47,11 +46,12 @@ class Bookings:
                 if replay is None:
                     raise NotFound("the booking this key created no longer exists")
                 return BookingResult(replay, replayed=True)
-            hold = await uow.holds.get_owned(hold_id, user.id)
+            # The conditional update is the check: only the caller's live, active hold
+            # can be taken; the same statement returns it.
+            hold = await uow.holds.take_for_booking(hold_id, user.id, now)
             if hold is None:
-                raise NotFound(f"hold {hold_id} not found")
-            # The conditional update is the check: only a live, active hold can be closed.
-            if not await uow.holds.close(hold_id, HoldStatus.BOOKED, now):
+                if await uow.holds.get_owned(hold_id, user.id) is None:
+                    raise NotFound(f"hold {hold_id} not found")
                 raise HoldGone("the hold has expired, been released or already been booked")
             booking = Booking(
                 id=booking_id,
@@ -67,6 +67,7 @@ class Bookings:
             booked = await uow.seats.book(hold_id, booking_id, now)
             if len(booked) != len(hold.seats):
                 raise HoldGone("some seats of the hold are no longer held")
+            await uow.bookings.add_seats(booking)
             # The price charged is the one stored with the hold: the client never sends one.
             # A decline raises here, so the transaction rolls back and the hold stays live.
             await self._payments.charge(payment_token, booking.total, f"booking-{booking_id}")

@@ -93,7 +93,7 @@ class Reservations:
                 raise NotFound(f"hold {hold_id} not found")
             if hold.status is HoldStatus.BOOKED:
                 raise Conflict("this hold is already confirmed as a booking; cancel the booking")
-            if not await uow.holds.close(hold_id, HoldStatus.RELEASED, None):
+            if not await uow.holds.close(hold_id, HoldStatus.RELEASED):
                 return  # already released or expired: releasing again changes nothing
             freed = await uow.seats.release_hold(hold_id)
             await uow.events.append(freed_events(freed), now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,6 +14,8 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 class Metrics:
     def __init__(self, engine: AsyncEngine) -> None:
+        self._request_children: dict[tuple[str, str, int], Any] = {}
+        self._latency_children: dict[tuple[str, str], Any] = {}
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "lastseat_http_requests_total",
@@ -48,6 +52,18 @@ class Metrics:
             registry=self.registry,
         )
         in_use.set_function(lambda: pool_status(engine)["checked_out"])
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        # Label children are cached: `.labels()` validates and locks on every call.
+        key = (method, route, status)
+        counter = self._request_children.get(key)
+        if counter is None:
+            counter = self._request_children[key] = self.requests.labels(method, route, str(status))
+        counter.inc()
+        timer = self._latency_children.get((method, route))
+        if timer is None:
+            timer = self._latency_children[(method, route)] = self.latency.labels(method, route)
+        timer.observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -17,8 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lastseat.entrypoints.http.metrics import Metrics
 from lastseat.entrypoints.http.responses import PROBLEM_TYPE_BASE
+from lastseat.entrypoints.logs import REQUEST_ID
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = structlog.get_logger("lastseat.access")
 
 
@@ -40,7 +41,7 @@ class ObservabilityMiddleware:
             return
         raw = _header(scope, b"x-request-id")
         given = raw.decode("latin-1") if raw else ""
-        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = given if VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
@@ -56,24 +57,24 @@ class ObservabilityMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                await self.app(scope, receive, send_with_headers)
-            finally:
-                elapsed = time.perf_counter() - started
-                route: Any = scope.get("route")
-                template = getattr(route, "path_format", None) or "unmatched"
-                method = scope["method"]
-                self.metrics.requests.labels(method, template, str(status)).inc()
-                self.metrics.latency.labels(method, template).observe(elapsed)
-                access_log.info(
-                    "request",
-                    method=method,
-                    route=template,
-                    path=scope["path"],
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 2),
-                )
+        bound = REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            elapsed = time.perf_counter() - started
+            route: Any = scope.get("route")
+            template = getattr(route, "path_format", None) or "unmatched"
+            method = scope["method"]
+            self.metrics.observe_request(method, template, status, elapsed)
+            access_log.info(
+                "request",
+                method=method,
+                route=template,
+                path=scope["path"],
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+            )
+            REQUEST_ID.reset(bound)
 
 
 class BodyLimitMiddleware:

@@ -264,20 +264,13 @@ class SqlEvents:
         self._conn = conn
 
     async def append(self, items: Sequence[SeatEvent], now: datetime) -> None:
-        if not items:
-            return
-        await self._conn.execute(
-            _INSERT_EVENT,
-            [
-                {
-                    "flight_id": e.flight_id,
-                    "seat": e.seat,
-                    "status": e.status.value,
-                    "created_at": now,
-                }
-                for e in items
-            ],
-        )
+        rows = [
+            {"flight_id": e.flight_id, "seat": e.seat, "status": e.status.value, "created_at": now}
+            for e in items
+        ]
+        if rows:
+            # One row goes as a plain execute: executemany costs more for a single row.
+            await self._conn.execute(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
 
     async def for_flight(
         self, flight_id: int, after: int, limit: int

@@ -26,7 +26,7 @@ from lastseat.domain.pricing import Quote
 
 # Statements are built once: building a Core statement per call costs more than running it.
 _ID = sa.bindparam("row_id", type_=sa.Uuid())
-_USER = sa.bindparam("user_id", type_=sa.Uuid())
+_USER = sa.bindparam("owner", type_=sa.Uuid())
 _NOW = sa.bindparam("now", type_=UTCDateTime())
 _STATUS = sa.bindparam("new_status", type_=sa.String())
 
@@ -58,7 +58,17 @@ _CLOSE_HOLD = (
     .values(status=_STATUS)
     .returning(holds.c.id)
 )
-_CLOSE_LIVE_HOLD = _CLOSE_HOLD.where(holds.c.expires_at > _NOW)
+_CONFIRM_HOLD = (
+    holds.update()
+    .where(
+        holds.c.id == _ID,
+        holds.c.user_id == _USER,
+        holds.c.status == HoldStatus.ACTIVE.value,
+        holds.c.expires_at > _NOW,
+    )
+    .values(status=HoldStatus.BOOKED.value)
+    .returning(*_HOLD_COLUMNS)
+)
 _INSERT_BOOKING = bookings.insert()
 _INSERT_BOOKING_SEAT = booking_seats.insert()
 _OWNED_BOOKING = sa.select(*_BOOKING_COLUMNS).where(
@@ -135,18 +145,20 @@ class SqlHolds:
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
         row = (
-            await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "user_id": user_id})
+            await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})
         ).first()
         return None if row is None else _hold(row)
 
-    async def close(self, hold_id: UUID, status: HoldStatus, now: datetime | None) -> bool:
-        """Move an active hold to `status`; with `now`, only if it has not expired yet."""
-        params: dict[str, Any] = {"row_id": hold_id, "new_status": status.value}
-        if now is None:
-            rows = await self._conn.execute(_CLOSE_HOLD, params)
-        else:
-            rows = await self._conn.execute(_CLOSE_LIVE_HOLD, {**params, "now": now})
-        return rows.first() is not None
+    async def close(self, hold_id: UUID, status: HoldStatus) -> bool:
+        """Move an active hold to `status`; False if it was no longer active."""
+        params = {"row_id": hold_id, "new_status": status.value}
+        return (await self._conn.execute(_CLOSE_HOLD, params)).first() is not None
+
+    async def take_for_booking(self, hold_id: UUID, user_id: UUID, now: datetime) -> Hold | None:
+        """Mark the caller's live hold as booked and return it; None if it is not live."""
+        params = {"row_id": hold_id, "owner": user_id, "now": now}
+        row = (await self._conn.execute(_CONFIRM_HOLD, params)).first()
+        return None if row is None else _hold(row)
 
     async def expire_stale(self, now: datetime) -> int:
         result = await self._conn.execute(
@@ -178,6 +190,9 @@ class SqlBookings:
                 "created_at": booking.created_at,
             },
         )
+
+    async def add_seats(self, booking: Booking) -> None:
+        """Record the booking's seats as live; the unique index refuses any seat sold twice."""
         await self._conn.execute(
             _INSERT_BOOKING_SEAT,
             [
@@ -192,7 +207,7 @@ class SqlBookings:
         )
 
     async def get_owned(self, booking_id: UUID, user_id: UUID) -> Booking | None:
-        params = {"row_id": booking_id, "user_id": user_id}
+        params = {"row_id": booking_id, "owner": user_id}
         row = (await self._conn.execute(_OWNED_BOOKING, params)).first()
         return None if row is None else _booking(row)
 
@@ -248,5 +263,5 @@ class SqlIdempotencyKeys:
         inserted = await self._conn.execute(_CLAIM[self._conn.dialect.name], values)
         if inserted.first() is not None:
             return None
-        row = (await self._conn.execute(_IDEMPOTENCY_ROW, {"user_id": user_id, "key": key})).one()
+        row = (await self._conn.execute(_IDEMPOTENCY_ROW, {"owner": user_id, "key": key})).one()
         return row[0], row[1]
