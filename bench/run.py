@@ -246,6 +246,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--flights", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2, help="app server processes")
+    parser.add_argument("--pool", type=int, default=16, help="database connections per app server")
     args = parser.parse_args()
     for tool in ("pgbench", "wrk", "nginx"):
         if shutil.which(tool) is None:
@@ -269,7 +270,7 @@ def main() -> None:
             **{k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")},
             "LASTSEAT_ENV_FILE": "/nonexistent",
             "LASTSEAT_DATABASE_URL": pg.sqlalchemy_url(database),
-            "LASTSEAT_POOL_SIZE": str(max(1, args.connections // args.workers)),
+            "LASTSEAT_POOL_SIZE": str(args.pool),
             "LASTSEAT_POOL_TIMEOUT_SECONDS": "30",
         }
         app = Process(

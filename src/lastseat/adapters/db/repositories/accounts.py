@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lastseat.adapters.db.repositories import pg_sql
 from lastseat.adapters.db.tables import UTCDateTime, tokens, users
 from lastseat.domain.errors import EmailTaken
 from lastseat.domain.users import Role, User
@@ -87,8 +88,15 @@ class SqlTokens:
         )
 
     async def user_for(self, token_hash: str, now: datetime) -> User | None:
-        params = {"token_hash": token_hash, "now": now}
-        row = (await self._conn.execute(_USER_FOR_TOKEN, params)).first()
+        if self._conn.dialect.name == "postgresql":
+            result = await self._conn.exec_driver_sql(
+                pg_sql.USER_BY_HASH, (token_hash, pg_sql.naive_utc(now))
+            )
+        else:
+            result = await self._conn.execute(
+                _USER_FOR_TOKEN, {"token_hash": token_hash, "now": now}
+            )
+        row = result.first()
         return None if row is None else _user(row)
 
     async def revoke(self, token_hash: str, now: datetime) -> None:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lastseat.adapters.db.repositories import pg_sql
 from lastseat.adapters.db.tables import UTCDateTime, events, flights, seats
 from lastseat.domain.errors import Conflict
 from lastseat.domain.events import SeatEvent
@@ -222,22 +223,32 @@ class SqlSeats:
         self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime
     ) -> list[str]:
         """Claim the free seats among `names` for a hold; return the ones claimed."""
-        params = {
-            "flight": flight_id,
-            "names": list(names),
-            "now": now,
-            "new_hold_id": hold_id,
-            "until": until,
-        }
-        return [row[0] for row in await self._conn.execute(_HOLD, params)]
+        if self._conn.dialect.name == "postgresql":
+            args = (flight_id, list(names), hold_id, pg_sql.naive_utc(now), pg_sql.naive_utc(until))
+            result = await self._conn.exec_driver_sql(pg_sql.HOLD_SEATS, args)
+        else:
+            params = {
+                "flight": flight_id,
+                "names": list(names),
+                "now": now,
+                "new_hold_id": hold_id,
+                "until": until,
+            }
+            result = await self._conn.execute(_HOLD, params)
+        return [row[0] for row in result]
 
     async def release_hold(self, hold_id: UUID) -> list[tuple[int, str]]:
         rows = await self._conn.execute(_RELEASE_HOLD, {"old_hold_id": hold_id})
         return [(row[0], row[1]) for row in rows]
 
     async def book(self, hold_id: UUID, booking_id: UUID, now: datetime) -> list[str]:
-        params = {"old_hold_id": hold_id, "new_booking_id": booking_id, "now": now}
-        return [row[0] for row in await self._conn.execute(_BOOK, params)]
+        if self._conn.dialect.name == "postgresql":
+            args = (hold_id, booking_id, pg_sql.naive_utc(now))
+            result = await self._conn.exec_driver_sql(pg_sql.BOOK_SEATS, args)
+        else:
+            params = {"old_hold_id": hold_id, "new_booking_id": booking_id, "now": now}
+            result = await self._conn.execute(_BOOK, params)
+        return [row[0] for row in result]
 
     async def free_booking(self, booking_id: UUID) -> list[str]:
         rows = await self._conn.execute(_FREE_BOOKING, {"old_booking_id": booking_id})
@@ -264,13 +275,28 @@ class SqlEvents:
         self._conn = conn
 
     async def append(self, items: Sequence[SeatEvent], now: datetime) -> None:
-        rows = [
-            {"flight_id": e.flight_id, "seat": e.seat, "status": e.status.value, "created_at": now}
-            for e in items
-        ]
-        if rows:
-            # One row goes as a plain execute: executemany costs more for a single row.
-            await self._conn.execute(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
+        if not items:
+            return
+        if self._conn.dialect.name == "postgresql":
+            stamp = pg_sql.naive_utc(now)
+            rows = [(e.flight_id, e.seat, e.status.value, stamp) for e in items]
+            await self._conn.exec_driver_sql(
+                pg_sql.INSERT_EVENT,
+                rows[0] if len(rows) == 1 else rows,
+            )
+            return
+        await self._conn.execute(
+            _INSERT_EVENT,
+            [
+                {
+                    "flight_id": e.flight_id,
+                    "seat": e.seat,
+                    "status": e.status.value,
+                    "created_at": now,
+                }
+                for e in items
+            ],
+        )
 
     async def for_flight(
         self, flight_id: int, after: int, limit: int

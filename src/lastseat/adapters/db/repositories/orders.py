@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lastseat.adapters.db.repositories import pg_sql
 from lastseat.adapters.db.tables import (
     UTCDateTime,
     booking_seats,
@@ -129,6 +130,19 @@ class SqlHolds:
         self._conn = conn
 
     async def add(self, hold: Hold, now: datetime) -> None:
+        if self._conn.dialect.name == "postgresql":
+            args = (
+                hold.id,
+                hold.user_id,
+                hold.flight_id,
+                pg_sql.json_text(list(hold.seats)),
+                pg_sql.json_text(hold.quote.as_dict()),
+                hold.status.value,
+                pg_sql.naive_utc(now),
+                pg_sql.naive_utc(hold.expires_at),
+            )
+            await self._conn.exec_driver_sql(pg_sql.INSERT_HOLD, args)
+            return
         await self._conn.execute(
             _INSERT_HOLD,
             {
@@ -144,9 +158,7 @@ class SqlHolds:
         )
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
-        row = (
-            await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})
-        ).first()
+        row = (await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})).first()
         return None if row is None else _hold(row)
 
     async def close(self, hold_id: UUID, status: HoldStatus) -> bool:
@@ -156,6 +168,16 @@ class SqlHolds:
 
     async def take_for_booking(self, hold_id: UUID, user_id: UUID, now: datetime) -> Hold | None:
         """Mark the caller's live hold as booked and return it; None if it is not live."""
+        if self._conn.dialect.name == "postgresql":
+            args = (hold_id, user_id, pg_sql.naive_utc(now))
+            found: Sequence[Any] | None = (
+                await self._conn.exec_driver_sql(pg_sql.TAKE_HOLD_FOR_BOOKING, args)
+            ).first()
+            if found is None:
+                return None
+            values = list(found)
+            values[4] = pg_sql.aware(values[4])
+            return _hold(values)
         params = {"row_id": hold_id, "owner": user_id, "now": now}
         row = (await self._conn.execute(_CONFIRM_HOLD, params)).first()
         return None if row is None else _hold(row)
@@ -175,6 +197,21 @@ class SqlBookings:
         self._conn = conn
 
     async def add(self, booking: Booking, hold_id: UUID) -> None:
+        if self._conn.dialect.name == "postgresql":
+            args = (
+                booking.id,
+                booking.reference,
+                booking.user_id,
+                booking.flight_id,
+                hold_id,
+                pg_sql.json_text(list(booking.seats)),
+                booking.total.amount,
+                booking.total.currency,
+                booking.status.value,
+                pg_sql.naive_utc(booking.created_at),
+            )
+            await self._conn.exec_driver_sql(pg_sql.INSERT_BOOKING, args)
+            return
         await self._conn.execute(
             _INSERT_BOOKING,
             {
@@ -193,6 +230,13 @@ class SqlBookings:
 
     async def add_seats(self, booking: Booking) -> None:
         """Record the booking's seats as live; the unique index refuses any seat sold twice."""
+        if self._conn.dialect.name == "postgresql":
+            rows = [(booking.id, seat, booking.flight_id) for seat in booking.seats]
+            await self._conn.exec_driver_sql(
+                pg_sql.INSERT_BOOKING_SEAT,
+                rows[0] if len(rows) == 1 else rows,
+            )
+            return
         await self._conn.execute(
             _INSERT_BOOKING_SEAT,
             [
