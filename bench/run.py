@@ -101,15 +101,31 @@ async def reset_inventory(pg: PostgresServer, database: str) -> None:
         await conn.close()
 
 
-def run_pgbench(
+def best_pgbench(
     pg: PostgresServer, database: str, data: dict[str, str], args: argparse.Namespace
+) -> dict[str, float]:
+    """The ceiling is the database at its best: as many clients as HTTP has, or as the app
+    servers hold connections, whichever runs faster (the inventory is reset in between)."""
+    results = []
+    for clients in sorted({args.connections, args.workers * args.pool}):
+        results.append({**run_pgbench(pg, database, data, args, clients), "clients": clients})
+        asyncio.run(reset_inventory(pg, database))
+    return max(results, key=lambda r: r["tps"])
+
+
+def run_pgbench(
+    pg: PostgresServer,
+    database: str,
+    data: dict[str, str],
+    args: argparse.Namespace,
+    clients: int,
 ) -> dict[str, float]:
     out = subprocess.run(
         [
             "pgbench",
             "-n",
             "-c",
-            str(args.connections),
+            str(clients),
             "-j",
             "2",
             "-T",
@@ -259,11 +275,8 @@ def main() -> None:
     processes: list[Process] = []
     try:
         data = asyncio.run(prepare(pg, database, args.flights, args.connections))
-        console.print(
-            f"(a) pgbench: hold+confirm SQL, {args.connections} connections, {args.seconds}s"
-        )
-        ceiling = run_pgbench(pg, database, data, args)
-        asyncio.run(reset_inventory(pg, database))
+        console.print(f"(a) pgbench: the service's hold+confirm SQL, {args.seconds}s per run")
+        ceiling = best_pgbench(pg, database, data, args)
 
         port = free_port()
         env = {
@@ -340,7 +353,12 @@ def main() -> None:
         )
 
     pg_latency = {"p50_ms": ceiling["latency_avg_ms"]}  # pgbench reports the mean only
-    row("(a) pgbench hold+confirm (ceiling)", ceiling["tps"], pg_latency, "1.00 (p50 = mean)")
+    row(
+        f"(a) pgbench hold+confirm, {ceiling['clients']:.0f} clients (ceiling)",
+        ceiling["tps"],
+        pg_latency,
+        "1.00 (p50 = mean)",
+    )
     row("(b) HTTP bookings confirmed", confirmed_per_s, booking, f"{ratio_booking:.2f} of (a)")
     row("    HTTP requests of (b)", booking["requests_per_s"], {}, str(counts))
     row("(c) seat-map GET", seatmap["requests_per_s"], seatmap, f"{ratio_seatmap:.3f} of (d)")

@@ -8,16 +8,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lastseat.adapters.db.engine import create_engine
 from lastseat.adapters.db.hot_reads import SeatReader
+from lastseat.adapters.db.seat_feed import PgSeatFeed
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.adapters.passwords import Argon2Hasher
 from lastseat.adapters.payments import SandboxPayments
 from lastseat.config import Settings
 from lastseat.services.accounts import Accounts
 from lastseat.services.bookings import Bookings
-from lastseat.services.catalog import Catalog
+from lastseat.services.catalog import Catalog, SeatMap
 from lastseat.services.context import ServiceContext, utc_now
 from lastseat.services.ports import Clock
 from lastseat.services.reservations import Reservations
+from lastseat.services.seat_map_cache import SeatMapCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,8 @@ class Services:
     catalog: Catalog
     reservations: Reservations
     bookings: Bookings
+    # LISTEN for other processes' seat changes (PostgreSQL); None where there is no feed.
+    seat_feed: PgSeatFeed | None = None
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -36,7 +40,11 @@ class Services:
 def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
     engine = create_engine(settings)
     uow = SqlUnitOfWorkFactory(engine)
-    ctx = ServiceContext(uow=uow, settings=settings, clock=clock)
+    seat_maps: SeatMapCache[SeatMap] = SeatMapCache()
+    ctx = ServiceContext(uow=uow, settings=settings, clock=clock, seat_maps=seat_maps)
+    feed = None
+    if engine.dialect.name == "postgresql":
+        feed = PgSeatFeed(engine, on_change=seat_maps.changed, on_live=seat_maps.set_live)
     catalog = Catalog(ctx, SeatReader(engine, uow))
     return Services(
         settings=settings,
@@ -45,4 +53,5 @@ def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
         catalog=catalog,
         reservations=Reservations(ctx, catalog),
         bookings=Bookings(ctx, SandboxPayments()),
+        seat_feed=feed,
     )

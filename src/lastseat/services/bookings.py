@@ -75,6 +75,7 @@ class Bookings:
                 seat_events(hold.flight_id, list(hold.seats), SeatStatus.BOOKED), now
             )
             await uow.commit()
+        self._ctx.seat_maps.changed(hold.flight_id)
         return BookingResult(booking, replayed=False)
 
     async def get(self, user: User, booking_id: UUID) -> Booking:
@@ -100,6 +101,7 @@ class Bookings:
                     seat_events(booking.flight_id, freed, SeatStatus.AVAILABLE), now
                 )
                 await uow.commit()
+                self._ctx.seat_maps.changed(booking.flight_id)
         return Booking(
             id=booking.id,
             reference=booking.reference,

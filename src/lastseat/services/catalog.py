@@ -121,10 +121,23 @@ class Catalog:
             )
         return [FlightSummary(*row) for row in rows]
 
+    @property
+    def seat_map_cache_live(self) -> bool:
+        return self._ctx.seat_maps.live
+
     async def seat_map(self, flight_id: int) -> SeatMap:
         flight = await self.flight(flight_id)
-        taken = await self._seats.taken(flight_id, self._ctx.clock())
-        return SeatMap(flight, dict(taken))
+        now = self._ctx.clock()
+        cache = self._ctx.seat_maps
+        cached: SeatMap | None = cache.get(flight_id, now)
+        if cached is not None:
+            return cached
+        token = cache.token(flight_id)
+        rows = await self._seats.taken(flight_id, now)
+        seat_map = SeatMap(flight, {seat: status for seat, status, _ in rows})
+        hold_ends = [until for _, status, until in rows if until is not None]
+        cache.put(flight_id, seat_map, min(hold_ends, default=None), token)
+        return seat_map
 
     async def manifest(self, flight_id: int) -> tuple[Flight, list[ManifestEntry]]:
         flight = await self.flight(flight_id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from lastseat.config import Settings
 from lastseat.services.ports import Clock, UnitOfWorkFactory
+from lastseat.services.seat_map_cache import SeatMapCache
 
 
 def utc_now() -> datetime:
@@ -18,3 +20,5 @@ class ServiceContext:
     uow: UnitOfWorkFactory
     settings: Settings
     clock: Clock = utc_now
+    # Seat maps between changes; writers tell it which flights they changed.
+    seat_maps: SeatMapCache[Any] = field(default_factory=SeatMapCache)

@@ -52,7 +52,9 @@ class Flights(Protocol):
 
 
 class Seats(Protocol):
-    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str]]: ...
+    async def taken(
+        self, flight_id: int, now: datetime
+    ) -> list[tuple[str, str, datetime | None]]: ...
     async def hold(
         self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime
     ) -> list[str]: ...
@@ -124,8 +126,8 @@ class UnitOfWorkFactory(Protocol):
 
 
 class SeatReader(Protocol):
-    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str]]:
-        """Seats of the flight that are booked or held by a live hold."""
+    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
+        """Seats of the flight that are booked or held by a live hold, with the hold's end."""
         ...
 
 

@@ -71,6 +71,7 @@ class Reservations:
                 raise SeatsUnavailable(set(wanted) - set(claimed))
             await uow.events.append(seat_events(flight_id, list(wanted), SeatStatus.HELD), now)
             await uow.commit()
+        self._ctx.seat_maps.changed(flight_id)
         return HoldResult(hold, replayed=False)
 
     async def get_hold(self, user: User, hold_id: UUID) -> Hold:
@@ -98,6 +99,7 @@ class Reservations:
             freed = await uow.seats.release_hold(hold_id)
             await uow.events.append(freed_events(freed), now)
             await uow.commit()
+        self._ctx.seat_maps.changed(hold.flight_id)
 
     async def sweep_expired(self) -> int:
         """Free seats whose hold expired and record the events; safe to run in every process."""
@@ -107,4 +109,6 @@ class Reservations:
             await uow.events.append(freed_events(freed), now)
             await uow.holds.expire_stale(now)
             await uow.commit()
+        for flight_id in {flight for flight, _ in freed}:
+            self._ctx.seat_maps.changed(flight_id)
         return len(freed)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 
 TAKEN_SQL = (
-    "SELECT seat, status FROM seats WHERE flight_id = $1"
+    "SELECT seat, status, held_until FROM seats WHERE flight_id = $1"
     " AND (status = 'booked' OR (status = 'held' AND held_until > $2))"
 )
 
@@ -26,7 +26,7 @@ class SeatReader:
         self._uow = uow
         self._raw = engine.dialect.name == "postgresql"
 
-    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str]]:
+    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
         if not self._raw:
             async with self._uow() as uow:
                 return await uow.seats.taken(flight_id, now)
@@ -38,4 +38,6 @@ class SeatReader:
             rows = await driver.fetch(TAKEN_SQL, flight_id, naive_now)
         finally:
             connection.close()
-        return [(row[0], row[1]) for row in rows]
+        return [
+            (row[0], row[1], None if row[2] is None else row[2].replace(tzinfo=UTC)) for row in rows
+        ]

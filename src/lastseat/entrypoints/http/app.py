@@ -42,14 +42,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sweeper = asyncio.create_task(_sweep_forever(services))
+        tasks = [asyncio.create_task(_sweep_forever(services))]
+        if services.seat_feed is not None:
+            tasks.append(asyncio.create_task(services.seat_feed.run()))
         log.info("app_started", version=__version__)
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await services.close()
 
     app = FastAPI(

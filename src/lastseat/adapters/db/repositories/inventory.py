@@ -61,7 +61,7 @@ _IS_FREE = sa.or_(
     seats.c.status == AVAILABLE, sa.and_(seats.c.status == HELD, seats.c.held_until <= _NOW)
 )
 
-_TAKEN = sa.select(seats.c.seat, seats.c.status).where(
+_TAKEN = sa.select(seats.c.seat, seats.c.status, seats.c.held_until).where(
     seats.c.flight_id == _FLIGHT,
     sa.or_(seats.c.status == BOOKED, sa.and_(seats.c.status == HELD, seats.c.held_until > _NOW)),
 )
@@ -211,13 +211,13 @@ class SqlSeats:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str]]:
+    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
         """The seats of a flight that are not free: booked, or held by a live hold.
 
         Every other seat is available, so a mostly empty flight reads few rows.
         """
         rows = await self._conn.execute(_TAKEN, {"flight": flight_id, "now": now})
-        return [(row[0], row[1]) for row in rows]
+        return [(row[0], row[1], row[2]) for row in rows]
 
     async def hold(
         self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime

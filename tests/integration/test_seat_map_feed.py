@@ -1,0 +1,121 @@
+"""Seat maps served from memory across processes (PostgreSQL LISTEN/NOTIFY)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import asyncpg
+import pytest
+
+from lastseat.adapters.db import migrate
+from lastseat.bootstrap import Services, build_services
+from lastseat.stack.postgres import PostgresServer
+from tests.conftest import create_pg_database, drop_pg_database, make_settings
+from tests.support.clock import FakeClock
+from tests.support.flights import new_flight
+
+WAIT_SECONDS = 5.0
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
+
+
+@pytest.fixture
+async def two_processes(
+    postgres: PostgresServer, clock: FakeClock
+) -> AsyncIterator[tuple[Services, Services]]:
+    """Two independent service stacks on one database, as two app servers have."""
+    name = await create_pg_database(postgres)
+    url = postgres.sqlalchemy_url(name)
+    pair = (build_services(make_settings(url), clock), build_services(make_settings(url), clock))
+    await migrate.upgrade(pair[0].engine)
+    feeds = [asyncio.create_task(s.seat_feed.run()) for s in pair if s.seat_feed is not None]
+    try:
+        for services in pair:
+
+            async def is_live(services: Services = services) -> bool:
+                return services.catalog.seat_map_cache_live
+
+            await eventually(is_live, "seat feed connected")
+        yield pair
+    finally:
+        for task in feeds:
+            task.cancel()
+        await asyncio.gather(*feeds, return_exceptions=True)
+        for services in pair:
+            await services.close()
+        await drop_pg_database(postgres, name)
+
+
+async def test_a_hold_in_one_process_reaches_the_other_cached_map(
+    two_processes: tuple[Services, Services], clock: FakeClock
+) -> None:
+    a, b = two_processes
+    user = await a.accounts.signup("ann@example.com", "ann-password-1")
+    flight = await a.catalog.create_flight(new_flight(clock()))
+    first = await b.catalog.seat_map(flight.id)
+    assert await b.catalog.seat_map(flight.id) is first  # served from memory
+    await a.reservations.hold_seats(user, flight.id, ["12A"])
+    # the writing process sees its own change at once
+    assert (await a.catalog.seat_map(flight.id)).status("12A") == "held"
+
+    async def b_sees_it() -> bool:
+        return (await b.catalog.seat_map(flight.id)).status("12A") == "held"
+
+    await eventually(b_sees_it, "process B sees the hold made through process A")
+
+
+async def test_a_cached_map_ends_when_a_hold_expires(
+    two_processes: tuple[Services, Services], clock: FakeClock
+) -> None:
+    a, b = two_processes
+    user = await a.accounts.signup("ann@example.com", "ann-password-1")
+    flight = await a.catalog.create_flight(new_flight(clock()))
+    await a.reservations.hold_seats(user, flight.id, ["3C"])
+
+    async def b_sees_it() -> bool:
+        return (await b.catalog.seat_map(flight.id)).status("3C") == "held"
+
+    await eventually(b_sees_it, "process B sees the hold")
+    clock.advance(seconds=b.settings.hold_ttl_seconds)
+    # no process wrote anything: the expired hold is free by the rule, not by an event
+    assert (await b.catalog.seat_map(flight.id)).status("3C") == "available"
+
+
+async def test_losing_the_feed_stops_caching_until_it_is_back(
+    two_processes: tuple[Services, Services], postgres: PostgresServer, clock: FakeClock
+) -> None:
+    a, b = two_processes
+    flight = await a.catalog.create_flight(new_flight(clock()))
+    conn = await asyncpg.connect(postgres.dsn())
+    try:
+        database = b.settings.database_url.get_secret_value().rsplit("/", 1)[1]
+        killed = await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE query LIKE 'LISTEN%' AND datname = $1",
+            database,
+        )
+    finally:
+        await conn.close()
+    assert killed >= 2
+
+    async def b_down() -> bool:
+        return not b.catalog.seat_map_cache_live
+
+    await eventually(b_down, "process B notices its feed is gone")
+    assert await b.catalog.seat_map(flight.id) is not await b.catalog.seat_map(flight.id)
+
+    async def b_back() -> bool:
+        return b.catalog.seat_map_cache_live
+
+    await eventually(b_back, "process B reconnects its feed")
+    warm = await b.catalog.seat_map(flight.id)
+    assert await b.catalog.seat_map(flight.id) is warm
