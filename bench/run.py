@@ -250,7 +250,11 @@ http {{
         dict(os.environ),
         workdir / "logs" / "stdout.log",
     )
-    wait_ready(f"http://127.0.0.1:{port}/seats/map.json")
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/seats/map.json")
+    except RuntimeError:
+        process.stop()
+        raise
     return process, port
 
 
@@ -302,7 +306,7 @@ def main() -> None:
             env,
             workdir / "app.log",
         )
-        processes.append(app)
+        processes.append(app)  # registered before the wait, so a failed start is stopped too
         base = f"http://127.0.0.1:{port}"
         wait_ready(base + "/readyz")
         tokens = workdir / "tokens.txt"

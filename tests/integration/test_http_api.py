@@ -8,10 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from lastseat.bootstrap import Services
+from lastseat.adapters.db import migrate
+from lastseat.bootstrap import Services, build_services
 from lastseat.domain.users import Role
 from lastseat.entrypoints.http.app import create_app
-from tests.support.flights import flight_body
+from tests.conftest import make_settings
+from tests.support.flights import flight_body, new_flight
 
 PROBLEM = "application/problem+json"
 
@@ -370,3 +372,28 @@ async def test_health_readiness_metrics_and_docs(api: httpx.AsyncClient, flight_
     assert (
         "/api/v1/holds" in spec["paths"] and "/api/v1/bookings/{booking_id}/cancel" in spec["paths"]
     )
+
+
+async def test_pool_exhaustion_is_a_503_with_retry_after(database_url: str) -> None:
+    settings = make_settings(database_url, pool_size=1, pool_timeout_seconds=0.2)
+    services = build_services(settings)
+    await migrate.upgrade(services.engine)
+    app = create_app(settings, services)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        flight = await services.catalog.create_flight(new_flight(services.catalog.now()))
+        seats_path = f"/api/v1/flights/{flight.id}/seats"
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+            assert (await api.get("/api/v1/flights")).status_code == 200
+            assert (await api.get(seats_path)).status_code == 200  # flight now known in memory
+            held = await services.engine.connect()  # the pool's only connection
+            try:
+                for path in ("/api/v1/flights", seats_path):
+                    busy = await api.get(path)
+                    assert_problem(busy, 503, "database-busy")
+                    assert busy.headers["retry-after"] == "1"
+            finally:
+                await held.close()
+            assert (await api.get("/api/v1/flights")).status_code == 200
+    finally:
+        await services.close()

@@ -86,6 +86,7 @@ def up(
     if made:
         console.print(f"seeded {made} sample flights")
     console.print(f"lastseat is up: http://{host}:{port}/api/v1/flights  (docs: /api/docs)")
+    console.print("an admin account: .venv/bin/lastseat admin create-user EMAIL --admin")
     _serve(host, port, 1)
 
 
