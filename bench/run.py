@@ -75,9 +75,8 @@ async def prepare(pg: PostgresServer, database: str, flights: int, users: int) -
             )
             user, token = await services.accounts.login(f"bench-{i}@example.com", "bench-password")
             tokens.append((str(user.id), token))
-        token_hash = services.accounts._token_hash(
-            tokens[0][1]
-        )  # pgbench looks it up as the app does
+        # pgbench looks the token up by its stored hash, as the app does
+        token_hash = services.accounts.token_hash(tokens[0][1])
     finally:
         await services.close()
     return {

@@ -106,3 +106,14 @@ async def make_flight(client: httpx.AsyncClient, stack: Stack, code: str) -> int
     )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
+
+
+async def hold_seats(
+    client: httpx.AsyncClient, stack: Stack, auth: dict[str, str], flight_id: int, seats: list[str]
+) -> str:
+    """Hold seats through the first app server; return the hold id."""
+    response = await client.post(
+        stack.url() + "/api/v1/holds", json={"flight_id": flight_id, "seats": seats}, headers=auth
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.conftest import Stack, make_flight, make_users
+from tests.e2e.conftest import Stack, hold_seats, make_flight, make_users
 from tests.support.servers import AppServer, server_env
 
 
@@ -15,13 +15,8 @@ async def test_concurrent_retries_with_one_key_make_one_booking(stack: Stack) ->
     async with httpx.AsyncClient(timeout=60) as client:
         [ann] = await make_users(client, stack, "retry", 1)
         flight_id = await make_flight(client, stack, "LS400")
-        hold = await client.post(
-            stack.url() + "/api/v1/holds",
-            json={"flight_id": flight_id, "seats": ["4A", "4B"]},
-            headers=ann,
-        )
-        assert hold.status_code == 201
-        body = {"hold_id": hold.json()["id"], "payment": {"token": "tok_ok"}}
+        hold_id = await hold_seats(client, stack, ann, flight_id, ["4A", "4B"])
+        body = {"hold_id": hold_id, "payment": {"token": "tok_ok"}}
         headers = {**ann, "Idempotency-Key": "checkout-7f3a"}
         responses = await asyncio.gather(
             *(
@@ -44,23 +39,14 @@ async def test_bookings_and_seats_survive_a_restart(stack: Stack, server_logs: P
     async with httpx.AsyncClient(timeout=60) as client:
         [ann] = await make_users(client, stack, "restart", 1)
         flight_id = await make_flight(client, stack, "LS401")
-        hold = await client.post(
-            stack.url() + "/api/v1/holds",
-            json={"flight_id": flight_id, "seats": ["2A", "2C"]},
-            headers=ann,
-        )
+        hold_id = await hold_seats(client, stack, ann, flight_id, ["2A", "2C"])
         booking = await client.post(
             stack.url() + "/api/v1/bookings",
-            json={"hold_id": hold.json()["id"], "payment": {"token": "tok_ok"}},
+            json={"hold_id": hold_id, "payment": {"token": "tok_ok"}},
             headers=ann,
         )
         assert booking.status_code == 201
-        held = await client.post(
-            stack.url() + "/api/v1/holds",
-            json={"flight_id": flight_id, "seats": ["9F"]},
-            headers=ann,
-        )
-        assert held.status_code == 201
+        await hold_seats(client, stack, ann, flight_id, ["9F"])
     for server in stack.servers:
         server.stop()
     try:

@@ -7,9 +7,11 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 
 from lastseat.adapters.db import migrate
-from lastseat.adapters.db.tables import booking_seats, events, seats
+from lastseat.adapters.db.tables import booking_seats, events, metadata, seats
 from lastseat.bootstrap import Services
 from lastseat.domain.bookings import BookingStatus
 from lastseat.domain.errors import (
@@ -333,3 +335,12 @@ async def test_unknown_ids_are_not_found(services: Services, clock: FakeClock) -
         await services.bookings.confirm(ann, uuid.uuid4(), "tok_ok")
     with pytest.raises(NotFound):
         await services.bookings.get(ann, uuid.uuid4())
+
+
+async def test_table_definitions_match_the_migrations(services: Services) -> None:
+    def differences(conn: sa.Connection) -> list[object]:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+    async with services.engine.connect() as conn:
+        assert await conn.run_sync(differences) == []

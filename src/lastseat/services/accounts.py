@@ -20,7 +20,7 @@ class Accounts:
         self._ctx = ctx
         self._hasher = hasher
 
-    def _token_hash(self, token: str) -> str:
+    def token_hash(self, token: str) -> str:
         # Keyed, so a leaked tokens table cannot be replayed without the server's key.
         key = self._ctx.settings.token_signing_key.get_secret_value().encode()
         return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
@@ -49,7 +49,7 @@ class Accounts:
         now = self._ctx.clock()
         async with self._ctx.uow(write=True) as uow:
             await uow.tokens.add(
-                self._token_hash(token), user.id, now, now + self._ctx.settings.token_ttl
+                self.token_hash(token), user.id, now, now + self._ctx.settings.token_ttl
             )
             await uow.commit()
         return user, token
@@ -58,11 +58,11 @@ class Accounts:
         if not token or len(token) > 256:
             return None
         async with self._ctx.uow() as uow:
-            return await uow.tokens.user_for(self._token_hash(token), self._ctx.clock())
+            return await uow.tokens.user_for(self.token_hash(token), self._ctx.clock())
 
     async def logout(self, token: str) -> None:
         async with self._ctx.uow(write=True) as uow:
-            await uow.tokens.revoke(self._token_hash(token), self._ctx.clock())
+            await uow.tokens.revoke(self.token_hash(token), self._ctx.clock())
             await uow.commit()
 
     async def ensure_user(self, email: str, password: str, role: Role) -> User:
