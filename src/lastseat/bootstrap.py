@@ -17,6 +17,7 @@ from lastseat.services.accounts import Accounts
 from lastseat.services.bookings import Bookings
 from lastseat.services.catalog import Catalog, SeatMap
 from lastseat.services.context import ServiceContext, utc_now
+from lastseat.services.discounts import Discounts
 from lastseat.services.ports import Clock
 from lastseat.services.reservations import Reservations
 from lastseat.services.seat_map_cache import SeatMapCache
@@ -30,6 +31,7 @@ class Services:
     catalog: Catalog
     reservations: Reservations
     bookings: Bookings
+    discounts: Discounts
     # LISTEN for other processes' seat changes (PostgreSQL); None where there is no feed.
     seat_feed: PgSeatFeed | None = None
 
@@ -52,6 +54,7 @@ def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
         accounts=Accounts(ctx, Argon2Hasher(settings)),
         catalog=catalog,
         reservations=Reservations(ctx, catalog),
-        bookings=Bookings(ctx, SandboxPayments()),
+        bookings=Bookings(ctx, catalog, SandboxPayments()),
+        discounts=Discounts(ctx),
         seat_feed=feed,
     )

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lastseat.domain.fares import DemandBucket, FareRules
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,6 +49,12 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65_536, ge=1_024)
     argon2_parallelism: int = Field(default=4, ge=1)
 
+    # Fares: (load factor below %, multiplier in 1/1000) buckets, and taxes per seat and
+    # in basis points of the fares. As JSON in the environment, e.g. [[50,1000],[101,1350]].
+    fare_demand_buckets: list[tuple[int, int]] = [(50, 1000), (80, 1150), (101, 1350)]
+    tax_per_seat: int = Field(default=1_200, ge=0)
+    tax_basis_points: int = Field(default=500, ge=0, le=10_000)
+
     max_body_bytes: int = Field(default=64 * 1024, ge=1_024)
     log_level: str = "info"
     log_json: bool = True
@@ -56,6 +64,12 @@ class Settings(BaseSettings):
     # Keyed hash for bearer tokens at rest: a stolen tokens table is useless without it.
     token_signing_key: SecretStr = SecretStr("dev-only-change-me-token-signing-key")
 
+    @field_validator("fare_demand_buckets")
+    @classmethod
+    def _valid_buckets(cls, value: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        FareRules(tuple(DemandBucket(b, m) for b, m in value), 0, 0)  # raises if malformed
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -63,6 +77,16 @@ class Settings(BaseSettings):
         if value not in {"debug", "info", "warning", "error"}:
             raise ValueError("log_level must be debug, info, warning or error")
         return value
+
+    @cached_property
+    def fare_rules(self) -> FareRules:
+        return FareRules(
+            demand=tuple(
+                DemandBucket(below, permille) for below, permille in self.fare_demand_buckets
+            ),
+            tax_per_seat=self.tax_per_seat,
+            tax_basis_points=self.tax_basis_points,
+        )
 
     @property
     def hold_ttl(self) -> timedelta:

@@ -110,11 +110,15 @@ async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flig
     assert set(hold.json()) >= {"id", "flight_id", "seats", "expires_at", "quote"}
     hold_id = hold.json()["id"]
     quote = (await api.get(f"/api/v1/holds/{hold_id}/quote", headers=ann)).json()
-    assert set(quote) == {"lines", "subtotal", "discount", "taxes", "total"}
-    assert quote["total"] == {"amount": 135000, "currency": "EUR"}
-    assert_problem(
-        await api.get(f"/api/v1/holds/{hold_id}/quote?discount_code=NOPE", headers=ann), 422
-    )
+    assert set(quote) == {"lines", "subtotal", "discount", "discount_code", "taxes", "total"}
+    assert quote["subtotal"] == {"amount": 135000, "currency": "EUR"}
+    # default taxes: 12.00 per seat plus 5% of the fares
+    assert quote["taxes"]["amount"] == 2 * 1200 + 6750
+    assert quote["total"] == {"amount": 144150, "currency": "EUR"}
+    refused = await api.get(f"/api/v1/holds/{hold_id}/quote?discount_code=NOPE", headers=ann)
+    assert refused.status_code == 200
+    assert refused.json()["discount_refused"] == "no such code"
+    assert refused.json()["total"] == quote["total"]
     seats = {
         s["seat"]: s["status"]
         for s in (await api.get(f"/api/v1/flights/{flight_id}/seats")).json()["seats"]
@@ -143,7 +147,7 @@ async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flig
     )
     assert booking.status_code == 201
     body = booking.json()
-    assert body["status"] == "confirmed" and body["total"]["amount"] == 135000
+    assert body["status"] == "confirmed" and body["total"]["amount"] == 144150
     assert len(body["reference"]) == 8
     assert_problem(
         await api.post(

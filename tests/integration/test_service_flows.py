@@ -133,7 +133,8 @@ async def test_hold_is_all_or_none(services: Services, clock: FakeClock) -> None
     ann, bob = await _user(services, "ann"), await _user(services, "bob")
     flight = await _flight(services, clock)
     held = (await services.reservations.hold_seats(ann, flight.id, ["12A", "12B"])).hold
-    assert held.seats == ("12A", "12B") and held.quote.total.amount == 30_000
+    assert held.seats == ("12A", "12B") and held.quote.subtotal.amount == 30_000
+    assert held.quote.total.amount == 30_000 + 2 * 1_200 + 1_500  # taxes: per seat + 5%
     with pytest.raises(SeatsUnavailable) as refused:
         await services.reservations.hold_seats(bob, flight.id, ["12B", "12C", "12D"])
     assert refused.value.seats == ["12B"]
@@ -185,20 +186,23 @@ async def test_book_then_cancel_frees_the_seats(services: Services, clock: FakeC
     hold = (await services.reservations.hold_seats(ann, flight.id, ["1A", "7C"])).hold
     booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
     assert booking.status is BookingStatus.CONFIRMED
-    assert booking.total.amount == 135_000 and booking.seats == ("1A", "7C")
+    assert booking.total == hold.quote.total and booking.seats == ("1A", "7C")
+    assert booking.total.amount == 135_000 + 2 * 1_200 + 6_750
     assert (await _seat_rows(services, flight.id))["7C"][0] == "booked"
     with pytest.raises(HoldGone):
         await services.bookings.confirm(ann, hold.id, "tok_ok")
     with pytest.raises(Conflict):
         await services.reservations.release_hold(ann, hold.id)
     assert [b.id for b in await services.bookings.list(ann)] == [booking.id]
-    _, manifest = await services.catalog.manifest(flight.id)
-    assert sorted(e.seat for e in manifest) == ["1A", "7C"]
+    manifest = await services.catalog.manifest(flight.id)
+    assert sorted(e.seat for e in manifest.passengers) == ["1A", "7C"]
+    assert manifest.bookings == 1 and manifest.revenue == booking.total
     cancelled = await services.bookings.cancel(ann, booking.id)
     assert cancelled.status is BookingStatus.CANCELLED
     assert (await services.bookings.cancel(ann, booking.id)).status is BookingStatus.CANCELLED
     assert (await _seat_rows(services, flight.id))["7C"] == ("available", None)
-    assert (await services.catalog.manifest(flight.id))[1] == []
+    after = await services.catalog.manifest(flight.id)
+    assert after.passengers == [] and after.revenue.amount == 0
     assert await _events(services, flight.id) == [
         ("1A", "held"),
         ("7C", "held"),

@@ -30,6 +30,8 @@ class Booking:
     total: Money
     status: BookingStatus
     created_at: datetime
+    discount_code: str | None = None
+    discount: int = 0  # minor units taken off by the code
 
 
 def new_reference() -> str:

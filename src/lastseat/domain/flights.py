@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from lastseat.domain.errors import InvalidRequest
+from lastseat.domain.fares import Surcharges
 from lastseat.domain.money import Money
 
 MAX_ROWS = 99
@@ -42,6 +43,17 @@ class Cabin:
     last_row: int
     letters: str
     fare: Money
+    exit_rows: tuple[int, ...] = ()
+    aisle_after: str = ""  # letters with an aisle on their right: "C" in "ABCDEF"
+
+    def is_window(self, letter: str) -> bool:
+        return letter in (self.letters[0], self.letters[-1])
+
+    def is_aisle(self, letter: str) -> bool:
+        index = self.letters.index(letter)
+        return letter in self.aisle_after or (
+            index > 0 and self.letters[index - 1] in self.aisle_after
+        )
 
     def seat_names(self) -> list[str]:
         return [
@@ -54,6 +66,7 @@ class Cabin:
 @dataclass(frozen=True, slots=True)
 class Layout:
     cabins: tuple[Cabin, ...]
+    surcharges: Surcharges = field(default_factory=Surcharges)
     _cabin_of: dict[str, Cabin] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +132,10 @@ def validate_cabins(cabins: tuple[Cabin, ...]) -> None:
         rows |= span
         if cabin.fare.amount <= 0:
             raise InvalidRequest(f"cabin {cabin.name}: fare must be positive")
+        if not set(cabin.exit_rows) <= span:
+            raise InvalidRequest(f"cabin {cabin.name}: exit rows must be rows of the cabin")
+        if not set(cabin.aisle_after) <= set(letters) or letters[-1] in cabin.aisle_after:
+            raise InvalidRequest(f"cabin {cabin.name}: aisles go after one of its letters")
         total_seats += len(span) * len(letters)
     if total_seats > MAX_SEATS_PER_FLIGHT:
         raise InvalidRequest(f"a flight has at most {MAX_SEATS_PER_FLIGHT} seats")

@@ -10,9 +10,10 @@ from lastseat.domain.bookings import Booking, BookingStatus, new_reference
 from lastseat.domain.errors import HoldGone, NotFound
 from lastseat.domain.events import seat_events
 from lastseat.domain.flights import SeatStatus
-from lastseat.domain.pricing import check_discount_code
 from lastseat.domain.users import User
+from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
+from lastseat.services.discounts import apply_code
 from lastseat.services.idempotency import first_use
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
 
@@ -24,8 +25,9 @@ class BookingResult:
 
 
 class Bookings:
-    def __init__(self, ctx: ServiceContext, payments: PaymentGateway) -> None:
+    def __init__(self, ctx: ServiceContext, catalog: Catalog, payments: PaymentGateway) -> None:
         self._ctx = ctx
+        self._catalog = catalog
         self._payments = payments
 
     async def confirm(
@@ -36,7 +38,6 @@ class Bookings:
         discount_code: str | None = None,
         idem: IdempotencyKey | None = None,
     ) -> BookingResult:
-        check_discount_code(discount_code)
         now = self._ctx.clock()
         booking_id = uuid.uuid4()
         async with self._ctx.uow(write=True) as uow:
@@ -53,22 +54,34 @@ class Bookings:
                 if await uow.holds.get_owned(hold_id, user.id) is None:
                     raise NotFound(f"hold {hold_id} not found")
                 raise HoldGone("the hold has expired, been released or already been booked")
+            # The price is the quote stored with the hold, less the code's discount if it
+            # applies: nothing the client sends can change it.
+            quote = hold.quote
+            if discount_code is not None:
+                flight = await self._catalog.flight(hold.flight_id)
+                quote = await apply_code(uow, quote, flight, user, discount_code, now)
             booking = Booking(
                 id=booking_id,
                 reference=new_reference(),
                 user_id=user.id,
                 flight_id=hold.flight_id,
                 seats=hold.seats,
-                total=hold.quote.total,
+                total=quote.total,
                 status=BookingStatus.CONFIRMED,
                 created_at=now,
+                discount_code=quote.discount_code,
+                discount=quote.discount.amount,
             )
             await uow.bookings.add(booking, hold_id)
             booked = await uow.seats.book(hold_id, booking_id, now)
             if len(booked) != len(hold.seats):
                 raise HoldGone("some seats of the hold are no longer held")
             await uow.bookings.add_seats(booking)
-            # The price charged is the one stored with the hold: the client never sends one.
+            if quote.discount_code is not None:
+                # Counted in this transaction: the cap holds under any concurrency.
+                await uow.discounts.redeem(
+                    quote.discount_code, user.id, booking_id, quote.discount.amount, now
+                )
             # A decline raises here, so the transaction rolls back and the hold stays live.
             await self._payments.charge(payment_token, booking.total, f"booking-{booking_id}")
             await uow.events.append(

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from lastseat.domain.errors import InvalidRequest, NotFound
 from lastseat.domain.flights import Flight, Layout, SeatStatus, validate_route
+from lastseat.domain.money import Money
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import SeatReader
 
@@ -40,6 +41,7 @@ class SeatMap:
 
     flight: Flight
     taken: dict[str, str]
+    demand_permille: int  # the multiplier a hold made now would pay
 
     def status(self, seat: str) -> str:
         return self.taken.get(seat, SeatStatus.AVAILABLE.value)
@@ -51,6 +53,22 @@ class ManifestEntry:
     reference: str
     user_id: UUID
     email: str
+
+
+@dataclass(frozen=True, slots=True)
+class Redemptions:
+    code: str
+    uses: int
+    discounted: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    flight: Flight
+    passengers: list[ManifestEntry]
+    bookings: int
+    revenue: Money  # what confirmed bookings were charged
+    redemptions: list[Redemptions]
 
 
 class FlightCache:
@@ -134,13 +152,27 @@ class Catalog:
             return cached
         token = cache.token(flight_id)
         rows = await self._seats.taken(flight_id, now)
-        seat_map = SeatMap(flight, {seat: status for seat, status, _ in rows})
+        capacity = len(flight.layout.seat_names())
+        permille = self._ctx.settings.fare_rules.demand_permille(len(rows), capacity)
+        seat_map = SeatMap(flight, {seat: status for seat, status, _ in rows}, permille)
         hold_ends = [until for _, status, until in rows if until is not None]
         cache.put(flight_id, seat_map, min(hold_ends, default=None), token)
         return seat_map
 
-    async def manifest(self, flight_id: int) -> tuple[Flight, list[ManifestEntry]]:
+    async def manifest(self, flight_id: int) -> Manifest:
         flight = await self.flight(flight_id)
         async with self._ctx.uow() as uow:
             rows = await uow.bookings.manifest(flight_id)
-        return flight, [ManifestEntry(*row) for row in rows]
+            bookings, revenue = await uow.bookings.revenue(flight_id)
+            redemptions = await uow.discounts.redemptions_on(flight_id)
+        currency = flight.layout.currency
+        return Manifest(
+            flight=flight,
+            passengers=[ManifestEntry(*row) for row in rows],
+            bookings=bookings,
+            revenue=Money(revenue, currency),
+            redemptions=[
+                Redemptions(code, uses, Money(amount, currency))
+                for code, uses, amount in redemptions
+            ],
+        )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from lastseat.domain import pricing
+from lastseat.domain.discounts import DiscountNotApplicable
 from lastseat.domain.errors import (
     Conflict,
     FlightClosed,
@@ -17,14 +18,21 @@ from lastseat.domain.errors import (
 from lastseat.domain.events import freed_events, seat_events
 from lastseat.domain.flights import SeatStatus
 from lastseat.domain.holds import Hold, HoldStatus, expiry, requested_seats
-from lastseat.domain.pricing import Quote, check_discount_code
+from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
+from lastseat.services.discounts import apply_code
 from lastseat.services.idempotency import first_use
 from lastseat.services.ports import IdempotencyKey
 
 SWEEP_BATCH = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteView:
+    quote: Quote
+    discount_refused: str | None  # why the requested code does not apply
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,22 +57,28 @@ class Reservations:
         now = self._ctx.clock()
         if flight.has_departed(now):
             raise FlightClosed(f"flight {flight.code} has already departed")
-        hold = Hold(
-            id=uuid.uuid4(),
-            user_id=user.id,
-            flight_id=flight_id,
-            seats=wanted,
-            expires_at=expiry(now, self._ctx.settings.hold_ttl),
-            status=HoldStatus.ACTIVE,
-            quote=pricing.quote(flight.layout, wanted),
-        )
+        hold_id = uuid.uuid4()
         async with self._ctx.uow(write=True) as uow:
-            earlier = await first_use(uow, user.id, idem, hold.id, now)
+            earlier = await first_use(uow, user.id, idem, hold_id, now)
             if earlier is not None:
                 replay = await uow.holds.get_owned(earlier, user.id)
                 if replay is None:
                     raise NotFound("the hold this key created no longer exists")
                 return HoldResult(replay, replayed=True)
+            # Priced at the load before this hold: the quote is stored with the hold.
+            taken = await uow.seats.count_taken(flight_id, now)
+            capacity = len(flight.layout.seat_names())
+            hold = Hold(
+                id=hold_id,
+                user_id=user.id,
+                flight_id=flight_id,
+                seats=wanted,
+                expires_at=expiry(now, self._ctx.settings.hold_ttl),
+                status=HoldStatus.ACTIVE,
+                quote=pricing.quote(
+                    flight.layout, wanted, self._ctx.settings.fare_rules, taken, capacity
+                ),
+            )
             await uow.holds.add(hold, now)
             claimed = await uow.seats.hold(flight_id, wanted, hold.id, now, hold.expires_at)
             if len(claimed) != len(wanted):
@@ -81,10 +95,20 @@ class Reservations:
             raise NotFound(f"hold {hold_id} not found")
         return hold
 
-    async def quote(self, user: User, hold_id: UUID, discount_code: str | None = None) -> Quote:
+    async def quote(self, user: User, hold_id: UUID, discount_code: str | None = None) -> QuoteView:
+        """The hold's stored quote, with the code's discount if it applies, else the reason."""
         hold = await self.get_hold(user, hold_id)
-        check_discount_code(discount_code)
-        return hold.quote
+        if discount_code is None:
+            return QuoteView(hold.quote, None)
+        flight = await self._catalog.flight(hold.flight_id)
+        try:
+            async with self._ctx.uow() as uow:
+                priced = await apply_code(
+                    uow, hold.quote, flight, user, discount_code, self._ctx.clock()
+                )
+        except DiscountNotApplicable as refused:
+            return QuoteView(hold.quote, refused.reason)
+        return QuoteView(priced, None)
 
     async def release_hold(self, user: User, hold_id: UUID) -> None:
         now = self._ctx.clock()

@@ -101,6 +101,8 @@ bookings = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("cancelled_at", UTCDateTime, nullable=True),
+    sa.Column("discount_code", sa.String(32), nullable=True),
+    sa.Column("discount_amount", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 # One row per seat of a flight: the single place a seat's state lives. Holds and bookings
@@ -171,5 +173,38 @@ idempotency_keys = sa.Table(
     sa.Column("key", sa.String(255), primary_key=True),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("resource_id", sa.Uuid, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+discount_codes = sa.Table(
+    "discount_codes",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("value", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("valid_from", UTCDateTime, nullable=True),
+    sa.Column("valid_until", UTCDateTime, nullable=True),
+    sa.Column("min_spend", sa.BigInteger, nullable=False),
+    sa.Column("max_redemptions", sa.Integer, nullable=True),
+    # Counted in the booking's transaction by a conditional UPDATE: the cap cannot be passed.
+    sa.Column("redeemed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("flight_id", sa.Integer, sa.ForeignKey("flights.id"), nullable=True),
+    sa.Column("origin", sa.String(3), nullable=True),
+    sa.Column("destination", sa.String(3), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(
+        "max_redemptions IS NULL OR redeemed <= max_redemptions", name="ck_discount_cap"
+    ),
+)
+
+# One use per user: the primary key refuses a second redemption of a code by the same user.
+discount_redemptions = sa.Table(
+    "discount_redemptions",
+    metadata,
+    sa.Column("code", sa.String(32), sa.ForeignKey("discount_codes.code"), primary_key=True),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("booking_id", sa.Uuid, sa.ForeignKey("bookings.id"), nullable=False, unique=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )

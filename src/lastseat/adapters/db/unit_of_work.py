@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lastseat.adapters.db.engine import WRITE_OPTION
 from lastseat.adapters.db.repositories.accounts import SqlTokens, SqlUsers
+from lastseat.adapters.db.repositories.discounts import SqlDiscounts
 from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlFlights, SqlSeats
 from lastseat.adapters.db.repositories.orders import (
     SqlBookings,
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     holds: SqlHolds
     bookings: SqlBookings
     idempotency: SqlIdempotencyKeys
+    discounts: SqlDiscounts
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
         self.holds = SqlHolds(conn)
         self.bookings = SqlBookings(conn)
         self.idempotency = SqlIdempotencyKeys(conn)
+        self.discounts = SqlDiscounts(conn)
         return self
 
     async def commit(self) -> None:

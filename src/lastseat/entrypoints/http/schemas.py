@@ -9,6 +9,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from lastseat.domain.bookings import Booking
+from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
+from lastseat.domain.fares import Surcharges
 from lastseat.domain.flights import Cabin, Layout
 from lastseat.domain.holds import Hold
 from lastseat.domain.money import Money
@@ -39,13 +41,27 @@ class MoneyIn(Strict):
     currency: Currency
 
 
+Row = Annotated[StrictInt, Field(ge=1, le=99)]
+Amount = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT)]
+
+
 class CabinIn(Strict):
     cabin: Annotated[StrictStr, Field(min_length=1, max_length=32, pattern=CABIN_PATTERN)]
-    rows: Annotated[
-        list[Annotated[StrictInt, Field(ge=1, le=99)]], Field(min_length=2, max_length=2)
-    ]
+    rows: Annotated[list[Row], Field(min_length=2, max_length=2)]
     letters: Annotated[StrictStr, Field(min_length=1, max_length=12, pattern=r"^[A-Z]+$")]
     fare: MoneyIn
+    exit_rows: Annotated[list[Row], Field(max_length=99)] = []
+    aisle_after: Annotated[StrictStr, Field(max_length=12, pattern=r"^[A-Z]*$")] = ""
+
+
+class SurchargesIn(Strict):
+    """Seat surcharges in minor units of the flight's currency."""
+
+    exit_row: Amount = 0
+    front_row: Amount = 0
+    front_rows: Annotated[StrictInt, Field(ge=0, le=99)] = 0
+    window: Amount = 0
+    aisle: Amount = 0
 
 
 class FlightIn(Strict):
@@ -54,15 +70,52 @@ class FlightIn(Strict):
     destination: Annotated[StrictStr, Field(min_length=3, max_length=3)]
     departs_at: AwareDatetime
     cabins: Annotated[list[CabinIn], Field(min_length=1, max_length=8)]
+    surcharges: SurchargesIn = SurchargesIn()
 
     def layout(self) -> Layout:
-        return Layout(
-            tuple(
-                Cabin(
-                    c.cabin, c.rows[0], c.rows[1], c.letters, Money(c.fare.amount, c.fare.currency)
-                )
-                for c in self.cabins
+        cabins = tuple(
+            Cabin(
+                c.cabin,
+                c.rows[0],
+                c.rows[1],
+                c.letters,
+                Money(c.fare.amount, c.fare.currency),
+                exit_rows=tuple(sorted(set(c.exit_rows))),
+                aisle_after=c.aisle_after,
             )
+            for c in self.cabins
+        )
+        return Layout(cabins, Surcharges(**self.surcharges.model_dump()))
+
+
+class DiscountIn(Strict):
+    code: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")]
+    kind: Literal["percent", "fixed"]
+    value: Annotated[
+        StrictInt, Field(gt=0, le=MAX_AMOUNT, description="basis points or minor units")
+    ]
+    currency: Currency | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    min_spend: Amount = 0
+    max_redemptions: Annotated[StrictInt, Field(ge=1, le=10_000_000)] | None = None
+    flight_id: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)] | None = None
+    origin: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    destination: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] | None = None
+
+    def discount(self) -> Discount:
+        return Discount(
+            code=normalise_code(self.code),
+            kind=DiscountKind(self.kind),
+            value=self.value,
+            currency=self.currency,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            min_spend=self.min_spend,
+            max_redemptions=self.max_redemptions,
+            flight_id=self.flight_id,
+            origin=self.origin,
+            destination=self.destination,
         )
 
 
@@ -130,18 +183,31 @@ class SeatMapOut(BaseModel):
     seats: list[SeatOut]
 
 
+class SurchargeOut(BaseModel):
+    kind: str
+    amount: int
+    currency: str
+
+
 class QuoteLineOut(BaseModel):
     seat: str
     cabin: str
     fare: MoneyOut
+    demand_multiplier_permille: int
+    surcharges: list[SurchargeOut]
+    price: MoneyOut
 
 
 class QuoteOut(BaseModel):
     lines: list[QuoteLineOut]
     subtotal: MoneyOut
     discount: MoneyOut
+    discount_code: str | None
     taxes: MoneyOut
     total: MoneyOut
+    discount_refused: str | None = Field(
+        default=None, description="why the requested discount code does not apply"
+    )
 
 
 class HoldOut(BaseModel):
@@ -159,6 +225,7 @@ class BookingOut(BaseModel):
     flight_id: int
     seats: list[str]
     total: MoneyOut
+    discount_code: str | None
     status: Literal["confirmed", "cancelled"]
     created_at: datetime
 
@@ -188,11 +255,26 @@ class ManifestEntryOut(BaseModel):
     email: str
 
 
+class RedemptionsOut(BaseModel):
+    code: str
+    uses: int
+    discounted: MoneyOut
+
+
 class ManifestOut(BaseModel):
     flight_id: int
     code: str
     seats_booked: int
+    bookings: int
+    revenue: MoneyOut
+    redemptions: list[RedemptionsOut]
     passengers: list[ManifestEntryOut]
+
+
+class DiscountOut(BaseModel):
+    code: str
+    kind: str
+    value: int
 
 
 def rfc3339(moment: datetime) -> str:
@@ -236,6 +318,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "flight_id": booking.flight_id,
         "seats": list(booking.seats),
         "total": booking.total.as_dict(),
+        "discount_code": booking.discount_code,
         "status": booking.status.value,
         "created_at": rfc3339(booking.created_at),
     }

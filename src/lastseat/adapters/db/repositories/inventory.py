@@ -7,6 +7,7 @@ is the rule ("only if still available"), so there is no read-then-write window.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -19,6 +20,7 @@ from lastseat.adapters.db.repositories import pg_sql
 from lastseat.adapters.db.tables import UTCDateTime, events, flights, seats
 from lastseat.domain.errors import Conflict
 from lastseat.domain.events import SeatEvent
+from lastseat.domain.fares import Surcharges
 from lastseat.domain.flights import Cabin, Flight, Layout, SeatStatus
 from lastseat.domain.money import Money
 
@@ -27,19 +29,27 @@ HELD = SeatStatus.HELD.value
 BOOKED = SeatStatus.BOOKED.value
 
 
-def layout_to_json(layout: Layout) -> list[dict[str, Any]]:
-    return [
-        {
-            "cabin": cabin.name,
-            "rows": [cabin.first_row, cabin.last_row],
-            "letters": cabin.letters,
-            "fare": cabin.fare.as_dict(),
-        }
-        for cabin in layout.cabins
-    ]
+def layout_to_json(layout: Layout) -> dict[str, Any]:
+    return {
+        "cabins": [
+            {
+                "cabin": cabin.name,
+                "rows": [cabin.first_row, cabin.last_row],
+                "letters": cabin.letters,
+                "fare": cabin.fare.as_dict(),
+                "exit_rows": list(cabin.exit_rows),
+                "aisle_after": cabin.aisle_after,
+            }
+            for cabin in layout.cabins
+        ],
+        "surcharges": asdict(layout.surcharges),
+    }
 
 
-def layout_from_json(data: list[dict[str, Any]]) -> Layout:
+def layout_from_json(data: dict[str, Any] | list[dict[str, Any]]) -> Layout:
+    # Layouts stored before surcharges existed are a bare list of cabins.
+    cabins = data if isinstance(data, list) else data["cabins"]
+    surcharges = {} if isinstance(data, list) else data.get("surcharges", {})
     return Layout(
         tuple(
             Cabin(
@@ -48,9 +58,12 @@ def layout_from_json(data: list[dict[str, Any]]) -> Layout:
                 last_row=int(item["rows"][1]),
                 letters=item["letters"],
                 fare=Money(int(item["fare"]["amount"]), item["fare"]["currency"]),
+                exit_rows=tuple(int(row) for row in item.get("exit_rows", ())),
+                aisle_after=item.get("aisle_after", ""),
             )
-            for item in data
-        )
+            for item in cabins
+        ),
+        Surcharges(**surcharges),
     )
 
 
@@ -62,6 +75,10 @@ _IS_FREE = sa.or_(
 )
 
 _TAKEN = sa.select(seats.c.seat, seats.c.status, seats.c.held_until).where(
+    seats.c.flight_id == _FLIGHT,
+    sa.or_(seats.c.status == BOOKED, sa.and_(seats.c.status == HELD, seats.c.held_until > _NOW)),
+)
+_COUNT_TAKEN = sa.select(sa.func.count()).where(
     seats.c.flight_id == _FLIGHT,
     sa.or_(seats.c.status == BOOKED, sa.and_(seats.c.status == HELD, seats.c.held_until > _NOW)),
 )
@@ -218,6 +235,16 @@ class SqlSeats:
         """
         rows = await self._conn.execute(_TAKEN, {"flight": flight_id, "now": now})
         return [(row[0], row[1], row[2]) for row in rows]
+
+    async def count_taken(self, flight_id: int, now: datetime) -> int:
+        """How many seats of the flight are booked or held by a live hold (its load)."""
+        if self._conn.dialect.name == "postgresql":
+            result = await self._conn.exec_driver_sql(
+                pg_sql.COUNT_TAKEN, (flight_id, pg_sql.naive_utc(now))
+            )
+        else:
+            result = await self._conn.execute(_COUNT_TAKEN, {"flight": flight_id, "now": now})
+        return int(result.scalar_one())
 
     async def hold(
         self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime

@@ -50,6 +50,8 @@ _BOOKING_COLUMNS = (
     bookings.c.currency,
     bookings.c.status,
     bookings.c.created_at,
+    bookings.c.discount_code,
+    bookings.c.discount_amount,
 )
 _INSERT_HOLD = holds.insert()
 _OWNED_HOLD = sa.select(*_HOLD_COLUMNS).where(holds.c.id == _ID, holds.c.user_id == _USER)
@@ -122,6 +124,8 @@ def _booking(row: Sequence[Any]) -> Booking:
         total=Money(int(row[5]), row[6]),
         status=BookingStatus(row[7]),
         created_at=row[8],
+        discount_code=row[9],
+        discount=int(row[10]),
     )
 
 
@@ -209,6 +213,8 @@ class SqlBookings:
                 booking.total.currency,
                 booking.status.value,
                 pg_sql.naive_utc(booking.created_at),
+                booking.discount_code,
+                booking.discount,
             )
             await self._conn.exec_driver_sql(pg_sql.INSERT_BOOKING, args)
             return
@@ -225,6 +231,8 @@ class SqlBookings:
                 "currency": booking.total.currency,
                 "status": booking.status.value,
                 "created_at": booking.created_at,
+                "discount_code": booking.discount_code,
+                "discount_amount": booking.discount,
             },
         )
 
@@ -271,6 +279,20 @@ class SqlBookings:
             return False
         await self._conn.execute(_RETIRE_BOOKING_SEATS, {"booking": booking_id})
         return True
+
+    async def revenue(self, flight_id: int) -> tuple[int, int]:
+        """Confirmed bookings of the flight and the sum they were charged."""
+        row = (
+            await self._conn.execute(
+                sa.select(
+                    sa.func.count(), sa.func.coalesce(sa.func.sum(bookings.c.total_amount), 0)
+                ).where(
+                    bookings.c.flight_id == flight_id,
+                    bookings.c.status == BookingStatus.CONFIRMED.value,
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
 
     async def manifest(self, flight_id: int) -> list[tuple[str, str, UUID, str]]:
         rows = await self._conn.execute(

@@ -52,7 +52,8 @@ TAKE_HOLD_FOR_BOOKING = (
 )
 INSERT_BOOKING = (
     "INSERT INTO bookings (id, reference, user_id, flight_id, hold_id, seats, total_amount,"
-    " currency, status, created_at) VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10)"
+    " currency, status, created_at, discount_code, discount_amount)"
+    " VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10, $11, $12)"
 )
 BOOK_SEATS = (
     "UPDATE seats SET status = 'booked', booking_id = $2, hold_id = NULL, held_until = NULL"
@@ -60,4 +61,8 @@ BOOK_SEATS = (
 )
 INSERT_BOOKING_SEAT = (
     "INSERT INTO booking_seats (booking_id, seat, flight_id, active) VALUES ($1, $2, $3, true)"
+)
+COUNT_TAKEN = (
+    "SELECT count(*) FROM seats WHERE flight_id = $1"
+    " AND (status = 'booked' OR (status = 'held' AND held_until > $2))"
 )

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Path, Response
 
 from lastseat.entrypoints.http.deps import CurrentAdmin, ServicesDep
 from lastseat.entrypoints.http.responses import JSON
-from lastseat.entrypoints.http.schemas import AdminFlightOut, FlightIn, ManifestOut, rfc3339
+from lastseat.entrypoints.http.schemas import (
+    AdminFlightOut,
+    DiscountIn,
+    DiscountOut,
+    FlightIn,
+    ManifestOut,
+    rfc3339,
+)
 from lastseat.services.catalog import NewFlight
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -36,12 +43,18 @@ async def create_flight(body: FlightIn, admin: CurrentAdmin, services: ServicesD
 async def manifest(
     flight_id: Annotated[int, Path(ge=1, le=2**31 - 1)], admin: CurrentAdmin, services: ServicesDep
 ) -> Response:
-    flight, entries = await services.catalog.manifest(flight_id)
+    found = await services.catalog.manifest(flight_id)
     return JSON(
         {
-            "flight_id": flight.id,
-            "code": flight.code,
-            "seats_booked": len(entries),
+            "flight_id": found.flight.id,
+            "code": found.flight.code,
+            "seats_booked": len(found.passengers),
+            "bookings": found.bookings,
+            "revenue": found.revenue.as_dict(),
+            "redemptions": [
+                {"code": r.code, "uses": r.uses, "discounted": r.discounted.as_dict()}
+                for r in found.redemptions
+            ],
             "passengers": [
                 {
                     "seat": e.seat,
@@ -49,7 +62,16 @@ async def manifest(
                     "user_id": str(e.user_id),
                     "email": e.email,
                 }
-                for e in entries
+                for e in found.passengers
             ],
         }
+    )
+
+
+@router.post("/discounts", status_code=201, response_model=DiscountOut)
+async def create_discount(body: DiscountIn, admin: CurrentAdmin, services: ServicesDep) -> Response:
+    discount = await services.discounts.create(body.discount())
+    return JSON(
+        {"code": discount.code, "kind": discount.kind.value, "value": discount.value},
+        status_code=201,
     )

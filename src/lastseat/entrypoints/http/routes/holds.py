@@ -48,8 +48,11 @@ async def get_quote(
     services: ServicesDep,
     discount_code: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    quote = await services.reservations.quote(user, hold_id, discount_code)
-    return JSON(quote_json(quote))
+    view = await services.reservations.quote(user, hold_id, discount_code)
+    body = quote_json(view.quote)
+    if view.discount_refused is not None:
+        body["discount_refused"] = view.discount_refused
+    return JSON(body)
 
 
 @router.delete("/holds/{hold_id}", status_code=204)
