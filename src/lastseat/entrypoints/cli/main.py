@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import typer
@@ -14,6 +15,7 @@ from rich.progress import Progress
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings, get_settings
+from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.errors import DomainError
 from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
@@ -136,6 +138,46 @@ def create_user(
             email, password, Role.ADMIN if admin else Role.CUSTOMER
         )
         return f"{user.email} ({user.role.value}) id={user.id}"
+
+    console.print(_run(work))
+
+
+@admin_app.command("create-discount")
+def create_discount(
+    code: str,
+    kind: Annotated[DiscountKind, typer.Option(help="percent or fixed")],
+    value: Annotated[int, typer.Option(help="basis points (1500 = 15%) or minor units")],
+    currency: Annotated[str | None, typer.Option(help="for fixed amounts")] = None,
+    valid_from: Annotated[datetime | None, typer.Option(help="UTC")] = None,
+    valid_until: Annotated[datetime | None, typer.Option(help="UTC")] = None,
+    min_spend: Annotated[int, typer.Option(min=0, help="minor units")] = 0,
+    max_redemptions: Annotated[int | None, typer.Option(min=1)] = None,
+    flight_id: Annotated[int | None, typer.Option(min=1)] = None,
+    origin: Annotated[str | None, typer.Option()] = None,
+    destination: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create a discount code."""
+
+    def utc(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moment.replace(tzinfo=moment.tzinfo or UTC)
+
+    async def work(services: Services) -> str:
+        discount = await services.discounts.create(
+            Discount(
+                code=normalise_code(code),
+                kind=kind,
+                value=value,
+                currency=currency,
+                valid_from=utc(valid_from),
+                valid_until=utc(valid_until),
+                min_spend=min_spend,
+                max_redemptions=max_redemptions,
+                flight_id=flight_id,
+                origin=origin,
+                destination=destination,
+            )
+        )
+        return f"created {discount.code} ({discount.kind.value} {discount.value})"
 
     console.print(_run(work))
 

@@ -1,0 +1,137 @@
+"""Over real HTTP: what is charged comes from the server, whatever the request carries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Stack, hold_seats, make_flight, make_users
+
+
+def _admin(stack: Stack) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.admin_token}"}
+
+
+async def _discount(client: httpx.AsyncClient, stack: Stack, body: dict[str, Any]) -> None:
+    response = await client.post(
+        stack.url() + "/api/v1/admin/discounts", json=body, headers=_admin(stack)
+    )
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"price": 1},
+        {"total": {"amount": 1, "currency": "EUR"}},
+        {"discount": {"amount": 100000, "currency": "EUR"}},
+        {"currency": "JPY"},
+    ],
+)
+async def test_requests_carrying_money_are_refused(stack: Stack, extra: dict[str, Any]) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, stack, f"tamper-{next(iter(extra))}", 1)
+        flight_id = await make_flight(client, stack, f"LS6{len(str(extra)) % 90:02d}")
+        hold = await client.post(
+            stack.url() + "/api/v1/holds",
+            json={"flight_id": flight_id, "seats": ["5B"], **extra},
+            headers=ann,
+        )
+        assert hold.status_code == 422
+        assert hold.headers["content-type"] == "application/problem+json"
+        hold_id = await hold_seats(client, stack, ann, flight_id, ["5B"])
+        booking = await client.post(
+            stack.url() + "/api/v1/bookings",
+            json={"hold_id": hold_id, "payment": {"token": "tok_ok", **extra}},
+            headers=ann,
+        )
+        assert booking.status_code == 422
+        booking = await client.post(
+            stack.url() + "/api/v1/bookings",
+            json={"hold_id": hold_id, "payment": {"token": "tok_ok"}, **extra},
+            headers=ann,
+        )
+        assert booking.status_code == 422
+        seats = (await client.get(stack.url(1) + f"/api/v1/flights/{flight_id}/seats")).json()
+        assert {s["seat"]: s["status"] for s in seats["seats"]}["5B"] == "held"
+
+
+async def test_the_charge_is_the_server_quote_with_the_code(stack: Stack) -> None:
+    now = datetime.now(UTC)
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, stack, "coded", 1)
+        flight_id = await make_flight(client, stack, "LS700")
+        await _discount(client, stack, {"code": "TENOFF", "kind": "percent", "value": 1000})
+        await _discount(
+            client,
+            stack,
+            {
+                "code": "OLD",
+                "kind": "percent",
+                "value": 1000,
+                "valid_until": (now - timedelta(days=1)).isoformat(),
+            },
+        )
+        await _discount(
+            client,
+            stack,
+            {
+                "code": "FUTURE",
+                "kind": "percent",
+                "value": 1000,
+                "valid_from": (now + timedelta(days=1)).isoformat(),
+            },
+        )
+        await _discount(
+            client,
+            stack,
+            {"code": "PARIS", "kind": "fixed", "value": 500, "currency": "EUR", "origin": "CDG"},
+        )
+        hold_id = await hold_seats(client, stack, ann, flight_id, ["12A", "12B"])
+        quote_url = stack.url(1) + f"/api/v1/holds/{hold_id}/quote"
+        plain = (await client.get(quote_url, headers=ann)).json()
+        coded = (
+            await client.get(quote_url, params={"discount_code": "tenoff"}, headers=ann)
+        ).json()
+        assert coded["discount"]["amount"] == plain["subtotal"]["amount"] // 10
+        assert coded["total"]["amount"] == plain["total"]["amount"] - coded["discount"]["amount"]
+        for code, reason in (
+            ("OLD", "expired"),
+            ("FUTURE", "not valid before"),
+            ("PARIS", "only from CDG"),
+        ):
+            refused = await client.get(quote_url, params={"discount_code": code}, headers=ann)
+            assert reason in refused.json()["discount_refused"]
+            booking = await client.post(
+                stack.url() + "/api/v1/bookings",
+                json={"hold_id": hold_id, "discount_code": code, "payment": {"token": "tok_ok"}},
+                headers=ann,
+            )
+            assert booking.status_code == 422 and reason in booking.json()["detail"]
+        booking = await client.post(
+            stack.url() + "/api/v1/bookings",
+            json={"hold_id": hold_id, "discount_code": "TENOFF", "payment": {"token": "tok_ok"}},
+            headers=ann,
+        )
+        assert booking.status_code == 201
+        assert booking.json()["total"] == coded["total"]
+        assert booking.json()["discount_code"] == "TENOFF"
+        again = await hold_seats(client, stack, ann, flight_id, ["13A"])
+        second = await client.post(
+            stack.url(1) + "/api/v1/bookings",
+            json={"hold_id": again, "discount_code": "TENOFF", "payment": {"token": "tok_ok"}},
+            headers=ann,
+        )
+        assert second.status_code == 422 and "already used" in second.json()["detail"]
+        manifest = (
+            await client.get(
+                stack.url() + f"/api/v1/admin/flights/{flight_id}/manifest", headers=_admin(stack)
+            )
+        ).json()
+        assert manifest["revenue"] == booking.json()["total"]
+        assert manifest["redemptions"] == [
+            {"code": "TENOFF", "uses": 1, "discounted": coded["discount"]}
+        ]

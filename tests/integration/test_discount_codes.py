@@ -1,0 +1,127 @@
+"""Discount codes on SQLite and PostgreSQL: applied from stored data, counted atomically."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+
+from lastseat.bootstrap import Services
+from lastseat.domain.discounts import Discount, DiscountKind, DiscountNotApplicable
+from lastseat.domain.errors import Conflict, NotFound
+from lastseat.domain.flights import Flight
+from lastseat.domain.users import User
+from tests.support.clock import FakeClock
+from tests.support.flights import new_flight
+
+
+async def _setup(services: Services, clock: FakeClock) -> tuple[User, Flight]:
+    user = await services.accounts.signup("ann@example.com", "ann-password-1")
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    return user, flight
+
+
+async def test_a_code_discounts_the_booking_once_per_user(
+    services: Services, clock: FakeClock
+) -> None:
+    ann, flight = await _setup(services, clock)
+    await services.discounts.create(Discount("SPRING10", DiscountKind.PERCENT, 1_000))
+    with pytest.raises(Conflict):
+        await services.discounts.create(Discount("SPRING10", DiscountKind.PERCENT, 500))
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["12A"])).hold
+    preview = await services.reservations.quote(ann, hold.id, "spring10")
+    assert preview.discount_refused is None
+    assert preview.quote.discount.amount == 1_500 and preview.quote.discount_code == "SPRING10"
+    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok", "SPRING10")).booking
+    assert booking.total == preview.quote.total
+    assert booking.discount_code == "SPRING10" and booking.discount == 1_500
+    second = (await services.reservations.hold_seats(ann, flight.id, ["12B"])).hold
+    refused = await services.reservations.quote(ann, second.id, "SPRING10")
+    assert refused.discount_refused == "already used on your account"
+    assert refused.quote == second.quote
+    with pytest.raises(DiscountNotApplicable, match="already used"):
+        await services.bookings.confirm(ann, second.id, "tok_ok", "SPRING10")
+    # the refusal rolled everything back: the hold is still live and can be bought
+    assert (await services.bookings.confirm(ann, second.id, "tok_ok")).booking.discount == 0
+    manifest = await services.catalog.manifest(flight.id)
+    assert [(r.code, r.uses, r.discounted.amount) for r in manifest.redemptions] == [
+        ("SPRING10", 1, 1_500)
+    ]
+    assert manifest.revenue.amount == booking.total.amount + second.quote.total.amount
+
+
+def _code(name: str, now: datetime) -> Discount:
+    percent = DiscountKind.PERCENT
+    return {
+        "OPEN": Discount("OPEN", percent, 100, valid_until=now + timedelta(days=1)),
+        "EXPIRED": Discount("EXPIRED", percent, 100, valid_until=now - timedelta(seconds=1)),
+        "SOON": Discount("SOON", percent, 100, valid_from=now + timedelta(days=1)),
+        "ELSEWHERE": Discount("ELSEWHERE", percent, 100, origin="CDG"),
+        "RICH": Discount("RICH", DiscountKind.FIXED, 100, currency="EUR", min_spend=10**6),
+    }[name]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("OPEN", None),
+        ("EXPIRED", "expired"),
+        ("SOON", "not valid before"),
+        ("ELSEWHERE", "only from CDG"),
+        ("RICH", "spend of at least"),
+    ],
+)
+async def test_codes_that_do_not_apply_are_refused_with_a_reason(
+    services: Services, clock: FakeClock, name: str, reason: str | None
+) -> None:
+    ann, flight = await _setup(services, clock)
+    discount = await services.discounts.create(_code(name, clock()))
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["9A"])).hold
+    view = await services.reservations.quote(ann, hold.id, discount.code)
+    if reason is None:
+        assert view.discount_refused is None and view.quote.discount.amount == 150
+        return
+    assert view.discount_refused is not None and reason in view.discount_refused
+    with pytest.raises(DiscountNotApplicable, match=reason):
+        await services.bookings.confirm(ann, hold.id, "tok_ok", discount.code)
+
+
+async def test_a_code_for_a_missing_flight_is_refused(services: Services) -> None:
+    with pytest.raises(NotFound):
+        await services.discounts.create(Discount("GHOST", DiscountKind.PERCENT, 100, flight_id=99))
+
+
+async def test_200_concurrent_users_never_pass_a_cap_of_50(
+    services: Services, clock: FakeClock
+) -> None:
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    other = await services.catalog.create_flight(new_flight(clock(), code="LS102"))
+    await services.discounts.create(
+        Discount("FIFTY", DiscountKind.FIXED, 2_000, currency="EUR", max_redemptions=50)
+    )
+    seats = [(flight.id, s) for s in flight.layout.seat_names()] + [
+        (other.id, s) for s in other.layout.seat_names()
+    ]
+    users = await asyncio.gather(
+        *(services.accounts.signup(f"u{i}@example.com", f"password-{i}-x") for i in range(200))
+    )
+    holds = [
+        (await services.reservations.hold_seats(user, flight_id, [seat])).hold
+        for user, (flight_id, seat) in zip(users, seats, strict=False)
+    ]
+
+    async def book(user: User, hold_id: object) -> bool:
+        try:
+            await services.bookings.confirm(user, hold_id, "tok_ok", "FIFTY")  # type: ignore[arg-type]
+        except DiscountNotApplicable as refused:
+            assert refused.reason == "fully redeemed"
+            return False
+        return True
+
+    outcomes = await asyncio.gather(*(book(u, h.id) for u, h in zip(users, holds, strict=True)))
+    assert sum(outcomes) == 50
+    found = await services.catalog.manifest(flight.id)
+    found_other = await services.catalog.manifest(other.id)
+    uses = sum(r.uses for r in found.redemptions + found_other.redemptions)
+    assert uses == 50
