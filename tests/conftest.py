@@ -15,6 +15,7 @@ from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings
 from lastseat.stack.postgres import PostgresServer, find_or_start
 from tests.support.clock import FakeClock
+from tests.support.payments import FakePayments
 
 FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8192, "argon2_parallelism": 1}
 
@@ -74,8 +75,15 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def services(database_url: str, clock: FakeClock) -> AsyncIterator[Services]:
-    built = build_services(make_settings(database_url), clock=clock)
+def payments() -> FakePayments:
+    return FakePayments()
+
+
+@pytest.fixture
+async def services(
+    database_url: str, clock: FakeClock, payments: FakePayments
+) -> AsyncIterator[Services]:
+    built = build_services(make_settings(database_url), clock=clock, payments=payments)
     await migrate.upgrade(built.engine)
     try:
         yield built

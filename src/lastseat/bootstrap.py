@@ -11,14 +11,14 @@ from lastseat.adapters.db.hot_reads import SeatReader
 from lastseat.adapters.db.seat_feed import PgSeatFeed
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.adapters.passwords import Argon2Hasher
-from lastseat.adapters.payments import SandboxPayments
+from lastseat.adapters.payments import HttpPayments
 from lastseat.config import Settings
 from lastseat.services.accounts import Accounts
 from lastseat.services.bookings import Bookings
 from lastseat.services.catalog import Catalog, SeatMap
 from lastseat.services.context import ServiceContext, utc_now
 from lastseat.services.discounts import Discounts
-from lastseat.services.ports import Clock
+from lastseat.services.ports import Clock, PaymentGateway
 from lastseat.services.reservations import Reservations
 from lastseat.services.seat_map_cache import SeatMapCache
 
@@ -32,18 +32,23 @@ class Services:
     reservations: Reservations
     bookings: Bookings
     discounts: Discounts
+    payments: PaymentGateway
     # LISTEN for other processes' seat changes (PostgreSQL); None where there is no feed.
     seat_feed: PgSeatFeed | None = None
 
     async def close(self) -> None:
+        await self.payments.close()
         await self.engine.dispose()
 
 
-def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
+def build_services(
+    settings: Settings, clock: Clock = utc_now, payments: PaymentGateway | None = None
+) -> Services:
     engine = create_engine(settings)
     uow = SqlUnitOfWorkFactory(engine)
     seat_maps: SeatMapCache[SeatMap] = SeatMapCache()
     ctx = ServiceContext(uow=uow, settings=settings, clock=clock, seat_maps=seat_maps)
+    gateway = payments or HttpPayments(settings)
     feed = None
     if engine.dialect.name == "postgresql":
         feed = PgSeatFeed(engine, on_change=seat_maps.changed, on_live=seat_maps.set_live)
@@ -54,7 +59,8 @@ def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
         accounts=Accounts(ctx, Argon2Hasher(settings)),
         catalog=catalog,
         reservations=Reservations(ctx, catalog),
-        bookings=Bookings(ctx, catalog, SandboxPayments()),
+        bookings=Bookings(ctx, catalog, gateway),
         discounts=Discounts(ctx),
+        payments=gateway,
         seat_feed=feed,
     )

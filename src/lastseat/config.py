@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     public_origin: str = "http://127.0.0.1:3001"
     cookie_secure: bool = False
 
+    # The payment provider (the sandbox started by `make up`, or a real one).
+    payments_url: str = "http://127.0.0.1:3090"
+    payments_secret_key: SecretStr = SecretStr("sk_test_lastseat_sandbox_dev_key")
+    payments_timeout_seconds: float = Field(default=5.0, gt=0)
+    payments_settle_interval_seconds: float = Field(default=5.0, gt=0)
+    sandbox_delay_seconds: float = Field(default=30.0, ge=0)  # how slow tok_slow is
+
     # Keyed hash for bearer tokens at rest: a stolen tokens table is useless without it.
     token_signing_key: SecretStr = SecretStr("dev-only-change-me-token-signing-key")
 

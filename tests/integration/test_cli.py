@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lastseat.adapters.db import migrate
 from tests.support.servers import server_env
 
 
@@ -22,7 +23,7 @@ def lastseat(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
 
 def test_migrate_seed_accounts_and_discounts(tmp_path: Path) -> None:
     env = server_env(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    assert "revision 0003" in lastseat(env, "db", "migrate").stderr
+    assert f"revision {migrate.head_revision()}" in lastseat(env, "db", "migrate").stderr
     seeded = lastseat(env, "db", "seed", "--flights", "3")
     assert seeded.returncode == 0 and "created 3 flights" in seeded.stderr
     assert "created 0 flights" in lastseat(env, "db", "seed", "--flights", "3").stderr

@@ -1,33 +1,70 @@
-"""The payment sandbox, decided by test card token as providers' test modes are.
+"""The payment provider, reached over HTTP as real providers are (see `payments_sandbox`).
 
-`tok_ok` succeeds, `tok_declined` is declined, `tok_error` fails with a provider error.
-Charges are idempotent by key, like a real provider's API.
+The secret key goes only into the Authorization header of requests to the provider; it is
+never logged, and provider errors are reported without echoing what the provider said.
 """
 
 from __future__ import annotations
 
-import hashlib
+from typing import Any
 
-from lastseat.domain.errors import InvalidRequest, PaymentDeclined, PaymentProviderError
+import httpx
+import structlog
+
+from lastseat.config import Settings
+from lastseat.domain.errors import (
+    InvalidRequest,
+    PaymentDeclined,
+    PaymentProviderError,
+    PaymentUnavailable,
+)
 from lastseat.domain.money import Money
 
-TOKEN_OK, TOKEN_DECLINED, TOKEN_ERROR = "tok_ok", "tok_declined", "tok_error"
-TEST_TOKENS = (TOKEN_OK, TOKEN_DECLINED, TOKEN_ERROR)
+log = structlog.get_logger("lastseat.payments")
 
 
-class SandboxPayments:
-    def __init__(self) -> None:
-        self.charges: dict[str, tuple[str, Money]] = {}
+class HttpPayments:
+    def __init__(self, settings: Settings) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=settings.payments_url,
+            timeout=settings.payments_timeout_seconds,
+            headers={"Authorization": f"Bearer {settings.payments_secret_key.get_secret_value()}"},
+        )
 
-    async def charge(self, token: str, amount: Money, idempotency_key: str) -> str:
-        if token not in TEST_TOKENS:
-            raise InvalidRequest(f"unknown test card token; use one of {', '.join(TEST_TOKENS)}")
-        if token == TOKEN_DECLINED:
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def _post(self, path: str, key: str, body: dict[str, Any] | None = None) -> Any:
+        try:
+            response = await self._client.post(path, json=body, headers={"Idempotency-Key": key})
+        except httpx.TimeoutException:
+            log.warning("payment_provider_timeout", path=path.split("/")[2])
+            raise PaymentUnavailable("the payment provider did not answer in time") from None
+        except httpx.TransportError as exc:
+            log.warning("payment_provider_unreachable", error=type(exc).__name__)
+            raise PaymentUnavailable("the payment provider cannot be reached") from None
+        if response.status_code == 402:
             raise PaymentDeclined("the card was declined")
-        if token == TOKEN_ERROR:
+        if response.status_code == 401:
+            log.error("payment_provider_refused_key")  # the configured key is wrong
+            raise PaymentUnavailable("payments are unavailable; nothing was charged")
+        if response.status_code == 400:
+            raise InvalidRequest("the payment details were not accepted")
+        if response.status_code >= 300:
+            log.warning("payment_provider_error", status=response.status_code)
             raise PaymentProviderError("the payment provider failed; nothing was charged")
-        if amount.amount <= 0:
-            raise InvalidRequest("nothing to charge")
-        charge_id = "ch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
-        self.charges.setdefault(idempotency_key, (charge_id, amount))
-        return self.charges[idempotency_key][0]
+        return response.json()
+
+    async def authorize(self, token: str, amount: Money, key: str) -> str:
+        body = {"amount": amount.amount, "currency": amount.currency, "token": token}
+        reply = await self._post("/v1/authorizations", key, body)
+        return str(reply["id"])
+
+    async def capture(self, authorization: str, key: str) -> None:
+        await self._post(f"/v1/authorizations/{authorization}/capture", key)
+
+    async def void(self, authorization: str, key: str) -> None:
+        await self._post(f"/v1/authorizations/{authorization}/void", key)
+
+    async def refund(self, authorization: str, key: str) -> None:
+        await self._post(f"/v1/authorizations/{authorization}/refund", key)

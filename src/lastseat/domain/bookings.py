@@ -32,6 +32,15 @@ class Booking:
     created_at: datetime
     discount_code: str | None = None
     discount: int = 0  # minor units taken off by the code
+    payment_id: str | None = None
+    payment_status: PaymentStatus | None = None
+
+
+class PaymentStatus(StrEnum):
+    AUTHORIZED = "authorized"  # funds reserved; captured right after the booking commits
+    CAPTURED = "captured"
+    VOIDED = "voided"  # cancelled before capture
+    REFUNDED = "refunded"
 
 
 def new_reference() -> str:

@@ -90,6 +90,12 @@ class PaymentProviderError(DomainError):
     code = "payment-provider-error"
 
 
+class PaymentUnavailable(DomainError):
+    """The provider cannot be reached, timed out, or refused our credentials."""
+
+    code = "payment-unavailable"
+
+
 def seat_sort_key(seat: str) -> tuple[int, str]:
     """Order seats as a cabin crew would: by row number, then letter ("2A" before "10A")."""
     digits = "".join(ch for ch in seat if ch.isdigit())

@@ -1,21 +1,42 @@
-"""Bookings: confirm a live hold of the caller, list and cancel the caller's own."""
+"""Bookings: confirm a live hold of the caller, list and cancel the caller's own.
+
+How money and bookings stay in step (the provider is another process, reached over HTTP):
+1. The price is read from the stored hold (and the discount code, if any).
+2. The card is *authorized* for that amount, with an idempotency key made of the hold, the
+   card token and the amount: a retry reaches the same authorization, never a second one.
+   A decline or a provider failure stops here: no booking, the hold stays live.
+3. One transaction takes the hold, writes the booking with the authorization id, books the
+   seats and counts the discount. If it fails (hold gone, code exhausted), the
+   authorization is voided: an authorization that is never captured charges nothing.
+4. The authorization is *captured*. If capture fails, the booking stays `authorized` and
+   `settle_payments` (run by every app server) captures it later; cancellations are voided
+   or refunded the same way. So there is never a charge without a booking, and a booking
+   without a charge only until its capture is retried.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
-from lastseat.domain.bookings import Booking, BookingStatus, new_reference
-from lastseat.domain.errors import HoldGone, NotFound
+import structlog
+
+from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus, new_reference
+from lastseat.domain.errors import DomainError, HoldGone, IdempotencyKeyReused, NotFound
 from lastseat.domain.events import seat_events
 from lastseat.domain.flights import SeatStatus
+from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
 from lastseat.services.discounts import apply_code
 from lastseat.services.idempotency import first_use
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
+
+SETTLE_BATCH = 100
+log = structlog.get_logger("lastseat.bookings")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +51,31 @@ class Bookings:
         self._catalog = catalog
         self._payments = payments
 
+    async def _replay(self, user: User, idem: IdempotencyKey | None) -> Booking | None:
+        """The booking a request with this key already made, if any."""
+        if idem is None:
+            return None
+        async with self._ctx.uow() as uow:
+            earlier = await uow.idempotency.find(user.id, idem.key)
+            if earlier is None:
+                return None
+            if earlier[0] != idem.fingerprint:
+                raise IdempotencyKeyReused()
+            return await uow.bookings.get_owned(earlier[1], user.id)
+
+    async def _price(self, user: User, hold_id: UUID, discount_code: str | None) -> Quote:
+        now = self._ctx.clock()
+        async with self._ctx.uow() as uow:
+            hold = await uow.holds.get_owned(hold_id, user.id)
+            if hold is None:
+                raise NotFound(f"hold {hold_id} not found")
+            if not hold.is_live(now):
+                raise HoldGone("the hold has expired, been released or already been booked")
+            if discount_code is None:
+                return hold.quote
+            flight = await self._catalog.flight(hold.flight_id)
+            return await apply_code(uow, hold.quote, flight, user, discount_code, now)
+
     async def confirm(
         self,
         user: User,
@@ -37,6 +83,33 @@ class Bookings:
         payment_token: str,
         discount_code: str | None = None,
         idem: IdempotencyKey | None = None,
+    ) -> BookingResult:
+        replay = await self._replay(user, idem)
+        if replay is not None:
+            return BookingResult(replay, replayed=True)
+        quote = await self._price(user, hold_id, discount_code)
+        authorization = await self._payments.authorize(
+            payment_token, quote.total, f"hold-{hold_id}-{payment_token}-{quote.total.amount}"
+        )
+        try:
+            result = await self._book(user, hold_id, quote, authorization, idem)
+        except DomainError:
+            await self._void_quietly(authorization)
+            raise
+        if result.replayed:
+            if result.booking.payment_id != authorization:
+                await self._void_quietly(authorization)
+            return result
+        booking = await self._capture(result.booking)
+        return BookingResult(booking, replayed=False)
+
+    async def _book(
+        self,
+        user: User,
+        hold_id: UUID,
+        quote: Quote,
+        authorization: str,
+        idem: IdempotencyKey | None,
     ) -> BookingResult:
         now = self._ctx.clock()
         booking_id = uuid.uuid4()
@@ -51,15 +124,7 @@ class Bookings:
             # can be taken; the same statement returns it.
             hold = await uow.holds.take_for_booking(hold_id, user.id, now)
             if hold is None:
-                if await uow.holds.get_owned(hold_id, user.id) is None:
-                    raise NotFound(f"hold {hold_id} not found")
                 raise HoldGone("the hold has expired, been released or already been booked")
-            # The price is the quote stored with the hold, less the code's discount if it
-            # applies: nothing the client sends can change it.
-            quote = hold.quote
-            if discount_code is not None:
-                flight = await self._catalog.flight(hold.flight_id)
-                quote = await apply_code(uow, quote, flight, user, discount_code, now)
             booking = Booking(
                 id=booking_id,
                 reference=new_reference(),
@@ -71,6 +136,8 @@ class Bookings:
                 created_at=now,
                 discount_code=quote.discount_code,
                 discount=quote.discount.amount,
+                payment_id=authorization,
+                payment_status=PaymentStatus.AUTHORIZED,
             )
             await uow.bookings.add(booking, hold_id)
             booked = await uow.seats.book(hold_id, booking_id, now)
@@ -82,14 +149,56 @@ class Bookings:
                 await uow.discounts.redeem(
                     quote.discount_code, user.id, booking_id, quote.discount.amount, now
                 )
-            # A decline raises here, so the transaction rolls back and the hold stays live.
-            await self._payments.charge(payment_token, booking.total, f"booking-{booking_id}")
             await uow.events.append(
                 seat_events(hold.flight_id, list(hold.seats), SeatStatus.BOOKED), now
             )
             await uow.commit()
         self._ctx.seat_maps.changed(hold.flight_id)
         return BookingResult(booking, replayed=False)
+
+    async def _capture(self, booking: Booking) -> Booking:
+        assert booking.payment_id is not None
+        try:
+            await self._payments.capture(booking.payment_id, f"capture-{booking.payment_id}")
+        except DomainError as failure:
+            # The booking stands on its authorization; settle_payments captures it later.
+            log.warning("capture_deferred", booking=str(booking.id), reason=failure.code)
+            return booking
+        async with self._ctx.uow(write=True) as uow:
+            await uow.bookings.set_payment_status(booking.id, PaymentStatus.CAPTURED)
+            await uow.commit()
+        return replace(booking, payment_status=PaymentStatus.CAPTURED)
+
+    async def _void_quietly(self, authorization: str) -> None:
+        with contextlib.suppress(DomainError):  # an authorization never captured lapses
+            await self._payments.void(authorization, f"void-{authorization}")
+
+    async def settle_payments(self) -> int:
+        """Capture confirmed bookings, and void or refund cancelled ones, that are pending."""
+        async with self._ctx.uow() as uow:
+            pending = await uow.bookings.unsettled(SETTLE_BATCH)
+        settled = 0
+        for booking in pending:
+            assert booking.payment_id is not None
+            payment = booking.payment_id
+            try:
+                if booking.status is BookingStatus.CONFIRMED:
+                    await self._payments.capture(payment, f"capture-{payment}")
+                    status = PaymentStatus.CAPTURED
+                elif booking.payment_status is PaymentStatus.AUTHORIZED:
+                    await self._payments.void(payment, f"void-{payment}")
+                    status = PaymentStatus.VOIDED
+                else:
+                    await self._payments.refund(payment, f"refund-{payment}")
+                    status = PaymentStatus.REFUNDED
+            except DomainError as failure:
+                log.warning("settle_deferred", booking=str(booking.id), reason=failure.code)
+                continue
+            async with self._ctx.uow(write=True) as uow:
+                await uow.bookings.set_payment_status(booking.id, status)
+                await uow.commit()
+            settled += 1
+        return settled
 
     async def get(self, user: User, booking_id: UUID) -> Booking:
         async with self._ctx.uow() as uow:
@@ -103,6 +212,7 @@ class Bookings:
             return await uow.bookings.list_owned(user.id, limit, offset)
 
     async def cancel(self, user: User, booking_id: UUID) -> Booking:
+        """Cancel, free the seats, then pay back (refund a capture, void an authorization)."""
         now = self._ctx.clock()
         async with self._ctx.uow(write=True) as uow:
             booking = await uow.bookings.get_owned(booking_id, user.id)
@@ -115,13 +225,5 @@ class Bookings:
                 )
                 await uow.commit()
                 self._ctx.seat_maps.changed(booking.flight_id)
-        return Booking(
-            id=booking.id,
-            reference=booking.reference,
-            user_id=booking.user_id,
-            flight_id=booking.flight_id,
-            seats=booking.seats,
-            total=booking.total,
-            status=BookingStatus.CANCELLED,
-            created_at=booking.created_at,
-        )
+        await self.settle_payments()  # pays back now if the provider answers, else later
+        return replace(booking, status=BookingStatus.CANCELLED)

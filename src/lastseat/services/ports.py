@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Protocol
 from uuid import UUID
 
-from lastseat.domain.bookings import Booking
+from lastseat.domain.bookings import Booking, PaymentStatus
 from lastseat.domain.discounts import Discount
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.flights import Flight, Layout
@@ -88,12 +88,15 @@ class Bookings(Protocol):
     async def cancel(self, booking_id: UUID, now: datetime) -> bool: ...
     async def manifest(self, flight_id: int) -> list[tuple[str, str, UUID, str]]: ...
     async def revenue(self, flight_id: int) -> tuple[int, int]: ...
+    async def set_payment_status(self, booking_id: UUID, status: PaymentStatus) -> None: ...
+    async def unsettled(self, limit: int) -> list[Booking]: ...
 
 
 class IdempotencyKeys(Protocol):
     async def claim(
         self, user_id: UUID, key: str, fingerprint: str, resource_id: UUID, now: datetime
     ) -> tuple[str, UUID] | None: ...
+    async def find(self, user_id: UUID, key: str) -> tuple[str, UUID] | None: ...
 
 
 class Discounts(Protocol):
@@ -155,9 +158,16 @@ class PasswordHasher(Protocol):
 
 
 class PaymentGateway(Protocol):
-    async def charge(self, token: str, amount: Money, idempotency_key: str) -> str:
-        """Charge `amount`; return the provider's charge id or raise a payment error."""
+    """A card provider: every call is idempotent by `key`; failures raise payment errors."""
+
+    async def authorize(self, token: str, amount: Money, key: str) -> str:
+        """Reserve `amount` on the card; return the authorization id."""
         ...
+
+    async def capture(self, authorization: str, key: str) -> None: ...
+    async def void(self, authorization: str, key: str) -> None: ...
+    async def refund(self, authorization: str, key: str) -> None: ...
+    async def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,16 @@ bookings = sa.Table(
     sa.Column("cancelled_at", UTCDateTime, nullable=True),
     sa.Column("discount_code", sa.String(32), nullable=True),
     sa.Column("discount_amount", sa.BigInteger, nullable=False, server_default="0"),
+    # The provider's authorization, and where its money stands: authorized -> captured,
+    # and after a cancellation -> voided / refunded. Unsettled rows are retried.
+    sa.Column("payment_id", sa.String(64), nullable=True),
+    sa.Column("payment_status", sa.String(16), nullable=True),
+    sa.Index(
+        "ix_bookings_unsettled",
+        "payment_status",
+        postgresql_where=sa.text("payment_status IN ('authorized', 'captured')"),
+        sqlite_where=sa.text("payment_status IN ('authorized', 'captured')"),
+    ),
 )
 
 # One row per seat of a flight: the single place a seat's state lives. Holds and bookings

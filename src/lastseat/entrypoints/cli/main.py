@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
+from urllib.parse import urlsplit
 
 import typer
 import uvicorn
@@ -18,6 +21,7 @@ from lastseat.config import Settings, get_settings
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.errors import DomainError
 from lastseat.domain.users import Role
+from lastseat.payments_sandbox.app import create_sandbox
 from lastseat.services.samples import seed_flights
 
 app = typer.Typer(help="lastseat: a flight-seat booking backend.", no_args_is_help=True)
@@ -69,6 +73,33 @@ def serve(
     _serve(host, port, workers)
 
 
+@app.command("payments-sandbox")
+def payments_sandbox(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 3090,
+) -> None:
+    """Run the payment provider sandbox (its key is LASTSEAT_PAYMENTS_SECRET_KEY)."""
+    settings = get_settings()
+    app = create_sandbox(
+        settings.payments_secret_key.get_secret_value(), settings.sandbox_delay_seconds
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+
+
+def _start_sandbox(settings: Settings) -> subprocess.Popen[bytes]:
+    port = urlsplit(settings.payments_url).port or 3090
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "lastseat.entrypoints.cli.main",
+            "payments-sandbox",
+            "--port",
+            str(port),
+        ]
+    )
+
+
 @app.command()
 def up(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -87,9 +118,15 @@ def up(
     made = _run(seed_if_empty, settings)
     if made:
         console.print(f"seeded {made} sample flights")
+    sandbox = _start_sandbox(settings)
+    console.print(f"payment sandbox on {settings.payments_url} (pid {sandbox.pid})")
     console.print(f"lastseat is up: http://{host}:{port}/api/v1/flights  (docs: /api/docs)")
     console.print("an admin account: .venv/bin/lastseat admin create-user EMAIL --admin")
-    _serve(host, port, 1)
+    try:
+        _serve(host, port, 1)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
 
 
 @db_app.command("migrate")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI
@@ -22,17 +22,16 @@ from lastseat.entrypoints.logs import configure_logging
 log = structlog.get_logger("lastseat.app")
 
 
-async def _sweep_forever(services: Services) -> None:
-    """Release expired holds now and then; each app process runs one, and they never clash."""
-    interval = services.settings.sweep_interval_seconds
+async def _every(seconds: float, name: str, work: Callable[[], Awaitable[int]]) -> None:
+    """Run `work` now and then; every app process runs each, and they never clash."""
     while True:
-        await asyncio.sleep(interval)
+        await asyncio.sleep(seconds)
         try:
-            freed = await services.reservations.sweep_expired()
-            if freed:
-                log.info("expired_holds_released", seats=freed)
-        except Exception:  # a failed sweep must not kill the sweeper; the next one retries
-            log.exception("sweep_failed")
+            done = await work()
+            if done:
+                log.info(name, count=done)
+        except Exception:  # a failed round must not end the loop; the next one retries
+            log.exception(f"{name}_failed")
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -42,7 +41,23 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(_sweep_forever(services))]
+        settings = services.settings
+        tasks = [
+            asyncio.create_task(
+                _every(
+                    settings.sweep_interval_seconds,
+                    "expired_holds_released",
+                    services.reservations.sweep_expired,
+                )
+            ),
+            asyncio.create_task(
+                _every(
+                    settings.payments_settle_interval_seconds,
+                    "payments_settled",
+                    services.bookings.settle_payments,
+                )
+            ),
+        ]
         if services.seat_feed is not None:
             tasks.append(asyncio.create_task(services.seat_feed.run()))
         log.info("app_started", version=__version__)

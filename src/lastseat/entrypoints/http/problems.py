@@ -33,6 +33,7 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.DomainError], int, str], ...] = (
     (errors.Forbidden, 403, "Forbidden"),
     (errors.PaymentDeclined, 402, "Payment declined"),
     (errors.PaymentProviderError, 502, "Payment provider error"),
+    (errors.PaymentUnavailable, 503, "Payments unavailable"),
 )
 
 
@@ -46,6 +47,8 @@ def domain_problem(request: Request, exc: errors.DomainError) -> Response:
     if isinstance(exc, errors.SeatsUnavailable | errors.UnknownSeats):
         extensions["seats"] = exc.seats
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": "5"}
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None and status in (402, 409):
         metrics.refusals.labels(reason=exc.code).inc()

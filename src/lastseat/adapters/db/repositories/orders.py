@@ -20,7 +20,7 @@ from lastseat.adapters.db.tables import (
     idempotency_keys,
     users,
 )
-from lastseat.domain.bookings import Booking, BookingStatus
+from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
 from lastseat.domain.holds import Hold, HoldStatus
 from lastseat.domain.money import Money
 from lastseat.domain.pricing import Quote
@@ -52,6 +52,8 @@ _BOOKING_COLUMNS = (
     bookings.c.created_at,
     bookings.c.discount_code,
     bookings.c.discount_amount,
+    bookings.c.payment_id,
+    bookings.c.payment_status,
 )
 _INSERT_HOLD = holds.insert()
 _OWNED_HOLD = sa.select(*_HOLD_COLUMNS).where(holds.c.id == _ID, holds.c.user_id == _USER)
@@ -126,6 +128,8 @@ def _booking(row: Sequence[Any]) -> Booking:
         created_at=row[8],
         discount_code=row[9],
         discount=int(row[10]),
+        payment_id=row[11],
+        payment_status=None if row[12] is None else PaymentStatus(row[12]),
     )
 
 
@@ -215,6 +219,8 @@ class SqlBookings:
                 pg_sql.naive_utc(booking.created_at),
                 booking.discount_code,
                 booking.discount,
+                booking.payment_id,
+                None if booking.payment_status is None else booking.payment_status.value,
             )
             await self._conn.exec_driver_sql(pg_sql.INSERT_BOOKING, args)
             return
@@ -233,6 +239,10 @@ class SqlBookings:
                 "created_at": booking.created_at,
                 "discount_code": booking.discount_code,
                 "discount_amount": booking.discount,
+                "payment_id": booking.payment_id,
+                "payment_status": (
+                    None if booking.payment_status is None else booking.payment_status.value
+                ),
             },
         )
 
@@ -279,6 +289,33 @@ class SqlBookings:
             return False
         await self._conn.execute(_RETIRE_BOOKING_SEATS, {"booking": booking_id})
         return True
+
+    async def set_payment_status(self, booking_id: UUID, status: PaymentStatus) -> None:
+        await self._conn.execute(
+            bookings.update().where(bookings.c.id == booking_id).values(payment_status=status.value)
+        )
+
+    async def unsettled(self, limit: int) -> list[Booking]:
+        """Confirmed bookings not yet captured, and cancelled ones not yet paid back."""
+        rows = await self._conn.execute(
+            sa.select(*_BOOKING_COLUMNS)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        bookings.c.status == BookingStatus.CONFIRMED.value,
+                        bookings.c.payment_status == PaymentStatus.AUTHORIZED.value,
+                    ),
+                    sa.and_(
+                        bookings.c.status == BookingStatus.CANCELLED.value,
+                        bookings.c.payment_status.in_(
+                            [PaymentStatus.AUTHORIZED.value, PaymentStatus.CAPTURED.value]
+                        ),
+                    ),
+                )
+            )
+            .limit(limit)
+        )
+        return [_booking(row) for row in rows]
 
     async def revenue(self, flight_id: int) -> tuple[int, int]:
         """Confirmed bookings of the flight and the sum they were charged."""
@@ -329,5 +366,9 @@ class SqlIdempotencyKeys:
         inserted = await self._conn.execute(_CLAIM[self._conn.dialect.name], values)
         if inserted.first() is not None:
             return None
-        row = (await self._conn.execute(_IDEMPOTENCY_ROW, {"owner": user_id, "key": key})).one()
-        return row[0], row[1]
+        return await self.find(user_id, key)
+
+    async def find(self, user_id: UUID, key: str) -> tuple[str, UUID] | None:
+        """(fingerprint, resource id) of the first request with this key, if there was one."""
+        row = (await self._conn.execute(_IDEMPOTENCY_ROW, {"owner": user_id, "key": key})).first()
+        return None if row is None else (row[0], row[1])

@@ -52,8 +52,8 @@ TAKE_HOLD_FOR_BOOKING = (
 )
 INSERT_BOOKING = (
     "INSERT INTO bookings (id, reference, user_id, flight_id, hold_id, seats, total_amount,"
-    " currency, status, created_at, discount_code, discount_amount)"
-    " VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10, $11, $12)"
+    " currency, status, created_at, discount_code, discount_amount, payment_id, payment_status)"
+    " VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10, $11, $12, $13, $14)"
 )
 BOOK_SEATS = (
     "UPDATE seats SET status = 'booked', booking_id = $2, hold_id = NULL, held_until = NULL"

@@ -1,0 +1,157 @@
+"""The sandbox provider's HTTP API (Starlette)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+TOKENS = ("tok_ok", "tok_declined", "tok_error", "tok_slow", "tok_capture_fails")
+CURRENCIES = frozenset(
+    {"EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD"}
+)
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return _json(status, {"error": {"code": code, "message": message}})
+
+
+@dataclass
+class Authorization:
+    id: str
+    amount: int
+    currency: str
+    card: str  # the test card token
+    status: str = "authorized"  # -> captured | voided ; captured -> refunded
+    captured: int = 0
+    refunded: int = 0
+
+
+@dataclass
+class Ledger:
+    authorizations: dict[str, Authorization] = field(default_factory=dict)
+    # (operation, idempotency key) -> (status code, body): a repeat gets the first answer
+    replies: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    # one lock per (operation, key): concurrent repeats wait for the first, others do not
+    locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
+
+
+def create_sandbox(secret_key: str, delay_seconds: float = 30.0) -> Starlette:
+    ledger = Ledger()
+    expected = f"Bearer {secret_key}".encode()
+
+    def authorized(request: Request) -> bool:
+        given = request.headers.get("authorization", "").encode()
+        return hmac.compare_digest(given, expected)
+
+    def view(auth: Authorization) -> dict[str, Any]:
+        return {
+            "id": auth.id,
+            "status": auth.status,
+            "amount": auth.amount,
+            "currency": auth.currency,
+            "captured": auth.captured,
+            "refunded": auth.refunded,
+        }
+
+    async def once(request: Request, operation: str, work: Any) -> Response:
+        if not authorized(request):
+            return _error(401, "invalid_api_key", "the API key is missing or wrong")
+        key = request.headers.get("idempotency-key")
+        if not key:
+            return _error(400, "idempotency_key_required", "send an Idempotency-Key header")
+        async with ledger.locks.setdefault((operation, key), asyncio.Lock()):
+            earlier = ledger.replies.get((operation, key))
+            if earlier is not None:
+                return _json(*earlier)
+            status, body = await work()
+            if status < 500:  # like providers, a server error may be retried with the key
+                ledger.replies[(operation, key)] = (status, body)
+        return _json(status, body)
+
+    async def authorize(request: Request) -> Response:
+        card: Any = None
+        try:
+            payload = orjson.loads(await request.body())
+            amount, currency, card = payload["amount"], payload["currency"], payload["token"]
+            valid = isinstance(amount, int) and amount > 0 and currency in CURRENCIES
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            valid = False
+        if not valid or card not in TOKENS:
+            if not authorized(request):
+                return _error(401, "invalid_api_key", "the API key is missing or wrong")
+            return _error(400, "invalid_request", f"amount, currency and a token of {TOKENS}")
+
+        async def work() -> tuple[int, dict[str, Any]]:
+            if card == "tok_slow":
+                await asyncio.sleep(delay_seconds)
+            if card == "tok_declined":
+                return 402, {"error": {"code": "card_declined", "message": "declined"}}
+            if card == "tok_error":
+                return 500, {"error": {"code": "processing_error", "message": "try again"}}
+            auth = Authorization("auth_" + secrets.token_hex(12), amount, currency, card)
+            ledger.authorizations[auth.id] = auth
+            return 201, view(auth)
+
+        return await once(request, "authorize", work)
+
+    def transition(name: str) -> Any:
+        async def handler(request: Request) -> Response:
+            auth = ledger.authorizations.get(request.path_params["id"])
+
+            async def work() -> tuple[int, dict[str, Any]]:
+                if auth is None:
+                    return 404, {"error": {"code": "not_found", "message": "no such authorization"}}
+                if name == "capture":
+                    if auth.card == "tok_capture_fails":
+                        return 500, {"error": {"code": "processing_error", "message": "retry"}}
+                    if auth.status not in ("authorized", "captured"):
+                        return 409, {"error": {"code": "invalid_state", "message": auth.status}}
+                    auth.status, auth.captured = "captured", auth.amount
+                elif name == "void":
+                    if auth.status not in ("authorized", "voided"):
+                        return 409, {"error": {"code": "invalid_state", "message": auth.status}}
+                    auth.status = "voided"
+                else:  # refund
+                    if auth.status not in ("captured", "refunded"):
+                        return 409, {"error": {"code": "invalid_state", "message": auth.status}}
+                    auth.status, auth.refunded = "refunded", auth.captured
+                return 200, view(auth)
+
+            return await once(request, f"{name}:{request.path_params['id']}", work)
+
+        return handler
+
+    async def show(request: Request) -> Response:
+        if not authorized(request):
+            return _error(401, "invalid_api_key", "the API key is missing or wrong")
+        auth = ledger.authorizations.get(request.path_params["id"])
+        if auth is None:
+            return _error(404, "not_found", "no such authorization")
+        return _json(200, view(auth))
+
+    async def health(request: Request) -> Response:
+        return _json(200, {"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/healthz", health),
+            Route("/v1/authorizations", authorize, methods=["POST"]),
+            Route("/v1/authorizations/{id}", show),
+            Route("/v1/authorizations/{id}/capture", transition("capture"), methods=["POST"]),
+            Route("/v1/authorizations/{id}/void", transition("void"), methods=["POST"]),
+            Route("/v1/authorizations/{id}/refund", transition("refund"), methods=["POST"]),
+        ]
+    )

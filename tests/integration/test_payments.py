@@ -1,0 +1,136 @@
+"""Money and bookings stay in step, whatever the payment provider does (both databases)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from lastseat.bootstrap import Services
+from lastseat.domain.bookings import BookingStatus, PaymentStatus
+from lastseat.domain.discounts import Discount, DiscountKind, DiscountNotApplicable
+from lastseat.domain.errors import PaymentDeclined, PaymentProviderError, PaymentUnavailable
+from lastseat.domain.flights import Flight
+from lastseat.domain.users import User
+from lastseat.services.ports import IdempotencyKey
+from tests.support.clock import FakeClock
+from tests.support.flights import new_flight
+from tests.support.payments import FakePayments
+
+
+async def _setup(services: Services, clock: FakeClock) -> tuple[User, Flight]:
+    user = await services.accounts.signup("ann@example.com", "ann-password-1")
+    return user, await services.catalog.create_flight(new_flight(clock()))
+
+
+async def test_a_booking_is_authorized_then_captured_for_the_held_quote(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["4A", "4B"])).hold
+    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+    assert booking.payment_status is PaymentStatus.CAPTURED
+    assert payments.state == {booking.payment_id: "captured"}
+    assert payments.captured_total() == hold.quote.total.amount == booking.total.amount
+
+
+@pytest.mark.parametrize(
+    ("token", "error"),
+    [
+        ("tok_declined", PaymentDeclined),
+        ("tok_error", PaymentProviderError),
+        ("tok_slow", PaymentUnavailable),
+    ],
+)
+async def test_a_failed_payment_books_nothing_and_keeps_the_hold(
+    services: Services, clock: FakeClock, payments: FakePayments, token: str, error: type
+) -> None:
+    ann, flight = await _setup(services, clock)
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["4A"])).hold
+    key = IdempotencyKey("checkout-1", "same-body")
+    with pytest.raises(error):
+        await services.bookings.confirm(ann, hold.id, token, None, key)
+    assert await services.bookings.list(ann) == []
+    assert (await services.catalog.seat_map(flight.id)).status("4A") == "held"
+    # the same key, now with a working card, completes exactly once
+    if token != "tok_declined":
+        key = IdempotencyKey("checkout-1", "same-body")
+    else:
+        key = IdempotencyKey("checkout-2", "new-card")
+    first = await services.bookings.confirm(ann, hold.id, "tok_ok", None, key)
+    again = await services.bookings.confirm(ann, hold.id, "tok_ok", None, key)
+    assert again.replayed and again.booking.id == first.booking.id
+    assert len(await services.bookings.list(ann)) == 1
+    assert payments.captured_total() == hold.quote.total.amount
+
+
+async def test_a_failed_capture_is_settled_later_and_only_once(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["6C"])).hold
+    payments.capture_fails = True
+    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+    assert booking.status is BookingStatus.CONFIRMED  # the authorization holds the money
+    assert booking.payment_status is PaymentStatus.AUTHORIZED
+    assert await services.bookings.settle_payments() == 0  # still failing: retried later
+    payments.capture_fails = False
+    assert await services.bookings.settle_payments() == 1
+    assert await services.bookings.settle_payments() == 0
+    stored = await services.bookings.get(ann, booking.id)
+    assert stored.payment_status is PaymentStatus.CAPTURED
+    assert payments.captured_total() == booking.total.amount
+
+
+async def test_an_authorization_without_a_booking_is_voided(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    bob = await services.accounts.signup("bob@example.com", "bob-password-1")
+    await services.discounts.create(
+        Discount("ONCE", DiscountKind.PERCENT, 1_000, max_redemptions=1)
+    )
+    first = (await services.reservations.hold_seats(ann, flight.id, ["8A"])).hold
+    second = (await services.reservations.hold_seats(bob, flight.id, ["8B"])).hold
+    # both are priced with the code; only one can redeem it inside the booking transaction
+    results = await asyncio.gather(
+        services.bookings.confirm(ann, first.id, "tok_ok", "ONCE"),
+        services.bookings.confirm(bob, second.id, "tok_ok", "ONCE"),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, DiscountNotApplicable)]
+    assert len(refused) == 1 and len([r for r in results if not isinstance(r, Exception)]) == 1
+    assert sorted(payments.state.values()) == ["captured", "voided"]
+
+
+async def test_cancelling_pays_back(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    captured = (await services.reservations.hold_seats(ann, flight.id, ["2A"])).hold
+    booked = (await services.bookings.confirm(ann, captured.id, "tok_ok")).booking
+    payments.capture_fails = True
+    pending = (await services.reservations.hold_seats(ann, flight.id, ["2C"])).hold
+    uncaptured = (await services.bookings.confirm(ann, pending.id, "tok_ok")).booking
+    await services.bookings.cancel(ann, uncaptured.id)  # never captured: the hold is voided
+    payments.capture_fails = False
+    await services.bookings.cancel(ann, booked.id)
+    assert payments.state[booked.payment_id or ""] == "refunded"
+    assert payments.state[uncaptured.payment_id or ""] == "voided"
+    assert (await services.bookings.get(ann, booked.id)).payment_status is PaymentStatus.REFUNDED
+    assert await services.bookings.settle_payments() == 0
+
+
+async def test_concurrent_retries_authorize_and_capture_once(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["15A"])).hold
+    key = IdempotencyKey("pay-once", "p")
+    results = await asyncio.gather(
+        *(services.bookings.confirm(ann, hold.id, "tok_ok", None, key) for _ in range(8))
+    )
+    assert len({r.booking.id for r in results}) == 1
+    assert len(payments.authorized) == 1
+    assert [call for call in payments.calls if call[0] == "void"] == []
+    assert payments.captured_total() == hold.quote.total.amount

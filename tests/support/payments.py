@@ -1,0 +1,60 @@
+"""An in-process payment provider for service and in-process API tests.
+
+It keeps the provider's contract (idempotent by key, outcomes by test card token) so the
+services can be tested without a network; the end-to-end tests use the real sandbox
+process over HTTP instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from lastseat.domain.errors import PaymentDeclined, PaymentProviderError, PaymentUnavailable
+from lastseat.domain.money import Money
+
+
+class FakePayments:
+    def __init__(self) -> None:
+        self.authorized: dict[str, str] = {}  # idempotency key -> authorization id
+        self.amounts: dict[str, Money] = {}
+        self.state: dict[str, str] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.capture_fails = False
+        self._ids = itertools.count(1)
+
+    async def authorize(self, token: str, amount: Money, key: str) -> str:
+        self.calls.append(("authorize", key))
+        if token == "tok_declined":
+            raise PaymentDeclined("the card was declined")
+        if token == "tok_error":
+            raise PaymentProviderError("the payment provider failed; nothing was charged")
+        if token == "tok_slow":
+            raise PaymentUnavailable("the payment provider did not answer in time")
+        if key not in self.authorized:
+            authorization = f"auth_{next(self._ids)}"
+            self.authorized[key] = authorization
+            self.amounts[authorization] = amount
+            self.state[authorization] = "authorized"
+        return self.authorized[key]
+
+    async def capture(self, authorization: str, key: str) -> None:
+        self.calls.append(("capture", authorization))
+        if self.capture_fails:
+            raise PaymentProviderError("capture failed")
+        self.state[authorization] = "captured"
+
+    async def void(self, authorization: str, key: str) -> None:
+        self.calls.append(("void", authorization))
+        self.state[authorization] = "voided"
+
+    async def refund(self, authorization: str, key: str) -> None:
+        self.calls.append(("refund", authorization))
+        self.state[authorization] = "refunded"
+
+    async def close(self) -> None:
+        return None
+
+    def captured_total(self) -> int:
+        return sum(
+            self.amounts[auth].amount for auth, state in self.state.items() if state == "captured"
+        )
