@@ -27,6 +27,7 @@ class Stack:
     database_url: str
     servers: list[AppServer]
     admin_token: str
+    sandbox: AppServer
 
     def url(self, index: int = 0) -> str:
         return self.servers[index % len(self.servers)].url
@@ -59,21 +60,27 @@ def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def stack(e2e_database: str, server_logs: Path) -> Iterator[Stack]:
-    servers = [
-        AppServer(server_env(e2e_database), server_logs / f"app-{i}.log")
-        for i in range(APP_SERVERS)
-    ]
+    sandbox = AppServer(
+        server_env(e2e_database),
+        server_logs / "payments-sandbox.log",
+        command="payments-sandbox",
+        ready_path="/healthz",
+    )
+    env = server_env(e2e_database, LASTSEAT_PAYMENTS_URL=sandbox.url)
+    servers = [AppServer(env, server_logs / f"app-{i}.log") for i in range(APP_SERVERS)]
     try:
+        sandbox.start()
         for server in servers:
             server.start()
         token = httpx.post(
             servers[0].url + "/api/v1/auth/login",
             json={"email": ADMIN[0], "password": ADMIN[1]},
         ).json()["access_token"]
-        yield Stack(e2e_database, servers, token)
+        yield Stack(e2e_database, servers, token, sandbox)
     finally:
         for server in servers:
             server.stop()
+        sandbox.stop()
 
 
 async def make_users(

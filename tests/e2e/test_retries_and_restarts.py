@@ -50,7 +50,8 @@ async def test_bookings_and_seats_survive_a_restart(stack: Stack, server_logs: P
     for server in stack.servers:
         server.stop()
     try:
-        fresh = AppServer(server_env(stack.database_url), server_logs / "app-restarted.log").start()
+        env = server_env(stack.database_url, LASTSEAT_PAYMENTS_URL=stack.sandbox.url)
+        fresh = AppServer(env, server_logs / "app-restarted.log").start()
         try:
             async with httpx.AsyncClient(base_url=fresh.url, timeout=30) as client:
                 got = await client.get(f"/api/v1/bookings/{booking.json()['id']}", headers=ann)

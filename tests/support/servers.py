@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 STARTUP_SECONDS = 30.0
+PAYMENTS_KEY = "sk_test_e2e_payments_key_never_to_be_seen"
 
 
 def free_port() -> int:
@@ -32,6 +33,9 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         LASTSEAT_ARGON2_PARALLELISM="1",
         LASTSEAT_POOL_TIMEOUT_SECONDS="30",
         LASTSEAT_TOKEN_SIGNING_KEY="e2e-signing-key-never-to-be-seen",
+        LASTSEAT_PAYMENTS_SECRET_KEY=PAYMENTS_KEY,
+        LASTSEAT_PAYMENTS_TIMEOUT_SECONDS="1",
+        LASTSEAT_SANDBOX_DELAY_SECONDS="3",
     )
     env.update(extra)
     return env
@@ -39,10 +43,14 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 
 @dataclass
 class AppServer:
+    """A `lastseat` server process: the app server by default, or another command of it."""
+
     env: dict[str, str]
     log_path: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    command: str = "serve"
+    ready_path: str = "/readyz"
 
     @property
     def url(self) -> str:
@@ -55,7 +63,7 @@ class AppServer:
                 sys.executable,
                 "-m",
                 "lastseat.entrypoints.cli.main",
-                "serve",
+                self.command,
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -71,7 +79,7 @@ class AppServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app server exited early; see {self.log_path}")
             try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                if httpx.get(self.url + self.ready_path, timeout=1).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass

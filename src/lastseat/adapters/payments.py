@@ -51,7 +51,11 @@ class HttpPayments:
         if response.status_code == 400:
             raise InvalidRequest("the payment details were not accepted")
         if response.status_code >= 300:
-            log.warning("payment_provider_error", status=response.status_code)
+            log.warning(
+                "payment_provider_error",
+                status=response.status_code,
+                operation=path.rsplit("/", 1)[-1],
+            )
             raise PaymentProviderError("the payment provider failed; nothing was charged")
         return response.json()
 

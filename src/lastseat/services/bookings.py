@@ -87,7 +87,14 @@ class Bookings:
         replay = await self._replay(user, idem)
         if replay is not None:
             return BookingResult(replay, replayed=True)
-        quote = await self._price(user, hold_id, discount_code)
+        try:
+            quote = await self._price(user, hold_id, discount_code)
+        except HoldGone:
+            # a concurrent retry with the same key may have just booked this very hold
+            replay = await self._replay(user, idem)
+            if replay is None:
+                raise
+            return BookingResult(replay, replayed=True)
         authorization = await self._payments.authorize(
             payment_token, quote.total, f"hold-{hold_id}-{payment_token}-{quote.total.amount}"
         )
