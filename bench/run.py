@@ -281,14 +281,30 @@ def main() -> None:
         console.print(f"(a) pgbench: the service's hold+confirm SQL, {args.seconds}s per run")
         ceiling = best_pgbench(pg, database, data, args)
 
-        port = free_port()
+        port, sandbox_port = free_port(), free_port()
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")},
             "LASTSEAT_ENV_FILE": "/nonexistent",
             "LASTSEAT_DATABASE_URL": pg.sqlalchemy_url(database),
             "LASTSEAT_POOL_SIZE": str(args.pool),
             "LASTSEAT_POOL_TIMEOUT_SECONDS": "30",
+            "LASTSEAT_PAYMENTS_URL": f"http://127.0.0.1:{sandbox_port}",
         }
+        # Every booking authorizes and captures at the payment sandbox, as in production.
+        sandbox = Process(
+            [
+                sys.executable,
+                "-m",
+                "lastseat.entrypoints.cli.main",
+                "payments-sandbox",
+                "--port",
+                str(sandbox_port),
+            ],
+            env,
+            workdir / "sandbox.log",
+        )
+        processes.append(sandbox)
+        wait_ready(f"http://127.0.0.1:{sandbox_port}/healthz")
         app = Process(
             [
                 sys.executable,

@@ -82,6 +82,20 @@ async def test_a_failed_capture_is_settled_later_and_only_once(
     assert payments.captured_total() == booking.total.amount
 
 
+async def test_a_capture_whose_answer_was_lost_is_not_made_twice(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["7A"])).hold
+    payments.capture_reply_lost = True
+    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+    assert booking.payment_status is PaymentStatus.AUTHORIZED  # we do not know yet
+    payments.capture_reply_lost = False
+    assert await services.bookings.settle_payments() == 1
+    assert payments.captures == {booking.payment_id: 1}
+    assert [c for c in payments.calls if c[0] == "capture"] == [("capture", booking.payment_id)] * 2
+
+
 async def test_an_authorization_without_a_booking_is_voided(
     services: Services, clock: FakeClock, payments: FakePayments
 ) -> None:

@@ -20,6 +20,8 @@ class FakePayments:
         self.state: dict[str, str] = {}
         self.calls: list[tuple[str, str]] = []
         self.capture_fails = False
+        self.capture_reply_lost = False  # the capture happens, but its answer never arrives
+        self.captures: dict[str, int] = {}  # authorization -> captures performed
         self._ids = itertools.count(1)
 
     async def authorize(self, token: str, amount: Money, key: str) -> str:
@@ -41,7 +43,11 @@ class FakePayments:
         self.calls.append(("capture", authorization))
         if self.capture_fails:
             raise PaymentProviderError("capture failed")
+        if self.state[authorization] != "captured":  # idempotent: a repeat captures nothing
+            self.captures[authorization] = self.captures.get(authorization, 0) + 1
         self.state[authorization] = "captured"
+        if self.capture_reply_lost:
+            raise PaymentUnavailable("the payment provider did not answer in time")
 
     async def void(self, authorization: str, key: str) -> None:
         self.calls.append(("void", authorization))
