@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -86,6 +88,12 @@ def payments_sandbox(
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
 
 
+def _die_with_parent() -> None:
+    # uvicorn re-raises SIGTERM/SIGINT after shutting down, so `up` may die before a
+    # `finally` runs: the kernel stops the sandbox with it instead (Linux PR_SET_PDEATHSIG).
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
 def _start_sandbox(settings: Settings) -> subprocess.Popen[bytes]:
     port = urlsplit(settings.payments_url).port or 3090
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -96,7 +104,8 @@ def _start_sandbox(settings: Settings) -> subprocess.Popen[bytes]:
             "payments-sandbox",
             "--port",
             str(port),
-        ]
+        ],
+        preexec_fn=_die_with_parent,  # runs before exec; `up` starts no threads before this
     )
 
 
