@@ -37,6 +37,7 @@ class Services:
     seat_feed: PgSeatFeed | None = None
 
     async def close(self) -> None:
+        await self.bookings.flush()
         await self.payments.close()
         await self.engine.dispose()
 

@@ -32,6 +32,10 @@ async def test_a_booking_is_authorized_then_captured_for_the_held_quote(
     assert booking.payment_status is PaymentStatus.CAPTURED
     assert payments.state == {booking.payment_id: "captured"}
     assert payments.captured_total() == hold.quote.total.amount == booking.total.amount
+    await services.bookings.flush()  # captures are written down in batches
+    stored = await services.bookings.get(ann, booking.id)
+    assert stored.payment_status is PaymentStatus.CAPTURED
+    assert await services.bookings.settle_payments() == 0
 
 
 @pytest.mark.parametrize(

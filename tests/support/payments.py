@@ -51,10 +51,14 @@ class FakePayments:
 
     async def void(self, authorization: str, key: str) -> None:
         self.calls.append(("void", authorization))
+        if self.state[authorization] not in ("authorized", "voided"):
+            raise PaymentProviderError("only an uncaptured authorization can be voided")
         self.state[authorization] = "voided"
 
     async def refund(self, authorization: str, key: str) -> None:
         self.calls.append(("refund", authorization))
+        if self.state[authorization] not in ("captured", "refunded"):
+            raise PaymentProviderError("only a capture can be refunded")
         self.state[authorization] = "refunded"
 
     async def close(self) -> None:

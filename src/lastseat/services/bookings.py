@@ -16,6 +16,7 @@ How money and bookings stay in step (the provider is another process, reached ov
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ from lastseat.services.idempotency import first_use
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
 
 SETTLE_BATCH = 100
+CAPTURE_BATCH_SECONDS = 0.05
 log = structlog.get_logger("lastseat.bookings")
 
 
@@ -50,6 +52,12 @@ class Bookings:
         self._ctx = ctx
         self._catalog = catalog
         self._payments = payments
+        # Captures done but not yet written down: recorded in batches, one transaction per
+        # batch instead of one per booking. If the process dies first, settle_payments
+        # captures those bookings again with the same key, which the provider answers
+        # without charging twice.
+        self._captured: set[UUID] = set()
+        self._recorder: asyncio.Task[None] | None = None
 
     async def _replay(self, user: User, idem: IdempotencyKey | None) -> Booking | None:
         """The booking a request with this key already made, if any."""
@@ -171,10 +179,26 @@ class Bookings:
             # The booking stands on its authorization; settle_payments captures it later.
             log.warning("capture_deferred", booking=str(booking.id), reason=failure.code)
             return booking
-        async with self._ctx.uow(write=True) as uow:
-            await uow.bookings.set_payment_status(booking.id, PaymentStatus.CAPTURED)
-            await uow.commit()
+        self._captured.add(booking.id)
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_captures())
         return replace(booking, payment_status=PaymentStatus.CAPTURED)
+
+    async def _record_captures(self) -> None:
+        while self._captured:
+            await asyncio.sleep(CAPTURE_BATCH_SECONDS)
+            batch, self._captured = self._captured, set()
+            try:
+                async with self._ctx.uow(write=True) as uow:
+                    await uow.bookings.mark_captured(batch)
+                    await uow.commit()
+            except Exception:  # settle_payments will find them still authorized
+                log.exception("capture_record_failed", bookings=len(batch))
+
+    async def flush(self) -> None:
+        """Write down the captures still pending (at shutdown, and in tests)."""
+        if self._recorder is not None:
+            await self._recorder
 
     async def _void_quietly(self, authorization: str) -> None:
         with contextlib.suppress(DomainError):  # an authorization never captured lapses
@@ -182,6 +206,7 @@ class Bookings:
 
     async def settle_payments(self) -> int:
         """Capture confirmed bookings, and void or refund cancelled ones, that are pending."""
+        await self.flush()  # captures made here must be on record before deciding refunds
         async with self._ctx.uow() as uow:
             pending = await uow.bookings.unsettled(SETTLE_BATCH)
         settled = 0

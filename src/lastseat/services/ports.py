@@ -5,7 +5,7 @@ Adapters implement these; the services never import an adapter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -90,6 +90,7 @@ class Bookings(Protocol):
     async def revenue(self, flight_id: int) -> tuple[int, int]: ...
     async def set_payment_status(self, booking_id: UUID, status: PaymentStatus) -> None: ...
     async def unsettled(self, limit: int) -> list[Booking]: ...
+    async def mark_captured(self, booking_ids: Collection[UUID]) -> None: ...
 
 
 class IdempotencyKeys(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -293,6 +293,16 @@ class SqlBookings:
     async def set_payment_status(self, booking_id: UUID, status: PaymentStatus) -> None:
         await self._conn.execute(
             bookings.update().where(bookings.c.id == booking_id).values(payment_status=status.value)
+        )
+
+    async def mark_captured(self, booking_ids: Collection[UUID]) -> None:
+        await self._conn.execute(
+            bookings.update()
+            .where(
+                bookings.c.id.in_(list(booking_ids)),
+                bookings.c.payment_status == PaymentStatus.AUTHORIZED.value,
+            )
+            .values(payment_status=PaymentStatus.CAPTURED.value)
         )
 
     async def unsettled(self, limit: int) -> list[Booking]:
