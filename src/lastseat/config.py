@@ -55,11 +55,20 @@ class Settings(BaseSettings):
     tax_per_seat: int = Field(default=1_200, ge=0)
     tax_basis_points: int = Field(default=500, ge=0, le=10_000)
 
+    # Sign-in throttling: failures allowed per window, then lockouts that double.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_lockout_seconds: int = Field(default=30, ge=1)
+    login_max_lockout_seconds: int = Field(default=900, ge=1)
+
     max_body_bytes: int = Field(default=64 * 1024, ge=1_024)
     log_level: str = "info"
     log_json: bool = True
     public_origin: str = "http://127.0.0.1:3001"
-    cookie_secure: bool = False
+    # Origins other than our own that browsers may call the API from (exact matches).
+    cors_origins: list[str] = []
+    cookie_secure: bool = False  # true when served over TLS: Secure cookies and HSTS
 
     # The payment provider (the sandbox started by `make up`, or a real one).
     payments_url: str = "http://127.0.0.1:3090"
@@ -102,6 +111,10 @@ class Settings(BaseSettings):
     @property
     def token_ttl(self) -> timedelta:
         return timedelta(seconds=self.token_ttl_seconds)
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [self.public_origin.rstrip("/"), *(o.rstrip("/") for o in self.cors_origins)]
 
     @property
     def sqlite_path(self) -> Path:

@@ -78,6 +78,14 @@ class AuthenticationFailed(DomainError):
     code = "authentication-failed"
 
 
+class TooManyAttempts(DomainError):
+    code = "too-many-attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} seconds")
+
+
 class Forbidden(DomainError):
     code = "forbidden"
 

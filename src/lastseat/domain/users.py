@@ -10,6 +10,51 @@ from lastseat.domain.errors import InvalidRequest
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
+# The passwords every guessing attack tries first (lower case; compared case-insensitively).
+COMMON_PASSWORDS = frozenset(
+    {
+        "password",
+        "password1",
+        "password123",
+        "passw0rd",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "123123123",
+        "11111111",
+        "00000000",
+        "87654321",
+        "qwertyuiop",
+        "qwerty123",
+        "qwerty12",
+        "1q2w3e4r",
+        "1qaz2wsx",
+        "iloveyou",
+        "sunshine",
+        "princess",
+        "football",
+        "baseball",
+        "welcome1",
+        "welcome123",
+        "letmein1",
+        "admin123",
+        "administrator",
+        "trustno1",
+        "dragon123",
+        "monkey123",
+        "abc12345",
+        "abcd1234",
+        "changeme",
+        "secret123",
+        "superman",
+        "starwars",
+        "whatever",
+        "computer",
+        "internet",
+        "lastseat",
+        "lastseat1",
+    }
+)
 
 
 class Role(StrEnum):
@@ -37,5 +82,8 @@ def check_password(password: str, email: str) -> None:
         raise InvalidRequest(
             f"password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
         )
-    if password.strip().lower() == normalise_email(email):
+    lowered = password.strip().lower()
+    if lowered == normalise_email(email) or lowered == normalise_email(email).split("@")[0]:
         raise InvalidRequest("password must not be the email address")
+    if lowered in COMMON_PASSWORDS:
+        raise InvalidRequest("this password is too common; choose another")

@@ -6,11 +6,13 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from datetime import datetime, timedelta
 
-from lastseat.domain.errors import AuthenticationFailed
+from lastseat.domain.errors import AuthenticationFailed, TooManyAttempts
+from lastseat.domain.throttling import ThrottleRules, retry_after_seconds
 from lastseat.domain.users import Role, User, check_password, normalise_email
 from lastseat.services.context import ServiceContext
-from lastseat.services.ports import PasswordHasher
+from lastseat.services.ports import PasswordHasher, UnitOfWork
 
 TOKEN_BYTES = 32
 
@@ -35,24 +37,69 @@ class Accounts:
             await uow.commit()
         return user
 
-    async def login(self, email: str, password: str) -> tuple[User, str]:
+    def _throttles(self, email: str, address: str | None) -> list[tuple[str, ThrottleRules]]:
+        settings = self._ctx.settings
+        window = timedelta(seconds=settings.login_window_seconds)
+        base = timedelta(seconds=settings.login_lockout_seconds)
+        cap = timedelta(seconds=settings.login_max_lockout_seconds)
+        keys = [
+            (
+                f"account:{email}",
+                ThrottleRules(settings.login_max_failures_per_account, window, base, cap),
+            )
+        ]
+        if address:
+            keys.append(
+                (
+                    f"address:{address}",
+                    ThrottleRules(settings.login_max_failures_per_address, window, base, cap),
+                )
+            )
+        return keys
+
+    async def login(
+        self, email: str, password: str, address: str | None = None
+    ) -> tuple[User, str]:
+        """Sign in. Unknown emails and wrong passwords fail alike, in answer and in time;
+        too many failures lock the account and the address out (429), in every process."""
         email = normalise_email(email)
+        throttles = self._throttles(email, address)
+        now = self._ctx.clock()
         async with self._ctx.uow() as uow:
+            locked = await uow.login_attempts.locked_until([k for k, _ in throttles], now)
             found = await uow.users.credentials(email)
+        if locked is not None:
+            raise TooManyAttempts(retry_after_seconds(locked, now))
         if found is None:
             await self._hasher.burn(password)
-            raise AuthenticationFailed("email or password is wrong")
-        user, password_hash = found
-        if not await self._hasher.verify(password_hash, password):
-            raise AuthenticationFailed("email or password is wrong")
+        elif await self._hasher.verify(found[1], password):
+            user = found[0]
+            async with self._ctx.uow(write=True) as uow:
+                await uow.login_attempts.clear(throttles[0][0])
+                token = await self._issue_token(uow, user)
+                await uow.commit()
+            return user, token
+        await self._count_failure(throttles, now)
+        raise AuthenticationFailed("email or password is wrong")
+
+    async def _count_failure(
+        self, throttles: list[tuple[str, ThrottleRules]], now: datetime
+    ) -> None:
+        async with self._ctx.uow(write=True) as uow:
+            for key, rules in throttles:
+                failures = await uow.login_attempts.record_failure(key, now, now - rules.window)
+                lockout = rules.lockout(failures)
+                if lockout is not None:
+                    await uow.login_attempts.lock(key, now + lockout)
+            await uow.commit()
+
+    async def _issue_token(self, uow: UnitOfWork, user: User) -> str:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = self._ctx.clock()
-        async with self._ctx.uow(write=True) as uow:
-            await uow.tokens.add(
-                self.token_hash(token), user.id, now, now + self._ctx.settings.token_ttl
-            )
-            await uow.commit()
-        return user, token
+        await uow.tokens.add(
+            self.token_hash(token), user.id, now, now + self._ctx.settings.token_ttl
+        )
+        return token
 
     async def authenticate(self, token: str) -> User | None:
         if not token or len(token) > 256:

@@ -218,3 +218,14 @@ discount_redemptions = sa.Table(
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Failed sign-ins per account ("account:<email>") and per client address ("address:<ip>"),
+# shared by every app server process so that throttling holds across all of them.
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("key", sa.String(320), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("window_start", UTCDateTime, nullable=False),
+    sa.Column("locked_until", UTCDateTime, nullable=True),
+)

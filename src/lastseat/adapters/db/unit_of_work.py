@@ -15,6 +15,7 @@ from lastseat.adapters.db.repositories.orders import (
     SqlHolds,
     SqlIdempotencyKeys,
 )
+from lastseat.adapters.db.repositories.throttling import SqlLoginAttempts
 
 
 class SqlUnitOfWork:
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     bookings: SqlBookings
     idempotency: SqlIdempotencyKeys
     discounts: SqlDiscounts
+    login_attempts: SqlLoginAttempts
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
         self.bookings = SqlBookings(conn)
         self.idempotency = SqlIdempotencyKeys(conn)
         self.discounts = SqlDiscounts(conn)
+        self.login_attempts = SqlLoginAttempts(conn)
         return self
 
     async def commit(self) -> None:

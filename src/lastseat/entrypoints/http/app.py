@@ -13,7 +13,12 @@ from lastseat import __version__
 from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings, get_settings
 from lastseat.entrypoints.http.metrics import Metrics
-from lastseat.entrypoints.http.middleware import BodyLimitMiddleware, ObservabilityMiddleware
+from lastseat.entrypoints.http.middleware import (
+    BodyLimitMiddleware,
+    ObservabilityMiddleware,
+    SecurityHeadersMiddleware,
+    StrictCORSMiddleware,
+)
 from lastseat.entrypoints.http.problems import install_problem_handlers
 from lastseat.entrypoints.http.routes import admin, auth, bookings, flights, health, holds
 from lastseat.entrypoints.http.seatmap import SeatMapEncoder
@@ -95,5 +100,23 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     ):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Only listed origins get CORS headers, echoed exactly (never "*" with credentials);
+    # any other origin gets none, so its page cannot read our answers.
+    app.add_middleware(
+        StrictCORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Idempotency-Key",
+            "X-CSRF-Token",
+            "X-Request-ID",
+        ],
+        expose_headers=["X-Request-ID", "Server-Timing", "Idempotent-Replayed", "Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, tls=settings.cookie_secure)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     return app

@@ -12,7 +12,9 @@ from typing import Any
 
 import orjson
 import structlog
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lastseat.entrypoints.http.metrics import Metrics
@@ -75,6 +77,66 @@ class ObservabilityMiddleware:
                 duration_ms=round(elapsed * 1000, 2),
             )
             REQUEST_ID.reset(bound)
+
+
+# The web client is same-origin static files and ES modules: nothing inline, nothing
+# from elsewhere. /api/docs (Swagger UI) loads its assets from a CDN, so it gets its own.
+CSP_APP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+CSP_DOCS = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; "
+    "frame-ancestors 'none'"
+)
+HSTS = b"max-age=31536000; includeSubDomains"
+
+
+class SecurityHeadersMiddleware:
+    """Headers that tell browsers to refuse framing, sniffing, leaking referrers and HTTP."""
+
+    def __init__(self, app: ASGIApp, tls: bool) -> None:
+        self.app = app
+        base = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if tls:
+            base.append((b"strict-transport-security", HSTS))
+        self._app_headers = [*base, (b"content-security-policy", CSP_APP.encode())]
+        self._docs_headers = [*base, (b"content-security-policy", CSP_DOCS.encode())]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = self._docs_headers if scope["path"] == "/api/docs" else self._app_headers
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class StrictCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, except that an origin not on the list gets no CORS header at all
+    (Starlette still sends its credentials and expose headers to every origin)."""
+
+    async def simple_response(
+        self, scope: Scope, receive: Receive, send: Send, request_headers: Headers
+    ) -> None:
+        origin = request_headers.get("origin")
+        if origin is None or not self.is_allowed_origin(origin):
+            await self.app(scope, receive, send)
+            return
+        await super().simple_response(scope, receive, send, request_headers)
 
 
 class BodyLimitMiddleware:

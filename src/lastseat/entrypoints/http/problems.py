@@ -31,6 +31,7 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.DomainError], int, str], ...] = (
     (errors.InvalidRequest, 422, "Invalid request"),
     (errors.AuthenticationFailed, 401, "Authentication failed"),
     (errors.Forbidden, 403, "Forbidden"),
+    (errors.TooManyAttempts, 429, "Too many attempts"),
     (errors.PaymentDeclined, 402, "Payment declined"),
     (errors.PaymentProviderError, 502, "Payment provider error"),
     (errors.PaymentUnavailable, 503, "Payments unavailable"),
@@ -49,6 +50,8 @@ def domain_problem(request: Request, exc: errors.DomainError) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "5"}
+    if isinstance(exc, errors.TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None and status in (402, 409):
         metrics.refusals.labels(reason=exc.code).inc()

@@ -29,8 +29,9 @@ async def signup(body: Credentials, services: ServicesDep) -> Response:
 
 
 @router.post("/auth/login", response_model=TokenOut)
-async def login(body: Credentials, services: ServicesDep) -> Response:
-    _, token = await services.accounts.login(body.email, body.password)
+async def login(body: Credentials, request: Request, services: ServicesDep) -> Response:
+    address = request.client.host if request.client else None
+    _, token = await services.accounts.login(body.email, body.password, address)
     response = JSON({"access_token": token, "token_type": "bearer"})
     settings = services.settings
     max_age = settings.token_ttl_seconds
