@@ -78,7 +78,10 @@ class Settings(BaseSettings):
     sandbox_delay_seconds: float = Field(default=30.0, ge=0)  # how slow tok_slow is
 
     # Keyed hash for bearer tokens at rest: a stolen tokens table is useless without it.
+    # To rotate: move the current key to _previous, set a new one; sessions made under the
+    # previous key stay valid while it is configured (the grace period), new ones use the new.
     token_signing_key: SecretStr = SecretStr("dev-only-change-me-token-signing-key")
+    token_signing_key_previous: SecretStr | None = None
 
     @field_validator("fare_demand_buckets")
     @classmethod
@@ -111,6 +114,14 @@ class Settings(BaseSettings):
     @property
     def token_ttl(self) -> timedelta:
         return timedelta(seconds=self.token_ttl_seconds)
+
+    def public(self) -> dict[str, object]:
+        """The settings a browser may see: an explicit allow-list, never a secret."""
+        return {
+            "public_origin": self.public_origin,
+            "hold_ttl_seconds": self.hold_ttl_seconds,
+            "max_seats_per_hold": 9,
+        }
 
     @property
     def allowed_origins(self) -> list[str]:

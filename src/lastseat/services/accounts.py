@@ -8,6 +8,8 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
+from pydantic import SecretStr
+
 from lastseat.domain.errors import AuthenticationFailed, TooManyAttempts
 from lastseat.domain.throttling import ThrottleRules, retry_after_seconds
 from lastseat.domain.users import Role, User, check_password, normalise_email
@@ -22,10 +24,18 @@ class Accounts:
         self._ctx = ctx
         self._hasher = hasher
 
-    def token_hash(self, token: str) -> str:
+    def token_hash(self, token: str, key: SecretStr | None = None) -> str:
         # Keyed, so a leaked tokens table cannot be replayed without the server's key.
-        key = self._ctx.settings.token_signing_key.get_secret_value().encode()
-        return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+        secret = (key or self._ctx.settings.token_signing_key).get_secret_value().encode()
+        return hmac.new(secret, token.encode(), hashlib.sha256).hexdigest()
+
+    def _token_hashes(self, token: str) -> list[str]:
+        """The token's hash under the current key, then under the previous one (rotation)."""
+        hashes = [self.token_hash(token)]
+        previous = self._ctx.settings.token_signing_key_previous
+        if previous is not None:
+            hashes.append(self.token_hash(token, previous))
+        return hashes
 
     async def signup(self, email: str, password: str, role: Role = Role.CUSTOMER) -> User:
         email = normalise_email(email)
@@ -104,12 +114,18 @@ class Accounts:
     async def authenticate(self, token: str) -> User | None:
         if not token or len(token) > 256:
             return None
+        now = self._ctx.clock()
         async with self._ctx.uow() as uow:
-            return await uow.tokens.user_for(self.token_hash(token), self._ctx.clock())
+            for token_hash in self._token_hashes(token):
+                user = await uow.tokens.user_for(token_hash, now)
+                if user is not None:
+                    return user
+        return None
 
     async def logout(self, token: str) -> None:
         async with self._ctx.uow(write=True) as uow:
-            await uow.tokens.revoke(self.token_hash(token), self._ctx.clock())
+            for token_hash in self._token_hashes(token):
+                await uow.tokens.revoke(token_hash, self._ctx.clock())
             await uow.commit()
 
     async def ensure_user(self, email: str, password: str, role: Role) -> User:

@@ -43,6 +43,12 @@ async def readyz(services: ServicesDep) -> Response:
     return JSON({"status": "ready", "database": "ok", "schema": revision})
 
 
+@router.get("/api/v1/config")
+async def public_config(services: ServicesDep) -> Response:
+    """Settings the web client may know; everything else stays on the server."""
+    return JSON(services.settings.public())
+
+
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

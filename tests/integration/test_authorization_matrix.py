@@ -1,0 +1,222 @@
+"""Every route of the OpenAPI document, as anonymous, customer A, customer B and admin.
+
+The routes come from the app's own OpenAPI document, so a new route without an entry
+here fails this test until someone decides who may call it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from lastseat.bootstrap import Services
+from lastseat.domain.users import Role
+from lastseat.entrypoints.http.app import create_app
+from tests.support.flights import flight_body
+
+ACTORS = ("anon", "A", "B", "admin")
+counter = itertools.count(1)
+
+
+@dataclass
+class World:
+    api: httpx.AsyncClient
+    tokens: dict[str, str]
+    flight_id: int
+
+    def auth(self, actor: str) -> dict[str, str]:
+        token = self.tokens.get(actor)
+        return {} if token is None else {"Authorization": f"Bearer {token}"}
+
+    async def login(self, email: str, password: str) -> str:
+        response = await self.api.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
+        self.api.cookies.clear()
+        return str(response.json()["access_token"])
+
+    async def hold_of_a(self) -> str:
+        seat = f"{3 + next(counter) % 27}{'ABCDEF'[next(counter) % 6]}"
+        for _ in range(200):
+            response = await self.api.post(
+                "/api/v1/holds",
+                json={"flight_id": self.flight_id, "seats": [seat]},
+                headers=self.auth("A"),
+            )
+            if response.status_code == 201:
+                return str(response.json()["id"])
+            seat = f"{3 + next(counter) % 27}{'ABCDEF'[next(counter) % 6]}"
+        raise AssertionError("no free seat for A")
+
+    async def booking_of_a(self) -> str:
+        response = await self.api.post(
+            "/api/v1/bookings",
+            json={"hold_id": await self.hold_of_a(), "payment": {"token": "tok_ok"}},
+            headers=self.auth("A"),
+        )
+        return str(response.json()["id"])
+
+
+Request = Callable[[World, str], Awaitable[httpx.Response]]
+
+
+def call(
+    method: str,
+    path: Callable[[World], Awaitable[str]] | str,
+    body: Callable[[World], Awaitable[Any]] | None = None,
+) -> Request:
+    async def run(world: World, actor: str) -> httpx.Response:
+        url = path if isinstance(path, str) else await path(world)
+        payload = None if body is None else await body(world)
+        return await world.api.request(method, url, json=payload, headers=world.auth(actor))
+
+    return run
+
+
+async def _new_user(world: World) -> dict[str, str]:
+    return {"email": f"new{next(counter)}@example.com", "password": "a-new-password"}
+
+
+async def _a_credentials(world: World) -> dict[str, str]:
+    return {"email": "a@example.com", "password": "a-password-1"}
+
+
+async def _logout(world: World, actor: str) -> httpx.Response:
+    # log out a fresh session of the actor, so the matrix keeps its own tokens
+    headers = {}
+    if actor != "anon":
+        email = {"A": "a@example.com", "B": "b@example.com", "admin": "root@example.com"}[actor]
+        password = {"A": "a-password-1", "B": "b-password-1", "admin": "root-password-1"}[actor]
+        headers = {"Authorization": f"Bearer {await world.login(email, password)}"}
+    return await world.api.post("/api/v1/auth/logout", headers=headers)
+
+
+async def _hold_path(world: World) -> str:
+    return f"/api/v1/holds/{await world.hold_of_a()}"
+
+
+async def _booking_path(world: World) -> str:
+    return f"/api/v1/bookings/{await world.booking_of_a()}"
+
+
+async def _booking_body(world: World) -> dict[str, Any]:
+    return {"hold_id": await world.hold_of_a(), "payment": {"token": "tok_ok"}}
+
+
+async def _hold_body(world: World) -> dict[str, Any]:
+    return {"flight_id": world.flight_id, "seats": [f"{3 + next(counter) % 27}F"]}
+
+
+async def _flight_body(world: World) -> dict[str, Any]:
+    return flight_body(code=f"LM{next(counter)}")
+
+
+async def _discount_body(world: World) -> dict[str, Any]:
+    return {"code": f"CODE{next(counter)}", "kind": "percent", "value": 500}
+
+
+async def _seats_path(world: World) -> str:
+    return f"/api/v1/flights/{world.flight_id}/seats"
+
+
+async def _manifest_path(world: World) -> str:
+    return f"/api/v1/admin/flights/{world.flight_id}/manifest"
+
+
+async def _quote_path(world: World) -> str:
+    return f"/api/v1/holds/{await world.hold_of_a()}/quote"
+
+
+async def _cancel_path(world: World) -> str:
+    return f"/api/v1/bookings/{await world.booking_of_a()}/cancel"
+
+
+OWNER_ONLY = {"anon": 401, "A": None, "B": 404, "admin": 404}  # others' ids do not exist
+ADMIN_ONLY = {"anon": 401, "A": 403, "B": 403, "admin": None}
+SIGNED_IN = {"anon": 401, "A": None, "B": None, "admin": None}
+PUBLIC = {"anon": None, "A": None, "B": None, "admin": None}
+
+# (method, path template) -> (request, who gets what; None means the route's success status)
+MATRIX: dict[tuple[str, str], tuple[Request, dict[str, int | None], int]] = {
+    ("POST", "/api/v1/auth/signup"): (call("POST", "/api/v1/auth/signup", _new_user), PUBLIC, 201),
+    ("POST", "/api/v1/auth/login"): (
+        call("POST", "/api/v1/auth/login", _a_credentials),
+        PUBLIC,
+        200,
+    ),
+    ("POST", "/api/v1/auth/logout"): (_logout, PUBLIC, 204),
+    ("GET", "/api/v1/me"): (call("GET", "/api/v1/me"), SIGNED_IN, 200),
+    ("GET", "/api/v1/flights"): (call("GET", "/api/v1/flights"), PUBLIC, 200),
+    ("GET", "/api/v1/flights/{flight_id}/seats"): (call("GET", _seats_path), PUBLIC, 200),
+    ("POST", "/api/v1/holds"): (call("POST", "/api/v1/holds", _hold_body), SIGNED_IN, 201),
+    ("GET", "/api/v1/holds/{hold_id}"): (call("GET", _hold_path), OWNER_ONLY, 200),
+    ("DELETE", "/api/v1/holds/{hold_id}"): (call("DELETE", _hold_path), OWNER_ONLY, 204),
+    ("GET", "/api/v1/holds/{hold_id}/quote"): (call("GET", _quote_path), OWNER_ONLY, 200),
+    ("POST", "/api/v1/bookings"): (
+        call("POST", "/api/v1/bookings", _booking_body),
+        OWNER_ONLY,
+        201,
+    ),
+    ("GET", "/api/v1/bookings"): (call("GET", "/api/v1/bookings"), SIGNED_IN, 200),
+    ("GET", "/api/v1/bookings/{booking_id}"): (call("GET", _booking_path), OWNER_ONLY, 200),
+    ("POST", "/api/v1/bookings/{booking_id}/cancel"): (call("POST", _cancel_path), OWNER_ONLY, 200),
+    ("POST", "/api/v1/admin/flights"): (
+        call("POST", "/api/v1/admin/flights", _flight_body),
+        ADMIN_ONLY,
+        201,
+    ),
+    ("GET", "/api/v1/admin/flights/{flight_id}/manifest"): (
+        call("GET", _manifest_path),
+        ADMIN_ONLY,
+        200,
+    ),
+    ("POST", "/api/v1/admin/discounts"): (
+        call("POST", "/api/v1/admin/discounts", _discount_body),
+        ADMIN_ONLY,
+        201,
+    ),
+    ("GET", "/api/v1/config"): (call("GET", "/api/v1/config"), PUBLIC, 200),
+    ("GET", "/healthz"): (call("GET", "/healthz"), PUBLIC, 200),
+    ("GET", "/readyz"): (call("GET", "/readyz"), PUBLIC, 200),
+}
+
+
+async def test_every_route_answers_each_caller_as_the_matrix_says(services: Services) -> None:
+    transport = httpx.ASGITransport(app=create_app(services.settings, services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+        await services.accounts.ensure_user("root@example.com", "root-password-1", Role.ADMIN)
+        for email, password in (
+            ("a@example.com", "a-password-1"),
+            ("b@example.com", "b-password-1"),
+        ):
+            await services.accounts.signup(email, password)
+        world = World(api, {}, 0)
+        world.tokens = {
+            "A": await world.login("a@example.com", "a-password-1"),
+            "B": await world.login("b@example.com", "b-password-1"),
+            "admin": await world.login("root@example.com", "root-password-1"),
+        }
+        created = await api.post(
+            "/api/v1/admin/flights", json=flight_body(code="LM1"), headers=world.auth("admin")
+        )
+        world.flight_id = int(created.json()["id"])
+
+        spec = (await api.get("/api/openapi.json")).json()
+        routes = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
+        missing = routes - MATRIX.keys()
+        assert not missing, f"routes with no authorization entry: {sorted(missing)}"
+        assert not MATRIX.keys() - routes, "matrix entries for routes that no longer exist"
+
+        failures = []
+        for route, (request, expected, success) in sorted(MATRIX.items()):
+            for actor in ACTORS:
+                want = expected[actor] or success
+                api.cookies.clear()  # bearer tokens only: cookie sessions have their CSRF test
+                response = await request(world, actor)
+                if response.status_code != want:
+                    failures.append(f"{route} as {actor}: {response.status_code}, wanted {want}")
+        assert not failures, "\n".join(failures)
