@@ -16,7 +16,7 @@ from lastseat.domain.users import Role
 from lastseat.stack.postgres import PostgresServer
 from tests.conftest import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import flight_body
-from tests.support.servers import AppServer, server_env
+from tests.support.servers import DATABASE_PASSWORD, AppServer, server_env
 
 APP_SERVERS = 2
 ADMIN = ("admin@example.com", "admin-password-1")
@@ -43,7 +43,9 @@ async def e2e_database(
     else:
         server: PostgresServer = request.getfixturevalue("postgres")
         name = await create_pg_database(server)
-        url = server.sqlalchemy_url(name)
+        url = server.sqlalchemy_url(name).replace(
+            f"//{server.user}@", f"//{server.user}:{DATABASE_PASSWORD}@"
+        )
     services = build_services(make_settings(url))
     await migrate.upgrade(services.engine)
     await services.accounts.ensure_user(*ADMIN, Role.ADMIN)

@@ -10,7 +10,13 @@ from typing import Any
 import httpx
 
 from tests.e2e.conftest import Stack, hold_seats, make_flight, make_users
-from tests.support.servers import PAYMENTS_KEY, AppServer, free_port, server_env
+from tests.support.servers import (
+    DATABASE_PASSWORD,
+    PAYMENTS_KEY,
+    AppServer,
+    free_port,
+    server_env,
+)
 
 
 @contextmanager
@@ -155,4 +161,5 @@ async def test_a_checkout_never_shows_the_provider_key(stack: Stack, server_logs
     logs = [path.read_text() for path in server_logs.glob("*.log")]  # noqa: ASYNC240
     for text in seen + logs:
         assert PAYMENTS_KEY not in text
+        assert DATABASE_PASSWORD not in text
         assert "sk_wrong_key" not in text

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.conftest import Stack, make_flight
-from tests.support.servers import server_env
+from tests.support.servers import DATABASE_PASSWORD, PAYMENTS_KEY, server_env
 
 WAIT_SECONDS = 5.0
 
@@ -61,7 +61,14 @@ async def test_logs_hold_no_password_token_or_key(stack: Stack, server_logs: Pat
     text = "\n".join(logs)
     assert "canary-request" in text  # the request was logged, by its id
     signing_key = server_env("")["LASTSEAT_TOKEN_SIGNING_KEY"]
-    for secret in (password, token, signing_key, stack.admin_token):
+    for secret in (
+        password,
+        token,
+        signing_key,
+        stack.admin_token,
+        DATABASE_PASSWORD,
+        PAYMENTS_KEY,
+    ):
         assert secret not in text
     for content in logs:
         complete = content.splitlines(keepends=True)

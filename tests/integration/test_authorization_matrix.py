@@ -27,6 +27,8 @@ class World:
     api: httpx.AsyncClient
     tokens: dict[str, str]
     flight_id: int
+    emails = {"A": "a@example.com", "B": "b@example.com", "admin": "root@example.com"}
+    passwords = {"A": "a-password-1", "B": "b-password-1", "admin": "root-password-1"}
 
     def auth(self, actor: str) -> dict[str, str]:
         token = self.tokens.get(actor)
@@ -89,10 +91,24 @@ async def _logout(world: World, actor: str) -> httpx.Response:
     # log out a fresh session of the actor, so the matrix keeps its own tokens
     headers = {}
     if actor != "anon":
-        email = {"A": "a@example.com", "B": "b@example.com", "admin": "root@example.com"}[actor]
-        password = {"A": "a-password-1", "B": "b-password-1", "admin": "root-password-1"}[actor]
-        headers = {"Authorization": f"Bearer {await world.login(email, password)}"}
+        token = await world.login(world.emails[actor], world.passwords[actor])
+        headers = {"Authorization": f"Bearer {token}"}
     return await world.api.post("/api/v1/auth/logout", headers=headers)
+
+
+async def _change_password(world: World, actor: str) -> httpx.Response:
+    # changing the password ends every session: sign in again with the new one afterwards
+    current = world.passwords.get(actor, "whatever-password")
+    new = f"{current}-next"
+    response = await world.api.post(
+        "/api/v1/me/password",
+        json={"current_password": current, "new_password": new},
+        headers=world.auth(actor),
+    )
+    if response.status_code == 204:
+        world.passwords[actor] = new
+        world.tokens[actor] = await world.login(world.emails[actor], new)
+    return response
 
 
 async def _hold_path(world: World) -> str:
@@ -150,6 +166,7 @@ MATRIX: dict[tuple[str, str], tuple[Request, dict[str, int | None], int]] = {
     ),
     ("POST", "/api/v1/auth/logout"): (_logout, PUBLIC, 204),
     ("GET", "/api/v1/me"): (call("GET", "/api/v1/me"), SIGNED_IN, 200),
+    ("POST", "/api/v1/me/password"): (_change_password, SIGNED_IN, 204),
     ("GET", "/api/v1/flights"): (call("GET", "/api/v1/flights"), PUBLIC, 200),
     ("GET", "/api/v1/flights/{flight_id}/seats"): (call("GET", _seats_path), PUBLIC, 200),
     ("POST", "/api/v1/holds"): (call("POST", "/api/v1/holds", _hold_body), SIGNED_IN, 201),
@@ -195,10 +212,10 @@ async def test_every_route_answers_each_caller_as_the_matrix_says(services: Serv
         ):
             await services.accounts.signup(email, password)
         world = World(api, {}, 0)
+        world.passwords = dict(World.passwords)
         world.tokens = {
-            "A": await world.login("a@example.com", "a-password-1"),
-            "B": await world.login("b@example.com", "b-password-1"),
-            "admin": await world.login("root@example.com", "root-password-1"),
+            actor: await world.login(world.emails[actor], world.passwords[actor])
+            for actor in ("A", "B", "admin")
         }
         created = await api.post(
             "/api/v1/admin/flights", json=flight_body(code="LM1"), headers=world.auth("admin")

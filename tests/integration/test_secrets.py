@@ -50,3 +50,41 @@ async def test_the_browser_gets_an_allow_list_of_settings(services: Services) ->
     text = repr(settings) + str(public)
     for secret in secrets:
         assert secret.get_secret_value() not in text
+
+
+async def test_a_password_change_ends_every_session(services: Services) -> None:
+    transport = httpx.ASGITransport(app=create_app(services.settings, services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+        creds = {"email": "ann@example.com", "password": "ann-password-1"}
+        await api.post("/api/v1/auth/signup", json=creds)
+        tokens = [
+            (await api.post("/api/v1/auth/login", json=creds)).json()["access_token"]
+            for _ in range(2)
+        ]
+        api.cookies.clear()
+        first = {"Authorization": f"Bearer {tokens[0]}"}
+        wrong = await api.post(
+            "/api/v1/me/password",
+            json={"current_password": "not-it-at-all", "new_password": "a-brand-new-one"},
+            headers=first,
+        )
+        assert wrong.status_code == 401
+        weak = await api.post(
+            "/api/v1/me/password",
+            json={"current_password": "ann-password-1", "new_password": "password123"},
+            headers=first,
+        )
+        assert weak.status_code == 422
+        changed = await api.post(
+            "/api/v1/me/password",
+            json={"current_password": "ann-password-1", "new_password": "a-brand-new-one"},
+            headers=first,
+        )
+        assert changed.status_code == 204
+        for token in tokens:  # the other device's session ends too
+            me = await api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 401
+        relogin = await api.post(
+            "/api/v1/auth/login", json={**creds, "password": "a-brand-new-one"}
+        )
+        assert relogin.status_code == 200

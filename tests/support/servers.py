@@ -15,6 +15,9 @@ import httpx
 
 STARTUP_SECONDS = 30.0
 PAYMENTS_KEY = "sk_test_e2e_payments_key_never_to_be_seen"
+# Put in the PostgreSQL URL of the end-to-end stack (trust auth ignores it) so the leak
+# tests can look for it.
+DATABASE_PASSWORD = "e2e-database-password-never-to-be-seen"
 
 
 def free_port() -> int:

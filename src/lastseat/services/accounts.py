@@ -128,6 +128,19 @@ class Accounts:
                 await uow.tokens.revoke(token_hash, self._ctx.clock())
             await uow.commit()
 
+    async def change_password(self, user: User, current: str, new: str) -> None:
+        """Check the current password, set the new one, and end every session of the user."""
+        check_password(new, user.email)
+        async with self._ctx.uow() as uow:
+            found = await uow.users.credentials(user.email)
+        if found is None or not await self._hasher.verify(found[1], current):
+            raise AuthenticationFailed("the current password is wrong")
+        password_hash = await self._hasher.hash(new)
+        async with self._ctx.uow(write=True) as uow:
+            await uow.users.set_password_hash(user.id, password_hash)
+            await uow.tokens.revoke_all(user.id, self._ctx.clock())
+            await uow.commit()
+
     async def ensure_user(self, email: str, password: str, role: Role) -> User:
         """Create the account, or reset its password and role if it exists (operator CLI)."""
         email = normalise_email(email)

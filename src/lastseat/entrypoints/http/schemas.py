@@ -36,6 +36,13 @@ class Credentials(Strict):
     password: Annotated[StrictStr, Field(min_length=1, max_length=256, pattern=PASSWORD_PATTERN)]
 
 
+class PasswordChange(Strict):
+    current_password: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+    new_password: Annotated[
+        StrictStr, Field(min_length=1, max_length=256, pattern=PASSWORD_PATTERN)
+    ]
+
+
 class MoneyIn(Strict):
     amount: Annotated[StrictInt, Field(gt=0, le=MAX_AMOUNT)]
     currency: Currency

@@ -99,6 +99,13 @@ class SqlTokens:
         row = result.first()
         return None if row is None else _user(row)
 
+    async def revoke_all(self, user_id: UUID, now: datetime) -> None:
+        await self._conn.execute(
+            tokens.update()
+            .where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
     async def revoke(self, token_hash: str, now: datetime) -> None:
         await self._conn.execute(
             tokens.update()

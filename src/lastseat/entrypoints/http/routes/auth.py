@@ -17,7 +17,14 @@ from lastseat.entrypoints.http.deps import (
     presented_token,
 )
 from lastseat.entrypoints.http.responses import JSON
-from lastseat.entrypoints.http.schemas import Credentials, SignupOut, TokenOut, UserOut, user_json
+from lastseat.entrypoints.http.schemas import (
+    Credentials,
+    PasswordChange,
+    SignupOut,
+    TokenOut,
+    UserOut,
+    user_json,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -66,6 +73,18 @@ async def logout(
     token = presented_token(request, credentials)
     if token is not None:
         await services.accounts.logout(token)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/me/password", status_code=204)
+async def change_password(
+    body: PasswordChange, user: CurrentUser, services: ServicesDep
+) -> Response:
+    """Change the password; every session of the account ends, this one included."""
+    await services.accounts.change_password(user, body.current_password, body.new_password)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
