@@ -15,9 +15,20 @@ from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings
 from lastseat.stack.postgres import PostgresServer, find_or_start
 from tests.support.clock import FakeClock
+from tests.support.leaks import ResponseScanner, known_secrets
 from tests.support.payments import FakePayments
 
 FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8192, "argon2_parallelism": 1}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_any_response() -> Iterator[ResponseScanner]:
+    """Every response of the whole run, in-process or over the network, holds no secret."""
+    scanner = ResponseScanner(known_secrets())
+    scanner.install()
+    yield scanner
+    scanner.uninstall()
+    assert not scanner.leaks, "\n".join(scanner.leaks[:20])
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from lastseat.domain.users import Role
 from lastseat.stack.postgres import PostgresServer
 from tests.conftest import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import flight_body
+from tests.support.leaks import known_secrets
 from tests.support.servers import DATABASE_PASSWORD, AppServer, server_env
 
 APP_SERVERS = 2
@@ -56,8 +57,14 @@ async def e2e_database(
 
 
 @pytest.fixture(scope="session")
-def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("server-logs")
+def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where every server process of the run logs; scanned for secrets at the end."""
+    folder = tmp_path_factory.mktemp("server-logs")
+    yield folder
+    text = "\n".join(path.read_text() for path in folder.glob("*.log"))
+    assert text, "the servers wrote no log at all"
+    for secret in known_secrets():
+        assert secret not in text, "a secret in a server log"
 
 
 @pytest.fixture(scope="module")
