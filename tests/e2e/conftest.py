@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -114,10 +116,15 @@ async def make_users(
     return list(await asyncio.gather(*(bounded(i) for i in range(count))))
 
 
+_departures = itertools.count()
+
+
 async def make_flight(client: httpx.AsyncClient, stack: Stack, code: str) -> int:
+    # a new departure each time, so no two tests' flights can clash on (code, departs_at)
+    departs = datetime(2030, 1, 10, 9, tzinfo=UTC) + timedelta(minutes=next(_departures))
     response = await client.post(
         stack.url() + "/api/v1/admin/flights",
-        json=flight_body(code=code),
+        json=flight_body(departs_at=departs.isoformat().replace("+00:00", "Z"), code=code),
         headers={"Authorization": f"Bearer {stack.admin_token}"},
     )
     assert response.status_code == 201, response.text
