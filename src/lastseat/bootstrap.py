@@ -21,6 +21,7 @@ from lastseat.services.discounts import Discounts
 from lastseat.services.ports import Clock, PaymentGateway
 from lastseat.services.reservations import Reservations
 from lastseat.services.seat_map_cache import SeatMapCache
+from lastseat.services.watching import Wakeups, Watching
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class Services:
     reservations: Reservations
     bookings: Bookings
     discounts: Discounts
+    watching: Watching
     payments: PaymentGateway
     # LISTEN for other processes' seat changes (PostgreSQL); None where there is no feed.
     seat_feed: PgSeatFeed | None = None
@@ -51,8 +53,14 @@ def build_services(
     ctx = ServiceContext(uow=uow, settings=settings, clock=clock, seat_maps=seat_maps)
     gateway = payments or HttpPayments(settings)
     feed = None
+    wakeups = Wakeups()
     if engine.dialect.name == "postgresql":
-        feed = PgSeatFeed(engine, on_change=seat_maps.changed, on_live=seat_maps.set_live)
+
+        def changed(flight_id: int) -> None:
+            seat_maps.changed(flight_id)
+            wakeups.wake(flight_id)
+
+        feed = PgSeatFeed(engine, on_change=changed, on_live=seat_maps.set_live)
     catalog = Catalog(ctx, SeatReader(engine, uow))
     return Services(
         settings=settings,
@@ -62,6 +70,7 @@ def build_services(
         reservations=Reservations(ctx, catalog),
         bookings=Bookings(ctx, catalog, gateway),
         discounts=Discounts(ctx),
+        watching=Watching(ctx, catalog, wakeups),
         payments=gateway,
         seat_feed=feed,
     )

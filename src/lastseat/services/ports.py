@@ -69,6 +69,10 @@ class Seats(Protocol):
 
 class Events(Protocol):
     async def append(self, items: Sequence[SeatEvent], now: datetime) -> None: ...
+    async def for_flight(
+        self, flight_id: int, after: int, limit: int
+    ) -> list[tuple[int, str, str]]: ...
+    async def latest(self, flight_id: int) -> int: ...
 
 
 class Holds(Protocol):

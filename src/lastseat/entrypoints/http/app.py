@@ -23,6 +23,7 @@ from lastseat.entrypoints.http.problems import install_problem_handlers
 from lastseat.entrypoints.http.routes import admin, auth, bookings, flights, health, holds
 from lastseat.entrypoints.http.seatmap import SeatMapEncoder
 from lastseat.entrypoints.logs import configure_logging
+from lastseat.entrypoints.ws import flights as flights_ws
 
 log = structlog.get_logger("lastseat.app")
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.metrics = metrics
     app.state.seatmaps = SeatMapEncoder()
     install_problem_handlers(app)
+    app.include_router(flights_ws.router)
     for router in (
         auth.router,
         flights.router,

@@ -335,3 +335,12 @@ class SqlEvents:
             .limit(limit)
         )
         return [(row[0], row[1], row[2]) for row in rows]
+
+    async def latest(self, flight_id: int) -> int:
+        """The id of the flight's last event (0 if none)."""
+        result = await self._conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max(events.c.id), 0)).where(
+                events.c.flight_id == flight_id
+            )
+        )
+        return int(result.scalar_one())

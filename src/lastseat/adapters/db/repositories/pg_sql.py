@@ -44,7 +44,12 @@ HOLD_SEATS = (
     "  ORDER BY seat FOR UPDATE)"
     " RETURNING seat"
 )
-INSERT_EVENT = "INSERT INTO events (flight_id, seat, status, created_at) VALUES ($1, $2, $3, $4)"
+# A flight's events are appended under a per-flight transaction lock, so their ids are
+# also their commit order: a watcher reading "id > last" can never skip a late commit.
+INSERT_EVENT = (
+    "INSERT INTO events (flight_id, seat, status, created_at)"
+    " SELECT $1, $2, $3, $4 FROM (SELECT pg_advisory_xact_lock(7345, $1)) AS serialized"
+)
 TAKE_HOLD_FOR_BOOKING = (
     "UPDATE holds SET status = 'booked'"
     " WHERE id = $1 AND user_id = $2 AND status = 'active' AND expires_at > $3"

@@ -1,0 +1,1 @@
+"""WebSocket entrypoints: live seat maps."""
