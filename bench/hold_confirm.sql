@@ -19,7 +19,8 @@ WITH claimed AS (
   RETURNING seat)
 SELECT count(*) AS got FROM claimed \gset
 \if :got
-INSERT INTO events (flight_id, seat, status, created_at) VALUES (:flight, ':seat', 'held', now());
+INSERT INTO events (flight_id, seat, status, created_at)
+  SELECT :flight, ':seat', 'held', now() FROM (SELECT pg_advisory_xact_lock(7345, :flight)) AS serialized;
 COMMIT;
 SELECT users.id FROM tokens JOIN users ON users.id = tokens.user_id
   WHERE tokens.token_hash = ':token_hash' AND tokens.revoked_at IS NULL AND tokens.expires_at > now();
@@ -31,7 +32,8 @@ INSERT INTO bookings (id, reference, user_id, flight_id, hold_id, seats, total_a
 INSERT INTO booking_seats (booking_id, seat, flight_id, active) VALUES (':booking', ':seat', :flight, true);
 UPDATE seats SET status = 'booked', booking_id = ':booking', hold_id = NULL, held_until = NULL
   WHERE hold_id = ':hold' AND status = 'held' AND held_until > now() RETURNING seat;
-INSERT INTO events (flight_id, seat, status, created_at) VALUES (:flight, ':seat', 'booked', now());
+INSERT INTO events (flight_id, seat, status, created_at)
+  SELECT :flight, ':seat', 'booked', now() FROM (SELECT pg_advisory_xact_lock(7345, :flight)) AS serialized;
 COMMIT;
 \else
 ROLLBACK;
