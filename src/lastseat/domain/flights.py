@@ -81,6 +81,10 @@ class Layout:
     def seat_names(self) -> list[str]:
         return [seat for cabin in self.cabins for seat in cabin.seat_names()]
 
+    @property
+    def capacity(self) -> int:
+        return len(self._cabin_of)
+
     def cabin_of(self, seat: str) -> Cabin:
         try:
             return self._cabin_of[seat]

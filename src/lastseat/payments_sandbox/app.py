@@ -14,10 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from lastseat.domain.money import CURRENCY_CODES
+
 TOKENS = ("tok_ok", "tok_declined", "tok_error", "tok_slow", "tok_capture_fails")
-CURRENCIES = frozenset(
-    {"EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD"}
-)
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
@@ -86,7 +85,7 @@ def create_sandbox(secret_key: str, delay_seconds: float = 30.0) -> Starlette:
         try:
             payload = orjson.loads(await request.body())
             amount, currency, card = payload["amount"], payload["currency"], payload["token"]
-            valid = isinstance(amount, int) and amount > 0 and currency in CURRENCIES
+            valid = isinstance(amount, int) and amount > 0 and currency in CURRENCY_CODES
         except (orjson.JSONDecodeError, KeyError, TypeError):
             valid = False
         if not valid or card not in TOKENS:

@@ -211,26 +211,30 @@ class Bookings:
             pending = await uow.bookings.unsettled(SETTLE_BATCH)
         settled = 0
         for booking in pending:
-            assert booking.payment_id is not None
-            payment = booking.payment_id
-            try:
-                if booking.status is BookingStatus.CONFIRMED:
-                    await self._payments.capture(payment, f"capture-{payment}")
-                    status = PaymentStatus.CAPTURED
-                elif booking.payment_status is PaymentStatus.AUTHORIZED:
-                    await self._payments.void(payment, f"void-{payment}")
-                    status = PaymentStatus.VOIDED
-                else:
-                    await self._payments.refund(payment, f"refund-{payment}")
-                    status = PaymentStatus.REFUNDED
-            except DomainError as failure:
-                log.warning("settle_deferred", booking=str(booking.id), reason=failure.code)
-                continue
-            async with self._ctx.uow(write=True) as uow:
-                await uow.bookings.set_payment_status(booking.id, status)
-                await uow.commit()
-            settled += 1
+            settled += await self._settle(booking)
         return settled
+
+    async def _settle(self, booking: Booking) -> bool:
+        """Capture a confirmed booking, or void or refund a cancelled one; False if deferred."""
+        assert booking.payment_id is not None
+        payment = booking.payment_id
+        try:
+            if booking.status is BookingStatus.CONFIRMED:
+                await self._payments.capture(payment, f"capture-{payment}")
+                status = PaymentStatus.CAPTURED
+            elif booking.payment_status is PaymentStatus.AUTHORIZED:
+                await self._payments.void(payment, f"void-{payment}")
+                status = PaymentStatus.VOIDED
+            else:
+                await self._payments.refund(payment, f"refund-{payment}")
+                status = PaymentStatus.REFUNDED
+        except DomainError as failure:
+            log.warning("settle_deferred", booking=str(booking.id), reason=failure.code)
+            return False
+        async with self._ctx.uow(write=True) as uow:
+            await uow.bookings.set_payment_status(booking.id, status)
+            await uow.commit()
+        return True
 
     async def get(self, user: User, booking_id: UUID) -> Booking:
         async with self._ctx.uow() as uow:
@@ -245,6 +249,7 @@ class Bookings:
 
     async def cancel(self, user: User, booking_id: UUID) -> Booking:
         """Cancel, free the seats, then pay back (refund a capture, void an authorization)."""
+        await self.flush()  # a capture made moments ago must be on record before paying back
         now = self._ctx.clock()
         async with self._ctx.uow(write=True) as uow:
             booking = await uow.bookings.get_owned(booking_id, user.id)
@@ -257,5 +262,8 @@ class Bookings:
                 )
                 await uow.commit()
                 self._ctx.seat_maps.changed(booking.flight_id)
-        await self.settle_payments()  # pays back now if the provider answers, else later
-        return replace(booking, status=BookingStatus.CANCELLED)
+        cancelled = replace(booking, status=BookingStatus.CANCELLED)
+        if cancelled.payment_status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED):
+            # pays back now if the provider answers, else settle_payments does later
+            await self._settle(cancelled)
+        return cancelled

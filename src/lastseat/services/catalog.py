@@ -10,6 +10,7 @@ from uuid import UUID
 from lastseat.domain.errors import InvalidRequest, NotFound
 from lastseat.domain.flights import Flight, Layout, SeatStatus, validate_route
 from lastseat.domain.money import Money
+from lastseat.services.bounded import bounded_put
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import SeatReader
 
@@ -85,10 +86,7 @@ class FlightCache:
         return flight
 
     def put(self, flight: Flight) -> None:
-        self._items[flight.id] = flight
-        self._items.move_to_end(flight.id)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
+        bounded_put(self._items, flight.id, flight, self._size)
 
 
 class Catalog:
@@ -152,8 +150,7 @@ class Catalog:
             return cached
         token = cache.token(flight_id)
         rows = await self._seats.taken(flight_id, now)
-        capacity = len(flight.layout.seat_names())
-        permille = self._ctx.settings.fare_rules.demand_permille(len(rows), capacity)
+        permille = self._ctx.settings.fare_rules.demand_permille(len(rows), flight.layout.capacity)
         seat_map = SeatMap(flight, {seat: status for seat, status, _ in rows}, permille)
         hold_ends = [until for _, status, until in rows if until is not None]
         cache.put(flight_id, seat_map, min(hold_ends, default=None), token)

@@ -67,7 +67,6 @@ class Reservations:
                 return HoldResult(replay, replayed=True)
             # Priced at the load before this hold: the quote is stored with the hold.
             taken = await uow.seats.count_taken(flight_id, now)
-            capacity = len(flight.layout.seat_names())
             hold = Hold(
                 id=hold_id,
                 user_id=user.id,
@@ -76,7 +75,11 @@ class Reservations:
                 expires_at=expiry(now, self._ctx.settings.hold_ttl),
                 status=HoldStatus.ACTIVE,
                 quote=pricing.quote(
-                    flight.layout, wanted, self._ctx.settings.fare_rules, taken, capacity
+                    flight.layout,
+                    wanted,
+                    self._ctx.settings.fare_rules,
+                    taken,
+                    flight.layout.capacity,
                 ),
             )
             await uow.holds.add(hold, now)

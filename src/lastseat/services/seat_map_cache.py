@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from lastseat.services.bounded import bounded_put
+
 T = TypeVar("T")
 DEFAULT_SIZE = 4_096
 
@@ -55,10 +57,7 @@ class SeatMapCache(Generic[T]):
     ) -> None:
         if not self.live or token != self.token(flight_id):
             return
-        self._entries[flight_id] = _Entry(value, valid_until)
-        self._entries.move_to_end(flight_id)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        bounded_put(self._entries, flight_id, _Entry(value, valid_until), self._size)
 
     def changed(self, flight_id: int) -> None:
         self._generations[flight_id] = self._generations.get(flight_id, 0) + 1

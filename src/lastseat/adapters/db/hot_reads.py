@@ -7,17 +7,13 @@ The same SQL semantics as `SqlSeats.taken`; SQLite goes through that path unchan
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lastseat.adapters.db.repositories import pg_sql
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
-
-TAKEN_SQL = (
-    "SELECT seat, status, held_until FROM seats WHERE flight_id = $1"
-    " AND (status = 'booked' OR (status = 'held' AND held_until > $2))"
-)
 
 
 class SeatReader:
@@ -33,11 +29,7 @@ class SeatReader:
         connection = await self._engine.raw_connection()
         try:
             driver: Any = connection.driver_connection
-            # Columns hold naive UTC (see tables.UTCDateTime), so the bound value must too.
-            naive_now = now.astimezone(UTC).replace(tzinfo=None)
-            rows = await driver.fetch(TAKEN_SQL, flight_id, naive_now)
+            rows = await driver.fetch(pg_sql.TAKEN, flight_id, pg_sql.naive_utc(now))
         finally:
             connection.close()
-        return [
-            (row[0], row[1], None if row[2] is None else row[2].replace(tzinfo=UTC)) for row in rows
-        ]
+        return [(row[0], row[1], None if row[2] is None else pg_sql.aware(row[2])) for row in rows]

@@ -10,7 +10,6 @@ import time
 import uuid
 from typing import Any
 
-import orjson
 import structlog
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -18,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lastseat.entrypoints.http.metrics import Metrics
-from lastseat.entrypoints.http.responses import PROBLEM_TYPE_BASE
+from lastseat.entrypoints.http.responses import problem
 from lastseat.entrypoints.logs import REQUEST_ID
 
 VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -152,7 +151,7 @@ class BodyLimitMiddleware:
             return
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         seen = 0
 
@@ -172,24 +171,12 @@ class BodyLimitMiddleware:
     def _detail(self) -> str:
         return f"request bodies are limited to {self.max_bytes} bytes"
 
-    async def _refuse(self, send: Send) -> None:
-        body = orjson.dumps(
-            {
-                "type": PROBLEM_TYPE_BASE + "request-body-too-large",
-                "title": "Request body too large",
-                "status": 413,
-                "detail": self._detail,
-            }
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            413,
+            "request-body-too-large",
+            "Request body too large",
+            self._detail,
+            headers={"Connection": "close"},
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await response(scope, receive, send)

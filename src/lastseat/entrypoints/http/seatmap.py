@@ -7,12 +7,12 @@ taken seats it shows: when a fresh read finds the same taken seats, the bytes ar
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TypeVar
 
 import orjson
 
 from lastseat.domain.flights import Flight
 from lastseat.domain.pricing import seat_line
+from lastseat.services.bounded import bounded_put
 from lastseat.services.catalog import SeatMap
 
 TEMPLATE_CACHE_SIZE = 4_096
@@ -41,7 +41,7 @@ class SeatMapEncoder:
                 tail = b'","price":' + orjson.dumps(price.as_dict()) + b"}"
                 parts.append((seat, head, tail))
         template = (b'{"flight_id":%d,"seats":[' % flight.id, parts)
-        _bounded_put(self._templates, key, template, self._size)
+        bounded_put(self._templates, key, template, self._size)
         return template
 
     def encode(self, seat_map: SeatMap) -> bytes:
@@ -59,16 +59,5 @@ class SeatMapEncoder:
         status = seat_map.status
         body = b",".join(head + status(seat).encode() + tail for seat, head, tail in parts)
         encoded = opening + body + b"]}"
-        _bounded_put(self._last, flight_id, (seat_map, encoded), self._size)
+        bounded_put(self._last, flight_id, (seat_map, encoded), self._size)
         return encoded
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def _bounded_put(items: OrderedDict[K, V], key: K, value: V, size: int) -> None:
-    items[key] = value
-    items.move_to_end(key)
-    while len(items) > size:
-        items.popitem(last=False)

@@ -74,14 +74,12 @@ _IS_FREE = sa.or_(
     seats.c.status == AVAILABLE, sa.and_(seats.c.status == HELD, seats.c.held_until <= _NOW)
 )
 
-_TAKEN = sa.select(seats.c.seat, seats.c.status, seats.c.held_until).where(
+_IS_TAKEN = sa.and_(
     seats.c.flight_id == _FLIGHT,
     sa.or_(seats.c.status == BOOKED, sa.and_(seats.c.status == HELD, seats.c.held_until > _NOW)),
 )
-_COUNT_TAKEN = sa.select(sa.func.count()).where(
-    seats.c.flight_id == _FLIGHT,
-    sa.or_(seats.c.status == BOOKED, sa.and_(seats.c.status == HELD, seats.c.held_until > _NOW)),
-)
+_TAKEN = sa.select(seats.c.seat, seats.c.status, seats.c.held_until).where(_IS_TAKEN)
+_COUNT_TAKEN = sa.select(sa.func.count()).where(_IS_TAKEN)
 # Lock the candidate rows in one fixed order first (PostgreSQL; SQLite takes the database
 # write lock at BEGIN), so overlapping multi-seat holds cannot deadlock.
 _HOLD_CANDIDATES = (

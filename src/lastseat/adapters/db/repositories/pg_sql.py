@@ -67,7 +67,10 @@ BOOK_SEATS = (
 INSERT_BOOKING_SEAT = (
     "INSERT INTO booking_seats (booking_id, seat, flight_id, active) VALUES ($1, $2, $3, true)"
 )
-COUNT_TAKEN = (
-    "SELECT count(*) FROM seats WHERE flight_id = $1"
+# A seat is taken when booked, or held by a hold that has not expired yet.
+_TAKEN_WHERE = (
+    " FROM seats WHERE flight_id = $1"
     " AND (status = 'booked' OR (status = 'held' AND held_until > $2))"
 )
+TAKEN = "SELECT seat, status, held_until" + _TAKEN_WHERE
+COUNT_TAKEN = "SELECT count(*)" + _TAKEN_WHERE

@@ -33,7 +33,7 @@ async def create_flight(body: FlightIn, admin: CurrentAdmin, services: ServicesD
             "origin": flight.origin,
             "destination": flight.destination,
             "departs_at": rfc3339(flight.departs_at),
-            "seats": len(flight.layout.seat_names()),
+            "seats": flight.layout.capacity,
         },
         status_code=201,
     )
