@@ -21,7 +21,7 @@ from lastseat.services.discounts import Discounts
 from lastseat.services.ports import Clock, PaymentGateway
 from lastseat.services.reservations import Reservations
 from lastseat.services.seat_map_cache import SeatMapCache
-from lastseat.services.watching import Wakeups, Watching
+from lastseat.services.watching import Tails, Wakeups, Watching
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ def build_services(
         reservations=Reservations(ctx, catalog),
         bookings=Bookings(ctx, catalog, gateway),
         discounts=Discounts(ctx),
-        watching=Watching(ctx, catalog, wakeups),
+        watching=Watching(ctx, catalog, Tails(ctx, wakeups)),
         payments=gateway,
         seat_feed=feed,
     )

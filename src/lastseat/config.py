@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=30, ge=1)
     login_max_lockout_seconds: int = Field(default=900, ge=1)
 
+    # Live seat maps: a watcher more than this many changes behind is disconnected (it
+    # resumes with ?after); WebSocket pings find dead peers.
+    watch_queue_limit: int = Field(default=1_024, ge=1, le=1_000_000)
+    ws_ping_interval_seconds: float = Field(default=20.0, gt=0)
+    ws_ping_timeout_seconds: float = Field(default=20.0, gt=0)
+
     max_body_bytes: int = Field(default=64 * 1024, ge=1_024)
     log_level: str = "info"
     log_json: bool = True

@@ -22,6 +22,8 @@ from tests.support.leaks import known_secrets
 from tests.support.servers import DATABASE_PASSWORD, AppServer, server_env
 
 APP_SERVERS = 2
+# Small, so the slow-consumer test reaches it with a few hundred changes.
+WATCH_QUEUE_LIMIT = 64
 ADMIN = ("admin@example.com", "admin-password-1")
 
 
@@ -77,7 +79,11 @@ def stack(e2e_database: str, server_logs: Path) -> Iterator[Stack]:
         command="payments-sandbox",
         ready_path="/healthz",
     )
-    env = server_env(e2e_database, LASTSEAT_PAYMENTS_URL=sandbox.url)
+    env = server_env(
+        e2e_database,
+        LASTSEAT_PAYMENTS_URL=sandbox.url,
+        LASTSEAT_WATCH_QUEUE_LIMIT=str(WATCH_QUEUE_LIMIT),
+    )
     servers = [AppServer(env, server_logs / f"app-{i}.log") for i in range(APP_SERVERS)]
     try:
         sandbox.start()

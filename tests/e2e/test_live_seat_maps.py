@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import websockets
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from lastseat.adapters.db import tables
+from lastseat.entrypoints.ws.flights import SLOW_CONSUMER
 from tests.e2e.conftest import Stack, hold_seats, make_flight, make_users
 
 # A bound on waiting, not a performance figure: events normally arrive in milliseconds.
 WAIT_SECONDS = 5.0
+# The slow-consumer test: socket buffers on loopback hold a few MB (some 40,000 changes),
+# so bursts go straight into the outbox; the loop is bounded.
+BURST = 10_000
+MAX_BURSTS = 20
 
 
 def ws_url(base: str, flight_id: int, after: int | None = None) -> str:
@@ -84,3 +93,89 @@ async def test_unknown_flights_and_bad_positions_are_refused(stack: Stack) -> No
                 assert closed.rcvd is not None and closed.rcvd.code == code
             else:
                 raise AssertionError(f"{url} was not refused")
+
+
+def _metric(text: str, name: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def _stalled_socket(port: int) -> socket.socket:
+    """A client socket with a tiny receive buffer, so an unread stream backs up quickly."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    sock.setblocking(False)
+    return sock
+
+
+async def _burst(database_url: str, flight_id: int, count: int) -> None:
+    """`count` seat changes written straight into the outbox, as many writers' would be."""
+    engine = create_async_engine(database_url)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "flight_id": flight_id,
+            "seat": "10A",
+            "status": ("held", "available")[i % 2],
+            "created_at": now,
+        }
+        for i in range(count)
+    ]
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(tables.events.insert(), rows)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(stack: Stack) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        flight_id = await make_flight(client, stack, "LS962")
+        metrics_url = stack.url(0) + "/metrics"
+        cut_before = _metric(
+            (await client.get(metrics_url)).text, "lastseat_watchers_cut_off_total"
+        )
+        slow = await websockets.connect(
+            ws_url(stack.url(0), flight_id),
+            sock=_stalled_socket(stack.servers[0].port),
+            max_queue=1,  # the client library stops reading from the socket at once
+        )
+        try:
+            first = await receive(slow)
+            assert first["type"] == "snapshot"
+            changes = 0
+            for _ in range(MAX_BURSTS):
+                await _burst(stack.database_url, flight_id, BURST)
+                changes += BURST
+                for _ in range(20):  # the feed needs a moment to hand the burst over
+                    metrics = (await client.get(metrics_url)).text
+                    if _metric(metrics, "lastseat_watchers_cut_off_total") > cut_before:
+                        break
+                    await asyncio.sleep(0.1)
+                else:
+                    continue
+                break
+            else:
+                raise AssertionError(f"{changes} changes later the stalled watcher is on")
+            # The stalled client now reads: what the socket held, then the 4008 close.
+            received: list[dict[str, Any]] = []
+            try:
+                while True:
+                    received.append(await receive(slow))
+            except websockets.exceptions.ConnectionClosed as closed:
+                assert closed.rcvd is not None and closed.rcvd.code == SLOW_CONSUMER
+            assert len(received) < changes  # it was cut off, not served everything
+            ids = [m["event_id"] for m in received]
+            assert ids == sorted(set(ids))
+        finally:
+            await slow.close()
+        # Resuming from its last event gets exactly the rest, with no gap or repeat.
+        last = ids[-1] if ids else first["event_id"]
+        async with websockets.connect(ws_url(stack.url(1), flight_id, last)) as resumed:
+            assert (await receive(resumed))["type"] == "snapshot"
+            rest = [await receive(resumed) for _ in range(changes - len(received))]
+            rest_ids = [m["event_id"] for m in rest]
+            assert rest_ids == sorted(set(rest_ids)) and rest_ids[0] > last

@@ -401,3 +401,27 @@ async def test_pool_exhaustion_is_a_503_with_retry_after(database_url: str) -> N
             assert (await api.get("/api/v1/flights")).status_code == 200
     finally:
         await services.close()
+
+
+async def test_seat_map_revalidation_answers_304_until_the_map_changes(
+    api: httpx.AsyncClient, flight_id: int
+) -> None:
+    url = f"/api/v1/flights/{flight_id}/seats"
+    first = await api.get(url)
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and first.headers["cache-control"] == "no-cache"
+    for header in (etag, f"W/{etag}", f'"nope", {etag}', "*"):
+        again = await api.get(url, headers={"If-None-Match": header})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == etag
+    assert (await api.get(url, headers={"If-None-Match": '"other"'})).status_code == 200
+    ann = _auth(await _token(api, "etag@example.com"))
+    held = await api.post(
+        "/api/v1/holds", json={"flight_id": flight_id, "seats": ["3A"]}, headers=ann
+    )
+    assert held.status_code == 201
+    changed = await api.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert {"seat": "3A", "status": "held"}.items() <= next(
+        s for s in changed.json()["seats"] if s["seat"] == "3A"
+    ).items()

@@ -2,21 +2,37 @@
 
 Events come from the `events` outbox, read by id. On PostgreSQL a flight's events are
 appended under a per-flight lock, so ids follow commit order and "id > last" misses
-nothing; SQLite has one writer at a time. Watchers wake on the seat feed (LISTEN/NOTIFY)
-and also poll, so a lost notification only delays an event.
+nothing; SQLite has one writer at a time.
+
+Each process reads a watched flight's outbox once, however many watchers it has: one
+tail per flight fans batches out to its subscribers. A tail wakes on the seat feed
+(LISTEN/NOTIFY) and also polls, so a lost notification only delays an event. Every
+subscriber has a bounded queue; one that falls `queue_limit` events behind is cut off
+(`SlowConsumer`) instead of making the process buffer without limit, and can resume
+from the last event it received.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+
+import structlog
 
 from lastseat.services.catalog import Catalog, SeatMap
 from lastseat.services.context import ServiceContext
 
 POLL_SECONDS = 0.25
+RETRY_SECONDS = 1.0
 BATCH = 500
+log = structlog.get_logger("lastseat.watching")
+
+
+class SlowConsumer(Exception):
+    """The watcher fell too far behind; it may reconnect and resume from its last event."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +43,7 @@ class SeatChange:
 
 
 class Wakeups:
-    """Per-flight wake-up signals for the watchers in this process."""
+    """Per-flight wake-up signals for the tails in this process."""
 
     def __init__(self) -> None:
         self._waiting: dict[int, set[asyncio.Event]] = {}
@@ -49,11 +65,124 @@ class Wakeups:
                 del self._waiting[flight_id]
 
 
+class Subscription:
+    """One watcher's queue of changes; never holds more than `limit` of them."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.high_water = 0  # the most it ever held, for tests and metrics
+        self.overflowed = False
+        self._items: deque[SeatChange] = deque()
+        self._ready = asyncio.Event()
+
+    @property
+    def pending(self) -> int:
+        return len(self._items)
+
+    def offer(self, changes: list[SeatChange]) -> None:
+        if self.overflowed:
+            return
+        if len(self._items) + len(changes) > self.limit:
+            self.overflowed = True
+            self._items.clear()  # the watcher is being cut off: free its backlog now
+        else:
+            self._items.extend(changes)
+            self.high_water = max(self.high_water, len(self._items))
+        self._ready.set()
+
+    async def next_batch(self) -> list[SeatChange]:
+        while not self._items:
+            if self.overflowed:
+                raise SlowConsumer(f"more than {self.limit} seat changes behind")
+            self._ready.clear()
+            await self._ready.wait()
+        batch = list(self._items)
+        self._items.clear()
+        return batch
+
+
+class _Tail:
+    def __init__(self) -> None:
+        self.subscribers: set[Subscription] = set()
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+
+class Tails:
+    """One outbox reader per watched flight in this process, fanning out to subscribers."""
+
+    def __init__(self, ctx: ServiceContext, wakeups: Wakeups) -> None:
+        self._ctx = ctx
+        self._wakeups = wakeups
+        self._tails: dict[int, _Tail] = {}
+
+    def watched(self) -> int:
+        return sum(len(tail.subscribers) for tail in self._tails.values())
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, flight_id: int, limit: int) -> AsyncIterator[Subscription]:
+        """A subscription receiving every change committed after the tail's position."""
+        tail = self._tails.get(flight_id)
+        if tail is None:
+            tail = self._tails[flight_id] = _Tail()
+            tail.task = asyncio.create_task(self._run(flight_id, tail))
+        subscription = Subscription(limit)
+        tail.subscribers.add(subscription)
+        try:
+            await tail.ready.wait()
+            yield subscription
+        finally:
+            tail.subscribers.discard(subscription)
+            if not tail.subscribers and self._tails.get(flight_id) is tail:
+                del self._tails[flight_id]
+                if tail.task is not None:
+                    tail.task.cancel()
+
+    async def _run(self, flight_id: int, tail: _Tail) -> None:
+        signal = self._wakeups.register(flight_id)
+        try:
+            position = await self._latest(flight_id)
+            tail.ready.set()
+            while True:
+                try:
+                    async with self._ctx.uow() as uow:
+                        rows = await uow.events.for_flight(flight_id, position, BATCH)
+                except Exception as exc:  # database away: keep the watchers, retry
+                    log.warning("tail_read_failed", flight_id=flight_id, error=type(exc).__name__)
+                    await asyncio.sleep(RETRY_SECONDS)
+                    continue
+                if rows:
+                    position = rows[-1][0]
+                    batch = [SeatChange(*row) for row in rows]
+                    for subscription in tail.subscribers:
+                        subscription.offer(batch)
+                    if len(rows) == BATCH:
+                        continue
+                signal.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(signal.wait(), POLL_SECONDS)
+        finally:
+            self._wakeups.unregister(flight_id, signal)
+
+    async def _latest(self, flight_id: int) -> int:
+        while True:
+            try:
+                async with self._ctx.uow() as uow:
+                    return await uow.events.latest(flight_id)
+            except Exception as exc:
+                log.warning("tail_start_failed", flight_id=flight_id, error=type(exc).__name__)
+                await asyncio.sleep(RETRY_SECONDS)
+
+
 class Watching:
-    def __init__(self, ctx: ServiceContext, catalog: Catalog, wakeups: Wakeups) -> None:
+    def __init__(self, ctx: ServiceContext, catalog: Catalog, tails: Tails) -> None:
         self._ctx = ctx
         self._catalog = catalog
-        self._wakeups = wakeups
+        self._tails = tails
+
+    @property
+    def watchers(self) -> int:
+        return self._tails.watched()
 
     async def snapshot(self, flight_id: int) -> tuple[SeatMap, int]:
         """The seat map and the id of the last event it includes."""
@@ -64,22 +193,27 @@ class Watching:
             latest = await uow.events.latest(flight_id)
         return await self._catalog.seat_map(flight_id), latest
 
-    async def changes(self, flight_id: int, after: int) -> AsyncIterator[list[SeatChange]]:
-        """Batches of seat changes with ids above `after`, for as long as the caller reads."""
-        signal = self._wakeups.register(flight_id)
-        try:
+    async def changes(
+        self, flight_id: int, after: int, limit: int | None = None
+    ) -> AsyncIterator[list[SeatChange]]:
+        """Batches of seat changes with ids above `after`, for as long as the caller reads.
+
+        Subscribes first, then catches up from the outbox: the subscription holds every
+        change past the tail's position and the catch-up reaches at least that far, so
+        nothing falls between them; ids already sent are skipped.
+        """
+        limit = limit or self._ctx.settings.watch_queue_limit
+        async with self._tails.subscribe(flight_id, limit) as subscription:
             while True:
                 async with self._ctx.uow() as uow:
                     rows = await uow.events.for_flight(flight_id, after, BATCH)
                 if rows:
                     after = rows[-1][0]
                     yield [SeatChange(*row) for row in rows]
-                    if len(rows) == BATCH:
-                        continue
-                signal.clear()
-                try:
-                    await asyncio.wait_for(signal.wait(), POLL_SECONDS)
-                except TimeoutError:
-                    pass
-        finally:
-            self._wakeups.unregister(flight_id, signal)
+                if len(rows) < BATCH:
+                    break
+            while True:
+                fresh = [c for c in await subscription.next_batch() if c.event_id > after]
+                if fresh:
+                    after = fresh[-1].event_id
+                    yield fresh

@@ -51,6 +51,7 @@ def _run(work: Callable[[Services], Awaitable[T]], settings: Settings | None = N
 
 
 def _serve(host: str, port: int, workers: int) -> None:
+    settings = get_settings()
     uvicorn.run(
         "lastseat.entrypoints.http.app:create_app",
         factory=True,
@@ -62,6 +63,8 @@ def _serve(host: str, port: int, workers: int) -> None:
         access_log=False,  # the app writes its own structured access log
         server_header=False,
         log_level="warning",
+        ws_ping_interval=settings.ws_ping_interval_seconds,
+        ws_ping_timeout=settings.ws_ping_timeout_seconds,
     )
 
 

@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         redoc_url=None,
         lifespan=lifespan,
     )
-    metrics = Metrics(services.engine)
+    metrics = Metrics(services.engine, lambda: services.watching.watchers)
     app.state.services = services
     app.state.metrics = metrics
     app.state.seatmaps = SeatMapEncoder()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -13,7 +14,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class Metrics:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, watchers: Callable[[], int] = lambda: 0) -> None:
         self._request_children: dict[tuple[str, str, int], Any] = {}
         self._latency_children: dict[tuple[str, str], Any] = {}
         self.registry = CollectorRegistry()
@@ -52,6 +53,17 @@ class Metrics:
             registry=self.registry,
         )
         in_use.set_function(lambda: pool_status(engine)["checked_out"])
+        watching = Gauge(
+            "lastseat_watchers",
+            "Live seat-map watchers connected to this process",
+            registry=self.registry,
+        )
+        watching.set_function(watchers)
+        self.watchers_cut_off = Counter(
+            "lastseat_watchers_cut_off_total",
+            "Watchers disconnected for falling more than watch_queue_limit changes behind",
+            registry=self.registry,
+        )
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         # Label children are cached: `.labels()` validates and locks on every call.

@@ -2,10 +2,14 @@
 
 Each flight's static JSON fragments are built once, and the last encoding is kept with the
 taken seats it shows: when a fresh read finds the same taken seats, the bytes are reused.
+Each encoding carries a strong ETag, a digest of its bytes. A digest rather than the last
+event id because a map also changes with no event: an expired hold counts as free (and
+moves the demand price) before the sweeper writes its release.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 
 import orjson
@@ -26,7 +30,7 @@ class SeatMapEncoder:
         self._size = size
         # Keyed by flight and demand multiplier: prices move with the load factor.
         self._templates: OrderedDict[tuple[int, int], Template] = OrderedDict()
-        self._last: OrderedDict[int, tuple[SeatMap, bytes]] = OrderedDict()
+        self._last: OrderedDict[int, tuple[SeatMap, bytes, str]] = OrderedDict()
 
     def _template(self, flight: Flight, permille: int) -> Template:
         key = (flight.id, permille)
@@ -45,6 +49,10 @@ class SeatMapEncoder:
         return template
 
     def encode(self, seat_map: SeatMap) -> bytes:
+        return self.encode_tagged(seat_map)[0]
+
+    def encode_tagged(self, seat_map: SeatMap) -> tuple[bytes, str]:
+        """The JSON body and its ETag."""
         flight_id = seat_map.flight.id
         last = self._last.get(flight_id)
         if last is not None and (
@@ -54,10 +62,11 @@ class SeatMapEncoder:
                 and last[0].demand_permille == seat_map.demand_permille
             )
         ):
-            return last[1]
+            return last[1], last[2]
         opening, parts = self._template(seat_map.flight, seat_map.demand_permille)
         status = seat_map.status
         body = b",".join(head + status(seat).encode() + tail for seat, head, tail in parts)
         encoded = opening + body + b"]}"
-        bounded_put(self._last, flight_id, (seat_map, encoded), self._size)
-        return encoded
+        etag = f'"{hashlib.blake2b(encoded, digest_size=12).hexdigest()}"'
+        bounded_put(self._last, flight_id, (seat_map, encoded, etag), self._size)
+        return encoded, etag

@@ -3,9 +3,11 @@
 Messages: `{"type": "snapshot", "event_id": N, "seat_map": {...}}` first, then
 `{"type": "seat", "seat": "12A", "status": "held", "event_id": N}`. With `?after=<id>`
 the changes after that event come first (a reconnecting client misses nothing), then live
-ones. Watching needs no sign-in. Close codes: 4404 unknown flight, 4400 bad `after`.
-Sends wait for the client (the socket's own flow control), so a slow client slows only
-its own reader and nothing piles up in the server.
+ones. Watching needs no sign-in. Close codes: 4404 unknown flight, 4400 bad `after`,
+4008 slow consumer. Sends wait for the client (the socket's flow control); meanwhile its
+changes queue up to `watch_queue_limit`, and past that the server closes with 4008 rather
+than buffer without limit: the client reconnects with `?after=<last event_id>` and
+misses nothing. Pings (uvicorn's, `ws_ping_*` settings) drop peers that went away.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from lastseat.bootstrap import Services
 from lastseat.domain.errors import NotFound
+from lastseat.services.watching import SlowConsumer
 
 router = APIRouter()
 MAX_FLIGHT_ID = 2**31 - 1
+SLOW_CONSUMER = 4008
+CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 @router.websocket("/ws/flights/{flight_id}")
@@ -46,6 +51,18 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
     start = int(after_text) if after_text is not None else latest
 
     async def forward() -> None:
+        try:
+            await send_changes()
+        except SlowConsumer as exc:
+            websocket.app.state.metrics.watchers_cut_off.inc()
+            # A client this far behind may not read the close frame either: don't wait long.
+            with contextlib.suppress(TimeoutError, RuntimeError, WebSocketDisconnect):
+                await asyncio.wait_for(
+                    websocket.close(code=SLOW_CONSUMER, reason=str(exc)[:120]),
+                    CLOSE_TIMEOUT_SECONDS,
+                )
+
+    async def send_changes() -> None:
         async for batch in services.watching.changes(flight_id, start):
             for change in batch:
                 message = {

@@ -30,7 +30,22 @@ async def list_flights(
     return JSON({"items": [flight_summary_json(f) for f in found]})
 
 
-@router.get("/flights/{flight_id}/seats", response_model=SeatMapOut)
+def _matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 weak comparison, as If-None-Match asks for."""
+    return any(tag.strip().removeprefix("W/") in (etag, "*") for tag in if_none_match.split(","))
+
+
+@router.get(
+    "/flights/{flight_id}/seats",
+    response_model=SeatMapOut,
+    responses={304: {"description": "the map is unchanged since the ETag given"}},
+)
 async def seat_map(flight_id: FlightId, request: Request, services: ServicesDep) -> Response:
     seats = await services.catalog.seat_map(flight_id)
-    return Response(request.app.state.seatmaps.encode(seats), media_type="application/json")
+    body, etag = request.app.state.seatmaps.encode_tagged(seats)
+    # no-cache: any cache may keep the map but must ask again before each use (it is live).
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None and _matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
