@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup up test lint unit bench clean
+.PHONY: setup up test lint unit bench proto clean
 
 setup:
 	@scripts/setup
@@ -20,6 +20,11 @@ test: setup lint
 
 unit: setup
 	$(BIN)/pytest tests/unit
+
+# Regenerate the gRPC code from proto/ (committed; a test checks it is current).
+proto: setup
+	$(BIN)/python -m grpc_tools.protoc -Iproto --python_out=src --pyi_out=src \
+		--grpc_python_out=src proto/lastseat/v1/booking.proto
 
 bench: setup
 	$(BIN)/python bench/run.py

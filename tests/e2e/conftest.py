@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import grpc
 import httpx
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import build_services
@@ -33,6 +35,7 @@ class Stack:
     servers: list[AppServer]
     admin_token: str
     sandbox: AppServer
+    env: dict[str, str]
 
     def url(self, index: int = 0) -> str:
         return self.servers[index % len(self.servers)].url
@@ -93,11 +96,35 @@ def stack(e2e_database: str, server_logs: Path) -> Iterator[Stack]:
             servers[0].url + "/api/v1/auth/login",
             json={"email": ADMIN[0], "password": ADMIN[1]},
         ).json()["access_token"]
-        yield Stack(e2e_database, servers, token, sandbox)
+        yield Stack(e2e_database, servers, token, sandbox, env)
     finally:
         for server in servers:
             server.stop()
         sandbox.stop()
+
+
+def grpc_serving(server: AppServer) -> bool:
+    """The gRPC server's own health service says SERVING."""
+    with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+        try:
+            answer = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=1
+            )
+        except grpc.RpcError:
+            return False
+    return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+@pytest.fixture(scope="module")
+def grpc_server(stack: Stack, server_logs: Path) -> Iterator[AppServer]:
+    """A `lastseat serve-grpc` process beside the stack's app servers, on the same database."""
+    server = AppServer(
+        stack.env, server_logs / "grpc.log", command="serve-grpc", ready_check=grpc_serving
+    )
+    try:
+        yield server.start()
+    finally:
+        server.stop()
 
 
 async def make_users(

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,8 @@ class AppServer:
     process: subprocess.Popen[bytes] | None = None
     command: str = "serve"
     ready_path: str = "/readyz"
+    # How to tell it is ready, when not by HTTP (the gRPC server answers health checks).
+    ready_check: Callable[[AppServer], bool] | None = None
 
     @property
     def url(self) -> str:
@@ -83,14 +86,19 @@ class AppServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app server exited early; see {self.log_path}")
-            try:
-                if httpx.get(self.url + self.ready_path, timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
+            if self._ready():
+                return self
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"app server not ready within {STARTUP_SECONDS}s; see {self.log_path}")
+
+    def _ready(self) -> bool:
+        if self.ready_check is not None:
+            return self.ready_check(self)
+        try:
+            return httpx.get(self.url + self.ready_path, timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
 
     def stop(self) -> None:
         if self.process is None:

@@ -23,6 +23,7 @@ from lastseat.config import Settings, get_settings
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.errors import DomainError
 from lastseat.domain.users import Role
+from lastseat.entrypoints.cli import traveller
 from lastseat.payments_sandbox.app import create_sandbox
 from lastseat.services.samples import seed_flights
 
@@ -31,6 +32,10 @@ db_app = typer.Typer(help="Database schema and sample data.", no_args_is_help=Tr
 admin_app = typer.Typer(help="Accounts and administration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+app.command("flights")(traveller.flights)
+app.command("seats")(traveller.seats)
+app.command("watch")(traveller.watch_flight)
+app.command("book")(traveller.book)
 console = Console(stderr=True)
 T = TypeVar("T")
 
@@ -76,6 +81,17 @@ def serve(
 ) -> None:
     """Run one app server (HTTP JSON API)."""
     _serve(host, port, workers)
+
+
+@app.command("serve-grpc")
+def serve_grpc(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 3051,
+) -> None:
+    """Run one gRPC server (lastseat.v1.Booking, health, reflection)."""
+    from lastseat.entrypoints.grpc.server import serve
+
+    asyncio.run(serve(get_settings(), host, port))
 
 
 @app.command("payments-sandbox")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import structlog
 from fastapi import FastAPI
@@ -12,6 +11,7 @@ from fastapi import FastAPI
 from lastseat import __version__
 from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings, get_settings
+from lastseat.entrypoints import background
 from lastseat.entrypoints.http.metrics import Metrics
 from lastseat.entrypoints.http.middleware import (
     BodyLimitMiddleware,
@@ -21,23 +21,11 @@ from lastseat.entrypoints.http.middleware import (
 )
 from lastseat.entrypoints.http.problems import install_problem_handlers
 from lastseat.entrypoints.http.routes import admin, auth, bookings, flights, health, holds
-from lastseat.entrypoints.http.seatmap import SeatMapEncoder
 from lastseat.entrypoints.logs import configure_logging
+from lastseat.entrypoints.seatmap import SeatMapEncoder
 from lastseat.entrypoints.ws import flights as flights_ws
 
 log = structlog.get_logger("lastseat.app")
-
-
-async def _every(seconds: float, name: str, work: Callable[[], Awaitable[int]]) -> None:
-    """Run `work` now and then; every app process runs each, and they never clash."""
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            done = await work()
-            if done:
-                log.info(name, count=done)
-        except Exception:  # a failed round must not end the loop; the next one retries
-            log.exception(f"{name}_failed")
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -47,34 +35,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings = services.settings
-        tasks = [
-            asyncio.create_task(
-                _every(
-                    settings.sweep_interval_seconds,
-                    "expired_holds_released",
-                    services.reservations.sweep_expired,
-                )
-            ),
-            asyncio.create_task(
-                _every(
-                    settings.payments_settle_interval_seconds,
-                    "payments_settled",
-                    services.bookings.settle_payments,
-                )
-            ),
-        ]
-        if services.seat_feed is not None:
-            tasks.append(asyncio.create_task(services.seat_feed.run()))
+        tasks = background.start(services)
         log.info("app_started", version=__version__)
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await background.stop(tasks)
             await services.close()
 
     app = FastAPI(

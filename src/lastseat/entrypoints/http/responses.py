@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-PROBLEM_TYPE_BASE = "urn:lastseat:problem:"
+from lastseat.entrypoints.representations import PROBLEM_TYPE_BASE
 
 
 class JSON(Response):

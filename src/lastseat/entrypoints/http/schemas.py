@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from lastseat.domain.bookings import Booking
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.fares import Surcharges
 from lastseat.domain.flights import Cabin, Layout
-from lastseat.domain.holds import Hold
 from lastseat.domain.money import Money
-from lastseat.domain.pricing import Quote
-from lastseat.domain.users import User
-from lastseat.services.catalog import FlightSummary
 
 MAX_AMOUNT = 100_000_000  # one million in major units: no fare is larger
 # No control characters anywhere: PostgreSQL text cannot hold NUL, and nothing needs them.
@@ -282,50 +277,3 @@ class DiscountOut(BaseModel):
     code: str
     kind: str
     value: int
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def user_json(user: User) -> dict[str, Any]:
-    return {"id": str(user.id), "email": user.email, "role": user.role.value}
-
-
-def flight_summary_json(f: FlightSummary) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "code": f.code,
-        "origin": f.origin,
-        "destination": f.destination,
-        "departs_at": rfc3339(f.departs_at),
-        "seats_available": f.seats_available,
-    }
-
-
-def quote_json(quote: Quote) -> dict[str, Any]:
-    return quote.as_dict()
-
-
-def hold_json(hold: Hold) -> dict[str, Any]:
-    return {
-        "id": str(hold.id),
-        "flight_id": hold.flight_id,
-        "seats": list(hold.seats),
-        "expires_at": rfc3339(hold.expires_at),
-        "status": hold.status.value,
-        "quote": quote_json(hold.quote),
-    }
-
-
-def booking_json(booking: Booking) -> dict[str, Any]:
-    return {
-        "id": str(booking.id),
-        "reference": booking.reference,
-        "flight_id": booking.flight_id,
-        "seats": list(booking.seats),
-        "total": booking.total.as_dict(),
-        "discount_code": booking.discount_code,
-        "status": booking.status.value,
-        "created_at": rfc3339(booking.created_at),
-    }

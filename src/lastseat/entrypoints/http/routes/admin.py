@@ -14,8 +14,8 @@ from lastseat.entrypoints.http.schemas import (
     DiscountOut,
     FlightIn,
     ManifestOut,
-    rfc3339,
 )
+from lastseat.entrypoints.representations import rfc3339
 from lastseat.services.catalog import NewFlight
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])

@@ -23,8 +23,8 @@ from lastseat.entrypoints.http.schemas import (
     SignupOut,
     TokenOut,
     UserOut,
-    user_json,
 )
+from lastseat.entrypoints.representations import user_json
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 

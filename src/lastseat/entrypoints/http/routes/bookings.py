@@ -14,13 +14,8 @@ from lastseat.entrypoints.http.deps import (
     fingerprint,
 )
 from lastseat.entrypoints.http.responses import JSON
-from lastseat.entrypoints.http.schemas import (
-    BookingIn,
-    BookingList,
-    BookingOut,
-    CancelOut,
-    booking_json,
-)
+from lastseat.entrypoints.http.schemas import BookingIn, BookingList, BookingOut, CancelOut
+from lastseat.entrypoints.representations import booking_json
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
 

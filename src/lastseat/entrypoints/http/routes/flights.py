@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from lastseat.entrypoints.http.deps import ServicesDep
 from lastseat.entrypoints.http.responses import JSON
-from lastseat.entrypoints.http.schemas import FlightList, SeatMapOut, flight_summary_json
+from lastseat.entrypoints.http.schemas import FlightList, SeatMapOut
+from lastseat.entrypoints.representations import flight_summary_json
 
 router = APIRouter(prefix="/api/v1", tags=["flights"])
 

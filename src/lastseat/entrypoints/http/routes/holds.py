@@ -14,7 +14,8 @@ from lastseat.entrypoints.http.deps import (
     fingerprint,
 )
 from lastseat.entrypoints.http.responses import JSON
-from lastseat.entrypoints.http.schemas import HoldIn, HoldOut, QuoteOut, hold_json, quote_json
+from lastseat.entrypoints.http.schemas import HoldIn, HoldOut, QuoteOut
+from lastseat.entrypoints.representations import hold_json, quote_json
 
 router = APIRouter(prefix="/api/v1", tags=["holds"])
 

@@ -1,0 +1,121 @@
+"""The HTTP JSON API, asynchronously (httpx)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from lastseat.client.closing import AsyncClosing
+from lastseat.client.errors import ApiError, problem_name
+
+
+class HttpClient(AsyncClosing):
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.token = token
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        headers = {}
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        response = await self._http.request(
+            method, "/api/v1" + path, json=json, params=params, headers=headers
+        )
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            problem = problem_name(str(body.get("type", "http-error")))
+            raise ApiError(response.status_code, problem, body.get("detail", response.text), body)
+        return None if response.status_code == 204 else response.json()
+
+    async def signup(self, email: str, password: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            "POST", "/auth/signup", json={"email": email, "password": password}
+        )
+        return result
+
+    async def login(self, email: str, password: str) -> str:
+        body = await self._call("POST", "/auth/login", json={"email": email, "password": password})
+        self.token = str(body["access_token"])
+        return self.token
+
+    async def flights(
+        self,
+        origin: str | None = None,
+        destination: str | None = None,
+        day: str | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        params = {"origin": origin, "destination": destination, "date": day, "limit": limit}
+        body = await self._call(
+            "GET", "/flights", params={k: v for k, v in params.items() if v is not None}
+        )
+        return list(body["items"])
+
+    async def seat_map(self, flight_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call("GET", f"/flights/{flight_id}/seats")
+        return result
+
+    async def hold(
+        self, flight_id: int, seats: list[str], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            "POST",
+            "/holds",
+            json={"flight_id": flight_id, "seats": seats},
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+        )
+        return result
+
+    async def quote(self, hold_id: str, discount_code: str | None = None) -> dict[str, Any]:
+        params = {"discount_code": discount_code} if discount_code else None
+        result: dict[str, Any] = await self._call("GET", f"/holds/{hold_id}/quote", params=params)
+        return result
+
+    async def release(self, hold_id: str) -> None:
+        await self._call("DELETE", f"/holds/{hold_id}")
+
+    async def book(
+        self,
+        hold_id: str,
+        payment_token: str,
+        discount_code: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"hold_id": hold_id, "payment": {"token": payment_token}}
+        if discount_code:
+            body["discount_code"] = discount_code
+        result: dict[str, Any] = await self._call(
+            "POST", "/bookings", json=body, idempotency_key=idempotency_key or str(uuid.uuid4())
+        )
+        return result
+
+    async def bookings(self) -> list[dict[str, Any]]:
+        return list((await self._call("GET", "/bookings"))["items"])
+
+    async def cancel(self, booking_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call("POST", f"/bookings/{booking_id}/cancel")
+        return result

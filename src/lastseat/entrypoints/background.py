@@ -1,0 +1,56 @@
+"""The loops every server process runs beside its requests: sweeper, settlement, feed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from lastseat.bootstrap import Services
+
+log = structlog.get_logger("lastseat.background")
+
+
+async def _every(seconds: float, name: str, work: Callable[[], Awaitable[int]]) -> None:
+    """Run `work` now and then; every app process runs each, and they never clash."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            done = await work()
+            if done:
+                log.info(name, count=done)
+        except Exception:  # a failed round must not end the loop; the next one retries
+            log.exception(f"{name}_failed")
+
+
+def start(services: Services) -> list[asyncio.Task[None]]:
+    settings = services.settings
+    tasks = [
+        asyncio.create_task(
+            _every(
+                settings.sweep_interval_seconds,
+                "expired_holds_released",
+                services.reservations.sweep_expired,
+            )
+        ),
+        asyncio.create_task(
+            _every(
+                settings.payments_settle_interval_seconds,
+                "payments_settled",
+                services.bookings.settle_payments,
+            )
+        ),
+    ]
+    if services.seat_feed is not None:
+        tasks.append(asyncio.create_task(services.seat_feed.run()))
+    return tasks
+
+
+async def stop(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,86 @@
+"""Domain and infrastructure errors as gRPC status codes, in one table.
+
+Details go in trailing metadata: `problem-type` is the HTTP API's problem type URN, so a
+client handles both APIs' errors by the same names; `seats` lists conflicting seats.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+import structlog
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from lastseat.domain import errors
+from lastseat.entrypoints.representations import PROBLEM_TYPE_BASE
+
+log = structlog.get_logger("lastseat.grpc")
+Code = grpc.StatusCode
+
+# Most specific first: the first matching class decides the code.
+CODE_BY_ERROR: tuple[tuple[type[errors.DomainError], grpc.StatusCode], ...] = (
+    (errors.NotFound, Code.NOT_FOUND),
+    # Someone else has the seat or the code: the same request may work with other choices.
+    (errors.SeatsUnavailable, Code.ABORTED),
+    (errors.IdempotencyInProgress, Code.ABORTED),
+    # The state the request relies on is gone; retrying it unchanged cannot succeed.
+    (errors.HoldGone, Code.FAILED_PRECONDITION),
+    (errors.FlightClosed, Code.FAILED_PRECONDITION),
+    (errors.IdempotencyKeyReused, Code.FAILED_PRECONDITION),
+    (errors.PaymentDeclined, Code.FAILED_PRECONDITION),
+    (errors.Conflict, Code.ABORTED),
+    (errors.InvalidRequest, Code.INVALID_ARGUMENT),
+    (errors.AuthenticationFailed, Code.UNAUTHENTICATED),
+    (errors.Forbidden, Code.PERMISSION_DENIED),
+    (errors.TooManyAttempts, Code.RESOURCE_EXHAUSTED),
+    (errors.PaymentProviderError, Code.UNAVAILABLE),
+    (errors.PaymentUnavailable, Code.UNAVAILABLE),
+)
+
+
+def code_for(exc: errors.DomainError) -> grpc.StatusCode:
+    for cls, code in CODE_BY_ERROR:
+        if isinstance(exc, cls):
+            return code
+    return Code.INVALID_ARGUMENT
+
+
+def trailers_for(exc: errors.DomainError) -> tuple[tuple[str, str], ...]:
+    trailers = [("problem-type", PROBLEM_TYPE_BASE + exc.code)]
+    if isinstance(exc, errors.SeatsUnavailable | errors.UnknownSeats):
+        trailers.append(("seats", ",".join(exc.seats)))
+    return tuple(trailers)
+
+
+async def abort(context: grpc.aio.ServicerContext[Any, Any], exc: errors.DomainError) -> None:
+    await context.abort(code_for(exc), exc.detail, trailers_for(exc))
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+
+
+def mapped(method: Handler) -> Handler:
+    """Turn what a unary call raises into a status with details; log each call's outcome."""
+
+    @functools.wraps(method)
+    async def call(self: Any, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        name = method.__name__
+        try:
+            result = await method(self, request, context)
+        except errors.DomainError as exc:
+            code = code_for(exc)
+            log.info("rpc", method=name, code=code.name, problem=exc.code)
+            await abort(context, exc)
+        except (PoolTimeout, OperationalError, InterfaceError) as exc:
+            log.warning("rpc", method=name, code="UNAVAILABLE", error=type(exc).__name__)
+            await context.abort(Code.UNAVAILABLE, "the database is busy or away; retry shortly")
+        except DataError:
+            await context.abort(Code.INVALID_ARGUMENT, "a value is out of range")
+        log.info("rpc", method=name, code="OK")
+        return result
+
+    return call  # type: ignore[return-value]

@@ -1,0 +1,215 @@
+"""`lastseat.v1.Booking`: parse the request, call one service, map the result.
+
+Messages are filled from the same representations the HTTP API sends (json_format), so
+the two cannot disagree on a field. No business rule lives here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import grpc
+import orjson
+from google.protobuf.json_format import ParseDict
+from google.protobuf.message import Message
+
+from lastseat.bootstrap import Services
+from lastseat.domain.errors import AuthenticationFailed, DomainError, InvalidRequest
+from lastseat.domain.users import User
+from lastseat.entrypoints.grpc.errors import abort, mapped
+from lastseat.entrypoints.representations import (
+    booking_json,
+    flight_summary_json,
+    hold_json,
+    quote_json,
+)
+from lastseat.entrypoints.seatmap import SeatMapEncoder
+from lastseat.services.ports import IdempotencyKey
+from lastseat.services.watching import SlowConsumer
+from lastseat.v1 import booking_pb2 as pb
+from lastseat.v1 import booking_pb2_grpc
+
+MAX_ID = 2**31 - 1
+AIRPORT = re.compile(r"^[A-Z]{3}$")
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+def _fill(message: Message, data: dict[str, Any]) -> Any:
+    return ParseDict(data, message, ignore_unknown_fields=True)
+
+
+def _metadata(context: Context, name: str) -> str | None:
+    for key, value in context.invocation_metadata() or ():
+        if key == name:
+            return value if isinstance(value, str) else value.decode()
+    return None
+
+
+def _flight_id(value: int) -> int:
+    if not 1 <= value <= MAX_ID:
+        raise InvalidRequest(f"flight_id must be between 1 and {MAX_ID}")
+    return value
+
+
+def _uuid(value: str, name: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidRequest(f"{name} must be a UUID") from None
+
+
+def _text(value: str, name: str, max_length: int = 64) -> str | None:
+    if not value:
+        return None
+    if len(value) > max_length or not value.isprintable():
+        raise InvalidRequest(f"{name} must be 1 to {max_length} printable characters")
+    return value
+
+
+class BookingServicer(booking_pb2_grpc.BookingServicer):
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._seatmaps = SeatMapEncoder()
+
+    async def _user(self, context: Context) -> User:
+        header = _metadata(context, "authorization")
+        if header is None:
+            raise AuthenticationFailed("sign in: send metadata authorization: Bearer <token>")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationFailed("use authorization: Bearer <token>")
+        user = await self._services.accounts.authenticate(token.strip())
+        if user is None:
+            raise AuthenticationFailed("the token is invalid, expired or revoked")
+        return user
+
+    @staticmethod
+    def _idempotency(context: Context, method: str, request: Message) -> IdempotencyKey | None:
+        key = _metadata(context, "idempotency-key")
+        if key is None:
+            return None
+        if not 1 <= len(key) <= 255 or not key.isprintable():
+            raise InvalidRequest("idempotency-key must be 1 to 255 printable characters")
+        digest = hashlib.sha256(method.encode() + b"\n")
+        digest.update(request.SerializeToString(deterministic=True))
+        return IdempotencyKey(key=key, fingerprint=digest.hexdigest())
+
+    @staticmethod
+    def _replayed(context: Context, replayed: bool) -> None:
+        if replayed:
+            context.set_trailing_metadata((("idempotent-replayed", "true"),))
+
+    def _seat_map(self, seat_map: Any) -> Any:
+        return _fill(pb.SeatMap(), orjson.loads(self._seatmaps.encode(seat_map)))
+
+    @mapped
+    async def ListFlights(self, request: Any, context: Context) -> Any:
+        for airport in (request.origin, request.destination):
+            if airport and not AIRPORT.match(airport):
+                raise InvalidRequest("airports are three capital letters (IATA)")
+        try:
+            day = date.fromisoformat(request.date) if request.date else None
+        except ValueError:
+            raise InvalidRequest("date must be YYYY-MM-DD") from None
+        limit = request.limit or 50
+        if not 1 <= limit <= 200 or not 0 <= request.offset <= 100_000:
+            raise InvalidRequest("limit is 1 to 200 and offset 0 to 100000")
+        found = await self._services.catalog.search(
+            request.origin or None, request.destination or None, day, limit, request.offset
+        )
+        return _fill(pb.ListFlightsResponse(), {"flights": [flight_summary_json(f) for f in found]})
+
+    @mapped
+    async def GetSeatMap(self, request: Any, context: Context) -> Any:
+        return self._seat_map(await self._services.catalog.seat_map(_flight_id(request.flight_id)))
+
+    @mapped
+    async def HoldSeats(self, request: Any, context: Context) -> Any:
+        user = await self._user(context)
+        seats = list(request.seats)
+        if not 1 <= len(seats) <= 9 or any(len(seat) > 4 for seat in seats):
+            raise InvalidRequest("hold 1 to 9 seats, named like 12A")
+        idem = self._idempotency(context, "HoldSeats", request)
+        result = await self._services.reservations.hold_seats(
+            user, _flight_id(request.flight_id), seats, idem
+        )
+        self._replayed(context, result.replayed)
+        return _fill(pb.Hold(), hold_json(result.hold))
+
+    @mapped
+    async def ReleaseHold(self, request: Any, context: Context) -> Any:
+        user = await self._user(context)
+        await self._services.reservations.release_hold(user, _uuid(request.hold_id, "hold_id"))
+        return pb.ReleaseHoldResponse()
+
+    @mapped
+    async def GetQuote(self, request: Any, context: Context) -> Any:
+        user = await self._user(context)
+        view = await self._services.reservations.quote(
+            user,
+            _uuid(request.hold_id, "hold_id"),
+            _text(request.discount_code, "discount_code"),
+        )
+        body = quote_json(view.quote)
+        if view.discount_refused is not None:
+            body["discount_refused"] = view.discount_refused
+        return _fill(pb.Quote(), body)
+
+    @mapped
+    async def ConfirmBooking(self, request: Any, context: Context) -> Any:
+        user = await self._user(context)
+        token = _text(request.payment_token, "payment_token")
+        if token is None:
+            raise InvalidRequest("payment_token is required")
+        idem = self._idempotency(context, "ConfirmBooking", request)
+        result = await self._services.bookings.confirm(
+            user,
+            _uuid(request.hold_id, "hold_id"),
+            token,
+            _text(request.discount_code, "discount_code"),
+            idem,
+        )
+        self._replayed(context, result.replayed)
+        return _fill(pb.BookingRecord(), booking_json(result.booking))
+
+    @mapped
+    async def CancelBooking(self, request: Any, context: Context) -> Any:
+        user = await self._user(context)
+        booking = await self._services.bookings.cancel(
+            user, _uuid(request.booking_id, "booking_id")
+        )
+        return _fill(pb.BookingRecord(), booking_json(booking))
+
+    async def WatchFlight(self, request: Any, context: Context) -> AsyncIterator[Any]:
+        """Same semantics as `WS /ws/flights/{id}`: snapshot, then changes, resumable."""
+        watching = self._services.watching
+        try:
+            flight_id = _flight_id(request.flight_id)
+            after = request.after if request.HasField("after") else None
+            if after is not None and after < 0:
+                raise InvalidRequest("after must be an event id (0 or more)")
+            seat_map, latest = await watching.snapshot(flight_id)
+        except DomainError as exc:
+            await abort(context, exc)
+            return
+        yield pb.FlightEvent(
+            snapshot=pb.Snapshot(event_id=latest, seat_map=self._seat_map(seat_map))
+        )
+        try:
+            async for batch in watching.changes(flight_id, latest if after is None else after):
+                for change in batch:
+                    yield pb.FlightEvent(
+                        seat=pb.SeatChange(
+                            seat=change.seat, status=change.status, event_id=change.event_id
+                        )
+                    )
+        except SlowConsumer as exc:
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"{exc}; watch again with after=<last event_id>",
+            )

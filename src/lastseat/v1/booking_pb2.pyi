@@ -1,0 +1,231 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Money(_message.Message):
+    __slots__ = ("amount", "currency")
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    amount: int
+    currency: str
+    def __init__(self, amount: _Optional[int] = ..., currency: _Optional[str] = ...) -> None: ...
+
+class ListFlightsRequest(_message.Message):
+    __slots__ = ("origin", "destination", "date", "limit", "offset")
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    origin: str
+    destination: str
+    date: str
+    limit: int
+    offset: int
+    def __init__(self, origin: _Optional[str] = ..., destination: _Optional[str] = ..., date: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+
+class FlightSummary(_message.Message):
+    __slots__ = ("id", "code", "origin", "destination", "departs_at", "seats_available")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    SEATS_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    code: str
+    origin: str
+    destination: str
+    departs_at: str
+    seats_available: int
+    def __init__(self, id: _Optional[int] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., seats_available: _Optional[int] = ...) -> None: ...
+
+class ListFlightsResponse(_message.Message):
+    __slots__ = ("flights",)
+    FLIGHTS_FIELD_NUMBER: _ClassVar[int]
+    flights: _containers.RepeatedCompositeFieldContainer[FlightSummary]
+    def __init__(self, flights: _Optional[_Iterable[_Union[FlightSummary, _Mapping]]] = ...) -> None: ...
+
+class GetSeatMapRequest(_message.Message):
+    __slots__ = ("flight_id",)
+    FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
+    flight_id: int
+    def __init__(self, flight_id: _Optional[int] = ...) -> None: ...
+
+class Seat(_message.Message):
+    __slots__ = ("seat", "cabin", "status", "price")
+    SEAT_FIELD_NUMBER: _ClassVar[int]
+    CABIN_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    seat: str
+    cabin: str
+    status: str
+    price: Money
+    def __init__(self, seat: _Optional[str] = ..., cabin: _Optional[str] = ..., status: _Optional[str] = ..., price: _Optional[_Union[Money, _Mapping]] = ...) -> None: ...
+
+class SeatMap(_message.Message):
+    __slots__ = ("flight_id", "seats")
+    FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEATS_FIELD_NUMBER: _ClassVar[int]
+    flight_id: int
+    seats: _containers.RepeatedCompositeFieldContainer[Seat]
+    def __init__(self, flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[_Union[Seat, _Mapping]]] = ...) -> None: ...
+
+class HoldSeatsRequest(_message.Message):
+    __slots__ = ("flight_id", "seats")
+    FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEATS_FIELD_NUMBER: _ClassVar[int]
+    flight_id: int
+    seats: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Surcharge(_message.Message):
+    __slots__ = ("kind", "amount")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    amount: Money
+    def __init__(self, kind: _Optional[str] = ..., amount: _Optional[_Union[Money, _Mapping]] = ...) -> None: ...
+
+class QuoteLine(_message.Message):
+    __slots__ = ("seat", "cabin", "fare", "demand_multiplier_permille", "surcharges", "price")
+    SEAT_FIELD_NUMBER: _ClassVar[int]
+    CABIN_FIELD_NUMBER: _ClassVar[int]
+    FARE_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_MULTIPLIER_PERMILLE_FIELD_NUMBER: _ClassVar[int]
+    SURCHARGES_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    seat: str
+    cabin: str
+    fare: Money
+    demand_multiplier_permille: int
+    surcharges: _containers.RepeatedCompositeFieldContainer[Surcharge]
+    price: Money
+    def __init__(self, seat: _Optional[str] = ..., cabin: _Optional[str] = ..., fare: _Optional[_Union[Money, _Mapping]] = ..., demand_multiplier_permille: _Optional[int] = ..., surcharges: _Optional[_Iterable[_Union[Surcharge, _Mapping]]] = ..., price: _Optional[_Union[Money, _Mapping]] = ...) -> None: ...
+
+class Quote(_message.Message):
+    __slots__ = ("lines", "subtotal", "discount", "discount_code", "taxes", "total", "discount_refused")
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    SUBTOTAL_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_CODE_FIELD_NUMBER: _ClassVar[int]
+    TAXES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_REFUSED_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedCompositeFieldContainer[QuoteLine]
+    subtotal: Money
+    discount: Money
+    discount_code: str
+    taxes: Money
+    total: Money
+    discount_refused: str
+    def __init__(self, lines: _Optional[_Iterable[_Union[QuoteLine, _Mapping]]] = ..., subtotal: _Optional[_Union[Money, _Mapping]] = ..., discount: _Optional[_Union[Money, _Mapping]] = ..., discount_code: _Optional[str] = ..., taxes: _Optional[_Union[Money, _Mapping]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., discount_refused: _Optional[str] = ...) -> None: ...
+
+class Hold(_message.Message):
+    __slots__ = ("id", "flight_id", "seats", "expires_at", "status", "quote")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEATS_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    flight_id: int
+    seats: _containers.RepeatedScalarFieldContainer[str]
+    expires_at: str
+    status: str
+    quote: Quote
+    def __init__(self, id: _Optional[str] = ..., flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., expires_at: _Optional[str] = ..., status: _Optional[str] = ..., quote: _Optional[_Union[Quote, _Mapping]] = ...) -> None: ...
+
+class ReleaseHoldRequest(_message.Message):
+    __slots__ = ("hold_id",)
+    HOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    hold_id: str
+    def __init__(self, hold_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseHoldResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetQuoteRequest(_message.Message):
+    __slots__ = ("hold_id", "discount_code")
+    HOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_CODE_FIELD_NUMBER: _ClassVar[int]
+    hold_id: str
+    discount_code: str
+    def __init__(self, hold_id: _Optional[str] = ..., discount_code: _Optional[str] = ...) -> None: ...
+
+class ConfirmBookingRequest(_message.Message):
+    __slots__ = ("hold_id", "discount_code", "payment_token")
+    HOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_CODE_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    hold_id: str
+    discount_code: str
+    payment_token: str
+    def __init__(self, hold_id: _Optional[str] = ..., discount_code: _Optional[str] = ..., payment_token: _Optional[str] = ...) -> None: ...
+
+class BookingRecord(_message.Message):
+    __slots__ = ("id", "reference", "flight_id", "seats", "total", "discount_code", "status", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEATS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    reference: str
+    flight_id: int
+    seats: _containers.RepeatedScalarFieldContainer[str]
+    total: Money
+    discount_code: str
+    status: str
+    created_at: str
+    def __init__(self, id: _Optional[str] = ..., reference: _Optional[str] = ..., flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., discount_code: _Optional[str] = ..., status: _Optional[str] = ..., created_at: _Optional[str] = ...) -> None: ...
+
+class CancelBookingRequest(_message.Message):
+    __slots__ = ("booking_id",)
+    BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
+    booking_id: str
+    def __init__(self, booking_id: _Optional[str] = ...) -> None: ...
+
+class WatchFlightRequest(_message.Message):
+    __slots__ = ("flight_id", "after")
+    FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    flight_id: int
+    after: int
+    def __init__(self, flight_id: _Optional[int] = ..., after: _Optional[int] = ...) -> None: ...
+
+class SeatChange(_message.Message):
+    __slots__ = ("seat", "status", "event_id")
+    SEAT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    seat: str
+    status: str
+    event_id: int
+    def __init__(self, seat: _Optional[str] = ..., status: _Optional[str] = ..., event_id: _Optional[int] = ...) -> None: ...
+
+class Snapshot(_message.Message):
+    __slots__ = ("event_id", "seat_map")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEAT_MAP_FIELD_NUMBER: _ClassVar[int]
+    event_id: int
+    seat_map: SeatMap
+    def __init__(self, event_id: _Optional[int] = ..., seat_map: _Optional[_Union[SeatMap, _Mapping]] = ...) -> None: ...
+
+class FlightEvent(_message.Message):
+    __slots__ = ("snapshot", "seat")
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    SEAT_FIELD_NUMBER: _ClassVar[int]
+    snapshot: Snapshot
+    seat: SeatChange
+    def __init__(self, snapshot: _Optional[_Union[Snapshot, _Mapping]] = ..., seat: _Optional[_Union[SeatChange, _Mapping]] = ...) -> None: ...

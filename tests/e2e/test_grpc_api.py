@@ -1,0 +1,187 @@
+"""gRPC end to end: `lastseat serve-grpc` beside the HTTP app servers, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+import websockets
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from lastseat.client import ApiError, GrpcClient
+from lastseat.client.grpc import as_dict
+from tests.e2e.conftest import Stack, make_flight, make_users
+from tests.support.servers import AppServer
+
+WAIT_SECONDS = 5.0  # a bound on waiting, not a performance figure
+RACERS = 300
+
+
+def target(server: AppServer) -> str:
+    return f"127.0.0.1:{server.port}"
+
+
+def token_of(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+async def next_event(stream: Any) -> Any:
+    return await asyncio.wait_for(anext(stream), WAIT_SECONDS)
+
+
+async def test_health_reflection_and_public_reads(stack: Stack, grpc_server: AppServer) -> None:
+    async with grpc.aio.insecure_channel(target(grpc_server)) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        for service in ("", "lastseat.v1.Booking"):
+            answer = await health.Check(health_pb2.HealthCheckRequest(service=service))
+            assert answer.status == health_pb2.HealthCheckResponse.SERVING
+        reflect = reflection_pb2_grpc.ServerReflectionStub(channel)
+        request = reflection_pb2.ServerReflectionRequest(list_services="")
+        [answer] = [a async for a in reflect.ServerReflectionInfo(iter([request]))]
+        names = {s.name for s in answer.list_services_response.service}
+        assert {"lastseat.v1.Booking", "grpc.health.v1.Health"} <= names
+    async with httpx.AsyncClient(timeout=30) as client:
+        flight_id = await make_flight(client, stack, "LS980")
+        over_http = (await client.get(stack.url() + f"/api/v1/flights/{flight_id}/seats")).json()
+    async with GrpcClient(target(grpc_server)) as rpc:  # no token: reads are public
+        seat_map = as_dict(await rpc.seat_map(flight_id))
+        assert seat_map == over_http  # the same representation, field for field
+        assert flight_id in {f.id for f in await rpc.flights(origin="LHR")}
+        with pytest.raises(ApiError) as missing:
+            await rpc.seat_map(999_999)
+        assert missing.value.status == "NOT_FOUND" and missing.value.problem == "not-found"
+        with pytest.raises(ApiError) as bad:
+            await rpc.flights(origin="london")
+        assert bad.value.status == "INVALID_ARGUMENT"
+
+
+async def test_unauthenticated_calls_are_refused(stack: Stack, grpc_server: AppServer) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        flight_id = await make_flight(client, stack, "LS981")
+    for token in (None, "not-a-real-token"):
+        async with GrpcClient(target(grpc_server), token=token) as rpc:
+            for call in (
+                rpc.hold(flight_id, ["1A"]),
+                rpc.quote("00000000-0000-0000-0000-000000000000"),
+                rpc.book("00000000-0000-0000-0000-000000000000", "tok_ok"),
+                rpc.cancel("00000000-0000-0000-0000-000000000000"),
+            ):
+                with pytest.raises(ApiError) as refused:
+                    await call
+                assert refused.value.status == "UNAUTHENTICATED"
+                assert refused.value.problem == "authentication-failed"
+
+
+async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
+    stack: Stack, grpc_server: AppServer
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, stack, "grpc-book", 1)
+        flight_id = await make_flight(client, stack, "LS982")
+        ws = stack.url(1).replace("http://", "ws://") + f"/ws/flights/{flight_id}"
+        async with (
+            websockets.connect(ws) as socket,
+            GrpcClient(target(grpc_server), token=token_of(ann)) as rpc,
+        ):
+            assert json.loads(await socket.recv())["type"] == "snapshot"
+            hold = await rpc.hold(flight_id, ["12A", "12B"], idempotency_key="grpc-hold-1")
+            again = await rpc.hold(flight_id, ["12A", "12B"], idempotency_key="grpc-hold-1")
+            assert again.id == hold.id  # the retry replays the first result
+            with pytest.raises(ApiError) as reused:
+                await rpc.hold(flight_id, ["14A"], idempotency_key="grpc-hold-1")
+            assert reused.value.status == "FAILED_PRECONDITION"
+            quote = await rpc.quote(hold.id, "NO-SUCH-CODE")
+            assert quote.discount_refused and quote.total.amount == hold.quote.total.amount
+            booking = await rpc.book(hold.id, "tok_ok")
+            assert booking.status == "confirmed" and sorted(booking.seats) == ["12A", "12B"]
+            assert booking.total.amount == hold.quote.total.amount
+            changes = [
+                json.loads(await asyncio.wait_for(socket.recv(), WAIT_SECONDS)) for _ in range(4)
+            ]
+            assert [(c["seat"], c["status"]) for c in changes] == [
+                ("12A", "held"), ("12B", "held"), ("12A", "booked"), ("12B", "booked"),
+            ]  # fmt: skip
+        seat_map = (await client.get(stack.url(0) + f"/api/v1/flights/{flight_id}/seats")).json()
+        status = {s["seat"]: s["status"] for s in seat_map["seats"]}
+        assert status["12A"] == status["12B"] == "booked"
+        mine = (await client.get(stack.url(0) + "/api/v1/bookings", headers=ann)).json()
+        assert [b["reference"] for b in mine["items"]] == [booking.reference]
+        async with GrpcClient(target(grpc_server), token=token_of(ann)) as rpc:
+            cancelled = await rpc.cancel(booking.id)
+            assert cancelled.status == "cancelled"
+            with pytest.raises(ApiError) as gone:
+                await rpc.book(hold.id, "tok_ok")
+            assert gone.value.status == "FAILED_PRECONDITION"
+
+
+async def test_300_concurrent_holds_over_grpc_sell_the_seat_once(
+    stack: Stack, grpc_server: AppServer
+) -> None:
+    async with httpx.AsyncClient(timeout=60) as client:
+        users = await make_users(client, stack, "grpc-race", RACERS)
+        flight_id = await make_flight(client, stack, "LS983")
+    async with grpc.aio.insecure_channel(target(grpc_server)) as channel:
+        clients = [GrpcClient("", token=token_of(u), channel=channel) for u in users]
+        start = asyncio.Event()
+
+        async def attempt(rpc: GrpcClient) -> str:
+            await start.wait()
+            try:
+                await rpc.hold(flight_id, ["7C"])
+            except ApiError as refused:
+                assert refused.seats == ["7C"] or refused.status != "ABORTED"
+                return str(refused.status)
+            return "OK"
+
+        tasks = [asyncio.create_task(attempt(rpc)) for rpc in clients]
+        await asyncio.sleep(0.2)  # every task is parked on the event: release them together
+        start.set()
+        outcomes = Counter(await asyncio.wait_for(asyncio.gather(*tasks), timeout=120))
+    assert outcomes["OK"] == 1
+    assert outcomes["ABORTED"] + outcomes["FAILED_PRECONDITION"] == RACERS - 1, outcomes
+
+
+async def test_watch_flight_resumes_with_exactly_what_was_missed(
+    stack: Stack, grpc_server: AppServer
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, stack, "grpc-watch", 1)
+        flight_id = await make_flight(client, stack, "LS984")
+        async with GrpcClient(target(grpc_server)) as rpc:
+            stream = rpc.watch(flight_id)
+            first = await next_event(stream)
+            assert first.WhichOneof("event") == "snapshot"
+            last_seen = first.snapshot.event_id
+            await stream.aclose()
+            seats = [f"{row}{letter}" for row in range(3, 7) for letter in "ABCDEF"][:20]
+            for index, seat in enumerate(seats):  # 20 changes through both HTTP servers
+                response = await client.post(
+                    stack.url(index) + "/api/v1/holds",
+                    json={"flight_id": flight_id, "seats": [seat]},
+                    headers=ann,
+                )
+                assert response.status_code == 201
+            resumed = rpc.watch(flight_id, after=last_seen)
+            assert (await next_event(resumed)).WhichOneof("event") == "snapshot"
+            missed = [(await next_event(resumed)).seat for _ in seats]
+            assert [m.seat for m in missed] == seats
+            ids = [m.event_id for m in missed]
+            assert ids == sorted(set(ids)) and ids[0] > last_seen
+            response = await client.post(
+                stack.url() + "/api/v1/holds",
+                json={"flight_id": flight_id, "seats": ["20F"]},
+                headers=ann,
+            )
+            assert response.status_code == 201
+            live = (await next_event(resumed)).seat
+            assert live.seat == "20F" and live.event_id > ids[-1]
+            await resumed.aclose()
+            with pytest.raises(ApiError) as unknown:
+                await next_event(rpc.watch(999_999))
+            assert unknown.value.status == "NOT_FOUND"
