@@ -18,14 +18,18 @@ T = TypeVar("T")
 
 
 def as_dict(message: Message) -> dict[str, Any]:
-    """A message as the HTTP API's JSON shape (proto field names, integers kept integers)."""
+    """A message in the HTTP API's JSON shape: proto field names, integers kept integers,
+    zero values included (proto3 leaves them out of the wire, the JSON API does not)."""
     result: dict[str, Any] = {}
-    for field, value in message.ListFields():
-        if field.message_type is not None:
-            repeated = field.is_repeated
-            result[field.name] = [as_dict(v) for v in value] if repeated else as_dict(value)
-        elif field.is_repeated:
-            result[field.name] = list(value)
+    for field in message.DESCRIPTOR.fields:
+        value = getattr(message, field.name)
+        if field.is_repeated:
+            nested = field.message_type is not None
+            result[field.name] = [as_dict(v) for v in value] if nested else list(value)
+        elif field.has_presence and not message.HasField(field.name):
+            continue
+        elif field.message_type is not None:
+            result[field.name] = as_dict(value)
         else:
             result[field.name] = value
     return result

@@ -1,0 +1,98 @@
+"""The traveller's CLI (`flights`, `seats`, `watch`, `book`) against running servers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import httpx
+
+from tests.e2e.conftest import Stack, make_flight, make_users
+from tests.support.servers import AppServer
+
+TIMEOUT = 60
+
+
+def cli(
+    stack: Stack, *args: str, email: str | None = None, password: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args],
+        env=client_env(stack, email, password),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def client_env(stack: Stack, email: str | None, password: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")}
+    env.update(LASTSEAT_API_URL=stack.url(1), COLUMNS="200")
+    if email is not None and password is not None:
+        env.update(LASTSEAT_EMAIL=email, LASTSEAT_PASSWORD=password)
+    return env
+
+
+async def test_list_show_and_book_over_http_and_grpc(stack: Stack, grpc_server: AppServer) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, stack, "cli", 1)
+        flight_id = await make_flight(client, stack, "LS990")
+        listed = cli(stack, "flights", "--origin", "LHR")
+        assert listed.returncode == 0, listed.stderr
+        assert "LS990" in listed.stdout
+
+        credentials = {"email": "cli-0@example.com", "password": "cli-password-0"}
+        booked = cli(stack, "book", str(flight_id), "12A", "12B", **credentials)
+        assert booked.returncode == 0, booked.stdout + booked.stderr
+        assert "booked" in booked.stdout and "total" in booked.stdout
+        over_grpc = cli(
+            stack, "book", str(flight_id), "14C", "--grpc", f"127.0.0.1:{grpc_server.port}",
+            **credentials,
+        )  # fmt: skip
+        assert over_grpc.returncode == 0, over_grpc.stdout + over_grpc.stderr
+        mine = (await client.get(stack.url() + "/api/v1/bookings", headers=ann)).json()["items"]
+        assert sorted(seat for b in mine for seat in b["seats"]) == ["12A", "12B", "14C"]
+        for booking in mine:
+            assert booking["reference"] in booked.stdout + over_grpc.stdout
+
+        taken = cli(stack, "book", str(flight_id), "12A", **credentials)
+        assert taken.returncode == 1
+        assert "seats-unavailable" in taken.stdout and "12A" in taken.stdout
+
+        shown = cli(stack, "seats", str(flight_id))
+        assert shown.returncode == 0, shown.stderr
+        assert "3 booked" in shown.stdout and "169 available" in shown.stdout
+
+
+async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, stack, "cli-watch", 1)
+        flight_id = await make_flight(client, stack, "LS991")
+        watcher = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "lastseat.entrypoints.cli.main", "watch", str(flight_id),
+            "--count", "2",
+            env=client_env(stack, None, None),
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            assert watcher.stdout is not None
+            first = await asyncio.wait_for(watcher.stdout.readline(), TIMEOUT)
+            assert b"snapshot at event" in first
+            response = await client.post(
+                stack.url(0) + "/api/v1/holds",
+                json={"flight_id": flight_id, "seats": ["3A", "3B"]},
+                headers=ann,
+            )
+            assert response.status_code == 201
+            raw, _ = await asyncio.wait_for(watcher.communicate(), TIMEOUT)
+        finally:
+            if watcher.returncode is None:
+                watcher.kill()
+                await watcher.wait()
+        out = raw.decode()
+        assert watcher.returncode == 0
+        lines = [line.split() for line in out.splitlines()]
+        assert [(line[1], line[2]) for line in lines] == [("3A", "held"), ("3B", "held")]
