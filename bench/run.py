@@ -3,6 +3,10 @@
 (a) pgbench running the service's hold+confirm SQL: the database ceiling for bookings.
 (b) the HTTP booking flow (hold, then confirm) over 1,000 flights x 180 seats, via wrk.
 (c) the seat-map GET via wrk, against (d) nginx serving the same bytes as a static file.
+(e) the booking flow over HTTP and (f) over gRPC, both driven by bench/load.py (the same
+    Python generator on lastseat.client), so the two APIs compare like for like.
+(g) live seat-map fan-out: 1,000 WebSocket watchers on one flight, changes/s delivered
+    and the delay from a change's request to its arrival (bench/fanout.py).
 
 Machines here are shared and noisy: compare the ratios, not the absolute numbers.
 """
@@ -87,14 +91,25 @@ async def prepare(pg: PostgresServer, database: str, flights: int, users: int) -
 
 
 async def reset_inventory(pg: PostgresServer, database: str) -> None:
+    """Every seat free again. The app servers may be running (their sweepers touch the same
+    rows), so one transaction that locks the tables first, retried on a deadlock."""
     conn = await asyncpg.connect(pg.dsn(database))
     try:
-        await conn.execute(
-            "UPDATE seats SET status='available', hold_id=NULL, held_until=NULL, booking_id=NULL "
-            "WHERE status <> 'available';"
-            "DELETE FROM booking_seats; DELETE FROM bookings;"
-            "DELETE FROM holds; DELETE FROM events;"
-        )
+        for attempt in range(5):
+            try:
+                async with conn.transaction():
+                    await conn.execute(
+                        "LOCK TABLE seats, holds, bookings, booking_seats, events, "
+                        "idempotency_keys, discount_redemptions IN ACCESS EXCLUSIVE MODE;"
+                        "UPDATE seats SET status='available', hold_id=NULL, held_until=NULL, "
+                        "booking_id=NULL WHERE status <> 'available';"
+                        "DELETE FROM discount_redemptions; DELETE FROM idempotency_keys;"
+                        "DELETE FROM booking_seats; DELETE FROM bookings;"
+                        "DELETE FROM holds; DELETE FROM events;"
+                    )
+                break
+            except asyncpg.exceptions.DeadlockDetectedError:
+                await asyncio.sleep(0.5 * (attempt + 1))
         await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
@@ -221,6 +236,23 @@ def wait_ready(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{url} did not become ready")
 
 
+def wait_grpc(target: str, seconds: float = 30) -> None:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with grpc.insecure_channel(target) as channel:
+            try:
+                health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(), timeout=1
+                )
+                return
+            except grpc.RpcError:
+                time.sleep(0.2)
+    raise RuntimeError(f"{target} did not become ready")
+
+
 def start_nginx(workdir: Path, body: bytes) -> tuple[Process, int]:
     port = free_port()
     (workdir / "html" / "seats").mkdir(parents=True)
@@ -257,6 +289,26 @@ http {{
     return process, port
 
 
+def run_python(script: str, argv: list[str], timeout: float) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, str(HERE / script), *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=timeout,
+    ).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def raise_open_files_limit() -> None:
+    """1,000 watchers need more sockets than the usual 1,024 descriptors; children inherit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65_536)), hard))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -266,7 +318,10 @@ def main() -> None:
     parser.add_argument("--flights", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2, help="app server processes")
     parser.add_argument("--pool", type=int, default=16, help="database connections per app server")
+    parser.add_argument("--watchers", type=int, default=1000, help="WebSocket watchers in (g)")
+    parser.add_argument("--ws-rate", type=float, default=20.0, help="changes/s in (g)")
     args = parser.parse_args()
+    raise_open_files_limit()
     for tool in ("pgbench", "wrk", "nginx"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is missing: run scripts/setup as root")
@@ -334,6 +389,39 @@ def main() -> None:
         counts = dict(re.findall(r"(\w+)=(\d+)", booking_out.split("BENCH", 1)[1]))
         confirmed_per_s = int(counts["confirmed"]) / args.seconds
 
+        load_args = [
+            "--tokens", str(tokens), "--flights", str(args.flights),
+            "--seconds", str(args.seconds), "--concurrency", str(args.connections),
+        ]  # fmt: skip
+        asyncio.run(reset_inventory(pg, database))
+        console.print("(e) HTTP booking flow from bench/load.py")
+        http_py = run_python("load.py", ["http", base, *load_args], args.seconds + 120)
+        asyncio.run(reset_inventory(pg, database))
+        grpc_port = free_port()
+        for i in range(args.workers):  # grpc.aio sets SO_REUSEPORT: the kernel spreads calls
+            processes.append(
+                Process(
+                    [
+                        sys.executable,
+                        "-m",
+                        "lastseat.entrypoints.cli.main",
+                        "serve-grpc",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(grpc_port),
+                    ],
+                    env,
+                    workdir / f"grpc-{i}.log",
+                )
+            )
+        wait_grpc(f"127.0.0.1:{grpc_port}")
+        console.print(f"(f) gRPC booking flow from bench/load.py, {args.workers} gRPC servers")
+        grpc_py = run_python(
+            "load.py", ["grpc", f"127.0.0.1:{grpc_port}", *load_args], args.seconds + 120
+        )
+        asyncio.run(reset_inventory(pg, database))
+
         console.print("(c) seat-map GET")
         seatmap, _ = run_wrk(base, "seatmap.lua", args, wrk_env)
         body = httpx.get(base + "/api/v1/flights/1/seats").content
@@ -341,6 +429,16 @@ def main() -> None:
         processes.append(nginx)
         console.print("(d) nginx serving the same seat-map bytes as a static file")
         static, _ = run_wrk(f"http://127.0.0.1:{nginx_port}/seats/map.json", "static.lua", args, {})
+        console.print(f"(g) {args.watchers} WebSocket watchers, {args.ws_rate:.0f} changes/s")
+        fanout = run_python(
+            "fanout.py",
+            [
+                base, "--flight", "2", "--token", data["tokens"].split()[0],
+                "--watchers", str(args.watchers), "--rate", str(args.ws_rate),
+                "--seconds", str(args.seconds),
+            ],
+            args.seconds + 180,
+        )  # fmt: skip
     finally:
         for process in reversed(processes):
             process.stop()
@@ -382,6 +480,26 @@ def main() -> None:
     row("    HTTP requests of (b)", booking["requests_per_s"], {}, str(counts))
     row("(c) seat-map GET", seatmap["requests_per_s"], seatmap, f"{ratio_seatmap:.3f} of (d)")
     row("(d) nginx static seat map (ceiling)", static["requests_per_s"], static, "1.00")
+    ratio_grpc = grpc_py["confirmed_per_s"] / http_py["confirmed_per_s"]
+    row(
+        "(e) HTTP bookings confirmed (load.py)",
+        http_py["confirmed_per_s"],
+        {},
+        f"{http_py['confirmed_per_s'] / ceiling['tps']:.2f} of (a)",
+    )
+    row(
+        "(f) gRPC bookings confirmed (load.py)",
+        grpc_py["confirmed_per_s"],
+        {},
+        f"{grpc_py['confirmed_per_s'] / ceiling['tps']:.2f} of (a), {ratio_grpc:.2f} of (e)",
+    )
+    row(
+        f"(g) changes delivered to {fanout['connected']:.0f} watchers",
+        fanout["delivered_per_s"],
+        {"p50_ms": fanout["delay_p50_ms"], "p99_ms": fanout["delay_p99_ms"]},
+        f"{fanout['deliveries']:.0f}/{fanout['expected_deliveries']:.0f} delivered, "
+        f"{fanout['cut_off']:.0f} cut off",
+    )
     console.print(table)
     results = {
         "pgbench": ceiling,
@@ -393,6 +511,9 @@ def main() -> None:
         },
         "seatmap": {**seatmap, "ratio_to_nginx": ratio_seatmap},
         "nginx_static": static,
+        "http_load_py": http_py,
+        "grpc_load_py": {**grpc_py, "ratio_to_http": ratio_grpc},
+        "fanout": fanout,
         "args": vars(args),
     }
     out = ROOT / "var" / "bench"

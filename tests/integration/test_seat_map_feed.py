@@ -7,10 +7,12 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
+import httpx
 import pytest
 
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
+from lastseat.entrypoints.http.app import create_app
 from lastseat.stack.postgres import PostgresServer
 from tests.conftest import create_pg_database, drop_pg_database, make_settings
 from tests.support.clock import FakeClock
@@ -119,3 +121,43 @@ async def test_losing_the_feed_stops_caching_until_it_is_back(
     await eventually(b_back, "process B reconnects its feed")
     warm = await b.catalog.seat_map(flight.id)
     assert await b.catalog.seat_map(flight.id) is warm
+
+
+async def test_the_http_fast_path_answers_from_memory_exactly_as_the_route_does(
+    two_processes: tuple[Services, Services], clock: FakeClock
+) -> None:
+    a, b = two_processes
+    user = await a.accounts.signup("ann@example.com", "ann-password-1")
+    flight = await a.catalog.create_flight(new_flight(clock()))
+    app = create_app(b.settings, b)
+    url = f"/api/v1/flights/{flight.id}/seats"
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as api:
+        assert b.catalog.cached_seat_map(flight.id) is None
+        by_route = await api.get(url)  # cold: the route reads the database and caches
+        assert b.catalog.cached_seat_map(flight.id) is not None
+        from_memory = await api.get(url)
+        assert from_memory.content == by_route.content
+        for name in (
+            "etag",
+            "cache-control",
+            "content-type",
+            "content-length",
+            "content-security-policy",
+            "x-content-type-options",
+        ):
+            assert from_memory.headers[name] == by_route.headers[name], name
+        assert from_memory.headers["x-request-id"] != by_route.headers["x-request-id"]
+        revalidated = await api.get(url, headers={"If-None-Match": by_route.headers["etag"]})
+        assert revalidated.status_code == 304 and revalidated.content == b""
+        # A hold through the other process: the feed drops the map, the route reads again.
+        await a.reservations.hold_seats(user, flight.id, ["12A"])
+
+        async def b_serves_it() -> bool:
+            seats = (await api.get(url)).json()["seats"]
+            return next(s for s in seats if s["seat"] == "12A")["status"] == "held"
+
+        await eventually(b_serves_it, "the map served over HTTP shows the other process's hold")
+        assert (
+            await api.get(url, headers={"If-None-Match": by_route.headers["etag"]})
+        ).status_code == 200

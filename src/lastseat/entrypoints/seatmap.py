@@ -20,6 +20,13 @@ from lastseat.services.bounded import bounded_put
 from lastseat.services.catalog import SeatMap
 
 TEMPLATE_CACHE_SIZE = 4_096
+# Any cache may keep a map but must ask again before each use: it is live.
+REVALIDATE = "no-cache"
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 weak comparison, as If-None-Match asks for."""
+    return any(tag.strip().removeprefix("W/") in (etag, "*") for tag in if_none_match.split(","))
 
 
 Template = tuple[bytes, list[tuple[str, bytes, bytes]]]

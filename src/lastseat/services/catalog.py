@@ -141,6 +141,11 @@ class Catalog:
     def seat_map_cache_live(self) -> bool:
         return self._ctx.seat_maps.live
 
+    def cached_seat_map(self, flight_id: int) -> SeatMap | None:
+        """The seat map if this process holds a current one (no database read, no wait)."""
+        cached: SeatMap | None = self._ctx.seat_maps.get(flight_id, self._ctx.clock())
+        return cached
+
     async def seat_map(self, flight_id: int) -> SeatMap:
         flight = await self.flight(flight_id)
         now = self._ctx.clock()

@@ -12,6 +12,7 @@ from lastseat import __version__
 from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings, get_settings
 from lastseat.entrypoints import background
+from lastseat.entrypoints.http.fast_paths import SeatMapFromMemory
 from lastseat.entrypoints.http.metrics import Metrics
 from lastseat.entrypoints.http.middleware import (
     BodyLimitMiddleware,
@@ -67,6 +68,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         health.router,
     ):
         app.include_router(router)
+    seat_map_route = next(
+        r for r in flights.router.routes if getattr(r, "name", "") == flights.seat_map.__name__
+    )
+    app.add_middleware(
+        SeatMapFromMemory,
+        catalog=services.catalog,
+        encoder=app.state.seatmaps,
+        route=seat_map_route,
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Only listed origins get CORS headers, echoed exactly (never "*" with credentials);
     # any other origin gets none, so its page cannot read our answers.

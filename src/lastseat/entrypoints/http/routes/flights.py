@@ -11,6 +11,7 @@ from lastseat.entrypoints.http.deps import ServicesDep
 from lastseat.entrypoints.http.responses import JSON
 from lastseat.entrypoints.http.schemas import FlightList, SeatMapOut
 from lastseat.entrypoints.representations import flight_summary_json
+from lastseat.entrypoints.seatmap import REVALIDATE, etag_matches
 
 router = APIRouter(prefix="/api/v1", tags=["flights"])
 
@@ -44,9 +45,8 @@ def _matches(if_none_match: str, etag: str) -> bool:
 async def seat_map(flight_id: FlightId, request: Request, services: ServicesDep) -> Response:
     seats = await services.catalog.seat_map(flight_id)
     body, etag = request.app.state.seatmaps.encode_tagged(seats)
-    # no-cache: any cache may keep the map but must ask again before each use (it is live).
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    headers = {"ETag": etag, "Cache-Control": REVALIDATE}
     if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None and _matches(if_none_match, etag):
+    if if_none_match is not None and etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
