@@ -15,6 +15,7 @@ import asyncio
 import json
 import random
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ SEATS = [f"{row}{letter}" for row in range(1, 4) for letter in "AC"] + [
 
 async def run(args: argparse.Namespace, tokens: list[str]) -> dict[str, Any]:
     counts = {"confirmed": 0, "refused": 0, "failed": 0}
+    errors: Counter[str] = Counter()
     deadline = time.monotonic() + args.seconds
     if args.api == "http":
         limits = httpx.Limits(max_connections=args.concurrency)
@@ -57,13 +59,23 @@ async def run(args: argparse.Namespace, tokens: list[str]) -> dict[str, Any]:
                 counts["confirmed"] += 1
             except ApiError as exc:
                 counts["refused" if exc.status in (409, "ABORTED") else "failed"] += 1
+                if exc.status not in (409, "ABORTED"):
+                    errors[f"{exc.status} {exc.problem}"] += 1
+            except (httpx.HTTPError, grpc.RpcError) as exc:  # transport trouble: count it
+                counts["failed"] += 1
+                errors[type(exc).__name__] += 1
 
     started = time.monotonic()
     await asyncio.gather(*(worker(i) for i in range(args.concurrency)))
     elapsed = time.monotonic() - started
     if shared is not None:
         await shared.close()
-    return {**counts, "seconds": elapsed, "confirmed_per_s": counts["confirmed"] / elapsed}
+    return {
+        **counts,
+        "errors": dict(errors),
+        "seconds": elapsed,
+        "confirmed_per_s": counts["confirmed"] / elapsed,
+    }
 
 
 def main() -> None:

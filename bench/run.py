@@ -290,14 +290,16 @@ http {{
 
 
 def run_python(script: str, argv: list[str], timeout: float) -> dict[str, float]:
-    out = subprocess.run(
+    done = subprocess.run(
         [sys.executable, str(HERE / script), *argv],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         timeout=timeout,
-    ).stdout
-    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{script} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 

@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 import websockets
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from lastseat.adapters.db import tables
+from lastseat.client import ApiError, watch
 from lastseat.entrypoints.ws.flights import SLOW_CONSUMER
 from tests.e2e.conftest import Stack, hold_seats, make_flight, make_users
 
@@ -179,3 +181,21 @@ async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(stack: Sta
             rest = [await receive(resumed) for _ in range(changes - len(received))]
             rest_ids = [m["event_id"] for m in rest]
             assert rest_ids == sorted(set(rest_ids)) and rest_ids[0] > last
+
+
+async def test_the_python_watch_client_follows_a_flight_and_reports_refusals(
+    stack: Stack,
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, stack, "watch-client", 1)
+        flight_id = await make_flight(client, stack, "LS963")
+        stream = watch(stack.url(1), flight_id)
+        snapshot = await asyncio.wait_for(anext(stream), WAIT_SECONDS)
+        assert snapshot["type"] == "snapshot" and snapshot["seat_map"]["flight_id"] == flight_id
+        await hold_seats(client, stack, ann, flight_id, ["8A", "8B"])
+        changes = [await asyncio.wait_for(anext(stream), WAIT_SECONDS) for _ in range(2)]
+        assert [(c["seat"], c["status"]) for c in changes] == [("8A", "held"), ("8B", "held")]
+        await stream.aclose()
+    with pytest.raises(ApiError) as refused:
+        await asyncio.wait_for(anext(watch(stack.url(0), 999_999)), WAIT_SECONDS)
+    assert refused.value.problem == "not-found"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import MutableMapping
@@ -25,11 +26,18 @@ def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> Mutable
     return event
 
 
+@functools.lru_cache(maxsize=1_024)
+def _sensitive(name: str) -> bool:
+    # Cached: log lines use a small, fixed set of field names, and this runs for each field
+    # of every line (the access log writes one per request).
+    lowered = name.lower()
+    return name != "event" and any(word in lowered for word in SENSITIVE_KEYS)
+
+
 def _scrub(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     # Defence in depth: nothing logs these on purpose, and nothing can by accident.
-    for name in list(event):
-        if name != "event" and any(word in name.lower() for word in SENSITIVE_KEYS):
-            event[name] = "[redacted]"
+    for name in [name for name in event if _sensitive(name)]:
+        event[name] = "[redacted]"
     return event
 
 

@@ -113,17 +113,10 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
 
 
-def _start_sandbox(settings: Settings) -> subprocess.Popen[bytes]:
-    port = urlsplit(settings.payments_url).port or 3090
+def _start_child(*command: str) -> subprocess.Popen[bytes]:
+    """Another `lastseat` command as a child process that ends when `up` does."""
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "lastseat.entrypoints.cli.main",
-            "payments-sandbox",
-            "--port",
-            str(port),
-        ],
+        [sys.executable, "-m", "lastseat.entrypoints.cli.main", *command],
         preexec_fn=_die_with_parent,  # runs before exec; `up` starts no threads before this
     )
 
@@ -132,9 +125,10 @@ def _start_sandbox(settings: Settings) -> subprocess.Popen[bytes]:
 def up(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 3001,
+    grpc_port: Annotated[int, typer.Option(help="the gRPC server's port")] = 3051,
     flights: Annotated[int, typer.Option(help="sample flights to make if there are none")] = 50,
 ) -> None:
-    """Migrate, seed sample flights if the database is empty, and serve."""
+    """Migrate, seed sample flights if the database is empty, and serve HTTP and gRPC."""
     settings = get_settings()
     db_migrate()
 
@@ -146,15 +140,21 @@ def up(
     made = _run(seed_if_empty, settings)
     if made:
         console.print(f"seeded {made} sample flights")
-    sandbox = _start_sandbox(settings)
-    console.print(f"payment sandbox on {settings.payments_url} (pid {sandbox.pid})")
+    sandbox_port = str(urlsplit(settings.payments_url).port or 3090)
+    children = [
+        _start_child("payments-sandbox", "--port", sandbox_port),
+        _start_child("serve-grpc", "--host", host, "--port", str(grpc_port)),
+    ]
+    console.print(f"payment sandbox on {settings.payments_url} (pid {children[0].pid})")
+    console.print(f"gRPC (lastseat.v1.Booking) on {host}:{grpc_port} (pid {children[1].pid})")
     console.print(f"lastseat is up: http://{host}:{port}/api/v1/flights  (docs: /api/docs)")
     console.print("an admin account: .venv/bin/lastseat admin create-user EMAIL --admin")
     try:
         _serve(host, port, 1)
     finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
+        for child in reversed(children):
+            child.terminate()
+            child.wait(timeout=10)
 
 
 @db_app.command("migrate")

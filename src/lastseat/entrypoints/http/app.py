@@ -52,6 +52,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         openapi_url="/api/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
+        # Metrics are Prometheus (/metrics); FastAPI's OpenTelemetry hooks would otherwise
+        # be checked for on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     metrics = Metrics(services.engine, lambda: services.watching.watchers)
     app.state.services = services

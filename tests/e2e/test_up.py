@@ -1,0 +1,80 @@
+"""`lastseat up`: HTTP, gRPC and the payment sandbox come up, and all stop with it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.conftest import grpc_serving
+from tests.support.servers import AppServer, free_port, server_env
+
+STARTUP_SECONDS = 60.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is gone for our purposes; only its parent can reap it
+    status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    return status != "Z"
+
+
+def test_up_serves_http_and_grpc_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    http_port, grpc_port, sandbox_port = free_port(), free_port(), free_port()
+    env = server_env(
+        f"sqlite+aiosqlite:///{tmp_path / 'up.db'}",
+        LASTSEAT_PAYMENTS_URL=f"http://127.0.0.1:{sandbox_port}",
+    )
+    log = tmp_path / "up.log"
+    with log.open("wb") as sink:
+        up = subprocess.Popen(
+            [sys.executable, "-m", "lastseat.entrypoints.cli.main", "up",
+             "--port", str(http_port), "--grpc-port", str(grpc_port), "--flights", "3"],
+            env={**env, "COLUMNS": "200"},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    children: list[int] = []
+    try:
+        grpc_server = AppServer(env, log, port=grpc_port)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            assert up.poll() is None, log.read_text()
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{http_port}/readyz", timeout=1)
+                if ready.status_code == 200 and grpc_serving(grpc_server):
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"not up within {STARTUP_SECONDS}s: {log.read_text()}")
+        flights = httpx.get(f"http://127.0.0.1:{http_port}/api/v1/flights").json()["items"]
+        assert len(flights) == 3
+        assert httpx.get(f"http://127.0.0.1:{sandbox_port}/healthz").status_code == 200
+        children = [int(pid) for pid in re.findall(r"\(pid (\d+)\)", log.read_text())]
+        assert len(children) == 2
+    finally:
+        up.send_signal(signal.SIGINT)  # Ctrl-C
+        try:
+            up.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            up.kill()
+            up.wait(timeout=5)
+    for _ in range(100):  # the children end with their parent
+        if not any(_alive(pid) for pid in children):
+            break
+        time.sleep(0.1)
+    leftover = [pid for pid in children if _alive(pid)]
+    for pid in leftover:
+        os.kill(pid, signal.SIGKILL)
+    assert not leftover, "a child of `up` outlived it"
