@@ -5,6 +5,7 @@
 (c) the seat-map GET via wrk, against (d) nginx serving the same bytes as a static file.
 (e) the booking flow over HTTP and (f) over gRPC, both driven by bench/load.py (the same
     Python generator on lastseat.client), so the two APIs compare like for like.
+(h) bare uvicorn serving the seat-map bytes with no app: what the app server itself costs.
 (g) live seat-map fan-out: 1,000 WebSocket watchers on one flight, changes/s delivered
     and the delay from a change's request to its arrival (bench/fanout.py).
 
@@ -42,7 +43,7 @@ from lastseat.stack.postgres import PostgresServer, find_or_start
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-console = Console()
+console = Console(width=140)
 FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8192, "argon2_parallelism": 1}
 
 
@@ -431,6 +432,23 @@ def main() -> None:
         processes.append(nginx)
         console.print("(d) nginx serving the same seat-map bytes as a static file")
         static, _ = run_wrk(f"http://127.0.0.1:{nginx_port}/seats/map.json", "static.lua", args, {})
+        body_file = workdir / "seatmap.json"
+        body_file.write_bytes(body)
+        bare_port = free_port()
+        bare = Process(
+            [
+                sys.executable, "-m", "uvicorn", "bare_asgi:app", "--app-dir", str(HERE),
+                "--host", "127.0.0.1", "--port", str(bare_port), "--workers", str(args.workers),
+                "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+                "--log-level", "warning",
+            ],
+            {**env, "BENCH_BODY": str(body_file)},
+            workdir / "bare.log",
+        )  # fmt: skip
+        processes.append(bare)
+        wait_ready(f"http://127.0.0.1:{bare_port}/")
+        console.print("(h) bare uvicorn answering the same bytes (the app-server ceiling)")
+        bare_stats, _ = run_wrk(f"http://127.0.0.1:{bare_port}/", "static.lua", args, {})
         console.print(f"(g) {args.watchers} WebSocket watchers, {args.ws_rate:.0f} changes/s")
         fanout = run_python(
             "fanout.py",
@@ -482,6 +500,13 @@ def main() -> None:
     row("    HTTP requests of (b)", booking["requests_per_s"], {}, str(counts))
     row("(c) seat-map GET", seatmap["requests_per_s"], seatmap, f"{ratio_seatmap:.3f} of (d)")
     row("(d) nginx static seat map (ceiling)", static["requests_per_s"], static, "1.00")
+    row(
+        "(h) bare uvicorn, same bytes",
+        bare_stats["requests_per_s"],
+        bare_stats,
+        f"{bare_stats['requests_per_s'] / static['requests_per_s']:.3f} of (d); "
+        f"(c) is {seatmap['requests_per_s'] / bare_stats['requests_per_s']:.2f} of it",
+    )
     ratio_grpc = grpc_py["confirmed_per_s"] / http_py["confirmed_per_s"]
     row(
         "(e) HTTP bookings confirmed (load.py)",
@@ -513,6 +538,7 @@ def main() -> None:
         },
         "seatmap": {**seatmap, "ratio_to_nginx": ratio_seatmap},
         "nginx_static": static,
+        "bare_uvicorn": bare_stats,
         "http_load_py": http_py,
         "grpc_load_py": {**grpc_py, "ratio_to_http": ratio_grpc},
         "fanout": fanout,
