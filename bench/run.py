@@ -40,6 +40,7 @@ from lastseat.config import Settings
 from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
 from lastseat.stack.postgres import PostgresServer, find_or_start
+from lastseat.stack.supervisor import grpc_serving
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -238,19 +239,12 @@ def wait_ready(url: str, seconds: float = 30) -> None:
 
 
 def wait_grpc(target: str, seconds: float = 30) -> None:
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
+    ready = grpc_serving(target)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        with grpc.insecure_channel(target) as channel:
-            try:
-                health_pb2_grpc.HealthStub(channel).Check(
-                    health_pb2.HealthCheckRequest(), timeout=1
-                )
-                return
-            except grpc.RpcError:
-                time.sleep(0.2)
+        if ready():
+            return
+        time.sleep(0.2)
     raise RuntimeError(f"{target} did not become ready")
 
 

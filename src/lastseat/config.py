@@ -7,6 +7,7 @@ named by `LASTSEAT_ENV_FILE` (default `var/lastseat.env`, outside the web root).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from functools import cached_property, lru_cache
@@ -71,6 +72,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1_024)
     log_level: str = "info"
     log_json: bool = True
+    # Log lines are written in batches at most this often (0: every line at once).
+    log_flush_seconds: float = Field(default=0.5, ge=0, le=60)
     public_origin: str = "http://127.0.0.1:3001"
     # Origins other than our own that browsers may call the API from (exact matches).
     cors_origins: list[str] = []
@@ -89,11 +92,39 @@ class Settings(BaseSettings):
     token_signing_key: SecretStr = SecretStr("dev-only-change-me-token-signing-key")
     token_signing_key_previous: SecretStr | None = None
 
+    # The stack that `lastseat up` runs: every tier on loopback, ports that need no root.
+    site_domain: str = Field(default="lastseat.test", pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+    site_address: str = "127.0.0.1"  # what the domain resolves to: the firewall tier
+    stack_dir: Path = PROJECT_ROOT / "var" / "stack"  # generated configs, certificates, logs
+    dns_port: int = Field(default=5353, ge=1, le=65_535)
+    doh_port: int = Field(default=5380, ge=1, le=65_535)  # plain HTTP; TLS at the firewall
+    https_port: int = Field(default=8443, ge=1, le=65_535)
+    http_port: int = Field(default=8080, ge=1, le=65_535)  # redirects to HTTPS
+    proxy_port: int = Field(default=8081, ge=1, le=65_535)
+    proxy_grpc_port: int = Field(default=8082, ge=1, le=65_535)
+    app_servers: int = Field(default=2, ge=1, le=64)
+    app_port: int = Field(default=3001, ge=1, le=65_535)  # the first; the others follow
+    grpc_servers: int = Field(default=1, ge=1, le=64)
+    grpc_port: int = Field(default=3051, ge=1, le=65_535)
+    sandbox_port: int = Field(default=3090, ge=1, le=65_535)
+    nginx_workers: int = Field(default=2, ge=1, le=64)  # one per core
+    # The firewall tier: per client address, requests/s (with a burst) and connections.
+    rate_limit_per_second: int = Field(default=200, ge=1)
+    rate_limit_burst: int = Field(default=400, ge=0)
+    connections_per_address: int = Field(default=256, ge=1)
+    deny_addresses: list[str] = []  # addresses or CIDR blocks refused with 403
+    waf_paranoia_level: int = Field(default=1, ge=1, le=4)
+
     @field_validator("fare_demand_buckets")
     @classmethod
     def _valid_buckets(cls, value: list[tuple[int, int]]) -> list[tuple[int, int]]:
         FareRules(tuple(DemandBucket(b, m) for b, m in value), 0, 0)  # raises if malformed
         return value
+
+    @field_validator("deny_addresses")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_network(item, strict=False)) for item in value]
 
     @field_validator("log_level")
     @classmethod

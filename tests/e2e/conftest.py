@@ -9,15 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import grpc
 import httpx
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import build_services
 from lastseat.domain.users import Role
 from lastseat.stack.postgres import PostgresServer
+from lastseat.stack.supervisor import grpc_serving as serving
 from tests.conftest import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import flight_body
 from tests.support.leaks import known_secrets
@@ -105,14 +104,7 @@ def stack(e2e_database: str, server_logs: Path) -> Iterator[Stack]:
 
 def grpc_serving(server: AppServer) -> bool:
     """The gRPC server's own health service says SERVING."""
-    with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-        try:
-            answer = health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(service=""), timeout=1
-            )
-        except grpc.RpcError:
-            return False
-    return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
+    return serving(f"127.0.0.1:{server.port}")()
 
 
 @pytest.fixture(scope="module")

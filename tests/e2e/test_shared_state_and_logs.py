@@ -57,8 +57,12 @@ async def test_logs_hold_no_password_token_or_key(stack: Stack, server_logs: Pat
         auth = {"Authorization": f"Bearer {token}", "X-Request-ID": "canary-request"}
         assert (await client.get(stack.url(1) + "/api/v1/me", headers=auth)).status_code == 200
         await client.post(stack.url(1) + "/api/v1/auth/logout", headers=auth)
-    logs = [path.read_text() for path in server_logs.glob("*.log")]  # noqa: ASYNC240 - tiny files
-    text = "\n".join(logs)
+    for _ in range(50):  # logs are written in batches (log_flush_seconds): allow for that
+        logs = [path.read_text() for path in server_logs.glob("*.log")]  # noqa: ASYNC240
+        text = "\n".join(logs)
+        if "canary-request" in text:
+            break
+        await asyncio.sleep(0.1)
     assert "canary-request" in text  # the request was logged, by its id
     signing_key = server_env("")["LASTSEAT_TOKEN_SIGNING_KEY"]
     for secret in (

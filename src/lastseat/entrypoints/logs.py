@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import sys
+import threading
+import time
 from collections.abc import MutableMapping
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TextIO, cast
 
 import orjson
 import structlog
@@ -45,7 +48,54 @@ def _orjson_dumps(value: Any, **_: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-def configure_logging(level: str = "info", json: bool = True) -> None:
+class BufferedSink:
+    """Log lines collected in memory and written at most every `interval` seconds, the way
+    nginx's `access_log ... buffer= flush=` does: one write per interval instead of one per
+    request (the access log writes a line per request; a write each costs ~30% of the
+    seat-map throughput). A crash loses at most `interval` seconds of lines; a normal exit
+    loses none (flushed at exit)."""
+
+    def __init__(self, stream: TextIO, interval: float, limit: int = 64 * 1024) -> None:
+        self._stream = stream
+        self._interval = interval
+        self._limit = limit
+        self._parts: list[str] = []
+        self._size = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        atexit.register(self.drain)
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._parts.append(text)
+            self._size += len(text)
+            full = self._size >= self._limit
+        if full:
+            self.drain()
+        elif self._thread is None:
+            self._thread = threading.Thread(target=self._flush_forever, daemon=True)
+            self._thread.start()
+        return len(text)
+
+    def flush(self) -> None:
+        """print(..., flush=True) lands here: the timer flushes instead."""
+
+    def drain(self) -> None:
+        with self._lock:
+            text = "".join(self._parts)
+            self._parts.clear()
+            self._size = 0
+            if text:
+                self._stream.write(text)
+                self._stream.flush()
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(self._interval)
+            self.drain()
+
+
+def configure_logging(level: str = "info", json: bool = True, flush_seconds: float = 0.0) -> None:
     numeric = logging.getLevelNamesMapping()[level.upper()]
     renderer: Any = (
         structlog.processors.JSONRenderer(serializer=_orjson_dumps)
@@ -62,6 +112,10 @@ def configure_logging(level: str = "info", json: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(
+            cast(TextIO, BufferedSink(sys.stdout, flush_seconds))
+            if flush_seconds > 0
+            else sys.stdout
+        ),
         cache_logger_on_first_use=True,
     )

@@ -16,6 +16,7 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import Progress
+from rich.table import Table
 
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
@@ -24,6 +25,7 @@ from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.errors import DomainError
 from lastseat.domain.users import Role
 from lastseat.entrypoints.cli import traveller
+from lastseat.entrypoints.logs import configure_logging
 from lastseat.payments_sandbox.app import create_sandbox
 from lastseat.services.samples import seed_flights
 
@@ -121,15 +123,8 @@ def _start_child(*command: str) -> subprocess.Popen[bytes]:
     )
 
 
-@app.command()
-def up(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 3001,
-    grpc_port: Annotated[int, typer.Option(help="the gRPC server's port")] = 3051,
-    flights: Annotated[int, typer.Option(help="sample flights to make if there are none")] = 50,
-) -> None:
-    """Migrate, seed sample flights if the database is empty, and serve HTTP and gRPC."""
-    settings = get_settings()
+def _prepare_database(settings: Settings, flights: int) -> None:
+    """Migrations first, then sample flights if there are none."""
     db_migrate()
 
     async def seed_if_empty(services: Services) -> int:
@@ -140,6 +135,124 @@ def up(
     made = _run(seed_if_empty, settings)
     if made:
         console.print(f"seeded {made} sample flights")
+
+
+@app.command()
+def up(
+    flights: Annotated[int, typer.Option(help="sample flights to make if there are none")] = 50,
+) -> None:
+    """The whole path: DNS, firewall (WAF, TLS), reverse proxy, app and gRPC servers, the
+    payment sandbox and the database. Ctrl-C (or `lastseat down`) stops it all."""
+    from lastseat.stack.supervisor import Supervisor, read_state
+
+    settings = get_settings()
+    if read_state(settings) is not None:
+        console.print("a stack may be up already: `lastseat status`, or `lastseat down`")
+    _prepare_database(settings, flights)
+    supervisor = Supervisor(settings, console.print)
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    signal.signal(signal.SIGINT, supervisor.request_stop)
+    console.print("starting the tiers, innermost first:")
+    try:
+        try:
+            supervisor.start()
+        except RuntimeError as exc:
+            console.print(f"[red]could not start the stack[/red]: {exc}")
+            raise typer.Exit(1) from None
+        site = f"https://{settings.site_domain}:{settings.https_port}"
+        console.print(f"lastseat is up: {site}/api/v1/flights")
+        console.print(f"  DNS for {settings.site_domain}: 127.0.0.1:{settings.dns_port} (UDP/TCP)")
+        console.print(f"  DNS-over-HTTPS: {site}/dns-query")
+        console.print(f"  trust this CA to use it: {supervisor.certs.ca_cert}")
+        console.print(
+            f"  try: curl --cacert {supervisor.certs.ca_cert} --resolve "
+            f"{settings.site_domain}:{settings.https_port}:{settings.site_address} "
+            f"{site}/api/v1/flights"
+        )
+        supervisor.watch()
+    finally:
+        console.print("stopping the tiers, outermost first")
+        supervisor.stop()
+
+
+@app.command()
+def down() -> None:
+    """Stop a stack started by `lastseat up` (in another terminal, or in the background)."""
+    from lastseat.stack.supervisor import alive, read_state, stop_pid
+
+    settings = get_settings()
+    state = read_state(settings)
+    if state is None:
+        console.print("no stack is up (no var/stack/state.json)")
+        return
+    supervisor_pid = int(str(state["supervisor"]))
+    if alive(supervisor_pid):
+        stop_pid(supervisor_pid)  # it stops its tiers in order
+    tiers = state["tiers"]
+    assert isinstance(tiers, list)
+    for tier in reversed(tiers):  # and anything a killed supervisor left behind
+        if alive(int(tier["pid"])):
+            stop_pid(int(tier["pid"]))
+    (settings.stack_dir / "state.json").unlink(missing_ok=True)
+    console.print("stopped")
+
+
+@app.command()
+def status() -> None:
+    """Each tier of the stack: up or down, its port and pid."""
+    from lastseat.stack.supervisor import alive, port_open, read_state
+
+    state = read_state(get_settings())
+    if state is None:
+        console.print("no stack is up")
+        raise typer.Exit(1)
+    table = Table("tier", "state", "port", "pid")
+    tiers = state["tiers"]
+    assert isinstance(tiers, list)
+    down_count = 0
+    for tier in tiers:
+        up_now = alive(int(tier["pid"])) and port_open(int(tier["port"]))
+        down_count += not up_now
+        table.add_row(
+            tier["name"], "up" if up_now else "[red]down[/red]", str(tier["port"]), str(tier["pid"])
+        )
+    console.print(table)
+    if down_count:
+        raise typer.Exit(1)
+
+
+@app.command("stack-dns", hidden=True)
+def stack_dns() -> None:
+    """The DNS tier (run by `up`): UDP and TCP on dns_port, DNS-over-HTTP on doh_port."""
+    from lastseat.stack.dns import ZoneResolver, doh_app, start_servers
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    resolver = ZoneResolver(settings.site_domain, settings.site_address, "::1")
+    servers = start_servers(resolver, "127.0.0.1", settings.dns_port)
+    try:
+        uvicorn.run(
+            doh_app(resolver),
+            host="127.0.0.1",
+            port=settings.doh_port,
+            log_level="warning",
+            server_header=False,
+        )
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@app.command()
+def dev(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 3001,
+    grpc_port: Annotated[int, typer.Option(help="the gRPC server's port")] = 3051,
+    flights: Annotated[int, typer.Option(help="sample flights to make if there are none")] = 50,
+) -> None:
+    """Just the app: one app server, one gRPC server and the payment sandbox, no stack."""
+    settings = get_settings()
+    _prepare_database(settings, flights)
     sandbox_port = str(urlsplit(settings.payments_url).port or 3090)
     children = [
         _start_child("payments-sandbox", "--port", sandbox_port),

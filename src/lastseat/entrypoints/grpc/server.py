@@ -48,7 +48,7 @@ def build_server(
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_flush_seconds)
     services = build_services(settings)
     server, checks = build_server(services, f"{host}:{port}")
     tasks = background.start(services)

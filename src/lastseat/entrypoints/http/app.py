@@ -31,7 +31,7 @@ log = structlog.get_logger("lastseat.app")
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_flush_seconds)
     services = services or build_services(settings)
 
     @contextlib.asynccontextmanager

