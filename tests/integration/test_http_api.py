@@ -425,3 +425,12 @@ async def test_seat_map_revalidation_answers_304_until_the_map_changes(
     assert {"seat": "3A", "status": "held"}.items() <= next(
         s for s in changed.json()["seats"] if s["seat"] == "3A"
     ).items()
+
+
+async def test_server_timing_reports_app_and_database_time(
+    api: httpx.AsyncClient, flight_id: int
+) -> None:
+    timing = (await api.get("/api/v1/flights")).headers["server-timing"]
+    app_part, db_part = (part.strip() for part in timing.split(","))
+    assert app_part.startswith("app;dur=") and db_part.startswith("db;dur=")
+    assert float(db_part.removeprefix("db;dur=")) <= float(app_part.removeprefix("app;dur="))

@@ -135,3 +135,30 @@ def test_status_shows_every_tier_up(site: Site) -> None:
     for tier in ("dns", "firewall", "proxy", "app-1", "app-2", "grpc-1", "payments-sandbox"):
         assert tier in table
     assert "down" not in table
+
+
+def test_trace_shows_every_hop_with_its_time(site: Site) -> None:
+    traced = site.lastseat(
+        "trace", site.url + "/api/v1/flights", "--dns", site.dns, "--ca", str(site.ca)
+    )
+    out = traced.stdout + traced.stderr
+    assert traced.returncode == 0, out
+    for hop in ("DNS", "TCP", "TLS", "firewall", "proxy", "app", "db", "total"):
+        assert any(line.split("│")[1].strip() == hop for line in out.splitlines() if "│" in line), (
+            hop
+        )
+    assert f"{DOMAIN} -> 127.0.0.1" in out and "WAF passed" in out
+    ports = {str(site.settings.app_port), str(site.settings.app_port + 1)}
+    assert any(f"127.0.0.1:{port} answered" in out for port in ports)
+
+
+async def test_the_python_clients_and_the_cli_resolve_through_lastseat_dns(site: Site) -> None:
+    async with HttpClient(site.url, dns_server=site.dns, ca=str(site.ca)) as api:
+        over_http = await api.flights()
+    target = f"dns://{site.dns}/{DOMAIN}:{site.settings.https_port}"
+    async with GrpcClient(target, ca=str(site.ca)) as rpc:
+        over_grpc = await rpc.flights()
+    assert [f["id"] for f in over_http] == [f.id for f in over_grpc]
+    listed = site.lastseat("flights", "--api", site.url, "--dns", site.dns, "--ca", str(site.ca))
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert over_http[0]["code"] in listed.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
@@ -45,13 +46,25 @@ def _error(exc: grpc.aio.AioRpcError) -> ApiError:
 
 
 class GrpcClient(AsyncClosing):
-    """`target` is host:port, or any gRPC target such as dns://127.0.0.1:5353/name:port."""
+    """`target` is host:port, or any gRPC target: `dns://127.0.0.1:5353/lastseat.test:8443`
+    resolves the name at lastseat's DNS tier. With `ca` (a CA file) the channel is TLS, as
+    through the firewall tier; without it, plaintext, as to an app server on loopback."""
 
     def __init__(
-        self, target: str, token: str | None = None, channel: grpc.aio.Channel | None = None
+        self,
+        target: str,
+        token: str | None = None,
+        channel: grpc.aio.Channel | None = None,
+        ca: str | None = None,
     ) -> None:
         self.token = token
-        self._channel = channel or grpc.aio.insecure_channel(target)
+        if channel is None:
+            if ca is None:
+                channel = grpc.aio.insecure_channel(target)
+            else:
+                credentials = grpc.ssl_channel_credentials(Path(ca).read_bytes())
+                channel = grpc.aio.secure_channel(target, credentials)
+        self._channel = channel
         self._stub: Any = booking_pb2_grpc.BookingStub(self._channel)  # type: ignore[no-untyped-call]
 
     async def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import uuid
 from typing import Any
 
@@ -9,6 +10,7 @@ import httpx
 
 from lastseat.client.closing import AsyncClosing
 from lastseat.client.errors import ApiError, problem_name
+from lastseat.client.resolve import resolving_transport
 
 
 class HttpClient(AsyncClosing):
@@ -18,9 +20,18 @@ class HttpClient(AsyncClosing):
         token: str | None = None,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        dns_server: str | None = None,
+        ca: str | None = None,
     ) -> None:
+        """`dns_server` (host:port) resolves the URL's name through that server, such as
+        lastseat's DNS tier; `ca` is a CA file to trust, such as the stack's local CA."""
         self.token = token
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca) if ca else True
+        if transport is None and dns_server is not None:
+            transport = resolving_transport(dns_server, verify=verify)
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout, transport=transport, verify=verify
+        )
 
     async def close(self) -> None:
         await self._http.aclose()

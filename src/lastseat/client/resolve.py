@@ -25,17 +25,22 @@ class ResolvingBackend(httpcore.AsyncNetworkBackend):
         self._resolver.nameservers = [nameserver]
         self._resolver.port = port
         self._resolver.lifetime = 3.0
+        self._known: dict[str, str] = {}  # for this backend's life; TTLs here are a minute
 
     async def address_of(self, host: str) -> str:
         try:
             return str(ipaddress.ip_address(host))
         except ValueError:
             pass
+        known = self._known.get(host)
+        if known is not None:
+            return known
         try:
             answer = await self._resolver.resolve(host, "A")
         except dns.exception.DNSException as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        return str(answer[0].address)
+        self._known[host] = address = str(answer[0].address)
+        return address
 
     async def connect_tcp(
         self,

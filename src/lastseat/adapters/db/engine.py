@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from lastseat.config import Settings
+from lastseat.timing import add_db_time
 
 # Execution option that marks a connection whose transaction will write. On SQLite it
 # takes the write lock at BEGIN, so two writers queue instead of failing on lock upgrade.
@@ -23,8 +25,30 @@ def _json_dumps(value: Any) -> str:
 
 def create_engine(settings: Settings) -> AsyncEngine:
     url = settings.database_url.get_secret_value()
-    if settings.is_sqlite:
-        return _sqlite_engine(url, settings)
+    engine = _sqlite_engine(url, settings) if settings.is_sqlite else _pg_engine(url, settings)
+    _time_statements(engine)
+    return engine
+
+
+def _time_statements(engine: AsyncEngine) -> None:
+    """Each statement's time goes to the current request's tally (Server-Timing: db)."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def started(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        conn.info["lastseat_started"] = time.perf_counter()
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def ended(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        started_at = conn.info.pop("lastseat_started", None)
+        if started_at is not None:
+            add_db_time(time.perf_counter() - started_at)
+
+
+def _pg_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
         pool_size=settings.pool_size,

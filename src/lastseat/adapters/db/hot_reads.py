@@ -7,6 +7,7 @@ The same SQL semantics as `SqlSeats.taken`; SQLite goes through that path unchan
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lastseat.adapters.db.repositories import pg_sql
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from lastseat.timing import add_db_time
 
 
 class SeatReader:
@@ -26,10 +28,12 @@ class SeatReader:
         if not self._raw:
             async with self._uow() as uow:
                 return await uow.seats.taken(flight_id, now)
+        started = time.perf_counter()
         connection = await self._engine.raw_connection()
         try:
             driver: Any = connection.driver_connection
             rows = await driver.fetch(pg_sql.TAKEN, flight_id, pg_sql.naive_utc(now))
         finally:
             connection.close()
+            add_db_time(time.perf_counter() - started)
         return [(row[0], row[1], None if row[2] is None else pg_sql.aware(row[2])) for row in rows]

@@ -221,6 +221,29 @@ def status() -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def trace(
+    url: Annotated[str, typer.Argument(help="e.g. https://lastseat.test:8443/api/v1/flights")],
+    dns_server: Annotated[
+        str | None, typer.Option("--dns", help="host:port of lastseat's DNS tier")
+    ] = None,
+    ca: Annotated[str | None, typer.Option(help="CA file (default: the stack's own)")] = None,
+) -> None:
+    """One request through DNS, firewall, proxy, app and database, with each hop's time."""
+    from lastseat.stack.trace import trace as run_trace
+
+    settings = get_settings()
+    server = dns_server or f"127.0.0.1:{settings.dns_port}"
+    ca_file = ca or str(settings.stack_dir / "tls" / "ca.pem")
+    hops, response = asyncio.run(run_trace(url, server, ca_file))
+    table = Table("hop", "what", "ms")
+    for hop in hops:
+        table.add_row(hop.tier, hop.detail, "" if hop.ms is None else f"{hop.ms:.1f}")
+    console.print(table)
+    if response.status_code >= 400:
+        raise typer.Exit(1)
+
+
 @app.command("stack-dns", hidden=True)
 def stack_dns() -> None:
     """The DNS tier (run by `up`): UDP and TCP on dns_port, DNS-over-HTTP on doh_port."""

@@ -24,6 +24,15 @@ Api = Annotated[
     str,
     typer.Option("--api", envvar="LASTSEAT_API_URL", help="base URL of a lastseat app server"),
 ]
+Dns = Annotated[
+    str | None,
+    typer.Option(
+        "--dns", envvar="LASTSEAT_API_DNS", help="resolve the API's name at this DNS server"
+    ),
+]
+Ca = Annotated[
+    str | None, typer.Option("--ca", envvar="LASTSEAT_API_CA", help="a CA file to trust")
+]
 DEFAULT_API = "http://127.0.0.1:3001"
 STATUS_STYLE = {"available": "green", "held": "yellow", "booked": "red"}
 
@@ -42,13 +51,15 @@ def _run(work: Awaitable[T]) -> T:
 
 def flights(
     api: Api = DEFAULT_API,
+    dns: Dns = None,
+    ca: Ca = None,
     origin: Annotated[str | None, typer.Option(help="IATA code")] = None,
     destination: Annotated[str | None, typer.Option(help="IATA code")] = None,
 ) -> None:
     """List upcoming flights."""
 
     async def work() -> list[dict[str, Any]]:
-        async with HttpClient(api) as client:
+        async with HttpClient(api, dns_server=dns, ca=ca) as client:
             return await client.flights(origin, destination)
 
     table = Table("id", "flight", "from", "to", "departs (UTC)", "seats free")
@@ -60,11 +71,11 @@ def flights(
     console.print(table)
 
 
-def seats(flight_id: int, api: Api = DEFAULT_API) -> None:
+def seats(flight_id: int, api: Api = DEFAULT_API, dns: Dns = None, ca: Ca = None) -> None:
     """Show a flight's seat map: status and price of every seat."""
 
     async def work() -> dict[str, Any]:
-        async with HttpClient(api) as client:
+        async with HttpClient(api, dns_server=dns, ca=ca) as client:
             return await client.seat_map(flight_id)
 
     seat_map = _run(work())
@@ -111,6 +122,8 @@ def book(
     flight_id: int,
     seat_names: Annotated[list[str], typer.Argument(metavar="SEATS", help="e.g. 12A 12B")],
     api: Api = DEFAULT_API,
+    dns: Dns = None,
+    ca: Ca = None,
     email: Annotated[str, typer.Option(envvar="LASTSEAT_EMAIL", prompt=True)] = "",
     card: Annotated[str, typer.Option(help="payment token (sandbox: tok_ok)")] = "tok_ok",
     discount: Annotated[str | None, typer.Option(help="discount code")] = None,
@@ -122,7 +135,7 @@ def book(
     password = os.environ.get("LASTSEAT_PASSWORD") or typer.prompt("Password", hide_input=True)
 
     async def work() -> dict[str, Any]:
-        async with HttpClient(api) as client:
+        async with HttpClient(api, dns_server=dns, ca=ca) as client:
             token = await client.login(email, password)
             if grpc_target is None:
                 hold = await client.hold(flight_id, seat_names)

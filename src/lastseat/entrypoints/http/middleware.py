@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lastseat.entrypoints.http.metrics import Metrics
 from lastseat.entrypoints.http.responses import problem
 from lastseat.entrypoints.logs import REQUEST_ID
+from lastseat.timing import db_seconds, end_tally, start_tally
 
 VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = structlog.get_logger("lastseat.access")
@@ -52,16 +53,22 @@ class ObservabilityMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 elapsed_ms = (time.perf_counter() - started) * 1000
+                timing = f"app;dur={elapsed_ms:.1f}"
+                db = db_seconds()
+                if db:
+                    timing += f", db;dur={db * 1000:.1f}"
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                headers.append((b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()))
+                headers.append((b"server-timing", timing.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
         bound = REQUEST_ID.set(request_id)
+        tally = start_tally()
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
+            end_tally(tally)
             elapsed = time.perf_counter() - started
             route: Any = scope.get("route")
             template = getattr(route, "path_format", None) or "unmatched"
