@@ -28,6 +28,7 @@ proto: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/firewall.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

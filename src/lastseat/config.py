@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     # The firewall tier: per client address, requests/s (with a burst) and connections.
     rate_limit_per_second: int = Field(default=200, ge=1)
     rate_limit_burst: int = Field(default=400, ge=0)
-    connections_per_address: int = Field(default=256, ge=1)
+    connections_per_address: int = Field(default=256, ge=1, le=65_535)
     deny_addresses: list[str] = []  # addresses or CIDR blocks refused with 403
     waf_paranoia_level: int = Field(default=1, ge=1, le=4)
 
