@@ -29,6 +29,7 @@ proto: setup
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/firewall.py
+	$(BIN)/python bench/stack.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

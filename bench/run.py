@@ -187,11 +187,16 @@ def parse_wrk(out: str) -> dict[str, float]:
 
 
 def run_wrk(
-    url: str, script: str, args: argparse.Namespace, env: dict[str, str]
+    url: str,
+    script: str,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    extra: tuple[str, ...] = (),
 ) -> tuple[dict[str, float], str]:
     out = subprocess.run(
         [
             "wrk",
+            *extra,
             "-t",
             "2",
             "-c",
