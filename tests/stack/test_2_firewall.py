@@ -8,10 +8,12 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.stack.conftest import Site
+from tests.stack.conftest import DOMAIN, Site
 from tests.stack.test_1_path import eventually_in
 from tests.support.flights import flight_body
+from tests.support.leaks import RecordedRequest, ResponseScanner
 
 F = "/api/v1/flights"
 LOGIN = "/api/v1/auth/login"
@@ -236,3 +238,41 @@ async def test_denied_addresses_and_oversized_bodies_are_refused(site: Site) -> 
                                 headers={"Content-Type": "application/json"})  # fmt: skip
         assert big.status_code == 413
         assert big.json()["type"] == "urn:lastseat:problem:payload-too-large"
+
+
+async def test_every_request_the_api_and_e2e_suites_made_passes_the_firewall(
+    site: Site, request: pytest.FixtureRequest, no_secret_in_any_response: ResponseScanner
+) -> None:
+    """Zero false positives: each request the app accepted (2xx/3xx) anywhere in this run's
+    API and end-to-end suites is sent again through the firewall, which must not block it.
+    (It then reaches the stack's own app servers, where a foreign token just gets a 401.)"""
+    suites = ("tests/integration/", "tests/e2e/")
+    in_session = any(item.nodeid.startswith(suites) for item in request.session.items)
+    recorded = list(no_secret_in_any_response.accepted.values())
+    assert in_session, "this replays what tests/integration and tests/e2e sent: run them too"
+    assert len(recorded) >= 100, f"only {len(recorded)} requests recorded"
+    addresses = [f"127.0.0.{n}" for n in range(10, 60)]  # spread over the per-address limit
+    clients = [site.client(local_address=a) for a in addresses]
+    limit = asyncio.Semaphore(16)
+    blocked: list[str] = []
+
+    async def replay(index: int, item: RecordedRequest) -> None:
+        client = clients[index % len(clients)]
+        headers = {**dict(item.headers), "Host": DOMAIN}
+        async with limit:
+            for _ in range(5):
+                response = await client.request(
+                    item.method, item.target, content=item.body, headers=headers
+                )
+                if response.status_code != 429:
+                    break
+                await asyncio.sleep(1)
+        if response.status_code == 403 and "firewall-blocked" in response.text:
+            blocked.append(f"{item.method} {item.target} {item.body[:200]!r} ({item.test})")
+
+    try:
+        await asyncio.gather(*(replay(i, item) for i, item in enumerate(recorded)))
+    finally:
+        for client in clients:
+            await client.aclose()
+    assert not blocked, f"{len(blocked)} of {len(recorded)} blocked:\n" + "\n".join(blocked[:30])

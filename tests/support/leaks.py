@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -21,6 +23,23 @@ def known_secrets() -> list[str]:
     ]
 
 
+# Tests whose requests are hostile or random on purpose: not the project's own traffic.
+NOT_OWN_TRAFFIC = ("test_attackers_view", "test_schema_fuzzing", "tests/stack/")
+REPLAYED_HEADERS = ("content-type", "authorization", "idempotency-key", "x-csrf-token", "cookie")
+MAX_RECORDED = 4_000
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """A request the app accepted (2xx/3xx): legitimate traffic the firewall must pass."""
+
+    method: str
+    target: str  # path and query, as sent
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    test: str
+
+
 class ResponseScanner:
     """Wraps httpx's send methods; records any response whose body or headers hold a secret."""
 
@@ -28,6 +47,7 @@ class ResponseScanner:
         self.secrets = secrets
         self.leaks: list[str] = []
         self.checked = 0
+        self.accepted: dict[tuple[str, str, bytes], RecordedRequest] = {}
         self._originals: dict[type[Any], Any] = {}
 
     def _check(self, request: httpx.Request, response: httpx.Response) -> None:
@@ -38,6 +58,24 @@ class ResponseScanner:
         for secret in self.secrets:
             if secret in text:
                 self.leaks.append(f"{request.method} {request.url}: a secret in the response")
+        self._record(request, response)
+
+    def _record(self, request: httpx.Request, response: httpx.Response) -> None:
+        test = os.environ.get("PYTEST_CURRENT_TEST", "")
+        if not 200 <= response.status_code < 400 or len(self.accepted) >= MAX_RECORDED:
+            return
+        if not test or any(name in test for name in NOT_OWN_TRAFFIC):
+            return
+        if request.url.host not in ("127.0.0.1", "testserver", "localhost"):
+            return
+        target = request.url.raw_path.decode("ascii", "replace")
+        if not target.startswith(("/api/", "/ws/")):
+            return
+        body = request.content
+        key = (request.method, target, body)
+        if key not in self.accepted:
+            headers = tuple((n, v) for n, v in request.headers.items() if n in REPLAYED_HEADERS)
+            self.accepted[key] = RecordedRequest(request.method, target, headers, body, test)
 
     def install(self) -> None:
         scanner = self
