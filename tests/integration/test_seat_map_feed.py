@@ -148,6 +148,10 @@ async def test_the_http_fast_path_answers_from_memory_exactly_as_the_route_does(
         ):
             assert from_memory.headers[name] == by_route.headers[name], name
         assert from_memory.headers["x-request-id"] != by_route.headers["x-request-id"]
+        origin = b.settings.public_origin  # a browser's cross-origin read still gets CORS
+        cors = await api.get(url, headers={"Origin": origin})
+        assert cors.content == by_route.content
+        assert cors.headers["access-control-allow-origin"] == origin
         revalidated = await api.get(url, headers={"If-None-Match": by_route.headers["etag"]})
         assert revalidated.status_code == 304 and revalidated.content == b""
         # A hold through the other process: the feed drops the map, the route reads again.

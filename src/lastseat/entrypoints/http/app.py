@@ -74,12 +74,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     seat_map_route = next(
         r for r in flights.router.routes if getattr(r, "name", "") == flights.seat_map.__name__
     )
-    app.add_middleware(
-        SeatMapFromMemory,
-        catalog=services.catalog,
-        encoder=app.state.seatmaps,
-        route=seat_map_route,
-    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Only listed origins get CORS headers, echoed exactly (never "*" with credentials);
     # any other origin gets none, so its page cannot read our answers.
@@ -97,6 +91,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ],
         expose_headers=["X-Request-ID", "Server-Timing", "Idempotent-Replayed", "Retry-After"],
         max_age=600,
+    )
+    # Outside CORS and the body limit: it answers only body-less GETs without an Origin
+    # header (a cross-origin browser request falls through to CORS and the route).
+    app.add_middleware(
+        SeatMapFromMemory,
+        catalog=services.catalog,
+        encoder=app.state.seatmaps,
+        route=seat_map_route,
     )
     app.add_middleware(SecurityHeadersMiddleware, tls=settings.cookie_secure)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)

@@ -3,7 +3,8 @@
 The seat map is the most requested resource. When the process holds a current map (see
 `SeatMapCache`: kept only while the change feed is live), this answers with the bytes it
 already encoded, skipping FastAPI's routing and dependency injection; the outer middleware
-(request id, access log, metrics, security headers, CORS) still runs. Anything else, a
+(request id, access log, metrics, security headers) still runs. Requests with an Origin
+header are left to CORS and the route. Anything else, a
 cold flight included, goes to the regular route, which reads the database and fills the
 cache. The answer is the same either way; tests compare them.
 """
@@ -35,7 +36,11 @@ class SeatMapFromMemory:
         self._route = route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and header(scope, b"origin") is None  # cross-origin: CORS decides, in the route
+        ):
             matched = SEAT_MAP_PATH.match(scope["path"])
             flight_id = int(matched[1]) if matched else 0
             if 1 <= flight_id <= MAX_FLIGHT_ID:
