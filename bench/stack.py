@@ -54,7 +54,7 @@ def main() -> None:
         data = asyncio.run(prepare(pg, database, args.flights, args.connections))
         app_port = free_port()
         ports = {name: free_port() for name in (
-            "DNS", "DOH", "HTTPS", "HTTP", "PROXY", "PROXY_GRPC", "GRPC", "SANDBOX")}  # fmt: skip
+            "DNS", "DOH", "HTTPS", "HTTP", "PROXY", "PROXY_GRPC", "GRPC")}  # fmt: skip
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")},
             "LASTSEAT_ENV_FILE": "/nonexistent",
@@ -62,6 +62,7 @@ def main() -> None:
             "LASTSEAT_POOL_SIZE": "16",
             "LASTSEAT_STACK_DIR": str(folder),
             "LASTSEAT_APP_PORT": str(app_port),
+            "LASTSEAT_PAYMENTS_URL": f"http://127.0.0.1:{free_port()}",  # the sandbox's
             "LASTSEAT_RATE_LIMIT_PER_SECOND": "1000000",
             "LASTSEAT_RATE_LIMIT_BURST": "1000000",
             "LASTSEAT_CONNECTIONS_PER_ADDRESS": "60000",

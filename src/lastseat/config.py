@@ -12,6 +12,7 @@ import os
 from datetime import timedelta
 from functools import cached_property, lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -106,7 +107,6 @@ class Settings(BaseSettings):
     app_port: int = Field(default=3001, ge=1, le=65_535)  # the first; the others follow
     grpc_servers: int = Field(default=1, ge=1, le=64)
     grpc_port: int = Field(default=3051, ge=1, le=65_535)
-    sandbox_port: int = Field(default=3090, ge=1, le=65_535)
     nginx_workers: int = Field(default=2, ge=1, le=64)  # one per core
     # The firewall tier: per client address, requests/s (with a burst) and connections.
     rate_limit_per_second: int = Field(default=200, ge=1)
@@ -163,6 +163,19 @@ class Settings(BaseSettings):
     @property
     def allowed_origins(self) -> list[str]:
         return [self.public_origin.rstrip("/"), *(o.rstrip("/") for o in self.cors_origins)]
+
+    @property
+    def sandbox_port(self) -> int:
+        """Where `up` and `dev` start the payment sandbox: the port of `payments_url`."""
+        return urlsplit(self.payments_url).port or 3090
+
+    @property
+    def app_ports(self) -> list[int]:
+        return [self.app_port + i for i in range(self.app_servers)]
+
+    @property
+    def grpc_ports(self) -> list[int]:
+        return [self.grpc_port + i for i in range(self.grpc_servers)]
 
     @property
     def sqlite_path(self) -> Path:

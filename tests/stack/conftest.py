@@ -138,7 +138,7 @@ def site(stack_database: str) -> Iterator[Site]:
         LASTSEAT_PROXY_GRPC_PORT=str(proxy_grpc),
         LASTSEAT_APP_PORT=str(_free_pair()),
         LASTSEAT_GRPC_PORT=str(grpc_port),
-        LASTSEAT_SANDBOX_PORT=str(sandbox),
+        LASTSEAT_PAYMENTS_URL=f"http://127.0.0.1:{sandbox}",
         LASTSEAT_RATE_LIMIT_PER_SECOND="100",
         LASTSEAT_RATE_LIMIT_BURST="200",
         LASTSEAT_DENY_ADDRESSES='["127.0.0.66"]',
@@ -148,7 +148,7 @@ def site(stack_database: str) -> Iterator[Site]:
         _env_file=None,  # type: ignore[call-arg]
         stack_dir=folder, dns_port=dns, doh_port=doh, https_port=https, http_port=http,
         proxy_port=proxy, proxy_grpc_port=proxy_grpc, grpc_port=grpc_port,
-        sandbox_port=sandbox, app_port=int(env["LASTSEAT_APP_PORT"]),
+        payments_url=f"http://127.0.0.1:{sandbox}", app_port=int(env["LASTSEAT_APP_PORT"]),
     )  # fmt: skip
     log = folder / "up.log"
     with log.open("wb") as sink:

@@ -116,17 +116,13 @@ def write_firewall(settings: Settings, certs: SiteCertificates) -> Path:
     return conf
 
 
+def _upstream_servers(ports: list[int]) -> str:
+    return "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports)
+
+
 def write_proxy(settings: Settings) -> Path:
     folder = settings.stack_dir / "proxy"
     _prepare(folder)
-    apps = "\n".join(
-        f"    server 127.0.0.1:{settings.app_port + i} max_fails=1 fail_timeout=5s;"
-        for i in range(settings.app_servers)
-    )
-    grpcs = "\n".join(
-        f"    server 127.0.0.1:{settings.grpc_port + i} max_fails=1 fail_timeout=5s;"
-        for i in range(settings.grpc_servers)
-    )
     conf = folder / "nginx.conf"
     conf.write_text(
         _template("proxy.conf").substitute(
@@ -135,8 +131,8 @@ def write_proxy(settings: Settings) -> Path:
             dir=folder,
             proxy_port=settings.proxy_port,
             proxy_grpc_port=settings.proxy_grpc_port,
-            app_servers=apps,
-            grpc_servers=grpcs,
+            app_servers=_upstream_servers(settings.app_ports),
+            grpc_servers=_upstream_servers(settings.grpc_ports),
             max_body=settings.max_body_bytes,
             web_root=WEB_ROOT,
         )

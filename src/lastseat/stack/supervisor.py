@@ -91,7 +91,6 @@ def tier_env(settings: Settings) -> dict[str, str]:
     return {
         "LASTSEAT_PUBLIC_ORIGIN": origin,
         "LASTSEAT_COOKIE_SECURE": "true",
-        "LASTSEAT_PAYMENTS_URL": f"http://127.0.0.1:{settings.sandbox_port}",
     }
 
 
@@ -106,8 +105,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
             env,
         )
     ]
-    for i in range(settings.app_servers):
-        port = settings.app_port + i
+    for i, port in enumerate(settings.app_ports):
         tiers.append(
             Tier(
                 f"app-{i + 1}",
@@ -117,8 +115,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
                 env,
             )
         )
-    for i in range(settings.grpc_servers):
-        port = settings.grpc_port + i
+    for i, port in enumerate(settings.grpc_ports):
         tiers.append(
             Tier(
                 f"grpc-{i + 1}",
@@ -170,7 +167,7 @@ class Supervisor:
             )
         self.logs.mkdir(parents=True, exist_ok=True)
         self.tiers = plan(self.settings, self.certs)
-        base_env = {k: v for k, v in os.environ.items()}
+        base_env = dict(os.environ)
         try:
             for tier in self.tiers:
                 self._free(tier)
@@ -190,10 +187,8 @@ class Supervisor:
             raise
 
     def _free(self, tier: Tier) -> None:
-        with socket.socket() as probe:
-            probe.settimeout(0.5)
-            if probe.connect_ex(("127.0.0.1", tier.port)) == 0:
-                raise RuntimeError(f"port {tier.port} for {tier.name} is taken: is a stack up?")
+        if port_open(tier.port):
+            raise RuntimeError(f"port {tier.port} for {tier.name} is taken: is a stack up?")
 
     def _wait_ready(self, tier: Tier) -> None:
         assert tier.process is not None

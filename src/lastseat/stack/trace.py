@@ -67,17 +67,12 @@ async def trace(url: str, dns_server: str, ca: str | None) -> tuple[list[Hop], h
         Hop(
             "firewall",
             f"WAF {verdict}; TLS ends here",
-            None if total is None or upstream_ms is None else max(total - upstream_ms, 0.0),
+            _minus(total, upstream_ms),
         )
     )
     if proxy is not None:
-        app_ms = metrics.get("app")
         hops.append(
-            Hop(
-                "proxy",
-                f"to app server {proxy.group(1)}",
-                None if app_ms is None else max(upstream_ms - app_ms, 0.0),  # type: ignore[operator]
-            )
+            Hop("proxy", f"to app server {proxy.group(1)}", _minus(upstream_ms, metrics.get("app")))
         )
     if "app" in metrics:
         db_ms = metrics.get("db", 0.0)
@@ -88,6 +83,11 @@ async def trace(url: str, dns_server: str, ca: str | None) -> tuple[list[Hop], h
         Hop("total", f"request id {response.headers.get('x-request-id', request_id)}", total)
     )
     return hops, response
+
+
+def _minus(whole: float | None, part: float | None) -> float | None:
+    """The time a tier adds: its total less the part spent behind it."""
+    return None if whole is None or part is None else max(whole - part, 0.0)
 
 
 def _ms(started: float) -> float:

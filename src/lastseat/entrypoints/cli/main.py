@@ -10,7 +10,6 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
-from urllib.parse import urlsplit
 
 import typer
 import uvicorn
@@ -276,9 +275,8 @@ def dev(
     """Just the app: one app server, one gRPC server and the payment sandbox, no stack."""
     settings = get_settings()
     _prepare_database(settings, flights)
-    sandbox_port = str(urlsplit(settings.payments_url).port or 3090)
     children = [
-        _start_child("payments-sandbox", "--port", sandbox_port),
+        _start_child("payments-sandbox", "--port", str(settings.sandbox_port)),
         _start_child("serve-grpc", "--host", host, "--port", str(grpc_port)),
     ]
     console.print(f"payment sandbox on {settings.payments_url} (pid {children[0].pid})")
