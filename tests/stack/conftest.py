@@ -2,114 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import ssl
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import pytest
 
-from lastseat.client.resolve import resolving_transport
-from lastseat.config import PROJECT_ROOT, Settings
-from lastseat.stack.supervisor import alive, read_state
 from tests.conftest import create_pg_database, drop_pg_database
-from tests.support.servers import server_env
-
-STARTUP_SECONDS = 120.0
-DOMAIN = "lastseat.test"
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def _free_pair() -> int:
-    """A port p with p+1 free too: the app servers take consecutive ports."""
-    for _ in range(100):
-        [port] = _free_ports(1)
-        with socket.socket() as a, socket.socket() as b:
-            try:
-                a.bind(("127.0.0.1", port))
-                b.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no two consecutive free ports")
-
-
-@dataclass
-class Site:
-    env: dict[str, str]
-    folder: Path
-    settings: Settings
-
-    @property
-    def url(self) -> str:
-        return f"https://{DOMAIN}:{self.settings.https_port}"
-
-    @property
-    def ca(self) -> Path:
-        return self.folder / "tls" / "ca.pem"
-
-    @property
-    def dns(self) -> str:
-        return f"127.0.0.1:{self.settings.dns_port}"
-
-    def ssl_context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=str(self.ca))
-
-    def transport(self) -> httpx.AsyncHTTPTransport:
-        return resolving_transport(self.dns, verify=self.ssl_context())
-
-    def client(self, local_address: str | None = None) -> httpx.AsyncClient:
-        """An HTTPS client that resolves the site's name through lastseat's DNS tier; with
-        `local_address`, one that connects from that loopback address instead (another
-        client, as the firewall sees it) to the site's address."""
-        if local_address is None:
-            return httpx.AsyncClient(transport=self.transport(), base_url=self.url, timeout=30)
-        direct = httpx.AsyncHTTPTransport(verify=self.ssl_context(), local_address=local_address)
-        base = f"https://127.0.0.1:{self.settings.https_port}"
-        return httpx.AsyncClient(transport=direct, base_url=base, timeout=30)
-
-    def log(self, tier: str) -> str:
-        """A tier's log: nginx access logs, or the app servers' output."""
-        paths = {
-            "firewall": [self.folder / "firewall" / "access.log"],
-            "proxy": [self.folder / "proxy" / "access.log"],
-            "app": sorted((self.folder / "logs").glob("app-*.log")),
-        }[tier]
-        return "\n".join(path.read_text() for path in paths if path.exists())
-
-    def tiers(self) -> dict[str, int]:
-        state = read_state(self.settings)
-        assert state is not None
-        return {t["name"]: int(t["pid"]) for t in state["tiers"]}  # type: ignore[attr-defined]
-
-    def lastseat(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args],
-            env={**self.env, "COLUMNS": "200"},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+from tests.support.stack import Site, running_stack
 
 
 @pytest.fixture(scope="package")
@@ -121,61 +19,5 @@ async def stack_database(postgres: object) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="package")
 def site(stack_database: str) -> Iterator[Site]:
-    # Under the project's var/, not pytest's private temp folder: nginx workers run as
-    # nobody and must be able to reach their temp files (pytest's base is mode 700).
-    (PROJECT_ROOT / "var").mkdir(exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="test-stack-", dir=PROJECT_ROOT / "var"))
-    folder.chmod(0o755)
-    dns, doh, https, http, proxy, proxy_grpc, grpc_port, sandbox = _free_ports(8)
-    env = server_env(
-        stack_database,
-        LASTSEAT_STACK_DIR=str(folder),
-        LASTSEAT_DNS_PORT=str(dns),
-        LASTSEAT_DOH_PORT=str(doh),
-        LASTSEAT_HTTPS_PORT=str(https),
-        LASTSEAT_HTTP_PORT=str(http),
-        LASTSEAT_PROXY_PORT=str(proxy),
-        LASTSEAT_PROXY_GRPC_PORT=str(proxy_grpc),
-        LASTSEAT_APP_PORT=str(_free_pair()),
-        LASTSEAT_GRPC_PORT=str(grpc_port),
-        LASTSEAT_PAYMENTS_URL=f"http://127.0.0.1:{sandbox}",
-        LASTSEAT_RATE_LIMIT_PER_SECOND="100",
-        LASTSEAT_RATE_LIMIT_BURST="200",
-        LASTSEAT_DENY_ADDRESSES='["127.0.0.66"]',
-        LASTSEAT_LOG_FLUSH_SECONDS="0.2",
-    )
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        stack_dir=folder, dns_port=dns, doh_port=doh, https_port=https, http_port=http,
-        proxy_port=proxy, proxy_grpc_port=proxy_grpc, grpc_port=grpc_port,
-        payments_url=f"http://127.0.0.1:{sandbox}", app_port=int(env["LASTSEAT_APP_PORT"]),
-    )  # fmt: skip
-    log = folder / "up.log"
-    with log.open("wb") as sink:
-        up = subprocess.Popen(
-            [sys.executable, "-m", "lastseat.entrypoints.cli.main", "up", "--flights", "3"],
-            env={**env, "COLUMNS": "200"},
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    site = Site(env, folder, settings)
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while "lastseat is up" not in log.read_text():
-            assert up.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, f"stack not up in {STARTUP_SECONDS}s"
-            time.sleep(0.2)
+    with running_stack(stack_database) as site:
         yield site
-    finally:
-        pids = list(site.tiers().values()) if (folder / "state.json").exists() else []
-        up.send_signal(signal.SIGINT)  # Ctrl-C: `up` stops every tier, outermost first
-        try:
-            up.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            up.kill()
-            up.wait(timeout=5)
-        leftover = [pid for pid in pids if alive(pid)]
-        for pid in leftover:
-            os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(folder, ignore_errors=True)
-        assert not leftover, f"tiers outlived `up`: {leftover}"

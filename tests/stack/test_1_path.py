@@ -18,7 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lastseat.client import GrpcClient, HttpClient
 from lastseat.client.resolve import ResolvingBackend
-from tests.stack.conftest import DOMAIN, Site
+from tests.support.stack import DOMAIN, Site
 
 WAIT_SECONDS = 5.0  # bounds on waiting, not performance figures
 

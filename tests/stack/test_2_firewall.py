@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.stack.conftest import DOMAIN, Site
 from tests.stack.test_1_path import eventually_in
 from tests.support.flights import flight_body
 from tests.support.leaks import RecordedRequest, ResponseScanner
+from tests.support.stack import DOMAIN, Site
 
 F = "/api/v1/flights"
 LOGIN = "/api/v1/auth/login"

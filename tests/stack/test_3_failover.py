@@ -10,7 +10,7 @@ import signal
 import uuid
 from collections import Counter
 
-from tests.stack.conftest import Site
+from tests.support.stack import Site
 
 F = "/api/v1/flights"
 ROUNDS = 120

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from lastseat.domain.bookings import Booking
+from lastseat.domain.flights import Flight
 from lastseat.domain.holds import Hold
 from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
@@ -35,6 +36,28 @@ def flight_summary_json(f: FlightSummary) -> dict[str, Any]:
         "destination": f.destination,
         "departs_at": rfc3339(f.departs_at),
         "seats_available": f.seats_available,
+    }
+
+
+def flight_json(f: Flight) -> dict[str, Any]:
+    """A flight with its layout: enough for a client to draw each cabin's rows, aisles and
+    exit rows without inventing any of them."""
+    return {
+        "id": f.id,
+        "code": f.code,
+        "origin": f.origin,
+        "destination": f.destination,
+        "departs_at": rfc3339(f.departs_at),
+        "cabins": [
+            {
+                "cabin": c.name,
+                "rows": [c.first_row, c.last_row],
+                "letters": c.letters,
+                "aisle_after": c.aisle_after,
+                "exit_rows": list(c.exit_rows),
+            }
+            for c in f.layout.cabins
+        ],
     }
 
 

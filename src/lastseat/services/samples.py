@@ -17,8 +17,16 @@ AIRPORTS = ("LHR", "JFK", "CDG", "FRA", "AMS", "MAD", "FCO", "BCN", "DUB", "ZRH"
 def standard_layout(currency: str = "EUR") -> Layout:
     return Layout(
         (
-            Cabin("business", 1, 3, "AC", Money(120_000, currency)),
-            Cabin("economy", 4, 32, "ABCDEF", Money(15_000, currency)),
+            Cabin("business", 1, 3, "AC", Money(120_000, currency), aisle_after="A"),
+            Cabin(
+                "economy",
+                4,
+                32,
+                "ABCDEF",
+                Money(15_000, currency),
+                exit_rows=(14,),
+                aisle_after="C",
+            ),
         )
     )
 

@@ -14,13 +14,13 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-from lastseat.config import PROJECT_ROOT, Settings
+from lastseat.browser_policy import BASE_HEADERS, CSP_APP, HSTS, WEB_ROOT
+from lastseat.config import Settings
 from lastseat.stack.tls import SiteCertificates
 
 CRS_RULES = Path("/usr/share/modsecurity-crs/rules")
 MODSECURITY_MODULE = Path("/usr/lib/nginx/modules/ngx_http_modsecurity_module.so")
 TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi", "modsecurity")
-WEB_ROOT = PROJECT_ROOT / "src" / "lastseat" / "web"
 
 
 class NginxTemplate(Template):
@@ -120,6 +120,16 @@ def _upstream_servers(ports: list[int]) -> str:
     return "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports)
 
 
+def _static_headers() -> str:
+    """The web client's headers, the same as the app sends with its own pages. `no-cache`
+    with nginx's ETag: files have no hashed names (no build step), so a browser revalidates
+    each and a deploy is seen at once, at the cost of a 304 per file."""
+    headers = [*BASE_HEADERS, ("Content-Security-Policy", CSP_APP)]
+    # The proxy is reached only through the firewall, which always ends TLS.
+    headers += [("Strict-Transport-Security", HSTS), ("Cache-Control", "no-cache")]
+    return "\n".join(f'      add_header {name} "{value}" always;' for name, value in headers)
+
+
 def write_proxy(settings: Settings) -> Path:
     folder = settings.stack_dir / "proxy"
     _prepare(folder)
@@ -135,6 +145,7 @@ def write_proxy(settings: Settings) -> Path:
             grpc_servers=_upstream_servers(settings.grpc_ports),
             max_body=settings.max_body_bytes,
             web_root=WEB_ROOT,
+            static_headers=_static_headers(),
         )
     )
     return conf

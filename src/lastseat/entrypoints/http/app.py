@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 
 import structlog
 from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
 
 from lastseat import __version__
 from lastseat.bootstrap import Services, build_services
+from lastseat.browser_policy import WEB_ROOT
 from lastseat.config import Settings, get_settings
 from lastseat.entrypoints import background
 from lastseat.entrypoints.http.fast_paths import SeatMapFromMemory
@@ -71,6 +73,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         health.router,
     ):
         app.include_router(router)
+    # The web client, for `lastseat serve` on its own; under `lastseat up` the proxy tier
+    # serves these files and this mount is never reached. Routes above win over it.
+    app.mount("/", StaticFiles(directory=WEB_ROOT, html=True), name="web")
     seat_map_route = next(
         r for r in flights.router.routes if getattr(r, "name", "") == flights.seat_map.__name__
     )

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lastseat.browser_policy import BASE_HEADERS, CSP_APP, CSP_DOCS, HSTS
 from lastseat.entrypoints.http.metrics import Metrics
 from lastseat.entrypoints.http.responses import problem
 from lastseat.entrypoints.logs import REQUEST_ID
@@ -85,35 +86,14 @@ class ObservabilityMiddleware:
             REQUEST_ID.reset(bound)
 
 
-# The web client is same-origin static files and ES modules: nothing inline, nothing
-# from elsewhere. /api/docs (Swagger UI) loads its assets from a CDN, so it gets its own.
-CSP_APP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-CSP_DOCS = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; "
-    "frame-ancestors 'none'"
-)
-HSTS = b"max-age=31536000; includeSubDomains"
-
-
 class SecurityHeadersMiddleware:
     """Headers that tell browsers to refuse framing, sniffing, leaking referrers and HTTP."""
 
     def __init__(self, app: ASGIApp, tls: bool) -> None:
         self.app = app
-        base = [
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
-            (b"x-frame-options", b"DENY"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-        ]
+        base = [(name.lower().encode(), value.encode()) for name, value in BASE_HEADERS]
         if tls:
-            base.append((b"strict-transport-security", HSTS))
+            base.append((b"strict-transport-security", HSTS.encode()))
         self._app_headers = [*base, (b"content-security-policy", CSP_APP.encode())]
         self._docs_headers = [*base, (b"content-security-policy", CSP_DOCS.encode())]
 

@@ -173,6 +173,23 @@ class FlightList(BaseModel):
     items: list[FlightOut]
 
 
+class CabinOut(BaseModel):
+    cabin: str
+    rows: list[int]
+    letters: str
+    aisle_after: str
+    exit_rows: list[int]
+
+
+class FlightDetailOut(BaseModel):
+    id: int
+    code: str
+    origin: str
+    destination: str
+    departs_at: datetime
+    cabins: list[CabinOut]
+
+
 class SeatOut(BaseModel):
     seat: str
     cabin: str

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from lastseat.entrypoints.http.deps import ServicesDep
 from lastseat.entrypoints.http.responses import JSON
-from lastseat.entrypoints.http.schemas import FlightList, SeatMapOut
-from lastseat.entrypoints.representations import flight_summary_json
+from lastseat.entrypoints.http.schemas import FlightDetailOut, FlightList, SeatMapOut
+from lastseat.entrypoints.representations import flight_json, flight_summary_json
 from lastseat.entrypoints.seatmap import REVALIDATE, etag_matches
 
 router = APIRouter(prefix="/api/v1", tags=["flights"])
@@ -32,9 +32,9 @@ async def list_flights(
     return JSON({"items": [flight_summary_json(f) for f in found]})
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
-    """RFC 9110 weak comparison, as If-None-Match asks for."""
-    return any(tag.strip().removeprefix("W/") in (etag, "*") for tag in if_none_match.split(","))
+@router.get("/flights/{flight_id}", response_model=FlightDetailOut)
+async def flight_detail(flight_id: FlightId, services: ServicesDep) -> Response:
+    return JSON(flight_json(await services.catalog.flight(flight_id)))
 
 
 @router.get(

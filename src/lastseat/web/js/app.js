@@ -1,0 +1,150 @@
+// The shell: who is signed in, the hash router, and the notice/alert regions every view
+// reports through. Views live in views/ and know nothing of each other.
+import { api, ApiError } from "./api.js";
+import { clear } from "./dom.js";
+import { setupPathPanel } from "./path.js";
+import * as search from "./views/search.js";
+import * as flight from "./views/flight.js";
+import * as checkout from "./views/checkout.js";
+import * as bookings from "./views/bookings.js";
+import * as account from "./views/account.js";
+import * as admin from "./views/admin.js";
+
+const routes = [
+  [/^\/?$/, search.render],
+  [/^\/flights\/(\d+)$/, flight.render],
+  [/^\/checkout\/([0-9a-f-]{36})$/, checkout.render],
+  [/^\/bookings$/, bookings.renderList],
+  [/^\/bookings\/([0-9a-f-]{36})$/, bookings.renderOne],
+  [/^\/login$/, account.renderLogin],
+  [/^\/signup$/, account.renderSignup],
+  [/^\/admin$/, admin.render],
+];
+
+const main = document.getElementById("main");
+let cleanup = null;
+let pendingNotice = null;
+
+const ctx = {
+  user: null,
+  config: { hold_ttl_seconds: 600, max_seats_per_hold: 9 },
+
+  /** Go to a page; `notice` is shown there (a notice set before navigating is cleared). */
+  navigate(hash, notice) {
+    pendingNotice = notice || null;
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  },
+
+  notify(message) {
+    const notice = document.getElementById("notice");
+    notice.textContent = message;
+  },
+
+  /** Show an error in words a traveller understands (and its reference, for support). */
+  fail(error) {
+    const alert = document.getElementById("alert");
+    if (typeof error === "string") {
+      alert.textContent = error;
+    } else if (error instanceof ApiError) {
+      alert.textContent = error.plain;
+      if (error.requestId && (error.status >= 500 || error.status === 403 || error.status === 0)) {
+        alert.textContent += ` (reference ${error.requestId})`;
+      }
+    } else {
+      console.warn(error);
+      alert.textContent = "Something went wrong in this page. Please reload and try again.";
+    }
+    alert.hidden = false;
+  },
+
+  clearMessages() {
+    const alert = document.getElementById("alert");
+    alert.hidden = true;
+    alert.textContent = "";
+    document.getElementById("notice").textContent = "";
+  },
+
+  /** Send a signed-out traveller to sign in, and back here afterwards. */
+  requireUser() {
+    if (ctx.user) return true;
+    sessionStorage.setItem("lastseat.returnTo", location.hash || "#/");
+    ctx.navigate("#/login");
+    return false;
+  },
+
+  async refreshUser() {
+    // The CSRF cookie comes and goes with the session: without it there is no session to
+    // ask about (and no 401 to log in the console on every page load).
+    if (!document.cookie.split("; ").some((c) => c.startsWith("lastseat_csrf="))) {
+      ctx.user = null;
+      showUser();
+      return;
+    }
+    try {
+      ctx.user = await api("GET", "/api/v1/me");
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) throw error;
+      ctx.user = null;
+    }
+    showUser();
+  },
+};
+
+function showUser() {
+  const state = ctx.user ? "signed-in" : "signed-out";
+  for (const el of document.querySelectorAll("[data-when]")) {
+    const when = el.dataset.when;
+    el.hidden = !(when === state || (when === "admin" && ctx.user?.role === "admin"));
+  }
+  document.getElementById("who").textContent = ctx.user ? ctx.user.email : "";
+}
+
+async function route() {
+  if (cleanup) {
+    cleanup();
+    cleanup = null;
+  }
+  ctx.clearMessages();
+  if (pendingNotice) ctx.notify(pendingNotice);
+  pendingNotice = null;
+  const path = decodeURIComponent(location.hash.replace(/^#/, "").split("?")[0]);
+  clear(main);
+  for (const [pattern, view] of routes) {
+    const match = pattern.exec(path);
+    if (!match) continue;
+    try {
+      cleanup = (await view(main, match.slice(1), ctx)) || null;
+    } catch (error) {
+      ctx.fail(error);
+    }
+    return;
+  }
+  main.append(document.createTextNode("There is no such page."));
+}
+
+async function start() {
+  setupPathPanel();
+  document.getElementById("logout").addEventListener("click", async () => {
+    try {
+      await api("POST", "/api/v1/auth/logout");
+    } catch (error) {
+      ctx.fail(error);
+    }
+    sessionStorage.removeItem("lastseat.hold");
+    ctx.user = null;
+    showUser();
+    ctx.navigate("#/", "You are signed out.");
+  });
+  window.addEventListener("hashchange", route);
+  try {
+    ctx.config = { ...ctx.config, ...(await api("GET", "/api/v1/config")) };
+    await ctx.refreshUser();
+  } catch (error) {
+    ctx.fail(error);
+  }
+  await route();
+  document.body.dataset.ready = "true";
+}
+
+start();

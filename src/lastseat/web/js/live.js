@@ -1,0 +1,51 @@
+// A flight's seat changes over the WebSocket: a snapshot first, then one message per change.
+// When the connection drops, it reconnects with ?after=<last event id> so nothing is missed
+// and nothing is applied twice.
+const GONE = 4404;
+const BAD_REQUEST = 4400;
+
+export function watchFlight(flightId, { onSnapshot, onSeat, onState }) {
+  let lastEventId = null;
+  let socket = null;
+  let stopped = false;
+  let delay = 250;
+  let timer = null;
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const after = lastEventId === null ? "" : `?after=${lastEventId}`;
+    socket = new WebSocket(`${scheme}://${location.host}/ws/flights/${flightId}${after}`);
+    socket.addEventListener("open", () => {
+      delay = 250;
+      onState("live");
+    });
+    socket.addEventListener("message", (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === "snapshot") {
+        lastEventId = message.event_id;
+        onSnapshot(message.seat_map);
+      } else if (message.type === "seat") {
+        if (lastEventId !== null && message.event_id <= lastEventId) return;
+        lastEventId = message.event_id;
+        onSeat(message);
+      }
+    });
+    socket.addEventListener("close", (event) => {
+      if (stopped) return;
+      if (event.code === GONE || event.code === BAD_REQUEST) {
+        onState("closed");
+        return;
+      }
+      onState("reconnecting");
+      timer = setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 5000);
+    });
+  }
+
+  connect();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    if (socket) socket.close(1000);
+  };
+}

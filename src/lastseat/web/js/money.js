@@ -1,0 +1,19 @@
+// Money arrives from the server as integer minor units and a currency; the client only
+// formats it (exactly, from a decimal string: no float arithmetic) and never computes it.
+const formats = new Map();
+
+function formatter(currency) {
+  if (!formats.has(currency)) {
+    formats.set(currency, new Intl.NumberFormat("en-GB", { style: "currency", currency }));
+  }
+  return formats.get(currency);
+}
+
+export function money({ amount, currency }) {
+  const f = formatter(currency);
+  const digits = f.resolvedOptions().maximumFractionDigits;
+  const negative = amount < 0;
+  const text = String(Math.abs(amount)).padStart(digits + 1, "0");
+  const decimal = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+  return f.format(`${negative ? "-" : ""}${decimal}`);
+}

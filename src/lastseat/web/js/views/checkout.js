@@ -1,0 +1,161 @@
+// Checkout: the held seats with a countdown, the server's quote line by line, a discount
+// code (the server says why one does not apply), a test card, and pay. Every number shown
+// here came from the server; nothing here decides a price.
+import { api, ApiError, newIdempotencyKey } from "../api.js";
+import { h, clear, field, select } from "../dom.js";
+import { forgetHold, rememberHold } from "../hold.js";
+import { money } from "../money.js";
+import { countdown, secondsUntil } from "../time.js";
+
+// The payment sandbox decides by token, as a real provider's test cards do.
+const TEST_CARDS = [
+  ["tok_ok", "Test card ending 4242 (approved)"],
+  ["tok_declined", "Test card ending 0002 (declined)"],
+  ["tok_error", "Test card ending 0119 (provider error)"],
+];
+
+export async function render(main, [holdId], ctx) {
+  if (!ctx.requireUser()) return;
+  let hold;
+  try {
+    hold = await api("GET", `/api/v1/holds/${holdId}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      forgetHold();
+      main.append(h("h1", {}, "Checkout"), h("p", {}, "This hold no longer exists. ", h("a", { href: "#/" }, "Find a flight")));
+      return;
+    }
+    throw error;
+  }
+  rememberHold(hold);
+  const flight = await api("GET", `/api/v1/flights/${hold.flight_id}`);
+  let quote = hold.quote;
+  let appliedCode = null;
+  let attempt = null; // {body, key}: a retry of the same payment reuses its Idempotency-Key
+
+  const left = h("strong", { class: "countdown", role: "timer", "aria-live": "off" });
+  const breakdown = h("div", { class: "quote", "aria-live": "polite" });
+  const code = h("input", { name: "discount", autocomplete: "off", maxlength: 64 });
+  const codeStatus = h("p", { class: "code-status", role: "status" });
+  const card = select({ name: "card" }, TEST_CARDS);
+  const pay = h("button", { type: "submit", class: "primary" }, "Pay");
+  const expired = () => secondsUntil(hold.expires_at) <= 0;
+
+  const discountForm = h("form", { class: "discount", "aria-label": "Discount code" }, field("Discount code", code), h("button", { type: "submit" }, "Apply"), codeStatus);
+  const payForm = h(
+    "form",
+    { class: "pay", "aria-label": "Payment" },
+    field("Card", card, "Test cards only: no real money moves."),
+    pay,
+  );
+
+  main.append(
+    h("h1", {}, "Checkout"),
+    h("p", {}, `Seats ${hold.seats.join(", ")} on ${flight.code} ${flight.origin} → ${flight.destination} are yours for `, left, "."),
+    breakdown,
+    discountForm,
+    payForm,
+    h("p", {}, h("a", { href: `#/flights/${hold.flight_id}` }, "Back to the seat map")),
+  );
+
+  function tick() {
+    const seconds = secondsUntil(hold.expires_at);
+    left.textContent = countdown(seconds);
+    if (seconds <= 0) {
+      clearInterval(timer);
+      pay.disabled = true;
+      forgetHold();
+      ctx.fail("Your hold expired and the seats were released. Please choose them again.");
+    }
+  }
+  tick();
+  const timer = setInterval(tick, 1000);
+
+  function paintQuote() {
+    clear(breakdown);
+    const rows = quote.lines.map((line) =>
+      h(
+        "tr",
+        {},
+        h("th", { scope: "row" }, line.seat),
+        h("td", {}, line.cabin),
+        h("td", {}, money(line.fare)),
+        h("td", {}, `${(line.demand_multiplier_permille / 10).toFixed(1)}%`),
+        h("td", {}, line.surcharges.length ? line.surcharges.map((s) => `${s.kind} ${money(s)}`).join(", ") : "none"),
+        h("td", { class: "num" }, money(line.price)),
+      ),
+    );
+    const total = (label, value, testid) =>
+      h("tr", { class: "sum" }, h("th", { scope: "row", colspan: 5 }, label), h("td", { class: "num", "data-testid": testid }, value));
+    breakdown.append(
+      h(
+        "table",
+        {},
+        h("caption", {}, "Your price, from lastseat's fares"),
+        h("thead", {}, h("tr", {}, ...["Seat", "Cabin", "Fare", "Demand", "Seat extras", "Price"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, ...rows),
+        h(
+          "tfoot",
+          {},
+          total("Subtotal", money(quote.subtotal), "subtotal"),
+          total(quote.discount_code ? `Discount (${quote.discount_code})` : "Discount", quote.discount.amount ? `−${money(quote.discount)}` : money(quote.discount), "discount"),
+          total("Taxes", money(quote.taxes), "taxes"),
+          total("Total", money(quote.total), "total"),
+        ),
+      ),
+    );
+    pay.textContent = `Pay ${money(quote.total)}`;
+  }
+  paintQuote();
+
+  discountForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    ctx.clearMessages();
+    const wanted = code.value.trim();
+    try {
+      const priced = await api("GET", `/api/v1/holds/${hold.id}/quote`, { query: { discount_code: wanted } });
+      quote = priced;
+      if (wanted && priced.discount_refused) {
+        appliedCode = null;
+        codeStatus.textContent = `That code does not apply: ${priced.discount_refused}.`;
+        codeStatus.dataset.ok = "false";
+      } else {
+        appliedCode = wanted || null;
+        codeStatus.textContent = wanted ? `Code ${priced.discount_code} applied: you save ${money(priced.discount)}.` : "";
+        codeStatus.dataset.ok = "true";
+      }
+      paintQuote();
+    } catch (error) {
+      ctx.fail(error);
+    }
+  });
+
+  payForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    ctx.clearMessages();
+    if (expired()) return;
+    const body = { hold_id: hold.id, payment: { token: card.value } };
+    if (appliedCode) body.discount_code = appliedCode;
+    const text = JSON.stringify(body);
+    if (!attempt || attempt.text !== text) attempt = { text, key: newIdempotencyKey() };
+    pay.disabled = true;
+    pay.textContent = "Paying…";
+    try {
+      const booking = await api("POST", "/api/v1/bookings", { body, idempotencyKey: attempt.key });
+      clearInterval(timer);
+      forgetHold();
+      ctx.navigate(`#/bookings/${booking.id}?new=1`);
+    } catch (error) {
+      ctx.fail(error);
+      if (error instanceof ApiError && error.kind === "hold-gone") {
+        clearInterval(timer);
+        forgetHold();
+        return;
+      }
+      pay.disabled = false;
+      pay.textContent = `Pay ${money(quote.total)}`;
+    }
+  });
+
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,233 @@
+// One flight: its seat map per cabin, live over the WebSocket; choose seats and hold them.
+import { api, ApiError, newIdempotencyKey } from "../api.js";
+import { h, clear } from "../dom.js";
+import { currentHold, forgetHold, rememberHold } from "../hold.js";
+import { watchFlight } from "../live.js";
+import { money } from "../money.js";
+import { countdown, secondsUntil, when } from "../time.js";
+
+const STATUS_WORDS = { available: "available", held: "held by another traveller", booked: "booked", mine: "held by you" };
+
+function rowOf(seat) {
+  return Number.parseInt(seat, 10);
+}
+
+export async function render(main, [id], ctx) {
+  const flightId = Number(id);
+  const [flight, map] = await Promise.all([
+    api("GET", `/api/v1/flights/${flightId}`),
+    api("GET", `/api/v1/flights/${flightId}/seats`),
+  ]);
+  const seats = new Map(map.seats.map((s) => [s.seat, s]));
+  const selected = new Set();
+  const buttons = new Map();
+  let hold = currentHold(flightId);
+  let ticking = null;
+
+  const liveState = h("span", { class: "live", "data-state": "connecting" }, "connecting…");
+  const holdBox = h("section", { class: "hold-box", "aria-label": "Your hold", hidden: true });
+  const summary = h("div", { class: "summary" });
+  const holdButton = h("button", { type: "button", class: "primary", disabled: true }, "Hold seats");
+  const mapRoot = h("div", { class: "seatmap" });
+
+  main.append(
+    h("h1", {}, `${flight.code} ${flight.origin} → ${flight.destination}`),
+    h("p", { class: "departs" }, "Departs ", h("time", { datetime: flight.departs_at }, when(flight.departs_at)), " · seat map ", liveState),
+    legend(),
+    holdBox,
+    mapRoot,
+    h("section", { class: "selection", "aria-label": "Your selection" }, summary, holdButton),
+  );
+
+  function mine(seat) {
+    return hold !== null && hold.seats.includes(seat);
+  }
+
+  function statusOf(seat) {
+    return mine(seat) ? "mine" : seats.get(seat).status;
+  }
+
+  function paint(seat) {
+    const button = buttons.get(seat);
+    const info = seats.get(seat);
+    const status = statusOf(seat);
+    const chosen = selected.has(seat);
+    button.dataset.status = status;
+    button.disabled = status !== "available";
+    button.setAttribute("aria-pressed", chosen ? "true" : "false");
+    button.setAttribute(
+      "aria-label",
+      `Seat ${seat}, ${info.cabin}, ${STATUS_WORDS[status]}, ${money(info.price)}${chosen ? ", selected" : ""}`,
+    );
+  }
+
+  function paintSummary() {
+    clear(summary);
+    const count = selected.size;
+    if (!count) {
+      summary.append(h("p", {}, hold ? "You have seats on hold; choose more to make a new hold." : "Choose up to 9 seats."));
+    } else {
+      const chosen = [...selected].sort((a, b) => rowOf(a) - rowOf(b) || a.localeCompare(b));
+      summary.append(
+        h("p", {}, `Selected: ${chosen.map((s) => `${s} (${money(seats.get(s).price)})`).join(", ")}`),
+        h("p", { class: "hint" }, "The price is fixed when you hold the seats, on the next page."),
+      );
+    }
+    holdButton.disabled = count === 0;
+    holdButton.textContent = count ? `Hold ${count} seat${count === 1 ? "" : "s"}` : "Hold seats";
+  }
+
+  function paintHold() {
+    clearInterval(ticking);
+    clear(holdBox);
+    holdBox.hidden = hold === null;
+    if (!hold) return;
+    const left = h("strong", { class: "countdown", role: "timer", "aria-live": "off" });
+    const tick = () => {
+      const seconds = secondsUntil(hold.expires_at);
+      left.textContent = countdown(seconds);
+      if (seconds <= 0) {
+        hold = null;
+        forgetHold();
+        paintHold();
+        for (const seat of seats.keys()) paint(seat);
+        ctx.notify("Your hold expired and the seats were released.");
+      }
+    };
+    tick();
+    ticking = setInterval(tick, 1000);
+    const release = h("button", { type: "button" }, "Release");
+    release.addEventListener("click", async () => {
+      try {
+        await api("DELETE", `/api/v1/holds/${hold.id}`);
+        forgetHold();
+        hold = null;
+        paintHold();
+        for (const seat of seats.keys()) paint(seat);
+        ctx.notify("Your seats were released.");
+      } catch (error) {
+        ctx.fail(error);
+      }
+    });
+    holdBox.append(
+      h("p", {}, `You are holding ${hold.seats.join(", ")}. Time left: `, left),
+      h("a", { class: "button primary", href: `#/checkout/${hold.id}` }, "Continue to checkout"),
+      release,
+    );
+  }
+
+  function toggle(seat) {
+    if (statusOf(seat) !== "available") return;
+    if (selected.has(seat)) selected.delete(seat);
+    else if (selected.size >= ctx.config.max_seats_per_hold) {
+      ctx.notify(`You can hold up to ${ctx.config.max_seats_per_hold} seats at a time.`);
+      return;
+    } else selected.add(seat);
+    paint(seat);
+    paintSummary();
+  }
+
+  // Per cabin: a header of seat letters with the aisles where the layout puts them, then a
+  // row of seat buttons per row number. Buttons are in reading order, so Tab walks the map.
+  for (const cabin of flight.cabins) {
+    const letters = [...cabin.letters];
+    const columns = letters.flatMap((l) => (cabin.aisle_after.includes(l) && l !== letters.at(-1) ? [l, "aisle"] : [l]));
+    const grid = h("div", { class: "cabin-grid", role: "group", "aria-label": `${cabin.cabin} cabin seats` });
+    grid.style.setProperty("--columns", String(columns.length));
+    grid.append(h("span", { class: "row-no", "aria-hidden": "true" }), ...columns.map((c) => h("span", { class: "letter", "aria-hidden": "true" }, c === "aisle" ? "" : c)));
+    for (let row = cabin.rows[0]; row <= cabin.rows[1]; row++) {
+      const exit = cabin.exit_rows.includes(row);
+      grid.append(h("span", { class: exit ? "row-no exit" : "row-no", "aria-hidden": "true", title: exit ? "exit row" : undefined }, String(row)));
+      for (const column of columns) {
+        if (column === "aisle") {
+          grid.append(h("span", { class: "aisle", "aria-hidden": "true" }));
+          continue;
+        }
+        const seat = `${row}${column}`;
+        if (!seats.has(seat)) {
+          grid.append(h("span", { class: "no-seat", "aria-hidden": "true" }));
+          continue;
+        }
+        const button = h("button", { type: "button", class: "seat", "data-seat": seat, onclick: () => toggle(seat) }, seat);
+        buttons.set(seat, button);
+        grid.append(button);
+        paint(seat);
+      }
+    }
+    mapRoot.append(h("section", { class: "cabin" }, h("h2", {}, cabin.cabin), grid));
+  }
+
+  holdButton.addEventListener("click", async () => {
+    if (!ctx.requireUser()) return;
+    const wanted = [...selected];
+    holdButton.disabled = true;
+    try {
+      const made = await api("POST", "/api/v1/holds", {
+        body: { flight_id: flightId, seats: wanted },
+        idempotencyKey: newIdempotencyKey(),
+      });
+      rememberHold(made);
+      ctx.navigate(`#/checkout/${made.id}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.kind === "seats-unavailable") {
+        const taken = error.problem.seats || [];
+        for (const seat of taken) {
+          selected.delete(seat);
+          if (seats.has(seat)) seats.get(seat).status = "held";
+          if (buttons.has(seat)) paint(seat);
+        }
+        paintSummary();
+        const named = taken.length
+          ? `seat ${taken.join(", ")} ${taken.length === 1 ? "was" : "were"}`
+          : "a seat you chose was";
+        ctx.fail(`Sorry, ${named} just taken by someone else. Please choose another seat.`);
+      } else {
+        ctx.fail(error);
+      }
+      holdButton.disabled = selected.size === 0;
+    }
+  });
+
+  function apply(seat, status) {
+    if (!seats.has(seat)) return;
+    seats.get(seat).status = status;
+    if (status !== "available" && selected.has(seat)) {
+      selected.delete(seat);
+      paintSummary();
+      ctx.notify(`Seat ${seat} was just taken by another traveller.`);
+    }
+    paint(seat);
+  }
+
+  paintHold();
+  paintSummary();
+  const stop = watchFlight(flightId, {
+    onSnapshot(snapshot) {
+      for (const s of snapshot.seats) apply(s.seat, s.status);
+    },
+    onSeat(change) {
+      apply(change.seat, change.status);
+    },
+    onState(state) {
+      liveState.dataset.state = state;
+      liveState.textContent = { live: "live", reconnecting: "reconnecting…", closed: "not live" }[state];
+    },
+  });
+  return () => {
+    stop();
+    clearInterval(ticking);
+  };
+}
+
+function legend() {
+  const item = (status, text) => h("li", {}, h("span", { class: "swatch", "data-status": status, "aria-hidden": "true" }), text);
+  return h(
+    "ul",
+    { class: "legend", "aria-label": "Legend" },
+    item("available", "Available"),
+    item("selected", "Selected"),
+    item("mine", "Held by you"),
+    item("held", "Held by others"),
+    item("booked", "Booked"),
+  );
+}

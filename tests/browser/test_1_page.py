@@ -1,0 +1,41 @@
+"""The page reaches the browser the way DESIGN.md draws it: the name resolved over
+lastseat's DNS-over-HTTPS, TLS ended by the firewall, static files from the proxy tier."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from tests.browser.conftest import OpenTraveller
+from tests.stack.test_1_path import eventually_in
+from tests.support.stack import DOMAIN, Site
+
+
+async def test_the_page_comes_through_dns_firewall_and_proxy(
+    site: Site, open_traveller: OpenTraveller
+) -> None:
+    traveller = await open_traveller()
+    local_state = json.loads((traveller.profile / "Local State").read_text())
+    assert local_state["dns_over_https"]["mode"] == "secure"  # no fallback to the system
+
+    response = await traveller.page.goto(f"{site.url}/")
+    assert response is not None and response.status == 200
+    await traveller.page.wait_for_selector("body[data-ready='true']")
+    headers = await response.all_headers()
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["cache-control"] == "no-cache"
+    assert headers["strict-transport-security"].startswith("max-age=")
+    assert await traveller.page.title() == "lastseat: book a flight seat"
+
+    # The system resolver does not know the name, so the browser had it from elsewhere:
+    # the DoH endpoint, whose questions the firewall logged.
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo(DOMAIN, site.settings.https_port)
+    await eventually_in(site, "firewall", "GET /dns-query?dns=")
+    # The page and its modules came from the proxy tier's static files, the flights list
+    # from an app server.
+    await eventually_in(site, "proxy", "GET /js/app.js")
+    await eventually_in(site, "proxy", "GET /styles.css")
+    await eventually_in(site, "app", "/api/v1/flights")

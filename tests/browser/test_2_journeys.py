@@ -1,0 +1,187 @@
+"""A traveller's whole journey and an admin's, in the browser, through the whole stack."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from playwright.async_api import expect
+
+from tests.browser.conftest import PASSWORD, Api, OpenTraveller, Traveller
+from tests.stack.test_1_path import eventually_in
+from tests.support.stack import Site
+
+HOLD_URL = re.compile(r"#/checkout/([0-9a-f-]{36})$")
+
+
+async def in_page(traveller: Traveller, path: str) -> Any:
+    """GET from inside the page, with its session: what the server says, not the page."""
+    return await traveller.page.evaluate(
+        "async (path) => (await fetch(path, {credentials: 'same-origin'})).json()", path
+    )
+
+
+async def hold_seats(traveller: Traveller, flight_id: int, seats: list[str]) -> str:
+    await traveller.goto(f"/flights/{flight_id}")
+    for seat in seats:
+        await traveller.seat(seat).click()
+        await expect(traveller.seat(seat)).to_have_attribute("aria-pressed", "true")
+    await traveller.page.get_by_role("button", name=f"Hold {len(seats)} seats").click()
+    await expect(traveller.page).to_have_url(HOLD_URL)
+    found = HOLD_URL.search(traveller.page.url)
+    assert found is not None
+    return found.group(1)
+
+
+async def test_sign_up_search_hold_discount_pay_see_and_cancel(
+    site: Site,
+    api: Api,
+    admin: tuple[str, str],
+    open_traveller: OpenTraveller,
+    make_flight: Callable[..., Awaitable[int]],
+) -> None:
+    flight_id = await make_flight()
+    code = f"SAVE{uuid.uuid4().hex[:6].upper()}"
+    made = await api.call(
+        "POST",
+        "/api/v1/admin/discounts",
+        admin[1],
+        json={"code": code, "kind": "percent", "value": 1000},
+    )
+    assert made.status_code == 201, made.text
+    traveller = await open_traveller()
+    traveller.allow_http_errors(402)  # the declined card, on purpose
+    page = traveller.page
+    email = await traveller.sign_up()
+
+    # Search by route; the flight is listed with its seats left.
+    await page.get_by_label("From", exact=True).fill("osl")
+    await page.get_by_label("To", exact=True).fill("BER")
+    await page.get_by_role("button", name="Search").click()
+    listed = page.locator(f"li.flight[data-flight='{flight_id}']")
+    await expect(listed).to_contain_text("24 seats left")
+    await listed.get_by_role("link", name=re.compile("Choose seats")).click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("OSL → BER")
+    await expect(page.locator(".live")).to_have_text("live")
+
+    hold_id = await hold_seats(traveller, flight_id, ["2A", "2B"])
+    await expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    await expect(page.get_by_role("timer")).to_have_text(re.compile(r"^(10:00|9:[0-5]\d)$"))
+    server = await in_page(traveller, f"/api/v1/holds/{hold_id}/quote")
+    await expect(page.get_by_test_id("total")).to_contain_text(
+        f"{server['total']['amount'] // 100}"
+    )
+
+    # A code that does not apply: the server's reason, and no discount.
+    await page.get_by_role("textbox", name="Discount code").fill("NOSUCHCODE")
+    await page.get_by_role("button", name="Apply").click()
+    await expect(page.locator(".code-status")).to_have_text(
+        "That code does not apply: no such code."
+    )
+    # One that does: the server's discounted quote is what the page shows.
+    await page.get_by_role("textbox", name="Discount code").fill(code.lower())
+    await page.get_by_role("button", name="Apply").click()
+    await expect(page.locator(".code-status")).to_contain_text(f"Code {code} applied")
+    discounted = await in_page(traveller, f"/api/v1/holds/{hold_id}/quote?discount_code={code}")
+    assert discounted["discount"]["amount"] == discounted["subtotal"]["amount"] // 10
+    shown_total = await page.get_by_test_id("total").inner_text()
+    assert f"{discounted['total']['amount'] // 100:,}" in shown_total.replace("€", "")
+
+    # A declined card, in words, then a good one.
+    await page.get_by_label("Card").select_option("tok_declined")
+    await page.get_by_role("button", name=re.compile("^Pay")).click()
+    await expect(page.get_by_role("alert")).to_have_text(re.compile("Your card was declined"))
+    await page.get_by_label("Card").select_option("tok_ok")
+    await page.get_by_role("button", name=re.compile("^Pay")).click()
+    await expect(page.get_by_role("heading", name="Booking confirmed")).to_be_visible()
+    reference = await page.get_by_test_id("reference").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{6,}", reference)
+    assert await page.get_by_test_id("paid").inner_text() == shown_total
+
+    # The server agrees: one booking, at the discounted total.
+    token = await api.token(email, PASSWORD)
+    [booking] = (await api.call("GET", "/api/v1/bookings", token)).json()["items"]
+    assert booking["reference"] == reference
+    assert booking["total"] == discounted["total"] and booking["discount_code"] == code
+
+    # My bookings, and cancel.
+    await page.get_by_role("link", name="My bookings", exact=True).click()
+    row = page.locator(f"li[data-reference='{reference}']")
+    await expect(row).to_contain_text("confirmed")
+    await row.get_by_role("button", name=f"Cancel booking {reference}").click()
+    await row.get_by_role("button", name="Yes, cancel it").click()
+    await expect(page.get_by_role("status").first).to_have_text(
+        f"Booking {reference} is cancelled."
+    )
+    await expect(page.locator(f"li[data-reference='{reference}']")).to_contain_text("cancelled")
+    after = (await api.call("GET", f"/api/v1/bookings/{booking['id']}", token)).json()
+    assert after["status"] == "cancelled"
+
+
+async def test_the_request_path_panel_shows_each_hop_of_the_last_call(
+    site: Site, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    flight_id = await make_flight()
+    traveller = await open_traveller()
+    page = traveller.page
+    await traveller.goto(f"/flights/{flight_id}")
+    await page.get_by_role("checkbox", name="Request path").check()
+    panel = page.get_by_role("complementary", name="Request path of the last API call")
+    await expect(panel).to_be_visible()
+    await expect(panel).to_contain_text(f"GET /api/v1/flights/{flight_id}")
+    tiers = await panel.locator("li[data-tier]").evaluate_all("els => els.map(e => e.dataset.tier)")
+    assert tiers == ["DNS", "TCP", "TLS", "firewall", "proxy", "app", "database", "total"]
+    for tier in tiers:
+        assert re.search(
+            r"\d+\.\d+ ms", await panel.locator(f"li[data-tier='{tier}'] .ms").inner_text()
+        )
+    await expect(panel.locator("li[data-tier='proxy']")).to_contain_text("to app server 127.0.0.1:")
+    # The request id shown is the one every tier logged.
+    request_id = await panel.get_by_test_id("request-id").inner_text()
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    for tier in ("firewall", "proxy", "app"):
+        await eventually_in(site, tier, request_id)
+
+
+async def test_an_admin_creates_a_flight_and_sees_its_manifest(
+    site: Site, api: Api, admin: tuple[str, str], open_traveller: OpenTraveller
+) -> None:
+    browser = await open_traveller()
+    page = browser.page
+    await browser.sign_in(admin[0])
+    await page.get_by_role("link", name="Admin").click()
+    form = page.get_by_role("form", name="Create a flight")
+    await form.get_by_label("Flight code").fill("LS777")
+    await form.get_by_label("From (airport code)").fill("VIE")
+    await form.get_by_label("To (airport code)").fill("CPH")
+    await form.get_by_label("Departs (UTC)").fill("2031-06-01T07:45")
+    await form.get_by_role("button", name="Create flight").click()
+    await expect(form.get_by_role("status")).to_contain_text("Flight LS777 created with 112 seats")
+    href = await form.get_by_role("link", name="Open its seat map").get_attribute("href")
+    assert href is not None
+    flight_id = int(href.rsplit("/", 1)[1])
+
+    # The flight is real: a traveller books on it through the API.
+    email, token = await api.user()
+    hold = await api.call(
+        "POST", "/api/v1/holds", token, json={"flight_id": flight_id, "seats": ["1A", "5F"]}
+    )
+    assert hold.status_code == 201, hold.text
+    booked = await api.call(
+        "POST",
+        "/api/v1/bookings",
+        token,
+        json={"hold_id": hold.json()["id"], "payment": {"token": "tok_ok"}},
+    )
+    assert booked.status_code == 201, booked.text
+
+    manifest = page.get_by_role("form", name="Flight manifest")
+    await expect(manifest.get_by_label("Flight")).to_have_value(str(flight_id))
+    await manifest.get_by_role("button", name="Show manifest").click()
+    table = page.get_by_role("table", name="Passengers")
+    await expect(table.get_by_role("row")).to_have_count(3)  # header and two seats
+    await expect(table).to_contain_text(email)
+    await expect(table).to_contain_text(booked.json()["reference"])
+    await expect(page.locator(".manifest h3")).to_contain_text("2 seats in 1 bookings")
