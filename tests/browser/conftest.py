@@ -219,6 +219,20 @@ class Api:
         async with self.site.client() as client:
             return await client.request(method, path, headers=headers, **kw)
 
+    async def hold(self, token: str, flight_id: int, seats: list[str]) -> dict[str, Any]:
+        made = await self.call(
+            "POST", "/api/v1/holds", token, json={"flight_id": flight_id, "seats": seats}
+        )
+        assert made.status_code == 201, made.text
+        return dict(made.json())
+
+    async def book(self, token: str, flight_id: int, seats: list[str]) -> dict[str, Any]:
+        hold = await self.hold(token, flight_id, seats)
+        body = {"hold_id": hold["id"], "payment": {"token": "tok_ok"}}
+        made = await self.call("POST", "/api/v1/bookings", token, json=body)
+        assert made.status_code == 201, made.text
+        return dict(made.json())
+
     async def user(self, email: str | None = None) -> tuple[str, str]:
         email = email or f"api-{uuid.uuid4().hex[:10]}@example.com"
         made = await self.call(

@@ -78,10 +78,10 @@ export async function render(main, [holdId], ctx) {
         "tr",
         {},
         h("th", { scope: "row" }, line.seat),
-        h("td", {}, line.cabin),
-        h("td", {}, money(line.fare)),
-        h("td", {}, `${(line.demand_multiplier_permille / 10).toFixed(1)}%`),
-        h("td", {}, line.surcharges.length ? line.surcharges.map((s) => `${s.kind} ${money(s)}`).join(", ") : "none"),
+        h("td", { class: "detail" }, line.cabin),
+        h("td", { class: "detail" }, money(line.fare)),
+        h("td", { class: "detail" }, `${(line.demand_multiplier_permille / 10).toFixed(1)}%`),
+        h("td", { class: "detail" }, line.surcharges.length ? line.surcharges.map((s) => `${s.kind} ${money(s)}`).join(", ") : "none"),
         h("td", { class: "num" }, money(line.price)),
       ),
     );
@@ -92,7 +92,17 @@ export async function render(main, [holdId], ctx) {
         "table",
         {},
         h("caption", {}, "Your price, from lastseat's fares"),
-        h("thead", {}, h("tr", {}, ...["Seat", "Cabin", "Fare", "Demand", "Seat extras", "Price"].map((c) => h("th", { scope: "col" }, c)))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, "Seat"),
+            ...["Cabin", "Fare", "Demand", "Seat extras"].map((c) => h("th", { scope: "col", class: "detail" }, c)),
+            h("th", { scope: "col", class: "num" }, "Price"),
+          ),
+        ),
         h("tbody", {}, ...rows),
         h(
           "tfoot",
