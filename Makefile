@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup up test lint unit bench proto clean
+.PHONY: setup up test lint unit bench proto screenshots clean
 
 setup:
 	@scripts/setup
@@ -25,6 +25,10 @@ unit: setup
 proto: setup
 	$(BIN)/python -m grpc_tools.protoc -Iproto --python_out=src --pyi_out=src \
 		--grpc_python_out=src proto/lastseat/v1/booking.proto
+
+# The README's screenshots: the browser test that takes them, writing into docs/.
+screenshots: setup
+	LASTSEAT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q tests/browser/test_6_screens.py
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import os
 import re
 import signal
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,18 +25,12 @@ import pytest
 from playwright.async_api import BrowserContext, ConsoleMessage, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
+from lastseat.stack.browser import CHROMIUM, CHROMIUM_ARGS, doh_profile, trust_store
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.support.stack import Site, running_stack
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# Root in a container has no user namespaces for Chromium's sandbox, and no GPU.
+HEADLESS_ARGS = ["--no-sandbox", "--disable-gpu", *CHROMIUM_ARGS]
 PASSWORD = "correct horse battery staple"
 FLIGHT_NUMBERS = itertools.count(1000)
 NETWORK_ERROR = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
@@ -65,27 +57,8 @@ def site(stack_database: str) -> Iterator[Site]:
 def browser_home(site: Site) -> Path:
     """A HOME whose NSS store trusts the stack's CA (Chromium on Linux reads it there)."""
     home = site.folder / "browser-home"
-    nssdb = home / ".pki" / "nssdb"
-    nssdb.mkdir(parents=True)
-    db = f"sql:{nssdb}"
-    subprocess.run(["certutil", "-N", "-d", db, "--empty-password"], check=True, timeout=30)
-    subprocess.run(
-        ["certutil", "-A", "-d", db, "-n", "lastseat local CA", "-t", "C,,", "-i", str(site.ca)],
-        check=True,
-        timeout=30,
-    )
+    trust_store(home, site.ca)
     return home
-
-
-def doh_profile(site: Site, folder: Path) -> Path:
-    """A fresh Chromium profile set to resolve every name over lastseat's DoH endpoint.
-    The template names the firewall by address: a DoH server cannot be found by the name
-    it is itself the resolver for."""
-    folder.mkdir(parents=True)
-    template = f"https://127.0.0.1:{site.settings.https_port}/dns-query{{?dns}}"
-    local_state = {"dns_over_https": {"mode": "secure", "templates": template}}
-    (folder / "Local State").write_text(json.dumps(local_state))
-    return folder
 
 
 @dataclass
@@ -166,12 +139,12 @@ async def open_traveller(
     opened: list[Traveller] = []
 
     async def open_one(width: int = 1280, height: int = 900, **options: Any) -> Traveller:
-        profile = doh_profile(site, site.folder / "profiles" / uuid.uuid4().hex[:12])
+        profile = doh_profile(site.folder / "profiles" / uuid.uuid4().hex[:12], site.settings)
         context = await playwright.chromium.launch_persistent_context(
             str(profile),
-            executable_path=CHROMIUM,
+            executable_path=str(CHROMIUM),
             headless=True,
-            args=CHROMIUM_ARGS,
+            args=HEADLESS_ARGS,
             env={**os.environ, "HOME": str(browser_home)},
             viewport={"width": width, "height": height},
             **options,

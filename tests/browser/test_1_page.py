@@ -39,3 +39,15 @@ async def test_the_page_comes_through_dns_firewall_and_proxy(
     await eventually_in(site, "proxy", "GET /js/app.js")
     await eventually_in(site, "proxy", "GET /styles.css")
     await eventually_in(site, "app", "/api/v1/flights")
+
+
+def test_lastseat_browser_opens_the_site_over_its_own_dns(site: Site) -> None:
+    """`lastseat browser` is the same set-up for a person: here headless, printing the page
+    it loaded (the script has run: the flights list is in it)."""
+    opened = site.lastseat("browser", "--headless")
+    assert opened.returncode == 0, opened.stdout + opened.stderr
+    assert "<title>lastseat: book a flight seat</title>" in opened.stdout
+    assert f"opening {site.url}/" in opened.stderr.replace("\n", "")
+    assert 'class="flights"' in opened.stdout
+    profile = json.loads((site.folder / "browser" / "profile" / "Local State").read_text())
+    assert profile["dns_over_https"]["templates"].startswith("https://127.0.0.1:")

@@ -434,3 +434,40 @@ async def test_server_timing_reports_app_and_database_time(
     app_part, db_part = (part.strip() for part in timing.split(","))
     assert app_part.startswith("app;dur=") and db_part.startswith("db;dur=")
     assert float(db_part.removeprefix("db;dur=")) <= float(app_part.removeprefix("app;dur="))
+
+
+async def test_a_flight_with_its_layout(api: httpx.AsyncClient, flight_id: int) -> None:
+    response = await api.get(f"/api/v1/flights/{flight_id}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == flight_id and body["code"] == "LS101"
+    assert (body["origin"], body["destination"]) == ("LHR", "JFK")
+    assert body["departs_at"] == "2030-01-10T09:00:00Z"
+    assert body["cabins"] == [
+        {"cabin": "business", "rows": [1, 2], "letters": "AC", "aisle_after": "", "exit_rows": []},
+        {
+            "cabin": "economy",
+            "rows": [3, 30],
+            "letters": "ABCDEF",
+            "aisle_after": "",
+            "exit_rows": [],
+        },
+    ]
+    assert "fare" not in response.text  # prices come per seat, from the seat map
+    assert_problem(await api.get("/api/v1/flights/999999"), 404, "not-found")
+    assert_problem(await api.get("/api/v1/flights/0"), 422, "validation-failed")
+
+
+async def test_the_app_serves_the_web_client_in_serve_mode(api: httpx.AsyncClient) -> None:
+    page = await api.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<script type="module" src="/js/app.js">' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    script = await api.get("/js/app.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    # The static mount never shadows the API: unknown API paths are still problems.
+    assert_problem(await api.get("/api/v1/no-such-thing"), 404)
+    missing = await api.get("/no-such-file.js")
+    assert missing.status_code == 404
+    assert_problem(missing, 404)

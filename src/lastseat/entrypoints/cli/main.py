@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import os
 import signal
 import subprocess
 import sys
@@ -163,6 +164,7 @@ def up(
         console.print(f"  DNS for {settings.site_domain}: 127.0.0.1:{settings.dns_port} (UDP/TCP)")
         console.print(f"  DNS-over-HTTPS: {site}/dns-query")
         console.print(f"  trust this CA to use it: {supervisor.certs.ca_cert}")
+        console.print(f"  the web client: {site}/  (`lastseat browser` opens it in Chromium)")
         console.print(
             f"  try: curl --cacert {supervisor.certs.ca_cert} --resolve "
             f"{settings.site_domain}:{settings.https_port}:{settings.site_address} "
@@ -241,6 +243,40 @@ def trace(
     console.print(table)
     if response.status_code >= 400:
         raise typer.Exit(1)
+
+
+@app.command()
+def browser(
+    headless: Annotated[
+        bool, typer.Option(help="no window (for a machine without a screen)")
+    ] = False,
+) -> None:
+    """Open the web client in Chromium, resolving lastseat.test over lastseat's own DNS
+    (DNS-over-HTTPS, no fallback) and trusting the stack's CA in its own profile only."""
+    from lastseat.stack.browser import CHROMIUM, CHROMIUM_ARGS, doh_profile, trust_store
+
+    settings = get_settings()
+    ca = settings.stack_dir / "tls" / "ca.pem"
+    if not ca.exists():
+        console.print("the stack has no CA yet: start it first with `lastseat up`")
+        raise typer.Exit(1)
+    if not CHROMIUM.exists():
+        console.print(f"{CHROMIUM} is missing (Debian package chromium): run scripts/setup")
+        raise typer.Exit(1)
+    folder = settings.stack_dir / "browser"
+    trust_store(folder / "home", ca)
+    profile = doh_profile(folder / "profile", settings)
+    site = f"https://{settings.site_domain}:{settings.https_port}/"
+    command = [str(CHROMIUM), f"--user-data-dir={profile}", *CHROMIUM_ARGS]
+    if headless:
+        # (virtual time: the page's own requests finish before the DOM is printed)
+        command += ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000"]
+        command += ["--dump-dom"]
+    console.print(f"opening {site} (DNS over {settings.site_address}:{settings.https_port})")
+    done = subprocess.run(  # noqa: S603 - our own browser command, no shell
+        [*command, site], env={**os.environ, "HOME": str(folder / "home")}, check=False
+    )
+    raise typer.Exit(done.returncode)
 
 
 @app.command("stack-dns", hidden=True)

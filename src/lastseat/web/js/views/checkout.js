@@ -86,7 +86,13 @@ export async function render(main, [holdId], ctx) {
       ),
     );
     const total = (label, value, testid) =>
-      h("tr", { class: "sum" }, h("th", { scope: "row", colspan: 5 }, label), h("td", { class: "num", "data-testid": testid }, value));
+      h(
+        "tr",
+        { class: "sum" },
+        h("th", { scope: "row" }, label),
+        h("td", { class: "detail", colspan: 4 }),
+        h("td", { class: "num", "data-testid": testid }, value),
+      );
     breakdown.append(
       h(
         "table",
