@@ -135,6 +135,10 @@ async def _discount_body(world: World) -> dict[str, Any]:
     return {"code": f"CODE{next(counter)}", "kind": "percent", "value": 500}
 
 
+async def _flight_path(world: World) -> str:
+    return f"/api/v1/flights/{world.flight_id}"
+
+
 async def _seats_path(world: World) -> str:
     return f"/api/v1/flights/{world.flight_id}/seats"
 
@@ -168,6 +172,7 @@ MATRIX: dict[tuple[str, str], tuple[Request, dict[str, int | None], int]] = {
     ("GET", "/api/v1/me"): (call("GET", "/api/v1/me"), SIGNED_IN, 200),
     ("POST", "/api/v1/me/password"): (_change_password, SIGNED_IN, 204),
     ("GET", "/api/v1/flights"): (call("GET", "/api/v1/flights"), PUBLIC, 200),
+    ("GET", "/api/v1/flights/{flight_id}"): (call("GET", _flight_path), PUBLIC, 200),
     ("GET", "/api/v1/flights/{flight_id}/seats"): (call("GET", _seats_path), PUBLIC, 200),
     ("POST", "/api/v1/holds"): (call("POST", "/api/v1/holds", _hold_body), SIGNED_IN, 201),
     ("GET", "/api/v1/holds/{hold_id}"): (call("GET", _hold_path), OWNER_ONLY, 200),

@@ -4,10 +4,10 @@ traffic passes untouched; limits per client address; a deny list; a body size li
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.stack.test_1_path import eventually_in
@@ -218,21 +218,48 @@ async def test_lastseat_own_traffic_passes_untouched(site: Site) -> None:
             assert response.status_code < 400, (response.request.url, response.text)
 
 
+async def pipelined_burst(
+    site: Site, local_address: str, count: int, connections: int
+) -> list[int]:
+    """`count` GETs from one address, written back to back on keep-alive connections
+    (HTTP/1.1 pipelining): they arrive as fast as the firewall reads them, however slow
+    this client is, so the burst is a burst on any machine. The status of each answer."""
+    request = f"GET {F} HTTP/1.1\r\nHost: {DOMAIN}\r\n\r\n".encode()
+    status_line = re.compile(rb"HTTP/1\.1 (\d{3}) ")
+
+    async def one_connection(n: int) -> list[int]:
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1",
+            site.settings.https_port,
+            ssl=site.ssl_context(),
+            server_hostname=DOMAIN,
+            local_addr=(local_address, 0),
+        )
+        try:
+            writer.write(request * n)
+            await writer.drain()
+            received = b""
+            while len(status_line.findall(received)) < n:
+                chunk = await asyncio.wait_for(reader.read(65536), timeout=30)
+                if not chunk:
+                    break
+                received += chunk
+            return [int(code) for code in status_line.findall(received)]
+        finally:
+            writer.close()
+
+    per_connection = count // connections
+    answers = await asyncio.gather(*(one_connection(per_connection) for _ in range(connections)))
+    return [status for statuses in answers for status in statuses]
+
+
 async def test_a_burst_from_one_address_is_limited_while_another_is_served(site: Site) -> None:
-    async with (
-        site.client(local_address="127.0.0.2") as noisy,
-        site.client(local_address="127.0.0.3") as calm,
-    ):
-        limit = asyncio.Semaphore(64)
-
-        async def one() -> httpx.Response:
-            async with limit:
-                return await noisy.get(F)
-
-        statuses = [r.status_code for r in await asyncio.gather(*(one() for _ in range(800)))]
+    statuses = await pipelined_burst(site, "127.0.0.2", count=800, connections=8)
+    async with site.client(local_address="127.0.0.3") as calm:
         served_meanwhile = await calm.get(F)
-        limited = [r for r in statuses if r == 429]
-    assert limited, "no 429 in a burst of 800"
+    assert len(statuses) == 800
+    assert statuses.count(429) > 0, "no 429 in a burst of 800"
+    assert statuses.count(200) >= 200  # the burst allowance was served
     assert set(statuses) <= {200, 429}
     assert served_meanwhile.status_code == 200
 
