@@ -1,6 +1,7 @@
-"""Every control has an accessible name (read from Chromium's own accessibility tree), and
-the seat map works with the keyboard alone: a traveller tabs to a seat and books it with
-Enter."""
+"""Every control has an accessible name (read from Chromium's own accessibility tree), every
+page passes the axe-core audit (WCAG 2.x A and AA rules: contrast, labels, landmarks, ARIA),
+and the seat map works with the keyboard alone: a traveller tabs to a seat and books it
+with Enter."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import PASSWORD, Api, OpenTraveller, Traveller
@@ -18,6 +20,16 @@ CONTROLS = {
     "spinbutton", "slider", "switch", "menuitem", "tab",
 }  # fmt: skip
 MAX_TABS = 300
+AXE = Axe()
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+async def axe_violations(page: Page) -> list[str]:
+    results = await AXE.run(page, options=WCAG_AA)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+        for v in results.response["violations"]
+    ]
 
 
 async def unnamed_controls(traveller: Traveller) -> list[str]:
@@ -37,7 +49,7 @@ async def unnamed_controls(traveller: Traveller) -> list[str]:
     return missing
 
 
-async def test_every_control_on_every_page_has_a_label(
+async def test_every_page_has_labels_for_every_control_and_passes_axe(
     api: Api,
     admin: tuple[str, str],
     open_traveller: OpenTraveller,
@@ -53,6 +65,7 @@ async def test_every_control_on_every_page_has_a_label(
         controls = await page.locator("button, a, input, select").count()
         assert controls > 0, name
         assert await unnamed_controls(traveller) == [], name
+        assert await axe_violations(page) == [], name
         checked[name] = controls
 
     for route in ("/", "/login", "/signup"):

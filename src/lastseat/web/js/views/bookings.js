@@ -4,10 +4,17 @@ import { h, clear } from "../dom.js";
 import { money } from "../money.js";
 import { when } from "../time.js";
 
-function describe(b) {
+/** "LS100 MAD → CDG" for each flight id, one request per distinct flight. */
+async function flightNames(ids) {
+  const unique = [...new Set(ids)];
+  const flights = await Promise.all(unique.map((id) => api("GET", `/api/v1/flights/${id}`)));
+  return new Map(flights.map((f) => [f.id, `${f.code} ${f.origin} → ${f.destination}`]));
+}
+
+function describe(b, names) {
   return [
     h("span", { class: "reference" }, b.reference),
-    h("span", {}, `Flight ${b.flight_id}`),
+    h("span", {}, names.get(b.flight_id) || `Flight ${b.flight_id}`),
     h("span", {}, `Seats ${b.seats.join(", ")}`),
     h("span", { class: "num" }, money(b.total)),
     h("span", { class: `status ${b.status}` }, b.status),
@@ -48,6 +55,7 @@ export async function renderList(main, _params, ctx) {
   main.append(h("h1", {}, "My bookings"), list);
   async function load() {
     const found = await api("GET", "/api/v1/bookings");
+    const names = await flightNames(found.items.map((b) => b.flight_id));
     clear(list);
     if (!found.items.length) {
       list.replaceWith(h("p", {}, "You have no bookings yet. ", h("a", { href: "#/" }, "Find a flight")));
@@ -58,7 +66,7 @@ export async function renderList(main, _params, ctx) {
         h(
           "li",
           { "data-reference": b.reference },
-          h("a", { href: `#/bookings/${b.id}` }, ...describe(b)),
+          h("a", { href: `#/bookings/${b.id}` }, ...describe(b, names)),
           b.status === "confirmed" ? cancelControl(b, ctx, (done) => load().then(() => ctx.notify(done), ctx.fail)) : null,
         ),
       );
@@ -70,6 +78,7 @@ export async function renderList(main, _params, ctx) {
 export async function renderOne(main, [id], ctx) {
   if (!ctx.requireUser()) return;
   const booking = await api("GET", `/api/v1/bookings/${id}`);
+  const names = await flightNames([booking.flight_id]);
   const fresh = location.hash.includes("new=1") && booking.status === "confirmed";
   main.append(
     h("h1", {}, fresh ? "Booking confirmed" : `Booking ${booking.reference}`),
@@ -77,7 +86,7 @@ export async function renderOne(main, [id], ctx) {
       "dl",
       { class: "booking" },
       h("dt", {}, "Reference"), h("dd", { "data-testid": "reference" }, booking.reference),
-      h("dt", {}, "Flight"), h("dd", {}, h("a", { href: `#/flights/${booking.flight_id}` }, `Flight ${booking.flight_id}`)),
+      h("dt", {}, "Flight"), h("dd", {}, h("a", { href: `#/flights/${booking.flight_id}` }, names.get(booking.flight_id))),
       h("dt", {}, "Seats"), h("dd", {}, booking.seats.join(", ")),
       h("dt", {}, "Paid"), h("dd", { "data-testid": "paid" }, money(booking.total)),
       h("dt", {}, "Discount code"), h("dd", {}, booking.discount_code || "none"),
