@@ -113,6 +113,11 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     assert booking["reference"] == reference
     assert booking["total"] == discounted["total"] and booking["discount_code"] == code
 
+    # Back to the paid hold's checkout: nothing to pay twice.
+    await traveller.goto(f"/checkout/{hold_id}")
+    await expect(page.get_by_text("These seats are booked already.")).to_be_visible()
+    await expect(page.get_by_role("button", name=re.compile("^Pay"))).to_have_count(0)
+
     # My bookings, and cancel.
     await page.get_by_role("link", name="My bookings", exact=True).click()
     row = page.locator(f"li[data-reference='{reference}']")

@@ -11,6 +11,8 @@ from playwright.async_api import Request, Route, expect
 
 from tests.browser.conftest import Api, OpenTraveller
 from tests.browser.test_2_journeys import hold_seats, in_page
+from tests.stack.test_1_path import eventually_in
+from tests.support.stack import Site
 
 ONE_CENT = r"""() => {
 const realFetch = window.fetch;
@@ -90,3 +92,26 @@ async def test_a_tampered_price_or_discount_changes_nothing_the_server_charges(
     assert booking["total"] == real_quote["total"]
     assert booking["discount_code"] is None
     await expect(page.get_by_test_id("paid")).not_to_have_text("€0.01")
+
+
+async def test_a_request_the_firewall_blocks_is_explained_with_its_reference(
+    site: Site, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    flight_id = await make_flight()
+    traveller = await open_traveller()
+    traveller.allow_http_errors(403)  # the WAF's answer, on purpose
+    page = traveller.page
+    await traveller.sign_up()
+    await hold_seats(traveller, flight_id, ["5D"])
+    await page.get_by_role("checkbox", name="Request path").check()
+    await page.get_by_role("textbox", name="Discount code").fill("' OR 1=1--")
+    await page.get_by_role("button", name="Apply").click()
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text("Our firewall refused this request")
+    reference = re.search(r"\(reference ([0-9a-f]{32})\)", await alert.inner_text())
+    assert reference is not None
+    panel = page.get_by_role("complementary", name="Request path of the last API call")
+    await expect(panel.locator("li[data-tier='firewall']")).to_contain_text("WAF blocked")
+    await expect(panel.locator("li[data-tier='app']")).to_have_count(0)  # it never got there
+    await eventually_in(site, "firewall", reference.group(1))
+    assert reference.group(1) not in site.log("app")

@@ -118,6 +118,11 @@ async function route() {
     } catch (error) {
       ctx.fail(error);
     }
+    // Each page is titled by its heading, and after a move between pages the keyboard and
+    // screen-reader focus starts at the new content, not on a control that is gone.
+    const heading = main.querySelector("h1");
+    document.title = heading ? `${heading.textContent} · lastseat` : "lastseat";
+    if (document.body.dataset.ready) main.focus({ preventScroll: true });
     return;
   }
   main.append(document.createTextNode("There is no such page."));

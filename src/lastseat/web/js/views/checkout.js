@@ -27,6 +27,22 @@ export async function render(main, [holdId], ctx) {
     }
     throw error;
   }
+  if (hold.status !== "active" || secondsUntil(hold.expires_at) <= 0) {
+    forgetHold();
+    const booked = hold.status === "booked";
+    main.append(
+      h("h1", {}, "Checkout"),
+      h(
+        "p",
+        {},
+        booked ? "These seats are booked already. " : "This hold has ended and its seats were released. ",
+        booked
+          ? h("a", { href: "#/bookings" }, "See my bookings")
+          : h("a", { href: `#/flights/${hold.flight_id}` }, "Choose seats again"),
+      ),
+    );
+    return;
+  }
   rememberHold(hold);
   const flight = await api("GET", `/api/v1/flights/${hold.flight_id}`);
   let quote = hold.quote;
