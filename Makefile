@@ -34,6 +34,7 @@ bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/firewall.py
 	$(BIN)/python bench/stack.py
+	$(BIN)/python bench/browser.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

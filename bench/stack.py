@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -21,6 +22,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -30,7 +33,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import free_port, prepare, reset_inventory, run_wrk
 
-from lastseat.stack.postgres import find_or_start
+from lastseat.stack.postgres import PostgresServer, find_or_start
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -38,20 +41,22 @@ console = Console(width=140)
 HOST = ("-H", "Host: lastseat.test")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--flights", type=int, default=200)
-    args = parser.parse_args()
-    pg = find_or_start()
-    database = f"lastseat_stack_bench_{uuid.uuid4().hex[:8]}"
+@dataclass
+class Stack:
+    folder: Path
+    env: dict[str, str]
+    app_port: int
+    ports: dict[str, int]
+
+
+@contextlib.contextmanager
+def whole_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterator[Stack]:
+    """`lastseat up` on free ports over an already prepared database, with limits high
+    enough for a load generator; Ctrl-C'd and the database dropped on the way out."""
     folder = Path(tempfile.mkdtemp(prefix="stack-bench-", dir=ROOT / "var"))
     folder.chmod(0o755)
     up = None
-    results: dict[str, dict[str, float]] = {}
     try:
-        data = asyncio.run(prepare(pg, database, args.flights, args.connections))
         app_port = free_port()
         ports = {name: free_port() for name in (
             "DNS", "DOH", "HTTPS", "HTTP", "PROXY", "PROXY_GRPC", "GRPC")}  # fmt: skip
@@ -67,6 +72,7 @@ def main() -> None:
             "LASTSEAT_RATE_LIMIT_BURST": "1000000",
             "LASTSEAT_CONNECTIONS_PER_ADDRESS": "60000",
             **{f"LASTSEAT_{name}_PORT": str(port) for name, port in ports.items()},
+            **extra_env,
         }
         log = folder / "up.log"
         with log.open("wb") as sink:
@@ -79,24 +85,7 @@ def main() -> None:
             if up.poll() is not None or time.monotonic() > deadline:
                 sys.exit(f"the stack did not come up:\n{log.read_text()}")
             time.sleep(0.2)
-        tokens = folder / "tokens.txt"
-        tokens.write_text(data["tokens"] + "\n")
-        wrk_env = {"BENCH_TOKENS": str(tokens), "BENCH_FLIGHTS": str(args.flights)}
-        direct = f"http://127.0.0.1:{app_port}"
-        through = f"https://127.0.0.1:{ports['HTTPS']}"
-        for name, url, script, extra in (
-            ("seat map, one app server", direct, "seatmap.lua", ()),
-            ("seat map, whole stack", through, "seatmap.lua", HOST),
-            ("booking, one app server", direct, "booking.lua", ()),
-            ("booking, whole stack", through, "booking.lua", HOST),
-        ):
-            console.print(name)
-            stats, out = run_wrk(url, script, args, wrk_env, extra)
-            if script == "booking.lua":
-                counts = dict(re.findall(r"(\w+)=(\d+)", out.split("BENCH", 1)[1]))
-                stats["confirmed_per_s"] = int(counts["confirmed"]) / args.seconds
-                asyncio.run(reset_inventory(pg, database))
-            results[name] = stats
+        yield Stack(folder, env, app_port, ports)
     finally:
         if up is not None and up.poll() is None:
             up.send_signal(signal.SIGINT)
@@ -114,6 +103,37 @@ def main() -> None:
             asyncio.run(drop())
         pg.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--flights", type=int, default=200)
+    args = parser.parse_args()
+    pg = find_or_start()
+    database = f"lastseat_stack_bench_{uuid.uuid4().hex[:8]}"
+    results: dict[str, dict[str, float]] = {}
+    data = asyncio.run(prepare(pg, database, args.flights, args.connections))
+    with whole_stack(pg, database) as stack:
+        tokens = stack.folder / "tokens.txt"
+        tokens.write_text(data["tokens"] + "\n")
+        wrk_env = {"BENCH_TOKENS": str(tokens), "BENCH_FLIGHTS": str(args.flights)}
+        direct = f"http://127.0.0.1:{stack.app_port}"
+        through = f"https://127.0.0.1:{stack.ports['HTTPS']}"
+        for name, url, script, extra in (
+            ("seat map, one app server", direct, "seatmap.lua", ()),
+            ("seat map, whole stack", through, "seatmap.lua", HOST),
+            ("booking, one app server", direct, "booking.lua", ()),
+            ("booking, whole stack", through, "booking.lua", HOST),
+        ):
+            console.print(name)
+            stats, out = run_wrk(url, script, args, wrk_env, extra)
+            if script == "booking.lua":
+                counts = dict(re.findall(r"(\w+)=(\d+)", out.split("BENCH", 1)[1]))
+                stats["confirmed_per_s"] = int(counts["confirmed"]) / args.seconds
+                asyncio.run(reset_inventory(pg, database))
+            results[name] = stats
 
     table = Table(title="the whole stack vs one app server (PostgreSQL)")
     for column in ("measure", "per second", "p50 ms", "p99 ms", "vs one app server"):
