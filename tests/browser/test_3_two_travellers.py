@@ -36,6 +36,18 @@ async def test_a_hold_in_one_browser_turns_the_seat_held_in_the_other_within_a_s
     await expect(ben.seat("3C")).to_have_attribute("aria-pressed", "false")
     await expect(ben.page.get_by_role("button", name="Hold seats")).to_be_disabled()
 
+    # Ana goes back to the map: 3C is hers, with the countdown; she releases it, and Ben
+    # sees it free again.
+    await ana.goto(f"/flights/{flight_id}")
+    await expect(ana.seat("3C")).to_have_attribute("data-status", "mine")
+    hold_box = ana.page.get_by_role("region", name="Your hold")
+    await expect(hold_box).to_contain_text("You are holding 3C")
+    await expect(hold_box.locator(".countdown")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    await hold_box.get_by_role("button", name="Release").click()
+    await expect(ana.page.get_by_text("Your seats were released.")).to_be_visible()
+    await expect(ben.seat("3C")).to_have_attribute("data-status", "available")
+    await expect(ben.seat("3C")).to_be_enabled()
+
 
 async def test_both_click_the_last_free_seat_and_exactly_one_gets_it(
     api: Api, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]

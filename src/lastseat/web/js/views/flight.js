@@ -95,6 +95,7 @@ export async function render(main, [id], ctx) {
       }
     };
     tick();
+    if (!hold) return; // it ran out just now: tick has already repainted
     ticking = setInterval(tick, 1000);
     const release = h("button", { type: "button" }, "Release");
     release.addEventListener("click", async () => {
