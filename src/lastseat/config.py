@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # Live seat maps: a watcher more than this many changes behind is disconnected (it
     # resumes with ?after); WebSocket pings find dead peers.
     watch_queue_limit: int = Field(default=1_024, ge=1, le=1_000_000)
+    # How long an app server keeps an idle HTTP connection. Longer than its clients keep
+    # theirs (nginx's upstream keepalive: 60 s; httpx: 5 s), so the client always closes
+    # first: a server that closes first races a request just sent on that connection, and
+    # the loser is a reset (a 502 for a POST nginx may not retry).
+    http_keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
     ws_ping_interval_seconds: float = Field(default=20.0, gt=0)
     ws_ping_timeout_seconds: float = Field(default=20.0, gt=0)
 

@@ -67,3 +67,27 @@ async def test_bookings_and_seats_survive_a_restart(stack: Stack, server_logs: P
     finally:
         for server in stack.servers:
             server.start()
+
+
+async def test_an_idle_connection_is_kept_longer_than_clients_keep_theirs(stack: Stack) -> None:
+    """The app server must not be the side that closes an idle keep-alive connection: a
+    client (nginx's upstream pool: 60 s, httpx: 5 s) may be sending on it at that instant.
+    uvicorn's own default (5 s) would close this one during the pause."""
+    url = httpx.URL(stack.url(0))
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    request = f"GET /healthz HTTP/1.1\r\nHost: {url.host}\r\n\r\n".encode()
+
+    async def ask() -> bytes:
+        writer.write(request)
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        await asyncio.wait_for(reader.readexactly(length), timeout=10)
+        return head
+
+    try:
+        assert (await ask()).startswith(b"HTTP/1.1 200")
+        await asyncio.sleep(6.5)  # idle past httpx's expiry and uvicorn's default
+        assert (await ask()).startswith(b"HTTP/1.1 200")
+    finally:
+        writer.close()

@@ -72,6 +72,7 @@ def _serve(host: str, port: int, workers: int) -> None:
         log_level="warning",
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
     )
 
 
@@ -106,7 +107,14 @@ def payments_sandbox(
     app = create_sandbox(
         settings.payments_secret_key.get_secret_value(), settings.sandbox_delay_seconds
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        server_header=False,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
+    )
 
 
 def _die_with_parent() -> None:
@@ -295,6 +303,7 @@ def stack_dns() -> None:
             port=settings.doh_port,
             log_level="warning",
             server_header=False,
+            timeout_keep_alive=settings.http_keep_alive_seconds,
         )
     finally:
         for server in servers:
