@@ -32,10 +32,11 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fanout import percentile
 from run import prepare
 
 from lastseat.config import Settings
-from lastseat.stack.browser import CHROMIUM, CHROMIUM_ARGS, doh_profile, trust_store
+from lastseat.stack.browser import CHROMIUM, HEADLESS_ARGS, doh_profile, trust_store
 from lastseat.stack.postgres import find_or_start
 from stack import Stack, whole_stack
 
@@ -55,11 +56,6 @@ MARK_HELD = """() => {
     subtree: true, attributes: true, attributeFilter: ["data-status"],
   });
 }"""
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def now_ms() -> float:
@@ -91,7 +87,7 @@ async def measure(stack: Stack, tokens: list[str], holds: int, loads: int) -> di
             str(profile),
             executable_path=str(CHROMIUM),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", *CHROMIUM_ARGS],
+            args=list(HEADLESS_ARGS),
             env={**os.environ, "HOME": str(home)},
         )
         try:
@@ -151,7 +147,7 @@ def main() -> None:
     summary = {
         name: {
             "p50": statistics.median(raw[name]),
-            "p99": percentile(raw[name], 0.99),
+            "p99": percentile(raw[name], 99),
             "n": len(raw[name]),
         }
         for name in ("hold_ms", "ws_ms", "browser_ms", "load_ms")

@@ -25,22 +25,13 @@ import pytest
 from playwright.async_api import BrowserContext, ConsoleMessage, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from lastseat.stack.browser import CHROMIUM, CHROMIUM_ARGS, doh_profile, trust_store
-from tests.conftest import create_pg_database, drop_pg_database
+from lastseat.stack.browser import CHROMIUM, HEADLESS_ARGS, doh_profile, trust_store
 from tests.support.stack import Site, running_stack
+from tests.support.stack import stack_database as stack_database  # this package's own
 
-# Root in a container has no user namespaces for Chromium's sandbox, and no GPU.
-HEADLESS_ARGS = ["--no-sandbox", "--disable-gpu", *CHROMIUM_ARGS]
 PASSWORD = "correct horse battery staple"
 FLIGHT_NUMBERS = itertools.count(1000)
 NETWORK_ERROR = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
-
-
-@pytest.fixture(scope="package")
-async def stack_database(postgres: object) -> AsyncIterator[str]:
-    name = await create_pg_database(postgres)  # type: ignore[arg-type]
-    yield postgres.sqlalchemy_url(name)  # type: ignore[attr-defined]
-    await drop_pg_database(postgres, name)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="package")
@@ -144,7 +135,7 @@ async def open_traveller(
             str(profile),
             executable_path=str(CHROMIUM),
             headless=True,
-            args=HEADLESS_ARGS,
+            args=list(HEADLESS_ARGS),
             env={**os.environ, "HOME": str(browser_home)},
             viewport={"width": width, "height": height},
             **options,

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import create_pg_database, drop_pg_database
 from tests.support.stack import Site, running_stack
-
-
-@pytest.fixture(scope="package")
-async def stack_database(postgres: object) -> AsyncIterator[str]:
-    name = await create_pg_database(postgres)  # type: ignore[arg-type]
-    yield postgres.sqlalchemy_url(name)  # type: ignore[attr-defined]
-    await drop_pg_database(postgres, name)  # type: ignore[arg-type]
+from tests.support.stack import stack_database as stack_database  # this package's own
 
 
 @pytest.fixture(scope="package")

@@ -12,15 +12,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 from lastseat.client.resolve import resolving_transport
 from lastseat.config import PROJECT_ROOT, Settings
+from lastseat.stack.postgres import PostgresServer
 from lastseat.stack.supervisor import alive, read_state
+from tests.conftest import create_pg_database, drop_pg_database
 from tests.support.servers import server_env
 
 STARTUP_SECONDS = 120.0
@@ -109,6 +112,15 @@ class Site:
             timeout=60,
             check=False,
         )
+
+
+@pytest.fixture(scope="package")
+async def stack_database(postgres: PostgresServer) -> AsyncIterator[str]:
+    """A PostgreSQL database for one test package's stack (import this fixture into the
+    package's conftest: each package that does gets its own)."""
+    name = await create_pg_database(postgres)
+    yield postgres.sqlalchemy_url(name)
+    await drop_pg_database(postgres, name)
 
 
 @contextlib.contextmanager

@@ -28,26 +28,26 @@ def user_json(user: User) -> dict[str, Any]:
     return {"id": str(user.id), "email": user.email, "role": user.role.value}
 
 
-def flight_summary_json(f: FlightSummary) -> dict[str, Any]:
+def _flight_fields(f: Flight | FlightSummary) -> dict[str, Any]:
+    """What every representation of a flight starts with."""
     return {
         "id": f.id,
         "code": f.code,
         "origin": f.origin,
         "destination": f.destination,
         "departs_at": rfc3339(f.departs_at),
-        "seats_available": f.seats_available,
     }
+
+
+def flight_summary_json(f: FlightSummary) -> dict[str, Any]:
+    return {**_flight_fields(f), "seats_available": f.seats_available}
 
 
 def flight_json(f: Flight) -> dict[str, Any]:
     """A flight with its layout: enough for a client to draw each cabin's rows, aisles and
     exit rows without inventing any of them."""
     return {
-        "id": f.id,
-        "code": f.code,
-        "origin": f.origin,
-        "destination": f.destination,
-        "departs_at": rfc3339(f.departs_at),
+        **_flight_fields(f),
         "cabins": [
             {
                 "cabin": c.name,

@@ -23,6 +23,9 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--no-first-run",
 )
+# What a headless run adds (Playwright passes --headless itself): no GPU, and no sandbox,
+# which needs user namespaces that root in a container does not have.
+HEADLESS_ARGS = ("--no-sandbox", "--disable-gpu", *CHROMIUM_ARGS)
 
 
 def doh_template(settings: Settings) -> str:

@@ -261,7 +261,13 @@ def browser(
 ) -> None:
     """Open the web client in Chromium, resolving lastseat.test over lastseat's own DNS
     (DNS-over-HTTPS, no fallback) and trusting the stack's CA in its own profile only."""
-    from lastseat.stack.browser import CHROMIUM, CHROMIUM_ARGS, doh_profile, trust_store
+    from lastseat.stack.browser import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        HEADLESS_ARGS,
+        doh_profile,
+        trust_store,
+    )
 
     settings = get_settings()
     ca = settings.stack_dir / "tls" / "ca.pem"
@@ -275,11 +281,12 @@ def browser(
     trust_store(folder / "home", ca)
     profile = doh_profile(folder / "profile", settings)
     site = f"https://{settings.site_domain}:{settings.https_port}/"
-    command = [str(CHROMIUM), f"--user-data-dir={profile}", *CHROMIUM_ARGS]
+    command = [str(CHROMIUM), f"--user-data-dir={profile}"]
     if headless:
         # (virtual time: the page's own requests finish before the DOM is printed)
-        command += ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000"]
-        command += ["--dump-dom"]
+        command += ["--headless", *HEADLESS_ARGS, "--virtual-time-budget=10000", "--dump-dom"]
+    else:
+        command += CHROMIUM_ARGS
     console.print(f"opening {site} (DNS over {settings.site_address}:{settings.https_port})")
     done = subprocess.run(  # noqa: S603 - our own browser command, no shell
         [*command, site], env={**os.environ, "HOME": str(folder / "home")}, check=False

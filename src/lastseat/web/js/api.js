@@ -52,7 +52,10 @@ export class ApiError extends Error {
   }
 }
 
-function cookie(name) {
+/** Set with the session at sign-in, readable by the page; echoed on writes as X-CSRF-Token. */
+export const CSRF_COOKIE = "lastseat_csrf";
+
+export function cookie(name) {
   const found = document.cookie.split("; ").find((c) => c.startsWith(`${name}=`));
   return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
 }
@@ -72,7 +75,7 @@ export async function api(method, path, { body, query, idempotencyKey } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") {
-    const csrf = cookie("lastseat_csrf");
+    const csrf = cookie(CSRF_COOKIE);
     if (csrf) headers["X-CSRF-Token"] = csrf;
   }
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;

@@ -1,6 +1,6 @@
 // The shell: who is signed in, the hash router, and the notice/alert regions every view
 // reports through. Views live in views/ and know nothing of each other.
-import { api, ApiError } from "./api.js";
+import { api, ApiError, CSRF_COOKIE, cookie } from "./api.js";
 import { clear } from "./dom.js";
 import { setupPathPanel } from "./path.js";
 import * as search from "./views/search.js";
@@ -76,7 +76,7 @@ const ctx = {
   async refreshUser() {
     // The CSRF cookie comes and goes with the session: without it there is no session to
     // ask about (and no 401 to log in the console on every page load).
-    if (!document.cookie.split("; ").some((c) => c.startsWith("lastseat_csrf="))) {
+    if (!cookie(CSRF_COOKIE)) {
       ctx.user = null;
       showUser();
       return;

@@ -5,7 +5,7 @@ import { api, ApiError, newIdempotencyKey } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
 import { forgetHold, rememberHold } from "../hold.js";
 import { money } from "../money.js";
-import { countdown, secondsUntil } from "../time.js";
+import { countdownTimer, secondsUntil } from "../time.js";
 
 // The payment sandbox decides by token, as a real provider's test cards do.
 const TEST_CARDS = [
@@ -49,13 +49,18 @@ export async function render(main, [holdId], ctx) {
   let appliedCode = null;
   let attempt = null; // {body, key}: a retry of the same payment reuses its Idempotency-Key
 
-  const left = h("strong", { class: "countdown", role: "timer", "aria-live": "off" });
   const breakdown = h("div", { class: "quote", "aria-live": "polite" });
   const code = h("input", { name: "discount", autocomplete: "off", maxlength: 64 });
   const codeStatus = h("p", { class: "code-status", role: "status" });
   const card = select({ name: "card" }, TEST_CARDS);
   const pay = h("button", { type: "submit", class: "primary" }, "Pay");
   const expired = () => secondsUntil(hold.expires_at) <= 0;
+  const { element: left, stop } = countdownTimer(hold.expires_at, () => {
+    pay.disabled = true;
+    forgetHold();
+    ctx.fail("Your hold expired and the seats were released. Please choose them again.");
+  });
+
 
   const discountForm = h("form", { class: "discount", "aria-label": "Discount code" }, field("Discount code", code), h("button", { type: "submit" }, "Apply"), codeStatus);
   const payForm = h(
@@ -73,19 +78,6 @@ export async function render(main, [holdId], ctx) {
     payForm,
     h("p", {}, h("a", { href: `#/flights/${hold.flight_id}` }, "Back to the seat map")),
   );
-
-  function tick() {
-    const seconds = secondsUntil(hold.expires_at);
-    left.textContent = countdown(seconds);
-    if (seconds <= 0) {
-      clearInterval(timer);
-      pay.disabled = true;
-      forgetHold();
-      ctx.fail("Your hold expired and the seats were released. Please choose them again.");
-    }
-  }
-  tick();
-  const timer = setInterval(tick, 1000);
 
   function paintQuote() {
     clear(breakdown);
@@ -174,13 +166,13 @@ export async function render(main, [holdId], ctx) {
     pay.textContent = "Paying…";
     try {
       const booking = await api("POST", "/api/v1/bookings", { body, idempotencyKey: attempt.key });
-      clearInterval(timer);
+      stop();
       forgetHold();
       ctx.navigate(`#/bookings/${booking.id}?new=1`);
     } catch (error) {
       ctx.fail(error);
       if (error instanceof ApiError && error.kind === "hold-gone") {
-        clearInterval(timer);
+        stop();
         forgetHold();
         return;
       }
@@ -189,5 +181,5 @@ export async function render(main, [holdId], ctx) {
     }
   });
 
-  return () => clearInterval(timer);
+  return () => stop();
 }

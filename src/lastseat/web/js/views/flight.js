@@ -4,7 +4,7 @@ import { h, clear } from "../dom.js";
 import { currentHold, forgetHold, rememberHold } from "../hold.js";
 import { watchFlight } from "../live.js";
 import { money } from "../money.js";
-import { countdown, secondsUntil, when } from "../time.js";
+import { countdownTimer, when } from "../time.js";
 
 const STATUS_WORDS = { available: "available", held: "held by another traveller", booked: "booked", mine: "held by you" };
 
@@ -22,7 +22,7 @@ export async function render(main, [id], ctx) {
   const selected = new Set();
   const buttons = new Map();
   let hold = currentHold(flightId);
-  let ticking = null;
+  let stopCountdown = () => {};
 
   const liveState = h("span", { class: "live", "data-state": "connecting" }, "connecting…");
   const holdBox = h("section", { class: "hold-box", "aria-label": "Your hold", hidden: true });
@@ -78,25 +78,20 @@ export async function render(main, [id], ctx) {
   }
 
   function paintHold() {
-    clearInterval(ticking);
+    stopCountdown();
     clear(holdBox);
     holdBox.hidden = hold === null;
     if (!hold) return;
-    const left = h("strong", { class: "countdown", role: "timer", "aria-live": "off" });
-    const tick = () => {
-      const seconds = secondsUntil(hold.expires_at);
-      left.textContent = countdown(seconds);
-      if (seconds <= 0) {
-        hold = null;
-        forgetHold();
-        paintHold();
-        for (const seat of seats.keys()) paint(seat);
-        ctx.notify("Your hold expired and the seats were released.");
-      }
-    };
-    tick();
-    if (!hold) return; // it ran out just now: tick has already repainted
-    ticking = setInterval(tick, 1000);
+    const timer = countdownTimer(hold.expires_at, () => {
+      hold = null;
+      forgetHold();
+      paintHold();
+      for (const seat of seats.keys()) paint(seat);
+      ctx.notify("Your hold expired and the seats were released.");
+    });
+    stopCountdown = timer.stop;
+    const left = timer.element;
+    if (!hold) return; // it ran out just now: onEnd has already repainted
     const release = h("button", { type: "button" }, "Release");
     release.addEventListener("click", async () => {
       try {
@@ -216,7 +211,7 @@ export async function render(main, [id], ctx) {
   });
   return () => {
     stop();
-    clearInterval(ticking);
+    stopCountdown();
   };
 }
 
