@@ -45,7 +45,7 @@ class Tier:
     process: subprocess.Popen[bytes] | None = None
 
 
-def _http_ok(url: str, verify: str | bool = False) -> Callable[[], bool]:
+def http_ok(url: str, verify: str | bool = False) -> Callable[[], bool]:
     def check() -> bool:
         try:
             return httpx.get(url, timeout=1, verify=verify).status_code == 200
@@ -101,7 +101,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
             "payments-sandbox",
             _lastseat("payments-sandbox", "--port", str(settings.sandbox_port)),
             settings.sandbox_port,
-            _http_ok(f"http://127.0.0.1:{settings.sandbox_port}/healthz"),
+            http_ok(f"http://127.0.0.1:{settings.sandbox_port}/healthz"),
             env,
         )
     ]
@@ -111,7 +111,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
                 f"app-{i + 1}",
                 _lastseat("serve", "--host", "127.0.0.1", "--port", str(port)),
                 port,
-                _http_ok(f"http://127.0.0.1:{port}/readyz"),
+                http_ok(f"http://127.0.0.1:{port}/readyz"),
                 env,
             )
         )
@@ -130,7 +130,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
             "proxy",
             nginx.nginx_command(nginx.write_proxy(settings)),
             settings.proxy_port,
-            _http_ok(f"http://127.0.0.1:{settings.proxy_port}/readyz"),
+            http_ok(f"http://127.0.0.1:{settings.proxy_port}/readyz"),
         )
     )
     https = f"https://{settings.site_address}:{settings.https_port}"
@@ -139,7 +139,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
             "firewall",
             nginx.nginx_command(nginx.write_firewall(settings, certs)),
             settings.https_port,
-            _http_ok(f"{https}/readyz", verify=str(certs.ca_cert)),
+            http_ok(f"{https}/readyz", verify=str(certs.ca_cert)),
         )
     )
     tiers.append(
@@ -192,17 +192,7 @@ class Supervisor:
 
     def _wait_ready(self, tier: Tier) -> None:
         assert tier.process is not None
-        deadline = time.monotonic() + READY_SECONDS
-        while time.monotonic() < deadline:
-            if tier.process.poll() is not None:
-                raise RuntimeError(
-                    f"{tier.name} exited with {tier.process.returncode}; "
-                    f"see {self.logs / (tier.name + '.log')}"
-                )
-            if tier.ready():
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"{tier.name} not ready in {READY_SECONDS:.0f}s")
+        wait_ready(tier.name, tier.process, tier.ready, self.logs / (tier.name + ".log"))
 
     def _write_state(self) -> None:
         state = {
@@ -235,6 +225,20 @@ class Supervisor:
                 stop_pid(tier.process.pid)
                 tier.process.wait(timeout=STOP_SECONDS)
         self.state_file.unlink(missing_ok=True)
+
+
+def wait_ready(
+    name: str, process: subprocess.Popen[bytes], ready: Callable[[], bool], log: Path | str
+) -> None:
+    """Until `ready()` says so; a process that exits first, or takes too long, is an error."""
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
+        if ready():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} not ready in {READY_SECONDS:.0f}s")
 
 
 def stop_pid(pid: int) -> None:

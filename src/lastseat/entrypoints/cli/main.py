@@ -327,10 +327,21 @@ def dev(
     """Just the app: one app server, one gRPC server and the payment sandbox, no stack."""
     settings = get_settings()
     _prepare_database(settings, flights)
+    from lastseat.stack.supervisor import http_ok, wait_ready
+
     children = [
         _start_child("payments-sandbox", "--port", str(settings.sandbox_port)),
         _start_child("serve-grpc", "--host", host, "--port", str(grpc_port)),
     ]
+    # The app takes payments from the sandbox: it is up before "up" is said, as under `up`.
+    sandbox_health = http_ok(f"http://127.0.0.1:{settings.sandbox_port}/healthz")
+    try:
+        wait_ready("payments-sandbox", children[0], sandbox_health, "the output above")
+    except RuntimeError as exc:
+        for child in children:
+            child.terminate()
+        console.print(str(exc))
+        raise typer.Exit(1) from None
     console.print(f"payment sandbox on {settings.payments_url} (pid {children[0].pid})")
     console.print(f"gRPC (lastseat.v1.Booking) on {host}:{grpc_port} (pid {children[1].pid})")
     console.print(f"lastseat is up: http://{host}:{port}/api/v1/flights  (docs: /api/docs)")
