@@ -92,9 +92,12 @@ def payments() -> FakePayments:
 
 @pytest.fixture
 async def services(
-    database_url: str, clock: FakeClock, payments: FakePayments
+    request: pytest.FixtureRequest, database_url: str, clock: FakeClock, payments: FakePayments
 ) -> AsyncIterator[Services]:
-    built = build_services(make_settings(database_url), clock=clock, payments=payments)
+    marker = request.node.get_closest_marker("settings")
+    overrides = {} if marker is None else marker.kwargs
+    settings = make_settings(database_url, **overrides)
+    built = build_services(settings, clock=clock, payments=payments)
     await migrate.upgrade(built.engine)
     try:
         yield built

@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lastseat.domain.fares import DemandBucket, FareRules
+from lastseat.domain.holds import HoldLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,12 +58,40 @@ class Settings(BaseSettings):
     tax_per_seat: int = Field(default=1_200, ge=0)
     tax_basis_points: int = Field(default=500, ge=0, le=10_000)
 
-    # Sign-in throttling: failures allowed per window, then lockouts that double.
-    login_max_failures_per_account: int = Field(default=5, ge=1)
+    # Sign-in throttling (OWASP Authentication Cheat Sheet). One account from one address
+    # (the pair) is locked after this many attempts, for a time that doubles; the whole
+    # account and the whole address, which an attacker shares with the innocent, are only
+    # slowed: past their limits, attempts are spaced by a delay that doubles up to a cap.
+    # An address the account signed in from lately is not slowed by the account's count.
+    login_max_failures_per_pair: int = Field(default=5, ge=1)
+    login_max_failures_per_account: int = Field(default=20, ge=1)
     login_max_failures_per_address: int = Field(default=30, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     login_lockout_seconds: int = Field(default=30, ge=1)
     login_max_lockout_seconds: int = Field(default=900, ge=1)
+    login_slowdown_seconds: int = Field(default=1, ge=1)
+    login_max_slowdown_seconds: int = Field(default=60, ge=1)
+    login_known_address_days: int = Field(default=30, ge=0)
+    # At most this many argon2 hashes at once per process: the rest queue, and the cores
+    # stay free for everything else (each hash costs 64 MiB and tens of milliseconds).
+    argon2_max_concurrent: int = Field(default=2, ge=1, le=64)
+    # Sign-ups per client address per window (each one costs an argon2 hash).
+    signups_per_address: int = Field(default=10, ge=1)
+    signups_window_seconds: int = Field(default=3_600, ge=1)
+
+    # Seat spinning (OWASP OAT-021): what one party may hold at once, and how fast one
+    # client address may place holds. Every limit is enforced in the database.
+    hold_max_seats_per_flight: int = Field(default=9, ge=1, le=10_000)
+    hold_max_seats_per_customer: int = Field(default=18, ge=1, le=100_000)
+    hold_max_address_share_percent: int = Field(default=20, ge=1, le=100)
+    holds_per_address: int = Field(default=60, ge=1)
+    holds_window_seconds: int = Field(default=600, ge=1)
+    # Discount code attempts (guessing): per customer per window, and per hold.
+    discount_attempts_per_customer: int = Field(default=20, ge=1)
+    discount_attempts_per_hold: int = Field(default=5, ge=1)
+    discount_attempts_window_seconds: int = Field(default=3_600, ge=1)
+    # No cancellation (and so no refund) this close to departure.
+    cancellation_cutoff_minutes: int = Field(default=120, ge=0, le=100_000)
 
     # Live seat maps: a watcher more than this many changes behind is disconnected (it
     # resumes with ?after); WebSocket pings find dead peers.
@@ -148,6 +177,18 @@ class Settings(BaseSettings):
             tax_per_seat=self.tax_per_seat,
             tax_basis_points=self.tax_basis_points,
         )
+
+    @property
+    def hold_limits(self) -> HoldLimits:
+        return HoldLimits(
+            self.hold_max_seats_per_flight,
+            self.hold_max_seats_per_customer,
+            self.hold_max_address_share_percent,
+        )
+
+    @property
+    def cancellation_cutoff(self) -> timedelta:
+        return timedelta(minutes=self.cancellation_cutoff_minutes)
 
     @property
     def hold_ttl(self) -> timedelta:

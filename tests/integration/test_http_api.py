@@ -117,7 +117,7 @@ async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flig
     assert quote["total"] == {"amount": 144150, "currency": "EUR"}
     refused = await api.get(f"/api/v1/holds/{hold_id}/quote?discount_code=NOPE", headers=ann)
     assert refused.status_code == 200
-    assert refused.json()["discount_refused"] == "no such code"
+    assert refused.json()["discount_refused"] == "not valid for this booking"
     assert refused.json()["total"] == quote["total"]
     seats = {
         s["seat"]: s["status"]

@@ -26,7 +26,6 @@ from lastseat.domain.errors import (
     PaymentDeclined,
     PaymentProviderError,
     SeatsUnavailable,
-    TooManyAttempts,
     UnknownSeats,
 )
 from lastseat.domain.flights import Flight
@@ -349,19 +348,3 @@ async def test_table_definitions_match_the_migrations(services: Services) -> Non
 
     async with services.engine.connect() as conn:
         assert await conn.run_sync(differences) == []
-
-
-async def test_failed_sign_ins_lock_out_then_expire(services: Services, clock: FakeClock) -> None:
-    await _user(services)
-    limit = services.settings.login_max_failures_per_account
-    for _ in range(limit):
-        with pytest.raises(AuthenticationFailed):
-            await services.accounts.login("ann@example.com", "wrong-password", "10.0.0.1")
-    with pytest.raises(TooManyAttempts) as locked:
-        await services.accounts.login("ann@example.com", "ann-password-1", "10.0.0.2")
-    assert locked.value.retry_after == services.settings.login_lockout_seconds
-    clock.advance(seconds=services.settings.login_lockout_seconds)
-    await services.accounts.login("ann@example.com", "ann-password-1", "10.0.0.2")
-    # success clears the account's count: the next failure starts again from one
-    with pytest.raises(AuthenticationFailed):
-        await services.accounts.login("ann@example.com", "wrong-password", "10.0.0.1")

@@ -104,7 +104,7 @@ def test_seat_surcharges_come_from_the_layout(seat: str, surcharges: list[str], 
 
 
 def test_a_quote_scales_fares_adds_surcharges_then_taxes() -> None:
-    quote = pricing.quote(LAYOUT, ("12B", "5B"), RULES, taken=100, capacity=CAPACITY)
+    quote = pricing.quote(LAYOUT, ("12B", "5B"), RULES, booked=100, capacity=CAPACITY)
     fare = 17_250  # 15000 x 1.15
     assert [line.price.amount for line in quote.lines] == [fare, fare + 2_500]
     assert quote.subtotal.amount == 2 * fare + 2_500

@@ -48,8 +48,12 @@ def _hold(expires_at: datetime, status: HoldStatus = HoldStatus.ACTIVE) -> Hold:
 
 
 def test_a_hold_is_live_until_the_instant_it_expires() -> None:
-    until = expiry(NOW, timedelta(minutes=10))
+    until = expiry(NOW, timedelta(minutes=10), NOW + timedelta(days=1))
     assert until == NOW + timedelta(minutes=10)
+    # a hold never outlives its flight's departure
+    assert expiry(NOW, timedelta(minutes=10), NOW + timedelta(minutes=3)) == NOW + timedelta(
+        minutes=3
+    )
     hold = _hold(until)
     assert hold.is_live(NOW)
     assert hold.is_live(until - timedelta(microseconds=1))

@@ -19,9 +19,13 @@ class Argon2Hasher:
             type=Type.ID,
         )
         self._decoy = self._hasher.hash("decoy password for unknown accounts")
+        # Bounds the hashes running at once: a burst queues here instead of taking every
+        # core (and 64 MiB each) from the requests that need no hash.
+        self._slots = asyncio.Semaphore(settings.argon2_max_concurrent)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, password_hash: str, password: str) -> bool:
         def check() -> bool:
@@ -30,7 +34,8 @@ class Argon2Hasher:
             except (VerificationError, InvalidHashError):
                 return False
 
-        return await asyncio.to_thread(check)
+        async with self._slots:
+            return await asyncio.to_thread(check)
 
     async def burn(self, password: str) -> None:
         await self.verify(self._decoy, password)

@@ -14,6 +14,9 @@ from lastseat.domain.flights import Flight
 from lastseat.domain.pricing import Quote
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
+# What a customer is told of a code that is unknown, not valid yet, expired, or for other
+# flights: one answer for all four, so guessing learns nothing of which codes exist.
+NOT_VALID_HERE = "not valid for this booking"
 
 
 class DiscountKind(StrEnum):
@@ -24,9 +27,18 @@ class DiscountKind(StrEnum):
 class DiscountNotApplicable(InvalidRequest):
     code = "discount-not-applicable"
 
-    def __init__(self, discount_code: str, reason: str) -> None:
+    def __init__(self, discount_code: str, reason: str, telling: bool = True) -> None:
+        self.discount_code = discount_code
         self.reason = reason
+        # False where the reason would tell a guesser the code exists: customers are
+        # then told NOT_VALID_HERE instead (admins and the logs keep the reason).
+        self.telling = telling
         super().__init__(f"discount code {discount_code} does not apply: {reason}")
+
+    def as_seen_by_customer(self) -> DiscountNotApplicable:
+        if self.telling:
+            return self
+        return DiscountNotApplicable(self.discount_code, NOT_VALID_HERE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +89,8 @@ def check_applies(
 ) -> None:
     """Raise DiscountNotApplicable with the first reason the code does not apply."""
     reason = None
+    # Reasons that would show the code exists to a caller who may be guessing it.
+    telling = False
     if discount.valid_from is not None and now < discount.valid_from:
         reason = f"not valid before {discount.valid_from.isoformat()}"
     elif discount.valid_until is not None and now >= discount.valid_until:
@@ -88,12 +102,12 @@ def check_applies(
     elif discount.destination is not None and discount.destination != flight.destination:
         reason = f"valid only to {discount.destination}"
     elif discount.currency is not None and discount.currency != quote.subtotal.currency:
-        reason = f"valid only for prices in {discount.currency}"
+        reason, telling = f"valid only for prices in {discount.currency}", True
     elif quote.subtotal.amount < discount.min_spend:
-        reason = f"needs a spend of at least {discount.min_spend} minor units"
+        reason, telling = f"needs a spend of at least {discount.min_spend} minor units", True
     elif used_by_caller:
-        reason = "already used on your account"
+        reason, telling = "already used on your account", True
     elif discount.max_redemptions is not None and redeemed >= discount.max_redemptions:
-        reason = "fully redeemed"
+        reason, telling = "fully redeemed", True
     if reason is not None:
-        raise DiscountNotApplicable(discount.code, reason)
+        raise DiscountNotApplicable(discount.code, reason, telling)

@@ -53,6 +53,10 @@ class FlightClosed(Conflict):
     code = "flight-closed"
 
 
+class CancellationClosed(FlightClosed):
+    code = "cancellation-closed"
+
+
 class EmailTaken(Conflict):
     code = "email-taken"
 
@@ -79,11 +83,25 @@ class AuthenticationFailed(DomainError):
 
 
 class TooManyAttempts(DomainError):
+    """A throttle refused the attempt; `limit` names which one."""
+
     code = "too-many-attempts"
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, limit: str = "sign-in", what: str = "sign-ins") -> None:
         self.retry_after = retry_after
-        super().__init__(f"too many failed sign-ins; try again in {retry_after} seconds")
+        self.limit = limit
+        super().__init__(f"too many {what}; try again in {retry_after} seconds")
+
+
+class LimitReached(Conflict):
+    """A request that would take the caller past a bounded share (`limit` names which)."""
+
+    code = "limit-reached"
+
+    def __init__(self, limit: str, maximum: int, detail: str) -> None:
+        self.limit = limit
+        self.maximum = maximum
+        super().__init__(detail)
 
 
 class Forbidden(DomainError):

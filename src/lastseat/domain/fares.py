@@ -49,9 +49,13 @@ class FareRules:
         if self.tax_per_seat < 0 or self.tax_basis_points < 0:
             raise ValueError("taxes cannot be negative")
 
-    def demand_permille(self, taken: int, capacity: int) -> int:
-        """The multiplier for a flight with `taken` of `capacity` seats held or booked."""
-        load_percent_x100 = taken * 100 * 100 // capacity  # no float: percent times 100
+    def demand_permille(self, booked: int, capacity: int) -> int:
+        """The multiplier for a flight with `booked` of its `capacity` seats sold.
+
+        Held seats do not count: a hold is not a sale, and counting holds would let anyone
+        raise everyone else's price by holding seats they never buy.
+        """
+        load_percent_x100 = booked * 100 * 100 // capacity  # no float: percent times 100
         for bucket in self.demand:
             if load_percent_x100 < bucket.below_percent * 100:
                 return bucket.multiplier_permille

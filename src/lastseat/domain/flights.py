@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from lastseat.domain.errors import InvalidRequest
+from lastseat.domain.errors import CancellationClosed, FlightClosed, InvalidRequest
 from lastseat.domain.fares import Surcharges
 from lastseat.domain.money import Money
 
@@ -106,6 +106,24 @@ class Flight:
 
     def has_departed(self, now: datetime) -> bool:
         return self.departs_at <= now
+
+    def check_bookable(self, now: datetime) -> None:
+        """Seats are held and bought only before departure."""
+        if self.has_departed(now):
+            raise FlightClosed(
+                f"flight {self.code} departed at {self.departs_at.isoformat()}: "
+                "it can no longer be held or booked"
+            )
+
+    def check_cancellable(self, now: datetime, cutoff: timedelta) -> None:
+        """Bookings are cancelled (and paid back) only until `cutoff` before departure."""
+        closes = self.departs_at - cutoff
+        if now >= closes:
+            minutes = int(cutoff.total_seconds() // 60)
+            raise CancellationClosed(
+                f"bookings on flight {self.code} cannot be cancelled within {minutes} minutes "
+                f"of departure: cancellation closed at {closes.isoformat()}"
+            )
 
 
 def validate_cabins(cabins: tuple[Cabin, ...]) -> None:

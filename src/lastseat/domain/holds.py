@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from lastseat.domain.errors import InvalidRequest, seat_sort_key
+from lastseat.domain.errors import InvalidRequest, LimitReached, seat_sort_key
 from lastseat.domain.flights import normalise_seat
 from lastseat.domain.pricing import Quote
 
@@ -49,5 +49,52 @@ def requested_seats(names: list[str]) -> tuple[str, ...]:
     return tuple(sorted(seats, key=seat_sort_key))
 
 
-def expiry(now: datetime, ttl: timedelta) -> datetime:
-    return now + ttl
+def expiry(now: datetime, ttl: timedelta, departs_at: datetime) -> datetime:
+    """A hold ends after its time to live, and at the latest when the flight leaves: the
+    conditional update that books it then refuses it with no clock check of its own."""
+    return min(now + ttl, departs_at)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSeats:
+    """Seats held right now by live holds, counted for the limits below."""
+
+    by_customer_on_flight: int
+    by_customer: int  # on every flight
+    by_address_on_flight: int  # every customer asking from the same client address
+
+
+@dataclass(frozen=True, slots=True)
+class HoldLimits:
+    """What one party may hold at once, so no one can hold a flight (or the inventory)
+    they are not buying: seat spinning, OWASP OAT-021 "Denial of Inventory"."""
+
+    seats_per_flight: int  # one customer, one flight
+    seats_per_customer: int  # one customer, every flight
+    address_share_percent: int  # every customer of one client address, one flight
+
+    def address_seats(self, capacity: int) -> int:
+        # Never less than one full hold, so a small aircraft can still be booked.
+        return max(MAX_SEATS_PER_HOLD, capacity * self.address_share_percent // 100)
+
+    def check(self, held: HeldSeats, wanted: int, capacity: int) -> None:
+        """Refuse a hold of `wanted` more seats that would pass any limit."""
+        address_seats = self.address_seats(capacity)
+        for limit, now_held, maximum, whose in (
+            ("seats-per-flight", held.by_customer_on_flight, self.seats_per_flight, "you hold"),
+            ("seats-per-customer", held.by_customer, self.seats_per_customer, "you hold"),
+            (
+                "seats-per-address",
+                held.by_address_on_flight,
+                address_seats,
+                "your network holds",
+            ),
+        ):
+            if now_held + wanted > maximum:
+                scope = "in all" if limit == "seats-per-customer" else "on this flight"
+                raise LimitReached(
+                    limit,
+                    maximum,
+                    f"{whose} {now_held} seats {scope} and asked for {wanted} more; at most "
+                    f"{maximum} may be held at once ({limit}): book or release some first",
+                )

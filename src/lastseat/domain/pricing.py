@@ -118,10 +118,10 @@ def seat_line(layout: Layout, seat: str, demand_permille: int) -> QuoteLine:
 
 
 def quote(
-    layout: Layout, seats: tuple[str, ...], rules: FareRules, taken: int, capacity: int
+    layout: Layout, seats: tuple[str, ...], rules: FareRules, booked: int, capacity: int
 ) -> Quote:
-    """Price `seats` on a flight with `taken` of its `capacity` seats held or booked."""
-    permille = rules.demand_permille(taken, capacity)
+    """Price `seats` on a flight with `booked` of its `capacity` seats sold."""
+    permille = rules.demand_permille(booked, capacity)
     lines = tuple(seat_line(layout, seat, permille) for seat in sorted(seats, key=seat_sort_key))
     currency = layout.currency
     subtotal = sum(line.price.amount for line in lines)

@@ -6,15 +6,22 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from pydantic import SecretStr
 
-from lastseat.domain.errors import AuthenticationFailed, TooManyAttempts
-from lastseat.domain.throttling import ThrottleRules, retry_after_seconds
+from lastseat.domain.errors import AuthenticationFailed
 from lastseat.domain.users import Role, User, check_password, normalise_email
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import PasswordHasher, UnitOfWork
+from lastseat.services.throttles import (
+    Throttle,
+    give_back,
+    known_address_key,
+    reserve,
+    sign_in_throttles,
+    sign_up_throttles,
+)
 
 TOKEN_BYTES = 32
 
@@ -37,9 +44,13 @@ class Accounts:
             hashes.append(self.token_hash(token, previous))
         return hashes
 
-    async def signup(self, email: str, password: str, role: Role = Role.CUSTOMER) -> User:
+    async def signup(
+        self, email: str, password: str, role: Role = Role.CUSTOMER, address: str | None = None
+    ) -> User:
         email = normalise_email(email)
         check_password(password, email)
+        # Counted before the (deliberately expensive) hash, so a flood is refused cheaply.
+        await reserve(self._ctx, sign_up_throttles(self._ctx.settings, address))
         password_hash = await self._hasher.hash(password)
         user = User(id=uuid.uuid4(), email=email, role=role)
         async with self._ctx.uow(write=True) as uow:
@@ -47,61 +58,52 @@ class Accounts:
             await uow.commit()
         return user
 
-    def _throttles(self, email: str, address: str | None) -> list[tuple[str, ThrottleRules]]:
+    async def _check_password(
+        self, email: str, password: str, address: str | None
+    ) -> tuple[User, list[Throttle]] | None:
+        """Verify a password under the sign-in throttles: the attempt is counted first (429
+        past a limit), and only then is the password checked. Unknown emails cost the same
+        time as known ones. Returns the user and the throttles it counted against."""
         settings = self._ctx.settings
-        window = timedelta(seconds=settings.login_window_seconds)
-        base = timedelta(seconds=settings.login_lockout_seconds)
-        cap = timedelta(seconds=settings.login_max_lockout_seconds)
-        keys = [
-            (
-                f"account:{email}",
-                ThrottleRules(settings.login_max_failures_per_account, window, base, cap),
-            )
-        ]
-        if address:
-            keys.append(
-                (
-                    f"address:{address}",
-                    ThrottleRules(settings.login_max_failures_per_address, window, base, cap),
-                )
-            )
-        return keys
+        known_key = known_address_key(email, address)
+        since = self._ctx.clock() - timedelta(days=settings.login_known_address_days)
+        async with self._ctx.uow() as uow:
+            known = await uow.throttles.remembered_since(known_key, since)
+            found = await uow.users.credentials(email)
+        throttles = sign_in_throttles(settings, email, address, known)
+        await reserve(self._ctx, throttles)
+        if found is None:
+            await self._hasher.burn(password)
+            return None
+        if not await self._hasher.verify(found[1], password):
+            return None
+        return found[0], throttles
+
+    async def _signed_in(
+        self, uow: UnitOfWork, email: str, address: str | None, throttles: list[Throttle]
+    ) -> None:
+        """A right password: the pair starts afresh, the account and address get their
+        attempt back, and the address is known for this account from now on."""
+        pair, *shared = throttles
+        await uow.throttles.clear(pair.key)
+        await give_back(uow, shared)
+        await uow.throttles.remember(known_address_key(email, address), self._ctx.clock())
 
     async def login(
         self, email: str, password: str, address: str | None = None
     ) -> tuple[User, str]:
         """Sign in. Unknown emails and wrong passwords fail alike, in answer and in time;
-        too many failures lock the account and the address out (429), in every process."""
+        past the sign-in limits the answer is 429, in every process."""
         email = normalise_email(email)
-        throttles = self._throttles(email, address)
-        now = self._ctx.clock()
-        async with self._ctx.uow() as uow:
-            locked = await uow.login_attempts.locked_until([k for k, _ in throttles], now)
-            found = await uow.users.credentials(email)
-        if locked is not None:
-            raise TooManyAttempts(retry_after_seconds(locked, now))
-        if found is None:
-            await self._hasher.burn(password)
-        elif await self._hasher.verify(found[1], password):
-            user = found[0]
-            async with self._ctx.uow(write=True) as uow:
-                await uow.login_attempts.clear(throttles[0][0])
-                token = await self._issue_token(uow, user)
-                await uow.commit()
-            return user, token
-        await self._count_failure(throttles, now)
-        raise AuthenticationFailed("email or password is wrong")
-
-    async def _count_failure(
-        self, throttles: list[tuple[str, ThrottleRules]], now: datetime
-    ) -> None:
+        checked = await self._check_password(email, password, address)
+        if checked is None:
+            raise AuthenticationFailed("email or password is wrong")
+        user, throttles = checked
         async with self._ctx.uow(write=True) as uow:
-            for key, rules in throttles:
-                failures = await uow.login_attempts.record_failure(key, now, now - rules.window)
-                lockout = rules.lockout(failures)
-                if lockout is not None:
-                    await uow.login_attempts.lock(key, now + lockout)
+            await self._signed_in(uow, email, address, throttles)
+            token = await self._issue_token(uow, user)
             await uow.commit()
+        return user, token
 
     async def _issue_token(self, uow: UnitOfWork, user: User) -> str:
         token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -128,15 +130,18 @@ class Accounts:
                 await uow.tokens.revoke(token_hash, self._ctx.clock())
             await uow.commit()
 
-    async def change_password(self, user: User, current: str, new: str) -> None:
-        """Check the current password, set the new one, and end every session of the user."""
+    async def change_password(
+        self, user: User, current: str, new: str, address: str | None = None
+    ) -> None:
+        """Check the current password (throttled as a sign-in is), set the new one, and end
+        every session of the user."""
         check_password(new, user.email)
-        async with self._ctx.uow() as uow:
-            found = await uow.users.credentials(user.email)
-        if found is None or not await self._hasher.verify(found[1], current):
+        checked = await self._check_password(user.email, current, address)
+        if checked is None:
             raise AuthenticationFailed("the current password is wrong")
         password_hash = await self._hasher.hash(new)
         async with self._ctx.uow(write=True) as uow:
+            await self._signed_in(uow, user.email, address, checked[1])
             await uow.users.set_password_hash(user.id, password_hash)
             await uow.tokens.revoke_all(user.id, self._ctx.clock())
             await uow.commit()

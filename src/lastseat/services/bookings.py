@@ -32,7 +32,7 @@ from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
-from lastseat.services.discounts import apply_code
+from lastseat.services.discounts import try_code
 from lastseat.services.idempotency import first_use
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
 
@@ -75,14 +75,15 @@ class Bookings:
         now = self._ctx.clock()
         async with self._ctx.uow() as uow:
             hold = await uow.holds.get_owned(hold_id, user.id)
-            if hold is None:
-                raise NotFound(f"hold {hold_id} not found")
-            if not hold.is_live(now):
-                raise HoldGone("the hold has expired, been released or already been booked")
-            if discount_code is None:
-                return hold.quote
-            flight = await self._catalog.flight(hold.flight_id)
-            return await apply_code(uow, hold.quote, flight, user, discount_code, now)
+        if hold is None:
+            raise NotFound(f"hold {hold_id} not found")
+        flight = await self._catalog.flight(hold.flight_id)
+        flight.check_bookable(now)
+        if not hold.is_live(now):
+            raise HoldGone("the hold has expired, been released or already been booked")
+        if discount_code is None:
+            return hold.quote
+        return await try_code(self._ctx, hold.quote, flight, user, discount_code, hold_id)
 
     async def confirm(
         self,
@@ -140,6 +141,8 @@ class Bookings:
             hold = await uow.holds.take_for_booking(hold_id, user.id, now)
             if hold is None:
                 raise HoldGone("the hold has expired, been released or already been booked")
+            # (a hold ends at departure at the latest, so this refuses only older holds)
+            (await self._catalog.flight(hold.flight_id)).check_bookable(now)
             booking = Booking(
                 id=booking_id,
                 reference=new_reference(),
@@ -248,18 +251,25 @@ class Bookings:
             return await uow.bookings.list_owned(user.id, limit, offset)
 
     async def cancel(self, user: User, booking_id: UUID) -> Booking:
-        """Cancel, free the seats, then pay back (refund a capture, void an authorization)."""
+        """Cancel, free the seats, give the discount code's use back, then pay back (refund a
+        capture, void an authorization). Closed from the cut-off before departure."""
         await self.flush()  # a capture made moments ago must be on record before paying back
         now = self._ctx.clock()
         async with self._ctx.uow(write=True) as uow:
             booking = await uow.bookings.get_owned(booking_id, user.id)
             if booking is None:
                 raise NotFound(f"booking {booking_id} not found")
+            if booking.status is BookingStatus.CONFIRMED:
+                flight = await self._catalog.flight(booking.flight_id)
+                flight.check_cancellable(now, self._ctx.settings.cancellation_cutoff)
             if await uow.bookings.cancel(booking_id, now):
                 freed = await uow.seats.free_booking(booking_id)
                 await uow.events.append(
                     seat_events(booking.flight_id, freed, SeatStatus.AVAILABLE), now
                 )
+                # A cancelled booking used nothing up: the code's cap (and the customer's
+                # one use) are free again, so throwaway bookings cannot exhaust a code.
+                await uow.discounts.give_back(booking_id)
                 await uow.commit()
                 self._ctx.seat_maps.changed(booking.flight_id)
         cancelled = replace(booking, status=BookingStatus.CANCELLED)

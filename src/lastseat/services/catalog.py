@@ -155,7 +155,8 @@ class Catalog:
             return cached
         token = cache.token(flight_id)
         rows = await self._seats.taken(flight_id, now)
-        permille = self._ctx.settings.fare_rules.demand_permille(len(rows), flight.layout.capacity)
+        booked = sum(1 for _, status, _ in rows if status == SeatStatus.BOOKED.value)
+        permille = self._ctx.settings.fare_rules.demand_permille(booked, flight.layout.capacity)
         seat_map = SeatMap(flight, {seat: status for seat, status, _ in rows}, permille)
         hold_ends = [until for _, status, until in rows if until is not None]
         cache.put(flight_id, seat_map, min(hold_ends, default=None), token)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
+
+import structlog
 
 from lastseat.domain.discounts import (
     Discount,
@@ -16,6 +19,9 @@ from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import UnitOfWork
+from lastseat.services.throttles import discount_code_throttles, give_back, reserve
+
+log = structlog.get_logger("lastseat.discounts")
 
 
 async def apply_code(
@@ -25,11 +31,31 @@ async def apply_code(
     code = normalise_code(code)
     found = await uow.discounts.get(code)
     if found is None:
-        raise DiscountNotApplicable(code, "no such code")
+        raise DiscountNotApplicable(code, "no such code", telling=False)
     discount, redeemed = found
     used = await uow.discounts.used_by(code, user.id)
     check_applies(discount, quote, flight, now, used, redeemed)
     return quote.with_discount(code, discount.amount(quote))
+
+
+async def try_code(
+    ctx: ServiceContext, quote: Quote, flight: Flight, user: User, code: str, hold_id: UUID
+) -> Quote:
+    """A customer's attempt at a code on a hold: throttled per hold and per customer (each
+    attempt counted before the lookup; one that applies is given back), and refused in
+    words that do not tell a guesser whether the code exists."""
+    throttles = discount_code_throttles(ctx.settings, user.id, hold_id)
+    await reserve(ctx, throttles)
+    try:
+        async with ctx.uow() as uow:
+            priced = await apply_code(uow, quote, flight, user, code, ctx.clock())
+    except DiscountNotApplicable as refused:
+        log.info("discount_refused", reason=refused.reason, user=str(user.id))
+        raise refused if user.is_admin else refused.as_seen_by_customer() from None
+    async with ctx.uow(write=True) as uow:
+        await give_back(uow, throttles)
+        await uow.commit()
+    return priced
 
 
 class Discounts:

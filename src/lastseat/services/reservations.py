@@ -10,7 +10,6 @@ from lastseat.domain import pricing
 from lastseat.domain.discounts import DiscountNotApplicable
 from lastseat.domain.errors import (
     Conflict,
-    FlightClosed,
     NotFound,
     SeatsUnavailable,
     UnknownSeats,
@@ -22,9 +21,10 @@ from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
-from lastseat.services.discounts import apply_code
+from lastseat.services.discounts import try_code
 from lastseat.services.idempotency import first_use
 from lastseat.services.ports import IdempotencyKey
+from lastseat.services.throttles import hold_throttles, reserve
 
 SWEEP_BATCH = 1_000
 
@@ -47,42 +47,51 @@ class Reservations:
         self._catalog = catalog
 
     async def hold_seats(
-        self, user: User, flight_id: int, seat_names: list[str], idem: IdempotencyKey | None = None
+        self,
+        user: User,
+        flight_id: int,
+        seat_names: list[str],
+        idem: IdempotencyKey | None = None,
+        address: str | None = None,
     ) -> HoldResult:
+        """Hold seats all or none, within what one customer and one address may hold."""
         wanted = requested_seats(seat_names)
         flight = await self._catalog.flight(flight_id)
         unknown = flight.layout.unknown_seats(list(wanted))
         if unknown:
             raise UnknownSeats(unknown)
         now = self._ctx.clock()
-        if flight.has_departed(now):
-            raise FlightClosed(f"flight {flight.code} has already departed")
+        flight.check_bookable(now)
+        settings = self._ctx.settings
+        await reserve(self._ctx, hold_throttles(settings, address))
         hold_id = uuid.uuid4()
         async with self._ctx.uow(write=True) as uow:
+            # Counting what they hold and adding to it is one step: no other hold of this
+            # customer or address can commit in between.
+            await uow.holds.serialize(user.id, address)
             earlier = await first_use(uow, user.id, idem, hold_id, now)
             if earlier is not None:
                 replay = await uow.holds.get_owned(earlier, user.id)
                 if replay is None:
                     raise NotFound("the hold this key created no longer exists")
                 return HoldResult(replay, replayed=True)
-            # Priced at the load before this hold: the quote is stored with the hold.
-            taken = await uow.seats.count_taken(flight_id, now)
+            held = await uow.holds.held_now(user.id, address, flight_id, now)
+            settings.hold_limits.check(held, len(wanted), flight.layout.capacity)
+            # Priced by the seats sold so far, never by holds: holding seats cannot move
+            # the price another customer pays. The quote is stored with the hold.
+            booked = await uow.seats.count_booked(flight_id)
             hold = Hold(
                 id=hold_id,
                 user_id=user.id,
                 flight_id=flight_id,
                 seats=wanted,
-                expires_at=expiry(now, self._ctx.settings.hold_ttl),
+                expires_at=expiry(now, settings.hold_ttl, flight.departs_at),
                 status=HoldStatus.ACTIVE,
                 quote=pricing.quote(
-                    flight.layout,
-                    wanted,
-                    self._ctx.settings.fare_rules,
-                    taken,
-                    flight.layout.capacity,
+                    flight.layout, wanted, settings.fare_rules, booked, flight.layout.capacity
                 ),
             )
-            await uow.holds.add(hold, now)
+            await uow.holds.add(hold, now, address)
             claimed = await uow.seats.hold(flight_id, wanted, hold.id, now, hold.expires_at)
             if len(claimed) != len(wanted):
                 raise SeatsUnavailable(set(wanted) - set(claimed))
@@ -105,10 +114,7 @@ class Reservations:
             return QuoteView(hold.quote, None)
         flight = await self._catalog.flight(hold.flight_id)
         try:
-            async with self._ctx.uow() as uow:
-                priced = await apply_code(
-                    uow, hold.quote, flight, user, discount_code, self._ctx.clock()
-                )
+            priced = await try_code(self._ctx, hold.quote, flight, user, discount_code, hold.id)
         except DiscountNotApplicable as refused:
             return QuoteView(hold.quote, refused.reason)
         return QuoteView(priced, None)

@@ -79,9 +79,18 @@ holds = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
+    # Where the hold was asked from, so one address's share of a flight can be bounded.
+    sa.Column("client_address", sa.String(45), nullable=True),
     sa.Index(
         "ix_holds_active_expiry",
         "expires_at",
+        postgresql_where=sa.text("status = 'active'"),
+        sqlite_where=sa.text("status = 'active'"),
+    ),
+    sa.Index(
+        "ix_holds_active_address",
+        "client_address",
+        "flight_id",
         postgresql_where=sa.text("status = 'active'"),
         sqlite_where=sa.text("status = 'active'"),
     ),
@@ -219,13 +228,13 @@ discount_redemptions = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
-# Failed sign-ins per account ("account:<email>") and per client address ("address:<ip>"),
-# shared by every app server process so that throttling holds across all of them.
-login_attempts = sa.Table(
-    "login_attempts",
+# Attempt counters (sign-ins, sign-ups, holds, discount codes), one row per throttled key,
+# shared by every app server process so that every limit holds across all of them.
+throttles = sa.Table(
+    "throttles",
     metadata,
-    sa.Column("key", sa.String(320), primary_key=True),
-    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("key", sa.String(160), primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("window_start", UTCDateTime, nullable=False),
     sa.Column("locked_until", UTCDateTime, nullable=True),
 )

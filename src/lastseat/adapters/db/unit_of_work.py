@@ -15,7 +15,7 @@ from lastseat.adapters.db.repositories.orders import (
     SqlHolds,
     SqlIdempotencyKeys,
 )
-from lastseat.adapters.db.repositories.throttling import SqlLoginAttempts
+from lastseat.adapters.db.repositories.throttling import SqlThrottles
 
 
 class SqlUnitOfWork:
@@ -28,7 +28,7 @@ class SqlUnitOfWork:
     bookings: SqlBookings
     idempotency: SqlIdempotencyKeys
     discounts: SqlDiscounts
-    login_attempts: SqlLoginAttempts
+    throttles: SqlThrottles
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -52,7 +52,7 @@ class SqlUnitOfWork:
         self.bookings = SqlBookings(conn)
         self.idempotency = SqlIdempotencyKeys(conn)
         self.discounts = SqlDiscounts(conn)
-        self.login_attempts = SqlLoginAttempts(conn)
+        self.throttles = SqlThrottles(conn)
         return self
 
     async def commit(self) -> None:

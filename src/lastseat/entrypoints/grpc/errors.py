@@ -27,6 +27,8 @@ CODE_BY_ERROR: tuple[tuple[type[errors.DomainError], grpc.StatusCode], ...] = (
     # Someone else has the seat or the code: the same request may work with other choices.
     (errors.SeatsUnavailable, Code.ABORTED),
     (errors.IdempotencyInProgress, Code.ABORTED),
+    # Past a bound on what one party may hold at once: book or release first.
+    (errors.LimitReached, Code.RESOURCE_EXHAUSTED),
     # The state the request relies on is gone; retrying it unchanged cannot succeed.
     (errors.HoldGone, Code.FAILED_PRECONDITION),
     (errors.FlightClosed, Code.FAILED_PRECONDITION),
@@ -53,6 +55,8 @@ def trailers_for(exc: errors.DomainError) -> tuple[tuple[str, str], ...]:
     trailers = [("problem-type", PROBLEM_TYPE_BASE + exc.code)]
     if isinstance(exc, errors.SeatsUnavailable | errors.UnknownSeats):
         trailers.append(("seats", ",".join(exc.seats)))
+    if isinstance(exc, errors.LimitReached | errors.TooManyAttempts):
+        trailers.append(("limit", exc.limit))
     return tuple(trailers)
 
 

@@ -50,6 +50,20 @@ def _metadata(context: Context, name: str) -> str | None:
     return None
 
 
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+def _client_address(context: Context) -> str | None:
+    """The caller's address: the peer's, or behind the stack (a loopback peer) the
+    X-Forwarded-For the firewall tier set, as uvicorn does for the HTTP API."""
+    kind, _, rest = (context.peer() or "").partition(":")
+    host = rest.rsplit(":", 1)[0].strip("[]") if kind in ("ipv4", "ipv6") else None
+    forwarded = _metadata(context, "x-forwarded-for")
+    if host in LOOPBACK and forwarded:
+        return forwarded.rsplit(",", 1)[-1].strip()[:45] or host
+    return host
+
+
 def _flight_id(value: int) -> int:
     if not 1 <= value <= MAX_ID:
         raise InvalidRequest(f"flight_id must be between 1 and {MAX_ID}")
@@ -136,7 +150,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             raise InvalidRequest("hold 1 to 9 seats, named like 12A")
         idem = self._idempotency(context, "HoldSeats", request)
         result = await self._services.reservations.hold_seats(
-            user, _flight_id(request.flight_id), seats, idem
+            user, _flight_id(request.flight_id), seats, idem, _client_address(context)
         )
         self._replayed(context, result.replayed)
         return _fill(pb.Hold(), hold_json(result.hold))

@@ -51,6 +51,12 @@ def presented_token(
     return cookie
 
 
+def client_address(request: Request) -> str | None:
+    """The caller's address. Behind the stack it is the firewall's X-Forwarded-For, which
+    uvicorn trusts only from loopback (its forwarded_allow_ips default)."""
+    return request.client.host if request.client else None
+
+
 async def current_user(
     request: Request,
     services: ServicesDep,

@@ -22,7 +22,9 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.DomainError], int, str], ...] = (
     (errors.NotFound, 404, "Not found"),
     (errors.SeatsUnavailable, 409, "Seats unavailable"),
     (errors.HoldGone, 409, "Hold gone"),
+    (errors.CancellationClosed, 409, "Cancellation closed"),
     (errors.FlightClosed, 409, "Flight closed"),
+    (errors.LimitReached, 409, "Limit reached"),
     (errors.EmailTaken, 409, "Email taken"),
     (errors.IdempotencyInProgress, 409, "Request in progress"),
     (errors.Conflict, 409, "Conflict"),
@@ -47,11 +49,14 @@ def domain_problem(request: Request, exc: errors.DomainError) -> Response:
     extensions: dict[str, Any] = {}
     if isinstance(exc, errors.SeatsUnavailable | errors.UnknownSeats):
         extensions["seats"] = exc.seats
+    if isinstance(exc, errors.LimitReached):
+        extensions.update(limit=exc.limit, maximum=exc.maximum)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "5"}
     if isinstance(exc, errors.TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after)}
+        extensions["limit"] = exc.limit
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None and status in (402, 409):
         metrics.refusals.labels(reason=exc.code).inc()

@@ -123,6 +123,21 @@ class SqlDiscounts:
             # a concurrent booking by the same user got there first
             raise DiscountNotApplicable(code, "already used on your account") from None
 
+    async def give_back(self, booking_id: UUID) -> None:
+        """Undo the redemption made by a booking (cancelled): the code can be used again."""
+        given_back = await self._conn.execute(
+            discount_redemptions.delete()
+            .where(discount_redemptions.c.booking_id == booking_id)
+            .returning(discount_redemptions.c.code)
+        )
+        code = given_back.scalar_one_or_none()
+        if code is not None:
+            await self._conn.execute(
+                discount_codes.update()
+                .where(discount_codes.c.code == code, discount_codes.c.redeemed > 0)
+                .values(redeemed=discount_codes.c.redeemed - 1)
+            )
+
     async def redemptions_on(self, flight_id: int) -> list[tuple[str, int, int]]:
         """Per code: how many live bookings of the flight used it, and the amount taken off."""
         rows = await self._conn.execute(

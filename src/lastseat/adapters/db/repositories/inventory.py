@@ -79,7 +79,9 @@ _IS_TAKEN = sa.and_(
     sa.or_(seats.c.status == BOOKED, sa.and_(seats.c.status == HELD, seats.c.held_until > _NOW)),
 )
 _TAKEN = sa.select(seats.c.seat, seats.c.status, seats.c.held_until).where(_IS_TAKEN)
-_COUNT_TAKEN = sa.select(sa.func.count()).where(_IS_TAKEN)
+_COUNT_BOOKED = sa.select(sa.func.count()).where(
+    seats.c.flight_id == _FLIGHT, seats.c.status == BOOKED
+)
 # Lock the candidate rows in one fixed order first (PostgreSQL; SQLite takes the database
 # write lock at BEGIN), so overlapping multi-seat holds cannot deadlock.
 _HOLD_CANDIDATES = (
@@ -234,14 +236,12 @@ class SqlSeats:
         rows = await self._conn.execute(_TAKEN, {"flight": flight_id, "now": now})
         return [(row[0], row[1], row[2]) for row in rows]
 
-    async def count_taken(self, flight_id: int, now: datetime) -> int:
-        """How many seats of the flight are booked or held by a live hold (its load)."""
+    async def count_booked(self, flight_id: int) -> int:
+        """How many seats of the flight are sold (the load its demand price follows)."""
         if self._conn.dialect.name == "postgresql":
-            result = await self._conn.exec_driver_sql(
-                pg_sql.COUNT_TAKEN, (flight_id, pg_sql.naive_utc(now))
-            )
+            result = await self._conn.exec_driver_sql(pg_sql.COUNT_BOOKED, (flight_id,))
         else:
-            result = await self._conn.execute(_COUNT_TAKEN, {"flight": flight_id, "now": now})
+            result = await self._conn.execute(_COUNT_BOOKED, {"flight": flight_id})
         return int(result.scalar_one())
 
     async def hold(

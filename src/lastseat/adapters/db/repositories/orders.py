@@ -18,10 +18,11 @@ from lastseat.adapters.db.tables import (
     bookings,
     holds,
     idempotency_keys,
+    seats,
     users,
 )
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
-from lastseat.domain.holds import Hold, HoldStatus
+from lastseat.domain.holds import HeldSeats, Hold, HoldStatus
 from lastseat.domain.money import Money
 from lastseat.domain.pricing import Quote
 
@@ -137,7 +138,7 @@ class SqlHolds:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(self, hold: Hold, now: datetime) -> None:
+    async def add(self, hold: Hold, now: datetime, address: str | None) -> None:
         if self._conn.dialect.name == "postgresql":
             args = (
                 hold.id,
@@ -148,6 +149,7 @@ class SqlHolds:
                 hold.status.value,
                 pg_sql.naive_utc(now),
                 pg_sql.naive_utc(hold.expires_at),
+                address,
             )
             await self._conn.exec_driver_sql(pg_sql.INSERT_HOLD, args)
             return
@@ -162,8 +164,49 @@ class SqlHolds:
                 "status": hold.status.value,
                 "created_at": now,
                 "expires_at": hold.expires_at,
+                "client_address": address,
             },
         )
+
+    async def serialize(self, user_id: UUID, address: str | None) -> None:
+        """PostgreSQL: transaction locks on the customer and the address, always taken in
+        that order (so two holds cannot deadlock on them). SQLite: a writing transaction
+        already holds the database's one write lock."""
+        if self._conn.dialect.name != "postgresql":
+            return
+        await self._conn.exec_driver_sql(pg_sql.LOCK_CUSTOMER_HOLDS, (str(user_id),))
+        if address is not None:
+            await self._conn.exec_driver_sql(pg_sql.LOCK_ADDRESS_HOLDS, (address,))
+
+    async def held_now(
+        self, user_id: UUID, address: str | None, flight_id: int, now: datetime
+    ) -> HeldSeats:
+        def seats_where(condition: Any) -> Any:
+            return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+        mine = holds.c.user_id == user_id
+        on_flight = holds.c.flight_id == flight_id
+        same_address = (
+            sa.and_(holds.c.client_address == address, on_flight)
+            if address is not None
+            else sa.false()
+        )
+        row = (
+            await self._conn.execute(
+                sa.select(
+                    seats_where(sa.and_(mine, on_flight)),
+                    seats_where(mine),
+                    seats_where(same_address),
+                )
+                .select_from(holds.join(seats, seats.c.hold_id == holds.c.id))
+                .where(
+                    holds.c.status == HoldStatus.ACTIVE.value,
+                    holds.c.expires_at > now,
+                    sa.or_(mine, same_address),
+                )
+            )
+        ).one()
+        return HeldSeats(int(row[0]), int(row[1]), int(row[2]))
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
         row = (await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})).first()

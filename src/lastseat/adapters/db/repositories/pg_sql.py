@@ -32,8 +32,8 @@ USER_BY_HASH = (
     " WHERE tokens.token_hash = $1 AND tokens.revoked_at IS NULL AND tokens.expires_at > $2"
 )
 INSERT_HOLD = (
-    "INSERT INTO holds (id, user_id, flight_id, seats, quote, status, created_at, expires_at)"
-    " VALUES ($1, $2, $3, $4::json, $5::json, $6, $7, $8)"
+    "INSERT INTO holds (id, user_id, flight_id, seats, quote, status, created_at, expires_at,"
+    " client_address) VALUES ($1, $2, $3, $4::json, $5::json, $6, $7, $8, $9)"
 )
 # Lock the candidate rows in one fixed order, so overlapping holds cannot deadlock.
 HOLD_SEATS = (
@@ -50,6 +50,10 @@ INSERT_EVENT = (
     "INSERT INTO events (flight_id, seat, status, created_at)"
     " SELECT $1, $2, $3, $4 FROM (SELECT pg_advisory_xact_lock(7345, $1)) AS serialized"
 )
+# One transaction at a time places holds for a customer, and for a client address (the
+# first number of each lock is the kind of thing locked, the second the thing).
+LOCK_CUSTOMER_HOLDS = "SELECT pg_advisory_xact_lock(7346, hashtext($1))"
+LOCK_ADDRESS_HOLDS = "SELECT pg_advisory_xact_lock(7347, hashtext($1))"
 TAKE_HOLD_FOR_BOOKING = (
     "UPDATE holds SET status = 'booked'"
     " WHERE id = $1 AND user_id = $2 AND status = 'active' AND expires_at > $3"
@@ -73,4 +77,4 @@ _TAKEN_WHERE = (
     " AND (status = 'booked' OR (status = 'held' AND held_until > $2))"
 )
 TAKEN = "SELECT seat, status, held_until" + _TAKEN_WHERE
-COUNT_TAKEN = "SELECT count(*)" + _TAKEN_WHERE
+COUNT_BOOKED = "SELECT count(*) FROM seats WHERE flight_id = $1 AND status = 'booked'"

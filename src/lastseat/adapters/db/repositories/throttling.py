@@ -1,8 +1,11 @@
-"""Failed sign-in counters, counted with one atomic upsert per failure."""
+"""Attempt counters, each counted by one atomic upsert.
+
+The upsert both counts and locks the key's row until the transaction ends, so concurrent
+attempts on one key (in any process) take their counts one after another.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,44 +13,72 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lastseat.adapters.db.tables import login_attempts
+from lastseat.adapters.db.tables import throttles
+from lastseat.domain.throttling import Counter
 
 
-class SqlLoginAttempts:
+def _insert(conn: AsyncConnection) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(throttles)
+
+
+def _upsert(conn: AsyncConnection, key: str, now: datetime, window_start_after: datetime) -> Any:
+    table: Any = throttles
+    insert = _insert(conn).values(key=key, attempts=1, window_start=now)
+    stale = table.c.window_start <= window_start_after
+    locked = sa.and_(table.c.locked_until.is_not(None), table.c.locked_until > now)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            # While a lock is in force nothing is counted: the attempt is refused unheard.
+            "attempts": sa.case((locked, table.c.attempts), (stale, 1), else_=table.c.attempts + 1),
+            "window_start": sa.case(
+                (sa.and_(stale, sa.not_(locked)), insert.excluded.window_start),
+                else_=table.c.window_start,
+            ),
+        },
+    ).returning(table.c.attempts, table.c.window_start, table.c.locked_until)
+
+
+class SqlThrottles:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def locked_until(self, keys: Sequence[str], now: datetime) -> datetime | None:
-        """The latest lockout in force for any of `keys`."""
-        result = await self._conn.execute(
-            sa.select(sa.func.max(login_attempts.c.locked_until)).where(
-                login_attempts.c.key.in_(list(keys)), login_attempts.c.locked_until > now
-            )
-        )
-        latest: datetime | None = result.scalar_one_or_none()
-        return latest
-
-    async def record_failure(self, key: str, now: datetime, window_start_after: datetime) -> int:
-        """Count one failure in the current window (a stale window restarts); return the count."""
-        table: Any = login_attempts
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(table).values(key=key, failures=1, window_start=now)
-        stale = table.c.window_start <= window_start_after
-        statement = insert.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={
-                "failures": sa.case((stale, 1), else_=table.c.failures + 1),
-                "window_start": sa.case(
-                    (stale, insert.excluded.window_start), else_=table.c.window_start
-                ),
-            },
-        ).returning(table.c.failures)
-        return int((await self._conn.execute(statement)).scalar_one())
+    async def count(self, key: str, now: datetime, window_start_after: datetime) -> Counter:
+        """Count one attempt in the key's current window (a stale window starts again)."""
+        statement = _upsert(self._conn, key, now, window_start_after)
+        row = (await self._conn.execute(statement)).one()
+        return Counter(int(row[0]), row[1], row[2])
 
     async def lock(self, key: str, until: datetime) -> None:
         await self._conn.execute(
-            login_attempts.update().where(login_attempts.c.key == key).values(locked_until=until)
+            throttles.update().where(throttles.c.key == key).values(locked_until=until)
+        )
+
+    async def give_back(self, key: str) -> None:
+        """Uncount one attempt that turned out well (it was not a guess)."""
+        await self._conn.execute(
+            throttles.update()
+            .where(throttles.c.key == key, throttles.c.attempts > 0)
+            .values(attempts=throttles.c.attempts - 1)
         )
 
     async def clear(self, key: str) -> None:
-        await self._conn.execute(login_attempts.delete().where(login_attempts.c.key == key))
+        await self._conn.execute(throttles.delete().where(throttles.c.key == key))
+
+    async def remember(self, key: str, now: datetime) -> None:
+        """Note that something went well for `key` now (e.g. a sign-in from an address)."""
+        insert = _insert(self._conn).values(key=key, attempts=0, window_start=now)
+        await self._conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[throttles.c.key],
+                set_={"window_start": insert.excluded.window_start},
+            )
+        )
+
+    async def remembered_since(self, key: str, since: datetime) -> bool:
+        row = await self._conn.execute(
+            sa.select(throttles.c.key).where(
+                throttles.c.key == key, throttles.c.window_start > since
+            )
+        )
+        return row.first() is not None

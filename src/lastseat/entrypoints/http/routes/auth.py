@@ -14,6 +14,7 @@ from lastseat.entrypoints.http.deps import (
     CurrentUser,
     ServicesDep,
     bearer,
+    client_address,
     presented_token,
 )
 from lastseat.entrypoints.http.responses import JSON
@@ -30,15 +31,16 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
 @router.post("/auth/signup", status_code=201, response_model=SignupOut)
-async def signup(body: Credentials, services: ServicesDep) -> Response:
-    user = await services.accounts.signup(body.email, body.password)
+async def signup(body: Credentials, request: Request, services: ServicesDep) -> Response:
+    user = await services.accounts.signup(
+        body.email, body.password, address=client_address(request)
+    )
     return JSON({"id": str(user.id), "email": user.email}, status_code=201)
 
 
 @router.post("/auth/login", response_model=TokenOut)
 async def login(body: Credentials, request: Request, services: ServicesDep) -> Response:
-    address = request.client.host if request.client else None
-    _, token = await services.accounts.login(body.email, body.password, address)
+    _, token = await services.accounts.login(body.email, body.password, client_address(request))
     response = JSON({"access_token": token, "token_type": "bearer"})
     settings = services.settings
     max_age = settings.token_ttl_seconds
@@ -81,10 +83,12 @@ async def logout(
 
 @router.post("/me/password", status_code=204)
 async def change_password(
-    body: PasswordChange, user: CurrentUser, services: ServicesDep
+    body: PasswordChange, request: Request, user: CurrentUser, services: ServicesDep
 ) -> Response:
     """Change the password; every session of the account ends, this one included."""
-    await services.accounts.change_password(user, body.current_password, body.new_password)
+    await services.accounts.change_password(
+        user, body.current_password, body.new_password, client_address(request)
+    )
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

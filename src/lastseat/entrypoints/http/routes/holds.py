@@ -11,6 +11,7 @@ from lastseat.entrypoints.http.deps import (
     CurrentUser,
     IdempotencyKeyHeader,
     ServicesDep,
+    client_address,
     fingerprint,
 )
 from lastseat.entrypoints.http.responses import JSON
@@ -29,7 +30,7 @@ async def create_hold(
     key: IdempotencyKeyHeader,
 ) -> Response:
     result = await services.reservations.hold_seats(
-        user, body.flight_id, body.seats, fingerprint(key, request, body)
+        user, body.flight_id, body.seats, fingerprint(key, request, body), client_address(request)
     )
     if not result.replayed:
         request.app.state.metrics.holds.inc()

@@ -1,0 +1,174 @@
+"""Throttled attempts: each is counted in the database before the work it asks for, so the
+limits hold across every app server process and under any concurrency.
+
+The keys hold no email address or code in clear: a digest names an account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from lastseat.config import Settings
+from lastseat.domain.errors import TooManyAttempts
+from lastseat.domain.throttling import Pace, ThrottleRules, judge, retry_after_seconds
+from lastseat.services.context import ServiceContext
+from lastseat.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    key: str
+    rules: ThrottleRules
+
+
+def account_digest(email: str) -> str:
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def _login_rules(settings: Settings, limit: str, most: int, lock: bool) -> ThrottleRules:
+    """Sign-in keys are spaced: by lockouts for the pair, by short slow-downs for the keys
+    an attacker shares with the innocent (the whole account, a whole address)."""
+    return ThrottleRules(
+        limit,
+        "sign-in attempts",
+        most,
+        timedelta(seconds=settings.login_window_seconds),
+        Pace.SPACED,
+        timedelta(
+            seconds=settings.login_lockout_seconds if lock else settings.login_slowdown_seconds
+        ),
+        timedelta(
+            seconds=(
+                settings.login_max_lockout_seconds if lock else settings.login_max_slowdown_seconds
+            )
+        ),
+    )
+
+
+def sign_in_throttles(
+    settings: Settings, email: str, address: str | None, known_address: bool
+) -> list[Throttle]:
+    """The pair (this account from this address) first: only it is locked out for long."""
+    account = account_digest(email)
+    where = address or "unknown"
+    throttles = [
+        Throttle(
+            f"login-pair:{account}:{where}",
+            _login_rules(settings, "sign-in", settings.login_max_failures_per_pair, lock=True),
+        )
+    ]
+    if not known_address:
+        throttles.append(
+            Throttle(
+                f"login-account:{account}",
+                _login_rules(
+                    settings,
+                    "sign-in-account",
+                    settings.login_max_failures_per_account,
+                    lock=False,
+                ),
+            )
+        )
+    if address:
+        throttles.append(
+            Throttle(
+                f"login-address:{address}",
+                _login_rules(
+                    settings,
+                    "sign-in-address",
+                    settings.login_max_failures_per_address,
+                    lock=False,
+                ),
+            )
+        )
+    return throttles
+
+
+def known_address_key(email: str, address: str | None) -> str:
+    return f"login-known:{account_digest(email)}:{address or 'unknown'}"
+
+
+def sign_up_throttles(settings: Settings, address: str | None) -> list[Throttle]:
+    if not address:
+        return []
+    rules = ThrottleRules(
+        "signups-per-address",
+        "sign-ups from this address",
+        settings.signups_per_address,
+        timedelta(seconds=settings.signups_window_seconds),
+    )
+    return [Throttle(f"signup-address:{address}", rules)]
+
+
+def hold_throttles(settings: Settings, address: str | None) -> list[Throttle]:
+    if not address:
+        return []
+    rules = ThrottleRules(
+        "holds-per-address",
+        "holds from this address",
+        settings.holds_per_address,
+        timedelta(seconds=settings.holds_window_seconds),
+    )
+    return [Throttle(f"hold-address:{address}", rules)]
+
+
+def discount_code_throttles(settings: Settings, user_id: UUID, hold_id: UUID) -> list[Throttle]:
+    window = timedelta(seconds=settings.discount_attempts_window_seconds)
+    return [
+        Throttle(
+            f"code-hold:{hold_id}",
+            ThrottleRules(
+                "discount-codes-per-hold",
+                "discount codes tried on this hold",
+                settings.discount_attempts_per_hold,
+                window,
+            ),
+        ),
+        Throttle(
+            f"code-customer:{user_id}",
+            ThrottleRules(
+                "discount-codes-per-customer",
+                "discount codes tried",
+                settings.discount_attempts_per_customer,
+                window,
+            ),
+        ),
+    ]
+
+
+async def reserve(ctx: ServiceContext, throttles: list[Throttle]) -> None:
+    """Count the attempt against each throttle in order, or raise TooManyAttempts.
+
+    The first refusal stops the counting and uncounts the keys before it: an attempt that
+    was never evaluated is held against no one (a guesser locked out of one pair does not
+    slow the whole account, and an owner slowed by the account's count is not locked out).
+    """
+    if not throttles:
+        return
+    now = ctx.clock()
+    refusal: TooManyAttempts | None = None
+    async with ctx.uow(write=True) as uow:
+        for done, throttle in enumerate(throttles):
+            rules = throttle.rules
+            counter = await uow.throttles.count(throttle.key, now, now - rules.window)
+            verdict = judge(rules, counter, now)
+            if verdict.lock_until is not None:
+                await uow.throttles.lock(throttle.key, verdict.lock_until)
+            if verdict.refused_for is not None:
+                refusal = TooManyAttempts(
+                    retry_after_seconds(verdict.refused_for), rules.limit, rules.what
+                )
+                await give_back(uow, throttles[:done])
+                break
+        await uow.commit()
+    if refusal is not None:
+        raise refusal
+
+
+async def give_back(uow: UnitOfWork, throttles: list[Throttle]) -> None:
+    """Uncount an attempt that went well: only failures should use up a limit."""
+    for throttle in throttles:
+        await uow.throttles.give_back(throttle.key)
