@@ -81,11 +81,12 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
         f"{server['total']['amount'] // 100}"
     )
 
-    # A code that does not apply: the server's reason, and no discount.
+    # A code that does not apply: the server's answer (one that tells a guesser nothing
+    # of which codes exist), and no discount.
     await page.get_by_role("textbox", name="Discount code").fill("NOSUCHCODE")
     await page.get_by_role("button", name="Apply").click()
     await expect(page.locator(".code-status")).to_have_text(
-        "That code does not apply: no such code."
+        "That code does not apply: not valid for this booking."
     )
     # One that does: the server's discounted quote is what the page shows.
     await page.get_by_role("textbox", name="Discount code").fill(code.lower())

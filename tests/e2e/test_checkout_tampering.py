@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from lastseat.domain.discounts import NOT_VALID_HERE
 from tests.e2e.conftest import Stack, hold_seats, make_flight, make_users
 
 
@@ -98,19 +99,16 @@ async def test_the_charge_is_the_server_quote_with_the_code(stack: Stack) -> Non
         ).json()
         assert coded["discount"]["amount"] == plain["subtotal"]["amount"] // 10
         assert coded["total"]["amount"] == plain["total"]["amount"] - coded["discount"]["amount"]
-        for code, reason in (
-            ("OLD", "expired"),
-            ("FUTURE", "not valid before"),
-            ("PARIS", "only from CDG"),
-        ):
+        # expired, not yet valid, for elsewhere: one answer, that tells a guesser nothing
+        for code in ("OLD", "FUTURE", "PARIS"):
             refused = await client.get(quote_url, params={"discount_code": code}, headers=ann)
-            assert reason in refused.json()["discount_refused"]
-            booking = await client.post(
-                stack.url() + "/api/v1/bookings",
-                json={"hold_id": hold_id, "discount_code": code, "payment": {"token": "tok_ok"}},
-                headers=ann,
-            )
-            assert booking.status_code == 422 and reason in booking.json()["detail"]
+            assert refused.json()["discount_refused"] == NOT_VALID_HERE
+        booking = await client.post(
+            stack.url() + "/api/v1/bookings",
+            json={"hold_id": hold_id, "discount_code": "OLD", "payment": {"token": "tok_ok"}},
+            headers=ann,
+        )
+        assert booking.status_code == 422 and NOT_VALID_HERE in booking.json()["detail"]
         booking = await client.post(
             stack.url() + "/api/v1/bookings",
             json={"hold_id": hold_id, "discount_code": "TENOFF", "payment": {"token": "tok_ok"}},

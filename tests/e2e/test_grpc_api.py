@@ -151,7 +151,8 @@ async def test_watch_flight_resumes_with_exactly_what_was_missed(
     stack: Stack, grpc_server: AppServer
 ) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        [ann] = await make_users(client, stack, "grpc-watch", 1)
+        # three customers, so none holds more than one customer may (seven seats each)
+        users = await make_users(client, stack, "grpc-watch", 3)
         flight_id = await make_flight(client, stack, "LS984")
         async with GrpcClient(target(grpc_server)) as rpc:
             stream = rpc.watch(flight_id)
@@ -164,7 +165,7 @@ async def test_watch_flight_resumes_with_exactly_what_was_missed(
                 response = await client.post(
                     stack.url(index) + "/api/v1/holds",
                     json={"flight_id": flight_id, "seats": [seat]},
-                    headers=ann,
+                    headers=users[index % len(users)],
                 )
                 assert response.status_code == 201
             resumed = rpc.watch(flight_id, after=last_seen)
@@ -176,7 +177,7 @@ async def test_watch_flight_resumes_with_exactly_what_was_missed(
             response = await client.post(
                 stack.url() + "/api/v1/holds",
                 json={"flight_id": flight_id, "seats": ["20F"]},
-                headers=ann,
+                headers=users[-1],
             )
             assert response.status_code == 201
             live = (await next_event(resumed)).seat

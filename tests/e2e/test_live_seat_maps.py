@@ -58,7 +58,8 @@ async def test_a_hold_reaches_watchers_on_both_servers(stack: Stack) -> None:
 
 async def test_a_reconnecting_watcher_gets_exactly_what_it_missed(stack: Stack) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        [ann] = await make_users(client, stack, "resume", 1)
+        # seven customers, so none holds more than one customer may (eight seats each)
+        users = await make_users(client, stack, "resume", 7)
         flight_id = await make_flight(client, stack, "LS961")
         async with websockets.connect(ws_url(stack.url(0), flight_id)) as socket:
             last_seen = (await receive(socket))["event_id"]
@@ -67,7 +68,7 @@ async def test_a_reconnecting_watcher_gets_exactly_what_it_missed(stack: Stack) 
             response = await client.post(
                 stack.url(index) + "/api/v1/holds",
                 json={"flight_id": flight_id, "seats": [seat]},
-                headers=ann,
+                headers=users[index % len(users)],
             )
             assert response.status_code == 201
         async with websockets.connect(ws_url(stack.url(1), flight_id, last_seen)) as socket:
@@ -78,7 +79,7 @@ async def test_a_reconnecting_watcher_gets_exactly_what_it_missed(stack: Stack) 
             ids = [m["event_id"] for m in missed]
             assert ids == sorted(set(ids)) and ids[0] > last_seen
             # nothing else is pending: the next message is the next change, not a repeat
-            await hold_seats(client, stack, ann, flight_id, ["20F"])
+            await hold_seats(client, stack, users[-1], flight_id, ["20F"])
             after = await receive(socket)
             assert after["seat"] == "20F" and after["event_id"] > ids[-1]
 

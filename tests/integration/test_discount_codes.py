@@ -14,7 +14,7 @@ from lastseat.domain.discounts import (
     DiscountKind,
     DiscountNotApplicable,
 )
-from lastseat.domain.errors import Conflict, NotFound
+from lastseat.domain.errors import Conflict, NotFound, TooManyAttempts
 from lastseat.domain.flights import Flight
 from lastseat.domain.users import Role, User
 from tests.support.clock import FakeClock
@@ -139,3 +139,76 @@ async def test_200_concurrent_users_never_pass_a_cap_of_50(
     found_other = await services.catalog.manifest(other.id)
     uses = sum(r.uses for r in found.redemptions + found_other.redemptions)
     assert uses == 50
+
+
+async def test_guessing_codes_is_throttled_per_hold_and_per_customer(
+    services: Services, clock: FakeClock
+) -> None:
+    ann, flight = await _setup(services, clock)
+    await services.discounts.create(Discount("REALCODE", DiscountKind.PERCENT, 1_000))
+    settings = services.settings
+    per_hold = settings.discount_attempts_per_hold
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["12A"])).hold
+    # a code that applies is not a guess: previewing it again and again uses nothing up
+    for _ in range(per_hold + 2):
+        assert (await services.reservations.quote(ann, hold.id, "REALCODE")).quote.discount
+
+    async def guess(hold_id: object, code: str) -> str:
+        try:
+            view = await services.reservations.quote(ann, hold_id, code)  # type: ignore[arg-type]
+        except TooManyAttempts as refused:
+            return refused.limit
+        return view.discount_refused or "applied"
+
+    # concurrent guesses on one hold: each counted before its lookup
+    outcomes = await asyncio.gather(*(guess(hold.id, f"GUESS{n:03}") for n in range(30)))
+    assert outcomes.count(NOT_VALID_HERE) == per_hold
+    assert outcomes.count("discount-codes-per-hold") == 30 - per_hold
+    # once throttled, even the right code waits, at quote and at booking alike
+    assert await guess(hold.id, "REALCODE") == "discount-codes-per-hold"
+    with pytest.raises(TooManyAttempts):
+        await services.bookings.confirm(ann, hold.id, "tok_ok", "REALCODE")
+    # a fresh hold does not reset the customer's own count
+    guessed = per_hold
+    while guessed < settings.discount_attempts_per_customer:
+        fresh = (await services.reservations.hold_seats(ann, flight.id, ["14A"])).hold
+        for n in range(min(per_hold, settings.discount_attempts_per_customer - guessed)):
+            assert await guess(fresh.id, f"MORE{guessed + n:03}") == NOT_VALID_HERE
+        guessed += per_hold
+        await services.reservations.release_hold(ann, fresh.id)
+    last = (await services.reservations.hold_seats(ann, flight.id, ["15A"])).hold
+    assert await guess(last.id, "REALCODE") == "discount-codes-per-customer"
+    clock.advance(seconds=settings.discount_attempts_window_seconds)
+    assert await guess(last.id, "REALCODE") == "applied"
+
+
+async def test_a_cancelled_booking_gives_its_code_back(
+    services: Services, clock: FakeClock
+) -> None:
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    await services.discounts.create(
+        Discount("ONLYONE", DiscountKind.PERCENT, 5_000, max_redemptions=1)
+    )
+    users = [
+        await services.accounts.signup(f"{name}@example.com", f"{name}-password-1")
+        for name in ("ann", "bob")
+    ]
+    ann, bob = users
+    first = (await services.reservations.hold_seats(ann, flight.id, ["20A"])).hold
+    booked = (await services.bookings.confirm(ann, first.id, "tok_ok", "ONLYONE")).booking
+    bob_hold = (await services.reservations.hold_seats(bob, flight.id, ["20B"])).hold
+    assert (await services.reservations.quote(bob, bob_hold.id, "ONLYONE")).discount_refused == (
+        "fully redeemed"
+    )
+    await services.bookings.cancel(ann, booked.id)
+    manifest = await services.catalog.manifest(flight.id)
+    assert manifest.redemptions == []  # a cancelled use is not a use
+    bobs = (await services.bookings.confirm(bob, bob_hold.id, "tok_ok", "ONLYONE")).booking
+    assert bobs.discount_code == "ONLYONE"
+    manifest = await services.catalog.manifest(flight.id)
+    assert [(r.code, r.uses) for r in manifest.redemptions] == [("ONLYONE", 1)]
+    # throwaway accounts cannot use the cap up by booking and cancelling: it is back each time
+    again = (await services.reservations.hold_seats(ann, flight.id, ["21A"])).hold
+    assert (await services.reservations.quote(ann, again.id, "ONLYONE")).discount_refused == (
+        "fully redeemed"
+    )

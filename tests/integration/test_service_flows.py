@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -16,6 +18,7 @@ from lastseat.bootstrap import Services
 from lastseat.domain.bookings import BookingStatus
 from lastseat.domain.errors import (
     AuthenticationFailed,
+    CancellationClosed,
     Conflict,
     EmailTaken,
     FlightClosed,
@@ -31,9 +34,13 @@ from lastseat.domain.errors import (
 from lastseat.domain.flights import Flight
 from lastseat.domain.holds import HoldStatus
 from lastseat.domain.users import Role, User
+from lastseat.entrypoints.http.app import create_app
+from lastseat.services.catalog import NewFlight
 from lastseat.services.ports import IdempotencyKey
+from lastseat.services.samples import standard_layout
 from tests.support.clock import FakeClock
 from tests.support.flights import new_flight
+from tests.support.payments import FakePayments
 
 
 async def _user(services: Services, name: str = "ann") -> User:
@@ -279,6 +286,51 @@ async def test_departed_flights_take_no_holds(services: Services, clock: FakeClo
     with pytest.raises(FlightClosed):
         await services.reservations.hold_seats(ann, flight.id, ["12A"])
     assert await services.catalog.search() == []
+
+
+async def test_departure_closes_booking_and_the_cut_off_closes_cancelling(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann = await _user(services)
+    soon = await services.catalog.create_flight(
+        NewFlight("LS700", "LHR", "JFK", clock() + timedelta(minutes=5), standard_layout())
+    )
+    # a hold ends at departure at the latest, whatever its time to live
+    hold = (await services.reservations.hold_seats(ann, soon.id, ["12A"])).hold
+    assert hold.expires_at == soon.departs_at
+    clock.advance(minutes=6)
+    with pytest.raises(FlightClosed, match="departed"):
+        await services.bookings.confirm(ann, hold.id, "tok_ok")
+    assert payments.calls == []  # refused before any money moved
+    # a booking made in time cannot be cancelled within the cut-off, nor after departure
+    cutoff = services.settings.cancellation_cutoff
+    later = await services.catalog.create_flight(
+        NewFlight("LS701", "LHR", "JFK", clock() + cutoff + timedelta(hours=1), standard_layout())
+    )
+    booked = []
+    for seat in ("12A", "12B"):
+        held = (await services.reservations.hold_seats(ann, later.id, [seat])).hold
+        booked.append((await services.bookings.confirm(ann, held.id, "tok_ok")).booking)
+    await services.bookings.cancel(ann, booked[0].id)  # an hour before the cut-off: fine
+    clock.advance(hours=1)
+    with pytest.raises(CancellationClosed, match=f"within {cutoff.seconds // 60} minutes"):
+        await services.bookings.cancel(ann, booked[1].id)
+    clock.advance(days=1)
+    # over HTTP: a problem that names the rule
+    _, token = await services.accounts.login(ann.email, "ann-password-1")
+    transport = httpx.ASGITransport(app=create_app(services.settings, services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as api:
+        refused = await api.post(
+            f"/api/v1/bookings/{booked[1].id}/cancel",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"].endswith(":cancellation-closed")
+    assert "cannot be cancelled within 120 minutes of departure" in refused.json()["detail"]
+    assert (await services.bookings.get(ann, booked[1].id)).status is BookingStatus.CONFIRMED
+    refunds = [call for call in payments.calls if call[0] in ("refund", "void")]
+    assert len(refunds) == 1  # only the one cancelled in time was paid back
 
 
 async def test_idempotent_hold_and_booking(services: Services, clock: FakeClock) -> None:

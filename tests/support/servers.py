@@ -40,8 +40,12 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         LASTSEAT_PAYMENTS_SECRET_KEY=PAYMENTS_KEY,
         LASTSEAT_PAYMENTS_TIMEOUT_SECONDS="1",
         LASTSEAT_SANDBOX_DELAY_SECONDS="3",
-        # every test client signs in from 127.0.0.1; the throttling test sets its own limits
+        # every test client comes from 127.0.0.1: the per-address limits would count all of
+        # them as one party (the throttling and seat-spinning tests set their own limits)
         LASTSEAT_LOGIN_MAX_FAILURES_PER_ADDRESS="100000",
+        LASTSEAT_SIGNUPS_PER_ADDRESS="100000",
+        LASTSEAT_HOLDS_PER_ADDRESS="100000",
+        LASTSEAT_HOLD_MAX_ADDRESS_SHARE_PERCENT="100",
     )
     env.update(extra)
     return env

@@ -96,5 +96,5 @@ class HoldLimits:
                     limit,
                     maximum,
                     f"{whose} {now_held} seats {scope} and asked for {wanted} more; at most "
-                    f"{maximum} may be held at once ({limit}): book or release some first",
+                    f"{maximum} may be held at once: book or release some first",
                 )

@@ -6,12 +6,13 @@ import { recordCall } from "./path.js";
 const PROBLEM_BASE = "urn:lastseat:problem:";
 
 // What a traveller is told for each problem type; the server's detail is shown beside it
-// only where it is written for people (seat names, discount reasons).
+// only where it is written for people (seat names, discount reasons, hold limits).
 const PLAIN_WORDS = {
   "seats-unavailable": "Sorry, someone else just took that seat.",
   "unknown-seats": "That seat does not exist on this flight.",
   "hold-gone": "Your seats were released because the hold expired. Please choose them again.",
   "flight-closed": "This flight is no longer open for booking.",
+  "cancellation-closed": "This booking can no longer be cancelled: cancelling closes shortly before departure.",
   "email-taken": "An account with this email already exists. Try signing in.",
   "authentication-failed": "The email or password is not right.",
   "too-many-attempts": "Too many attempts. Please wait a moment and try again.",
