@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -25,7 +25,7 @@ from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.errors import DomainError
 from lastseat.domain.users import Role
 from lastseat.entrypoints.cli import traveller
-from lastseat.entrypoints.logs import configure_logging
+from lastseat.entrypoints.logs import configure_logging, log_uncaught
 from lastseat.payments_sandbox.app import create_sandbox
 from lastseat.services.samples import seed_flights
 
@@ -57,8 +57,27 @@ def _run(work: Callable[[Services], Awaitable[T]], settings: Settings | None = N
         raise typer.Exit(1) from None
 
 
+def server_logging(settings: Settings) -> None:
+    """A server process writes JSON lines only, Python's own complaints included."""
+    configure_logging(settings.log_level, settings.log_json, settings.log_flush_seconds)
+    log_uncaught()
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What every uvicorn server here shares. log_config=None: uvicorn's default config
+    writes plain text to stderr (an unhandled exception as "Exception in ASGI application"
+    and a traceback); without it, its loggers reach the root logger, which writes JSON."""
+    return {
+        "log_config": None,
+        "log_level": "warning",
+        "server_header": False,
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
+    }
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     settings = get_settings()
+    server_logging(settings)
     uvicorn.run(
         "lastseat.entrypoints.http.app:create_app",
         factory=True,
@@ -68,11 +87,9 @@ def _serve(host: str, port: int, workers: int) -> None:
         loop="uvloop",
         http="httptools",
         access_log=False,  # the app writes its own structured access log
-        server_header=False,
-        log_level="warning",
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
-        timeout_keep_alive=settings.http_keep_alive_seconds,
+        **uvicorn_options(settings),
     )
 
 
@@ -94,7 +111,9 @@ def serve_grpc(
     """Run one gRPC server (lastseat.v1.Booking, health, reflection)."""
     from lastseat.entrypoints.grpc.server import serve
 
-    asyncio.run(serve(get_settings(), host, port))
+    settings = get_settings()
+    server_logging(settings)
+    asyncio.run(serve(settings, host, port))
 
 
 @app.command("payments-sandbox")
@@ -104,17 +123,11 @@ def payments_sandbox(
 ) -> None:
     """Run the payment provider sandbox (its key is LASTSEAT_PAYMENTS_SECRET_KEY)."""
     settings = get_settings()
+    server_logging(settings)
     app = create_sandbox(
         settings.payments_secret_key.get_secret_value(), settings.sandbox_delay_seconds
     )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        server_header=False,
-        timeout_keep_alive=settings.http_keep_alive_seconds,
-    )
+    uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
 
 
 def _die_with_parent() -> None:
@@ -300,17 +313,12 @@ def stack_dns() -> None:
     from lastseat.stack.dns import ZoneResolver, doh_app, start_servers
 
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    server_logging(settings)
     resolver = ZoneResolver(settings.site_domain, settings.site_address, "::1")
     servers = start_servers(resolver, "127.0.0.1", settings.dns_port)
     try:
         uvicorn.run(
-            doh_app(resolver),
-            host="127.0.0.1",
-            port=settings.doh_port,
-            log_level="warning",
-            server_header=False,
-            timeout_keep_alive=settings.http_keep_alive_seconds,
+            doh_app(resolver), host="127.0.0.1", port=settings.doh_port, **uvicorn_options(settings)
         )
     finally:
         for server in servers:
