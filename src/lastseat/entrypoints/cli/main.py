@@ -57,10 +57,19 @@ def _run(work: Callable[[Services], Awaitable[T]], settings: Settings | None = N
         raise typer.Exit(1) from None
 
 
+def _exit_on_signal(signum: int, _: object) -> None:
+    raise SystemExit(0)  # asked to stop, and stopped: atexit writes the last log lines
+
+
 def server_logging(settings: Settings) -> None:
     """A server process writes JSON lines only, Python's own complaints included."""
     configure_logging(settings.log_level, settings.log_json, settings.log_flush_seconds)
     log_uncaught()
+    # uvicorn, once shut down, re-raises the signal that stopped it under the handler it
+    # found: the default one would kill the process without running atexit, losing the log
+    # lines still buffered (up to LASTSEAT_LOG_FLUSH_SECONDS of them).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_on_signal)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
