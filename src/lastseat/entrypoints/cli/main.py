@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -20,7 +21,7 @@ from rich.table import Table
 
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
-from lastseat.config import Settings, get_settings
+from lastseat.config import Settings, env_file, get_settings
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.errors import DomainError
 from lastseat.domain.users import Role
@@ -84,8 +85,41 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _refuse_development_secrets(settings: Settings, tls: bool) -> None:
+    """Behind TLS it is a deployment, not a laptop: the development secrets will not do."""
+    names = settings.development_secrets()
+    if tls and names and not settings.allow_dev_secrets:
+        # one plain line on stderr (rich would wrap it), whatever the terminal
+        typer.echo(
+            f"refusing to serve over TLS (LASTSEAT_COOKIE_SECURE=true) with development "
+            f"secrets: set {' and '.join(names)} (or LASTSEAT_ALLOW_DEV_SECRETS=true on a "
+            f"development machine)",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
+def _first_start_secrets() -> Settings:
+    """`up` and `dev` on a machine without secrets yet: random ones, kept in the env file."""
+    from lastseat.stack.secrets import ensure_secrets
+
+    settings = get_settings()
+    path = Path(env_file())
+    try:
+        written = ensure_secrets(settings, path)
+    except OSError as exc:
+        console.print(f"[red]cannot write secrets to {path}[/red] ({exc.strerror}): set them")
+        raise typer.Exit(1) from None
+    if written:
+        console.print(f"wrote random {' and '.join(written)} to {path} (mode 0600); keep it")
+        get_settings.cache_clear()  # read again, as every process the stack starts will
+        settings = get_settings()
+    return settings
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     settings = get_settings()
+    _refuse_development_secrets(settings, settings.cookie_secure)
     server_logging(settings)
     uvicorn.run(
         "lastseat.entrypoints.http.app:create_app",
@@ -121,6 +155,7 @@ def serve_grpc(
     from lastseat.entrypoints.grpc.server import serve
 
     settings = get_settings()
+    _refuse_development_secrets(settings, settings.cookie_secure)
     server_logging(settings)
     asyncio.run(serve(settings, host, port))
 
@@ -175,7 +210,8 @@ def up(
     payment sandbox and the database. Ctrl-C (or `lastseat down`) stops it all."""
     from lastseat.stack.supervisor import Supervisor, read_state
 
-    settings = get_settings()
+    settings = _first_start_secrets()
+    _refuse_development_secrets(settings, tls=True)  # the tiers would refuse one by one
     if read_state(settings) is not None:
         console.print("a stack may be up already: `lastseat status`, or `lastseat down`")
     _prepare_database(settings, flights)
@@ -342,7 +378,7 @@ def dev(
     flights: Annotated[int, typer.Option(help="sample flights to make if there are none")] = 50,
 ) -> None:
     """Just the app: one app server, one gRPC server and the payment sandbox, no stack."""
-    settings = get_settings()
+    settings = _first_start_secrets()
     _prepare_database(settings, flights)
     from lastseat.stack.supervisor import http_ok, wait_ready
 
