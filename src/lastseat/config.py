@@ -23,7 +23,7 @@ from lastseat.domain.holds import HoldLimits
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _env_file() -> str:
+def env_file() -> str:
     # Read before the settings exist, so it is the one variable looked up directly.
     return os.environ.get("LASTSEAT_ENV_FILE", str(PROJECT_ROOT / "var" / "lastseat.env"))
 
@@ -126,6 +126,20 @@ class Settings(BaseSettings):
     # previous key stay valid while it is configured (the grace period), new ones use the new.
     token_signing_key: SecretStr = SecretStr("dev-only-change-me-token-signing-key")
     token_signing_key_previous: SecretStr | None = None
+
+    # The two secrets' defaults above are development values anyone can read here. `up` and
+    # `dev` write random ones to the env file on first start; `serve` and `serve-grpc`
+    # refuse them behind TLS (cookie_secure) unless this says it is a development machine.
+    allow_dev_secrets: bool = False
+
+    def development_secrets(self) -> list[str]:
+        """The secrets still at their development value, by their environment names."""
+        fields = type(self).model_fields
+        return [
+            f"LASTSEAT_{name.upper()}"
+            for name in ("token_signing_key", "payments_secret_key")
+            if getattr(self, name) == fields[name].default
+        ]
 
     # The stack that `lastseat up` runs: every tier on loopback, ports that need no root.
     site_domain: str = Field(default="lastseat.test", pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -235,4 +249,4 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings(_env_file=_env_file())
+    return Settings(_env_file=env_file())

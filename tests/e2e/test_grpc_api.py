@@ -120,6 +120,30 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
             assert gone.value.status == "FAILED_PRECONDITION"
 
 
+async def test_control_characters_in_checkout_text_are_invalid_argument(
+    stack: Stack, grpc_server: AppServer
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, stack, "grpc-hostile", 1)
+        flight_id = await make_flight(client, stack, "LS983")
+    async with GrpcClient(target(grpc_server), token=token_of(ann)) as rpc:
+        hold = await rpc.hold(flight_id, ["9A"])
+        for token, code in [
+            ("tok_ok\r\nX-Injected: 1", ""),  # would split the provider's header
+            ("tok_ok\n", ""),
+            ("tok\x00ok", ""),
+            ("tok_ok", "SPRING10\r\nX-Injected: 1"),
+        ]:
+            with pytest.raises(ApiError) as refused:
+                await rpc.book(hold.id, token, code)
+            assert refused.value.status == "INVALID_ARGUMENT"
+        with pytest.raises(ApiError) as refused:
+            await rpc.quote(hold.id, "NO\x00PE")
+        assert refused.value.status == "INVALID_ARGUMENT"
+        booking = await rpc.book(hold.id, "tok_ok")  # the hold was left intact
+        assert booking.status == "confirmed"
+
+
 async def test_300_concurrent_holds_over_grpc_sell_the_seat_once(
     stack: Stack, grpc_server: AppServer
 ) -> None:

@@ -14,6 +14,7 @@ from lastseat.domain.users import Role
 from lastseat.entrypoints.http.app import create_app
 from tests.conftest import make_settings
 from tests.support.flights import flight_body, new_flight
+from tests.support.payments import FakePayments
 
 PROBLEM = "application/problem+json"
 
@@ -284,6 +285,37 @@ async def test_bad_input_gets_a_clear_problem(
     # nothing half-written: the flight's seats are all still available
     seats = (await api.get(f"/api/v1/flights/{flight_id}/seats")).json()["seats"]
     assert {s["status"] for s in seats} == {"available"}
+
+
+async def test_control_characters_in_checkout_text_are_a_422_that_reaches_no_provider(
+    api: httpx.AsyncClient, flight_id: int, payments: FakePayments
+) -> None:
+    ann = _auth(await _token(api, "ann@example.com"))
+    hold_id = (
+        await api.post("/api/v1/holds", json={"flight_id": flight_id, "seats": ["8A"]}, headers=ann)
+    ).json()["id"]
+    for payment, code in [
+        ({"token": "tok_ok\r\nX-Injected: 1"}, None),  # would split the provider's header
+        ({"token": "tok_ok\n"}, None),
+        ({"token": "tok\x00ok"}, None),
+        ({"token": "tok_ok"}, "SPRING10\r\nX-Injected: 1"),
+        ({"token": "tok_ok"}, "SPRING\x0010"),
+    ]:
+        body = {"hold_id": hold_id, "payment": payment}
+        if code is not None:
+            body["discount_code"] = code
+        problem = assert_problem(await api.post("/api/v1/bookings", json=body, headers=ann), 422)
+        assert "X-Injected" not in problem["detail"]
+    for code in ["SPRING10\r\nX-Injected: 1", "NO\x00PE"]:
+        quote = await api.get(
+            f"/api/v1/holds/{hold_id}/quote", params={"discount_code": code}, headers=ann
+        )
+        assert_problem(quote, 422)
+    assert payments.calls == []  # the provider was never asked
+    booked = await api.post(
+        "/api/v1/bookings", json={"hold_id": hold_id, "payment": {"token": "tok_ok"}}, headers=ann
+    )
+    assert booked.status_code == 201, booked.text
 
 
 async def test_validation_problems_never_echo_a_password(api: httpx.AsyncClient) -> None:

@@ -16,6 +16,7 @@ import aiohttp
 import structlog
 
 from lastseat.config import Settings
+from lastseat.domain.checkout import check_payment_token
 from lastseat.domain.errors import (
     InvalidRequest,
     PaymentDeclined,
@@ -46,6 +47,9 @@ class HttpPayments:
         return self._session
 
     async def _post(self, path: str, key: str, body: dict[str, Any] | None = None) -> Any:
+        if not (key.isascii() and key.isprintable()):
+            # Refused before any request is built: it would split the Idempotency-Key header.
+            raise InvalidRequest("the payment request was not accepted")
         try:
             async with self._client().post(
                 self._base + path, json=body, headers={"Idempotency-Key": key}
@@ -71,6 +75,8 @@ class HttpPayments:
         return reply
 
     async def authorize(self, token: str, amount: Money, key: str) -> str:
+        # Defence in depth: every entrypoint checks the token already; the key embeds it.
+        check_payment_token(token)
         body = {"amount": amount.amount, "currency": amount.currency, "token": token}
         reply = await self._post("/v1/authorizations", key, body)
         return str(reply["id"])

@@ -95,6 +95,26 @@ class BufferedSink:
             self.drain()
 
 
+class JsonLinesHandler(logging.StreamHandler[TextIO]):
+    """Where the standard library's loggers write (uvicorn's, asyncio's, grpc's and every
+    other library's): the same renderer and stream as structlog's own lines, so a
+    traceback is a field of one JSON line, never loose text between them."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        # logging's own handleError prints "--- Logging error ---" and a plain traceback:
+        # a record that cannot be formatted (bad arguments) becomes a JSON line instead.
+        line = {
+            "event": "logging_error",
+            "level": "error",
+            "logger": record.name,
+            "error": repr(sys.exc_info()[1]),
+        }
+        try:
+            self.stream.write(_orjson_dumps(line) + "\n")
+        except Exception:  # noqa: S110 - nowhere left to report it; never raise from logging
+            pass
+
+
 def configure_logging(level: str = "info", json: bool = True, flush_seconds: float = 0.0) -> None:
     numeric = logging.getLevelNamesMapping()[level.upper()]
     renderer: Any = (
@@ -102,20 +122,67 @@ def configure_logging(level: str = "info", json: bool = True, flush_seconds: flo
         if json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    stream = (
+        cast(TextIO, BufferedSink(sys.stdout, flush_seconds)) if flush_seconds > 0 else sys.stdout
+    )
+    shared: list[Any] = [
+        _add_request_id,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _scrub,
+    ]
     structlog.configure(
-        processors=[
-            _add_request_id,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _scrub,
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(
-            cast(TextIO, BufferedSink(sys.stdout, flush_seconds))
-            if flush_seconds > 0
-            else sys.stdout
-        ),
+        logger_factory=structlog.PrintLoggerFactory(stream),
         cache_logger_on_first_use=True,
     )
+    handler = JsonLinesHandler(stream)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for earlier in [h for h in root.handlers if isinstance(h, JsonLinesHandler)]:
+        root.removeHandler(earlier)  # configured again (each app made): one handler only
+    root.addHandler(handler)
+    root.setLevel(numeric)
+
+
+def log_uncaught() -> None:
+    """For a server process: what Python itself would print as plain text on stderr (an
+    uncaught exception, in the main thread or another, an exception it can only ignore,
+    a warning) goes to the log as a JSON line instead. Not done by configure_logging,
+    which also runs inside test processes whose own hooks these would replace."""
+    log = structlog.get_logger("lastseat.uncaught")
+
+    def on_exception(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        log.critical("uncaught_exception", exc_info=(kind, value, tb))
+
+    def on_thread_exception(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None or args.exc_type is SystemExit:
+            return
+        log.error(
+            "uncaught_thread_exception",
+            thread=getattr(args.thread, "name", None),
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+    def on_unraisable(unraisable: Any) -> None:
+        log.error(
+            "unraisable_exception",
+            message=unraisable.err_msg,
+            object=repr(unraisable.object),
+            exc_info=(unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback),
+        )
+
+    sys.excepthook = on_exception
+    threading.excepthook = on_thread_exception
+    sys.unraisablehook = on_unraisable
+    logging.captureWarnings(True)

@@ -10,7 +10,8 @@ import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -20,12 +21,12 @@ from rich.table import Table
 
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
-from lastseat.config import Settings, get_settings
+from lastseat.config import Settings, env_file, get_settings
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.errors import DomainError
 from lastseat.domain.users import Role
 from lastseat.entrypoints.cli import traveller
-from lastseat.entrypoints.logs import configure_logging
+from lastseat.entrypoints.logs import configure_logging, log_uncaught
 from lastseat.payments_sandbox.app import create_sandbox
 from lastseat.services.samples import seed_flights
 
@@ -57,8 +58,69 @@ def _run(work: Callable[[Services], Awaitable[T]], settings: Settings | None = N
         raise typer.Exit(1) from None
 
 
+def _exit_on_signal(signum: int, _: object) -> None:
+    raise SystemExit(0)  # asked to stop, and stopped: atexit writes the last log lines
+
+
+def server_logging(settings: Settings) -> None:
+    """A server process writes JSON lines only, Python's own complaints included."""
+    configure_logging(settings.log_level, settings.log_json, settings.log_flush_seconds)
+    log_uncaught()
+    # uvicorn, once shut down, re-raises the signal that stopped it under the handler it
+    # found: the default one would kill the process without running atexit, losing the log
+    # lines still buffered (up to LASTSEAT_LOG_FLUSH_SECONDS of them).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_on_signal)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What every uvicorn server here shares. log_config=None: uvicorn's default config
+    writes plain text to stderr (an unhandled exception as "Exception in ASGI application"
+    and a traceback); without it, its loggers reach the root logger, which writes JSON."""
+    return {
+        "log_config": None,
+        "log_level": "warning",
+        "server_header": False,
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
+    }
+
+
+def _refuse_development_secrets(settings: Settings, tls: bool) -> None:
+    """Behind TLS it is a deployment, not a laptop: the development secrets will not do."""
+    names = settings.development_secrets()
+    if tls and names and not settings.allow_dev_secrets:
+        # one plain line on stderr (rich would wrap it), whatever the terminal
+        typer.echo(
+            f"refusing to serve over TLS (LASTSEAT_COOKIE_SECURE=true) with development "
+            f"secrets: set {' and '.join(names)} (or LASTSEAT_ALLOW_DEV_SECRETS=true on a "
+            f"development machine)",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
+def _first_start_secrets() -> Settings:
+    """`up` and `dev` on a machine without secrets yet: random ones, kept in the env file."""
+    from lastseat.stack.secrets import ensure_secrets
+
+    settings = get_settings()
+    path = Path(env_file())
+    try:
+        written = ensure_secrets(settings, path)
+    except OSError as exc:
+        console.print(f"[red]cannot write secrets to {path}[/red] ({exc.strerror}): set them")
+        raise typer.Exit(1) from None
+    if written:
+        console.print(f"wrote random {' and '.join(written)} to {path} (mode 0600); keep it")
+        get_settings.cache_clear()  # read again, as every process the stack starts will
+        settings = get_settings()
+    return settings
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     settings = get_settings()
+    _refuse_development_secrets(settings, settings.cookie_secure)
+    server_logging(settings)
     uvicorn.run(
         "lastseat.entrypoints.http.app:create_app",
         factory=True,
@@ -68,11 +130,9 @@ def _serve(host: str, port: int, workers: int) -> None:
         loop="uvloop",
         http="httptools",
         access_log=False,  # the app writes its own structured access log
-        server_header=False,
-        log_level="warning",
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
-        timeout_keep_alive=settings.http_keep_alive_seconds,
+        **uvicorn_options(settings),
     )
 
 
@@ -94,7 +154,10 @@ def serve_grpc(
     """Run one gRPC server (lastseat.v1.Booking, health, reflection)."""
     from lastseat.entrypoints.grpc.server import serve
 
-    asyncio.run(serve(get_settings(), host, port))
+    settings = get_settings()
+    _refuse_development_secrets(settings, settings.cookie_secure)
+    server_logging(settings)
+    asyncio.run(serve(settings, host, port))
 
 
 @app.command("payments-sandbox")
@@ -104,17 +167,11 @@ def payments_sandbox(
 ) -> None:
     """Run the payment provider sandbox (its key is LASTSEAT_PAYMENTS_SECRET_KEY)."""
     settings = get_settings()
+    server_logging(settings)
     app = create_sandbox(
         settings.payments_secret_key.get_secret_value(), settings.sandbox_delay_seconds
     )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        server_header=False,
-        timeout_keep_alive=settings.http_keep_alive_seconds,
-    )
+    uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
 
 
 def _die_with_parent() -> None:
@@ -153,7 +210,8 @@ def up(
     payment sandbox and the database. Ctrl-C (or `lastseat down`) stops it all."""
     from lastseat.stack.supervisor import Supervisor, read_state
 
-    settings = get_settings()
+    settings = _first_start_secrets()
+    _refuse_development_secrets(settings, tls=True)  # the tiers would refuse one by one
     if read_state(settings) is not None:
         console.print("a stack may be up already: `lastseat status`, or `lastseat down`")
     _prepare_database(settings, flights)
@@ -300,17 +358,12 @@ def stack_dns() -> None:
     from lastseat.stack.dns import ZoneResolver, doh_app, start_servers
 
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    server_logging(settings)
     resolver = ZoneResolver(settings.site_domain, settings.site_address, "::1")
     servers = start_servers(resolver, "127.0.0.1", settings.dns_port)
     try:
         uvicorn.run(
-            doh_app(resolver),
-            host="127.0.0.1",
-            port=settings.doh_port,
-            log_level="warning",
-            server_header=False,
-            timeout_keep_alive=settings.http_keep_alive_seconds,
+            doh_app(resolver), host="127.0.0.1", port=settings.doh_port, **uvicorn_options(settings)
         )
     finally:
         for server in servers:
@@ -325,7 +378,7 @@ def dev(
     flights: Annotated[int, typer.Option(help="sample flights to make if there are none")] = 50,
 ) -> None:
     """Just the app: one app server, one gRPC server and the payment sandbox, no stack."""
-    settings = get_settings()
+    settings = _first_start_secrets()
     _prepare_database(settings, flights)
     from lastseat.stack.supervisor import http_ok, wait_ready
 

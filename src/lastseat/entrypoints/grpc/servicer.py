@@ -19,6 +19,7 @@ from google.protobuf.json_format import ParseDict
 from google.protobuf.message import Message
 
 from lastseat.bootstrap import Services
+from lastseat.domain.checkout import check_discount_code, check_payment_token
 from lastseat.domain.errors import AuthenticationFailed, DomainError, InvalidRequest
 from lastseat.domain.users import User
 from lastseat.entrypoints.grpc.errors import abort, mapped
@@ -77,12 +78,8 @@ def _uuid(value: str, name: str) -> UUID:
         raise InvalidRequest(f"{name} must be a UUID") from None
 
 
-def _text(value: str, name: str, max_length: int = 64) -> str | None:
-    if not value:
-        return None
-    if len(value) > max_length or not value.isprintable():
-        raise InvalidRequest(f"{name} must be 1 to {max_length} printable characters")
-    return value
+def _discount_code(value: str) -> str | None:
+    return check_discount_code(value) if value else None
 
 
 class BookingServicer(booking_pb2_grpc.BookingServicer):
@@ -167,7 +164,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         view = await self._services.reservations.quote(
             user,
             _uuid(request.hold_id, "hold_id"),
-            _text(request.discount_code, "discount_code"),
+            _discount_code(request.discount_code),
         )
         body = quote_json(view.quote)
         if view.discount_refused is not None:
@@ -177,15 +174,13 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
     @mapped
     async def ConfirmBooking(self, request: Any, context: Context) -> Any:
         user = await self._user(context)
-        token = _text(request.payment_token, "payment_token")
-        if token is None:
-            raise InvalidRequest("payment_token is required")
+        token = check_payment_token(request.payment_token)
         idem = self._idempotency(context, "ConfirmBooking", request)
         result = await self._services.bookings.confirm(
             user,
             _uuid(request.hold_id, "hold_id"),
             token,
-            _text(request.discount_code, "discount_code"),
+            _discount_code(request.discount_code),
             idem,
         )
         self._replayed(context, result.replayed)

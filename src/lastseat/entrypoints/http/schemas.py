@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from lastseat.domain.checkout import DISCOUNT_CODE_PATTERN, PAYMENT_TOKEN_PATTERN
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.fares import Surcharges
 from lastseat.domain.flights import Cabin, Layout
@@ -129,12 +130,17 @@ class HoldIn(Strict):
 
 
 class PaymentIn(Strict):
-    token: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    token: Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=PAYMENT_TOKEN_PATTERN)]
+
+
+DiscountCodeIn = Annotated[
+    StrictStr, Field(min_length=1, max_length=64, pattern=DISCOUNT_CODE_PATTERN)
+]
 
 
 class BookingIn(Strict):
     hold_id: UUID
-    discount_code: Annotated[StrictStr, Field(min_length=1, max_length=64)] | None = None
+    discount_code: DiscountCodeIn | None = None
     payment: PaymentIn
 
 

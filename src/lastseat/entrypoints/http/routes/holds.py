@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
+from lastseat.domain.checkout import DISCOUNT_CODE_PATTERN
 from lastseat.entrypoints.http.deps import (
     CurrentUser,
     IdempotencyKeyHeader,
@@ -48,7 +49,9 @@ async def get_quote(
     hold_id: UUID,
     user: CurrentUser,
     services: ServicesDep,
-    discount_code: Annotated[str | None, Query(max_length=64)] = None,
+    discount_code: Annotated[
+        str | None, Query(max_length=64, pattern=DISCOUNT_CODE_PATTERN)
+    ] = None,
 ) -> Response:
     view = await services.reservations.quote(user, hold_id, discount_code)
     body = quote_json(view.quote)

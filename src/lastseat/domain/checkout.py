@@ -1,0 +1,34 @@
+"""What a client may send at checkout as free text: a payment token and a discount code.
+
+One rule each, used by the HTTP schema, the gRPC servicer and the payment adapter alike.
+The token travels on to the payment provider inside a request and its idempotency key (an
+HTTP header), and the code into a database query: a control character in either could split
+a header or break a query (PostgreSQL text cannot hold NUL), so both are plain ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lastseat.domain.errors import InvalidRequest
+
+# Providers' card tokens are opaque identifiers ("tok_...", "pm_..."): letters, digits, _, -.
+PAYMENT_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # noqa: S105 - a pattern, not a token
+# A code as typed: any case, spaces around it (it is normalised before it is looked up).
+DISCOUNT_CODE_PATTERN = r"^[A-Za-z0-9 _-]{1,64}$"
+
+_PAYMENT_TOKEN = re.compile(PAYMENT_TOKEN_PATTERN)
+_DISCOUNT_CODE = re.compile(DISCOUNT_CODE_PATTERN)
+
+
+def check_payment_token(token: str) -> str:
+    # fullmatch: with match, "$" would also accept a token that ends in a newline.
+    if _PAYMENT_TOKEN.fullmatch(token) is None:
+        raise InvalidRequest("a payment token is 1 to 64 letters, digits, _ or -")
+    return token
+
+
+def check_discount_code(code: str) -> str:
+    if _DISCOUNT_CODE.fullmatch(code) is None:
+        raise InvalidRequest("a discount code is 1 to 64 letters, digits, spaces, _ or -")
+    return code
