@@ -80,6 +80,16 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
+async def migrated(url: str) -> str:
+    """The database at `url`, migrated to the latest schema (for tests that start servers)."""
+    services = build_services(make_settings(url))
+    try:
+        await migrate.upgrade(services.engine)
+    finally:
+        await services.close()
+    return url
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

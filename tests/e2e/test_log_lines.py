@@ -19,9 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from lastseat.adapters.db import migrate
-from lastseat.bootstrap import build_services
-from tests.conftest import make_settings
+from tests.conftest import migrated
 from tests.support.servers import STARTUP_SECONDS, AppServer, free_port, server_env
 
 # Requests no HTTP client library would send: the parser refuses them (uvicorn logs each).
@@ -72,11 +70,7 @@ def json_lines(path: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture
 async def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'lastseat.db'}"
-    services = build_services(make_settings(url))
-    await migrate.upgrade(services.engine)
-    await services.close()
-    return url
+    return await migrated(f"sqlite+aiosqlite:///{tmp_path / 'lastseat.db'}")
 
 
 @pytest.fixture

@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from lastseat.adapters.db import migrate
-from lastseat.bootstrap import build_services
 from lastseat.config import Settings
 from lastseat.stack.secrets import ensure_secrets
-from tests.conftest import make_settings
+from tests.conftest import migrated
 from tests.support.servers import AppServer, server_env
 
 SECRETS = ("LASTSEAT_TOKEN_SIGNING_KEY", "LASTSEAT_PAYMENTS_SECRET_KEY")
@@ -135,16 +133,12 @@ def test_up_on_a_fresh_machine_writes_secrets_and_names_them(
 
 
 @pytest.fixture
-async def migrated(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"
-    services = build_services(make_settings(url))
-    await migrate.upgrade(services.engine)
-    await services.close()
-    return url
+async def serve_database(tmp_path: Path) -> str:
+    return await migrated(f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
 
 
-def test_serve_behind_tls_refuses_a_development_secret(migrated: str) -> None:
-    env = server_env(migrated, LASTSEAT_COOKIE_SECURE="true")
+def test_serve_behind_tls_refuses_a_development_secret(serve_database: str) -> None:
+    env = server_env(serve_database, LASTSEAT_COOKIE_SECURE="true")
     del env["LASTSEAT_TOKEN_SIGNING_KEY"]
     for command in ("serve", "serve-grpc"):
         refused = _lastseat(env, command, "--port", "1")  # never gets as far as listening
@@ -156,9 +150,9 @@ def test_serve_behind_tls_refuses_a_development_secret(migrated: str) -> None:
 
 @pytest.mark.parametrize("setting", ["allowed", "real secrets", "no TLS"])
 def test_serve_starts_when_allowed_or_given_real_secrets(
-    migrated: str, tmp_path: Path, setting: str
+    serve_database: str, tmp_path: Path, setting: str
 ) -> None:
-    env = server_env(migrated, LASTSEAT_COOKIE_SECURE="true")
+    env = server_env(serve_database, LASTSEAT_COOKIE_SECURE="true")
     if setting != "real secrets":
         for name in SECRETS:
             del env[name]

@@ -149,3 +149,19 @@ async def test_sign_ups_from_one_address_are_limited_before_any_hash_is_made(
     assert sum(isinstance(o, User) for o in outcomes) == 3
     assert outcomes.count("too-many-attempts") == 9
     assert isinstance(await sign_up(99, OWNER), User)  # another address is not affected
+
+
+async def test_spent_counters_are_forgotten_and_known_addresses_after_their_days(
+    services: Services, clock: FakeClock
+) -> None:
+    await services.accounts.signup(EMAIL, PASSWORD)
+    await services.accounts.login(EMAIL, PASSWORD, OWNER)  # remembered as a known address
+    for n in range(3):
+        with pytest.raises(AuthenticationFailed):
+            await services.accounts.login(EMAIL, f"guess-password-{n}", f"192.0.2.{n}")
+    assert await services.accounts.forget_stale_throttles() == 0  # all still in their window
+    clock.advance(days=1)
+    # three pairs, the account's counter and four addresses' counters: all spent
+    assert await services.accounts.forget_stale_throttles() == 8
+    clock.advance(days=services.settings.login_known_address_days)
+    assert await services.accounts.forget_stale_throttles() == 1  # the owner's known address

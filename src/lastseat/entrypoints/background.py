@@ -11,6 +11,7 @@ import structlog
 from lastseat.bootstrap import Services
 
 log = structlog.get_logger("lastseat.background")
+STALE_THROTTLES_EVERY_SECONDS = 300.0
 
 
 async def _every(seconds: float, name: str, work: Callable[[], Awaitable[int]]) -> None:
@@ -27,12 +28,20 @@ async def _every(seconds: float, name: str, work: Callable[[], Awaitable[int]]) 
 
 def start(services: Services) -> list[asyncio.Task[None]]:
     settings = services.settings
+
     tasks = [
         asyncio.create_task(
             _every(
                 settings.sweep_interval_seconds,
                 "expired_holds_released",
                 services.reservations.sweep_expired,
+            )
+        ),
+        asyncio.create_task(
+            _every(
+                STALE_THROTTLES_EVERY_SECONDS,
+                "stale_throttles_forgotten",
+                services.accounts.forget_stale_throttles,
             )
         ),
         asyncio.create_task(

@@ -16,6 +16,7 @@ from lastseat.services.context import ServiceContext
 from lastseat.services.ports import PasswordHasher, UnitOfWork
 from lastseat.services.throttles import (
     Throttle,
+    forget_stale,
     give_back,
     known_address_key,
     reserve,
@@ -104,6 +105,9 @@ class Accounts:
             token = await self._issue_token(uow, user)
             await uow.commit()
         return user, token
+
+    async def forget_stale_throttles(self) -> int:
+        return await forget_stale(self._ctx)
 
     async def _issue_token(self, uow: UnitOfWork, user: User) -> str:
         token = secrets.token_urlsafe(TOKEN_BYTES)

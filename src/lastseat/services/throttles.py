@@ -87,32 +87,41 @@ def sign_in_throttles(
     return throttles
 
 
+KNOWN_PREFIX = "login-known:"
+
+
 def known_address_key(email: str, address: str | None) -> str:
-    return f"login-known:{account_digest(email)}:{address or 'unknown'}"
+    return f"{KNOWN_PREFIX}{account_digest(email)}:{address or 'unknown'}"
+
+
+def _per_address(
+    address: str | None, limit: str, what: str, most: int, window_seconds: int
+) -> list[Throttle]:
+    """A plain rate per client address (none for callers without one, e.g. the CLI)."""
+    if not address:
+        return []
+    rules = ThrottleRules(limit, what, most, timedelta(seconds=window_seconds))
+    return [Throttle(f"{limit}:{address}", rules)]
 
 
 def sign_up_throttles(settings: Settings, address: str | None) -> list[Throttle]:
-    if not address:
-        return []
-    rules = ThrottleRules(
+    return _per_address(
+        address,
         "signups-per-address",
         "sign-ups from this address",
         settings.signups_per_address,
-        timedelta(seconds=settings.signups_window_seconds),
+        settings.signups_window_seconds,
     )
-    return [Throttle(f"signup-address:{address}", rules)]
 
 
 def hold_throttles(settings: Settings, address: str | None) -> list[Throttle]:
-    if not address:
-        return []
-    rules = ThrottleRules(
+    return _per_address(
+        address,
         "holds-per-address",
         "holds from this address",
         settings.holds_per_address,
-        timedelta(seconds=settings.holds_window_seconds),
+        settings.holds_window_seconds,
     )
-    return [Throttle(f"hold-address:{address}", rules)]
 
 
 def discount_code_throttles(settings: Settings, user_id: UUID, hold_id: UUID) -> list[Throttle]:
@@ -172,3 +181,26 @@ async def give_back(uow: UnitOfWork, throttles: list[Throttle]) -> None:
     """Uncount an attempt that went well: only failures should use up a limit."""
     for throttle in throttles:
         await uow.throttles.give_back(throttle.key)
+
+
+async def forget_stale(ctx: ServiceContext) -> int:
+    """Delete counters whose window and lock are over, and addresses no longer known (run
+    by every app process now and then; without it a botnet's addresses stay forever)."""
+    settings = ctx.settings
+    longest = max(
+        settings.login_window_seconds,
+        settings.login_max_lockout_seconds,
+        settings.signups_window_seconds,
+        settings.holds_window_seconds,
+        settings.discount_attempts_window_seconds,
+    )
+    now = ctx.clock()
+    async with ctx.uow(write=True) as uow:
+        forgotten = await uow.throttles.forget(
+            now,
+            counted_before=now - timedelta(seconds=longest),
+            known_before=now - timedelta(days=settings.login_known_address_days),
+            known_prefix=KNOWN_PREFIX,
+        )
+        await uow.commit()
+    return forgotten

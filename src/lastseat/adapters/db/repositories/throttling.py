@@ -82,3 +82,20 @@ class SqlThrottles:
             )
         )
         return row.first() is not None
+
+    async def forget(
+        self, now: datetime, counted_before: datetime, known_before: datetime, known_prefix: str
+    ) -> int:
+        known = throttles.c.key.startswith(known_prefix, autoescape=True)
+        over = sa.or_(throttles.c.locked_until.is_(None), throttles.c.locked_until <= now)
+        result = await self._conn.execute(
+            throttles.delete()
+            .where(
+                sa.or_(
+                    sa.and_(sa.not_(known), throttles.c.window_start < counted_before, over),
+                    sa.and_(known, throttles.c.window_start < known_before),
+                )
+            )
+            .returning(throttles.c.key)
+        )
+        return len(result.all())
