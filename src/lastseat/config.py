@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     pool_max_overflow: int = Field(default=0, ge=0, le=500)
     pool_timeout_seconds: float = Field(default=5.0, gt=0)
     sqlite_busy_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Bounds on every wait for PostgreSQL, so a dead server or a stuck transaction costs a
+    # client a few seconds and a 503 to retry, never a hang: connecting, the reply to one
+    # command (the driver's side), a wait for a lock (seat rows, a flight's event lock) and
+    # one statement (the server's side). Migrations are exempt from the last two.
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_command_timeout_seconds: float = Field(default=30.0, gt=0)
+    db_lock_timeout_seconds: float = Field(default=3.0, gt=0)
+    db_statement_timeout_seconds: float = Field(default=15.0, gt=0)
 
     hold_ttl_seconds: int = Field(default=600, ge=5, le=86_400)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)

@@ -116,6 +116,19 @@ class PaymentProviderError(DomainError):
     code = "payment-provider-error"
 
 
+class DatabaseUnavailable(DomainError):
+    """The database is restarting, failing over or unreachable: the same request may
+    succeed in a moment (503 with Retry-After)."""
+
+    code = "database-unavailable"
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """A wait for the database (a connection, a lock, a statement) ran past its bound."""
+
+    code = "database-busy"
+
+
 class PaymentUnavailable(DomainError):
     """The provider cannot be reached, timed out, or refused our credentials."""
 

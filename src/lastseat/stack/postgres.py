@@ -38,6 +38,13 @@ class PostgresServer:
     def sqlalchemy_url(self, database: str) -> str:
         return f"postgresql+asyncpg://{self.user}@{self.host}:{self.port}/{database}"
 
+    def restart(self, mode: str = "fast") -> None:
+        """Restart a cluster we started: "fast" ends sessions cleanly, "immediate" is a
+        crash (recovery on start)."""
+        if self.data_dir is None:
+            raise RuntimeError("only a private cluster can be restarted")
+        _run_as(self.run_as, [_bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "restart"])
+
     def stop(self) -> None:
         if self.data_dir is None:
             return

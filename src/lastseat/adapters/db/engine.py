@@ -59,7 +59,19 @@ def _pg_engine(url: str, settings: Settings) -> AsyncEngine:
         hide_parameters=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
+        connect_args={
+            "timeout": settings.db_connect_timeout_seconds,
+            "command_timeout": settings.db_command_timeout_seconds,
+            "server_settings": {
+                "lock_timeout": _milliseconds(settings.db_lock_timeout_seconds),
+                "statement_timeout": _milliseconds(settings.db_statement_timeout_seconds),
+            },
+        },
     )
+
+
+def _milliseconds(seconds: float) -> str:
+    return str(max(1, round(seconds * 1000)))
 
 
 def _sqlite_engine(url: str, settings: Settings) -> AsyncEngine:

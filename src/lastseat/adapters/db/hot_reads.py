@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lastseat.adapters.db.errors import translated
 from lastseat.adapters.db.repositories import pg_sql
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.timing import add_db_time
@@ -29,11 +30,15 @@ class SeatReader:
             async with self._uow() as uow:
                 return await uow.seats.taken(flight_id, now)
         started = time.perf_counter()
-        connection = await self._engine.raw_connection()
-        try:
-            driver: Any = connection.driver_connection
-            rows = await driver.fetch(pg_sql.TAKEN, flight_id, pg_sql.naive_utc(now))
-        finally:
-            connection.close()
-            add_db_time(time.perf_counter() - started)
+        with translated():
+            connection = await self._engine.raw_connection()
+            try:
+                driver: Any = connection.driver_connection
+                rows = await driver.fetch(pg_sql.TAKEN, flight_id, pg_sql.naive_utc(now))
+            except Exception:
+                connection.invalidate()  # a lost connection must not go back to the pool
+                raise
+            finally:
+                connection.close()
+                add_db_time(time.perf_counter() - started)
         return [(row[0], row[1], None if row[2] is None else pg_sql.aware(row[2])) for row in rows]

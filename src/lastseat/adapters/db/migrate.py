@@ -33,6 +33,10 @@ async def upgrade(engine: AsyncEngine) -> None:
         command.upgrade(config, "head")
 
     async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # A migration may rewrite a large table: the request-sized bounds do not apply.
+            await conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            await conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
         await conn.run_sync(run)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lastseat.adapters.db.engine import WRITE_OPTION
+from lastseat.adapters.db.errors import translated, unavailability
 from lastseat.adapters.db.repositories.accounts import SqlTokens, SqlUsers
 from lastseat.adapters.db.repositories.discounts import SqlDiscounts
 from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlFlights, SqlSeats
@@ -16,6 +18,7 @@ from lastseat.adapters.db.repositories.orders import (
     SqlIdempotencyKeys,
 )
 from lastseat.adapters.db.repositories.throttling import SqlThrottles
+from lastseat.domain.errors import DomainError
 
 
 class SqlUnitOfWork:
@@ -36,11 +39,14 @@ class SqlUnitOfWork:
         self._committed = False
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        conn = await self._engine.connect()
+        with translated():
+            conn = await self._engine.connect()
         try:
-            await conn.begin()
+            with translated():
+                await conn.begin()
         except BaseException:
-            await conn.close()
+            with contextlib.suppress(Exception):  # the connection may be gone already
+                await conn.close()
             raise
         self._conn = conn
         self.users = SqlUsers(conn)
@@ -57,7 +63,8 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None
-        await self._conn.commit()
+        with translated():
+            await self._conn.commit()
         self._committed = True
 
     async def __aexit__(
@@ -67,12 +74,24 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._conn is not None
+        conn, self._conn = self._conn, None
+        failure: Exception | None = None
         try:
             if not self._committed:
-                await self._conn.rollback()
-        finally:
-            await self._conn.close()
-            self._conn = None
+                await conn.rollback()
+        except Exception as error:  # the connection is lost: do not pool it again
+            failure = error
+        try:
+            await (conn.close() if failure is None else conn.invalidate())
+        except Exception as error:
+            failure = failure or error
+        if exc is None and failure is not None:
+            with translated():
+                raise failure
+        if isinstance(exc, Exception) and not isinstance(exc, DomainError):
+            unavailable = unavailability(exc)
+            if unavailable is not None:  # else the body's error goes on as it is
+                raise unavailable from exc
 
 
 class SqlUnitOfWorkFactory:

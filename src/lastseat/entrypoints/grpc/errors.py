@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import grpc
 import structlog
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DataError
 
+from lastseat.adapters.db.errors import unavailability
 from lastseat.domain import errors
 from lastseat.entrypoints.representations import PROBLEM_TYPE_BASE
 
@@ -41,6 +41,7 @@ CODE_BY_ERROR: tuple[tuple[type[errors.DomainError], grpc.StatusCode], ...] = (
     (errors.TooManyAttempts, Code.RESOURCE_EXHAUSTED),
     (errors.PaymentProviderError, Code.UNAVAILABLE),
     (errors.PaymentUnavailable, Code.UNAVAILABLE),
+    (errors.DatabaseUnavailable, Code.UNAVAILABLE),
 )
 
 
@@ -79,11 +80,14 @@ def mapped(method: Handler) -> Handler:
             code = code_for(exc)
             log.info("rpc", method=name, code=code.name, problem=exc.code)
             await abort(context, exc)
-        except (PoolTimeout, OperationalError, InterfaceError) as exc:
-            log.warning("rpc", method=name, code="UNAVAILABLE", error=type(exc).__name__)
-            await context.abort(Code.UNAVAILABLE, "the database is busy or away; retry shortly")
         except DataError:
             await context.abort(Code.INVALID_ARGUMENT, "a value is out of range")
+        except Exception as exc:  # a database failure outside a unit of work, else a bug
+            unavailable = unavailability(exc)
+            if unavailable is None:
+                raise
+            log.warning("rpc", method=name, code="UNAVAILABLE", error=type(exc).__name__)
+            await abort(context, unavailable)
         log.info("rpc", method=name, code="OK")
         return result
 

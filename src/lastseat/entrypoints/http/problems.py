@@ -7,11 +7,11 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from lastseat.adapters.db.errors import unavailability
 from lastseat.domain import errors
 from lastseat.entrypoints.http.responses import problem
 
@@ -37,7 +37,12 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.DomainError], int, str], ...] = (
     (errors.PaymentDeclined, 402, "Payment declined"),
     (errors.PaymentProviderError, 502, "Payment provider error"),
     (errors.PaymentUnavailable, 503, "Payments unavailable"),
+    (errors.DatabaseBusy, 503, "Service busy"),
+    (errors.DatabaseUnavailable, 503, "Service unavailable"),
 )
+# How soon a client may retry each kind of 503 (the database is back within moments, or
+# sheds its queue; a payment provider takes longer).
+RETRY_AFTER: dict[type[errors.DomainError], str] = {errors.PaymentUnavailable: "5"}
 
 
 def domain_problem(request: Request, exc: errors.DomainError) -> Response:
@@ -53,7 +58,9 @@ def domain_problem(request: Request, exc: errors.DomainError) -> Response:
         extensions.update(limit=exc.limit, maximum=exc.maximum)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
-        headers = {"Retry-After": "5"}
+        headers = {"Retry-After": RETRY_AFTER.get(type(exc), "1")}
+        if isinstance(exc, errors.DatabaseUnavailable):
+            log.warning("database_unavailable", problem=exc.code, error=_cause(exc))
     if isinstance(exc, errors.TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after)}
         extensions["limit"] = exc.limit
@@ -61,6 +68,11 @@ def domain_problem(request: Request, exc: errors.DomainError) -> Response:
     if metrics is not None and status in (402, 409):
         metrics.refusals.labels(reason=exc.code).inc()
     return problem(status, exc.code, title, exc.detail, headers=headers, **extensions)
+
+
+def _cause(exc: BaseException) -> str:
+    cause = exc.__cause__
+    return type(cause).__name__ if cause is not None else type(exc).__name__
 
 
 def _validation_problem(exc: RequestValidationError) -> Response:
@@ -105,40 +117,21 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=headers,
         )
 
-    async def on_pool_timeout(request: Request, exc: Exception) -> Response:
-        log.warning("db_pool_exhausted")
-        return problem(
-            503,
-            "database-busy",
-            "Service busy",
-            "all database connections are in use; retry shortly",
-            headers={"Retry-After": "1"},
-        )
-
-    async def on_database(request: Request, exc: Exception) -> Response:
-        log.error("database_error", error=type(exc).__name__)
-        return problem(
-            503,
-            "database-unavailable",
-            "Service unavailable",
-            "the database could not complete the request; retry shortly",
-            headers={"Retry-After": "1"},
-        )
-
     async def on_data_error(request: Request, exc: Exception) -> Response:
         # Input the API layer should have refused; the client still deserves a 4xx.
         log.warning("database_refused_value", error=type(exc).__name__)
         return problem(422, "invalid-value", "Invalid request", "a value in the request is invalid")
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
+        # Backstop for database failures met outside a unit of work: still a 503.
+        unavailable = unavailability(exc)
+        if unavailable is not None:
+            return domain_problem(request, unavailable)
         log.exception("unhandled_error")
         return problem(500, "internal-error", "Internal error", "an unexpected error occurred")
 
     app.add_exception_handler(errors.DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
-    app.add_exception_handler(PoolTimeout, on_pool_timeout)
     app.add_exception_handler(DataError, on_data_error)
-    app.add_exception_handler(OperationalError, on_database)
-    app.add_exception_handler(InterfaceError, on_database)
     app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,77 @@
+"""Database failures a client should simply retry, told apart from bugs.
+
+A restart, a failover or an overload reaches us in many shapes: SQLAlchemy's wrappers
+(`OperationalError`, `InterfaceError`, a bare `DBAPIError` around asyncpg's
+`CannotConnectNowError`), asyncpg's own `InternalClientError`, a plain
+`ConnectionRefusedError` from the socket, a pool timeout, PostgreSQL's lock and statement
+timeouts. They all become `DatabaseUnavailable` (or `DatabaseBusy`, when waiting was the
+problem): a 503 with Retry-After, never a 500 with a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy import exc as sa_exc
+
+from lastseat.domain.errors import DatabaseBusy, DatabaseUnavailable
+
+# SQLSTATE classes and codes (PostgreSQL appendix A).
+_GONE_CLASS = "08"  # connection exception
+_GONE = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, cannot connect now
+_BUSY_CLASS = "53"  # insufficient resources (too many connections, ...)
+_BUSY = frozenset({"55P03", "57014", "40P01", "40001"})  # lock/statement timeout, deadlock...
+_DRIVER_GONE = frozenset({"InternalClientError", "InterfaceError", "ConnectionDoesNotExistError"})
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, what it wraps (`orig`), and its causes, a few levels deep."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo and len(seen) < 8:
+        item = todo.pop(0)
+        if item is None or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        yield item
+        todo += [getattr(item, "orig", None), item.__cause__, item.__context__]
+
+
+def unavailability(exc: BaseException) -> DatabaseUnavailable | None:
+    """What a client should be told of `exc`, if it is the database being away or busy."""
+    if isinstance(exc, DatabaseUnavailable):
+        return exc
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool: every connection is in use
+        return DatabaseBusy("all database connections are in use; retry shortly")
+    for item in _chain(exc):
+        state = getattr(item, "sqlstate", None) or getattr(item, "pgcode", None)
+        if isinstance(state, str):
+            if state in _BUSY or state.startswith(_BUSY_CLASS):
+                return DatabaseBusy("the database is busy (a wait ran past its bound); retry")
+            if state in _GONE or state.startswith(_GONE_CLASS):
+                return DatabaseUnavailable("the database is unavailable; retry shortly")
+        if "locked" in str(item) and isinstance(item, sa_exc.OperationalError):  # SQLite
+            return DatabaseBusy("the database is busy; retry shortly")
+        if type(item).__name__ in _DRIVER_GONE and type(item).__module__.startswith("asyncpg"):
+            return DatabaseUnavailable("the database connection was lost; retry shortly")
+        if isinstance(item, OSError | TimeoutError):
+            return DatabaseUnavailable("the database cannot be reached; retry shortly")
+    if isinstance(exc, sa_exc.DBAPIError) and (
+        exc.connection_invalidated
+        or isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
+    ):
+        return DatabaseUnavailable("the database is unavailable; retry shortly")
+    return None
+
+
+@contextlib.contextmanager
+def translated() -> Iterator[None]:
+    """Raise a database failure inside as the domain error a client can act on."""
+    try:
+        yield
+    except Exception as exc:
+        unavailable = unavailability(exc)
+        if unavailable is None or unavailable is exc:
+            raise
+        raise unavailable from exc
