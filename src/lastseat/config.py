@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     payments_timeout_seconds: float = Field(default=5.0, gt=0)
     payments_settle_interval_seconds: float = Field(default=5.0, gt=0)
     sandbox_delay_seconds: float = Field(default=30.0, ge=0)  # how slow tok_slow is
+    # The sandbox's ledger on disk (default: payments-sandbox/ledger.jsonl in the stack dir).
+    sandbox_ledger: Path | None = None
 
     # Keyed hash for bearer tokens at rest: a stolen tokens table is useless without it.
     # To rotate: move the current key to _previous, set a new one; sessions made under the
@@ -231,6 +233,10 @@ class Settings(BaseSettings):
     @property
     def allowed_origins(self) -> list[str]:
         return [self.public_origin.rstrip("/"), *(o.rstrip("/") for o in self.cors_origins)]
+
+    @property
+    def sandbox_ledger_path(self) -> Path:
+        return self.sandbox_ledger or self.stack_dir / "payments-sandbox" / "ledger.jsonl"
 
     @property
     def sandbox_port(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -75,8 +76,9 @@ def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def stack(e2e_database: str, server_logs: Path) -> Iterator[Stack]:
+    ledger = server_logs / f"sandbox-ledger-{uuid.uuid4().hex[:8]}.jsonl"
     sandbox = AppServer(
-        server_env(e2e_database),
+        server_env(e2e_database, LASTSEAT_SANDBOX_LEDGER=str(ledger)),
         server_logs / "payments-sandbox.log",
         command="payments-sandbox",
         ready_path="/healthz",

@@ -24,6 +24,7 @@ def test_dev_serves_http_and_grpc_and_leaves_nothing_behind(tmp_path: Path) -> N
     env = server_env(
         f"sqlite+aiosqlite:///{tmp_path / 'up.db'}",
         LASTSEAT_PAYMENTS_URL=f"http://127.0.0.1:{sandbox_port}",
+        LASTSEAT_SANDBOX_LEDGER=str(tmp_path / "ledger.jsonl"),
     )
     log = tmp_path / "up.log"
     with log.open("wb") as sink:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 
+from lastseat.domain.bookings import PaymentStatus
 from lastseat.domain.errors import PaymentDeclined, PaymentProviderError, PaymentUnavailable
 from lastseat.domain.money import Money
 
@@ -60,6 +61,12 @@ class FakePayments:
         if self.state[authorization] not in ("captured", "refunded"):
             raise PaymentProviderError("only a capture can be refunded")
         self.state[authorization] = "refunded"
+
+    async def status(self, authorization: str) -> PaymentStatus:
+        self.calls.append(("status", authorization))
+        if authorization not in self.state:
+            raise PaymentProviderError("no such authorization")
+        return PaymentStatus(self.state[authorization])
 
     async def close(self) -> None:
         return None

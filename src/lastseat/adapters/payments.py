@@ -16,6 +16,7 @@ import aiohttp
 import structlog
 
 from lastseat.config import Settings
+from lastseat.domain.bookings import PaymentStatus
 from lastseat.domain.checkout import check_payment_token
 from lastseat.domain.errors import (
     InvalidRequest,
@@ -50,9 +51,14 @@ class HttpPayments:
         if not (key.isascii() and key.isprintable()):
             # Refused before any request is built: it would split the Idempotency-Key header.
             raise InvalidRequest("the payment request was not accepted")
+        return await self._send("POST", path, {"Idempotency-Key": key}, body)
+
+    async def _send(
+        self, method: str, path: str, headers: dict[str, str], body: dict[str, Any] | None = None
+    ) -> Any:
         try:
-            async with self._client().post(
-                self._base + path, json=body, headers={"Idempotency-Key": key}
+            async with self._client().request(
+                method, self._base + path, json=body, headers=headers
             ) as response:
                 status = response.status
                 reply = await response.json(content_type=None) if status < 300 else None
@@ -89,3 +95,9 @@ class HttpPayments:
 
     async def refund(self, authorization: str, key: str) -> None:
         await self._post(f"/v1/authorizations/{authorization}/refund", key)
+
+    async def status(self, authorization: str) -> PaymentStatus:
+        if not authorization.isascii() or not authorization.replace("_", "").isalnum():
+            raise InvalidRequest("not an authorization id")
+        reply = await self._send("GET", f"/v1/authorizations/{authorization}", {})
+        return PaymentStatus(reply["status"])

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -15,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lastseat.domain.money import CURRENCY_CODES
+from lastseat.payments_sandbox.journal import Journal
 
 TOKENS = ("tok_ok", "tok_declined", "tok_error", "tok_slow", "tok_capture_fails")
 
@@ -45,10 +49,36 @@ class Ledger:
     replies: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)
     # one lock per (operation, key): concurrent repeats wait for the first, others do not
     locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
+    journal: Journal | None = None  # where every change is kept, if anywhere
+
+    def restore(self) -> None:
+        assert self.journal is not None
+        for record in self.journal.records():
+            if "authorization" in record:
+                auth = Authorization(**record["authorization"])
+                self.authorizations[auth.id] = auth
+            elif "reply" in record:
+                operation, key, status, body = record["reply"]
+                self.replies[(operation, key)] = (status, body)
+
+    def keep(self, auth: Authorization) -> None:
+        self.authorizations[auth.id] = auth
+        if self.journal is not None:
+            self.journal.write({"authorization": asdict(auth)})
+
+    def answer(self, operation: str, key: str, status: int, body: dict[str, Any]) -> None:
+        self.replies[(operation, key)] = (status, body)
+        if self.journal is not None:
+            self.journal.write({"reply": [operation, key, status, body]})
 
 
-def create_sandbox(secret_key: str, delay_seconds: float = 30.0) -> Starlette:
-    ledger = Ledger()
+def create_sandbox(
+    secret_key: str, delay_seconds: float = 30.0, ledger_path: Path | None = None
+) -> Starlette:
+    """The sandbox provider; with `ledger_path` its ledger survives restarts."""
+    ledger = Ledger(journal=None if ledger_path is None else Journal(ledger_path))
+    if ledger.journal is not None:
+        ledger.restore()
     expected = f"Bearer {secret_key}".encode()
 
     def authorized(request: Request) -> bool:
@@ -77,7 +107,7 @@ def create_sandbox(secret_key: str, delay_seconds: float = 30.0) -> Starlette:
                 return _json(*earlier)
             status, body = await work()
             if status < 500:  # like providers, a server error may be retried with the key
-                ledger.replies[(operation, key)] = (status, body)
+                ledger.answer(operation, key, status, body)
         return _json(status, body)
 
     async def authorize(request: Request) -> Response:
@@ -101,7 +131,7 @@ def create_sandbox(secret_key: str, delay_seconds: float = 30.0) -> Starlette:
             if card == "tok_error":
                 return 500, {"error": {"code": "processing_error", "message": "try again"}}
             auth = Authorization("auth_" + secrets.token_hex(12), amount, currency, card)
-            ledger.authorizations[auth.id] = auth
+            ledger.keep(auth)
             return 201, view(auth)
 
         return await once(request, "authorize", work)
@@ -127,6 +157,7 @@ def create_sandbox(secret_key: str, delay_seconds: float = 30.0) -> Starlette:
                     if auth.status not in ("captured", "refunded"):
                         return 409, {"error": {"code": "invalid_state", "message": auth.status}}
                     auth.status, auth.refunded = "refunded", auth.captured
+                ledger.keep(auth)
                 return 200, view(auth)
 
             return await once(request, f"{name}:{request.path_params['id']}", work)
@@ -144,7 +175,14 @@ def create_sandbox(secret_key: str, delay_seconds: float = 30.0) -> Starlette:
     async def health(request: Request) -> Response:
         return _json(200, {"status": "ok"})
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if ledger.journal is not None:
+            ledger.journal.close()
+
     return Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/healthz", health),
             Route("/v1/authorizations", authorize, methods=["POST"]),
@@ -152,5 +190,5 @@ def create_sandbox(secret_key: str, delay_seconds: float = 30.0) -> Starlette:
             Route("/v1/authorizations/{id}/capture", transition("capture"), methods=["POST"]),
             Route("/v1/authorizations/{id}/void", transition("void"), methods=["POST"]),
             Route("/v1/authorizations/{id}/refund", transition("refund"), methods=["POST"]),
-        ]
+        ],
     )

@@ -43,7 +43,9 @@ class PostgresServer:
         crash (recovery on start)."""
         if self.data_dir is None:
             raise RuntimeError("only a private cluster can be restarted")
-        _run_as(self.run_as, [_bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "restart"])
+        _run_as(
+            self.run_as, [_bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "restart"]
+        )
 
     def stop(self) -> None:
         if self.data_dir is None:

@@ -165,11 +165,14 @@ def payments_sandbox(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 3090,
 ) -> None:
-    """Run the payment provider sandbox (its key is LASTSEAT_PAYMENTS_SECRET_KEY)."""
+    """Run the payment provider sandbox (its key is LASTSEAT_PAYMENTS_SECRET_KEY; its ledger
+    is kept in LASTSEAT_SANDBOX_LEDGER, by default under the stack dir)."""
     settings = get_settings()
     server_logging(settings)
     app = create_sandbox(
-        settings.payments_secret_key.get_secret_value(), settings.sandbox_delay_seconds
+        settings.payments_secret_key.get_secret_value(),
+        settings.sandbox_delay_seconds,
+        settings.sandbox_ledger_path,
     )
     uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
 
