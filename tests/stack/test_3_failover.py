@@ -51,6 +51,13 @@ async def test_killing_an_app_server_mid_stream_fails_no_request(site: Site) -> 
                     )
                     if held.status_code != 201:
                         failures.append(("POST", held.status_code))
+                        continue
+                    # released at once: one customer may hold only so many seats at a time
+                    released = await client.delete(
+                        f"/api/v1/holds/{held.json()['id']}", headers=auth
+                    )
+                    if released.status_code != 204:
+                        failures.append(("DELETE", released.status_code))
 
         await asyncio.wait_for(stream(), timeout=120)
     assert killed.is_set()

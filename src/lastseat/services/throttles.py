@@ -163,7 +163,9 @@ async def reserve(ctx: ServiceContext, throttles: list[Throttle]) -> None:
         for done, throttle in enumerate(throttles):
             rules = throttle.rules
             counter = await uow.throttles.count(throttle.key, now, now - rules.window)
-            verdict = judge(rules, counter, now)
+            # judged by the time the count came back: it may have waited for the row while
+            # another process locked the key, and a lock is never longer than its delay
+            verdict = judge(rules, counter, ctx.clock())
             if verdict.lock_until is not None:
                 await uow.throttles.lock(throttle.key, verdict.lock_until)
             if verdict.refused_for is not None:
