@@ -21,6 +21,7 @@ from lastseat.services.discounts import Discounts
 from lastseat.services.ports import Clock, PaymentGateway
 from lastseat.services.reservations import Reservations
 from lastseat.services.seat_map_cache import SeatMapCache
+from lastseat.services.settlement import Settlement
 from lastseat.services.watching import Tails, Wakeups, Watching
 
 
@@ -32,6 +33,7 @@ class Services:
     catalog: Catalog
     reservations: Reservations
     bookings: Bookings
+    settlement: Settlement
     discounts: Discounts
     watching: Watching
     payments: PaymentGateway
@@ -62,13 +64,15 @@ def build_services(
 
         feed = PgSeatFeed(engine, on_change=changed, on_live=seat_maps.set_live)
     catalog = Catalog(ctx, SeatReader(engine, uow))
+    settlement = Settlement(ctx, gateway)
     return Services(
         settings=settings,
         engine=engine,
         accounts=Accounts(ctx, Argon2Hasher(settings)),
         catalog=catalog,
         reservations=Reservations(ctx, catalog),
-        bookings=Bookings(ctx, catalog, gateway),
+        bookings=Bookings(ctx, catalog, gateway, settlement),
+        settlement=settlement,
         discounts=Discounts(ctx),
         watching=Watching(ctx, catalog, Tails(ctx, wakeups)),
         payments=gateway,

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lastseat.domain.fares import DemandBucket, FareRules
 from lastseat.domain.holds import HoldLimits
+from lastseat.domain.settlement import RetryRules
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,6 +128,13 @@ class Settings(BaseSettings):
     payments_secret_key: SecretStr = SecretStr("sk_test_lastseat_sandbox_dev_key")
     payments_timeout_seconds: float = Field(default=5.0, gt=0)
     payments_settle_interval_seconds: float = Field(default=5.0, gt=0)
+    # Settlement: rows per round (oldest first), each leased to one process for a while;
+    # a failed row waits a delay that doubles, and after so many attempts it is stuck.
+    payments_settle_batch: int = Field(default=100, ge=1, le=10_000)
+    payments_settle_lease_seconds: float = Field(default=60.0, gt=0)
+    payments_settle_max_attempts: int = Field(default=12, ge=1)
+    payments_settle_retry_seconds: float = Field(default=5.0, gt=0)
+    payments_settle_max_retry_seconds: float = Field(default=600.0, gt=0)
     sandbox_delay_seconds: float = Field(default=30.0, ge=0)  # how slow tok_slow is
     # The sandbox's ledger on disk (default: payments-sandbox/ledger.jsonl in the stack dir).
     sandbox_ledger: Path | None = None
@@ -208,6 +216,14 @@ class Settings(BaseSettings):
             self.hold_max_seats_per_flight,
             self.hold_max_seats_per_customer,
             self.hold_max_address_share_percent,
+        )
+
+    @property
+    def settle_retries(self) -> RetryRules:
+        return RetryRules(
+            self.payments_settle_max_attempts,
+            timedelta(seconds=self.payments_settle_retry_seconds),
+            timedelta(seconds=self.payments_settle_max_retry_seconds),
         )
 
     @property

@@ -23,6 +23,7 @@ class FakePayments:
         self.capture_fails = False
         self.capture_reply_lost = False  # the capture happens, but its answer never arrives
         self.captures: dict[str, int] = {}  # authorization -> captures performed
+        self.failing: set[str] = set()  # authorizations whose every operation fails
         self._ids = itertools.count(1)
 
     async def authorize(self, token: str, amount: Money, key: str) -> str:
@@ -42,7 +43,7 @@ class FakePayments:
 
     async def capture(self, authorization: str, key: str) -> None:
         self.calls.append(("capture", authorization))
-        if self.capture_fails:
+        if self.capture_fails or authorization in self.failing:
             raise PaymentProviderError("capture failed")
         if self.state[authorization] != "captured":  # idempotent: a repeat captures nothing
             self.captures[authorization] = self.captures.get(authorization, 0) + 1

@@ -8,10 +8,11 @@ How money and bookings stay in step (the provider is another process, reached ov
 3. One transaction takes the hold, writes the booking with the authorization id, books the
    seats and counts the discount. If it fails (hold gone, code exhausted), the
    authorization is voided: an authorization that is never captured charges nothing.
-4. The authorization is *captured*. If capture fails, the booking stays `authorized` and
-   `settle_payments` (run by every app server) captures it later; cancellations are voided
-   or refunded the same way. So there is never a charge without a booking, and a booking
-   without a charge only until its capture is retried.
+4. The authorization is *captured*. If capture fails (or its record is lost with the
+   process), the booking stays `authorized` and settlement (services/settlement.py, run by
+   every app server) captures it later; cancellations are voided or refunded the same way,
+   each step chosen by what the provider's ledger says. So there is never a charge without
+   a booking, and a booking without a charge only until its capture is retried.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from lastseat.services.context import ServiceContext
 from lastseat.services.discounts import try_code
 from lastseat.services.idempotency import first_use
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
+from lastseat.services.settlement import Settlement
 
-SETTLE_BATCH = 100
 CAPTURE_BATCH_SECONDS = 0.05
 log = structlog.get_logger("lastseat.bookings")
 
@@ -48,10 +49,17 @@ class BookingResult:
 
 
 class Bookings:
-    def __init__(self, ctx: ServiceContext, catalog: Catalog, payments: PaymentGateway) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        catalog: Catalog,
+        payments: PaymentGateway,
+        settlement: Settlement,
+    ) -> None:
         self._ctx = ctx
         self._catalog = catalog
         self._payments = payments
+        self._settlement = settlement
         # Captures done but not yet written down: recorded in batches, one transaction per
         # batch instead of one per booking. If the process dies first, settle_payments
         # captures those bookings again with the same key, which the provider answers
@@ -208,36 +216,9 @@ class Bookings:
             await self._payments.void(authorization, f"void-{authorization}")
 
     async def settle_payments(self) -> int:
-        """Capture confirmed bookings, and void or refund cancelled ones, that are pending."""
-        await self.flush()  # captures made here must be on record before deciding refunds
-        async with self._ctx.uow() as uow:
-            pending = await uow.bookings.unsettled(SETTLE_BATCH)
-        settled = 0
-        for booking in pending:
-            settled += await self._settle(booking)
-        return settled
-
-    async def _settle(self, booking: Booking) -> bool:
-        """Capture a confirmed booking, or void or refund a cancelled one; False if deferred."""
-        assert booking.payment_id is not None
-        payment = booking.payment_id
-        try:
-            if booking.status is BookingStatus.CONFIRMED:
-                await self._payments.capture(payment, f"capture-{payment}")
-                status = PaymentStatus.CAPTURED
-            elif booking.payment_status is PaymentStatus.AUTHORIZED:
-                await self._payments.void(payment, f"void-{payment}")
-                status = PaymentStatus.VOIDED
-            else:
-                await self._payments.refund(payment, f"refund-{payment}")
-                status = PaymentStatus.REFUNDED
-        except DomainError as failure:
-            log.warning("settle_deferred", booking=str(booking.id), reason=failure.code)
-            return False
-        async with self._ctx.uow(write=True) as uow:
-            await uow.bookings.set_payment_status(booking.id, status)
-            await uow.commit()
-        return True
+        """Capture confirmed bookings, and void or refund cancelled ones, that are due."""
+        await self.flush()  # captures made here are on record first (fewer provider calls)
+        return await self._settlement.settle_due()
 
     async def get(self, user: User, booking_id: UUID) -> Booking:
         async with self._ctx.uow() as uow:
@@ -274,6 +255,7 @@ class Bookings:
                 self._ctx.seat_maps.changed(booking.flight_id)
         cancelled = replace(booking, status=BookingStatus.CANCELLED)
         if cancelled.payment_status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED):
-            # pays back now if the provider answers, else settle_payments does later
-            await self._settle(cancelled)
+            # pays back now if the provider answers, else settlement does later; what is
+            # paid back (void or refund) is what the provider's ledger says, not ours
+            await self._settlement.settle(cancelled)
         return cancelled

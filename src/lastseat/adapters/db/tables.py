@@ -116,6 +116,11 @@ bookings = sa.Table(
     # and after a cancellation -> voided / refunded. Unsettled rows are retried.
     sa.Column("payment_id", sa.String(64), nullable=True),
     sa.Column("payment_status", sa.String(16), nullable=True),
+    # Settlement of unsettled rows: failed attempts, when the next may run (also a lease
+    # while one process works on the row), and the last failure's code.
+    sa.Column("settle_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("settle_after", UTCDateTime, nullable=True),
+    sa.Column("settle_error", sa.String(64), nullable=True),
     sa.Index(
         "ix_bookings_unsettled",
         "payment_status",

@@ -91,6 +91,20 @@ _RETIRE_BOOKING_SEATS = (
     .where(booking_seats.c.booking_id == sa.bindparam("booking", type_=sa.Uuid()))
     .values(active=False)
 )
+# Money not yet where the booking wants it: a confirmed booking not captured, a cancelled
+# one not voided or refunded (domain/settlement.py).
+_UNSETTLED = sa.or_(
+    sa.and_(
+        bookings.c.status == BookingStatus.CONFIRMED.value,
+        bookings.c.payment_status == PaymentStatus.AUTHORIZED.value,
+    ),
+    sa.and_(
+        bookings.c.status == BookingStatus.CANCELLED.value,
+        bookings.c.payment_status.in_(
+            [PaymentStatus.AUTHORIZED.value, PaymentStatus.CAPTURED.value]
+        ),
+    ),
+)
 _IDEMPOTENCY_ROW = sa.select(idempotency_keys.c.fingerprint, idempotency_keys.c.resource_id).where(
     idempotency_keys.c.user_id == _USER,
     idempotency_keys.c.key == sa.bindparam("key", type_=sa.String()),
@@ -333,11 +347,6 @@ class SqlBookings:
         await self._conn.execute(_RETIRE_BOOKING_SEATS, {"booking": booking_id})
         return True
 
-    async def set_payment_status(self, booking_id: UUID, status: PaymentStatus) -> None:
-        await self._conn.execute(
-            bookings.update().where(bookings.c.id == booking_id).values(payment_status=status.value)
-        )
-
     async def mark_captured(self, booking_ids: Collection[UUID]) -> None:
         await self._conn.execute(
             bookings.update()
@@ -348,27 +357,92 @@ class SqlBookings:
             .values(payment_status=PaymentStatus.CAPTURED.value)
         )
 
-    async def unsettled(self, limit: int) -> list[Booking]:
-        """Confirmed bookings not yet captured, and cancelled ones not yet paid back."""
+    async def claim_unsettled(
+        self, now: datetime, lease_until: datetime, limit: int, max_attempts: int
+    ) -> list[Booking]:
+        """The oldest unsettled bookings that are due, leased to this process until
+        `lease_until` (rows another process is working on are skipped, not waited for)."""
+        due = (
+            sa.select(bookings.c.id)
+            .where(
+                _UNSETTLED,
+                bookings.c.settle_attempts < max_attempts,
+                sa.or_(bookings.c.settle_after.is_(None), bookings.c.settle_after <= now),
+            )
+            .order_by(bookings.c.created_at, bookings.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        ids = [row[0] for row in await self._conn.execute(due)]
+        if not ids:
+            return []
+        await self._conn.execute(
+            bookings.update().where(bookings.c.id.in_(ids)).values(settle_after=lease_until)
+        )
         rows = await self._conn.execute(
             sa.select(*_BOOKING_COLUMNS)
-            .where(
-                sa.or_(
-                    sa.and_(
-                        bookings.c.status == BookingStatus.CONFIRMED.value,
-                        bookings.c.payment_status == PaymentStatus.AUTHORIZED.value,
-                    ),
-                    sa.and_(
-                        bookings.c.status == BookingStatus.CANCELLED.value,
-                        bookings.c.payment_status.in_(
-                            [PaymentStatus.AUTHORIZED.value, PaymentStatus.CAPTURED.value]
-                        ),
-                    ),
-                )
-            )
-            .limit(limit)
+            .where(bookings.c.id.in_(ids))
+            .order_by(bookings.c.created_at, bookings.c.id)
         )
         return [_booking(row) for row in rows]
+
+    async def settled(self, booking_id: UUID, status: PaymentStatus) -> None:
+        await self._conn.execute(
+            bookings.update()
+            .where(bookings.c.id == booking_id)
+            .values(
+                payment_status=status.value, settle_attempts=0, settle_after=None, settle_error=None
+            )
+        )
+
+    async def settle_failed(self, booking_id: UUID, error: str, give_up_at: int | None) -> int:
+        """Count a failed attempt (or jump to `give_up_at`); return the attempts so far."""
+        attempts = (
+            bookings.c.settle_attempts + 1
+            if give_up_at is None
+            else sa.func.max(bookings.c.settle_attempts + 1, give_up_at)
+            if self._conn.dialect.name == "sqlite"
+            else sa.func.greatest(bookings.c.settle_attempts + 1, give_up_at)
+        )
+        row = await self._conn.execute(
+            bookings.update()
+            .where(bookings.c.id == booking_id)
+            .values(settle_attempts=attempts, settle_error=error[:64])
+            .returning(bookings.c.settle_attempts)
+        )
+        return int(row.scalar_one())
+
+    async def settle_later(self, booking_id: UUID, at: datetime) -> None:
+        await self._conn.execute(
+            bookings.update().where(bookings.c.id == booking_id).values(settle_after=at)
+        )
+
+    async def stuck(self, max_attempts: int, limit: int) -> list[tuple[Booking, int, str | None]]:
+        """Unsettled bookings past their attempts, oldest first, with the last failure."""
+        rows = await self._conn.execute(
+            sa.select(*_BOOKING_COLUMNS, bookings.c.settle_attempts, bookings.c.settle_error)
+            .where(_UNSETTLED, bookings.c.settle_attempts >= max_attempts)
+            .order_by(bookings.c.created_at, bookings.c.id)
+            .limit(limit)
+        )
+        width = len(_BOOKING_COLUMNS)
+        return [(_booking(row), int(row[width]), row[width + 1]) for row in rows]
+
+    async def count_stuck(self, max_attempts: int) -> int:
+        result = await self._conn.execute(
+            sa.select(sa.func.count()).where(_UNSETTLED, bookings.c.settle_attempts >= max_attempts)
+        )
+        return int(result.scalar_one())
+
+    async def retry_settlement(self, booking_id: UUID) -> bool:
+        """Give a stuck booking its attempts back (an operator fixed the cause)."""
+        result = await self._conn.execute(
+            bookings.update()
+            .where(bookings.c.id == booking_id, _UNSETTLED)
+            .values(settle_attempts=0, settle_after=None)
+            .returning(bookings.c.id)
+        )
+        return result.first() is not None
 
     async def revenue(self, flight_id: int) -> tuple[int, int]:
         """Confirmed bookings of the flight and the sum they were charged."""

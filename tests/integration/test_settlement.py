@@ -1,0 +1,111 @@
+"""Settlement on SQLite and PostgreSQL: driven by the provider's ledger, oldest first, each
+failing row retried later and never in the way of the rows behind it, and stuck rows left
+for an operator."""
+
+from __future__ import annotations
+
+import pytest
+
+from lastseat.bootstrap import Services
+from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
+from lastseat.domain.flights import Flight
+from lastseat.domain.users import User
+from tests.support.clock import FakeClock
+from tests.support.flights import new_flight
+from tests.support.payments import FakePayments
+
+
+async def _setup(services: Services, clock: FakeClock) -> tuple[User, Flight]:
+    user = await services.accounts.signup("ann@example.com", "ann-password-1")
+    return user, await services.catalog.create_flight(new_flight(clock()))
+
+
+async def _book(services: Services, user: User, flight: Flight, seat: str) -> Booking:
+    hold = (await services.reservations.hold_seats(user, flight.id, [seat])).hold
+    return (await services.bookings.confirm(user, hold.id, "tok_ok")).booking
+
+
+async def test_a_capture_never_written_down_is_refunded_when_the_booking_is_cancelled(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    """The provider captured, but the record of it was lost (the process died in between,
+    or the database was restarting): the cancellation asks the provider and refunds, where
+    a void (what our own record suggested) would be refused forever."""
+    ann, flight = await _setup(services, clock)
+    payments.capture_reply_lost = True  # captured at the provider; we never learn it
+    booking = await _book(services, ann, flight, "12A")
+    payments.capture_reply_lost = False
+    assert (await services.bookings.get(ann, booking.id)).payment_status is PaymentStatus.AUTHORIZED
+    assert payments.state[str(booking.payment_id)] == "captured"
+    cancelled = await services.bookings.cancel(ann, booking.id)
+    assert cancelled.status is BookingStatus.CANCELLED
+    assert payments.state[str(booking.payment_id)] == "refunded"
+    stored = await services.bookings.get(ann, booking.id)
+    assert stored.payment_status is PaymentStatus.REFUNDED
+    assert not [call for call in payments.calls if call[0] == "void"]
+    assert await services.bookings.settle_payments() == 0  # nothing left to do
+
+
+@pytest.mark.settings(payments_settle_batch=10)
+async def test_rows_that_cannot_settle_do_not_stop_a_good_one_behind_them(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    payments.capture_fails = True  # every capture is left to settlement
+    seats = flight.layout.seat_names()
+    failing = []
+    for seat in seats[:15]:  # more than a batch, all older than the good one
+        failing.append(await _book(services, ann, flight, seat))
+        clock.advance(seconds=1)
+    good = await _book(services, ann, flight, seats[15])
+    payments.capture_fails = False
+    payments.failing = {str(b.payment_id) for b in failing}
+    assert await services.bookings.settle_payments() == 0  # ten failing rows: put back
+    assert await services.bookings.settle_payments() == 1  # five more, then the good one
+    assert (await services.bookings.get(ann, good.id)).payment_status is PaymentStatus.CAPTURED
+    # the failing rows wait their delay: the next round asks the provider nothing
+    calls = len(payments.calls)
+    assert await services.bookings.settle_payments() == 0
+    assert len(payments.calls) == calls
+    clock.advance(seconds=services.settings.payments_settle_retry_seconds)
+    payments.failing.clear()
+    assert await services.bookings.settle_payments() == 10  # oldest first, one batch
+    assert await services.bookings.settle_payments() == 5
+
+
+@pytest.mark.settings(payments_settle_max_attempts=3)
+async def test_a_row_that_keeps_failing_is_stuck_and_listed_until_an_operator_retries(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    payments.capture_fails = True
+    booking = await _book(services, ann, flight, "14C")
+    rules = services.settings.settle_retries
+    for attempt in range(1, 4):
+        assert await services.bookings.settle_payments() == 0
+        clock.advance(seconds=rules.delay(attempt).total_seconds())
+    [stuck] = await services.settlement.stuck()
+    assert stuck.booking.id == booking.id and stuck.attempts == 3
+    assert stuck.last_error == "payment-provider-error"
+    assert services.settlement.stuck_count == 1
+    payments.capture_fails = False
+    calls = len(payments.calls)
+    clock.advance(hours=1)
+    assert await services.bookings.settle_payments() == 0  # stuck: no longer tried
+    assert len(payments.calls) == calls
+    await services.settlement.retry(booking.id)
+    assert await services.bookings.settle_payments() == 1
+    assert await services.settlement.stuck() == [] and services.settlement.stuck_count == 0
+    assert (await services.bookings.get(ann, booking.id)).payment_status is PaymentStatus.CAPTURED
+
+
+async def test_a_confirmed_booking_whose_money_is_gone_goes_to_an_operator_at_once(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    payments.capture_fails = True
+    booking = await _book(services, ann, flight, "15D")
+    payments.state[str(booking.payment_id)] = "voided"  # voided at the provider by someone
+    assert await services.bookings.settle_payments() == 0
+    [stuck] = await services.settlement.stuck()
+    assert stuck.booking.id == booking.id and stuck.last_error == "provider-voided"
