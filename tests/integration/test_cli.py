@@ -7,6 +7,11 @@ import sys
 from pathlib import Path
 
 from lastseat.adapters.db import migrate
+from lastseat.bootstrap import build_services
+from tests.conftest import make_settings
+from tests.support.clock import FakeClock
+from tests.support.flights import new_flight
+from tests.support.payments import FakePayments
 from tests.support.servers import server_env
 
 
@@ -40,3 +45,32 @@ def test_migrate_seed_accounts_and_discounts(tmp_path: Path) -> None:
     assert again.returncode == 1 and "already exists" in again.stderr
     weak = lastseat(env, "admin", "create-user", "x@example.com", "--password", "short")
     assert weak.returncode == 1 and "password" in weak.stderr
+
+
+async def test_an_operator_lists_stuck_payments_and_retries_one(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    payments = FakePayments()
+    services = build_services(
+        make_settings(url, payments_settle_max_attempts=1), clock=FakeClock(), payments=payments
+    )
+    try:
+        await migrate.upgrade(services.engine)
+        ann = await services.accounts.signup("ann@example.com", "ann-password-1")
+        flight = await services.catalog.create_flight(new_flight(services.catalog.now()))
+        hold = (await services.reservations.hold_seats(ann, flight.id, ["12A"])).hold
+        payments.capture_fails = True
+        booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+        await services.bookings.settle_payments()  # fails once: with one attempt, stuck
+    finally:
+        await services.close()
+    env = server_env(url, LASTSEAT_PAYMENTS_SETTLE_MAX_ATTEMPTS="1", COLUMNS="250")
+    listed = lastseat(env, "payments", "stuck")
+    assert listed.returncode == 1, listed.stderr
+    assert str(booking.id) in listed.stderr and booking.reference in listed.stderr
+    assert "payment-provider-error" in listed.stderr
+    retried = lastseat(env, "payments", "retry", str(booking.id))
+    assert retried.returncode == 0 and "settled again" in retried.stderr
+    after = lastseat(env, "payments", "stuck")
+    assert after.returncode == 0 and "no stuck payments" in after.stderr
+    unknown = lastseat(env, "payments", "retry", "00000000-0000-0000-0000-000000000000")
+    assert unknown.returncode == 1 and "no unsettled booking" in unknown.stderr

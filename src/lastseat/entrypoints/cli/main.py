@@ -8,24 +8,23 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 import uvicorn
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from lastseat.adapters.db import migrate
-from lastseat.bootstrap import Services, build_services
+from lastseat.bootstrap import Services
 from lastseat.config import Settings, env_file, get_settings
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
-from lastseat.domain.errors import DomainError
 from lastseat.domain.users import Role
 from lastseat.entrypoints.cli import traveller
+from lastseat.entrypoints.cli.payments import payments_app
+from lastseat.entrypoints.cli.running import console, run
 from lastseat.entrypoints.logs import configure_logging, log_uncaught
 from lastseat.payments_sandbox.app import create_sandbox
 from lastseat.services.samples import seed_flights
@@ -35,27 +34,11 @@ db_app = typer.Typer(help="Database schema and sample data.", no_args_is_help=Tr
 admin_app = typer.Typer(help="Accounts and administration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+app.add_typer(payments_app, name="payments")
 app.command("flights")(traveller.flights)
 app.command("seats")(traveller.seats)
 app.command("watch")(traveller.watch_flight)
 app.command("book")(traveller.book)
-console = Console(stderr=True)
-T = TypeVar("T")
-
-
-def _run(work: Callable[[Services], Awaitable[T]], settings: Settings | None = None) -> T:
-    async def main() -> T:
-        services = build_services(settings or get_settings())
-        try:
-            return await work(services)
-        finally:
-            await services.close()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as exc:
-        console.print(f"[red]error:[/red] {exc.detail}")
-        raise typer.Exit(1) from None
 
 
 def _exit_on_signal(signum: int, _: object) -> None:
@@ -200,7 +183,7 @@ def _prepare_database(settings: Settings, flights: int) -> None:
             return 0
         return await seed_flights(services.catalog, services.catalog.now(), flights)
 
-    made = _run(seed_if_empty, settings)
+    made = run(seed_if_empty, settings)
     if made:
         console.print(f"seeded {made} sample flights")
 
@@ -421,7 +404,7 @@ def db_migrate() -> None:
     settings = get_settings()
     if settings.is_sqlite:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    console.print(f"database schema at revision {_run(work, settings)}")
+    console.print(f"database schema at revision {run(work, settings)}")
 
 
 @db_app.command("seed")
@@ -440,7 +423,7 @@ def db_seed(
                 lambda n: progress.advance(task, n),
             )
 
-    console.print(f"created {_run(work)} flights")
+    console.print(f"created {run(work)} flights")
 
 
 @admin_app.command("create-user")
@@ -457,7 +440,7 @@ def create_user(
         )
         return f"{user.email} ({user.role.value}) id={user.id}"
 
-    console.print(_run(work))
+    console.print(run(work))
 
 
 @admin_app.command("create-discount")
@@ -497,7 +480,7 @@ def create_discount(
         )
         return f"created {discount.code} ({discount.kind.value} {discount.value})"
 
-    console.print(_run(work))
+    console.print(run(work))
 
 
 if __name__ == "__main__":

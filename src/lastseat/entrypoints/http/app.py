@@ -58,7 +58,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # be checked for on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    metrics = Metrics(services.engine, lambda: services.watching.watchers)
+    metrics = Metrics(
+        services.engine,
+        lambda: services.watching.watchers,
+        lambda: services.settlement.stuck_count,
+    )
     app.state.services = services
     app.state.metrics = metrics
     app.state.seatmaps = SeatMapEncoder()

@@ -14,7 +14,12 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class Metrics:
-    def __init__(self, engine: AsyncEngine, watchers: Callable[[], int] = lambda: 0) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        watchers: Callable[[], int] = lambda: 0,
+        stuck_payments: Callable[[], int] = lambda: 0,
+    ) -> None:
         self._request_children: dict[tuple[str, str, int], Any] = {}
         self._latency_children: dict[tuple[str, str], Any] = {}
         self.registry = CollectorRegistry()
@@ -59,6 +64,13 @@ class Metrics:
             registry=self.registry,
         )
         watching.set_function(watchers)
+        stuck = Gauge(
+            "lastseat_payments_stuck",
+            "Bookings whose payment settlement gave up after its attempts (see "
+            "`lastseat payments stuck`), as of this process's last settlement round",
+            registry=self.registry,
+        )
+        stuck.set_function(stuck_payments)
         self.watchers_cut_off = Counter(
             "lastseat_watchers_cut_off_total",
             "Watchers disconnected for falling more than watch_queue_limit changes behind",
