@@ -1,6 +1,7 @@
-"""Load balancing and failover: the proxy spreads requests, and a killed app server costs
-no request (GETs, and POSTs carrying an Idempotency-Key, are retried on the other one).
-Runs last: it kills an app server of the package's stack."""
+"""Load balancing and failover: the proxy spreads requests, a killed app server costs no
+request (GETs, and POSTs carrying an Idempotency-Key, are retried on the other one) and
+is started again by the supervisor, and a rolling restart of the app servers costs no
+request at all, POSTs without a key included."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import os
 import signal
 import uuid
 from collections import Counter
+
+import httpx
 
 from tests.support.stack import Site
 
@@ -62,10 +65,62 @@ async def test_killing_an_app_server_mid_stream_fails_no_request(site: Site) -> 
         await asyncio.wait_for(stream(), timeout=120)
     assert killed.is_set()
     assert not failures, failures
-    shown = site.lastseat("status")
-    table = shown.stdout + shown.stderr
-    assert shown.returncode == 1
-    app_1 = next(line for line in table.splitlines() if "app-1" in line)
-    assert "down" in app_1
-    app_2 = next(line for line in table.splitlines() if "app-2" in line)
-    assert "down" not in app_2
+    # the supervisor starts the dead one again, and `status` counts the restart
+    for _ in range(120):  # at most a minute
+        shown = site.lastseat("status")
+        if shown.returncode == 0:
+            break
+        await asyncio.sleep(0.5)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    app_1 = next(line for line in shown.stderr.splitlines() if "app-1" in line)
+    assert "up" in app_1 and site.tiers()["app-1"] != victim
+    assert site.restarts()["app-1"] >= 1 and site.restarts()["app-2"] == 0
+
+
+async def test_a_rolling_restart_of_the_app_servers_fails_no_request(site: Site) -> None:
+    before = site.tiers()
+    restarts = site.restarts()
+    async with site.client() as client:
+        creds = {"email": "rolling@example.com", "password": "rolling password"}
+        assert (await client.post("/api/v1/auth/signup", json=creds)).status_code == 201
+        login = await client.post("/api/v1/auth/login", json=creds)
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        flight_id = (await client.get(F)).json()["items"][0]["id"]
+        failures: list[tuple[str, int | str]] = []
+        served = Counter[str]()
+        done = asyncio.Event()
+
+        async def load(seat: str) -> None:
+            while not done.is_set():
+                for method, path, body in (
+                    ("GET", F, None),
+                    # no Idempotency-Key: nginx may not retry these, so none may be lost
+                    ("POST", "/api/v1/holds", {"flight_id": flight_id, "seats": [seat]}),
+                ):
+                    try:
+                        answer = await client.request(method, path, json=body, headers=auth)
+                    except httpx.TransportError as error:
+                        failures.append((method, repr(error)))
+                        continue
+                    if answer.status_code not in (200, 201):
+                        failures.append((method, answer.status_code))
+                        continue
+                    served[answer.headers["x-upstream"]] += 1
+                    if method == "POST":
+                        released = await client.delete(
+                            f"/api/v1/holds/{answer.json()['id']}", headers=auth
+                        )
+                        if released.status_code != 204:
+                            failures.append(("DELETE", released.status_code))
+
+        workers = [asyncio.create_task(load(seat)) for seat in ("20A", "20B", "20C", "20D")]
+        rolled = await asyncio.to_thread(site.lastseat, "restart", "app", timeout=200)
+        done.set()
+        await asyncio.gather(*workers)
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert not failures, failures[:20]
+    after = site.tiers()
+    assert all(after[name] != before[name] for name in ("app-1", "app-2"))
+    assert all(site.restarts()[name] == restarts[name] + 1 for name in ("app-1", "app-2"))
+    # requests reached the old servers, then the new ones (ports changed with the roll)
+    assert len(served) >= 3, served

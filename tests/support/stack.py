@@ -103,15 +103,20 @@ class Site:
         assert state is not None
         return {t["name"]: int(t["pid"]) for t in state["tiers"]}  # type: ignore[attr-defined]
 
-    def lastseat(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def lastseat(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args],
             env={**self.env, "COLUMNS": "200"},
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=timeout,
             check=False,
         )
+
+    def restarts(self) -> dict[str, int]:
+        state = read_state(self.settings)
+        assert state is not None
+        return {t["name"]: int(t.get("restarts", 0)) for t in state["tiers"]}  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="package")

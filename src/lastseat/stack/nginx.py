@@ -130,7 +130,8 @@ def _static_headers() -> str:
     return "\n".join(f'      add_header {name} "{value}" always;' for name, value in headers)
 
 
-def write_proxy(settings: Settings) -> Path:
+def write_proxy(settings: Settings, app_ports: list[int] | None = None) -> Path:
+    """The proxy's config, to the app servers on `app_ports` (default: the settings')."""
     folder = settings.stack_dir / "proxy"
     _prepare(folder)
     conf = folder / "nginx.conf"
@@ -141,7 +142,7 @@ def write_proxy(settings: Settings) -> Path:
             dir=folder,
             proxy_port=settings.proxy_port,
             proxy_grpc_port=settings.proxy_grpc_port,
-            app_servers=_upstream_servers(settings.app_ports),
+            app_servers=_upstream_servers(app_ports or settings.app_ports),
             grpc_servers=_upstream_servers(settings.grpc_ports),
             max_body=settings.max_body_bytes,
             web_root=WEB_ROOT,

@@ -33,6 +33,9 @@ from lastseat.stack.tls import SiteCertificates, ensure_certificates
 
 READY_SECONDS = 45.0
 STOP_SECONDS = 15.0
+REVIVE_MAX_SECONDS = 30.0
+STABLE_SECONDS = 60.0  # a tier that ran this long before dying starts from a short wait
+PROXY_RELOAD_SECONDS = 20.0  # nginx's worker_shutdown_timeout (10 s), and some
 
 
 @dataclass
@@ -43,6 +46,15 @@ class Tier:
     ready: Callable[[], bool]
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    crashes_in_a_row: int = 0  # deaths soon after a start: each doubles the next wait
+    revive_at: float | None = None  # when a dead tier is started again
+
+
+def revive_delay(crashes_in_a_row: int) -> float:
+    """Seconds to wait before starting a dead tier again: 0.5 s, doubling, at most 30 s."""
+    return float(min(REVIVE_MAX_SECONDS, 0.5 * 2 ** min(crashes_in_a_row, 10)))
 
 
 def http_ok(url: str, verify: str | bool = False) -> Callable[[], bool]:
@@ -94,6 +106,10 @@ def tier_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def app_server_argv(port: int) -> list[str]:
+    return _lastseat("serve", "--host", "127.0.0.1", "--port", str(port))
+
+
 def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
     env = tier_env(settings)
     tiers = [
@@ -109,9 +125,9 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
         tiers.append(
             Tier(
                 f"app-{i + 1}",
-                _lastseat("serve", "--host", "127.0.0.1", "--port", str(port)),
+                app_server_argv(port),
                 port,
-                http_ok(f"http://127.0.0.1:{port}/readyz"),
+                _http_ready(port),
                 env,
             )
         )
@@ -157,6 +173,8 @@ class Supervisor:
         self.certs = ensure_certificates(settings.stack_dir / "tls", settings.site_domain)
         self.tiers: list[Tier] = []
         self._stopping = False
+        self._roll_requested = False
+        self._env = dict(os.environ)
 
     def start(self) -> None:
         """Start every tier in order; on any failure, stop what started and raise."""
@@ -167,24 +185,28 @@ class Supervisor:
             )
         self.logs.mkdir(parents=True, exist_ok=True)
         self.tiers = plan(self.settings, self.certs)
-        base_env = dict(os.environ)
         try:
             for tier in self.tiers:
                 self._free(tier)
-                with (self.logs / f"{tier.name}.log").open("ab") as sink:
-                    tier.process = subprocess.Popen(
-                        tier.argv,
-                        env={**base_env, **tier.env},
-                        stdout=sink,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,  # Ctrl-C reaches `up`, which stops them in order
-                    )
-                self._write_state()
+                self._spawn(tier)
                 self._wait_ready(tier)
+                assert tier.process is not None
                 self.say(f"  {tier.name:<18} up on port {tier.port} (pid {tier.process.pid})")
         except BaseException:
             self.stop()
             raise
+
+    def _spawn(self, tier: Tier) -> None:
+        with (self.logs / f"{tier.name}.log").open("ab") as sink:
+            tier.process = subprocess.Popen(
+                tier.argv,
+                env={**self._env, **tier.env},
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches `up`, which stops them in order
+            )
+        tier.started_at = time.monotonic()
+        self._write_state()
 
     def _free(self, tier: Tier) -> None:
         if port_open(tier.port):
@@ -198,26 +220,96 @@ class Supervisor:
         state = {
             "supervisor": os.getpid(),
             "tiers": [
-                {"name": t.name, "pid": t.process.pid, "port": t.port}
+                {"name": t.name, "pid": t.process.pid, "port": t.port, "restarts": t.restarts}
                 for t in self.tiers
                 if t.process is not None
             ],
         }
-        self.state_file.write_text(json.dumps(state, indent=2))
+        # Written whole, then renamed: `status` and `restart` never read half a file.
+        partial = self.state_file.with_suffix(".tmp")
+        partial.write_text(json.dumps(state, indent=2))
+        partial.replace(self.state_file)
 
     def watch(self) -> None:
-        """Until asked to stop: report any tier that dies (status shows it as down)."""
-        reported: set[str] = set()
+        """Until asked to stop: start again any tier that dies (after a wait that doubles
+        while it keeps dying), and roll the app servers when asked (`lastseat restart app`)."""
         while not self._stopping:
+            if self._roll_requested:
+                self._roll_requested = False
+                self._roll_app_servers()
             for tier in self.tiers:
-                if tier.process is not None and tier.process.poll() is not None:
-                    if tier.name not in reported:
-                        self.say(f"  {tier.name} exited ({tier.process.returncode})")
-                        reported.add(tier.name)
-            time.sleep(0.5)
+                self._revive_if_dead(tier)
+            time.sleep(0.2)
+
+    def _revive_if_dead(self, tier: Tier) -> None:
+        if tier.process is None or tier.process.poll() is None or self._stopping:
+            return
+        now = time.monotonic()
+        if tier.revive_at is None:
+            ran = now - tier.started_at
+            tier.crashes_in_a_row = 0 if ran >= STABLE_SECONDS else tier.crashes_in_a_row + 1
+            delay = revive_delay(tier.crashes_in_a_row)
+            tier.revive_at = now + delay
+            self.say(
+                f"  {tier.name} exited ({tier.process.returncode}) after {ran:.0f}s;"
+                f" starting it again in {delay:.1f}s"
+            )
+            return
+        if now < tier.revive_at or port_open(tier.port):
+            return  # (a port still held by a dying child waits for the next turn)
+        tier.revive_at = None
+        tier.restarts += 1
+        self._spawn(tier)
+        assert tier.process is not None
+        self.say(f"  {tier.name} started again (pid {tier.process.pid}, restart {tier.restarts})")
 
     def request_stop(self, *_: object) -> None:
         self._stopping = True
+
+    def request_roll(self, *_: object) -> None:
+        self._roll_requested = True
+
+    def _roll_app_servers(self) -> None:
+        """Replace the app servers one at a time with no request lost: start the new one on
+        a free port and wait until it is ready, point the proxy at it (nginx reloads
+        gracefully: old workers finish their requests), then stop the old one (uvicorn
+        drains: it finishes what it is serving before it exits)."""
+        apps = [t for t in self.tiers if t.name.startswith("app-")]
+        proxy = next(t for t in self.tiers if t.name == "proxy")
+        for tier in apps:
+            old = tier.process
+            port = free_port()
+            fresh = Tier(tier.name, app_server_argv(port), port, _http_ready(port), tier.env)
+            self._spawn(fresh)
+            try:
+                self._wait_ready(fresh)
+            except RuntimeError as failure:
+                self.say(f"  rolling restart stopped: {failure}")
+                if fresh.process is not None:
+                    stop_pid(fresh.process.pid)
+                return
+            tier.argv, tier.port, tier.ready = fresh.argv, port, fresh.ready
+            tier.process, tier.started_at = fresh.process, fresh.started_at
+            tier.restarts += 1
+            self._reload_proxy(proxy, [t.port for t in apps])
+            if old is not None:
+                stop_pid(old.pid)
+                old.wait(timeout=STOP_SECONDS)
+            self._write_state()
+            assert tier.process is not None
+            self.say(f"  {tier.name} replaced: port {port} (pid {tier.process.pid})")
+
+    def _reload_proxy(self, proxy: Tier, app_ports: list[int]) -> None:
+        """Point the proxy at `app_ports` and wait until no old worker is left."""
+        nginx.write_proxy(self.settings, app_ports)
+        assert proxy.process is not None
+        before = workers_of(proxy.process.pid)
+        os.kill(proxy.process.pid, signal.SIGHUP)
+        deadline = time.monotonic() + PROXY_RELOAD_SECONDS
+        while time.monotonic() < deadline:
+            if not before & workers_of(proxy.process.pid):
+                return
+            time.sleep(0.1)
 
     def stop(self) -> None:
         for tier in reversed(self.tiers):
@@ -225,6 +317,25 @@ class Supervisor:
                 stop_pid(tier.process.pid)
                 tier.process.wait(timeout=STOP_SECONDS)
         self.state_file.unlink(missing_ok=True)
+
+
+def _http_ready(port: int) -> Callable[[], bool]:
+    return http_ok(f"http://127.0.0.1:{port}/readyz")
+
+
+def workers_of(master: int) -> set[int]:
+    """The child processes of `master` (an nginx master's workers)."""
+    try:
+        text = Path(f"/proc/{master}/task/{master}/children").read_text()
+    except OSError:
+        return set()
+    return {int(pid) for pid in text.split()}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def wait_ready(
@@ -284,3 +395,33 @@ def port_open(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+ROLL_SECONDS = 180.0
+
+
+def wait_for_roll(
+    settings: Settings, before: dict[str, object]
+) -> list[tuple[str, int, int]] | None:
+    """Until every app server of `before` (a state.json) runs with a new pid: their names,
+    new pids and ports; None if that takes longer than ROLL_SECONDS."""
+
+    def apps(state: dict[str, object]) -> dict[str, tuple[int, int]]:
+        tiers = state["tiers"]
+        assert isinstance(tiers, list)
+        return {
+            t["name"]: (int(t["pid"]), int(t["port"]))
+            for t in tiers
+            if t["name"].startswith("app-")
+        }
+
+    old = apps(before)
+    deadline = time.monotonic() + ROLL_SECONDS
+    while time.monotonic() < deadline:
+        state = read_state(settings)
+        if state is not None:
+            now = apps(state)
+            if now.keys() == old.keys() and all(now[n][0] != old[n][0] for n in old):
+                return [(name, *now[name]) for name in sorted(now)]
+        time.sleep(0.2)
+    return None

@@ -204,6 +204,7 @@ def up(
     supervisor = Supervisor(settings, console.print)
     signal.signal(signal.SIGTERM, supervisor.request_stop)
     signal.signal(signal.SIGINT, supervisor.request_stop)
+    signal.signal(signal.SIGUSR1, supervisor.request_roll)  # `lastseat restart app`
     console.print("starting the tiers, innermost first:")
     try:
         try:
@@ -252,14 +253,14 @@ def down() -> None:
 
 @app.command()
 def status() -> None:
-    """Each tier of the stack: up or down, its port and pid."""
+    """Each tier of the stack: up or down, its port, pid and restarts."""
     from lastseat.stack.supervisor import alive, port_open, read_state
 
     state = read_state(get_settings())
     if state is None:
         console.print("no stack is up")
         raise typer.Exit(1)
-    table = Table("tier", "state", "port", "pid")
+    table = Table("tier", "state", "port", "pid", "restarts")
     tiers = state["tiers"]
     assert isinstance(tiers, list)
     down_count = 0
@@ -267,11 +268,40 @@ def status() -> None:
         up_now = alive(int(tier["pid"])) and port_open(int(tier["port"]))
         down_count += not up_now
         table.add_row(
-            tier["name"], "up" if up_now else "[red]down[/red]", str(tier["port"]), str(tier["pid"])
+            tier["name"],
+            "up" if up_now else "[red]down[/red]",
+            str(tier["port"]),
+            str(tier["pid"]),
+            str(tier.get("restarts", 0)),
         )
     console.print(table)
     if down_count:
         raise typer.Exit(1)
+
+
+@app.command()
+def restart(
+    tier: Annotated[str, typer.Argument(help="what to restart: app (the app servers)")],
+) -> None:
+    """Replace the app servers of a running stack one at a time, losing no request: each new
+    one starts and is ready before the proxy moves to it and the old one drains and stops."""
+    from lastseat.stack.supervisor import alive, read_state, wait_for_roll
+
+    if tier != "app":
+        console.print("only the app servers can be restarted: `lastseat restart app`")
+        raise typer.Exit(2)
+    settings = get_settings()
+    state = read_state(settings)
+    if state is None or not alive(int(str(state["supervisor"]))):
+        console.print("no stack is up")
+        raise typer.Exit(1)
+    os.kill(int(str(state["supervisor"])), signal.SIGUSR1)
+    replaced = wait_for_roll(settings, state)
+    if replaced is None:
+        console.print("[red]the app servers were not all replaced in time[/red]: see `up`'s output")
+        raise typer.Exit(1)
+    for name, pid, port in replaced:
+        console.print(f"  {name} replaced: pid {pid}, port {port}")
 
 
 @app.command()
