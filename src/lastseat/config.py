@@ -22,6 +22,8 @@ from lastseat.domain.holds import HoldLimits
 from lastseat.domain.settlement import RetryRules
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MIN_SECRET_LENGTH = 32  # characters; `up` writes 43 (32 random bytes, URL-safe base64)
+SECRET_SETTINGS = ("token_signing_key", "payments_secret_key")
 
 
 def env_file() -> str:
@@ -93,11 +95,15 @@ class Settings(BaseSettings):
     hold_max_seats_per_flight: int = Field(default=9, ge=1, le=10_000)
     hold_max_seats_per_customer: int = Field(default=18, ge=1, le=100_000)
     hold_max_address_share_percent: int = Field(default=20, ge=1, le=100)
+    # Held and booked together: a booking cancelled for free is a hold by another name.
+    customer_max_seats_per_flight: int = Field(default=18, ge=1, le=10_000)
+    holds_per_customer: int = Field(default=20, ge=1)
     holds_per_address: int = Field(default=60, ge=1)
     holds_window_seconds: int = Field(default=600, ge=1)
-    # Discount code attempts (guessing): per customer per window, and per hold.
+    # Discount code attempts (guessing): per customer and per address per window, per hold.
     discount_attempts_per_customer: int = Field(default=20, ge=1)
     discount_attempts_per_hold: int = Field(default=5, ge=1)
+    discount_attempts_per_address: int = Field(default=60, ge=1)
     discount_attempts_window_seconds: int = Field(default=3_600, ge=1)
     # No cancellation (and so no refund) this close to departure.
     cancellation_cutoff_minutes: int = Field(default=120, ge=0, le=100_000)
@@ -150,14 +156,26 @@ class Settings(BaseSettings):
     # refuse them behind TLS (cookie_secure) unless this says it is a development machine.
     allow_dev_secrets: bool = False
 
-    def development_secrets(self) -> list[str]:
-        """The secrets still at their development value, by their environment names."""
+    def unset_secrets(self) -> list[str]:
+        """The secrets, by their environment names, that nothing set (still the default)."""
         fields = type(self).model_fields
         return [
             f"LASTSEAT_{name.upper()}"
-            for name in ("token_signing_key", "payments_secret_key")
+            for name in SECRET_SETTINGS
             if getattr(self, name) == fields[name].default
         ]
+
+    def development_secrets(self) -> list[str]:
+        """The secrets, by their environment names, still at their development value (in
+        any case or spacing, or with something added) or too short to be a secret."""
+        fields = type(self).model_fields
+        weak = []
+        for name in SECRET_SETTINGS:
+            value = getattr(self, name).get_secret_value().strip().lower()
+            default = fields[name].default.get_secret_value().lower()
+            if len(value) < MIN_SECRET_LENGTH or default in value:
+                weak.append(f"LASTSEAT_{name.upper()}")
+        return weak
 
     # The stack that `lastseat up` runs: every tier on loopback, ports that need no root.
     site_domain: str = Field(default="lastseat.test", pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -216,6 +234,7 @@ class Settings(BaseSettings):
             self.hold_max_seats_per_flight,
             self.hold_max_seats_per_customer,
             self.hold_max_address_share_percent,
+            self.customer_max_seats_per_flight,
         )
 
     @property

@@ -210,7 +210,12 @@ MATRIX: dict[tuple[str, str], tuple[Request, dict[str, int | None], int]] = {
 
 # Customer A holds a seat for every route and actor tried: more than one customer may hold
 # at once (those limits have tests of their own).
-@pytest.mark.settings(hold_max_seats_per_flight=10_000, hold_max_seats_per_customer=10_000)
+@pytest.mark.settings(
+    hold_max_seats_per_flight=10_000,
+    hold_max_seats_per_customer=10_000,
+    customer_max_seats_per_flight=10_000,
+    holds_per_customer=10_000,
+)
 async def test_every_route_answers_each_caller_as_the_matrix_says(services: Services) -> None:
     transport = httpx.ASGITransport(app=create_app(services.settings, services))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:

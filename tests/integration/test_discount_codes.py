@@ -76,8 +76,8 @@ def _code(name: str, now: datetime) -> Discount:
         ("SOON", "not valid before", NOT_VALID_HERE),
         ("ELSEWHERE", "only from CDG", NOT_VALID_HERE),
         ("NOSUCHCODE", "no such code", NOT_VALID_HERE),
-        # what the customer can act on is said
-        ("RICH", "spend of at least", "spend of at least"),
+        # nor is a code's minimum spend told (a guesser would learn the code exists)
+        ("RICH", "spend of at least", NOT_VALID_HERE),
     ],
 )
 async def test_codes_that_do_not_apply_are_refused_in_words_that_tell_a_guesser_nothing(
@@ -129,7 +129,7 @@ async def test_200_concurrent_users_never_pass_a_cap_of_50(
         try:
             await services.bookings.confirm(user, hold_id, "tok_ok", "FIFTY")  # type: ignore[arg-type]
         except DiscountNotApplicable as refused:
-            assert refused.reason == "fully redeemed"
+            assert refused.reason == NOT_VALID_HERE  # (used up: not told to a customer)
             return False
         return True
 
@@ -198,7 +198,7 @@ async def test_a_cancelled_booking_gives_its_code_back(
     booked = (await services.bookings.confirm(ann, first.id, "tok_ok", "ONLYONE")).booking
     bob_hold = (await services.reservations.hold_seats(bob, flight.id, ["20B"])).hold
     assert (await services.reservations.quote(bob, bob_hold.id, "ONLYONE")).discount_refused == (
-        "fully redeemed"
+        NOT_VALID_HERE
     )
     await services.bookings.cancel(ann, booked.id)
     manifest = await services.catalog.manifest(flight.id)
@@ -210,5 +210,26 @@ async def test_a_cancelled_booking_gives_its_code_back(
     # throwaway accounts cannot use the cap up by booking and cancelling: it is back each time
     again = (await services.reservations.hold_seats(ann, flight.id, ["21A"])).hold
     assert (await services.reservations.quote(ann, again.id, "ONLYONE")).discount_refused == (
-        "fully redeemed"
+        NOT_VALID_HERE
     )
+
+
+@pytest.mark.settings(discount_attempts_per_address=8)
+async def test_new_accounts_at_one_address_do_not_add_up_to_more_guesses(
+    services: Services, clock: FakeClock
+) -> None:
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    outcomes = []
+    for n in range(3):  # three fresh accounts, one address, five guesses on a hold each
+        user = await services.accounts.signup(f"guess{n}@example.com", "guess-password-1")
+        hold = (await services.reservations.hold_seats(user, flight.id, [f"{20 + n}A"])).hold
+        for g in range(5):
+            try:
+                view = await services.reservations.quote(
+                    user, hold.id, f"TRY{n}{g}", address="203.0.113.77"
+                )
+                outcomes.append(view.discount_refused or "applied")
+            except TooManyAttempts as refused:
+                outcomes.append(refused.limit)
+    assert outcomes.count(NOT_VALID_HERE) == 8
+    assert outcomes.count("discount-codes-per-address") == 7

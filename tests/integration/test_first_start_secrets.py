@@ -56,21 +56,25 @@ def test_a_first_start_writes_two_random_secrets_once(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("no_secrets_in_environment")
 def test_existing_lines_are_kept_and_the_file_made_private(tmp_path: Path) -> None:
     env_file = tmp_path / "lastseat.env"
-    env_file.write_text("LASTSEAT_HOLD_TTL_SECONDS=300\nLASTSEAT_TOKEN_SIGNING_KEY=operators-own")
+    env_file.write_text(
+        "LASTSEAT_HOLD_TTL_SECONDS=300\nLASTSEAT_TOKEN_SIGNING_KEY=operators-own-signing-key-0123456789"
+    )
     env_file.chmod(0o644)
     assert ensure_secrets(_settings(env_file), env_file) == ["LASTSEAT_PAYMENTS_SECRET_KEY"]
     assert _mode(env_file) == 0o600
     values = dotenv_values(env_file)
     assert values["LASTSEAT_HOLD_TTL_SECONDS"] == "300"
-    assert values["LASTSEAT_TOKEN_SIGNING_KEY"] == "operators-own"
+    assert values["LASTSEAT_TOKEN_SIGNING_KEY"] == "operators-own-signing-key-0123456789"
     assert _settings(env_file).development_secrets() == []
 
 
 def test_secrets_from_the_environment_write_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LASTSEAT_TOKEN_SIGNING_KEY", "from-the-environment-1")
-    monkeypatch.setenv("LASTSEAT_PAYMENTS_SECRET_KEY", "from-the-environment-2")
+    monkeypatch.setenv("LASTSEAT_TOKEN_SIGNING_KEY", "from-the-environment-signing-key-0123456789")
+    monkeypatch.setenv(
+        "LASTSEAT_PAYMENTS_SECRET_KEY", "from-the-environment-payments-key-0123456789"
+    )
     env_file = tmp_path / "nonexistent" / "lastseat.env"  # as the stack tests run `up`
     assert ensure_secrets(_settings(env_file), env_file) == []
     assert not env_file.parent.exists()

@@ -50,6 +50,7 @@ def _refusals(outcomes: list[Hold | str]) -> list[str]:
     return [o for o in outcomes if isinstance(o, str)]
 
 
+@pytest.mark.settings(holds_per_customer=1_000)  # the rate has a test of its own
 async def test_one_customer_cannot_hold_a_flight_or_the_inventory(
     services: Services, clock: FakeClock
 ) -> None:
@@ -198,3 +199,52 @@ async def test_over_http_each_limit_is_a_problem_naming_it(
         rate = await hold(blocks[3])
         assert rate.status_code == 429 and rate.json()["limit"] == "holds-per-address"
         assert 1 <= int(rate.headers["retry-after"]) <= services.settings.holds_window_seconds
+
+
+async def test_one_account_cannot_use_up_its_address_rate_for_its_neighbours(
+    services: Services, clock: FakeClock
+) -> None:
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    spinner = await services.accounts.signup("spin@example.com", "spin-password-1")
+    neighbour = await services.accounts.signup("next@example.com", "next-password-1")
+    rate = services.settings.holds_per_customer
+    outcomes = []
+    for _ in range(rate + 5):  # hold and release, as fast as it can
+        outcome = await _hold(services, spinner, flight.id, ["12A"], BOT_ADDRESS)
+        if isinstance(outcome, Hold):
+            await services.reservations.release_hold(spinner, outcome.id)
+        outcomes.append(outcome if isinstance(outcome, str) else "held")
+    assert outcomes == ["held"] * rate + ["holds-per-customer"] * 5
+    # someone else behind the same address is still served
+    assert isinstance(await _hold(services, neighbour, flight.id, ["12A"], BOT_ADDRESS), Hold)
+
+
+async def test_bookings_count_toward_a_share_so_booking_and_cancelling_cannot_spin(
+    services: Services, clock: FakeClock
+) -> None:
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    spinner = await services.accounts.signup("spin@example.com", "spin-password-1")
+    blocks = _nines(flight)
+    bought = []
+    for block in blocks[:2]:  # 18 seats held, then booked
+        hold = await _hold(services, spinner, flight.id, block, BOT_ADDRESS)
+        assert isinstance(hold, Hold)
+        bought.append((await services.bookings.confirm(spinner, hold.id, "tok_ok")).booking)
+    refused = await _hold(services, spinner, flight.id, blocks[2], BOT_ADDRESS)
+    assert refused == "customer-seats-per-flight"
+    await services.bookings.cancel(spinner, bought[0].id)  # a cancellation frees the share
+    assert isinstance(await _hold(services, spinner, flight.id, blocks[2], BOT_ADDRESS), Hold)
+    # and an address's share of a flight counts its live bookings too
+    share = services.settings.hold_limits.address_seats(flight.layout.capacity)
+    others = [
+        await services.accounts.signup(f"bot{n}@example.com", "bot-password-1") for n in range(4)
+    ]
+    booked_here = 18
+    for bot, block in zip(others, blocks[3:7], strict=True):
+        hold = await _hold(services, bot, flight.id, block, BOT_ADDRESS)
+        if isinstance(hold, str):
+            assert hold == "seats-per-address" and booked_here + 9 > share
+            break
+        await services.bookings.confirm(bot, hold.id, "tok_ok")
+        booked_here += 9
+    assert booked_here <= share

@@ -165,3 +165,43 @@ async def test_spent_counters_are_forgotten_and_known_addresses_after_their_days
     assert await services.accounts.forget_stale_throttles() == 8
     clock.advance(days=services.settings.login_known_address_days)
     assert await services.accounts.forget_stale_throttles() == 1  # the owner's known address
+
+
+@pytest.mark.settings(login_max_failures_per_address=5)
+async def test_one_guesser_behind_a_nat_does_not_shut_out_its_known_users(
+    services: Services, clock: FakeClock
+) -> None:
+    await services.accounts.signup(EMAIL, PASSWORD)
+    await services.accounts.login(EMAIL, PASSWORD, ATTACKER)  # ann uses this NAT every day
+    for n in range(40):  # someone else behind it guesses, without pause
+        try:
+            await services.accounts.login(f"made-up-{n}@example.com", "guess-password", ATTACKER)
+        except (AuthenticationFailed, TooManyAttempts):
+            pass
+    # ann, known at this address, is not slowed by what others there did
+    for _ in range(3):
+        await services.accounts.login(EMAIL, PASSWORD, ATTACKER)
+    # someone new behind the NAT is: spaced by seconds (credential stuffing from one address)
+    await services.accounts.signup("new@example.com", "new-password-1")
+    with pytest.raises(TooManyAttempts) as slowed:
+        await services.accounts.login("new@example.com", "new-password-1", ATTACKER)
+    assert slowed.value.limit == "sign-in-address"
+
+
+@pytest.mark.settings(login_max_failures_per_account=12)
+async def test_guessers_at_a_few_addresses_do_not_queue_the_owner_at_a_new_one(
+    services: Services,
+) -> None:
+    await services.accounts.signup(EMAIL, PASSWORD)
+    attackers = [f"192.0.2.{n}" for n in range(8)]
+    # guessing round after round from eight addresses: the account is slowed for them
+    outcomes = [
+        await _attempt(services, f"guess-{round_}-{n}", address)
+        for round_ in range(4)
+        for n, address in enumerate(attackers)
+    ]
+    assert outcomes.count("too-many-attempts") >= 10
+    # the owner, on a phone's new address, is heard at once: it never tried this account
+    for n in range(3):
+        user, _ = await services.accounts.login(EMAIL, PASSWORD, f"198.51.100.{50 + n}")
+        assert user.email == EMAIL

@@ -14,8 +14,9 @@ from lastseat.domain.flights import Flight
 from lastseat.domain.pricing import Quote
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
-# What a customer is told of a code that is unknown, not valid yet, expired, or for other
-# flights: one answer for all four, so guessing learns nothing of which codes exist.
+# What a customer is told of a code that does not apply, whatever the reason (unknown, not
+# valid yet, expired, for other flights, another currency, a minimum spend, used up), but
+# their own earlier use: one answer, so guessing learns nothing of which codes exist.
 NOT_VALID_HERE = "not valid for this booking"
 
 
@@ -89,7 +90,7 @@ def check_applies(
 ) -> None:
     """Raise DiscountNotApplicable with the first reason the code does not apply."""
     reason = None
-    # Reasons that would show the code exists to a caller who may be guessing it.
+    # Every reason but the caller's own use would show a guesser that the code exists.
     telling = False
     if discount.valid_from is not None and now < discount.valid_from:
         reason = f"not valid before {discount.valid_from.isoformat()}"
@@ -102,12 +103,12 @@ def check_applies(
     elif discount.destination is not None and discount.destination != flight.destination:
         reason = f"valid only to {discount.destination}"
     elif discount.currency is not None and discount.currency != quote.subtotal.currency:
-        reason, telling = f"valid only for prices in {discount.currency}", True
+        reason = f"valid only for prices in {discount.currency}"
     elif quote.subtotal.amount < discount.min_spend:
-        reason, telling = f"needs a spend of at least {discount.min_spend} minor units", True
+        reason = f"needs a spend of at least {discount.min_spend} minor units"
     elif used_by_caller:
         reason, telling = "already used on your account", True
     elif discount.max_redemptions is not None and redeemed >= discount.max_redemptions:
-        reason, telling = "fully redeemed", True
+        reason = "fully redeemed"
     if reason is not None:
         raise DiscountNotApplicable(discount.code, reason, telling)

@@ -57,21 +57,27 @@ def expiry(now: datetime, ttl: timedelta, departs_at: datetime) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class HeldSeats:
-    """Seats held right now by live holds, counted for the limits below."""
+    """Seats held right now by live holds, and seats in live bookings, counted for the
+    limits below."""
 
     by_customer_on_flight: int
     by_customer: int  # on every flight
     by_address_on_flight: int  # every customer asking from the same client address
+    booked_by_customer_on_flight: int = 0
+    booked_by_address_on_flight: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class HoldLimits:
     """What one party may hold at once, so no one can hold a flight (or the inventory)
-    they are not buying: seat spinning, OWASP OAT-021 "Denial of Inventory"."""
+    they are not buying: seat spinning, OWASP OAT-021 "Denial of Inventory". Booked seats
+    count toward a party's share of a flight too: a booking cancelled for free is a hold
+    by another name."""
 
-    seats_per_flight: int  # one customer, one flight
-    seats_per_customer: int  # one customer, every flight
-    address_share_percent: int  # every customer of one client address, one flight
+    seats_per_flight: int  # held at once by one customer, one flight
+    seats_per_customer: int  # held at once by one customer, every flight
+    address_share_percent: int  # held or booked by one client address, one flight
+    customer_seats_per_flight: int = 18  # held or booked by one customer, one flight
 
     def address_seats(self, capacity: int) -> int:
         # Never less than one full hold, so a small aircraft can still be booked.
@@ -79,22 +85,40 @@ class HoldLimits:
 
     def check(self, held: HeldSeats, wanted: int, capacity: int) -> None:
         """Refuse a hold of `wanted` more seats that would pass any limit."""
-        address_seats = self.address_seats(capacity)
-        for limit, now_held, maximum, whose in (
-            ("seats-per-flight", held.by_customer_on_flight, self.seats_per_flight, "you hold"),
-            ("seats-per-customer", held.by_customer, self.seats_per_customer, "you hold"),
+        mine = held.by_customer_on_flight
+        for limit, taken, maximum, what, remedy in (
+            ("seats-per-flight", mine, self.seats_per_flight, "you hold", HOLD_REMEDY),
+            (
+                "seats-per-customer",
+                held.by_customer,
+                self.seats_per_customer,
+                "you hold",
+                HOLD_REMEDY,
+            ),
+            (
+                "customer-seats-per-flight",
+                mine + held.booked_by_customer_on_flight,
+                self.customer_seats_per_flight,
+                "you hold or have booked",
+                SHARE_REMEDY,
+            ),
             (
                 "seats-per-address",
-                held.by_address_on_flight,
-                address_seats,
-                "your network holds",
+                held.by_address_on_flight + held.booked_by_address_on_flight,
+                self.address_seats(capacity),
+                "your network holds or has booked",
+                SHARE_REMEDY,
             ),
         ):
-            if now_held + wanted > maximum:
+            if taken + wanted > maximum:
                 scope = "in all" if limit == "seats-per-customer" else "on this flight"
                 raise LimitReached(
                     limit,
                     maximum,
-                    f"{whose} {now_held} seats {scope} and asked for {wanted} more; at most "
-                    f"{maximum} may be held at once: book or release some first",
+                    f"{what} {taken} seats {scope} and asked for {wanted} more; at most "
+                    f"{maximum} {remedy}",
                 )
+
+
+HOLD_REMEDY = "may be held at once: book or release some first"
+SHARE_REMEDY = "may be held or booked at once: book, release or cancel some first"

@@ -21,6 +21,9 @@ class Journal:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._file: IO[bytes] = path.open("ab")
+        if self._file.tell() and not path.read_bytes().endswith(b"\n"):
+            # a line torn by a crash: end it, so the next record is not glued to it
+            self.write_raw(b"\n")
 
     def records(self) -> list[dict[str, Any]]:
         """What was written before, oldest first (a torn last line, from a crash, is dropped)."""
@@ -35,7 +38,10 @@ class Journal:
         return found
 
     def write(self, record: dict[str, Any]) -> None:
-        self._file.write(orjson.dumps(record) + b"\n")
+        self.write_raw(orjson.dumps(record) + b"\n")
+
+    def write_raw(self, data: bytes) -> None:
+        self._file.write(data)
         self._file.flush()
         os.fsync(self._file.fileno())
 

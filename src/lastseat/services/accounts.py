@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from pydantic import SecretStr
 
-from lastseat.domain.errors import AuthenticationFailed
+from lastseat.domain.errors import AuthenticationFailed, TooManyAttempts
 from lastseat.domain.users import Role, User, check_password, normalise_email
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import PasswordHasher, UnitOfWork
@@ -18,9 +18,11 @@ from lastseat.services.throttles import (
     Throttle,
     forget_stale,
     give_back,
+    give_back_now,
     known_address_key,
     reserve,
-    sign_in_throttles,
+    shared_sign_in_throttles,
+    sign_in_pair,
     sign_up_throttles,
 )
 
@@ -71,8 +73,15 @@ class Accounts:
         async with self._ctx.uow() as uow:
             known = await uow.throttles.remembered_since(known_key, since)
             found = await uow.users.credentials(email)
-        throttles = sign_in_throttles(settings, email, address, known)
-        await reserve(self._ctx, throttles)
+        pair = sign_in_pair(settings, email, address)
+        [pair_attempts] = await reserve(self._ctx, [pair])
+        shared = shared_sign_in_throttles(settings, email, address, known, pair_attempts == 1)
+        try:
+            await reserve(self._ctx, shared)
+        except TooManyAttempts:
+            await give_back_now(self._ctx, [pair])  # refused unheard: not held against it
+            raise
+        throttles = [pair, *shared]
         if found is None:
             await self._hasher.burn(password)
             return None

@@ -26,14 +26,21 @@ from uuid import UUID
 import structlog
 
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus, new_reference
-from lastseat.domain.errors import DomainError, HoldGone, IdempotencyKeyReused, NotFound
+from lastseat.domain.discounts import DiscountNotApplicable
+from lastseat.domain.errors import (
+    DatabaseUnavailable,
+    DomainError,
+    HoldGone,
+    IdempotencyKeyReused,
+    NotFound,
+)
 from lastseat.domain.events import seat_events
 from lastseat.domain.flights import SeatStatus
 from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
-from lastseat.services.discounts import try_code
+from lastseat.services.discounts import as_seen_by, try_code
 from lastseat.services.idempotency import first_use
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
 from lastseat.services.settlement import Settlement
@@ -79,7 +86,9 @@ class Bookings:
                 raise IdempotencyKeyReused()
             return await uow.bookings.get_owned(earlier[1], user.id)
 
-    async def _price(self, user: User, hold_id: UUID, discount_code: str | None) -> Quote:
+    async def _price(
+        self, user: User, hold_id: UUID, discount_code: str | None, address: str | None
+    ) -> Quote:
         now = self._ctx.clock()
         async with self._ctx.uow() as uow:
             hold = await uow.holds.get_owned(hold_id, user.id)
@@ -91,7 +100,7 @@ class Bookings:
             raise HoldGone("the hold has expired, been released or already been booked")
         if discount_code is None:
             return hold.quote
-        return await try_code(self._ctx, hold.quote, flight, user, discount_code, hold_id)
+        return await try_code(self._ctx, hold.quote, flight, user, discount_code, hold_id, address)
 
     async def confirm(
         self,
@@ -100,12 +109,13 @@ class Bookings:
         payment_token: str,
         discount_code: str | None = None,
         idem: IdempotencyKey | None = None,
+        address: str | None = None,
     ) -> BookingResult:
         replay = await self._replay(user, idem)
         if replay is not None:
             return BookingResult(replay, replayed=True)
         try:
-            quote = await self._price(user, hold_id, discount_code)
+            quote = await self._price(user, hold_id, discount_code, address)
         except HoldGone:
             # a concurrent retry with the same key may have just booked this very hold
             replay = await self._replay(user, idem)
@@ -117,6 +127,9 @@ class Bookings:
         )
         try:
             result = await self._book(user, hold_id, quote, authorization, idem)
+        except DiscountNotApplicable as refused:  # used up meanwhile
+            await self._void_quietly(authorization)
+            raise as_seen_by(refused, user) from None
         except DomainError:
             await self._void_quietly(authorization)
             raise
@@ -203,7 +216,9 @@ class Bookings:
                 async with self._ctx.uow(write=True) as uow:
                     await uow.bookings.mark_captured(batch)
                     await uow.commit()
-            except Exception:  # settle_payments will find them still authorized
+            except DatabaseUnavailable as failure:  # settlement finds them still authorized
+                log.warning("capture_record_deferred", bookings=len(batch), reason=failure.code)
+            except Exception:  # the same, but unexpected
                 log.exception("capture_record_failed", bookings=len(batch))
 
     async def flush(self) -> None:

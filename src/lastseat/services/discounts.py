@@ -19,7 +19,7 @@ from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import UnitOfWork
-from lastseat.services.throttles import discount_code_throttles, give_back, reserve
+from lastseat.services.throttles import discount_code_throttles, give_back_now, reserve
 
 log = structlog.get_logger("lastseat.discounts")
 
@@ -38,23 +38,32 @@ async def apply_code(
     return quote.with_discount(code, discount.amount(quote))
 
 
+def as_seen_by(refused: DiscountNotApplicable, user: User) -> DiscountNotApplicable:
+    """The refusal as `user` may read it: an admin (support) gets the reason itself."""
+    return refused if user.is_admin else refused.as_seen_by_customer()
+
+
 async def try_code(
-    ctx: ServiceContext, quote: Quote, flight: Flight, user: User, code: str, hold_id: UUID
+    ctx: ServiceContext,
+    quote: Quote,
+    flight: Flight,
+    user: User,
+    code: str,
+    hold_id: UUID,
+    address: str | None = None,
 ) -> Quote:
     """A customer's attempt at a code on a hold: throttled per hold and per customer (each
     attempt counted before the lookup; one that applies is given back), and refused in
     words that do not tell a guesser whether the code exists."""
-    throttles = discount_code_throttles(ctx.settings, user.id, hold_id)
+    throttles = discount_code_throttles(ctx.settings, user.id, hold_id, address)
     await reserve(ctx, throttles)
     try:
         async with ctx.uow() as uow:
             priced = await apply_code(uow, quote, flight, user, code, ctx.clock())
     except DiscountNotApplicable as refused:
         log.info("discount_refused", reason=refused.reason, user=str(user.id))
-        raise refused if user.is_admin else refused.as_seen_by_customer() from None
-    async with ctx.uow(write=True) as uow:
-        await give_back(uow, throttles)
-        await uow.commit()
+        raise as_seen_by(refused, user) from None
+    await give_back_now(ctx, throttles)
     return priced
 
 

@@ -63,7 +63,7 @@ class Reservations:
         now = self._ctx.clock()
         flight.check_bookable(now)
         settings = self._ctx.settings
-        await reserve(self._ctx, hold_throttles(settings, address))
+        await reserve(self._ctx, hold_throttles(settings, user.id, address))
         hold_id = uuid.uuid4()
         async with self._ctx.uow(write=True) as uow:
             # Counting what they hold and adding to it is one step: no other hold of this
@@ -107,14 +107,22 @@ class Reservations:
             raise NotFound(f"hold {hold_id} not found")
         return hold
 
-    async def quote(self, user: User, hold_id: UUID, discount_code: str | None = None) -> QuoteView:
+    async def quote(
+        self,
+        user: User,
+        hold_id: UUID,
+        discount_code: str | None = None,
+        address: str | None = None,
+    ) -> QuoteView:
         """The hold's stored quote, with the code's discount if it applies, else the reason."""
         hold = await self.get_hold(user, hold_id)
         if discount_code is None:
             return QuoteView(hold.quote, None)
         flight = await self._catalog.flight(hold.flight_id)
         try:
-            priced = await try_code(self._ctx, hold.quote, flight, user, discount_code, hold.id)
+            priced = await try_code(
+                self._ctx, hold.quote, flight, user, discount_code, hold.id, address
+            )
         except DiscountNotApplicable as refused:
             return QuoteView(hold.quote, refused.reason)
         return QuoteView(priced, None)

@@ -48,39 +48,41 @@ def _login_rules(settings: Settings, limit: str, most: int, lock: bool) -> Throt
     )
 
 
-def sign_in_throttles(
-    settings: Settings, email: str, address: str | None, known_address: bool
+def sign_in_pair(settings: Settings, email: str, address: str | None) -> Throttle:
+    """This account from this address: the only sign-in key locked out for long."""
+    return Throttle(
+        f"login-pair:{account_digest(email)}:{address or 'unknown'}",
+        _login_rules(settings, "sign-in", settings.login_max_failures_per_pair, lock=True),
+    )
+
+
+def shared_sign_in_throttles(
+    settings: Settings, email: str, address: str | None, known: bool, first_try: bool
 ) -> list[Throttle]:
-    """The pair (this account from this address) first: only it is locked out for long."""
+    """The keys an attacker shares with the innocent, only slowed. An address the account
+    signed in from lately is slowed by neither (so one guesser behind a NAT cannot shut out
+    the NAT's known users). The account's count has two lanes: addresses trying this
+    account for the first time in the window, and those that tried before; guessers from
+    a few addresses fill the second, so the owner arriving from a new one is not queued
+    behind them (a guesser needs a fresh address for every attempt in the first lane)."""
+    if known:
+        return []
     account = account_digest(email)
-    where = address or "unknown"
+    lane = "first" if first_try else "again"
     throttles = [
         Throttle(
-            f"login-pair:{account}:{where}",
-            _login_rules(settings, "sign-in", settings.login_max_failures_per_pair, lock=True),
+            f"login-account:{account}:{lane}",
+            _login_rules(
+                settings, "sign-in-account", settings.login_max_failures_per_account, lock=False
+            ),
         )
     ]
-    if not known_address:
-        throttles.append(
-            Throttle(
-                f"login-account:{account}",
-                _login_rules(
-                    settings,
-                    "sign-in-account",
-                    settings.login_max_failures_per_account,
-                    lock=False,
-                ),
-            )
-        )
     if address:
         throttles.append(
             Throttle(
                 f"login-address:{address}",
                 _login_rules(
-                    settings,
-                    "sign-in-address",
-                    settings.login_max_failures_per_address,
-                    lock=False,
+                    settings, "sign-in-address", settings.login_max_failures_per_address, lock=False
                 ),
             )
         )
@@ -114,17 +116,28 @@ def sign_up_throttles(settings: Settings, address: str | None) -> list[Throttle]
     )
 
 
-def hold_throttles(settings: Settings, address: str | None) -> list[Throttle]:
-    return _per_address(
-        address,
-        "holds-per-address",
-        "holds from this address",
-        settings.holds_per_address,
-        settings.holds_window_seconds,
+def hold_throttles(settings: Settings, user_id: UUID, address: str | None) -> list[Throttle]:
+    """The customer's own rate first: one account alone cannot use up its address's."""
+    window = timedelta(seconds=settings.holds_window_seconds)
+    customer = ThrottleRules(
+        "holds-per-customer", "holds placed", settings.holds_per_customer, window
     )
+    return [
+        Throttle(f"holds-per-customer:{user_id}", customer),
+        *_per_address(
+            address,
+            "holds-per-address",
+            "holds from this address",
+            settings.holds_per_address,
+            settings.holds_window_seconds,
+        ),
+    ]
 
 
-def discount_code_throttles(settings: Settings, user_id: UUID, hold_id: UUID) -> list[Throttle]:
+def discount_code_throttles(
+    settings: Settings, user_id: UUID, hold_id: UUID, address: str | None
+) -> list[Throttle]:
+    """Per hold, per customer, and per address (new accounts do not add up to more)."""
     window = timedelta(seconds=settings.discount_attempts_window_seconds)
     return [
         Throttle(
@@ -145,24 +158,34 @@ def discount_code_throttles(settings: Settings, user_id: UUID, hold_id: UUID) ->
                 window,
             ),
         ),
+        *_per_address(
+            address,
+            "discount-codes-per-address",
+            "discount codes tried from this address",
+            settings.discount_attempts_per_address,
+            settings.discount_attempts_window_seconds,
+        ),
     ]
 
 
-async def reserve(ctx: ServiceContext, throttles: list[Throttle]) -> None:
-    """Count the attempt against each throttle in order, or raise TooManyAttempts.
+async def reserve(ctx: ServiceContext, throttles: list[Throttle]) -> list[int]:
+    """Count the attempt against each throttle in order, or raise TooManyAttempts; the
+    attempts each key has counted in its window, this one included.
 
     The first refusal stops the counting and uncounts the keys before it: an attempt that
     was never evaluated is held against no one (a guesser locked out of one pair does not
     slow the whole account, and an owner slowed by the account's count is not locked out).
     """
     if not throttles:
-        return
+        return []
     now = ctx.clock()
     refusal: TooManyAttempts | None = None
+    counted: list[int] = []
     async with ctx.uow(write=True) as uow:
         for done, throttle in enumerate(throttles):
             rules = throttle.rules
             counter = await uow.throttles.count(throttle.key, now, now - rules.window)
+            counted.append(counter.attempts)
             # judged by the time the count came back: it may have waited for the row while
             # another process locked the key, and a lock is never longer than its delay
             verdict = judge(rules, counter, ctx.clock())
@@ -177,12 +200,20 @@ async def reserve(ctx: ServiceContext, throttles: list[Throttle]) -> None:
         await uow.commit()
     if refusal is not None:
         raise refusal
+    return counted
 
 
 async def give_back(uow: UnitOfWork, throttles: list[Throttle]) -> None:
-    """Uncount an attempt that went well: only failures should use up a limit."""
+    """Uncount an attempt that went well (only failures should use up a limit), or one
+    that another limit refused before it was heard."""
     for throttle in throttles:
         await uow.throttles.give_back(throttle.key)
+
+
+async def give_back_now(ctx: ServiceContext, throttles: list[Throttle]) -> None:
+    async with ctx.uow(write=True) as uow:
+        await give_back(uow, throttles)
+        await uow.commit()
 
 
 async def forget_stale(ctx: ServiceContext) -> int:

@@ -18,8 +18,9 @@ SECRET_BYTES = 32
 
 def ensure_secrets(settings: Settings, env_file: Path) -> list[str]:
     """Give each secret `settings` still has at its development value (set neither in the
-    environment nor in `env_file`) a random value in `env_file`; the names written."""
-    names = settings.development_secrets()
+    environment nor in `env_file`) a random value in `env_file`; the names written. (A
+    secret set but weak is the operator's to replace: `up` and `serve` refuse it.)"""
+    names = settings.unset_secrets()
     if not names or settings.allow_dev_secrets:
         return []
     env_file.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from google.protobuf.json_format import ParseDict
 from google.protobuf.message import Message
 
 from lastseat.bootstrap import Services
+from lastseat.domain.addresses import client_network
 from lastseat.domain.checkout import check_discount_code, check_payment_token
 from lastseat.domain.errors import AuthenticationFailed, DomainError, InvalidRequest
 from lastseat.domain.users import User
@@ -55,14 +56,14 @@ LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 
 def _client_address(context: Context) -> str | None:
-    """The caller's address: the peer's, or behind the stack (a loopback peer) the
+    """The caller's network: the peer's address, or behind the stack (a loopback peer) the
     X-Forwarded-For the firewall tier set, as uvicorn does for the HTTP API."""
     kind, _, rest = (context.peer() or "").partition(":")
     host = rest.rsplit(":", 1)[0].strip("[]") if kind in ("ipv4", "ipv6") else None
     forwarded = _metadata(context, "x-forwarded-for")
     if host in LOOPBACK and forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()[:45] or host
-    return host
+        host = forwarded.rsplit(",", 1)[-1].strip()
+    return client_network(host)
 
 
 def _flight_id(value: int) -> int:
@@ -165,6 +166,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             user,
             _uuid(request.hold_id, "hold_id"),
             _discount_code(request.discount_code),
+            _client_address(context),
         )
         body = quote_json(view.quote)
         if view.discount_refused is not None:
@@ -182,6 +184,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             token,
             _discount_code(request.discount_code),
             idem,
+            _client_address(context),
         )
         self._replayed(context, result.replayed)
         return _fill(pb.BookingRecord(), booking_json(result.booking))

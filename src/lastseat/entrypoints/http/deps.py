@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from lastseat.bootstrap import Services
+from lastseat.domain.addresses import client_network
 from lastseat.domain.errors import AuthenticationFailed, Forbidden, InvalidRequest
 from lastseat.domain.users import User
 from lastseat.services.ports import IdempotencyKey
@@ -52,9 +53,10 @@ def presented_token(
 
 
 def client_address(request: Request) -> str | None:
-    """The caller's address. Behind the stack it is the firewall's X-Forwarded-For, which
-    uvicorn trusts only from loopback (its forwarded_allow_ips default)."""
-    return request.client.host if request.client else None
+    """The caller's network, as per-address limits count it. Behind the stack the address
+    is the firewall's X-Forwarded-For, which uvicorn trusts only from loopback (its
+    forwarded_allow_ips default)."""
+    return client_network(request.client.host if request.client else None)
 
 
 async def current_user(

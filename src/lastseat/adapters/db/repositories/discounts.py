@@ -108,7 +108,7 @@ class SqlDiscounts:
             .returning(discount_codes.c.redeemed)
         )
         if counted.first() is None:
-            raise DiscountNotApplicable(code, "fully redeemed")
+            raise DiscountNotApplicable(code, "fully redeemed", telling=False)
         try:
             await self._conn.execute(
                 discount_redemptions.insert().values(

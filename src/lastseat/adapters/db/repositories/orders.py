@@ -220,7 +220,22 @@ class SqlHolds:
                 )
             )
         ).one()
-        return HeldSeats(int(row[0]), int(row[1]), int(row[2]))
+        # Seats in live bookings, by the customer and by holds asked from the address.
+        owner = bookings.join(holds, holds.c.id == bookings.c.hold_id)
+        mine_booked = bookings.c.user_id == user_id
+        address_booked = holds.c.client_address == address if address is not None else sa.false()
+        booked = (
+            await self._conn.execute(
+                sa.select(seats_where(mine_booked), seats_where(address_booked))
+                .select_from(booking_seats.join(owner, bookings.c.id == booking_seats.c.booking_id))
+                .where(
+                    booking_seats.c.flight_id == flight_id,
+                    booking_seats.c.active,
+                    sa.or_(mine_booked, address_booked),
+                )
+            )
+        ).one()
+        return HeldSeats(int(row[0]), int(row[1]), int(row[2]), int(booked[0]), int(booked[1]))
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
         row = (await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})).first()

@@ -11,6 +11,7 @@ from lastseat.entrypoints.http.deps import (
     CurrentUser,
     IdempotencyKeyHeader,
     ServicesDep,
+    client_address,
     fingerprint,
 )
 from lastseat.entrypoints.http.responses import JSON
@@ -34,6 +35,7 @@ async def create_booking(
         body.payment.token,
         body.discount_code,
         fingerprint(key, request, body),
+        client_address(request),
     )
     if not result.replayed:
         request.app.state.metrics.bookings.inc()

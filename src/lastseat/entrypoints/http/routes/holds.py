@@ -47,13 +47,14 @@ async def get_hold(hold_id: UUID, user: CurrentUser, services: ServicesDep) -> R
 @router.get("/holds/{hold_id}/quote", response_model=QuoteOut)
 async def get_quote(
     hold_id: UUID,
+    request: Request,
     user: CurrentUser,
     services: ServicesDep,
     discount_code: Annotated[
         str | None, Query(max_length=64, pattern=DISCOUNT_CODE_PATTERN)
     ] = None,
 ) -> Response:
-    view = await services.reservations.quote(user, hold_id, discount_code)
+    view = await services.reservations.quote(user, hold_id, discount_code, client_address(request))
     body = quote_json(view.quote)
     if view.discount_refused is not None:
         body["discount_refused"] = view.discount_refused
