@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup up test lint unit bench proto screenshots clean
+.PHONY: setup up test lint unit bench chaos proto screenshots clean
 
 setup:
 	@scripts/setup
@@ -29,6 +29,10 @@ proto: setup
 # The README's screenshots: the browser test that takes them, writing into docs/.
 screenshots: setup
 	LASTSEAT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q tests/browser/test_6_screens.py
+
+# Ten minutes of kills and restarts under retrying buyers, then the audit (docs/chaos.md).
+chaos: setup
+	$(BIN)/python -m tests.chaos
 
 bench: setup
 	$(BIN)/python bench/run.py

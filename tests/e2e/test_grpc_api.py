@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -210,3 +211,22 @@ async def test_watch_flight_resumes_with_exactly_what_was_missed(
             with pytest.raises(ApiError) as unknown:
                 await next_event(rpc.watch(999_999))
             assert unknown.value.status == "NOT_FOUND"
+
+
+async def test_a_request_that_does_not_decode_is_an_invalid_argument(
+    grpc_server: AppServer, server_logs: Path
+) -> None:
+    async with grpc.aio.insecure_channel(target(grpc_server)) as channel:
+        for method, call in (
+            ("GetSeatMap", channel.unary_unary),
+            ("WatchFlight", channel.unary_stream),
+        ):
+            raw: Any = call(f"/lastseat.v1.Booking/{method}")  # no serializers: bytes as they are
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                answer = raw(b"\xff\xff\xff", timeout=WAIT_SECONDS)
+                if method == "WatchFlight":
+                    await answer.read()
+                else:
+                    await answer
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, method
+    assert "DecodeError" not in (server_logs / "grpc.log").read_text()

@@ -14,6 +14,7 @@ from lastseat import __version__
 from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings
 from lastseat.entrypoints import background
+from lastseat.entrypoints.grpc.malformed import MalformedRequests
 from lastseat.entrypoints.grpc.servicer import BookingServicer
 from lastseat.entrypoints.logs import configure_logging
 from lastseat.v1 import booking_pb2, booking_pb2_grpc
@@ -28,11 +29,12 @@ def build_server(
 ) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
     settings = services.settings
     server = grpc.aio.server(
+        interceptors=[MalformedRequests(SERVICE)],
         options=[
             ("grpc.max_receive_message_length", settings.max_body_bytes),
             ("grpc.keepalive_time_ms", int(settings.ws_ping_interval_seconds * 1000)),
             ("grpc.keepalive_timeout_ms", int(settings.ws_ping_timeout_seconds * 1000)),
-        ]
+        ],
     )
     booking_pb2_grpc.add_BookingServicer_to_server(  # type: ignore[no-untyped-call]
         BookingServicer(services), server
