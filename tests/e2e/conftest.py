@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ from lastseat.stack.supervisor import grpc_serving as serving
 from tests.conftest import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import flight_body
 from tests.support.leaks import known_secrets
-from tests.support.servers import DATABASE_PASSWORD, AppServer, server_env
+from tests.support.servers import DATABASE_PASSWORD, PAYMENTS_KEY, AppServer, server_env
 
 APP_SERVERS = 2
 # Small, so the slow-consumer test reaches it with a few hundred changes.
@@ -102,6 +103,15 @@ def stack(e2e_database: str, server_logs: Path) -> Iterator[Stack]:
         for server in servers:
             server.stop()
         sandbox.stop()
+
+
+async def sandbox_state(client: httpx.AsyncClient, stack: Stack, payment: str) -> Any:
+    """What the payment provider's ledger says of an authorization."""
+    response = await client.get(
+        stack.sandbox.url + f"/v1/authorizations/{payment}",
+        headers={"Authorization": f"Bearer {PAYMENTS_KEY}"},
+    )
+    return response.json()
 
 
 def grpc_serving(server: AppServer) -> bool:

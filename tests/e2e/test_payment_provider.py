@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import Stack, hold_seats, make_flight, make_users
+from tests.e2e.conftest import Stack, hold_seats, make_flight, make_users, sandbox_state
 from tests.support.servers import (
     DATABASE_PASSWORD,
     PAYMENTS_KEY,
@@ -36,14 +36,6 @@ async def _book(
     return await client.post(
         base + "/api/v1/bookings", json=body, headers={**auth, "Idempotency-Key": key}
     )
-
-
-async def _sandbox_state(client: httpx.AsyncClient, stack: Stack, payment: str) -> Any:
-    response = await client.get(
-        stack.sandbox.url + f"/v1/authorizations/{payment}",
-        headers={"Authorization": f"Bearer {PAYMENTS_KEY}"},
-    )
-    return response.json()
 
 
 async def test_a_wrong_key_is_refused_by_the_provider_and_reported_as_503(
@@ -155,7 +147,7 @@ async def test_a_checkout_never_shows_the_provider_key(stack: Stack, server_logs
             stack.url() + f"/api/v1/bookings/{booking.json()['id']}/cancel", headers=ann
         )
         await client.get(stack.url() + "/metrics")
-        state = await _sandbox_state(client, stack, "missing")
+        state = await sandbox_state(client, stack, "missing")
         assert state["error"]["code"] == "not_found"
     assert len(seen) > 20
     logs = [path.read_text() for path in server_logs.glob("*.log")]  # noqa: ASYNC240

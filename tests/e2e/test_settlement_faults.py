@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import httpx
@@ -17,8 +16,8 @@ import sqlalchemy as sa
 from lastseat.adapters.db.tables import bookings
 from lastseat.bootstrap import build_services
 from tests.conftest import make_settings
-from tests.e2e.conftest import Stack, make_flight, make_users
-from tests.support.servers import PAYMENTS_KEY, AppServer
+from tests.e2e.conftest import Stack, make_flight, make_users, sandbox_state
+from tests.support.servers import AppServer
 
 ATTEMPTS = 5
 
@@ -37,14 +36,6 @@ async def _recorded(database_url: str, booking_id: str) -> tuple[str, str]:
             return str(status), str(payment)
     finally:
         await services.close()
-
-
-async def _provider(client: httpx.AsyncClient, stack: Stack, payment: str) -> Any:
-    reply = await client.get(
-        stack.sandbox.url + f"/v1/authorizations/{payment}",
-        headers={"Authorization": f"Bearer {PAYMENTS_KEY}"},
-    )
-    return reply.json()
 
 
 async def test_a_capture_lost_with_its_process_is_refunded_on_cancel(
@@ -85,5 +76,5 @@ async def test_a_capture_lost_with_its_process_is_refunded_on_cancel(
         assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
         status, payment = await _recorded(stack.database_url, booking["id"])
         assert status == "refunded"
-        state = await _provider(client, stack, payment)
+        state = await sandbox_state(client, stack, payment)
         assert state["status"] == "refunded" and state["refunded"] == booking["total"]["amount"]

@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import pytest
 
+from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.bootstrap import Services
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
+from lastseat.domain.errors import DatabaseUnavailable
 from lastseat.domain.flights import Flight
 from lastseat.domain.users import User
+from lastseat.services.bookings import Bookings
+from lastseat.services.context import ServiceContext
+from lastseat.services.ports import IdempotencyKey, UnitOfWork, UnitOfWorkFactory
+from lastseat.services.settlement import Settlement
 from tests.support.clock import FakeClock
 from tests.support.flights import new_flight
 from tests.support.payments import FakePayments
@@ -109,3 +115,57 @@ async def test_a_confirmed_booking_whose_money_is_gone_goes_to_an_operator_at_on
     assert await services.bookings.settle_payments() == 0
     [stuck] = await services.settlement.stuck()
     assert stuck.booking.id == booking.id and stuck.last_error == "provider-voided"
+
+
+class _CommitsThenLosesTheReply:
+    """A unit-of-work factory whose next commit happens, but whose caller is told the
+    database went away (a connection lost while COMMIT was answered)."""
+
+    def __init__(self, inner: UnitOfWorkFactory) -> None:
+        self._inner = inner
+        self.lose_next = False
+
+    def __call__(self, write: bool = False) -> UnitOfWork:
+        uow = self._inner(write)
+        factory = self
+
+        class Lossy:
+            def __getattr__(self, name: str) -> object:
+                return getattr(uow, name)
+
+            async def __aenter__(self) -> Lossy:
+                await uow.__aenter__()
+                return self
+
+            async def __aexit__(self, *exc: object) -> None:
+                await uow.__aexit__(*exc)  # type: ignore[arg-type]
+
+            async def commit(self) -> None:
+                await uow.commit()
+                if factory.lose_next:
+                    factory.lose_next = False
+                    raise DatabaseUnavailable("the database connection was lost")
+
+        return Lossy()  # type: ignore[return-value]
+
+
+async def test_a_booking_whose_commit_answer_was_lost_keeps_its_money(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["16A"])).hold
+    lossy = _CommitsThenLosesTheReply(SqlUnitOfWorkFactory(services.engine))
+    ctx = ServiceContext(lossy, services.settings, clock)
+    bookings = Bookings(ctx, services.catalog, payments, Settlement(ctx, payments))
+    key = IdempotencyKey("checkout-1", "body-1")
+    lossy.lose_next = True
+    with pytest.raises(DatabaseUnavailable):
+        await bookings.confirm(ann, hold.id, "tok_ok", idem=key)
+    # the booking committed; its authorization was not voided on a guess
+    assert not [call for call in payments.calls if call[0] == "void"]
+    retried = await bookings.confirm(ann, hold.id, "tok_ok", idem=key)  # the client retries
+    assert retried.replayed and retried.booking.status is BookingStatus.CONFIRMED
+    await bookings.settle_payments()
+    assert payments.state[str(retried.booking.payment_id)] == "captured"
+    stored = await services.bookings.get(ann, retried.booking.id)
+    assert stored.payment_status is PaymentStatus.CAPTURED

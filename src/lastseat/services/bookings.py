@@ -127,6 +127,12 @@ class Bookings:
         )
         try:
             result = await self._book(user, hold_id, quote, authorization, idem)
+        except DatabaseUnavailable:
+            # The commit may have happened (a connection lost while committing): voiding now
+            # could leave a booking with no money behind it. Left alone, the authorization
+            # is captured by settlement if the booking exists, and lapses (charging nothing)
+            # if it does not; a retry reaches the same authorization by its key.
+            raise
         except DiscountNotApplicable as refused:  # used up meanwhile
             await self._void_quietly(authorization)
             raise as_seen_by(refused, user) from None
