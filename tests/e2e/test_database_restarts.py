@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websockets
 
 from lastseat.bootstrap import build_services
 from lastseat.domain.users import Role
@@ -73,6 +74,24 @@ async def test_a_database_restart_gives_503s_with_retry_after_and_never_a_500(
                     hold = response.json()["id"]
                     await client.delete(app.url + f"/api/v1/holds/{hold}", headers=auth)
 
+    closes: Counter[int] = Counter()
+
+    async def watch() -> None:
+        """A live seat map through the restarts: closed, at worst, as "try again later"."""
+        url = app.url.replace("http", "ws", 1) + f"/ws/flights/{flight.id}"
+        while not stop.is_set():
+            try:
+                async with websockets.connect(url, open_timeout=5) as socket:
+                    while not stop.is_set():
+                        await asyncio.wait_for(socket.recv(), 0.5)
+            except TimeoutError:
+                continue
+            except websockets.ConnectionClosed as closed:
+                closes[closed.rcvd.code if closed.rcvd else 1006] += 1
+            except OSError:
+                closes[0] += 1  # the app server refused a connection: must not happen
+            await asyncio.sleep(0.2)
+
     try:
         async with httpx.AsyncClient(timeout=30) as client:
             email, password = CUSTOMER
@@ -81,6 +100,7 @@ async def test_a_database_restart_gives_503s_with_retry_after_and_never_a_500(
             )
             auth["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
             workers = [asyncio.create_task(work(client, n)) for n in range(WORKERS)]
+            workers.append(asyncio.create_task(watch()))
             await asyncio.sleep(1.0)
             for mode in ("fast", "immediate"):
                 await asyncio.to_thread(private_postgres.restart, mode)
@@ -99,5 +119,6 @@ async def test_a_database_restart_gives_503s_with_retry_after_and_never_a_500(
     assert answers[500] == 0 and set(answers) <= {200, 201, 409, 503}, answers
     assert answers[200] > 0 and answers[201] > 0
     assert settled == [200] * 20
+    assert set(closes) <= {1013}, closes  # never 1011 (an error) nor a refused connection
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     assert not [line for line in lines if line.get("event") == "unhandled_error"]

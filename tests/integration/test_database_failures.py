@@ -30,6 +30,16 @@ def _wrapped(error: Exception) -> sa_exc.DBAPIError:
         return wrapper
 
 
+def _raised_while_handling(bug: Exception, handled: Exception) -> Exception:
+    try:
+        try:
+            raise handled
+        except Exception:
+            raise bug  # noqa: B904 - the point: raised while handling, not caused by
+    except Exception as raised:
+        return raised
+
+
 @pytest.mark.parametrize(
     ("error", "kind"),
     [
@@ -38,7 +48,13 @@ def _wrapped(error: Exception) -> sa_exc.DBAPIError:
         (_wrapped(asyncpg.ConnectionDoesNotExistError("connection was closed")), "gone"),
         (_wrapped(asyncpg.exceptions.InternalClientError("cannot switch to state 12")), "gone"),
         (ConnectionRefusedError(111, "Connect call failed"), "gone"),
-        (sa_exc.OperationalError("SELECT 1", None, OSError("gone")), "gone"),
+        (sa_exc.OperationalError("SELECT 1", None, ConnectionResetError(104, "reset")), "gone"),
+        (
+            _wrapped(
+                asyncpg.InterfaceError("cannot call Connection.fetch(): connection is closed")
+            ),
+            "gone",
+        ),
         (_wrapped(asyncpg.LockNotAvailableError("canceling statement: lock timeout")), "busy"),
         (_wrapped(asyncpg.QueryCanceledError("canceling statement: statement timeout")), "busy"),
         (_wrapped(asyncpg.TooManyConnectionsError("too many clients")), "busy"),
@@ -47,6 +63,11 @@ def _wrapped(error: Exception) -> sa_exc.DBAPIError:
         (_wrapped(asyncpg.UniqueViolationError("duplicate key")), None),
         (sa_exc.IntegrityError("INSERT", None, Exception("UNIQUE constraint failed")), None),
         (ValueError("a bug"), None),
+        # bugs that look like the database's trouble stay bugs (500, with their traceback)
+        (sa_exc.OperationalError("SELECT", None, Exception("no such table: throttles")), None),
+        (FileNotFoundError(2, "No such file or directory"), None),
+        (_wrapped(asyncpg.InterfaceError("another operation is in progress")), None),
+        (_raised_while_handling(KeyError("bug"), ConnectionRefusedError(111, "refused")), None),
     ],
 )
 def test_each_shape_of_an_unavailable_database_is_told_apart_from_a_bug(

@@ -114,7 +114,9 @@ async def test_an_authorization_without_a_booking_is_voided(
     )
     first = (await services.reservations.hold_seats(ann, flight.id, ["8A"])).hold
     second = (await services.reservations.hold_seats(bob, flight.id, ["8B"])).hold
-    # both are priced with the code; only one can redeem it inside the booking transaction
+    # both are priced with the code (the provider takes a moment to authorize, so both get
+    # that far); only one can redeem it inside the booking transaction
+    payments.authorize_delay = 0.1
     results = await asyncio.gather(
         services.bookings.confirm(ann, first.id, "tok_ok", "ONCE"),
         services.bookings.confirm(bob, second.id, "tok_ok", "ONCE"),

@@ -4,12 +4,14 @@ for an operator."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.bootstrap import Services
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
-from lastseat.domain.errors import DatabaseUnavailable
+from lastseat.domain.errors import DatabaseUnavailable, DomainError
 from lastseat.domain.flights import Flight
 from lastseat.domain.users import User
 from lastseat.services.bookings import Bookings
@@ -169,3 +171,72 @@ async def test_a_booking_whose_commit_answer_was_lost_keeps_its_money(
     assert payments.state[str(retried.booking.payment_id)] == "captured"
     stored = await services.bookings.get(ann, retried.booking.id)
     assert stored.payment_status is PaymentStatus.CAPTURED
+
+
+async def test_a_double_submit_never_voids_the_money_behind_the_booking_that_won(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["17A"])).hold
+    payments.capture_delay = 0.05  # the winner's capture is still on its way
+
+    async def submit() -> Booking | str:
+        try:
+            return (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+        except DomainError as refused:
+            return refused.code
+
+    outcomes = await asyncio.gather(submit(), submit())  # a double click, no key
+    [won] = [o for o in outcomes if isinstance(o, Booking)]
+    assert [o for o in outcomes if isinstance(o, str)] == ["hold-gone"]
+    assert payments.state[str(won.payment_id)] == "captured"
+    voided = [auth for auth, state in payments.state.items() if state == "voided"]
+    assert voided and won.payment_id not in voided  # the loser voided its own
+
+
+async def test_a_confirm_after_a_lost_race_is_not_handed_a_voided_authorization(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    first = (await services.reservations.hold_seats(ann, flight.id, ["18A"])).hold
+    second = (await services.reservations.hold_seats(ann, flight.id, ["18B"])).hold
+
+    async def submit(hold_id: object, body: str) -> str:
+        key = IdempotencyKey("same-key", body)
+        try:
+            await services.bookings.confirm(ann, hold_id, "tok_ok", idem=key)  # type: ignore[arg-type]
+        except DomainError as refused:
+            return refused.code
+        return "booked"
+
+    # one Idempotency-Key, two bodies, at once: one books, the other is refused and voids
+    outcomes = await asyncio.gather(submit(first.id, "a"), submit(second.id, "b"))
+    assert sorted(outcomes) == ["booked", "idempotency-key-reused"]
+    loser = second if outcomes[0] == "booked" else first
+    again = (await services.bookings.confirm(ann, loser.id, "tok_ok")).booking
+    assert payments.state[str(again.payment_id)] == "captured"
+    assert await services.settlement.stuck() == []
+
+
+@pytest.mark.settings(payments_settle_max_attempts=2)
+async def test_cancelling_a_booking_stuck_capturing_gives_the_refund_tries_of_its_own(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    ann, flight = await _setup(services, clock)
+    payments.capture_reply_lost = True  # captured at the provider, unknown to us
+    booking = await _book(services, ann, flight, "19A")
+    payments.capture_reply_lost = False
+    payments.failing = {str(booking.payment_id)}
+    payments.state[str(booking.payment_id)] = "authorized"  # the capture is yet to happen
+    for _ in range(2):
+        await services.bookings.settle_payments()
+        clock.advance(minutes=10)
+    assert [s.booking.id for s in await services.settlement.stuck()] == [booking.id]
+    payments.failing.clear()
+    payments.state[str(booking.payment_id)] = "captured"  # the provider caught up
+    payments.failing = {str(booking.payment_id)}
+    await services.bookings.cancel(ann, booking.id)  # its refund fails once, at once
+    payments.failing.clear()
+    clock.advance(minutes=10)
+    assert await services.bookings.settle_payments() == 1
+    assert payments.state[str(booking.payment_id)] == "refunded"

@@ -7,6 +7,7 @@ process over HTTP instead.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 from lastseat.domain.bookings import PaymentStatus
@@ -23,10 +24,13 @@ class FakePayments:
         self.capture_fails = False
         self.capture_reply_lost = False  # the capture happens, but its answer never arrives
         self.captures: dict[str, int] = {}  # authorization -> captures performed
-        self.failing: set[str] = set()  # authorizations whose every operation fails
+        self.failing: set[str] = set()  # authorizations whose every money movement fails
+        self.capture_delay = 0.0  # seconds a capture takes on the network
+        self.authorize_delay = 0.0  # seconds an authorization takes
         self._ids = itertools.count(1)
 
     async def authorize(self, token: str, amount: Money, key: str) -> str:
+        await asyncio.sleep(self.authorize_delay)
         self.calls.append(("authorize", key))
         if token == "tok_declined":
             raise PaymentDeclined("the card was declined")
@@ -42,9 +46,12 @@ class FakePayments:
         return self.authorized[key]
 
     async def capture(self, authorization: str, key: str) -> None:
+        await asyncio.sleep(self.capture_delay)
         self.calls.append(("capture", authorization))
         if self.capture_fails or authorization in self.failing:
             raise PaymentProviderError("capture failed")
+        if self.state[authorization] not in ("authorized", "captured"):  # as the provider
+            raise PaymentProviderError("only a live authorization can be captured")
         if self.state[authorization] != "captured":  # idempotent: a repeat captures nothing
             self.captures[authorization] = self.captures.get(authorization, 0) + 1
         self.state[authorization] = "captured"
@@ -53,12 +60,16 @@ class FakePayments:
 
     async def void(self, authorization: str, key: str) -> None:
         self.calls.append(("void", authorization))
+        if authorization in self.failing:
+            raise PaymentProviderError("void failed")
         if self.state[authorization] not in ("authorized", "voided"):
             raise PaymentProviderError("only an uncaptured authorization can be voided")
         self.state[authorization] = "voided"
 
     async def refund(self, authorization: str, key: str) -> None:
         self.calls.append(("refund", authorization))
+        if authorization in self.failing:
+            raise PaymentProviderError("refund failed")
         if self.state[authorization] not in ("captured", "refunded"):
             raise PaymentProviderError("only a capture can be refunded")
         self.state[authorization] = "refunded"

@@ -68,6 +68,9 @@ class HttpPayments:
         except aiohttp.ClientError as exc:
             log.warning("payment_provider_unreachable", error=type(exc).__name__)
             raise PaymentUnavailable("the payment provider cannot be reached") from None
+        except ValueError:  # a 2xx whose body is not JSON
+            log.warning("payment_provider_unreadable", operation=path.rsplit("/", 1)[-1])
+            raise PaymentProviderError("the payment provider's answer could not be read") from None
         if status == 402:
             raise PaymentDeclined("the card was declined")
         if status == 401:
@@ -100,4 +103,8 @@ class HttpPayments:
         if not authorization.isascii() or not authorization.replace("_", "").isalnum():
             raise InvalidRequest("not an authorization id")
         reply = await self._send("GET", f"/v1/authorizations/{authorization}", {})
-        return PaymentStatus(reply["status"])
+        try:
+            return PaymentStatus(reply["status"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("payment_provider_unreadable", operation="status")
+            raise PaymentProviderError("the payment provider's answer could not be read") from None

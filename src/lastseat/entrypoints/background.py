@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from lastseat.bootstrap import Services
+from lastseat.domain.errors import DatabaseUnavailable
 
 log = structlog.get_logger("lastseat.background")
 STALE_THROTTLES_EVERY_SECONDS = 300.0
@@ -22,6 +23,8 @@ async def _every(seconds: float, name: str, work: Callable[[], Awaitable[int]]) 
             done = await work()
             if done:
                 log.info(name, count=done)
+        except DatabaseUnavailable as away:  # a restart or failover: the next round retries
+            log.warning(f"{name}_deferred", reason=away.code)
         except Exception:  # a failed round must not end the loop; the next one retries
             log.exception(f"{name}_failed")
 

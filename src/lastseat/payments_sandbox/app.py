@@ -7,7 +7,7 @@ import contextlib
 import hmac
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,12 @@ def _json(status: int, body: dict[str, Any]) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
+def _problem(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
 def _error(status: int, code: str, message: str) -> Response:
-    return _json(status, {"error": {"code": code, "message": message}})
+    return _json(status, _problem(code, message))
 
 
 @dataclass
@@ -57,19 +61,32 @@ class Ledger:
             if "authorization" in record:
                 auth = Authorization(**record["authorization"])
                 self.authorizations[auth.id] = auth
-            elif "reply" in record:
+            if "reply" in record:
                 operation, key, status, body = record["reply"]
                 self.replies[(operation, key)] = (status, body)
 
-    def keep(self, auth: Authorization) -> None:
-        self.authorizations[auth.id] = auth
+    def commit(
+        self,
+        operation: str,
+        key: str,
+        status: int,
+        body: dict[str, Any],
+        auth: Authorization | None,
+    ) -> None:
+        """Keep a change and its answer together: on disk first, as one line (a crash
+        keeps both or neither), then in memory."""
         if self.journal is not None:
-            self.journal.write({"authorization": asdict(auth)})
-
-    def answer(self, operation: str, key: str, status: int, body: dict[str, Any]) -> None:
+            record: dict[str, Any] = {"reply": [operation, key, status, body]}
+            if auth is not None:
+                record["authorization"] = asdict(auth)
+            self.journal.write(record)
+        if auth is not None:
+            self.authorizations[auth.id] = auth
         self.replies[(operation, key)] = (status, body)
-        if self.journal is not None:
-            self.journal.write({"reply": [operation, key, status, body]})
+
+
+# What a piece of work answers, and the authorization as it changed (None: unchanged).
+Outcome = tuple[int, dict[str, Any], Authorization | None]
 
 
 def create_sandbox(
@@ -105,9 +122,9 @@ def create_sandbox(
             earlier = ledger.replies.get((operation, key))
             if earlier is not None:
                 return _json(*earlier)
-            status, body = await work()
+            status, body, changed = await work()
             if status < 500:  # like providers, a server error may be retried with the key
-                ledger.answer(operation, key, status, body)
+                ledger.commit(operation, key, status, body, changed)
         return _json(status, body)
 
     async def authorize(request: Request) -> Response:
@@ -123,42 +140,42 @@ def create_sandbox(
                 return _error(401, "invalid_api_key", "the API key is missing or wrong")
             return _error(400, "invalid_request", f"amount, currency and a token of {TOKENS}")
 
-        async def work() -> tuple[int, dict[str, Any]]:
+        async def work() -> Outcome:
             if card == "tok_slow":
                 await asyncio.sleep(delay_seconds)
             if card == "tok_declined":
-                return 402, {"error": {"code": "card_declined", "message": "declined"}}
+                return 402, {"error": {"code": "card_declined", "message": "declined"}}, None
             if card == "tok_error":
-                return 500, {"error": {"code": "processing_error", "message": "try again"}}
+                return 500, {"error": {"code": "processing_error", "message": "try again"}}, None
             auth = Authorization("auth_" + secrets.token_hex(12), amount, currency, card)
-            ledger.keep(auth)
-            return 201, view(auth)
+            return 201, view(auth), auth
 
         return await once(request, "authorize", work)
 
     def transition(name: str) -> Any:
         async def handler(request: Request) -> Response:
-            auth = ledger.authorizations.get(request.path_params["id"])
-
-            async def work() -> tuple[int, dict[str, Any]]:
+            async def work() -> Outcome:
+                # read here, under the key's lock and with no wait before the commit
+                auth = ledger.authorizations.get(request.path_params["id"])
                 if auth is None:
-                    return 404, {"error": {"code": "not_found", "message": "no such authorization"}}
+                    return 404, _problem("not_found", "no such authorization"), None
                 if name == "capture":
                     if auth.card == "tok_capture_fails":
-                        return 500, {"error": {"code": "processing_error", "message": "retry"}}
-                    if auth.status not in ("authorized", "captured"):
-                        return 409, {"error": {"code": "invalid_state", "message": auth.status}}
-                    auth.status, auth.captured = "captured", auth.amount
+                        return 500, _problem("processing_error", "retry"), None
+                    allowed, changed = (
+                        ("authorized", "captured"),
+                        replace(auth, status="captured", captured=auth.amount),
+                    )
                 elif name == "void":
-                    if auth.status not in ("authorized", "voided"):
-                        return 409, {"error": {"code": "invalid_state", "message": auth.status}}
-                    auth.status = "voided"
+                    allowed, changed = ("authorized", "voided"), replace(auth, status="voided")
                 else:  # refund
-                    if auth.status not in ("captured", "refunded"):
-                        return 409, {"error": {"code": "invalid_state", "message": auth.status}}
-                    auth.status, auth.refunded = "refunded", auth.captured
-                ledger.keep(auth)
-                return 200, view(auth)
+                    allowed, changed = (
+                        ("captured", "refunded"),
+                        replace(auth, status="refunded", refunded=auth.captured),
+                    )
+                if auth.status not in allowed:
+                    return 409, _problem("invalid_state", auth.status), None
+                return 200, view(changed), changed
 
             return await once(request, f"{name}:{request.path_params['id']}", work)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -10,7 +11,7 @@ from datetime import timedelta
 
 from pydantic import SecretStr
 
-from lastseat.domain.errors import AuthenticationFailed, TooManyAttempts
+from lastseat.domain.errors import AuthenticationFailed, DomainError
 from lastseat.domain.users import Role, User, check_password, normalise_email
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import PasswordHasher, UnitOfWork
@@ -78,8 +79,9 @@ class Accounts:
         shared = shared_sign_in_throttles(settings, email, address, known, pair_attempts == 1)
         try:
             await reserve(self._ctx, shared)
-        except TooManyAttempts:
-            await give_back_now(self._ctx, [pair])  # refused unheard: not held against it
+        except DomainError:  # refused (or the database away): unheard, not held against it
+            with contextlib.suppress(DomainError):
+                await give_back_now(self._ctx, [pair])
             raise
         throttles = [pair, *shared]
         if found is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import uuid
 from dataclasses import dataclass, replace
 from uuid import UUID
@@ -47,6 +48,20 @@ from lastseat.services.settlement import Settlement
 
 CAPTURE_BATCH_SECONDS = 0.05
 log = structlog.get_logger("lastseat.bookings")
+
+
+def authorization_key(hold_id: UUID, token: str, quote: Quote, idem: IdempotencyKey | None) -> str:
+    """The provider's idempotency key for this attempt's authorization.
+
+    A retry with the same Idempotency-Key and body reaches the same authorization; any
+    other attempt (no key, another key, another body) gets one of its own. An attempt that
+    loses voids its own authorization, so it must never share the winner's: a double
+    submit would void the money behind the booking that won, and a later confirm would be
+    handed the voided authorization back.
+    """
+    attempt = f"{idem.key}:{idem.fingerprint}" if idem is not None else uuid.uuid4().hex
+    digest = hashlib.sha256(attempt.encode()).hexdigest()[:32]
+    return f"hold-{hold_id}-{token}-{quote.total.amount}-{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +138,7 @@ class Bookings:
                 raise
             return BookingResult(replay, replayed=True)
         authorization = await self._payments.authorize(
-            payment_token, quote.total, f"hold-{hold_id}-{payment_token}-{quote.total.amount}"
+            payment_token, quote.total, authorization_key(hold_id, payment_token, quote, idem)
         )
         try:
             result = await self._book(user, hold_id, quote, authorization, idem)
@@ -238,7 +253,6 @@ class Bookings:
 
     async def settle_payments(self) -> int:
         """Capture confirmed bookings, and void or refund cancelled ones, that are due."""
-        await self.flush()  # captures made here are on record first (fewer provider calls)
         return await self._settlement.settle_due()
 
     async def get(self, user: User, booking_id: UUID) -> Booking:
@@ -255,7 +269,6 @@ class Bookings:
     async def cancel(self, user: User, booking_id: UUID) -> Booking:
         """Cancel, free the seats, give the discount code's use back, then pay back (refund a
         capture, void an authorization). Closed from the cut-off before departure."""
-        await self.flush()  # a capture made moments ago must be on record before paying back
         now = self._ctx.clock()
         async with self._ctx.uow(write=True) as uow:
             booking = await uow.bookings.get_owned(booking_id, user.id)

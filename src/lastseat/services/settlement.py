@@ -8,6 +8,7 @@ and never stops the rows behind it; after its attempts it is stuck, for an opera
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -21,6 +22,7 @@ from lastseat.services.context import ServiceContext
 from lastseat.services.ports import PaymentGateway
 
 log = structlog.get_logger("lastseat.settlement")
+LEASE_SHARE = 0.5  # of its lease, how long a round may work on what it claimed
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +49,29 @@ class Settlement:
                 now, now + lease, settings.payments_settle_batch, attempts
             )
             await uow.commit()
+        # Each row may take two provider calls: stop well inside the lease, and leave the
+        # rest to the next round (theirs lapses, so any process may take them).
+        stop_at = time.monotonic() + lease.total_seconds() * LEASE_SHARE
         settled = 0
         for booking in claimed:
-            settled += await self.settle(booking)
+            if time.monotonic() > stop_at:
+                break
+            settled += await self.settle(booking, fresh=False)
         async with self._ctx.uow() as uow:
             self.stuck_count = await uow.bookings.count_stuck(attempts)
         return settled
 
-    async def settle(self, booking: Booking) -> bool:
+    async def settle(self, booking: Booking, fresh: bool = True) -> bool:
         """Ask the provider where the money stands, take the one step that moves it where
-        the booking wants it, and write down where it ended; False if put back for later."""
+        the booking wants it, and write down where it ended; False if put back for later.
+        `fresh`: `booking` was just read; else it is read again first (a round's claim may
+        be older than a cancellation made since)."""
+        if not fresh:
+            async with self._ctx.uow() as uow:
+                current = await uow.bookings.get_owned(booking.id, booking.user_id)
+            if current is None:
+                return False
+            booking = current
         payment = booking.payment_id
         assert payment is not None
         try:
@@ -70,6 +85,10 @@ class Settlement:
                 await self._payments.refund(payment, f"refund-{payment}")
         except DomainError as failure:
             await self._failed(booking, failure.code)
+            return False
+        except Exception:  # a bug (or a provider answer we cannot read): this row only
+            log.exception("settle_failed_unexpectedly", booking=str(booking.id))
+            await self._failed(booking, "unexpected-error")
             return False
         if step is Step.NONE_POSSIBLE:
             await self._failed(booking, f"provider-{provider.value}", give_up=True)

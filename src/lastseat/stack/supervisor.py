@@ -174,6 +174,7 @@ class Supervisor:
         self.tiers: list[Tier] = []
         self._stopping = False
         self._roll_requested = False
+        self._incoming: Tier | None = None  # an app server a rolling restart is starting
         self._env = dict(os.environ)
 
     def start(self) -> None:
@@ -217,11 +218,12 @@ class Supervisor:
         wait_ready(tier.name, tier.process, tier.ready, self.logs / (tier.name + ".log"))
 
     def _write_state(self) -> None:
+        tiers = [*self.tiers, *([self._incoming] if self._incoming else [])]
         state = {
             "supervisor": os.getpid(),
             "tiers": [
                 {"name": t.name, "pid": t.process.pid, "port": t.port, "restarts": t.restarts}
-                for t in self.tiers
+                for t in tiers
                 if t.process is not None
             ],
         }
@@ -277,21 +279,31 @@ class Supervisor:
         apps = [t for t in self.tiers if t.name.startswith("app-")]
         proxy = next(t for t in self.tiers if t.name == "proxy")
         for tier in apps:
+            if proxy.process is None or proxy.process.poll() is not None:
+                self.say("  rolling restart stopped: the proxy is down (it is started again)")
+                return
             old = tier.process
             port = free_port()
-            fresh = Tier(tier.name, app_server_argv(port), port, _http_ready(port), tier.env)
-            self._spawn(fresh)
+            fresh = Tier(
+                f"{tier.name}-next", app_server_argv(port), port, _http_ready(port), tier.env
+            )
+            self._incoming = fresh  # in state.json too: `down` stops it if we die now
             try:
+                self._spawn(fresh)
                 self._wait_ready(fresh)
-            except RuntimeError as failure:
+                self._reload_proxy(proxy, [fresh.port if t is tier else t.port for t in apps])
+            except (RuntimeError, OSError) as failure:
                 self.say(f"  rolling restart stopped: {failure}")
                 if fresh.process is not None:
                     stop_pid(fresh.process.pid)
+                nginx.write_proxy(self.settings, [t.port for t in apps])
                 return
+            finally:
+                self._incoming = None
             tier.argv, tier.port, tier.ready = fresh.argv, port, fresh.ready
             tier.process, tier.started_at = fresh.process, fresh.started_at
             tier.restarts += 1
-            self._reload_proxy(proxy, [t.port for t in apps])
+            tier.revive_at, tier.crashes_in_a_row = None, 0
             if old is not None:
                 stop_pid(old.pid)
                 old.wait(timeout=STOP_SECONDS)
@@ -304,12 +316,13 @@ class Supervisor:
         nginx.write_proxy(self.settings, app_ports)
         assert proxy.process is not None
         before = workers_of(proxy.process.pid)
-        os.kill(proxy.process.pid, signal.SIGHUP)
+        os.kill(proxy.process.pid, signal.SIGHUP)  # (ProcessLookupError: the roll stops)
         deadline = time.monotonic() + PROXY_RELOAD_SECONDS
         while time.monotonic() < deadline:
             if not before & workers_of(proxy.process.pid):
                 return
             time.sleep(0.1)
+        self.say("  the proxy's old workers outlived the reload's bound; going on")
 
     def stop(self) -> None:
         for tier in reversed(self.tiers):

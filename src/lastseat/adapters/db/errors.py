@@ -11,6 +11,7 @@ problem): a 503 with Retry-After, never a 500 with a traceback.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 from sqlalchemy import exc as sa_exc
@@ -22,11 +23,12 @@ _GONE_CLASS = "08"  # connection exception
 _GONE = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, cannot connect now
 _BUSY_CLASS = "53"  # insufficient resources (too many connections, ...)
 _BUSY = frozenset({"55P03", "57014", "40P01", "40001"})  # lock/statement timeout, deadlock...
-_DRIVER_GONE = frozenset({"InternalClientError", "InterfaceError", "ConnectionDoesNotExistError"})
+_SQLITE_BUSY = re.compile(r"database is (locked|busy)|database table is locked")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception, what it wraps (`orig`), and its causes, a few levels deep."""
+    """The exception, what it wraps (`orig`) and what caused it, a few levels deep (not what
+    it was raised while handling: a bug inside an `except OSError` is still a bug)."""
     seen: list[BaseException] = []
     todo: list[BaseException | None] = [exc]
     while todo and len(seen) < 8:
@@ -35,11 +37,22 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
             continue
         seen.append(item)
         yield item
-        todo += [getattr(item, "orig", None), item.__cause__, item.__context__]
+        todo += [getattr(item, "orig", None), item.__cause__]
+
+
+def _driver_lost_connection(item: BaseException) -> bool:
+    """asyncpg's ways of saying the connection is gone (not: it was misused)."""
+    if not type(item).__module__.startswith("asyncpg"):
+        return False
+    name = type(item).__name__
+    if name in ("InternalClientError", "ConnectionDoesNotExistError"):
+        return True
+    return name == "InterfaceError" and "closed" in str(item)
 
 
 def unavailability(exc: BaseException) -> DatabaseUnavailable | None:
-    """What a client should be told of `exc`, if it is the database being away or busy."""
+    """What a client should be told of `exc`, if it is the database being away or busy;
+    None for anything else, which is a bug and must stay a 500 with its traceback."""
     if isinstance(exc, DatabaseUnavailable):
         return exc
     if isinstance(exc, sa_exc.TimeoutError):  # the pool: every connection is in use
@@ -51,16 +64,13 @@ def unavailability(exc: BaseException) -> DatabaseUnavailable | None:
                 return DatabaseBusy("the database is busy (a wait ran past its bound); retry")
             if state in _GONE or state.startswith(_GONE_CLASS):
                 return DatabaseUnavailable("the database is unavailable; retry shortly")
-        if "locked" in str(item) and isinstance(item, sa_exc.OperationalError):  # SQLite
+        if isinstance(item, sa_exc.OperationalError) and _SQLITE_BUSY.search(str(item)):
             return DatabaseBusy("the database is busy; retry shortly")
-        if type(item).__name__ in _DRIVER_GONE and type(item).__module__.startswith("asyncpg"):
+        if _driver_lost_connection(item):
             return DatabaseUnavailable("the database connection was lost; retry shortly")
-        if isinstance(item, OSError | TimeoutError):
+        if isinstance(item, ConnectionError | TimeoutError):
             return DatabaseUnavailable("the database cannot be reached; retry shortly")
-    if isinstance(exc, sa_exc.DBAPIError) and (
-        exc.connection_invalidated
-        or isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
-    ):
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return DatabaseUnavailable("the database is unavailable; retry shortly")
     return None
 

@@ -75,17 +75,19 @@ class SqlUnitOfWork:
     ) -> None:
         assert self._conn is not None
         conn, self._conn = self._conn, None
-        failure: Exception | None = None
+        failure: BaseException | None = None
         try:
             if not self._committed:
                 await conn.rollback()
-        except Exception as error:  # the connection is lost: do not pool it again
+        except BaseException as error:  # lost, or cancelled mid-way: do not pool it again
             failure = error
         try:
             await (conn.close() if failure is None else conn.invalidate())
         except Exception as error:
             failure = failure or error
-        if exc is None and failure is not None:
+        if failure is not None and not isinstance(failure, Exception):
+            raise failure  # a cancellation goes on, the connection dealt with
+        if exc is None and isinstance(failure, Exception):
             with translated():
                 raise failure
         if isinstance(exc, Exception) and not isinstance(exc, DomainError):

@@ -225,3 +225,5 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"{exc}; watch again with after=<last event_id>",
             )
+        except DomainError as exc:  # the database away mid-stream: UNAVAILABLE, resumable
+            await abort(context, exc)

@@ -19,12 +19,13 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from lastseat.bootstrap import Services
-from lastseat.domain.errors import NotFound
+from lastseat.domain.errors import DatabaseUnavailable, NotFound
 from lastseat.services.watching import SlowConsumer
 
 router = APIRouter()
 MAX_FLIGHT_ID = 2**31 - 1
 SLOW_CONSUMER = 4008
+TRY_AGAIN_LATER = 1013  # RFC 6455: the database is away for a moment
 CLOSE_TIMEOUT_SECONDS = 5.0
 
 
@@ -44,6 +45,9 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
     except NotFound:
         await websocket.close(code=4404)
         return
+    except DatabaseUnavailable:
+        await websocket.close(code=TRY_AGAIN_LATER)
+        return
     encoded = websocket.app.state.seatmaps.encode(seat_map)
     await websocket.send_text(
         (b'{"type":"snapshot","event_id":%d,"seat_map":' % latest + encoded + b"}").decode()
@@ -53,6 +57,9 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
     async def forward() -> None:
         try:
             await send_changes()
+        except DatabaseUnavailable:  # the client resumes with ?after= once it is back
+            with contextlib.suppress(TimeoutError, RuntimeError, WebSocketDisconnect):
+                await asyncio.wait_for(websocket.close(code=TRY_AGAIN_LATER), CLOSE_TIMEOUT_SECONDS)
         except SlowConsumer as exc:
             websocket.app.state.metrics.watchers_cut_off.inc()
             # A client this far behind may not read the close frame either: don't wait long.

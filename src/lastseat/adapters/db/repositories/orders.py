@@ -83,7 +83,15 @@ _OWNED_BOOKING = sa.select(*_BOOKING_COLUMNS).where(
 _CANCEL_BOOKING = (
     bookings.update()
     .where(bookings.c.id == _ID, bookings.c.status == BookingStatus.CONFIRMED.value)
-    .values(status=BookingStatus.CANCELLED.value, cancelled_at=_NOW)
+    # A cancellation is a new thing to settle: whatever a capture's tries came to, paying
+    # back gets its own (a booking stuck capturing must not stay stuck refunding).
+    .values(
+        status=BookingStatus.CANCELLED.value,
+        cancelled_at=_NOW,
+        settle_attempts=0,
+        settle_after=None,
+        settle_error=None,
+    )
     .returning(bookings.c.id)
 )
 _RETIRE_BOOKING_SEATS = (
