@@ -178,7 +178,8 @@ async def test_a_double_submit_never_voids_the_money_behind_the_booking_that_won
 ) -> None:
     ann, flight = await _setup(services, clock)
     hold = (await services.reservations.hold_seats(ann, flight.id, ["17A"])).hold
-    payments.capture_delay = 0.05  # the winner's capture is still on its way
+    payments.authorize_delay = 0.1  # both submits get as far as an authorization
+    payments.capture_delay = 0.05  # and the winner's capture is still on its way
 
     async def submit() -> Booking | str:
         try:
@@ -210,9 +211,12 @@ async def test_a_confirm_after_a_lost_race_is_not_handed_a_voided_authorization(
         return "booked"
 
     # one Idempotency-Key, two bodies, at once: one books, the other is refused and voids
+    payments.authorize_delay = 0.1  # (both get as far as an authorization)
     outcomes = await asyncio.gather(submit(first.id, "a"), submit(second.id, "b"))
     assert sorted(outcomes) == ["booked", "idempotency-key-reused"]
     loser = second if outcomes[0] == "booked" else first
+    assert "voided" in payments.state.values()
+    payments.authorize_delay = 0
     again = (await services.bookings.confirm(ann, loser.id, "tok_ok")).booking
     assert payments.state[str(again.payment_id)] == "captured"
     assert await services.settlement.stuck() == []

@@ -10,13 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from lastseat.adapters.db.engine import WRITE_OPTION
 from lastseat.adapters.db.errors import translated, unavailability
 from lastseat.adapters.db.repositories.accounts import SqlTokens, SqlUsers
+from lastseat.adapters.db.repositories.bookings import SqlBookings
 from lastseat.adapters.db.repositories.discounts import SqlDiscounts
+from lastseat.adapters.db.repositories.holds import SqlHolds, SqlIdempotencyKeys
 from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlFlights, SqlSeats
-from lastseat.adapters.db.repositories.orders import (
-    SqlBookings,
-    SqlHolds,
-    SqlIdempotencyKeys,
-)
 from lastseat.adapters.db.repositories.throttling import SqlThrottles
 from lastseat.domain.errors import DomainError
 

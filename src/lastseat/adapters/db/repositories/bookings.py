@@ -1,4 +1,5 @@
-"""Holds, bookings and idempotency keys."""
+"""Bookings: written in the transaction that takes their hold, listed and cancelled by their
+owner, and settled (their money brought where the booking wants it) by settlement rounds."""
 
 from __future__ import annotations
 
@@ -8,39 +9,14 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.repositories import pg_sql
-from lastseat.adapters.db.tables import (
-    UTCDateTime,
-    booking_seats,
-    bookings,
-    holds,
-    idempotency_keys,
-    seats,
-    users,
-)
+from lastseat.adapters.db.repositories.binds import NOW, OWNER, ROW_ID
+from lastseat.adapters.db.tables import booking_seats, bookings, users
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
-from lastseat.domain.holds import HeldSeats, Hold, HoldStatus
 from lastseat.domain.money import Money
-from lastseat.domain.pricing import Quote
 
-# Statements are built once: building a Core statement per call costs more than running it.
-_ID = sa.bindparam("row_id", type_=sa.Uuid())
-_USER = sa.bindparam("owner", type_=sa.Uuid())
-_NOW = sa.bindparam("now", type_=UTCDateTime())
-_STATUS = sa.bindparam("new_status", type_=sa.String())
-
-_HOLD_COLUMNS = (
-    holds.c.id,
-    holds.c.user_id,
-    holds.c.flight_id,
-    holds.c.seats,
-    holds.c.expires_at,
-    holds.c.status,
-    holds.c.quote,
-)
 _BOOKING_COLUMNS = (
     bookings.c.id,
     bookings.c.reference,
@@ -56,38 +32,19 @@ _BOOKING_COLUMNS = (
     bookings.c.payment_id,
     bookings.c.payment_status,
 )
-_INSERT_HOLD = holds.insert()
-_OWNED_HOLD = sa.select(*_HOLD_COLUMNS).where(holds.c.id == _ID, holds.c.user_id == _USER)
-_CLOSE_HOLD = (
-    holds.update()
-    .where(holds.c.id == _ID, holds.c.status == HoldStatus.ACTIVE.value)
-    .values(status=_STATUS)
-    .returning(holds.c.id)
-)
-_CONFIRM_HOLD = (
-    holds.update()
-    .where(
-        holds.c.id == _ID,
-        holds.c.user_id == _USER,
-        holds.c.status == HoldStatus.ACTIVE.value,
-        holds.c.expires_at > _NOW,
-    )
-    .values(status=HoldStatus.BOOKED.value)
-    .returning(*_HOLD_COLUMNS)
-)
 _INSERT_BOOKING = bookings.insert()
 _INSERT_BOOKING_SEAT = booking_seats.insert()
 _OWNED_BOOKING = sa.select(*_BOOKING_COLUMNS).where(
-    bookings.c.id == _ID, bookings.c.user_id == _USER
+    bookings.c.id == ROW_ID, bookings.c.user_id == OWNER
 )
 _CANCEL_BOOKING = (
     bookings.update()
-    .where(bookings.c.id == _ID, bookings.c.status == BookingStatus.CONFIRMED.value)
+    .where(bookings.c.id == ROW_ID, bookings.c.status == BookingStatus.CONFIRMED.value)
     # A cancellation is a new thing to settle: whatever a capture's tries came to, paying
     # back gets its own (a booking stuck capturing must not stay stuck refunding).
     .values(
         status=BookingStatus.CANCELLED.value,
-        cancelled_at=_NOW,
+        cancelled_at=NOW,
         settle_attempts=0,
         settle_after=None,
         settle_error=None,
@@ -113,30 +70,6 @@ _UNSETTLED = sa.or_(
         ),
     ),
 )
-_IDEMPOTENCY_ROW = sa.select(idempotency_keys.c.fingerprint, idempotency_keys.c.resource_id).where(
-    idempotency_keys.c.user_id == _USER,
-    idempotency_keys.c.key == sa.bindparam("key", type_=sa.String()),
-)
-
-
-def _claim_statement(dialect: str) -> Any:
-    insert: Any = (postgresql if dialect == "postgresql" else sqlite).insert(idempotency_keys)
-    return insert.on_conflict_do_nothing().returning(idempotency_keys.c.key)
-
-
-_CLAIM = {name: _claim_statement(name) for name in ("postgresql", "sqlite")}
-
-
-def _hold(row: Sequence[Any]) -> Hold:
-    return Hold(
-        id=row[0],
-        user_id=row[1],
-        flight_id=row[2],
-        seats=tuple(row[3]),
-        expires_at=row[4],
-        status=HoldStatus(row[5]),
-        quote=Quote.from_dict(row[6]),
-    )
 
 
 def _booking(row: Sequence[Any]) -> Booking:
@@ -154,130 +87,6 @@ def _booking(row: Sequence[Any]) -> Booking:
         payment_id=row[11],
         payment_status=None if row[12] is None else PaymentStatus(row[12]),
     )
-
-
-class SqlHolds:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    async def add(self, hold: Hold, now: datetime, address: str | None) -> None:
-        if self._conn.dialect.name == "postgresql":
-            args = (
-                hold.id,
-                hold.user_id,
-                hold.flight_id,
-                pg_sql.json_text(list(hold.seats)),
-                pg_sql.json_text(hold.quote.as_dict()),
-                hold.status.value,
-                pg_sql.naive_utc(now),
-                pg_sql.naive_utc(hold.expires_at),
-                address,
-            )
-            await self._conn.exec_driver_sql(pg_sql.INSERT_HOLD, args)
-            return
-        await self._conn.execute(
-            _INSERT_HOLD,
-            {
-                "id": hold.id,
-                "user_id": hold.user_id,
-                "flight_id": hold.flight_id,
-                "seats": list(hold.seats),
-                "quote": hold.quote.as_dict(),
-                "status": hold.status.value,
-                "created_at": now,
-                "expires_at": hold.expires_at,
-                "client_address": address,
-            },
-        )
-
-    async def serialize(self, user_id: UUID, address: str | None) -> None:
-        """PostgreSQL: transaction locks on the customer and the address, always taken in
-        that order (so two holds cannot deadlock on them). SQLite: a writing transaction
-        already holds the database's one write lock."""
-        if self._conn.dialect.name != "postgresql":
-            return
-        await self._conn.exec_driver_sql(pg_sql.LOCK_CUSTOMER_HOLDS, (str(user_id),))
-        if address is not None:
-            await self._conn.exec_driver_sql(pg_sql.LOCK_ADDRESS_HOLDS, (address,))
-
-    async def held_now(
-        self, user_id: UUID, address: str | None, flight_id: int, now: datetime
-    ) -> HeldSeats:
-        def seats_where(condition: Any) -> Any:
-            return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-        mine = holds.c.user_id == user_id
-        on_flight = holds.c.flight_id == flight_id
-        same_address = (
-            sa.and_(holds.c.client_address == address, on_flight)
-            if address is not None
-            else sa.false()
-        )
-        row = (
-            await self._conn.execute(
-                sa.select(
-                    seats_where(sa.and_(mine, on_flight)),
-                    seats_where(mine),
-                    seats_where(same_address),
-                )
-                .select_from(holds.join(seats, seats.c.hold_id == holds.c.id))
-                .where(
-                    holds.c.status == HoldStatus.ACTIVE.value,
-                    holds.c.expires_at > now,
-                    sa.or_(mine, same_address),
-                )
-            )
-        ).one()
-        # Seats in live bookings, by the customer and by holds asked from the address.
-        owner = bookings.join(holds, holds.c.id == bookings.c.hold_id)
-        mine_booked = bookings.c.user_id == user_id
-        address_booked = holds.c.client_address == address if address is not None else sa.false()
-        booked = (
-            await self._conn.execute(
-                sa.select(seats_where(mine_booked), seats_where(address_booked))
-                .select_from(booking_seats.join(owner, bookings.c.id == booking_seats.c.booking_id))
-                .where(
-                    booking_seats.c.flight_id == flight_id,
-                    booking_seats.c.active,
-                    sa.or_(mine_booked, address_booked),
-                )
-            )
-        ).one()
-        return HeldSeats(int(row[0]), int(row[1]), int(row[2]), int(booked[0]), int(booked[1]))
-
-    async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
-        row = (await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})).first()
-        return None if row is None else _hold(row)
-
-    async def close(self, hold_id: UUID, status: HoldStatus) -> bool:
-        """Move an active hold to `status`; False if it was no longer active."""
-        params = {"row_id": hold_id, "new_status": status.value}
-        return (await self._conn.execute(_CLOSE_HOLD, params)).first() is not None
-
-    async def take_for_booking(self, hold_id: UUID, user_id: UUID, now: datetime) -> Hold | None:
-        """Mark the caller's live hold as booked and return it; None if it is not live."""
-        if self._conn.dialect.name == "postgresql":
-            args = (hold_id, user_id, pg_sql.naive_utc(now))
-            found: Sequence[Any] | None = (
-                await self._conn.exec_driver_sql(pg_sql.TAKE_HOLD_FOR_BOOKING, args)
-            ).first()
-            if found is None:
-                return None
-            values = list(found)
-            values[4] = pg_sql.aware(values[4])
-            return _hold(values)
-        params = {"row_id": hold_id, "owner": user_id, "now": now}
-        row = (await self._conn.execute(_CONFIRM_HOLD, params)).first()
-        return None if row is None else _hold(row)
-
-    async def expire_stale(self, now: datetime) -> int:
-        result = await self._conn.execute(
-            holds.update()
-            .where(holds.c.status == HoldStatus.ACTIVE.value, holds.c.expires_at <= now)
-            .values(status=HoldStatus.EXPIRED.value)
-            .returning(holds.c.id)
-        )
-        return len(result.all())
 
 
 class SqlBookings:
@@ -492,33 +301,3 @@ class SqlBookings:
             .where(booking_seats.c.flight_id == flight_id, booking_seats.c.active)
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
-
-
-class SqlIdempotencyKeys:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    async def claim(
-        self, user_id: UUID, key: str, fingerprint: str, resource_id: UUID, now: datetime
-    ) -> tuple[str, UUID] | None:
-        """Record `key` for this request, or return (fingerprint, resource id) of its first use.
-
-        On PostgreSQL, a concurrent first use of the same key makes this insert wait until
-        that transaction ends; it then sees the committed row, so retries never run twice.
-        """
-        values = {
-            "user_id": user_id,
-            "key": key,
-            "fingerprint": fingerprint,
-            "resource_id": resource_id,
-            "created_at": now,
-        }
-        inserted = await self._conn.execute(_CLAIM[self._conn.dialect.name], values)
-        if inserted.first() is not None:
-            return None
-        return await self.find(user_id, key)
-
-    async def find(self, user_id: UUID, key: str) -> tuple[str, UUID] | None:
-        """(fingerprint, resource id) of the first request with this key, if there was one."""
-        row = (await self._conn.execute(_IDEMPOTENCY_ROW, {"owner": user_id, "key": key})).first()
-        return None if row is None else (row[0], row[1])
