@@ -92,6 +92,8 @@ async def test_a_rolling_restart_of_the_app_servers_fails_no_request(site: Site)
 
         async def load(seat: str) -> None:
             while not done.is_set():
+                # paced under the firewall's per-address rate (100/s in these tests)
+                await asyncio.sleep(0.1)
                 for method, path, body in (
                     ("GET", F, None),
                     # no Idempotency-Key: nginx may not retry these, so none may be lost
@@ -113,7 +115,7 @@ async def test_a_rolling_restart_of_the_app_servers_fails_no_request(site: Site)
                         if released.status_code != 204:
                             failures.append(("DELETE", released.status_code))
 
-        workers = [asyncio.create_task(load(seat)) for seat in ("20A", "20B", "20C", "20D")]
+        workers = [asyncio.create_task(load(seat)) for seat in ("20A", "20B", "20C")]
         rolled = await asyncio.to_thread(site.lastseat, "restart", "app", timeout=200)
         done.set()
         await asyncio.gather(*workers)
