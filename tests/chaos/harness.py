@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -246,13 +247,13 @@ async def _flights(cluster: Cluster) -> list[int]:
         )
         admin = {"Authorization": f"Bearer {login.json()['access_token']}"}
         made = []
+        first = datetime(2030, 2, 1, 9, tzinfo=UTC)
         for n in range(cluster.plan.flights):
-            body = flight_body(departs_at=f"2030-02-{n + 1:02d}T09:00:00Z", code=f"LS{800 + n}")
-            made.append(
-                (
-                    await client.post(server + "/api/v1/admin/flights", json=body, headers=admin)
-                ).json()["id"]
-            )
+            departs = (first + timedelta(days=n)).isoformat().replace("+00:00", "Z")
+            body = flight_body(departs_at=departs, code=f"LS{800 + n}")
+            created = await client.post(server + "/api/v1/admin/flights", json=body, headers=admin)
+            assert created.status_code == 201, created.text
+            made.append(created.json()["id"])
         return [int(f) for f in made]
 
 
