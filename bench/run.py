@@ -39,6 +39,7 @@ from lastseat.bootstrap import build_services
 from lastseat.config import Settings
 from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
+from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
 from lastseat.stack.supervisor import grpc_serving
 
@@ -46,14 +47,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 console = Console(width=140)
 FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8192, "argon2_parallelism": 1}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def prepare(pg: PostgresServer, database: str, flights: int, users: int) -> dict[str, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,17 +13,13 @@ from pathlib import Path
 
 import httpx
 
+from lastseat.stack.ports import free_port
+
 STARTUP_SECONDS = 30.0
 PAYMENTS_KEY = "sk_test_e2e_payments_key_never_to_be_seen"
 # Put in the PostgreSQL URL of the end-to-end stack (trust auth ignores it) so the leak
 # tests can look for it.
 DATABASE_PASSWORD = "e2e-database-password-never-to-be-seen"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:

@@ -77,7 +77,7 @@ class HoldLimits:
     seats_per_flight: int  # held at once by one customer, one flight
     seats_per_customer: int  # held at once by one customer, every flight
     address_share_percent: int  # held or booked by one client address, one flight
-    customer_seats_per_flight: int = 18  # held or booked by one customer, one flight
+    customer_seats_per_flight: int  # held or booked by one customer, one flight
 
     def address_seats(self, capacity: int) -> int:
         # Never less than one full hold, so a small aircraft can still be booked.

@@ -23,8 +23,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from lastseat.domain.bookings import BookingStatus, PaymentStatus
-
-DONE = frozenset({PaymentStatus.VOIDED, PaymentStatus.REFUNDED})
+from lastseat.domain.throttling import doubling
 
 
 class Step(StrEnum):
@@ -64,8 +63,7 @@ class RetryRules:
 
     def delay(self, attempts: int) -> timedelta:
         """How long to wait after the `attempts`-th failure (1, 2, ...)."""
-        doubled: timedelta = self.base_delay * (2 ** min(attempts - 1, 20))
-        return min(doubled, self.max_delay)
+        return doubling(self.base_delay, attempts, self.max_delay)
 
     def stuck(self, attempts: int) -> bool:
         return attempts >= self.max_attempts

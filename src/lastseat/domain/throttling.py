@@ -37,8 +37,13 @@ class ThrottleRules:
 
     def delay(self, nth: int) -> timedelta:
         """The lock after the `nth` attempt from the limit on (1 for the limit-th)."""
-        doubled: timedelta = self.base_delay * (2 ** min(nth - 1, MAX_DOUBLINGS))
-        return min(doubled, self.max_delay)
+        return doubling(self.base_delay, nth, self.max_delay)
+
+
+def doubling(base: timedelta, nth: int, cap: timedelta) -> timedelta:
+    """`base` for the first time, twice as long each time after, never more than `cap`."""
+    doubled: timedelta = base * (2 ** min(nth - 1, MAX_DOUBLINGS))
+    return min(doubled, cap)
 
 
 @dataclass(frozen=True, slots=True)

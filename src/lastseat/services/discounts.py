@@ -52,9 +52,9 @@ async def try_code(
     hold_id: UUID,
     address: str | None = None,
 ) -> Quote:
-    """A customer's attempt at a code on a hold: throttled per hold and per customer (each
-    attempt counted before the lookup; one that applies is given back), and refused in
-    words that do not tell a guesser whether the code exists."""
+    """A customer's attempt at a code on a hold: throttled per hold, per customer and per
+    address (each attempt counted before the lookup; one that applies is given back), and
+    refused in words that do not tell a guesser whether the code exists."""
     throttles = discount_code_throttles(ctx.settings, user.id, hold_id, address)
     await reserve(ctx, throttles)
     try:

@@ -12,7 +12,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+
+from lastseat.stack.ports import free_port
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -84,12 +85,6 @@ def _run_as(user: str | None, argv: list[str]) -> None:
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_private_cluster() -> PostgresServer:
     # initdb refuses to run as root, so a root caller runs it as the Debian postgres user.
     run_as = "postgres" if os.geteuid() == 0 else None
@@ -98,7 +93,7 @@ def start_private_cluster() -> PostgresServer:
     if run_as is not None:
         pw = pwd.getpwnam(run_as)
         os.chown(base, pw.pw_uid, pw.pw_gid)
-    port = _free_port()
+    port = free_port()
     _run_as(run_as, [_bin("initdb"), "-D", str(data_dir), "-U", "postgres", "-A", "trust"])
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
     _run_as(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lastseat.config import Settings
 from lastseat.stack import nginx
+from lastseat.stack.ports import free_port, port_open
 from lastseat.stack.tls import SiteCertificates, ensure_certificates
 
 READY_SECONDS = 45.0
@@ -345,12 +345,6 @@ def workers_of(master: int) -> set[int]:
     return {int(pid) for pid in text.split()}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_ready(
     name: str, process: subprocess.Popen[bytes], ready: Callable[[], bool], log: Path | str
 ) -> None:
@@ -402,12 +396,6 @@ def read_state(settings: Settings) -> dict[str, object] | None:
         return None
     state: dict[str, object] = json.loads(path.read_text())
     return state
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 ROLL_SECONDS = 180.0

@@ -254,7 +254,8 @@ def down() -> None:
 @app.command()
 def status() -> None:
     """Each tier of the stack: up or down, its port, pid and restarts."""
-    from lastseat.stack.supervisor import alive, port_open, read_state
+    from lastseat.stack.ports import port_open
+    from lastseat.stack.supervisor import alive, read_state
 
     state = read_state(get_settings())
     if state is None:

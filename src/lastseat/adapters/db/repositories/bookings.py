@@ -228,14 +228,9 @@ class SqlBookings:
         )
 
     async def settle_failed(self, booking_id: UUID, error: str, give_up_at: int | None) -> int:
-        """Count a failed attempt (or jump to `give_up_at`); return the attempts so far."""
-        attempts = (
-            bookings.c.settle_attempts + 1
-            if give_up_at is None
-            else sa.func.max(bookings.c.settle_attempts + 1, give_up_at)
-            if self._conn.dialect.name == "sqlite"
-            else sa.func.greatest(bookings.c.settle_attempts + 1, give_up_at)
-        )
+        """Count a failed attempt (or jump to `give_up_at`, which is past every count a
+        row being settled can have); return the attempts so far."""
+        attempts = bookings.c.settle_attempts + 1 if give_up_at is None else give_up_at
         row = await self._conn.execute(
             bookings.update()
             .where(bookings.c.id == booking_id)
