@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -20,6 +21,15 @@ from lastseat.stack.tls import SiteCertificates
 
 CRS_RULES = Path("/usr/share/modsecurity-crs/rules")
 MODSECURITY_MODULE = Path("/usr/lib/nginx/modules/ngx_http_modsecurity_module.so")
+# The gRPC services the firewall routes to grpc_pass (a regex alternation of their names).
+GRPC_SERVICES = "|".join(
+    re.escape(service)
+    for service in (
+        "lastseat.v1.Booking",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1alpha.ServerReflection",
+    )
+)
 TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi", "modsecurity")
 
 
@@ -87,6 +97,7 @@ def write_firewall(settings: Settings, certs: SiteCertificates) -> Path:
             dir=folder,
             max_body_bytes=settings.max_body_bytes,
             paranoia=settings.waf_paranoia_level,
+            grpc_services=GRPC_SERVICES,
             rules=rules,
         )
     )
@@ -108,6 +119,7 @@ def write_firewall(settings: Settings, certs: SiteCertificates) -> Path:
             connections=settings.connections_per_address,
             max_body=settings.max_body_bytes,
             deny=deny,
+            grpc_services=GRPC_SERVICES,
             cert=certs.cert,
             key=certs.key,
             **{f"problem_{status}": _problem(status) for status in (403, 413, 429)},
