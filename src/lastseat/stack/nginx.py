@@ -198,6 +198,7 @@ def write_firewall(settings: Settings, certs: SiteCertificates) -> Path:
             cert=certs.cert,
             key=certs.key,
             redirect=_redirect(settings),
+            problems=re.escape(PROBLEMS),
             **error_pages(tls=True, waf=True),
             **error_pages(tls=False, waf=True, prefix="http_"),
         )
