@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
 import ssl
+import subprocess
+import tempfile
+import time
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 import grpc
 import httpx
@@ -18,6 +23,9 @@ import pytest
 
 from lastseat.browser_policy import BASE_HEADERS, HSTS
 from lastseat.client.resolve import ResolvingBackend
+from lastseat.config import PROJECT_ROOT
+from lastseat.stack import nginx
+from lastseat.stack.ports import free_port, port_open
 from lastseat.v1 import booking_pb2 as pb
 from lastseat.v1 import booking_pb2_grpc
 from tests.stack.test_1_path import eventually_in
@@ -201,6 +209,31 @@ async def test_the_proxy_tier_answers_problem_json_itself(site: Site) -> None:
         assert response.headers["x-request-id"] == "proxy-own-1"
         assert_own_answer(await client.post("/index.html", content=b"x"), 405)
         assert "server" not in (await client.get(F)).headers
+
+
+def test_the_proxy_tier_with_no_app_server_up_answers_502_problem_json(site: Site) -> None:
+    """The proxy tier's config, as `up` writes it, run on its own with its one app server
+    gone: nginx's 502 is problem+json too."""
+    folder = Path(tempfile.mkdtemp(prefix="test-proxy-", dir=PROJECT_ROOT / "var"))
+    folder.chmod(0o755)  # (nginx workers run as nobody when the tests run as root)
+    settings = site.settings.model_copy(
+        update={"stack_dir": folder, "proxy_port": free_port(), "proxy_grpc_port": free_port()}
+    )
+    conf = nginx.write_proxy(settings, app_ports=[free_port()])  # nothing listens there
+    proxy = subprocess.Popen(nginx.nginx_command(conf), stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not port_open(settings.proxy_port):
+            assert proxy.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        with httpx.Client(base_url=f"http://127.0.0.1:{settings.proxy_port}") as client:
+            gone = client.get(F, headers={"X-Request-ID": "proxy-502"})
+            assert_own_answer(gone, 502)
+            assert gone.json()["request_id"] == "proxy-502"
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def test_a_burst_gets_429_problem_json_with_hsts(site: Site) -> None:
