@@ -7,8 +7,10 @@ pid file: no system nginx is touched, nothing outside the project folder is writ
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -20,6 +22,16 @@ from lastseat.stack.tls import SiteCertificates
 
 CRS_RULES = Path("/usr/share/modsecurity-crs/rules")
 MODSECURITY_MODULE = Path("/usr/lib/nginx/modules/ngx_http_modsecurity_module.so")
+HEADERS_MORE_MODULE = Path("/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so")
+# The gRPC services the firewall routes to grpc_pass (a regex alternation of their names).
+GRPC_SERVICES = "|".join(
+    re.escape(service)
+    for service in (
+        "lastseat.v1.Booking",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1alpha.ServerReflection",
+    )
+)
 TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi", "modsecurity")
 
 
@@ -31,9 +43,82 @@ def _template(name: str) -> NginxTemplate:
     return NginxTemplate(resources.files("lastseat.stack").joinpath("templates", name).read_text())
 
 
-def _problem(status: int) -> str:
+# Every status nginx can answer by itself (494: headers too large, sent as 431; 497: plain
+# HTTP to the HTTPS port, sent as 400), each a problem+json of templates/errors/.
+OWN_STATUSES = (400, 403, 404, 405, 408, 411, 412, 413, 414, 416, 429, 494, 497, 500, 501, 502,
+                503, 504, 505)  # fmt: skip
+
+
+PROBLEMS = "/.lastseat-problem/"  # where the error locations are (internal: no client reaches them)
+
+
+def _problem(status: int) -> tuple[int, str]:
+    """The status sent and the body (with the request id) for one nginx answers itself."""
     text = resources.files("lastseat.stack").joinpath("templates", "errors", f"{status}.json")
-    return text.read_text().strip().replace("'", "\\'")
+    body = json.loads(text.read_text())
+    body["request_id"] = "$rid"  # nginx's variable: the request id, as every tier logs it
+    return int(body["status"]), json.dumps(body, separators=(",", ":")).replace("'", "\\'")
+
+
+def _own_headers(tls: bool, indent: str) -> str:
+    """The headers of a tier's own answers: the request id and the app's security headers
+    (the type forced: a static file's would stay otherwise, as on a 405 for index.html)."""
+    headers = [("X-Request-ID", "$rid"), *BASE_HEADERS, ("Content-Security-Policy", CSP_APP)]
+    if tls:  # (over plain HTTP a browser ignores HSTS)
+        headers.append(("Strict-Transport-Security", HSTS))
+    headers.append(("Cache-Control", "no-store"))
+    lines = [f'{indent}add_header {name} "{value}" always;' for name, value in headers]
+    lines.append(f'{indent}more_set_headers "Content-Type: application/problem+json";')
+    return "\n".join(lines)
+
+
+def error_pages(tls: bool, waf: bool = False, prefix: str = "") -> dict[str, str]:
+    """`error_pages`: the error_page directives (repeated in any location that has its own);
+    `error_locations`: an internal location per status, answering problem+json. Locations by
+    URI, not named: an error met while reading the request line (414, 400, 494) has no URI
+    yet, and nginx cannot redirect it to a named location."""
+    directives = []
+    locations = []
+    for status in OWN_STATUSES:
+        sent, body = _problem(status)
+        overwrite = "" if sent == status else f"={sent} "  # nginx would send 494 as 400
+        directives.append(f"error_page {status} {overwrite}{PROBLEMS}{status};")
+        extra = "      modsecurity off;\n" if waf else ""
+        if status == 429:
+            extra += "      add_header Retry-After 1 always;\n"
+        locations.append(
+            f"    location = {PROBLEMS}{status} {{\n"
+            "      internal;\n"
+            # (an HTTP/2 body too large is discarded here: no second 413, nginx's own page)
+            "      client_max_body_size 0;\n"
+            "      default_type application/problem+json;\n"
+            f"{_own_headers(tls, '      ')}\n{extra}"
+            f"      return {sent} '{body}';\n"
+            "    }"
+        )
+    return {
+        f"{prefix}error_pages": " ".join(directives),
+        f"{prefix}error_locations": "\n".join(locations),
+    }
+
+
+def _redirect(settings: Settings) -> str:
+    """The HTTP server's one answer: 301 to the site's own name (never the request's Host),
+    with a problem+json body like every other answer of the tier."""
+    port = "" if settings.https_port == 443 else f":{settings.https_port}"
+    _, body = _problem(301)
+    return (
+        "    location / {\n"
+        "      error_page 418 =301 @moved;\n"
+        "      return 418;\n"
+        "    }\n"
+        "    location @moved {\n"
+        "      default_type application/problem+json;\n"
+        f"{_own_headers(False, '      ')}\n"
+        f'      add_header Location "https://{settings.site_domain}{port}$request_uri" always;\n'
+        f"      return 200 '{body}';\n"
+        "    }"
+    )
 
 
 def crs_rule_files() -> list[Path]:
@@ -87,6 +172,7 @@ def write_firewall(settings: Settings, certs: SiteCertificates) -> Path:
             dir=folder,
             max_body_bytes=settings.max_body_bytes,
             paranoia=settings.waf_paranoia_level,
+            grpc_services=GRPC_SERVICES,
             rules=rules,
         )
     )
@@ -108,9 +194,13 @@ def write_firewall(settings: Settings, certs: SiteCertificates) -> Path:
             connections=settings.connections_per_address,
             max_body=settings.max_body_bytes,
             deny=deny,
+            grpc_services=GRPC_SERVICES,
             cert=certs.cert,
             key=certs.key,
-            **{f"problem_{status}": _problem(status) for status in (403, 413, 429)},
+            redirect=_redirect(settings),
+            problems=re.escape(PROBLEMS),
+            **error_pages(tls=True, waf=True),
+            **error_pages(tls=False, waf=True, prefix="http_"),
         )
     )
     return conf
@@ -147,6 +237,7 @@ def write_proxy(settings: Settings, app_ports: list[int] | None = None) -> Path:
             max_body=settings.max_body_bytes,
             web_root=WEB_ROOT,
             static_headers=_static_headers(),
+            **error_pages(tls=True),
         )
     )
     return conf
@@ -164,6 +255,8 @@ def missing_packages() -> list[str]:
         missing.append("nginx")
     if not MODSECURITY_MODULE.exists():
         missing.append("libnginx-mod-http-modsecurity")
+    if not HEADERS_MORE_MODULE.exists():
+        missing.append("libnginx-mod-http-headers-more-filter")
     if not CRS_RULES.exists():
         missing.append("modsecurity-crs")
     return missing

@@ -1,0 +1,304 @@
+"""The edge (issue 15): no header switches the firewall off, gRPC is inspected, and every
+answer the firewall and proxy tiers give themselves is problem+json with the request id and
+the security headers, no banner; the redirect keeps to the site's name; TLS 1.2 offers only
+Mozilla's intermediate suites."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import grpc
+import httpx
+import pytest
+
+from lastseat.browser_policy import BASE_HEADERS, HSTS
+from lastseat.client.resolve import ResolvingBackend
+from lastseat.config import PROJECT_ROOT
+from lastseat.stack import nginx
+from lastseat.stack.ports import free_port, port_open
+from lastseat.v1 import booking_pb2 as pb
+from lastseat.v1 import booking_pb2_grpc
+from tests.stack.test_1_path import eventually_in
+from tests.support.stack import DOMAIN, Site
+
+F = "/api/v1/flights"
+LOGIN = "/api/v1/auth/login"
+
+# What used to pass with a gRPC content type: each is blocked without one.
+QUERY_PAYLOADS: dict[str, tuple[str, dict[str, str]]] = {
+    "sqli": (F + "?origin=' OR 1=1--", {}),
+    "xss": (F + "?q=<script>alert(1)</script>", {}),
+    "traversal": (F + "?file=../../../../etc/passwd", {}),
+    "scanner": (F, {"User-Agent": "sqlmap/1.7.2#stable (https://sqlmap.org)"}),
+}
+BODY_PAYLOADS = {
+    "sqli": {"email": "' OR '1'='1' --", "password": "x"},
+    "xss": {"email": "<script>alert(1)</script>@x.io", "password": "x"},
+}
+# Content types a client picked to make the firewall look away.
+GRPC_TRICKS: dict[str, list[tuple[str, str]]] = {
+    "grpc": [("Content-Type", "application/grpc")],
+    "grpc+json": [("Content-Type", "application/grpc+json")],
+    "grpc-web+json": [("Content-Type", "application/grpc-web+json")],
+    "json then grpc": [("Content-Type", "application/json"), ("Content-Type", "application/grpc")],
+}
+
+# Mozilla's intermediate profile, the only TLS 1.2 suites the firewall may accept.
+INTERMEDIATE = {
+    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    "DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-CHACHA20-POLY1305",
+}  # fmt: skip
+
+
+def blocked(response: httpx.Response, request_id: str) -> bool:
+    if response.status_code != 403:
+        return False
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:lastseat:problem:firewall-blocked"
+    assert response.headers["x-request-id"] == request_id
+    return True
+
+
+async def test_a_grpc_content_type_switches_nothing_off_on_the_rest_routes(site: Site) -> None:
+    run = uuid.uuid4().hex[:8]
+    passed = []
+    async with site.client() as client:
+        for trick, content_types in GRPC_TRICKS.items():
+            for name, (path, headers) in QUERY_PAYLOADS.items():
+                request_id = f"edge-{run}-{name}-{len(passed)}-{uuid.uuid4().hex[:6]}"
+                sent = [*headers.items(), *content_types, ("X-Request-ID", request_id)]
+                response = await client.get(path, headers=sent)
+                if not blocked(response, request_id):
+                    passed.append((trick, name, response.status_code))
+            for name, body in BODY_PAYLOADS.items():
+                request_id = f"edge-{run}-body-{name}-{uuid.uuid4().hex[:6]}"
+                sent = [*content_types, ("X-Request-ID", request_id)]
+                response = await client.post(LOGIN, content=json.dumps(body), headers=sent)
+                if not blocked(response, request_id):
+                    passed.append((trick, f"body {name}", response.status_code))
+            # A clean JSON body under a gRPC type is refused too: never parsed uninspected.
+            request_id = f"edge-{run}-clean-{uuid.uuid4().hex[:6]}"
+            clean = json.dumps({"email": "edge@example.com", "password": "a password"})
+            sent = [*content_types, ("X-Request-ID", request_id)]
+            response = await client.post(LOGIN, content=clean, headers=sent)
+            if not blocked(response, request_id):
+                passed.append((trick, "clean body", response.status_code))
+        # On a gRPC method's path, only the exact gRPC type is let through the exception.
+        request_id = f"edge-{run}-grpc-path"
+        response = await client.post(
+            "/lastseat.v1.Booking/ListFlights",
+            content=b"{}",
+            headers={"Content-Type": "application/grpc+json", "X-Request-ID": request_id},
+        )
+        if not blocked(response, request_id):
+            passed.append(("grpc+json", "gRPC path", response.status_code))
+        marker = f"edge-after-{run}"
+        assert (await client.get(F, headers={"X-Request-ID": marker})).status_code == 200
+    assert not passed, f"not blocked: {passed}"
+    await eventually_in(site, "app", marker)
+    assert f"edge-{run}" not in site.log("app")
+
+
+async def grpc_channel(site: Site, user_agent: str | None = None) -> grpc.aio.Channel:
+    address = await ResolvingBackend("127.0.0.1", site.settings.dns_port).address_of(DOMAIN)
+    options: list[tuple[str, str]] = [("grpc.ssl_target_name_override", DOMAIN)]
+    if user_agent is not None:
+        options.append(("grpc.primary_user_agent", user_agent))
+    credentials = grpc.ssl_channel_credentials(site.ca.read_bytes())
+    return grpc.aio.secure_channel(f"{address}:{site.settings.https_port}", credentials, options)
+
+
+async def list_flights(
+    site: Site,
+    metadata: Sequence[tuple[str, str]] = (),
+    user_agent: str | None = None,
+    request: pb.ListFlightsRequest | None = None,
+) -> grpc.StatusCode:
+    async with await grpc_channel(site, user_agent) as channel:
+        stub = booking_pb2_grpc.BookingStub(channel)  # type: ignore[no-untyped-call]
+        try:
+            reply = await stub.ListFlights(request or pb.ListFlightsRequest(), metadata=metadata)
+        except grpc.aio.AioRpcError as exc:
+            return exc.code()
+        assert len(reply.flights) > 0
+        return grpc.StatusCode.OK
+
+
+async def test_grpc_metadata_is_inspected_and_a_clean_call_works(site: Site) -> None:
+    assert await list_flights(site) == grpc.StatusCode.OK
+    refused = grpc.StatusCode.PERMISSION_DENIED  # (HTTP 403 from the firewall)
+    assert await list_flights(site, user_agent="sqlmap/1.7.2#stable") == refused
+    assert await list_flights(site, [("cookie", "theme=' OR 1=1--")]) == refused
+    assert await list_flights(site, [("referer", "<script>alert(1)</script>")]) == refused
+    # The protobuf body is judged by no rule (binary): the app validates it, and says why.
+    odd = pb.ListFlightsRequest(origin="' OR 1=1--")
+    assert await list_flights(site, request=odd) == grpc.StatusCode.INVALID_ARGUMENT
+    assert await list_flights(site) == grpc.StatusCode.OK
+
+
+def assert_own_answer(response: httpx.Response, status: int, tls: bool = True) -> None:
+    """An answer the firewall or proxy tier gave itself: problem+json with the request id
+    (header and body), the security headers, no banner."""
+    assert response.status_code == status, (status, response.status_code, response.text)
+    headers = response.headers
+    assert "server" not in headers, headers
+    assert headers["content-type"] == "application/problem+json", headers
+    request_id = headers["x-request-id"]
+    for name, value in BASE_HEADERS:
+        assert headers[name] == value, (name, headers)
+    assert headers.get("strict-transport-security") == (HSTS if tls else None)
+    if response.request.method == "HEAD":
+        assert response.content == b""
+        return
+    assert b"<html" not in response.content.lower()
+    body = response.json()
+    assert body["request_id"] == request_id and body["type"].startswith("urn:lastseat:problem:")
+    assert body["status"] == status
+
+
+async def test_every_answer_of_the_firewall_and_proxy_is_problem_json(site: Site) -> None:
+    rid = f"own-{uuid.uuid4().hex[:8]}"
+    async with site.client() as client:
+        not_found = await client.get("/no-such-page", headers={"X-Request-ID": rid})
+        assert_own_answer(not_found, 404)
+        assert not_found.json()["request_id"] == rid
+        assert_own_answer(await client.head("/no-such-page"), 404)
+        assert_own_answer(await client.delete("/index.html"), 405)
+        assert_own_answer(await client.get(F + "?origin=' OR 1=1--"), 403)
+        assert_own_answer(await client.get("/" + "a" * 9000), 414)
+        big = await client.post(LOGIN, content=b"{" + b" " * 200_000 + b"}",
+                                headers={"Content-Type": "application/json"})  # fmt: skip
+        assert_own_answer(big, 413)
+        nested = "[" * 100 + "]" * 100  # deeper than the firewall parses JSON
+        refused = await client.post(
+            LOGIN, content=nested, headers={"Content-Type": "application/json"}
+        )
+        assert_own_answer(refused, 400)
+        too_large = await client.get(F, headers={"X-Big": "b" * 20_000})
+        assert_own_answer(too_large, 431)
+    async with site.client(local_address="127.0.0.66") as denied:
+        assert_own_answer(await denied.get(F), 403)
+        assert_own_answer(await denied.head(F), 403)
+    base = f"127.0.0.1:{site.settings.https_port}"
+    async with httpx.AsyncClient(base_url=f"http://{base}") as plain:
+        assert_own_answer(await plain.get("/"), 400)  # plain HTTP to the HTTPS port
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{site.settings.http_port}") as http:
+        moved = await http.get("/api/v1/flights?x=1", headers={"Host": DOMAIN})
+        assert_own_answer(moved, 301, tls=False)
+        assert_own_answer(await http.head("/"), 301, tls=False)
+        assert_own_answer(await http.get("/" + "a" * 9000), 414, tls=False)
+
+
+async def test_the_proxy_tier_answers_problem_json_itself(site: Site) -> None:
+    proxy = f"http://127.0.0.1:{site.settings.proxy_port}"
+    async with httpx.AsyncClient(base_url=proxy) as client:
+        response = await client.get("/missing.css", headers={"X-Request-ID": "proxy-own-1"})
+        assert_own_answer(response, 404)
+        assert response.headers["x-request-id"] == "proxy-own-1"
+        assert_own_answer(await client.post("/index.html", content=b"x"), 405)
+        assert "server" not in (await client.get(F)).headers
+
+
+def test_the_proxy_tier_with_no_app_server_up_answers_502_problem_json(site: Site) -> None:
+    """The proxy tier's config, as `up` writes it, run on its own with its one app server
+    gone: nginx's 502 is problem+json too."""
+    folder = Path(tempfile.mkdtemp(prefix="test-proxy-", dir=PROJECT_ROOT / "var"))
+    folder.chmod(0o755)  # (nginx workers run as nobody when the tests run as root)
+    settings = site.settings.model_copy(
+        update={"stack_dir": folder, "proxy_port": free_port(), "proxy_grpc_port": free_port()}
+    )
+    conf = nginx.write_proxy(settings, app_ports=[free_port()])  # nothing listens there
+    proxy = subprocess.Popen(nginx.nginx_command(conf), stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not port_open(settings.proxy_port):
+            assert proxy.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        with httpx.Client(base_url=f"http://127.0.0.1:{settings.proxy_port}") as client:
+            gone = client.get(F, headers={"X-Request-ID": "proxy-502"})
+            assert_own_answer(gone, 502)
+            assert gone.json()["request_id"] == "proxy-502"
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def test_a_burst_gets_429_problem_json_with_hsts(site: Site) -> None:
+    async with site.client(local_address="127.0.0.7") as client:
+
+        async def some(count: int) -> list[httpx.Response]:
+            return [await client.get("/") for _ in range(count)]
+
+        answers = [r for rs in await asyncio.gather(*(some(60) for _ in range(8))) for r in rs]
+    limited = [r for r in answers if r.status_code == 429]
+    assert limited, "no 429 in a burst of 480"
+    assert_own_answer(limited[0], 429)
+    assert limited[0].headers["retry-after"] == "1"
+    assert all("server" not in r.headers for r in answers)
+
+
+async def test_the_redirect_ignores_a_foreign_host(site: Site) -> None:
+    url = f"http://127.0.0.1:{site.settings.http_port}/api/v1/flights?origin=MAD"
+    async with httpx.AsyncClient() as client:
+        for host in ("evil.example", "evil.example:1234", DOMAIN):
+            response = await client.get(url, headers={"Host": host})
+            assert response.status_code == 301
+            expected = f"https://{DOMAIN}:{site.settings.https_port}/api/v1/flights?origin=MAD"
+            assert response.headers["location"] == expected
+
+
+def tls12_suites(port: int) -> set[str]:
+    """The TLS 1.2 suites the firewall accepts, of every one this OpenSSL can offer."""
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    probe.set_ciphers("ALL:COMPLEMENTOFALL:@SECLEVEL=0")
+    candidates = [c["name"] for c in probe.get_ciphers() if c["protocol"] != "TLSv1.3"]
+    assert len(candidates) > 30
+    accepted = set()
+    for name in candidates:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_2
+        context.set_ciphers(f"{name}:@SECLEVEL=0")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            try:
+                with context.wrap_socket(raw, server_hostname=DOMAIN) as tls:
+                    accepted.add(tls.cipher()[0])
+            except (ssl.SSLError, ConnectionResetError):
+                continue
+    return accepted
+
+
+@pytest.mark.parametrize("weak", ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384",
+                                  "ECDHE-ECDSA-AES128-CCM8", "ECDHE-ECDSA-CAMELLIA128-SHA256",
+                                  "ECDHE-ECDSA-ARIA128-GCM-SHA256"])  # fmt: skip
+def test_tls12_refuses_each_weak_suite(site: Site, weak: str) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(site.ca)
+    context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.set_ciphers(f"{weak}:@SECLEVEL=0")
+    except ssl.SSLError:
+        pytest.skip(f"this OpenSSL cannot offer {weak}")
+    with socket.create_connection(("127.0.0.1", site.settings.https_port), timeout=5) as raw:
+        with pytest.raises(ssl.SSLError):
+            context.wrap_socket(raw, server_hostname=DOMAIN)
+
+
+def test_tls12_offers_only_the_intermediate_profile(site: Site) -> None:
+    accepted = tls12_suites(site.settings.https_port)
+    assert accepted, "no TLS 1.2 suite accepted at all"
+    assert accepted <= INTERMEDIATE, accepted - INTERMEDIATE
