@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from lastseat.stack.supervisor import alive
+from lastseat.stack.processes import alive
 from tests.e2e.conftest import grpc_serving
 from tests.support.servers import AppServer, free_port, server_env
 

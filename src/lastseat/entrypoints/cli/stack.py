@@ -1,0 +1,119 @@
+"""`lastseat up / down / status / restart`: the whole stack, run and looked after."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from lastseat.config import get_settings
+from lastseat.entrypoints.cli.running import console
+from lastseat.entrypoints.cli.servers import refuse_development_secrets
+from lastseat.entrypoints.cli.starting import first_start_secrets, prepare_database
+from lastseat.stack.ports import port_open
+from lastseat.stack.processes import alive, stop_pid
+from lastseat.stack.state import read_state, state_path, wait_for_roll
+from lastseat.stack.supervisor import Supervisor
+
+Flights = Annotated[int, typer.Option(help="sample flights to make if there are none")]
+
+
+def up(flights: Flights = 50) -> None:
+    """The whole path: DNS, firewall (WAF, TLS), reverse proxy, app and gRPC servers, the
+    payment sandbox and the database. Ctrl-C (or `lastseat down`) stops it all."""
+    settings = first_start_secrets()
+    refuse_development_secrets(settings, tls=True)  # the tiers would refuse one by one
+    if read_state(settings) is not None:
+        console.print("a stack may be up already: `lastseat status`, or `lastseat down`")
+    prepare_database(settings, flights)
+    supervisor = Supervisor(settings, console.print)
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    signal.signal(signal.SIGINT, supervisor.request_stop)
+    signal.signal(signal.SIGUSR1, supervisor.request_roll)  # `lastseat restart app`
+    console.print("starting the tiers, innermost first:")
+    try:
+        try:
+            supervisor.start()
+        except RuntimeError as exc:
+            console.print(f"[red]could not start the stack[/red]: {exc}")
+            raise typer.Exit(1) from None
+        site = f"https://{settings.site_domain}:{settings.https_port}"
+        console.print(f"lastseat is up: {site}/api/v1/flights")
+        console.print(f"  DNS for {settings.site_domain}: 127.0.0.1:{settings.dns_port} (UDP/TCP)")
+        console.print(f"  DNS-over-HTTPS: {site}/dns-query")
+        console.print(f"  trust this CA to use it: {supervisor.certs.ca_cert}")
+        console.print(f"  the web client: {site}/  (`lastseat browser` opens it in Chromium)")
+        console.print(
+            f"  try: curl --cacert {supervisor.certs.ca_cert} --resolve "
+            f"{settings.site_domain}:{settings.https_port}:{settings.site_address} "
+            f"{site}/api/v1/flights"
+        )
+        supervisor.watch()
+    finally:
+        console.print("stopping the tiers, outermost first")
+        supervisor.stop()
+
+
+def down() -> None:
+    """Stop a stack started by `lastseat up` (in another terminal, or in the background)."""
+    settings = get_settings()
+    state = read_state(settings)
+    if state is None:
+        console.print("no stack is up (no var/stack/state.json)")
+        return
+    supervisor_pid = state["supervisor"]
+    if alive(supervisor_pid):
+        stop_pid(supervisor_pid)  # it stops its tiers in order
+    for tier in reversed(state["tiers"]):  # and anything a killed supervisor left behind
+        if alive(tier["pid"]):
+            stop_pid(tier["pid"])
+    state_path(settings).unlink(missing_ok=True)
+    console.print("stopped")
+
+
+def status() -> None:
+    """Each tier of the stack: up or down, its port, pid and restarts."""
+    state = read_state(get_settings())
+    if state is None:
+        console.print("no stack is up")
+        raise typer.Exit(1)
+    table = Table("tier", "state", "port", "pid", "restarts")
+    down_count = 0
+    for tier in state["tiers"]:
+        up_now = alive(tier["pid"]) and port_open(tier["port"])
+        down_count += not up_now
+        table.add_row(
+            tier["name"],
+            "up" if up_now else "[red]down[/red]",
+            str(tier["port"]),
+            str(tier["pid"]),
+            str(tier.get("restarts", 0)),
+        )
+    console.print(table)
+    if down_count:
+        raise typer.Exit(1)
+
+
+def restart(
+    tier: Annotated[str, typer.Argument(help="what to restart: app (the app servers)")],
+) -> None:
+    """Replace the app servers of a running stack one at a time, losing no request: each new
+    one starts and is ready before the proxy moves to it and the old one drains and stops."""
+    if tier != "app":
+        console.print("only the app servers can be restarted: `lastseat restart app`")
+        raise typer.Exit(2)
+    settings = get_settings()
+    state = read_state(settings)
+    if state is None or not alive(state["supervisor"]):
+        console.print("no stack is up")
+        raise typer.Exit(1)
+    os.kill(state["supervisor"], signal.SIGUSR1)
+    replaced = wait_for_roll(settings, state)
+    if replaced is None:
+        console.print("[red]the app servers were not all replaced in time[/red]: see `up`'s output")
+        raise typer.Exit(1)
+    for name, pid, port in replaced:
+        console.print(f"  {name} replaced: pid {pid}, port {port}")
