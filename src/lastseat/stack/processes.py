@@ -91,6 +91,11 @@ def started_at(pid: int) -> int | None:
     return int(fields[19])  # field 22 of proc(5); fields[0] here is field 3
 
 
+def still_runs(pid: int, started: int | None) -> bool:
+    """`pid` is alive and is the process that started at `started` (if known)."""
+    return alive(pid) and (started is None or started_at(pid) == started)
+
+
 def workers_of(master: int) -> set[int]:
     """The child processes of `master` (an nginx master's workers)."""
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NotRequired, TypedDict
 
 from lastseat.config import Settings
-from lastseat.stack.processes import alive, started_at
+from lastseat.stack.processes import started_at, still_runs
 
 ROLL_SECONDS = 180.0
 
@@ -21,6 +21,7 @@ class TierRecord(TypedDict):
     pid: int
     port: int
     restarts: int
+    started: NotRequired[int | None]  # (see processes.started_at; absent from older files)
 
 
 class StackState(TypedDict):
@@ -48,6 +49,7 @@ def write_state(settings: Settings, tiers: list[TierRecord]) -> None:
     pid = os.getpid()
     state: StackState = {"supervisor": pid, "supervisor_started": started_at(pid), "tiers": tiers}
     path = state_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
     # Written whole, then renamed: `status` and `restart` never read half a file.
     partial = path.with_suffix(".tmp")
     partial.write_text(json.dumps(state, indent=2))
@@ -64,9 +66,7 @@ def forget_state(settings: Settings) -> None:
 def supervisor_running(state: StackState) -> bool:
     """The supervisor that wrote `state` still runs: its pid is alive and started when
     the file says (a stale file's pid may since have gone to another process)."""
-    pid = state["supervisor"]
-    recorded = state.get("supervisor_started")
-    return alive(pid) and (recorded is None or started_at(pid) == recorded)
+    return still_runs(state["supervisor"], state.get("supervisor_started"))
 
 
 def running_stack(settings: Settings) -> StackState | None:
@@ -78,7 +78,7 @@ def running_stack(settings: Settings) -> StackState | None:
 def live_tiers(state: StackState) -> list[TierRecord]:
     """The tiers of `state` whose processes still run (left behind by a killed supervisor,
     if it is gone)."""
-    return [tier for tier in state["tiers"] if alive(tier["pid"])]
+    return [tier for tier in state["tiers"] if still_runs(tier["pid"], tier.get("started"))]
 
 
 def wait_for_roll(settings: Settings, before: StackState) -> list[tuple[str, int, int]] | None:

@@ -22,6 +22,7 @@ from lastseat.stack.ports import free_port, port_open
 from lastseat.stack.processes import (
     STOP_SECONDS,
     lastseat_argv,
+    started_at,
     stop_pid,
     wait_ready,
     workers_of,
@@ -182,7 +183,13 @@ class Supervisor:
         write_state(
             self.settings,
             [
-                {"name": t.name, "pid": t.process.pid, "port": t.port, "restarts": t.restarts}
+                {
+                    "name": t.name,
+                    "pid": t.process.pid,
+                    "port": t.port,
+                    "restarts": t.restarts,
+                    "started": started_at(t.process.pid),
+                }
                 for t in tiers
                 if t.process is not None
             ],
