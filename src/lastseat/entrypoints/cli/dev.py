@@ -3,46 +3,98 @@ this machine, without the rest of the stack."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 from lastseat.entrypoints.cli.running import console
-from lastseat.entrypoints.cli.servers import serve
 from lastseat.entrypoints.cli.starting import first_start_secrets, prepare_database
 from lastseat.stack.processes import start_bound_child, wait_ready
-from lastseat.stack.readiness import http_ok
+from lastseat.stack.readiness import grpc_serving, http_ok
+
+STOP_SECONDS = 10.0
+
+
+def _exit_on_sigterm(signum: int, _: object) -> None:
+    raise SystemExit(0)  # stopped like Ctrl-C: the `finally` stops the servers
 
 
 def dev(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 3001,
+    host: Annotated[
+        str, typer.Option(help="address the app and gRPC servers listen on")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="the app server's (HTTP) port")] = 3001,
     grpc_port: Annotated[int, typer.Option(help="the gRPC server's port")] = 3051,
     flights: Annotated[int, typer.Option(help="sample flights to make if there are none")] = 50,
 ) -> None:
-    """Just the app: one app server, one gRPC server and the payment sandbox, no stack."""
+    """Just the app: one app server, one gRPC server and the payment sandbox, no stack.
+    It says it is up once each of them answers; Ctrl-C stops them all."""
     settings = first_start_secrets()
     prepare_database(settings, flights)
-    children = [
-        start_bound_child("payments-sandbox", "--port", str(settings.sandbox_port)),
-        start_bound_child("serve-grpc", "--host", host, "--port", str(grpc_port)),
-    ]
-    # The app takes payments from the sandbox: it is up before "up" is said, as under `up`.
-    sandbox_health = http_ok(f"http://127.0.0.1:{settings.sandbox_port}/healthz")
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - compared only
+    children: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        wait_ready("payments-sandbox", children[0], sandbox_health, "the output above")
-    except RuntimeError as exc:
-        for child in children:
-            child.terminate()
-        console.print(str(exc))
-        raise typer.Exit(1) from None
-    console.print(f"payment sandbox on {settings.payments_url} (pid {children[0].pid})")
-    console.print(f"gRPC (lastseat.v1.Booking) on {host}:{grpc_port} (pid {children[1].pid})")
-    console.print(f"lastseat is up: http://{host}:{port}/api/v1/flights  (docs: /api/docs)")
-    console.print("an admin account: .venv/bin/lastseat admin create-user EMAIL --admin")
-    try:
-        serve(host, port, 1)
+        # The app takes payments from the sandbox: it is ready first, as under `up`.
+        sandbox = _start(
+            children,
+            "payment sandbox",
+            http_ok(f"http://127.0.0.1:{settings.sandbox_port}/healthz"),
+            "payments-sandbox", "--port", str(settings.sandbox_port),
+        )  # fmt: skip
+        grpc = _start(
+            children,
+            "gRPC server",
+            grpc_serving(f"{local}:{grpc_port}"),
+            "serve-grpc", "--host", host, "--port", str(grpc_port),
+        )  # fmt: skip
+        app = _start(
+            children,
+            "app server",
+            http_ok(f"http://{local}:{port}/readyz"),
+            "serve", "--host", host, "--port", str(port),
+        )  # fmt: skip
+        console.print(f"payment sandbox on {settings.payments_url} (pid {sandbox.pid})")
+        console.print(f"gRPC (lastseat.v1.Booking) on {host}:{grpc_port} (pid {grpc.pid})")
+        console.print(f"app server on {host}:{port} (pid {app.pid})")
+        console.print(f"lastseat is up: http://{host}:{port}/api/v1/flights  (docs: /api/docs)")
+        console.print("an admin account: .venv/bin/lastseat admin create-user EMAIL --admin")
+        _until_one_exits(children)
     finally:
-        for child in reversed(children):
+        for child in reversed(children.values()):
             child.terminate()
-            child.wait(timeout=10)
+            try:
+                child.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=STOP_SECONDS)
+
+
+def _start(
+    children: dict[str, subprocess.Popen[bytes]],
+    name: str,
+    ready: Callable[[], bool],
+    *command: str,
+) -> subprocess.Popen[bytes]:
+    """`lastseat COMMAND` as a child, once it answers `ready` (exit 1 if it does not)."""
+    child = start_bound_child(*command)
+    children[name] = child
+    try:
+        wait_ready(name, child, ready, "the output above")
+    except RuntimeError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    return child
+
+
+def _until_one_exits(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    while True:
+        for name, child in children.items():
+            if child.poll() is not None:
+                console.print(f"[red]the {name} exited with {child.returncode}[/red]")
+                raise typer.Exit(1)
+        time.sleep(0.5)
