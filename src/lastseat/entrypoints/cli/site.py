@@ -40,17 +40,17 @@ def trace(
 
 def browser(
     headless: Annotated[
-        bool, typer.Option(help="no window (for a machine without a screen)")
+        bool, typer.Option(help="no window: print the page's DOM (a machine without a screen)")
     ] = False,
 ) -> None:
     """Open the web client in Chromium, resolving lastseat.test over lastseat's own DNS
     (DNS-over-HTTPS, no fallback) and trusting the stack's CA in its own profile only."""
     from lastseat.stack.browser import (
         CHROMIUM,
-        CHROMIUM_ARGS,
         HEADLESS_ARGS,
         doh_profile,
         trust_store,
+        window_args,
     )
 
     settings = get_settings()
@@ -70,7 +70,7 @@ def browser(
         # (virtual time: the page's own requests finish before the DOM is printed)
         command += ["--headless", *HEADLESS_ARGS, "--virtual-time-budget=10000", "--dump-dom"]
     else:
-        command += CHROMIUM_ARGS
+        command += window_args()
     console.print(f"opening {site} (DNS over {settings.site_address}:{settings.https_port})")
     done = subprocess.run(  # noqa: S603 - our own browser command, no shell
         [*command, site], env={**os.environ, "HOME": str(folder / "home")}, check=False
