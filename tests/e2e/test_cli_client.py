@@ -96,3 +96,18 @@ async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
         assert watcher.returncode == 0
         lines = [line.split() for line in out.splitlines()]
         assert [(line[1], line[2]) for line in lines] == [("3A", "held"), ("3B", "held")]
+
+
+def hop_names(output: str) -> list[str]:
+    """The first column of `trace`'s table."""
+    return [line.split("│")[1].strip() for line in output.splitlines() if line.count("│") > 2]
+
+
+def test_trace_to_an_app_server_lists_only_the_hops_crossed(stack: Stack) -> None:
+    url = stack.url(0) + "/api/v1/flights"
+    traced = cli(stack, "trace", url)
+    assert traced.returncode == 0, traced.stdout + traced.stderr
+    hops = hop_names(traced.stderr)
+    assert hops == ["TCP", "app", "db", "total"], traced.stderr
+    port = stack.url(0).rsplit(":", 1)[1]
+    assert f"127.0.0.1:{port} answered" in traced.stderr

@@ -8,6 +8,8 @@ import os
 import subprocess
 from typing import Annotated
 
+import httpcore
+import httpx
 import typer
 from rich.table import Table
 
@@ -17,19 +19,31 @@ from lastseat.stack.tls import ca_path
 
 
 def trace(
-    url: Annotated[str, typer.Argument(help="e.g. https://lastseat.test:8443/api/v1/flights")],
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="e.g. https://lastseat.test:8443/api/v1/flights, or an app server's own URL"
+        ),
+    ],
     dns_server: Annotated[
-        str | None, typer.Option("--dns", help="host:port of lastseat's DNS tier")
+        str | None,
+        typer.Option("--dns", help="host:port of lastseat's DNS tier (default: the stack's)"),
     ] = None,
     ca: Annotated[str | None, typer.Option(help="CA file (default: the stack's own)")] = None,
 ) -> None:
-    """One request through DNS, firewall, proxy, app and database, with each hop's time."""
+    """One request, hop by hop with each hop's time: DNS, firewall, proxy, app server and
+    database, as far as the request crossed them. Exit 1 on an error status."""
     from lastseat.stack.trace import trace as run_trace
 
     settings = get_settings()
     server = dns_server or f"127.0.0.1:{settings.dns_port}"
-    ca_file = ca or str(ca_path(settings.stack_dir))
-    hops, response = asyncio.run(run_trace(url, server, ca_file))
+    stack_ca = ca_path(settings.stack_dir)
+    ca_file = ca or (str(stack_ca) if stack_ca.exists() else None)
+    try:
+        hops, response = asyncio.run(run_trace(url, server, ca_file))
+    except (httpx.TransportError, httpcore.ConnectError) as exc:
+        console.print(f"[red]cannot reach {url}[/red]: {exc or type(exc).__name__}")
+        raise typer.Exit(1) from None
     table = Table("hop", "what", "ms")
     for hop in hops:
         table.add_row(hop.tier, hop.detail, "" if hop.ms is None else f"{hop.ms:.1f}")
