@@ -9,6 +9,7 @@ import sys
 
 import httpx
 
+from lastseat.stack.ports import free_port
 from tests.e2e.conftest import Stack, make_flight, make_users
 from tests.support.servers import AppServer
 
@@ -65,6 +66,24 @@ async def test_list_show_and_book_over_http_and_grpc(stack: Stack, grpc_server: 
         shown = cli(stack, "seats", str(flight_id))
         assert shown.returncode == 0, shown.stderr
         assert "3 booked" in shown.stdout and "169 available" in shown.stdout
+        # Without colour (not a terminal here) a mark tells the states apart, and says how.
+        assert "o available  ~ held  x booked" in shown.stdout
+        assert " 12A x " in shown.stdout and " 12C o " in shown.stdout
+
+
+async def test_flights_come_a_page_at_a_time_and_say_there_are_more(stack: Stack) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        for code in ("LS980", "LS981"):
+            await make_flight(client, stack, code)
+    first = cli(stack, "flights", "--limit", "1")
+    assert first.returncode == 0, first.stderr
+    assert "more flights: --page 2" in first.stdout
+    everything = cli(stack, "flights", "--limit", "200")
+    assert "more flights" not in everything.stdout
+    listed = [line for line in everything.stdout.splitlines() if "LS98" in line]
+    assert len(listed) == 2
+    beyond = cli(stack, "flights", "--page", "100", "--limit", "200")
+    assert beyond.returncode == 0 and "no flights on page 100" in beyond.stdout
 
 
 async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
@@ -111,3 +130,11 @@ def test_trace_to_an_app_server_lists_only_the_hops_crossed(stack: Stack) -> Non
     assert hops == ["TCP", "app", "db", "total"], traced.stderr
     port = stack.url(0).rsplit(":", 1)[1]
     assert f"127.0.0.1:{port} answered" in traced.stderr
+
+
+def test_watch_without_a_server_says_so_and_is_not_refused(stack: Stack) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"
+    watched = cli(stack, "watch", "1", "--api", nobody, "--retry-for", "1")
+    assert watched.returncode == 1
+    assert "no answer" in watched.stdout and "could not connect" in watched.stdout
+    assert "refused" not in watched.stdout

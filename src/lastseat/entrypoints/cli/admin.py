@@ -10,16 +10,19 @@ import typer
 from lastseat.bootstrap import Services
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.users import Role
-from lastseat.entrypoints.cli.running import console, run
+from lastseat.entrypoints.cli.running import command_group, console, run
 
-admin_app = typer.Typer(help="Accounts and administration.", no_args_is_help=True)
+admin_app = command_group("Accounts and administration.")
 
 
 @admin_app.command("create-user")
 def create_user(
-    email: Annotated[str, typer.Argument(help="the account's email address")],
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="the account's email address")],
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, help="asked for if not given")
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, metavar="PASSWORD", help="asked for if not given"
+        ),
     ],
     admin: Annotated[bool, typer.Option("--admin", help="give the admin role")] = False,
 ) -> None:
@@ -36,24 +39,39 @@ def create_user(
 
 @admin_app.command("create-discount")
 def create_discount(
-    code: Annotated[str, typer.Argument(help="the code buyers type (any case)")],
-    kind: Annotated[DiscountKind, typer.Option(help="percent or fixed")],
-    value: Annotated[int, typer.Option(help="basis points (1500 = 15%) or minor units")],
-    currency: Annotated[str | None, typer.Option(help="for fixed amounts")] = None,
-    valid_from: Annotated[datetime | None, typer.Option(help="first moment valid (UTC)")] = None,
-    valid_until: Annotated[datetime | None, typer.Option(help="last moment valid (UTC)")] = None,
+    code: Annotated[str, typer.Argument(metavar="CODE", help="the code buyers type (any case)")],
+    kind: Annotated[
+        DiscountKind, typer.Option(help="percent (of the subtotal) or fixed (an amount off)")
+    ],
+    value: Annotated[
+        int, typer.Option(metavar="N", help="basis points (1500 = 15%) or minor units")
+    ],
+    currency: Annotated[
+        str | None, typer.Option(metavar="CODE", help="ISO currency of a fixed amount, e.g. EUR")
+    ] = None,
+    valid_from: Annotated[
+        datetime | None,
+        typer.Option(metavar="WHEN", help="first moment valid (UTC), e.g. 2026-06-01T00:00"),
+    ] = None,
+    valid_until: Annotated[
+        datetime | None, typer.Option(metavar="WHEN", help="last moment valid (UTC)")
+    ] = None,
     min_spend: Annotated[
-        int, typer.Option(min=0, help="smallest subtotal it applies to, in minor units")
+        int,
+        typer.Option(min=0, metavar="N", help="smallest subtotal it applies to, in minor units"),
     ] = 0,
     max_redemptions: Annotated[
-        int | None, typer.Option(min=1, help="how many bookings may use it (default: any)")
+        int | None,
+        typer.Option(min=1, metavar="N", help="how many bookings may use it (default: any)"),
     ] = None,
     flight_id: Annotated[
-        int | None, typer.Option(min=1, help="only for this flight (default: any)")
+        int | None, typer.Option(min=1, metavar="ID", help="only for this flight (default: any)")
     ] = None,
-    origin: Annotated[str | None, typer.Option(help="only from this airport (IATA code)")] = None,
+    origin: Annotated[
+        str | None, typer.Option(metavar="CODE", help="only from this airport (IATA code)")
+    ] = None,
     destination: Annotated[
-        str | None, typer.Option(help="only to this airport (IATA code)")
+        str | None, typer.Option(metavar="CODE", help="only to this airport (IATA code)")
     ] = None,
 ) -> None:
     """Create a discount code."""

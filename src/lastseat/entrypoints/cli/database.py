@@ -10,10 +10,10 @@ from rich.progress import Progress
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services
 from lastseat.config import get_settings
-from lastseat.entrypoints.cli.running import console, run
+from lastseat.entrypoints.cli.running import command_group, console, run
 from lastseat.services.samples import seed_flights
 
-db_app = typer.Typer(help="Database schema and sample data.", no_args_is_help=True)
+db_app = command_group("Database schema and sample data.")
 
 
 @db_app.command("migrate")
@@ -32,7 +32,9 @@ def db_migrate() -> None:
 
 @db_app.command("seed")
 def db_seed(
-    flights: Annotated[int, typer.Option(min=1, max=100_000, help="how many flights")] = 50,
+    flights: Annotated[
+        int, typer.Option(min=1, max=100_000, metavar="N", help="how many flights")
+    ] = 50,
 ) -> None:
     """Create sample flights (180 seats each); existing ones are kept."""
 

@@ -25,11 +25,13 @@ def _exit_on_sigterm(signum: int, _: object) -> None:
 
 def dev(
     host: Annotated[
-        str, typer.Option(help="address the app and gRPC servers listen on")
+        str, typer.Option(metavar="ADDRESS", help="address the app and gRPC servers listen on")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="the app server's (HTTP) port")] = 3001,
-    grpc_port: Annotated[int, typer.Option(help="the gRPC server's port")] = 3051,
-    flights: Annotated[int, typer.Option(help="sample flights to make if there are none")] = 50,
+    port: Annotated[int, typer.Option(metavar="PORT", help="the app server's (HTTP) port")] = 3001,
+    grpc_port: Annotated[int, typer.Option(metavar="PORT", help="the gRPC server's port")] = 3051,
+    flights: Annotated[
+        int, typer.Option(metavar="N", help="sample flights to make if there are none")
+    ] = 50,
 ) -> None:
     """Just the app: one app server, one gRPC server and the payment sandbox, no stack.
     It says it is up once each of them answers; Ctrl-C stops them all."""

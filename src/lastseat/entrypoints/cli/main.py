@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import typer
-
 from lastseat.entrypoints.cli import dev, servers, site, stack, traveller
 from lastseat.entrypoints.cli.admin import admin_app
 from lastseat.entrypoints.cli.database import db_app
 from lastseat.entrypoints.cli.payments import payments_app
+from lastseat.entrypoints.cli.running import command_group
 
-app = typer.Typer(help="lastseat: a flight-seat booking backend.", no_args_is_help=True)
+app = command_group("lastseat: a flight-seat booking backend.")
 
 # A traveller's commands, against a running lastseat.
 app.command("flights")(traveller.flights)

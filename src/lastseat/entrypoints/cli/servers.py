@@ -14,8 +14,8 @@ from lastseat.config import Settings, get_settings
 from lastseat.entrypoints.logs import configure_logging, log_uncaught
 from lastseat.payments_sandbox.app import create_sandbox
 
-Host = Annotated[str, typer.Option(help="address to listen on")]
-Port = Annotated[int, typer.Option(help="port to listen on")]
+Host = Annotated[str, typer.Option(metavar="ADDRESS", help="address to listen on")]
+Port = Annotated[int, typer.Option(metavar="PORT", help="port to listen on")]
 
 
 def _exit_on_signal(signum: int, _: object) -> None:
@@ -62,7 +62,7 @@ def refuse_development_secrets(settings: Settings, tls: bool) -> None:
 def serve(
     host: Host = "127.0.0.1",
     port: Port = 3001,
-    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+    workers: Annotated[int, typer.Option(min=1, metavar="N", help="uvicorn worker processes")] = 1,
 ) -> None:
     """Run one app server (HTTP JSON API)."""
     settings = get_settings()

@@ -22,14 +22,21 @@ def trace(
     url: Annotated[
         str,
         typer.Argument(
-            help="e.g. https://lastseat.test:8443/api/v1/flights, or an app server's own URL"
+            metavar="URL",
+            help="e.g. https://lastseat.test:8443/api/v1/flights, or an app server's own URL",
         ),
     ],
     dns_server: Annotated[
         str | None,
-        typer.Option("--dns", help="host:port of lastseat's DNS tier (default: the stack's)"),
+        typer.Option(
+            "--dns",
+            metavar="HOST:PORT",
+            help="host:port of lastseat's DNS tier (default: the stack's)",
+        ),
     ] = None,
-    ca: Annotated[str | None, typer.Option(help="CA file (default: the stack's own)")] = None,
+    ca: Annotated[
+        str | None, typer.Option(metavar="FILE", help="CA file (default: the stack's own)")
+    ] = None,
 ) -> None:
     """One request, hop by hop with each hop's time: DNS, firewall, proxy, app server and
     database, as far as the request crossed them. Exit 1 on an error status."""

@@ -26,7 +26,7 @@ from lastseat.stack.state import (
 )
 from lastseat.stack.supervisor import Supervisor
 
-Flights = Annotated[int, typer.Option(help="sample flights to make if there are none")]
+Flights = Annotated[int, typer.Option(metavar="N", help="sample flights to make if there are none")]
 
 
 def up(flights: Flights = 50) -> None:
@@ -134,7 +134,9 @@ def status() -> None:
 
 
 def restart(
-    tier: Annotated[str, typer.Argument(help="what to restart: app (the app servers)")],
+    tier: Annotated[
+        str, typer.Argument(metavar="TIER", help="what to restart: app (the app servers)")
+    ],
 ) -> None:
     """Replace the app servers of a running stack one at a time, losing no request: each new
     one starts and is ready before the proxy moves to it and the old one drains and stops."""
