@@ -1,16 +1,19 @@
 """`lastseat up / down / status` as a person runs them: a second `up` refuses before it
-touches anything, `make down` stops the stack, a stale state.json blocks nothing."""
+touches anything, `make down` stops the stack, a stale state.json blocks nothing; and the
+traveller's commands through the whole stack (TLS, lastseat's DNS), across a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from lastseat.client import HttpClient
 from lastseat.config import PROJECT_ROOT
 from lastseat.stack.processes import alive
-from tests.support.stack import running_stack
+from tests.support.stack import DOMAIN, Site, running_stack
 from tests.support.stack import stack_database as stack_database  # this module's own
 
 
@@ -99,3 +102,52 @@ def test_a_reused_pid_is_not_the_supervisor(tmp_path: Path) -> None:
     state.write_text(f'{{"supervisor": {os.getpid()}, "supervisor_started": 1, "tiers": []}}')
     status = lastseat(stack_env(tmp_path), "status")
     assert status.returncode == 1 and "no stack is up" in status.stderr
+
+
+def through_the_stack(site: Site) -> list[str]:
+    return ["--api", site.url, "--dns", site.dns, "--ca", str(site.ca)]
+
+
+async def next_line(stream: asyncio.StreamReader) -> str:
+    return (await asyncio.wait_for(stream.readline(), 60)).decode()
+
+
+async def test_watch_outlives_a_restart_and_book_goes_over_grpc_through_the_stack(
+    stack_database: str,
+) -> None:
+    with running_stack(stack_database) as site:
+        async with HttpClient(site.url, transport=site.transport()) as api:
+            await api.signup("cli-stack@example.com", "cli stack password")
+            [flight] = await api.flights(limit=1)
+        env = {**site.env, "COLUMNS": "200"}
+        env.update(LASTSEAT_EMAIL="cli-stack@example.com", LASTSEAT_PASSWORD="cli stack password")
+        watcher = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "lastseat.entrypoints.cli.main", "watch", str(flight["id"]),
+            "--count", "2", *through_the_stack(site),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            assert watcher.stdout is not None
+            assert "snapshot at event" in await next_line(watcher.stdout)
+
+            restarted = await asyncio.to_thread(site.lastseat, "restart", "app", timeout=240)
+            assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+            grpc_edge = f"{DOMAIN}:{site.settings.https_port}"
+            booked = await asyncio.to_thread(
+                lastseat,
+                env, "book", str(flight["id"]), "5A", *through_the_stack(site), "--grpc", grpc_edge,
+            )  # fmt: skip
+            assert booked.returncode == 0, booked.stdout + booked.stderr
+            assert "booked" in booked.stdout
+
+            # The watcher lost its connection in the restart, and came back for both changes.
+            rest = (await asyncio.wait_for(watcher.stdout.read(), 60)).decode().splitlines()
+            assert await asyncio.wait_for(watcher.wait(), 60) == 0
+            assert any(line.startswith("snapshot at event") for line in rest)  # reconnected
+            changes = [line.split()[1:] for line in rest if not line.startswith("snapshot")]
+            assert changes == [["5A", "held"], ["5A", "booked"]]
+        finally:
+            if watcher.returncode is None:
+                watcher.kill()
+                await watcher.wait()
