@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 
 import httpx
 
 from lastseat.stack.ports import free_port
+from lastseat.stack.processes import lastseat_argv
 from tests.e2e.conftest import Stack, make_flight, make_users
+from tests.support.commands import lastseat
 from tests.support.servers import AppServer
 
 TIMEOUT = 60
@@ -19,14 +20,7 @@ TIMEOUT = 60
 def cli(
     stack: Stack, *args: str, email: str | None = None, password: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args],
-        env=client_env(stack, email, password),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    return lastseat(client_env(stack, email, password), *args, timeout=TIMEOUT)
 
 
 def client_env(stack: Stack, email: str | None, password: str | None) -> dict[str, str]:
@@ -91,8 +85,7 @@ async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
         [ann] = await make_users(client, stack, "cli-watch", 1)
         flight_id = await make_flight(client, stack, "LS991")
         watcher = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lastseat.entrypoints.cli.main", "watch", str(flight_id),
-            "--count", "2",
+            *lastseat_argv("watch", str(flight_id), "--count", "2"),
             env=client_env(stack, None, None),
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip

@@ -11,21 +11,10 @@ import sys
 from pathlib import Path
 
 from lastseat.client import HttpClient
-from lastseat.config import PROJECT_ROOT
-from lastseat.stack.processes import alive
+from lastseat.stack.processes import alive, lastseat_argv
+from tests.support.commands import lastseat, make
 from tests.support.stack import DOMAIN, Site, running_stack
 from tests.support.stack import stack_database as stack_database  # this module's own
-
-
-def make_down(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(PROJECT_ROOT), "down"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_a_second_up_refuses_before_touching_anything(stack_database: str) -> None:
@@ -47,13 +36,13 @@ def test_a_second_up_refuses_before_touching_anything(stack_database: str) -> No
 def test_make_down_stops_a_running_stack_and_says_when_none_is(stack_database: str) -> None:
     with running_stack(stack_database) as site:
         tiers = site.tiers()
-        stopped = make_down(site.env)
+        stopped = make(site.env, "down")
 
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
         assert "stopped" in stopped.stderr
         assert not [name for name, pid in tiers.items() if alive(pid)]
         assert not (site.folder / "state.json").exists()
-        again = make_down(site.env)
+        again = make(site.env, "down")
         assert again.returncode == 0 and "no stack is up" in again.stderr
 
 
@@ -66,17 +55,6 @@ def a_dead_pid() -> int:
 def stack_env(folder: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")}
     return {**env, "LASTSEAT_STACK_DIR": str(folder), "COLUMNS": "200"}
-
-
-def lastseat(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_a_stale_state_file_is_no_running_stack(tmp_path: Path) -> None:
@@ -122,8 +100,7 @@ async def test_watch_outlives_a_restart_and_book_goes_over_grpc_through_the_stac
         env = {**site.env, "COLUMNS": "200"}
         env.update(LASTSEAT_EMAIL="cli-stack@example.com", LASTSEAT_PASSWORD="cli stack password")
         watcher = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lastseat.entrypoints.cli.main", "watch", str(flight["id"]),
-            "--count", "2", *through_the_stack(site),
+            *lastseat_argv("watch", str(flight["id"]), "--count", "2", *through_the_stack(site)),
             env=env,
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip

@@ -7,13 +7,12 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-from lastseat.stack.processes import alive
+from lastseat.stack.processes import alive, lastseat_argv
 from tests.e2e.conftest import grpc_serving
 from tests.support.servers import AppServer, free_port, server_env
 
@@ -30,8 +29,9 @@ def test_dev_says_it_is_up_once_it_serves_and_leaves_nothing_behind(tmp_path: Pa
     log = tmp_path / "up.log"
     with log.open("wb") as sink:
         up = subprocess.Popen(
-            [sys.executable, "-m", "lastseat.entrypoints.cli.main", "dev",
-             "--port", str(http_port), "--grpc-port", str(grpc_port), "--flights", "3"],
+            lastseat_argv(
+                "dev", "--port", str(http_port), "--grpc-port", str(grpc_port), "--flights", "3"
+            ),
             env={**env, "COLUMNS": "200"},
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -17,6 +18,14 @@ from lastseat.stack.processes import start_bound_child, wait_ready
 from lastseat.stack.readiness import grpc_serving, http_ok
 
 STOP_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    name: str
+    where: str  # where it answers, as said once it does
+    ready: Callable[[], bool]
+    command: list[str]  # a `lastseat` command
 
 
 def _exit_on_sigterm(signum: int, _: object) -> None:
@@ -39,30 +48,34 @@ def dev(
     prepare_database(settings, flights)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - compared only
+    # In the order started: the app takes payments from the sandbox, so the sandbox is
+    # ready first, as under `up`.
+    servers = [
+        Server(
+            "payment sandbox",
+            settings.payments_url,
+            http_ok(f"http://127.0.0.1:{settings.sandbox_port}/healthz"),
+            ["payments-sandbox", "--port", str(settings.sandbox_port)],
+        ),
+        Server(
+            "gRPC server",
+            f"{host}:{grpc_port} (lastseat.v1.Booking)",
+            grpc_serving(f"{local}:{grpc_port}"),
+            ["serve-grpc", "--host", host, "--port", str(grpc_port)],
+        ),
+        Server(
+            "app server",
+            f"http://{host}:{port}",
+            http_ok(f"http://{local}:{port}/readyz"),
+            ["serve", "--host", host, "--port", str(port)],
+        ),
+    ]
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        # The app takes payments from the sandbox: it is ready first, as under `up`.
-        sandbox = _start(
-            children,
-            "payment sandbox",
-            http_ok(f"http://127.0.0.1:{settings.sandbox_port}/healthz"),
-            "payments-sandbox", "--port", str(settings.sandbox_port),
-        )  # fmt: skip
-        grpc = _start(
-            children,
-            "gRPC server",
-            grpc_serving(f"{local}:{grpc_port}"),
-            "serve-grpc", "--host", host, "--port", str(grpc_port),
-        )  # fmt: skip
-        app = _start(
-            children,
-            "app server",
-            http_ok(f"http://{local}:{port}/readyz"),
-            "serve", "--host", host, "--port", str(port),
-        )  # fmt: skip
-        console.print(f"payment sandbox on {settings.payments_url} (pid {sandbox.pid})")
-        console.print(f"gRPC (lastseat.v1.Booking) on {host}:{grpc_port} (pid {grpc.pid})")
-        console.print(f"app server on {host}:{port} (pid {app.pid})")
+        for server in servers:
+            _start(children, server)
+        for server in servers:
+            console.print(f"{server.name} on {server.where} (pid {children[server.name].pid})")
         console.print(f"lastseat is up: http://{host}:{port}/api/v1/flights  (docs: /api/docs)")
         console.print("an admin account: .venv/bin/lastseat admin create-user EMAIL --admin")
         _until_one_exits(children)
@@ -76,21 +89,15 @@ def dev(
                 child.wait(timeout=STOP_SECONDS)
 
 
-def _start(
-    children: dict[str, subprocess.Popen[bytes]],
-    name: str,
-    ready: Callable[[], bool],
-    *command: str,
-) -> subprocess.Popen[bytes]:
-    """`lastseat COMMAND` as a child, once it answers `ready` (exit 1 if it does not)."""
-    child = start_bound_child(*command)
-    children[name] = child
+def _start(children: dict[str, subprocess.Popen[bytes]], server: Server) -> None:
+    """The server as a child, once it answers (exit 1 if it does not)."""
+    child = start_bound_child(*server.command)
+    children[server.name] = child
     try:
-        wait_ready(name, child, ready, "the output above")
+        wait_ready(server.name, child, server.ready, "the output above")
     except RuntimeError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
-    return child
 
 
 def _until_one_exits(children: dict[str, subprocess.Popen[bytes]]) -> None:
