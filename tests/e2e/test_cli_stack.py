@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 from lastseat.client import HttpClient
+from lastseat.stack.ports import free_port
 from lastseat.stack.processes import alive, lastseat_argv
 from tests.support.commands import lastseat, make
+from tests.support.servers import server_env
 from tests.support.stack import DOMAIN, Site, running_stack
 from tests.support.stack import stack_database as stack_database  # this module's own
 
@@ -128,3 +130,19 @@ async def test_watch_outlives_a_restart_and_book_goes_over_grpc_through_the_stac
             if watcher.returncode is None:
                 watcher.kill()
                 await watcher.wait()
+
+
+def test_up_goes_past_a_stale_state_file_and_forgets_its_own_claim_when_it_fails(
+    tmp_path: Path,
+) -> None:
+    dead = a_dead_pid()
+    state = tmp_path / "state.json"
+    state.write_text(f'{{"supervisor": {dead}, "tiers": []}}')
+    nowhere = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere"
+    env = server_env(nowhere, LASTSEAT_STACK_DIR=str(tmp_path), COLUMNS="200")
+
+    up = lastseat(env, "up", "--flights", "0")
+
+    assert "the stack it describes is gone" in up.stderr, up.stderr
+    assert up.returncode != 0  # no database there
+    assert not state.exists()  # neither the stale file nor its own claim is left
