@@ -69,12 +69,6 @@ def supervisor_running(state: StackState) -> bool:
     return still_runs(state["supervisor"], state.get("supervisor_started"))
 
 
-def running_stack(settings: Settings) -> StackState | None:
-    """The state of the stack that is up, or None (no state.json, or a stale one)."""
-    state = read_state(settings)
-    return state if state is not None and supervisor_running(state) else None
-
-
 def live_tiers(state: StackState) -> list[TierRecord]:
     """The tiers of `state` whose processes still run (left behind by a killed supervisor,
     if it is gone)."""
