@@ -1,14 +1,19 @@
-# Two commands on a fresh Debian machine: `make up` runs lastseat, `make test` tests it.
+# Two commands on a fresh Debian machine: `make up` runs lastseat, `make test` tests it;
+# `make down` (from another terminal) stops what `make up` started.
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup up test lint unit bench chaos proto screenshots clean
+.PHONY: setup up down test lint unit bench chaos proto screenshots clean
 
 setup:
 	@scripts/setup
 
 up: setup
 	$(BIN)/lastseat up
+
+# No setup first: stopping installs nothing. Says so when no stack is up.
+down:
+	$(BIN)/lastseat down
 
 lint: setup
 	$(BIN)/ruff check src tests bench

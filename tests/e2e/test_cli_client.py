@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 
 import httpx
 
+from lastseat.stack.ports import free_port
+from lastseat.stack.processes import lastseat_argv
 from tests.e2e.conftest import Stack, make_flight, make_users
+from tests.support.commands import lastseat
 from tests.support.servers import AppServer
 
 TIMEOUT = 60
@@ -18,14 +20,7 @@ TIMEOUT = 60
 def cli(
     stack: Stack, *args: str, email: str | None = None, password: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args],
-        env=client_env(stack, email, password),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    return lastseat(client_env(stack, email, password), *args, timeout=TIMEOUT)
 
 
 def client_env(stack: Stack, email: str | None, password: str | None) -> dict[str, str]:
@@ -65,6 +60,24 @@ async def test_list_show_and_book_over_http_and_grpc(stack: Stack, grpc_server: 
         shown = cli(stack, "seats", str(flight_id))
         assert shown.returncode == 0, shown.stderr
         assert "3 booked" in shown.stdout and "169 available" in shown.stdout
+        # Without colour (not a terminal here) a mark tells the states apart, and says how.
+        assert "o available  ~ held  x booked" in shown.stdout
+        assert " 12A x " in shown.stdout and " 12C o " in shown.stdout
+
+
+async def test_flights_come_a_page_at_a_time_and_say_there_are_more(stack: Stack) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        for code in ("LS980", "LS981"):
+            await make_flight(client, stack, code)
+    first = cli(stack, "flights", "--limit", "1")
+    assert first.returncode == 0, first.stderr
+    assert "more flights: --page 2" in first.stdout
+    everything = cli(stack, "flights", "--limit", "200")
+    assert "more flights" not in everything.stdout
+    listed = [line for line in everything.stdout.splitlines() if "LS98" in line]
+    assert len(listed) == 2
+    beyond = cli(stack, "flights", "--page", "100", "--limit", "200")
+    assert beyond.returncode == 0 and "no flights on page 100" in beyond.stdout
 
 
 async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
@@ -72,8 +85,7 @@ async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
         [ann] = await make_users(client, stack, "cli-watch", 1)
         flight_id = await make_flight(client, stack, "LS991")
         watcher = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lastseat.entrypoints.cli.main", "watch", str(flight_id),
-            "--count", "2",
+            *lastseat_argv("watch", str(flight_id), "--count", "2"),
             env=client_env(stack, None, None),
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
@@ -96,3 +108,26 @@ async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
         assert watcher.returncode == 0
         lines = [line.split() for line in out.splitlines()]
         assert [(line[1], line[2]) for line in lines] == [("3A", "held"), ("3B", "held")]
+
+
+def hop_names(output: str) -> list[str]:
+    """The first column of `trace`'s table."""
+    return [line.split("│")[1].strip() for line in output.splitlines() if line.count("│") > 2]
+
+
+def test_trace_to_an_app_server_lists_only_the_hops_crossed(stack: Stack) -> None:
+    url = stack.url(0) + "/api/v1/flights"
+    traced = cli(stack, "trace", url)
+    assert traced.returncode == 0, traced.stdout + traced.stderr
+    hops = hop_names(traced.stderr)
+    assert hops == ["TCP", "app", "db", "total"], traced.stderr
+    port = stack.url(0).rsplit(":", 1)[1]
+    assert f"127.0.0.1:{port} answered" in traced.stderr
+
+
+def test_watch_without_a_server_says_so_and_is_not_refused(stack: Stack) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"
+    watched = cli(stack, "watch", "1", "--api", nobody, "--retry-for", "1")
+    assert watched.returncode == 1
+    assert "no answer" in watched.stdout and "could not connect" in watched.stdout
+    assert "refused" not in watched.stdout

@@ -37,7 +37,7 @@ FAILING_SERVER = """
 import asyncio, sys, threading, warnings
 import uvicorn
 from lastseat.config import get_settings
-from lastseat.entrypoints.cli.main import server_logging, uvicorn_options
+from lastseat.entrypoints.cli.servers import server_logging, uvicorn_options
 
 async def fail():
     raise ValueError("a task nobody awaited")

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import build_services
 from tests.conftest import make_settings
 from tests.support.clock import FakeClock
+from tests.support.commands import lastseat
 from tests.support.flights import new_flight
 from tests.support.payments import FakePayments
 from tests.support.servers import server_env
-
-
-def lastseat(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_migrate_seed_accounts_and_discounts(tmp_path: Path) -> None:

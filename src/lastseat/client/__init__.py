@@ -12,9 +12,9 @@ async with GrpcClient("127.0.0.1:3051", token=api.token) as rpc:
     hold = await rpc.hold(flight_id, ["12B"])
 """
 
-from lastseat.client.errors import ApiError
+from lastseat.client.errors import ApiError, Unreachable
 from lastseat.client.grpc import GrpcClient
 from lastseat.client.http import HttpClient
 from lastseat.client.ws import watch
 
-__all__ = ["ApiError", "GrpcClient", "HttpClient", "watch"]
+__all__ = ["ApiError", "GrpcClient", "HttpClient", "Unreachable", "watch"]

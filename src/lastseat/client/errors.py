@@ -27,3 +27,8 @@ class ApiError(Exception):
     def seats(self) -> list[str]:
         seats = self.body.get("seats", [])
         return [str(seat) for seat in seats]
+
+
+class Unreachable(Exception):
+    """No answer at all: the server could not be reached (or reached again) in time. Not a
+    refusal: nothing was refused, nobody answered."""

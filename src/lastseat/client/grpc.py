@@ -45,6 +45,14 @@ def _error(exc: grpc.aio.AioRpcError) -> ApiError:
     return ApiError(exc.code().name, problem, exc.details() or "", body)
 
 
+def grpc_target(address: str, dns_server: str | None = None) -> str:
+    """`address` (host:port) as a gRPC target; with `dns_server` (host:port, such as
+    lastseat's DNS tier), one whose name gRPC resolves at that server."""
+    if dns_server is None or "://" in address:
+        return address
+    return f"dns://{dns_server}/{address}"
+
+
 class GrpcClient(AsyncClosing):
     """`target` is host:port, or any gRPC target: `dns://127.0.0.1:5353/lastseat.test:8443`
     resolves the name at lastseat's DNS tier. With `ca` (a CA file) the channel is TLS, as

@@ -79,8 +79,15 @@ class HttpClient(AsyncClosing):
         destination: str | None = None,
         day: str | None = None,
         limit: int = 50,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        params = {"origin": origin, "destination": destination, "date": day, "limit": limit}
+        params = {
+            "origin": origin,
+            "destination": destination,
+            "date": day,
+            "limit": limit,
+            "offset": offset,
+        }
         body = await self._call(
             "GET", "/flights", params={k: v for k, v in params.items() if v is not None}
         )

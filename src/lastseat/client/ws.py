@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
+import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpcore
 import websockets
 
-from lastseat.client.errors import ApiError
+from lastseat.client.errors import ApiError, Unreachable
+from lastseat.client.resolve import ResolvingBackend
 
 # Close codes the server uses (see lastseat.entrypoints.ws.flights).
 REFUSALS = {4404: "not-found", 4400: "invalid-request"}
-RECONNECT_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
+FIRST_RETRY_SECONDS = 0.1
+MAX_RETRY_SECONDS = 5.0
+# Longer than a stack takes to come back (`lastseat restart app`, or `down` then `up`).
+RETRY_FOR_SECONDS = 60.0
 
 
 def ws_url(base_url: str, flight_id: int, after: int | None) -> str:
@@ -22,34 +30,74 @@ def ws_url(base_url: str, flight_id: int, after: int | None) -> str:
     return url if after is None else f"{url}?after={after}"
 
 
+async def _connect_options(url: str, dns_server: str | None, ca: str | None) -> dict[str, Any]:
+    """How to open `url`: its name resolved at `dns_server` (host:port) if given, TLS
+    trusting `ca` (a CA file) if given. The name stays the TLS server name."""
+    options: dict[str, Any] = {}
+    if ca is not None:
+        options["ssl"] = ssl.create_default_context(cafile=ca)
+    if dns_server is not None:
+        parts = urlsplit(url)
+        nameserver, _, port = dns_server.rpartition(":")
+        options["host"] = await ResolvingBackend(nameserver, int(port)).address_of(
+            parts.hostname or ""
+        )
+        if parts.scheme == "wss":
+            options["server_hostname"] = parts.hostname
+    return options
+
+
 async def watch(
     base_url: str,
     flight_id: int,
     after: int | None = None,
-    reconnects: int = 5,
+    *,
+    dns_server: str | None = None,
+    ca: str | None = None,
+    retry_for: float = RETRY_FOR_SECONDS,
 ) -> AsyncIterator[dict[str, Any]]:
     """Messages as the server sends them. After a dropped connection (or being cut off as a
     slow consumer) it reconnects with `after` = the last event seen: a new snapshot comes,
-    then exactly the changes missed. Gives up after `reconnects` failures in a row."""
-    failures = 0
+    then exactly the changes missed. Waits between attempts double (0.1 s to 5 s); after
+    `retry_for` seconds without a connection it raises Unreachable. A refusal (no such
+    flight) is an ApiError, at once."""
+    delay = FIRST_RETRY_SECONDS
+    lost_at = time.monotonic()
+    connected_once = False
     while True:
+        url = ws_url(base_url, flight_id, after)
         try:
-            async with websockets.connect(ws_url(base_url, flight_id, after)) as socket:
+            options = await _connect_options(url, dns_server, ca)
+            async with websockets.connect(url, **options) as socket:
                 async for raw in socket:
                     message: dict[str, Any] = json.loads(raw)
                     if message["type"] == "snapshot" and after is None:
                         after = int(message["event_id"])
                     elif message["type"] == "seat":
                         after = int(message["event_id"])
-                    failures = 0
+                    connected_once = True
+                    delay = FIRST_RETRY_SECONDS
+                    lost_at = time.monotonic()
                     yield message
         except websockets.exceptions.ConnectionClosed as closed:
             if closed.rcvd is not None and closed.rcvd.code in REFUSALS:
                 code = closed.rcvd.code
                 raise ApiError(code, REFUSALS[code], closed.rcvd.reason) from None
-        except OSError:
-            pass
-        if failures >= reconnects:
-            raise ApiError(503, "unavailable", f"gave up after {failures} reconnects")
-        await asyncio.sleep(RECONNECT_SECONDS[min(failures, len(RECONNECT_SECONDS) - 1)])
-        failures += 1
+        except websockets.exceptions.InvalidStatus as refused:
+            status = refused.response.status_code
+            if status < 500:  # (a restarting stack answers 502 for a moment: tried again)
+                raise ApiError(status, "http-error", f"{url} answered {status}") from None
+        except ssl.SSLCertVerificationError:
+            raise  # the wrong CA: trying again will not help
+        except (OSError, httpcore.ConnectError, websockets.exceptions.InvalidHandshake):
+            pass  # not up (yet, or again)
+        waited = time.monotonic() - lost_at
+        if waited >= retry_for:
+            what = (
+                "lost the connection and could not reconnect"
+                if connected_once
+                else ("could not connect")
+            )
+            raise Unreachable(f"{what} to {base_url} in {waited:.0f} s of trying")
+        await asyncio.sleep(min(delay, max(retry_for - waited, 0.0)))
+        delay = min(delay * 2, MAX_RETRY_SECONDS)

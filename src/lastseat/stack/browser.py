@@ -9,6 +9,7 @@ the same profile pieces.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -26,6 +27,12 @@ CHROMIUM_ARGS = (
 # What a headless run adds (Playwright passes --headless itself): no GPU, and no sandbox,
 # which needs user namespaces that root in a container does not have.
 HEADLESS_ARGS = ("--no-sandbox", "--disable-gpu", *CHROMIUM_ARGS)
+
+
+def window_args() -> tuple[str, ...]:
+    """What a run with a window adds: no sandbox for root, whom Chromium refuses to run
+    sandboxed (and whose container seldom allows the user namespaces it needs)."""
+    return (*CHROMIUM_ARGS, "--no-sandbox") if os.geteuid() == 0 else CHROMIUM_ARGS
 
 
 def doh_template(settings: Settings) -> str:

@@ -9,30 +9,30 @@ top-down. What runs is written to var/stack/state.json (tier, pid, port), which 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import dns.message
-import dns.query
-import dns.rdatatype
-import grpc
-import httpx
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lastseat.config import Settings
 from lastseat.stack import nginx
 from lastseat.stack.ports import free_port, port_open
-from lastseat.stack.tls import SiteCertificates, ensure_certificates
+from lastseat.stack.processes import (
+    STOP_SECONDS,
+    lastseat_argv,
+    started_at,
+    stop_pid,
+    wait_ready,
+    workers_of,
+)
+from lastseat.stack.processes import alive as alive  # (tests/support/stack.py imports it here)
+from lastseat.stack.readiness import app_ready, dns_answers, grpc_serving, http_ok
+from lastseat.stack.state import forget_state, write_state
+from lastseat.stack.state import read_state as read_state  # (as does tests/support/stack.py)
+from lastseat.stack.tls import SiteCertificates, certificates_folder, ensure_certificates
 
-READY_SECONDS = 45.0
-STOP_SECONDS = 15.0
 REVIVE_MAX_SECONDS = 30.0
 STABLE_SECONDS = 60.0  # a tier that ran this long before dying starts from a short wait
 PROXY_RELOAD_SECONDS = 20.0  # nginx's worker_shutdown_timeout (10 s), and some
@@ -57,46 +57,6 @@ def revive_delay(crashes_in_a_row: int) -> float:
     return float(min(REVIVE_MAX_SECONDS, 0.5 * 2 ** min(crashes_in_a_row, 10)))
 
 
-def http_ok(url: str, verify: str | bool = False) -> Callable[[], bool]:
-    def check() -> bool:
-        try:
-            return httpx.get(url, timeout=1, verify=verify).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    return check
-
-
-def grpc_serving(target: str) -> Callable[[], bool]:
-    def check() -> bool:
-        with grpc.insecure_channel(target) as channel:
-            try:
-                answer = health_pb2_grpc.HealthStub(channel).Check(
-                    health_pb2.HealthCheckRequest(), timeout=1
-                )
-            except grpc.RpcError:
-                return False
-        return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
-
-    return check
-
-
-def _dns_answers(settings: Settings) -> Callable[[], bool]:
-    def check() -> bool:
-        query = dns.message.make_query(settings.site_domain, dns.rdatatype.A)
-        try:
-            reply = dns.query.udp(query, "127.0.0.1", timeout=1, port=settings.dns_port)
-        except (OSError, dns.exception.DNSException):
-            return False
-        return bool(reply.answer)
-
-    return check
-
-
-def _lastseat(*args: str) -> list[str]:
-    return [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args]
-
-
 def tier_env(settings: Settings) -> dict[str, str]:
     """What every app process is told about its place in the stack."""
     origin = f"https://{settings.site_domain}:{settings.https_port}"
@@ -107,7 +67,7 @@ def tier_env(settings: Settings) -> dict[str, str]:
 
 
 def app_server_argv(port: int) -> list[str]:
-    return _lastseat("serve", "--host", "127.0.0.1", "--port", str(port))
+    return lastseat_argv("serve", "--host", "127.0.0.1", "--port", str(port))
 
 
 def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
@@ -115,7 +75,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
     tiers = [
         Tier(
             "payments-sandbox",
-            _lastseat("payments-sandbox", "--port", str(settings.sandbox_port)),
+            lastseat_argv("payments-sandbox", "--port", str(settings.sandbox_port)),
             settings.sandbox_port,
             http_ok(f"http://127.0.0.1:{settings.sandbox_port}/healthz"),
             env,
@@ -127,7 +87,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
                 f"app-{i + 1}",
                 app_server_argv(port),
                 port,
-                _http_ready(port),
+                app_ready(port),
                 env,
             )
         )
@@ -135,7 +95,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
         tiers.append(
             Tier(
                 f"grpc-{i + 1}",
-                _lastseat("serve-grpc", "--host", "127.0.0.1", "--port", str(port)),
+                lastseat_argv("serve-grpc", "--host", "127.0.0.1", "--port", str(port)),
                 port,
                 grpc_serving(f"127.0.0.1:{port}"),
                 env,
@@ -159,7 +119,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
         )
     )
     tiers.append(
-        Tier("dns", _lastseat("stack-dns"), settings.dns_port, _dns_answers(settings), env)
+        Tier("dns", lastseat_argv("stack-dns"), settings.dns_port, dns_answers(settings), env)
     )
     return tiers
 
@@ -169,8 +129,9 @@ class Supervisor:
         self.settings = settings
         self.say = say
         self.logs = settings.stack_dir / "logs"
-        self.state_file = settings.stack_dir / "state.json"
-        self.certs = ensure_certificates(settings.stack_dir / "tls", settings.site_domain)
+        self.certs = ensure_certificates(
+            certificates_folder(settings.stack_dir), settings.site_domain
+        )
         self.tiers: list[Tier] = []
         self._stopping = False
         self._roll_requested = False
@@ -219,18 +180,20 @@ class Supervisor:
 
     def _write_state(self) -> None:
         tiers = [*self.tiers, *([self._incoming] if self._incoming else [])]
-        state = {
-            "supervisor": os.getpid(),
-            "tiers": [
-                {"name": t.name, "pid": t.process.pid, "port": t.port, "restarts": t.restarts}
+        write_state(
+            self.settings,
+            [
+                {
+                    "name": t.name,
+                    "pid": t.process.pid,
+                    "port": t.port,
+                    "restarts": t.restarts,
+                    "started": started_at(t.process.pid),
+                }
                 for t in tiers
                 if t.process is not None
             ],
-        }
-        # Written whole, then renamed: `status` and `restart` never read half a file.
-        partial = self.state_file.with_suffix(".tmp")
-        partial.write_text(json.dumps(state, indent=2))
-        partial.replace(self.state_file)
+        )
 
     def watch(self) -> None:
         """Until asked to stop: start again any tier that dies (after a wait that doubles
@@ -285,7 +248,7 @@ class Supervisor:
             old = tier.process
             port = free_port()
             fresh = Tier(
-                f"{tier.name}-next", app_server_argv(port), port, _http_ready(port), tier.env
+                f"{tier.name}-next", app_server_argv(port), port, app_ready(port), tier.env
             )
             self._incoming = fresh  # in state.json too: `down` stops it if we die now
             try:
@@ -329,100 +292,4 @@ class Supervisor:
             if tier.process is not None:
                 stop_pid(tier.process.pid)
                 tier.process.wait(timeout=STOP_SECONDS)
-        self.state_file.unlink(missing_ok=True)
-
-
-def _http_ready(port: int) -> Callable[[], bool]:
-    return http_ok(f"http://127.0.0.1:{port}/readyz")
-
-
-def workers_of(master: int) -> set[int]:
-    """The child processes of `master` (an nginx master's workers)."""
-    try:
-        text = Path(f"/proc/{master}/task/{master}/children").read_text()
-    except OSError:
-        return set()
-    return {int(pid) for pid in text.split()}
-
-
-def wait_ready(
-    name: str, process: subprocess.Popen[bytes], ready: Callable[[], bool], log: Path | str
-) -> None:
-    """Until `ready()` says so; a process that exits first, or takes too long, is an error."""
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
-        if ready():
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{name} not ready in {READY_SECONDS:.0f}s")
-
-
-def stop_pid(pid: int) -> None:
-    """SIGTERM, then SIGKILL if it does not end in time."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + STOP_SECONDS
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            return
-        time.sleep(0.05)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    try:
-        return stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def read_state(settings: Settings) -> dict[str, object] | None:
-    path = settings.stack_dir / "state.json"
-    if not path.exists():
-        return None
-    state: dict[str, object] = json.loads(path.read_text())
-    return state
-
-
-ROLL_SECONDS = 180.0
-
-
-def wait_for_roll(
-    settings: Settings, before: dict[str, object]
-) -> list[tuple[str, int, int]] | None:
-    """Until every app server of `before` (a state.json) runs with a new pid: their names,
-    new pids and ports; None if that takes longer than ROLL_SECONDS."""
-
-    def apps(state: dict[str, object]) -> dict[str, tuple[int, int]]:
-        tiers = state["tiers"]
-        assert isinstance(tiers, list)
-        return {
-            t["name"]: (int(t["pid"]), int(t["port"]))
-            for t in tiers
-            if t["name"].startswith("app-")
-        }
-
-    old = apps(before)
-    deadline = time.monotonic() + ROLL_SECONDS
-    while time.monotonic() < deadline:
-        state = read_state(settings)
-        if state is not None:
-            now = apps(state)
-            if now.keys() == old.keys() and all(now[n][0] != old[n][0] for n in old):
-                return [(name, *now[name]) for name in sorted(now)]
-        time.sleep(0.2)
-    return None
+        forget_state(self.settings)

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+CA_FILE = "ca.pem"
 CA_DAYS = 3650
 SITE_DAYS = 397  # browsers refuse server certificates valid for longer
 
@@ -26,6 +27,15 @@ class SiteCertificates:
     ca_cert: Path
     cert: Path
     key: Path
+
+
+def certificates_folder(stack_dir: Path) -> Path:
+    return stack_dir / "tls"
+
+
+def ca_path(stack_dir: Path) -> Path:
+    """The local CA's certificate: what a client trusts to reach the stack (`--ca`)."""
+    return certificates_folder(stack_dir) / CA_FILE
 
 
 def _name(common_name: str) -> x509.Name:
@@ -61,7 +71,7 @@ def _sans(domain: str) -> list[x509.GeneralName]:
 def ensure_certificates(folder: Path, domain: str) -> SiteCertificates:
     """The CA and the site certificate, made if missing or if the site name changed."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = SiteCertificates(folder / "ca.pem", folder / "site.pem", folder / "site.key")
+    paths = SiteCertificates(folder / CA_FILE, folder / "site.pem", folder / "site.key")
     ca_key_path = folder / "ca.key"
     now = dt.datetime.now(dt.UTC)
     if not (paths.ca_cert.exists() and ca_key_path.exists()):

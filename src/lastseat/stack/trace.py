@@ -1,25 +1,29 @@
 """`lastseat trace URL`: one request through the stack, hop by hop, with the time of each.
 
-The name is resolved through lastseat's DNS tier; the connection and TLS times come from
-httpx's trace hooks; the firewall's verdict from the status; the proxy's upstream and
-its time, the app's time and the database's from the response headers the tiers set
-(X-Upstream, Server-Timing).
+Only the hops the request crossed are listed: a name is resolved through lastseat's DNS
+tier (an address needs no DNS); the connection and TLS times come from httpx's trace
+hooks; each tier behind says it was crossed in the headers it sets (Server-Timing:
+firewall, proxy and app; X-Upstream), which also give the proxy's upstream and its time,
+the app's time and the database's. A URL straight to an app server lists no firewall
+and no proxy.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import ssl
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
 from lastseat.client.resolve import ResolvingBackend, resolving_transport
 
+FIREWALL_TIMING = "firewall;"
 PROXY_TIMING = re.compile(r'proxy;desc="upstream (\S+) ([\d.]+) s"')
 METRIC = re.compile(r"(\w+);dur=([\d.]+)")
 
@@ -34,10 +38,14 @@ class Hop:
 async def trace(url: str, dns_server: str, ca: str | None) -> tuple[list[Hop], httpx.Response]:
     parts = urlsplit(url)
     host = parts.hostname or ""
-    nameserver, _, port = dns_server.rpartition(":")
-    started = time.perf_counter()
-    address = await ResolvingBackend(nameserver, int(port)).address_of(host)
-    hops = [Hop("DNS", f"{host} -> {address} (asked {dns_server})", _ms(started))]
+    hops = []
+    if not _is_address(host):
+        nameserver, _, port = dns_server.rpartition(":")
+        started = time.perf_counter()
+        address = await ResolvingBackend(nameserver, int(port)).address_of(host)
+        hops.append(Hop("DNS", f"{host} -> {address} (asked {dns_server})", _ms(started)))
+    else:
+        address = host
 
     marks: dict[str, float] = {}
 
@@ -51,43 +59,58 @@ async def trace(url: str, dns_server: str, ca: str | None) -> tuple[list[Hop], h
         response = await client.get(
             url, headers={"X-Request-ID": request_id}, extensions={"trace": on_trace}
         )
-    hops.append(
-        Hop("TCP", f"connect to {address}:{parts.port or 443}", _span(marks, "connect_tcp"))
-    )
+    port_number = parts.port or (443 if parts.scheme == "https" else 80)
+    hops.append(Hop("TCP", f"connect to {address}:{port_number}", _span(marks, "connect_tcp")))
     if parts.scheme == "https":
         hops.append(Hop("TLS", f"handshake, SNI {host}", _span(marks, "start_tls")))
     total = _between(marks, "send_request_headers.started", "receive_response_headers.complete")
-    blocked = response.status_code == 403 and "firewall" in response.text
-    verdict = "blocked (403)" if blocked else f"passed (HTTP {response.status_code})"
-    timings = response.headers.get_list("server-timing")
-    proxy = next((m for t in timings if (m := PROXY_TIMING.search(t))), None)
-    metrics = {name: float(value) for t in timings for name, value in METRIC.findall(t)}
-    upstream_ms = float(proxy.group(2)) * 1000 if proxy else None
-    hops.append(
-        Hop(
-            "firewall",
-            f"WAF {verdict}; TLS ends here",
-            _minus(total, upstream_ms),
-        )
-    )
-    if proxy is not None:
-        hops.append(
-            Hop("proxy", f"to app server {proxy.group(1)}", _minus(upstream_ms, metrics.get("app")))
-        )
-    if "app" in metrics:
-        db_ms = metrics.get("db", 0.0)
-        answered = response.headers.get("x-upstream", "?")
-        hops.append(Hop("app", f"{answered} answered", metrics["app"] - db_ms))
-        hops.append(Hop("db", "time in database statements", db_ms))
+    hops += _tiers_crossed(response, parts, total)
     hops.append(
         Hop("total", f"request id {response.headers.get('x-request-id', request_id)}", total)
     )
     return hops, response
 
 
+def _tiers_crossed(response: httpx.Response, parts: SplitResult, total: float | None) -> list[Hop]:
+    """Firewall, proxy, app and database, each if the response says it was crossed. A
+    tier's time is what it adds: the time seen at its front less the time behind it."""
+    timings = response.headers.get_list("server-timing")
+    blocked = response.status_code == 403 and "firewall" in response.text
+    firewall = blocked or any(t.startswith(FIREWALL_TIMING) for t in timings)
+    proxy = next((m for t in timings if (m := PROXY_TIMING.search(t))), None)
+    metrics = {name: float(value) for t in timings for name, value in METRIC.findall(t)}
+    upstream_ms = float(proxy.group(2)) * 1000 if proxy else None
+    app_ms = metrics.get("app")
+    hops = []
+    front = total  # the time seen at the front of the next tier in
+    if firewall:
+        verdict = "blocked (403)" if blocked else f"passed (HTTP {response.status_code})"
+        behind = upstream_ms if proxy else app_ms
+        hops.append(Hop("firewall", f"WAF {verdict}; TLS ends here", _minus(front, behind)))
+        front = behind
+    if proxy is not None:
+        hops.append(Hop("proxy", f"to app server {proxy.group(1)}", _minus(front, app_ms)))
+    if app_ms is not None:
+        db_ms = metrics.get("db", 0.0)
+        answered = response.headers.get("x-upstream") or f"{parts.hostname}:{parts.port}"
+        hops.append(Hop("app", f"{answered} answered", app_ms - db_ms))
+        hops.append(Hop("db", "time in database statements", db_ms))
+    return hops
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _minus(whole: float | None, part: float | None) -> float | None:
-    """The time a tier adds: its total less the part spent behind it."""
-    return None if whole is None or part is None else max(whole - part, 0.0)
+    """The time a tier adds: its total less the part spent behind it (none: the whole)."""
+    if whole is None or part is None:
+        return whole
+    return max(whole - part, 0.0)
 
 
 def _ms(started: float) -> float:

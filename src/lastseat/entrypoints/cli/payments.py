@@ -9,18 +9,17 @@ import typer
 from rich.table import Table
 
 from lastseat.bootstrap import Services
-from lastseat.entrypoints.cli.running import console, run
+from lastseat.entrypoints.cli.running import command_group, console, run
 from lastseat.services.settlement import StuckPayment
 
-payments_app = typer.Typer(
-    help="Payments settlement could not finish (stuck after its attempts).",
-    no_args_is_help=True,
-)
+payments_app = command_group("Payments settlement could not finish (stuck after its attempts).")
 
 
 @payments_app.command("stuck")
 def stuck(
-    limit: Annotated[int, typer.Option(min=1, max=10_000, help="how many to list")] = 100,
+    limit: Annotated[
+        int, typer.Option(min=1, max=10_000, metavar="N", help="how many to list")
+    ] = 100,
 ) -> None:
     """List bookings whose money settlement gave up on, oldest first; exit 1 if any."""
 
@@ -50,7 +49,11 @@ def stuck(
 
 
 @payments_app.command("retry")
-def retry(booking: Annotated[UUID, typer.Argument(help="the booking id `stuck` lists")]) -> None:
+def retry(
+    booking: Annotated[
+        UUID, typer.Argument(metavar="BOOKING_ID", help="the booking id `stuck` lists")
+    ],
+) -> None:
     """Give a stuck booking its attempts back: settlement tries it again on its next round."""
 
     async def work(services: Services) -> None:

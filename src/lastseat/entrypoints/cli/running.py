@@ -1,5 +1,5 @@
-"""What every operator command shares: the console, and running one piece of async work
-over the services of this process."""
+"""What every operator command shares: the console, a group of commands, and running one
+piece of async work over the services of this process."""
 
 from __future__ import annotations
 
@@ -16,6 +16,13 @@ from lastseat.domain.errors import DomainError
 
 console = Console(stderr=True)
 T = TypeVar("T")
+
+
+def command_group(help: str) -> typer.Typer:
+    """A Typer app (or group) as every one here is made. Plain help, not Typer's rich
+    panels, which label every value with its Python type (`<bool>` on each flag, even
+    --help): Click's layout names only the values an option takes."""
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
 
 
 def run(work: Callable[[Services], Awaitable[T]], settings: Settings | None = None) -> T:

@@ -11,30 +11,50 @@ import os
 from collections.abc import Awaitable
 from typing import Annotated, Any, TypeVar
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from lastseat.client import ApiError, GrpcClient, HttpClient, watch
-from lastseat.client.grpc import as_dict
+from lastseat.client import ApiError, GrpcClient, HttpClient, Unreachable, watch
+from lastseat.client.grpc import as_dict, grpc_target
+from lastseat.client.ws import RETRY_FOR_SECONDS
 
 T = TypeVar("T")
 console = Console()
 Api = Annotated[
     str,
-    typer.Option("--api", envvar="LASTSEAT_API_URL", help="base URL of a lastseat app server"),
+    typer.Option(
+        "--api", envvar="LASTSEAT_API_URL", metavar="URL", help="base URL of a lastseat app server"
+    ),
 ]
 Dns = Annotated[
     str | None,
     typer.Option(
-        "--dns", envvar="LASTSEAT_API_DNS", help="resolve the API's name at this DNS server"
+        "--dns",
+        envvar="LASTSEAT_API_DNS",
+        metavar="HOST:PORT",
+        help="resolve the API's name at this DNS server (the stack's: 127.0.0.1:5353)",
     ),
 ]
 Ca = Annotated[
-    str | None, typer.Option("--ca", envvar="LASTSEAT_API_CA", help="a CA file to trust")
+    str | None,
+    typer.Option(
+        "--ca",
+        metavar="FILE",
+        envvar="LASTSEAT_API_CA",
+        help="a CA file to trust (the stack's: var/stack/tls/ca.pem)",
+    ),
 ]
+FlightId = Annotated[
+    int, typer.Argument(metavar="FLIGHT_ID", help="the flight's id (`lastseat flights` lists them)")
+]
+Airport = Annotated[str | None, typer.Option(metavar="CODE", help="IATA airport code, e.g. LHR")]
 DEFAULT_API = "http://127.0.0.1:3001"
-STATUS_STYLE = {"available": "green", "held": "yellow", "booked": "red"}
+# Each state with a colour and a mark: the mark alone tells them apart (no colour, or
+# colour blindness).
+SEAT_MARKS = {"available": ("green", "o"), "held": ("yellow", "~"), "booked": ("red", "x")}
+UNKNOWN_MARK = ("white", "?")
 
 
 def _money(value: dict[str, Any]) -> str:
@@ -47,31 +67,49 @@ def _run(work: Awaitable[T]) -> T:
     except ApiError as exc:
         console.print(f"[red]refused[/red] ({exc.status} {exc.problem}): {exc.detail}")
         raise typer.Exit(1) from None
+    except Unreachable as exc:
+        console.print(f"[red]no answer[/red]: {exc}")
+        raise typer.Exit(1) from None
+    except httpx.TransportError as exc:
+        console.print(f"[red]no answer[/red]: {exc or type(exc).__name__}")
+        raise typer.Exit(1) from None
 
 
 def flights(
     api: Api = DEFAULT_API,
     dns: Dns = None,
     ca: Ca = None,
-    origin: Annotated[str | None, typer.Option(help="IATA code")] = None,
-    destination: Annotated[str | None, typer.Option(help="IATA code")] = None,
+    origin: Airport = None,
+    destination: Airport = None,
+    page: Annotated[int, typer.Option(min=1, metavar="N", help="which page of results")] = 1,
+    limit: Annotated[int, typer.Option(min=1, max=200, metavar="N", help="flights on a page")] = 50,
 ) -> None:
-    """List upcoming flights."""
+    """List upcoming flights, a page at a time; says when there are more."""
 
-    async def work() -> list[dict[str, Any]]:
+    async def work() -> tuple[list[dict[str, Any]], bool]:
+        offset = (page - 1) * limit
         async with HttpClient(api, dns_server=dns, ca=ca) as client:
-            return await client.flights(origin, destination)
+            found = await client.flights(origin, destination, limit=limit, offset=offset)
+            if len(found) < limit:
+                return found, False
+            after = await client.flights(origin, destination, limit=1, offset=offset + limit)
+            return found, bool(after)
 
+    found, more = _run(work())
     table = Table("id", "flight", "from", "to", "departs (UTC)", "seats free")
-    for f in _run(work()):
+    for f in found:
         table.add_row(
             str(f["id"]), f["code"], f["origin"], f["destination"], f["departs_at"],
             str(f["seats_available"]),
         )  # fmt: skip
     console.print(table)
+    if more:
+        console.print(f"more flights: --page {page + 1}")
+    elif not found and page > 1:
+        console.print(f"no flights on page {page}")
 
 
-def seats(flight_id: int, api: Api = DEFAULT_API, dns: Dns = None, ca: Ca = None) -> None:
+def seats(flight_id: FlightId, api: Api = DEFAULT_API, dns: Dns = None, ca: Ca = None) -> None:
     """Show a flight's seat map: status and price of every seat."""
 
     async def work() -> dict[str, Any]:
@@ -79,10 +117,12 @@ def seats(flight_id: int, api: Api = DEFAULT_API, dns: Dns = None, ca: Ca = None
             return await client.seat_map(flight_id)
 
     seat_map = _run(work())
+    legend = (f"[{style}]{mark}[/{style}] {status}" for status, (style, mark) in SEAT_MARKS.items())
+    console.print("  ".join(legend))
     rows: dict[str, list[str]] = {}
     for seat in seat_map["seats"]:
-        style = STATUS_STYLE.get(seat["status"], "white")
-        cell = f"[{style}]{seat['seat']:>4}[/{style}] {_money(seat['price'])}"
+        style, mark = SEAT_MARKS.get(seat["status"], UNKNOWN_MARK)
+        cell = f"[{style}]{seat['seat']:>4} {mark}[/{style}] {_money(seat['price'])}"
         rows.setdefault(seat["seat"][:-1], []).append(cell)
     for row, cells in rows.items():
         console.print(f"{row:>3}  " + "  ".join(cells))
@@ -93,16 +133,32 @@ def seats(flight_id: int, api: Api = DEFAULT_API, dns: Dns = None, ca: Ca = None
 
 
 def watch_flight(
-    flight_id: int,
+    flight_id: FlightId,
     api: Api = DEFAULT_API,
-    after: Annotated[int | None, typer.Option(help="replay changes after this event id")] = None,
-    count: Annotated[int | None, typer.Option(help="stop after this many changes")] = None,
+    dns: Dns = None,
+    ca: Ca = None,
+    after: Annotated[
+        int | None, typer.Option(metavar="EVENT_ID", help="replay changes after this event id")
+    ] = None,
+    count: Annotated[
+        int | None, typer.Option(metavar="N", help="stop after this many changes")
+    ] = None,
+    retry_for: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            metavar="SECONDS",
+            help="seconds to keep trying to (re)connect, waits doubling up to 5 s",
+        ),
+    ] = RETRY_FOR_SECONDS,
 ) -> None:
-    """Print a flight's seat changes as they happen (Ctrl-C to stop)."""
+    """Print a flight's seat changes as they happen (Ctrl-C to stop). A lost connection is
+    made again, resuming where it stopped."""
 
     async def work() -> None:
         seen = 0
-        async for message in watch(api, flight_id, after):
+        stream = watch(api, flight_id, after, dns_server=dns, ca=ca, retry_for=retry_for)
+        async for message in stream:
             if message["type"] == "snapshot":
                 taken = sum(s["status"] != "available" for s in message["seat_map"]["seats"])
                 console.print(f"snapshot at event {message['event_id']}: {taken} seats taken")
@@ -119,30 +175,45 @@ def watch_flight(
 
 
 def book(
-    flight_id: int,
-    seat_names: Annotated[list[str], typer.Argument(metavar="SEATS", help="e.g. 12A 12B")],
+    flight_id: FlightId,
+    seat_names: Annotated[
+        list[str], typer.Argument(metavar="SEATS", help="the seats to book, e.g. 12A 12B")
+    ],
     api: Api = DEFAULT_API,
     dns: Dns = None,
     ca: Ca = None,
-    email: Annotated[str, typer.Option(envvar="LASTSEAT_EMAIL", prompt=True)] = "",
-    card: Annotated[str, typer.Option(help="payment token (sandbox: tok_ok)")] = "tok_ok",
-    discount: Annotated[str | None, typer.Option(help="discount code")] = None,
-    grpc_target: Annotated[
-        str | None, typer.Option("--grpc", help="book over gRPC at this target instead")
+    email: Annotated[
+        str,
+        typer.Option(
+            envvar="LASTSEAT_EMAIL", prompt=True, metavar="EMAIL", help="your account's email"
+        ),
+    ] = "",
+    card: Annotated[
+        str, typer.Option(metavar="TOKEN", help="payment token (sandbox: tok_ok)")
+    ] = "tok_ok",
+    discount: Annotated[str | None, typer.Option(metavar="CODE", help="discount code")] = None,
+    grpc_address: Annotated[
+        str | None,
+        typer.Option(
+            "--grpc",
+            metavar="HOST:PORT",
+            help="book over gRPC at this host:port instead (resolved with --dns; TLS with --ca)",
+        ),
     ] = None,
 ) -> None:
-    """Sign in, hold the seats, show the server's quote, pay and confirm."""
+    """Sign in, hold the seats, show the server's quote, pay and confirm. The password
+    comes from LASTSEAT_PASSWORD, or is asked for."""
     password = os.environ.get("LASTSEAT_PASSWORD") or typer.prompt("Password", hide_input=True)
 
     async def work() -> dict[str, Any]:
         async with HttpClient(api, dns_server=dns, ca=ca) as client:
             token = await client.login(email, password)
-            if grpc_target is None:
+            if grpc_address is None:
                 hold = await client.hold(flight_id, seat_names)
                 quote = await client.quote(hold["id"], discount)
                 _print_quote(quote)
                 return await client.book(hold["id"], card, discount)
-        async with GrpcClient(grpc_target, token=token) as rpc:
+        async with GrpcClient(grpc_target(grpc_address, dns), token=token, ca=ca) as rpc:
             held = await rpc.hold(flight_id, seat_names)
             _print_quote(as_dict(await rpc.quote(held.id, discount or "")))
             return as_dict(await rpc.book(held.id, card, discount or ""))

@@ -1,0 +1,100 @@
+"""`lastseat admin ...`: accounts and discount codes, as an operator makes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from lastseat.bootstrap import Services
+from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
+from lastseat.domain.users import Role
+from lastseat.entrypoints.cli.running import command_group, console, run
+
+admin_app = command_group("Accounts and administration.")
+
+
+@admin_app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="the account's email address")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, metavar="PASSWORD", help="asked for if not given"
+        ),
+    ],
+    admin: Annotated[bool, typer.Option("--admin", help="give the admin role")] = False,
+) -> None:
+    """Create an account (or reset its password and role)."""
+
+    async def work(services: Services) -> str:
+        user = await services.accounts.ensure_user(
+            email, password, Role.ADMIN if admin else Role.CUSTOMER
+        )
+        return f"{user.email} ({user.role.value}) id={user.id}"
+
+    console.print(run(work))
+
+
+@admin_app.command("create-discount")
+def create_discount(
+    code: Annotated[str, typer.Argument(metavar="CODE", help="the code buyers type (any case)")],
+    kind: Annotated[
+        DiscountKind, typer.Option(help="percent (of the subtotal) or fixed (an amount off)")
+    ],
+    value: Annotated[
+        int, typer.Option(metavar="N", help="basis points (1500 = 15%) or minor units")
+    ],
+    currency: Annotated[
+        str | None, typer.Option(metavar="CODE", help="ISO currency of a fixed amount, e.g. EUR")
+    ] = None,
+    valid_from: Annotated[
+        datetime | None,
+        typer.Option(metavar="WHEN", help="first moment valid (UTC), e.g. 2026-06-01T00:00"),
+    ] = None,
+    valid_until: Annotated[
+        datetime | None, typer.Option(metavar="WHEN", help="last moment valid (UTC)")
+    ] = None,
+    min_spend: Annotated[
+        int,
+        typer.Option(min=0, metavar="N", help="smallest subtotal it applies to, in minor units"),
+    ] = 0,
+    max_redemptions: Annotated[
+        int | None,
+        typer.Option(min=1, metavar="N", help="how many bookings may use it (default: any)"),
+    ] = None,
+    flight_id: Annotated[
+        int | None, typer.Option(min=1, metavar="ID", help="only for this flight (default: any)")
+    ] = None,
+    origin: Annotated[
+        str | None, typer.Option(metavar="CODE", help="only from this airport (IATA code)")
+    ] = None,
+    destination: Annotated[
+        str | None, typer.Option(metavar="CODE", help="only to this airport (IATA code)")
+    ] = None,
+) -> None:
+    """Create a discount code."""
+
+    def utc(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moment.replace(tzinfo=moment.tzinfo or UTC)
+
+    async def work(services: Services) -> str:
+        discount = await services.discounts.create(
+            Discount(
+                code=normalise_code(code),
+                kind=kind,
+                value=value,
+                currency=currency,
+                valid_from=utc(valid_from),
+                valid_until=utc(valid_until),
+                min_spend=min_spend,
+                max_redemptions=max_redemptions,
+                flight_id=flight_id,
+                origin=origin,
+                destination=destination,
+            )
+        )
+        return f"created {discount.code} ({discount.kind.value} {discount.value})"
+
+    console.print(run(work))

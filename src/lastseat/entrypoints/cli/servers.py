@@ -1,0 +1,123 @@
+"""The commands that run one server process each (`serve`, `serve-grpc`,
+`payments-sandbox`, and the DNS tier), and what their logging and uvicorn share."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+
+from lastseat.config import Settings, get_settings
+from lastseat.entrypoints.logs import configure_logging, log_uncaught
+from lastseat.payments_sandbox.app import create_sandbox
+
+Host = Annotated[str, typer.Option(metavar="ADDRESS", help="address to listen on")]
+Port = Annotated[int, typer.Option(metavar="PORT", help="port to listen on")]
+
+
+def _exit_on_signal(signum: int, _: object) -> None:
+    raise SystemExit(0)  # asked to stop, and stopped: atexit writes the last log lines
+
+
+def server_logging(settings: Settings) -> None:
+    """A server process writes JSON lines only, Python's own complaints included."""
+    configure_logging(settings.log_level, settings.log_json, settings.log_flush_seconds)
+    log_uncaught()
+    # uvicorn, once shut down, re-raises the signal that stopped it under the handler it
+    # found: the default one would kill the process without running atexit, losing the log
+    # lines still buffered (up to LASTSEAT_LOG_FLUSH_SECONDS of them).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_on_signal)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What every uvicorn server here shares. log_config=None: uvicorn's default config
+    writes plain text to stderr (an unhandled exception as "Exception in ASGI application"
+    and a traceback); without it, its loggers reach the root logger, which writes JSON."""
+    return {
+        "log_config": None,
+        "log_level": "warning",
+        "server_header": False,
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
+    }
+
+
+def refuse_development_secrets(settings: Settings, tls: bool) -> None:
+    """Behind TLS it is a deployment, not a laptop: the development secrets will not do."""
+    names = settings.development_secrets()
+    if tls and names and not settings.allow_dev_secrets:
+        # one plain line on stderr (rich would wrap it), whatever the terminal
+        typer.echo(
+            f"refusing to serve over TLS (LASTSEAT_COOKIE_SECURE=true) with development "
+            f"secrets: set {' and '.join(names)} (or LASTSEAT_ALLOW_DEV_SECRETS=true on a "
+            f"development machine)",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
+def serve(
+    host: Host = "127.0.0.1",
+    port: Port = 3001,
+    workers: Annotated[int, typer.Option(min=1, metavar="N", help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run one app server (HTTP JSON API)."""
+    settings = get_settings()
+    refuse_development_secrets(settings, settings.cookie_secure)
+    server_logging(settings)
+    uvicorn.run(
+        "lastseat.entrypoints.http.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,  # the app writes its own structured access log
+        ws_ping_interval=settings.ws_ping_interval_seconds,
+        ws_ping_timeout=settings.ws_ping_timeout_seconds,
+        **uvicorn_options(settings),
+    )
+
+
+def serve_grpc(host: Host = "127.0.0.1", port: Port = 3051) -> None:
+    """Run one gRPC server (lastseat.v1.Booking, health, reflection)."""
+    from lastseat.entrypoints.grpc.server import serve
+
+    settings = get_settings()
+    refuse_development_secrets(settings, settings.cookie_secure)
+    server_logging(settings)
+    asyncio.run(serve(settings, host, port))
+
+
+def payments_sandbox(host: Host = "127.0.0.1", port: Port = 3090) -> None:
+    """Run the payment provider sandbox (its key is LASTSEAT_PAYMENTS_SECRET_KEY; its ledger
+    is kept in LASTSEAT_SANDBOX_LEDGER, by default under the stack dir)."""
+    settings = get_settings()
+    server_logging(settings)
+    app = create_sandbox(
+        settings.payments_secret_key.get_secret_value(),
+        settings.sandbox_delay_seconds,
+        settings.sandbox_ledger_path,
+    )
+    uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
+
+
+def stack_dns() -> None:
+    """The DNS tier (run by `up`): UDP and TCP on dns_port, DNS-over-HTTP on doh_port."""
+    from lastseat.stack.dns import ZoneResolver, doh_app, start_servers
+
+    settings = get_settings()
+    server_logging(settings)
+    resolver = ZoneResolver(settings.site_domain, settings.site_address, "::1")
+    servers = start_servers(resolver, "127.0.0.1", settings.dns_port)
+    try:
+        uvicorn.run(
+            doh_app(resolver), host="127.0.0.1", port=settings.doh_port, **uvicorn_options(settings)
+        )
+    finally:
+        for server in servers:
+            server.stop()

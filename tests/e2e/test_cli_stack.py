@@ -1,0 +1,148 @@
+"""`lastseat up / down / status` as a person runs them: a second `up` refuses before it
+touches anything, `make down` stops the stack, a stale state.json blocks nothing; and the
+traveller's commands through the whole stack (TLS, lastseat's DNS), across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from lastseat.client import HttpClient
+from lastseat.stack.ports import free_port
+from lastseat.stack.processes import alive, lastseat_argv
+from tests.support.commands import lastseat, make
+from tests.support.servers import server_env
+from tests.support.stack import DOMAIN, Site, running_stack
+from tests.support.stack import stack_database as stack_database  # this module's own
+
+
+def test_a_second_up_refuses_before_touching_anything(stack_database: str) -> None:
+    with running_stack(stack_database) as site:
+        state = (site.folder / "state.json").read_text()
+        firewall = site.folder / "firewall" / "nginx.conf"
+        firewall_written = firewall.stat().st_mtime_ns
+
+        second = site.lastseat("up", "--flights", "3")
+
+        assert second.returncode == 1, second.stdout + second.stderr
+        assert "a stack is up already" in second.stderr
+        assert "revision" not in second.stderr  # the database was not migrated again
+        assert (site.folder / "state.json").read_text() == state
+        assert firewall.stat().st_mtime_ns == firewall_written
+        assert site.lastseat("status").returncode == 0
+
+
+def test_make_down_stops_a_running_stack_and_says_when_none_is(stack_database: str) -> None:
+    with running_stack(stack_database) as site:
+        tiers = site.tiers()
+        stopped = make(site.env, "down")
+
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        assert "stopped" in stopped.stderr
+        assert not [name for name, pid in tiers.items() if alive(pid)]
+        assert not (site.folder / "state.json").exists()
+        again = make(site.env, "down")
+        assert again.returncode == 0 and "no stack is up" in again.stderr
+
+
+def a_dead_pid() -> int:
+    with subprocess.Popen([sys.executable, "-c", "pass"]) as process:
+        process.wait(timeout=30)
+        return process.pid
+
+
+def stack_env(folder: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")}
+    return {**env, "LASTSEAT_STACK_DIR": str(folder), "COLUMNS": "200"}
+
+
+def test_a_stale_state_file_is_no_running_stack(tmp_path: Path) -> None:
+    dead = a_dead_pid()
+    state = tmp_path / "state.json"
+    state.write_text(
+        f'{{"supervisor": {dead}, "tiers": [{{"name": "app-1", "pid": {dead}, "port": 1,'
+        f' "restarts": 0}}]}}'
+    )
+    env = stack_env(tmp_path)
+
+    status = lastseat(env, "status")
+    assert status.returncode == 1 and "no stack is up" in status.stderr
+    assert lastseat(env, "restart", "app").returncode == 1
+    down = lastseat(env, "down")
+    assert down.returncode == 0 and "stale" in down.stderr
+    assert not state.exists()
+
+
+def test_a_reused_pid_is_not_the_supervisor(tmp_path: Path) -> None:
+    # This test's own pid, alive, but recorded with another start time: another process.
+    state = tmp_path / "state.json"
+    state.write_text(f'{{"supervisor": {os.getpid()}, "supervisor_started": 1, "tiers": []}}')
+    status = lastseat(stack_env(tmp_path), "status")
+    assert status.returncode == 1 and "no stack is up" in status.stderr
+
+
+def through_the_stack(site: Site) -> list[str]:
+    return ["--api", site.url, "--dns", site.dns, "--ca", str(site.ca)]
+
+
+async def next_line(stream: asyncio.StreamReader) -> str:
+    return (await asyncio.wait_for(stream.readline(), 60)).decode()
+
+
+async def test_watch_outlives_a_restart_and_book_goes_over_grpc_through_the_stack(
+    stack_database: str,
+) -> None:
+    with running_stack(stack_database) as site:
+        async with HttpClient(site.url, transport=site.transport()) as api:
+            await api.signup("cli-stack@example.com", "cli stack password")
+            [flight] = await api.flights(limit=1)
+        env = {**site.env, "COLUMNS": "200"}
+        env.update(LASTSEAT_EMAIL="cli-stack@example.com", LASTSEAT_PASSWORD="cli stack password")
+        watcher = await asyncio.create_subprocess_exec(
+            *lastseat_argv("watch", str(flight["id"]), "--count", "2", *through_the_stack(site)),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            assert watcher.stdout is not None
+            assert "snapshot at event" in await next_line(watcher.stdout)
+
+            restarted = await asyncio.to_thread(site.lastseat, "restart", "app", timeout=240)
+            assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+            grpc_edge = f"{DOMAIN}:{site.settings.https_port}"
+            booked = await asyncio.to_thread(
+                lastseat,
+                env, "book", str(flight["id"]), "5A", *through_the_stack(site), "--grpc", grpc_edge,
+            )  # fmt: skip
+            assert booked.returncode == 0, booked.stdout + booked.stderr
+            assert "booked" in booked.stdout
+
+            # The watcher lost its connection in the restart, and came back for both changes.
+            rest = (await asyncio.wait_for(watcher.stdout.read(), 60)).decode().splitlines()
+            assert await asyncio.wait_for(watcher.wait(), 60) == 0
+            assert any(line.startswith("snapshot at event") for line in rest)  # reconnected
+            changes = [line.split()[1:] for line in rest if not line.startswith("snapshot")]
+            assert changes == [["5A", "held"], ["5A", "booked"]]
+        finally:
+            if watcher.returncode is None:
+                watcher.kill()
+                await watcher.wait()
+
+
+def test_up_goes_past_a_stale_state_file_and_forgets_its_own_claim_when_it_fails(
+    tmp_path: Path,
+) -> None:
+    dead = a_dead_pid()
+    state = tmp_path / "state.json"
+    state.write_text(f'{{"supervisor": {dead}, "tiers": []}}')
+    nowhere = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere"
+    env = server_env(nowhere, LASTSEAT_STACK_DIR=str(tmp_path), COLUMNS="200")
+
+    up = lastseat(env, "up", "--flights", "0")
+
+    assert "the stack it describes is gone" in up.stderr, up.stderr
+    assert up.returncode != 0  # no database there
+    assert not state.exists()  # neither the stale file nor its own claim is left
