@@ -26,8 +26,6 @@ README_MAX_LINES = 150
 
 # Settings the docs leave out on purpose: nothing reads it, and issue 14 removes it.
 UNDOCUMENTED_SETTINGS = {"idempotency_wait_seconds"}
-# Make targets the docs name while another change of issue 14 adds them.
-PENDING_MAKE_TARGETS = {"down"}
 # Top folders of a repository path the docs cite; a short path (`services/ports.py`) is
 # looked up under src/lastseat/ too.
 PATH_ROOTS = {"src", "tests", "bench", "docs", "scripts", "proto", ".ci"}
@@ -163,7 +161,7 @@ def makefile_targets() -> set[str]:
 @pytest.mark.parametrize("page", DOCS, ids=label)
 def test_every_make_target_named_exists(page: Path) -> None:
     named = {target for snippet in code(page) for target in MAKE.findall(snippet)}
-    unknown = named - makefile_targets() - PENDING_MAKE_TARGETS
+    unknown = named - makefile_targets()
     assert not unknown, f"{label(page)} names make targets the Makefile lacks: {unknown}"
 
 
