@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lastseat.adapters.db.engine import create_engine
-from lastseat.adapters.db.hot_reads import SeatReader
+from lastseat.adapters.db.hot_reads import seat_reader
 from lastseat.adapters.db.seat_feed import PgSeatFeed
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.adapters.passwords import Argon2Hasher
@@ -63,7 +63,7 @@ def build_services(
             wakeups.wake(flight_id)
 
         feed = PgSeatFeed(engine, on_change=changed, on_live=seat_maps.set_live)
-    catalog = Catalog(ctx, SeatReader(engine, uow))
+    catalog = Catalog(ctx, seat_reader(engine, uow))
     settlement = Settlement(ctx, gateway)
     return Services(
         settings=settings,
