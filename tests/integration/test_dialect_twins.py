@@ -36,12 +36,12 @@ from lastseat.services.samples import standard_layout
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=10)
-RULES = Settings(_env_file=None).fare_rules  # type: ignore[call-arg]
+RULES = Settings(_env_file=None).fare_rules
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    settings = Settings(_env_file=None, database_url=database_url, log_level="warning")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=database_url, log_level="warning")
     built = create_engine(settings)
     await migrate.upgrade(built)
     try:

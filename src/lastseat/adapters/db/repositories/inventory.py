@@ -46,10 +46,8 @@ def layout_to_json(layout: Layout) -> dict[str, Any]:
     }
 
 
-def layout_from_json(data: dict[str, Any] | list[dict[str, Any]]) -> Layout:
-    # Layouts stored before surcharges existed are a bare list of cabins.
-    cabins = data if isinstance(data, list) else data["cabins"]
-    surcharges = {} if isinstance(data, list) else data.get("surcharges", {})
+def layout_from_json(data: dict[str, Any]) -> Layout:
+    # (migration 0008 gave layouts stored before surcharges existed this shape)
     return Layout(
         tuple(
             Cabin(
@@ -61,9 +59,9 @@ def layout_from_json(data: dict[str, Any] | list[dict[str, Any]]) -> Layout:
                 exit_rows=tuple(int(row) for row in item.get("exit_rows", ())),
                 aisle_after=item.get("aisle_after", ""),
             )
-            for item in cabins
+            for item in data["cabins"]
         ),
-        Surcharges(**surcharges),
+        Surcharges(**data["surcharges"]),
     )
 
 
