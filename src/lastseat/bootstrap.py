@@ -41,7 +41,7 @@ class Services:
     seat_feed: PgSeatFeed | None = None
 
     async def close(self) -> None:
-        await self.bookings.flush()
+        await self.settlement.flush()
         await self.payments.close()
         await self.engine.dispose()
 
