@@ -50,7 +50,3 @@ class PgSeatReader:
                 connection.close()
                 add_db_time(time.perf_counter() - started)
         return [(row["seat"], row["status"], postgres.aware(row["held_until"])) for row in rows]
-
-
-def seat_reader(engine: AsyncEngine, uow: SqlUnitOfWorkFactory) -> SeatReader | PgSeatReader:
-    return PgSeatReader(engine) if engine.dialect.name == "postgresql" else SeatReader(uow)

@@ -9,7 +9,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lastseat.adapters.db.engine import WRITE_OPTION
-from lastseat.adapters.db.errors import translated, unavailability
+from lastseat.adapters.db.errors import domain_error, translated
 from lastseat.adapters.db.repositories.accounts import SqlTokens, SqlUsers
 from lastseat.adapters.db.repositories.bookings import SqlBookings
 from lastseat.adapters.db.repositories.discounts import SqlDiscounts
@@ -129,9 +129,9 @@ class SqlUnitOfWork:
             with translated():
                 raise failure
         if isinstance(exc, Exception) and not isinstance(exc, DomainError):
-            unavailable = unavailability(exc)
-            if unavailable is not None:  # else the body's error goes on as it is
-                raise unavailable from exc
+            mapped = domain_error(exc)
+            if mapped is not None:  # else the body's error goes on as it is
+                raise mapped from exc
 
 
 class SqlUnitOfWorkFactory:

@@ -17,7 +17,6 @@ import uvicorn
 from rich.progress import Progress
 from rich.table import Table
 
-from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services
 from lastseat.config import Settings, env_file, get_settings
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
@@ -429,8 +428,7 @@ def db_migrate() -> None:
     """Apply every Alembic migration (creates the SQLite file under var/ if needed)."""
 
     async def work(services: Services) -> str | None:
-        await migrate.upgrade(services.engine)
-        return await migrate.current_revision(services.engine)
+        return await services.database.upgrade()
 
     settings = get_settings()
     if settings.is_sqlite:
