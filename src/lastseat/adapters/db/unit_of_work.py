@@ -136,16 +136,14 @@ class SqlUnitOfWork:
 
 class SqlUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine, repositories: Repositories | None = None) -> None:
-        self.engine = engine
+        """`repositories`: the dialect's own set unless given (the twin test runs both)."""
         postgres = engine.dialect.name == "postgresql"
         self._repositories = repositories or (POSTGRESQL if postgres else PORTABLE)
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         # Read-only work is one statement per unit of work; on PostgreSQL it runs without
         # BEGIN/ROLLBACK round trips. SQLite keeps its (local, cheap) transactions.
         self._reader = (
-            engine
-            if engine.dialect.name == "sqlite"
-            else engine.execution_options(isolation_level="AUTOCOMMIT")
+            engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
         )
 
     def __call__(self, write: bool = False) -> SqlUnitOfWork:
