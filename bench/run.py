@@ -34,7 +34,6 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from lastseat.adapters.db import migrate
 from lastseat.bootstrap import build_services
 from lastseat.config import Settings
 from lastseat.domain.users import Role
@@ -58,7 +57,7 @@ async def prepare(pg: PostgresServer, database: str, flights: int, users: int) -
     )  # type: ignore[arg-type]
     services = build_services(settings)
     try:
-        await migrate.upgrade(services.engine)
+        await services.database.upgrade()
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"seeding {flights} flights x 180 seats", total=flights)
             await seed_flights(

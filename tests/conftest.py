@@ -10,7 +10,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings
 from lastseat.stack.postgres import PostgresServer, find_or_start
@@ -84,7 +83,7 @@ async def migrated(url: str) -> str:
     """The database at `url`, migrated to the latest schema (for tests that start servers)."""
     services = build_services(make_settings(url))
     try:
-        await migrate.upgrade(services.engine)
+        await services.database.upgrade()
     finally:
         await services.close()
     return url
@@ -108,7 +107,7 @@ async def services(
     overrides = {} if marker is None else marker.kwargs
     settings = make_settings(database_url, **overrides)
     built = build_services(settings, clock=clock, payments=payments)
-    await migrate.upgrade(built.engine)
+    await built.database.upgrade()
     try:
         yield built
     finally:

@@ -1,15 +1,10 @@
-"""The composition root: build the engine, adapters and services for one process."""
+"""The composition root: build the adapters and services for one process."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from lastseat.adapters.db.engine import create_engine
-from lastseat.adapters.db.hot_reads import SeatReader
-from lastseat.adapters.db.seat_feed import PgSeatFeed
-from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from lastseat.adapters.db.database import SqlDatabase
 from lastseat.adapters.passwords import Argon2Hasher
 from lastseat.adapters.payments import HttpPayments
 from lastseat.config import Settings
@@ -18,7 +13,7 @@ from lastseat.services.bookings import Bookings
 from lastseat.services.catalog import Catalog, SeatMap
 from lastseat.services.context import ServiceContext, utc_now
 from lastseat.services.discounts import Discounts
-from lastseat.services.ports import Clock, PaymentGateway
+from lastseat.services.ports import ChangeFeed, Clock, Database, PaymentGateway
 from lastseat.services.reservations import Reservations
 from lastseat.services.seat_map_cache import SeatMapCache
 from lastseat.services.settlement import Settlement
@@ -28,7 +23,7 @@ from lastseat.services.watching import Tails, Wakeups, Watching
 @dataclass(frozen=True, slots=True)
 class Services:
     settings: Settings
-    engine: AsyncEngine
+    database: Database
     accounts: Accounts
     catalog: Catalog
     reservations: Reservations
@@ -37,37 +32,35 @@ class Services:
     discounts: Discounts
     watching: Watching
     payments: PaymentGateway
-    # LISTEN for other processes' seat changes (PostgreSQL); None where there is no feed.
-    seat_feed: PgSeatFeed | None = None
+    # Other processes' seat changes; None where there is no feed (one process, SQLite).
+    seat_feed: ChangeFeed | None = None
 
     async def close(self) -> None:
-        await self.bookings.flush()
+        await self.settlement.flush()
         await self.payments.close()
-        await self.engine.dispose()
+        await self.database.close()
 
 
 def build_services(
     settings: Settings, clock: Clock = utc_now, payments: PaymentGateway | None = None
 ) -> Services:
-    engine = create_engine(settings)
-    uow = SqlUnitOfWorkFactory(engine)
+    database = SqlDatabase(settings)
     seat_maps: SeatMapCache[SeatMap] = SeatMapCache()
-    ctx = ServiceContext(uow=uow, settings=settings, clock=clock, seat_maps=seat_maps)
+    ctx = ServiceContext(
+        uow=database.units_of_work, settings=settings, clock=clock, seat_maps=seat_maps
+    )
     gateway = payments or HttpPayments(settings)
-    feed = None
     wakeups = Wakeups()
-    if engine.dialect.name == "postgresql":
 
-        def changed(flight_id: int) -> None:
-            seat_maps.changed(flight_id)
-            wakeups.wake(flight_id)
+    def changed(flight_id: int) -> None:
+        seat_maps.changed(flight_id)
+        wakeups.wake(flight_id)
 
-        feed = PgSeatFeed(engine, on_change=changed, on_live=seat_maps.set_live)
-    catalog = Catalog(ctx, SeatReader(engine, uow))
+    catalog = Catalog(ctx, database.seat_reader())
     settlement = Settlement(ctx, gateway)
     return Services(
         settings=settings,
-        engine=engine,
+        database=database,
         accounts=Accounts(ctx, Argon2Hasher(settings)),
         catalog=catalog,
         reservations=Reservations(ctx, catalog),
@@ -76,5 +69,5 @@ def build_services(
         discounts=Discounts(ctx),
         watching=Watching(ctx, catalog, Tails(ctx, wakeups)),
         payments=gateway,
-        seat_feed=feed,
+        seat_feed=database.change_feed(on_change=changed, on_live=seat_maps.set_live),
     )

@@ -27,6 +27,7 @@ import httpx
 import orjson
 import sqlalchemy as sa
 
+from lastseat.adapters.db.database import engine_of
 from lastseat.adapters.db.tables import booking_seats, bookings, idempotency_keys, seats
 from lastseat.bootstrap import build_services
 from lastseat.domain.users import Role
@@ -279,7 +280,7 @@ async def _settled(cluster: Cluster, seconds: float = 120.0) -> int:
     try:
         deadline = time.monotonic() + seconds
         while True:
-            async with services.engine.connect() as conn:
+            async with engine_of(services.database).connect() as conn:
                 left = int(
                     (await conn.execute(sa.select(sa.func.count()).where(_UNSETTLED))).scalar_one()
                 )
@@ -295,7 +296,7 @@ async def audit(cluster: Cluster, ledger: Ledger) -> Audit:
     services = build_services(make_settings(cluster.database_url))
     unsettled_detail: list[str] = []
     try:
-        async with services.engine.connect() as conn:
+        async with engine_of(services.database).connect() as conn:
             stored = {
                 str(row.id): row
                 for row in await conn.execute(

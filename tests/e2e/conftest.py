@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 
-from lastseat.adapters.db import migrate
 from lastseat.bootstrap import build_services
 from lastseat.domain.users import Role
 from lastseat.stack.postgres import PostgresServer
@@ -56,7 +55,7 @@ async def e2e_database(
             f"//{server.user}@", f"//{server.user}:{DATABASE_PASSWORD}@"
         )
     services = build_services(make_settings(url))
-    await migrate.upgrade(services.engine)
+    await services.database.upgrade()
     await services.accounts.ensure_user(*ADMIN, Role.ADMIN)
     await services.close()
     yield url

@@ -13,6 +13,7 @@ from uuid import UUID
 import httpx
 import sqlalchemy as sa
 
+from lastseat.adapters.db.database import engine_of
 from lastseat.adapters.db.tables import bookings
 from lastseat.bootstrap import build_services
 from tests.conftest import make_settings
@@ -26,7 +27,7 @@ async def _recorded(database_url: str, booking_id: str) -> tuple[str, str]:
     """The booking's payment status and authorization, as our database has them."""
     services = build_services(make_settings(database_url))
     try:
-        async with services.engine.connect() as conn:
+        async with engine_of(services.database).connect() as conn:
             row = await conn.execute(
                 sa.select(bookings.c.payment_status, bookings.c.payment_id).where(
                     bookings.c.id == UUID(booking_id)

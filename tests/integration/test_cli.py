@@ -42,7 +42,7 @@ async def test_an_operator_lists_stuck_payments_and_retries_one(tmp_path: Path) 
         make_settings(url, payments_settle_max_attempts=1), clock=FakeClock(), payments=payments
     )
     try:
-        await migrate.upgrade(services.engine)
+        await services.database.upgrade()
         ann = await services.accounts.signup("ann@example.com", "ann-password-1")
         flight = await services.catalog.create_flight(new_flight(services.catalog.now()))
         hold = (await services.reservations.hold_seats(ann, flight.id, ["12A"])).hold

@@ -10,7 +10,6 @@ import httpx
 import pytest
 from sqlalchemy import exc as sa_exc
 
-from lastseat.adapters.db import migrate
 from lastseat.adapters.db.errors import unavailability
 from lastseat.bootstrap import build_services
 from lastseat.domain.errors import DatabaseBusy, DatabaseUnavailable
@@ -90,7 +89,7 @@ async def test_a_lock_held_past_the_bound_is_a_503_busy_the_client_retries(
     services = build_services(settings)
     blocker = None
     try:
-        await migrate.upgrade(services.engine)
+        await services.database.upgrade()
         flight = await services.catalog.create_flight(new_flight(services.catalog.now()))
         await services.accounts.signup("ann@example.com", "ann-password-1")
         app = create_app(settings, services)

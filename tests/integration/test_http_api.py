@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from lastseat.adapters.db import migrate
+from lastseat.adapters.db.database import engine_of
 from lastseat.bootstrap import Services, build_services
 from lastseat.domain.users import Role
 from lastseat.entrypoints.http.app import create_app
@@ -413,7 +413,7 @@ async def test_health_readiness_metrics_and_docs(api: httpx.AsyncClient, flight_
 async def test_pool_exhaustion_is_a_503_with_retry_after(database_url: str) -> None:
     settings = make_settings(database_url, pool_size=1, pool_timeout_seconds=0.2)
     services = build_services(settings)
-    await migrate.upgrade(services.engine)
+    await services.database.upgrade()
     app = create_app(settings, services)
     transport = httpx.ASGITransport(app=app)
     try:
@@ -422,7 +422,7 @@ async def test_pool_exhaustion_is_a_503_with_retry_after(database_url: str) -> N
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
             assert (await api.get("/api/v1/flights")).status_code == 200
             assert (await api.get(seats_path)).status_code == 200  # flight now known in memory
-            held = await services.engine.connect()  # the pool's only connection
+            held = await engine_of(services.database).connect()  # the pool's only connection
             try:
                 for path in ("/api/v1/flights", seats_path):
                     busy = await api.get(path)

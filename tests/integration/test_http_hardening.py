@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
 from lastseat.entrypoints.http.app import create_app
 from tests.conftest import make_settings
@@ -24,7 +23,7 @@ async def hardened(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, 
         database_url, public_origin=OWN, cors_origins=[PARTNER], cookie_secure=True
     )
     services = build_services(settings, payments=FakePayments())
-    await migrate.upgrade(services.engine)
+    await services.database.upgrade()
     transport = httpx.ASGITransport(app=create_app(settings, services))
     try:
         async with httpx.AsyncClient(transport=transport, base_url=OWN) as client:

@@ -10,7 +10,6 @@ import asyncpg
 import httpx
 import pytest
 
-from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
 from lastseat.entrypoints.http.app import create_app
 from lastseat.stack.postgres import PostgresServer
@@ -38,7 +37,7 @@ async def two_processes(
     name = await create_pg_database(postgres)
     url = postgres.sqlalchemy_url(name)
     pair = (build_services(make_settings(url), clock), build_services(make_settings(url), clock))
-    await migrate.upgrade(pair[0].engine)
+    await pair[0].database.upgrade()
     feeds = [asyncio.create_task(s.seat_feed.run()) for s in pair if s.seat_feed is not None]
     try:
         for services in pair:

@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from lastseat.adapters.db import migrate
+from lastseat.adapters.db.database import engine_of
 from lastseat.adapters.db.tables import booking_seats, events, metadata, seats
 from lastseat.bootstrap import Services
 from lastseat.domain.bookings import BookingStatus
@@ -52,7 +53,7 @@ async def _flight(services: Services, clock: FakeClock, code: str = "LS101") -> 
 
 
 async def _seat_rows(services: Services, flight_id: int) -> dict[str, tuple[str, object]]:
-    async with services.engine.connect() as conn:
+    async with engine_of(services.database).connect() as conn:
         rows = await conn.execute(
             sa.select(seats.c.seat, seats.c.status, seats.c.hold_id).where(
                 seats.c.flight_id == flight_id
@@ -62,7 +63,7 @@ async def _seat_rows(services: Services, flight_id: int) -> dict[str, tuple[str,
 
 
 async def _events(services: Services, flight_id: int) -> list[tuple[str, str]]:
-    async with services.engine.connect() as conn:
+    async with engine_of(services.database).connect() as conn:
         rows = await conn.execute(
             sa.select(events.c.seat, events.c.status)
             .where(events.c.flight_id == flight_id)
@@ -72,9 +73,9 @@ async def _events(services: Services, flight_id: int) -> list[tuple[str, str]]:
 
 
 async def test_migrations_are_current(services: Services) -> None:
-    assert await migrate.is_current(services.engine)
-    await migrate.upgrade(services.engine)  # a second run is a no-op
-    assert await migrate.current_revision(services.engine) == migrate.head_revision()
+    assert await migrate.is_current(engine_of(services.database))
+    await services.database.upgrade()  # a second run is a no-op
+    assert await migrate.current_revision(engine_of(services.database)) == migrate.head_revision()
 
 
 async def test_signup_login_authenticate_logout(services: Services) -> None:
@@ -221,7 +222,7 @@ async def test_book_then_cancel_frees_the_seats(services: Services, clock: FakeC
     # a cancelled seat can be sold again: the live-booking unique index allows it
     again = (await services.reservations.hold_seats(ann, flight.id, ["7C"])).hold
     await services.bookings.confirm(ann, again.id, "tok_ok")
-    async with services.engine.connect() as conn:
+    async with engine_of(services.database).connect() as conn:
         live = await conn.scalar(
             sa.select(sa.func.count()).where(booking_seats.c.seat == "7C", booking_seats.c.active)
         )
@@ -398,5 +399,5 @@ async def test_table_definitions_match_the_migrations(services: Services) -> Non
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         return list(compare_metadata(context, metadata))
 
-    async with services.engine.connect() as conn:
+    async with engine_of(services.database).connect() as conn:
         assert await conn.run_sync(differences) == []

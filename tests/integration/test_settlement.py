@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 
+from lastseat.adapters.db.database import engine_of
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.bootstrap import Services
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
@@ -156,7 +157,7 @@ async def test_a_booking_whose_commit_answer_was_lost_keeps_its_money(
 ) -> None:
     ann, flight = await _setup(services, clock)
     hold = (await services.reservations.hold_seats(ann, flight.id, ["16A"])).hold
-    lossy = _CommitsThenLosesTheReply(SqlUnitOfWorkFactory(services.engine))
+    lossy = _CommitsThenLosesTheReply(SqlUnitOfWorkFactory(engine_of(services.database)))
     ctx = ServiceContext(lossy, services.settings, clock)
     bookings = Bookings(ctx, services.catalog, payments, Settlement(ctx, payments))
     key = IdempotencyKey("checkout-1", "body-1")

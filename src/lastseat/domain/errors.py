@@ -25,6 +25,13 @@ class InvalidRequest(DomainError):
     code = "invalid-request"
 
 
+class ValueRefused(InvalidRequest):
+    """A value the database refused (out of its column's range): input the entrypoint
+    should have bounded, still the client's to fix."""
+
+    code = "invalid-value"
+
+
 class Conflict(DomainError):
     code = "conflict"
 

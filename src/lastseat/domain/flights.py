@@ -36,6 +36,20 @@ def can_transition(current: SeatStatus, new: SeatStatus) -> bool:
     return new in TRANSITIONS[current]
 
 
+def sources(new: SeatStatus) -> tuple[SeatStatus, ...]:
+    """The states a seat may become `new` from: the guard of every change to `new` (the
+    repositories turn it into the WHERE of the one statement that makes the change)."""
+    return tuple(current for current in SeatStatus if can_transition(current, new))
+
+
+def status_at(stored: SeatStatus, held_until: datetime | None, now: datetime) -> SeatStatus:
+    """A seat's status at `now`: a hold lapses at its end and the seat is available again,
+    whether or not a sweep has written that down yet."""
+    if stored is SeatStatus.HELD and held_until is not None and held_until <= now:
+        return SeatStatus.AVAILABLE
+    return stored
+
+
 @dataclass(frozen=True, slots=True)
 class Cabin:
     name: str

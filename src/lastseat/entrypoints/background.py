@@ -51,7 +51,7 @@ def start(services: Services) -> list[asyncio.Task[None]]:
             _every(
                 settings.payments_settle_interval_seconds,
                 "payments_settled",
-                services.bookings.settle_payments,
+                services.settlement.settle_due,
             )
         ),
     ]

@@ -17,7 +17,6 @@ How money and bookings stay in step (the provider is another process, reached ov
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import uuid
@@ -46,7 +45,6 @@ from lastseat.services.idempotency import first_use
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
 from lastseat.services.settlement import Settlement
 
-CAPTURE_BATCH_SECONDS = 0.05
 log = structlog.get_logger("lastseat.bookings")
 
 
@@ -82,12 +80,6 @@ class Bookings:
         self._catalog = catalog
         self._payments = payments
         self._settlement = settlement
-        # Captures done but not yet written down: recorded in batches, one transaction per
-        # batch instead of one per booking. If the process dies first, settle_payments
-        # captures those bookings again with the same key, which the provider answers
-        # without charging twice.
-        self._captured: set[UUID] = set()
-        self._recorder: asyncio.Task[None] | None = None
 
     async def _replay(self, user: User, idem: IdempotencyKey | None) -> Booking | None:
         """The booking a request with this key already made, if any."""
@@ -158,7 +150,7 @@ class Bookings:
             if result.booking.payment_id != authorization:
                 await self._void_quietly(authorization)
             return result
-        booking = await self._capture(result.booking)
+        booking = await self._settlement.capture_now(result.booking)
         return BookingResult(booking, replayed=False)
 
     async def _book(
@@ -184,7 +176,7 @@ class Bookings:
             if hold is None:
                 raise HoldGone("the hold has expired, been released or already been booked")
             # (a hold ends at departure at the latest, so this refuses only older holds)
-            (await self._catalog.flight(hold.flight_id)).check_bookable(now)
+            (await self._catalog.flight(hold.flight_id, uow)).check_bookable(now)
             booking = Booking(
                 id=booking_id,
                 reference=new_reference(),
@@ -216,36 +208,9 @@ class Bookings:
         self._ctx.seat_maps.changed(hold.flight_id)
         return BookingResult(booking, replayed=False)
 
-    async def _capture(self, booking: Booking) -> Booking:
-        assert booking.payment_id is not None
-        try:
-            await self._payments.capture(booking.payment_id, f"capture-{booking.payment_id}")
-        except DomainError as failure:
-            # The booking stands on its authorization; settle_payments captures it later.
-            log.warning("capture_deferred", booking=str(booking.id), reason=failure.code)
-            return booking
-        self._captured.add(booking.id)
-        if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record_captures())
-        return replace(booking, payment_status=PaymentStatus.CAPTURED)
-
-    async def _record_captures(self) -> None:
-        while self._captured:
-            await asyncio.sleep(CAPTURE_BATCH_SECONDS)
-            batch, self._captured = self._captured, set()
-            try:
-                async with self._ctx.uow(write=True) as uow:
-                    await uow.bookings.mark_captured(batch)
-                    await uow.commit()
-            except DatabaseUnavailable as failure:  # settlement finds them still authorized
-                log.warning("capture_record_deferred", bookings=len(batch), reason=failure.code)
-            except Exception:  # the same, but unexpected
-                log.exception("capture_record_failed", bookings=len(batch))
-
     async def flush(self) -> None:
-        """Write down the captures still pending (at shutdown, and in tests)."""
-        if self._recorder is not None:
-            await self._recorder
+        """Write down the captures still pending (in tests; Settlement.flush at shutdown)."""
+        await self._settlement.flush()
 
     async def _void_quietly(self, authorization: str) -> None:
         with contextlib.suppress(DomainError):  # an authorization never captured lapses
@@ -275,7 +240,7 @@ class Bookings:
             if booking is None:
                 raise NotFound(f"booking {booking_id} not found")
             if booking.status is BookingStatus.CONFIRMED:
-                flight = await self._catalog.flight(booking.flight_id)
+                flight = await self._catalog.flight(booking.flight_id, uow)
                 flight.check_cancellable(now, self._ctx.settings.cancellation_cutoff)
             if await uow.bookings.cancel(booking_id, now):
                 freed = await uow.seats.free_booking(booking_id)

@@ -12,7 +12,7 @@ from lastseat.domain.flights import Flight, Layout, SeatStatus, validate_route
 from lastseat.domain.money import Money
 from lastseat.services.bounded import bounded_put
 from lastseat.services.context import ServiceContext
-from lastseat.services.ports import SeatReader
+from lastseat.services.ports import SeatReader, UnitOfWork
 
 FLIGHT_CACHE_SIZE = 4_096
 
@@ -112,11 +112,17 @@ class Catalog:
         self._cache.put(flight)
         return flight
 
-    async def flight(self, flight_id: int) -> Flight:
+    async def flight(self, flight_id: int, uow: UnitOfWork | None = None) -> Flight:
+        """The flight, from this process's cache or else the database: through `uow` when
+        the caller has one open (a second connection inside a unit of work would hold two
+        of the pool's connections, and with every caller doing so, wait on itself)."""
         cached = self._cache.get(flight_id)
         if cached is not None:
             return cached
-        async with self._ctx.uow() as uow:
+        if uow is None:
+            async with self._ctx.uow() as own:
+                flight = await own.flights.get(flight_id)
+        else:
             flight = await uow.flights.get(flight_id)
         if flight is None:
             raise NotFound(f"flight {flight_id} does not exist")

@@ -182,6 +182,43 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, write: bool = False) -> UnitOfWork: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Whether the database answers, and its schema revision against the code's."""
+
+    reachable: bool
+    schema: str | None
+    wanted: str | None
+
+    @property
+    def ready(self) -> bool:
+        return self.reachable and self.schema == self.wanted
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStatus:
+    size: int  # connections the pool keeps
+    checked_out: int  # of them, in use now
+
+
+class Database(Protocol):
+    """The store as operations see it; the services' own work goes through units of work."""
+
+    async def readiness(self) -> Readiness: ...
+    def pool(self) -> PoolStatus: ...
+    async def upgrade(self) -> str | None:
+        """Migrate to the schema the code needs; return the revision it is at then."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class ChangeFeed(Protocol):
+    """Runs until cancelled, reporting the flights other processes changed."""
+
+    async def run(self) -> None: ...
+
+
 class SeatReader(Protocol):
     async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
         """Seats of the flight that are booked or held by a live hold, with the hold's end."""

@@ -1,5 +1,6 @@
 """Settlement: every process, now and then, brings unsettled bookings' money where the
-booking wants it, asking the provider first (domain/settlement.py has the states).
+booking wants it, asking the provider first (domain/settlement.py has the states); and
+a booking just made is captured here, its capture written down in batches.
 
 Rows are taken oldest first and leased to one process at a time, so three servers do not
 repeat each other's provider calls, and a row that keeps failing waits longer each time
@@ -8,21 +9,23 @@ and never stops the rows behind it; after its attempts it is stuck, for an opera
 
 from __future__ import annotations
 
+import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from uuid import UUID
 
 import structlog
 
-from lastseat.domain.bookings import Booking
-from lastseat.domain.errors import DomainError, NotFound
+from lastseat.domain.bookings import Booking, PaymentStatus
+from lastseat.domain.errors import DatabaseUnavailable, DomainError, NotFound
 from lastseat.domain.settlement import Step, next_step, outcome
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import PaymentGateway
 
 log = structlog.get_logger("lastseat.settlement")
 LEASE_SHARE = 0.5  # of its lease, how long a round may work on what it claimed
+CAPTURE_BATCH_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,44 @@ class Settlement:
         self._ctx = ctx
         self._payments = payments
         self.stuck_count = 0  # as of the last round (a metric reads it)
+        # Captures done but not yet written down: recorded in batches, one transaction per
+        # batch instead of one per booking. If the process dies first, a settlement round
+        # captures those bookings again with the same key, which the provider answers
+        # without charging twice.
+        self._captured: set[UUID] = set()
+        self._recorder: asyncio.Task[None] | None = None
+
+    async def capture_now(self, booking: Booking) -> Booking:
+        """Capture a booking just made; if the provider fails, a later round does."""
+        assert booking.payment_id is not None
+        try:
+            await self._payments.capture(booking.payment_id, f"capture-{booking.payment_id}")
+        except DomainError as failure:
+            # The booking stands on its authorization; settle_due captures it later.
+            log.warning("capture_deferred", booking=str(booking.id), reason=failure.code)
+            return booking
+        self._captured.add(booking.id)
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_captures())
+        return replace(booking, payment_status=PaymentStatus.CAPTURED)
+
+    async def _record_captures(self) -> None:
+        while self._captured:
+            await asyncio.sleep(CAPTURE_BATCH_SECONDS)
+            batch, self._captured = self._captured, set()
+            try:
+                async with self._ctx.uow(write=True) as uow:
+                    await uow.bookings.mark_captured(batch)
+                    await uow.commit()
+            except DatabaseUnavailable as failure:  # a round finds them still authorized
+                log.warning("capture_record_deferred", bookings=len(batch), reason=failure.code)
+            except Exception:  # the same, but unexpected
+                log.exception("capture_record_failed", bookings=len(batch))
+
+    async def flush(self) -> None:
+        """Write down the captures still pending (at shutdown, and in tests)."""
+        if self._recorder is not None:
+            await self._recorder
 
     async def settle_due(self) -> int:
         """One round: the oldest due rows, each settled or put back for later."""

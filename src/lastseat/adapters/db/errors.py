@@ -16,13 +16,14 @@ from collections.abc import Iterator
 
 from sqlalchemy import exc as sa_exc
 
-from lastseat.domain.errors import DatabaseBusy, DatabaseUnavailable
+from lastseat.domain.errors import DatabaseBusy, DatabaseUnavailable, DomainError, ValueRefused
 
 # SQLSTATE classes and codes (PostgreSQL appendix A).
 _GONE_CLASS = "08"  # connection exception
 _GONE = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, cannot connect now
 _BUSY_CLASS = "53"  # insufficient resources (too many connections, ...)
 _BUSY = frozenset({"55P03", "57014", "40P01", "40001"})  # lock/statement timeout, deadlock...
+_DATA_CLASS = "22"  # data exception (a value too long, out of range, ...)
 _SQLITE_BUSY = re.compile(r"database is (locked|busy)|database table is locked")
 
 
@@ -75,13 +76,24 @@ def unavailability(exc: BaseException) -> DatabaseUnavailable | None:
     return None
 
 
+def domain_error(exc: BaseException) -> DomainError | None:
+    """`exc` as the domain error a client can act on: a value the database refused, or
+    the database away or busy; None for anything else (a bug)."""
+    refused = isinstance(exc, sa_exc.DataError) or any(
+        str(getattr(item, "sqlstate", "")).startswith(_DATA_CLASS) for item in _chain(exc)
+    )
+    if refused:
+        return ValueRefused("a value in the request is invalid")
+    return unavailability(exc)
+
+
 @contextlib.contextmanager
 def translated() -> Iterator[None]:
     """Raise a database failure inside as the domain error a client can act on."""
     try:
         yield
     except Exception as exc:
-        unavailable = unavailability(exc)
-        if unavailable is None or unavailable is exc:
+        mapped = domain_error(exc)
+        if mapped is None or mapped is exc:
             raise
-        raise unavailable from exc
+        raise mapped from exc

@@ -2,7 +2,7 @@
 
 The seat map is the most requested resource; on PostgreSQL it is read with one prepared
 asyncpg query on a pooled connection (no Connection wrapper, no transaction round trips).
-The same SQL semantics as `SqlSeats.taken`; SQLite goes through that path unchanged.
+The same rule as `SqlSeats.taken` (seat_rules.taken); SQLite reads through that.
 """
 
 from __future__ import annotations
@@ -14,31 +14,39 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lastseat.adapters.db.errors import translated
-from lastseat.adapters.db.repositories import pg_sql
+from lastseat.adapters.db.repositories import postgres
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.timing import add_db_time
 
 
 class SeatReader:
-    def __init__(self, engine: AsyncEngine, uow: SqlUnitOfWorkFactory) -> None:
-        self._engine = engine
+    """The seat map read in a read-only unit of work (the portable path)."""
+
+    def __init__(self, uow: SqlUnitOfWorkFactory) -> None:
         self._uow = uow
-        self._raw = engine.dialect.name == "postgresql"
 
     async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
-        if not self._raw:
-            async with self._uow() as uow:
-                return await uow.seats.taken(flight_id, now)
+        async with self._uow() as uow:
+            return await uow.seats.taken(flight_id, now)
+
+
+class PgSeatReader:
+    """The seat map read with one prepared asyncpg query on a pooled connection."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
         started = time.perf_counter()
         with translated():
             connection = await self._engine.raw_connection()
             try:
                 driver: Any = connection.driver_connection
-                rows = await driver.fetch(pg_sql.TAKEN, flight_id, pg_sql.naive_utc(now))
+                rows = await driver.fetch(postgres.TAKEN, flight_id, postgres.naive_utc(now))
             except Exception:
                 connection.invalidate()  # a lost connection must not go back to the pool
                 raise
             finally:
                 connection.close()
                 add_db_time(time.perf_counter() - started)
-        return [(row[0], row[1], None if row[2] is None else pg_sql.aware(row[2])) for row in rows]
+        return [(row["seat"], row["status"], postgres.aware(row["held_until"])) for row in rows]

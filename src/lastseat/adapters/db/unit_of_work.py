@@ -3,19 +3,58 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lastseat.adapters.db.engine import WRITE_OPTION
-from lastseat.adapters.db.errors import translated, unavailability
+from lastseat.adapters.db.errors import domain_error, translated
 from lastseat.adapters.db.repositories.accounts import SqlTokens, SqlUsers
 from lastseat.adapters.db.repositories.bookings import SqlBookings
 from lastseat.adapters.db.repositories.discounts import SqlDiscounts
 from lastseat.adapters.db.repositories.holds import SqlHolds, SqlIdempotencyKeys
 from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlFlights, SqlSeats
+from lastseat.adapters.db.repositories.postgres import (
+    PgBookings,
+    PgEvents,
+    PgHolds,
+    PgIdempotencyKeys,
+    PgSeats,
+    PgThrottles,
+    PgTokens,
+)
 from lastseat.adapters.db.repositories.throttling import SqlThrottles
 from lastseat.domain.errors import DomainError
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    """Which class of each repository a unit of work binds to its connection."""
+
+    users: type[SqlUsers] = SqlUsers
+    tokens: type[SqlTokens] = SqlTokens
+    flights: type[SqlFlights] = SqlFlights
+    seats: type[SqlSeats] = SqlSeats
+    events: type[SqlEvents] = SqlEvents
+    holds: type[SqlHolds] = SqlHolds
+    bookings: type[SqlBookings] = SqlBookings
+    idempotency: type[SqlIdempotencyKeys] = SqlIdempotencyKeys
+    discounts: type[SqlDiscounts] = SqlDiscounts
+    throttles: type[SqlThrottles] = SqlThrottles
+
+
+# Portable Core statements; on PostgreSQL the hot path goes as driver SQL instead.
+PORTABLE = Repositories()
+POSTGRESQL = Repositories(
+    tokens=PgTokens,
+    seats=PgSeats,
+    events=PgEvents,
+    holds=PgHolds,
+    bookings=PgBookings,
+    idempotency=PgIdempotencyKeys,
+    throttles=PgThrottles,
+)
 
 
 class SqlUnitOfWork:
@@ -30,8 +69,9 @@ class SqlUnitOfWork:
     discounts: SqlDiscounts
     throttles: SqlThrottles
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, repositories: Repositories = PORTABLE) -> None:
         self._engine = engine
+        self._repositories = repositories
         self._conn: AsyncConnection | None = None
         self._committed = False
 
@@ -46,16 +86,17 @@ class SqlUnitOfWork:
                 await conn.close()
             raise
         self._conn = conn
-        self.users = SqlUsers(conn)
-        self.tokens = SqlTokens(conn)
-        self.flights = SqlFlights(conn)
-        self.seats = SqlSeats(conn)
-        self.events = SqlEvents(conn)
-        self.holds = SqlHolds(conn)
-        self.bookings = SqlBookings(conn)
-        self.idempotency = SqlIdempotencyKeys(conn)
-        self.discounts = SqlDiscounts(conn)
-        self.throttles = SqlThrottles(conn)
+        chosen = self._repositories
+        self.users = chosen.users(conn)
+        self.tokens = chosen.tokens(conn)
+        self.flights = chosen.flights(conn)
+        self.seats = chosen.seats(conn)
+        self.events = chosen.events(conn)
+        self.holds = chosen.holds(conn)
+        self.bookings = chosen.bookings(conn)
+        self.idempotency = chosen.idempotency(conn)
+        self.discounts = chosen.discounts(conn)
+        self.throttles = chosen.throttles(conn)
         return self
 
     async def commit(self) -> None:
@@ -88,22 +129,22 @@ class SqlUnitOfWork:
             with translated():
                 raise failure
         if isinstance(exc, Exception) and not isinstance(exc, DomainError):
-            unavailable = unavailability(exc)
-            if unavailable is not None:  # else the body's error goes on as it is
-                raise unavailable from exc
+            mapped = domain_error(exc)
+            if mapped is not None:  # else the body's error goes on as it is
+                raise mapped from exc
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, repositories: Repositories | None = None) -> None:
+        """`repositories`: the dialect's own set unless given (the twin test runs both)."""
+        postgres = engine.dialect.name == "postgresql"
+        self._repositories = repositories or (POSTGRESQL if postgres else PORTABLE)
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         # Read-only work is one statement per unit of work; on PostgreSQL it runs without
         # BEGIN/ROLLBACK round trips. SQLite keeps its (local, cheap) transactions.
         self._reader = (
-            engine
-            if engine.dialect.name == "sqlite"
-            else engine.execution_options(isolation_level="AUTOCOMMIT")
+            engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
         )
 
     def __call__(self, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._writer if write else self._reader)
+        return SqlUnitOfWork(self._writer if write else self._reader, self._repositories)

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services
 from lastseat.config import get_settings
 from lastseat.entrypoints.cli.running import command_group, console, run
@@ -21,8 +20,7 @@ def db_migrate() -> None:
     """Apply every Alembic migration (creates the SQLite file under var/ if needed)."""
 
     async def work(services: Services) -> str | None:
-        await migrate.upgrade(services.engine)
-        return await migrate.current_revision(services.engine)
+        return await services.database.upgrade()
 
     settings = get_settings()
     if settings.is_sqlite:

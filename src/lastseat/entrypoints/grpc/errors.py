@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import grpc
 import structlog
-from sqlalchemy.exc import DataError
 
 from lastseat.adapters.db.errors import unavailability
 from lastseat.domain import errors
@@ -80,8 +79,6 @@ def mapped(method: Handler) -> Handler:
             code = code_for(exc)
             log.info("rpc", method=name, code=code.name, problem=exc.code)
             await abort(context, exc)
-        except DataError:
-            await context.abort(Code.INVALID_ARGUMENT, "a value is out of range")
         except Exception as exc:  # a database failure outside a unit of work, else a bug
             unavailable = unavailability(exc)
             if unavailable is None:

@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     metrics = Metrics(
-        services.engine,
+        services.database.pool,
         lambda: services.watching.watchers,
         lambda: services.settlement.stuck_count,
     )

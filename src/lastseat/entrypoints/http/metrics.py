@@ -6,9 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lastseat.adapters.db.engine import pool_status
+from lastseat.services.ports import PoolStatus
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -16,7 +15,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 class Metrics:
     def __init__(
         self,
-        engine: AsyncEngine,
+        pool: Callable[[], PoolStatus],
         watchers: Callable[[], int] = lambda: 0,
         stuck_payments: Callable[[], int] = lambda: 0,
     ) -> None:
@@ -51,13 +50,13 @@ class Metrics:
             "Database connections the pool keeps",
             registry=self.registry,
         )
-        pool_size.set_function(lambda: pool_status(engine)["size"])
+        pool_size.set_function(lambda: pool().size)
         in_use = Gauge(
             "lastseat_db_pool_checked_out",
             "Database connections in use",
             registry=self.registry,
         )
-        in_use.set_function(lambda: pool_status(engine)["checked_out"])
+        in_use.set_function(lambda: pool().checked_out)
         watching = Gauge(
             "lastseat_watchers",
             "Live seat-map watchers connected to this process",

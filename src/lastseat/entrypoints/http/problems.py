@@ -7,7 +7,6 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -117,11 +116,6 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=headers,
         )
 
-    async def on_data_error(request: Request, exc: Exception) -> Response:
-        # Input the API layer should have refused; the client still deserves a 4xx.
-        log.warning("database_refused_value", error=type(exc).__name__)
-        return problem(422, "invalid-value", "Invalid request", "a value in the request is invalid")
-
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         # Backstop for database failures met outside a unit of work: still a 503.
         unavailable = unavailability(exc)
@@ -133,5 +127,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
-    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(Exception, on_unexpected)

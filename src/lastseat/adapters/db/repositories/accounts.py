@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -11,14 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lastseat.adapters.db.repositories import pg_sql
 from lastseat.adapters.db.tables import UTCDateTime, tokens, users
 from lastseat.domain.errors import EmailTaken
 from lastseat.domain.users import Role, User
 
 
-def _user(row: Sequence[Any]) -> User:
-    return User(id=row[0], email=row[1], role=Role(row[2]))
+def user_from(row: Mapping[Any, Any]) -> User:
+    return User(id=row["id"], email=row["email"], role=Role(row["role"]))
 
 
 class SqlUsers:
@@ -88,16 +87,9 @@ class SqlTokens:
         )
 
     async def user_for(self, token_hash: str, now: datetime) -> User | None:
-        if self._conn.dialect.name == "postgresql":
-            result = await self._conn.exec_driver_sql(
-                pg_sql.USER_BY_HASH, (token_hash, pg_sql.naive_utc(now))
-            )
-        else:
-            result = await self._conn.execute(
-                _USER_FOR_TOKEN, {"token_hash": token_hash, "now": now}
-            )
+        result = await self._conn.execute(_USER_FOR_TOKEN, {"token_hash": token_hash, "now": now})
         row = result.first()
-        return None if row is None else _user(row)
+        return None if row is None else user_from(row._mapping)
 
     async def revoke_all(self, user_id: UUID, now: datetime) -> None:
         await self._conn.execute(

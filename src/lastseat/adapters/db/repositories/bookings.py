@@ -11,7 +11,6 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lastseat.adapters.db.repositories import pg_sql
 from lastseat.adapters.db.repositories.binds import NOW, OWNER, ROW_ID
 from lastseat.adapters.db.tables import booking_seats, bookings, users
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
@@ -94,25 +93,6 @@ class SqlBookings:
         self._conn = conn
 
     async def add(self, booking: Booking, hold_id: UUID) -> None:
-        if self._conn.dialect.name == "postgresql":
-            args = (
-                booking.id,
-                booking.reference,
-                booking.user_id,
-                booking.flight_id,
-                hold_id,
-                pg_sql.json_text(list(booking.seats)),
-                booking.total.amount,
-                booking.total.currency,
-                booking.status.value,
-                pg_sql.naive_utc(booking.created_at),
-                booking.discount_code,
-                booking.discount,
-                booking.payment_id,
-                None if booking.payment_status is None else booking.payment_status.value,
-            )
-            await self._conn.exec_driver_sql(pg_sql.INSERT_BOOKING, args)
-            return
         await self._conn.execute(
             _INSERT_BOOKING,
             {
@@ -137,13 +117,6 @@ class SqlBookings:
 
     async def add_seats(self, booking: Booking) -> None:
         """Record the booking's seats as live; the unique index refuses any seat sold twice."""
-        if self._conn.dialect.name == "postgresql":
-            rows = [(booking.id, seat, booking.flight_id) for seat in booking.seats]
-            await self._conn.exec_driver_sql(
-                pg_sql.INSERT_BOOKING_SEAT,
-                rows[0] if len(rows) == 1 else rows,
-            )
-            return
         await self._conn.execute(
             _INSERT_BOOKING_SEAT,
             [

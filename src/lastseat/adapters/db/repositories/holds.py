@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lastseat.adapters.db.repositories import pg_sql
 from lastseat.adapters.db.repositories.binds import NOW, OWNER, ROW_ID
 from lastseat.adapters.db.tables import (
     booking_seats,
@@ -60,23 +59,15 @@ _IDEMPOTENCY_ROW = sa.select(idempotency_keys.c.fingerprint, idempotency_keys.c.
 )
 
 
-def _claim_statement(dialect: str) -> Any:
-    insert: Any = (postgresql if dialect == "postgresql" else sqlite).insert(idempotency_keys)
-    return insert.on_conflict_do_nothing().returning(idempotency_keys.c.key)
-
-
-_CLAIM = {name: _claim_statement(name) for name in ("postgresql", "sqlite")}
-
-
-def _hold(row: Sequence[Any]) -> Hold:
+def hold_from(row: Mapping[Any, Any]) -> Hold:
     return Hold(
-        id=row[0],
-        user_id=row[1],
-        flight_id=row[2],
-        seats=tuple(row[3]),
-        expires_at=row[4],
-        status=HoldStatus(row[5]),
-        quote=Quote.from_dict(row[6]),
+        id=row["id"],
+        user_id=row["user_id"],
+        flight_id=row["flight_id"],
+        seats=tuple(row["seats"]),
+        expires_at=row["expires_at"],
+        status=HoldStatus(row["status"]),
+        quote=Quote.from_dict(row["quote"]),
     )
 
 
@@ -85,20 +76,6 @@ class SqlHolds:
         self._conn = conn
 
     async def add(self, hold: Hold, now: datetime, address: str | None) -> None:
-        if self._conn.dialect.name == "postgresql":
-            args = (
-                hold.id,
-                hold.user_id,
-                hold.flight_id,
-                pg_sql.json_text(list(hold.seats)),
-                pg_sql.json_text(hold.quote.as_dict()),
-                hold.status.value,
-                pg_sql.naive_utc(now),
-                pg_sql.naive_utc(hold.expires_at),
-                address,
-            )
-            await self._conn.exec_driver_sql(pg_sql.INSERT_HOLD, args)
-            return
         await self._conn.execute(
             _INSERT_HOLD,
             {
@@ -115,14 +92,8 @@ class SqlHolds:
         )
 
     async def serialize(self, user_id: UUID, address: str | None) -> None:
-        """PostgreSQL: transaction locks on the customer and the address, always taken in
-        that order (so two holds cannot deadlock on them). SQLite: a writing transaction
-        already holds the database's one write lock."""
-        if self._conn.dialect.name != "postgresql":
-            return
-        await self._conn.exec_driver_sql(pg_sql.LOCK_CUSTOMER_HOLDS, (str(user_id),))
-        if address is not None:
-            await self._conn.exec_driver_sql(pg_sql.LOCK_ADDRESS_HOLDS, (address,))
+        """Nothing to do where a writing transaction holds the database's one write lock
+        (SQLite); PostgreSQL locks the customer and the address (postgres.PgHolds)."""
 
     async def held_now(
         self, user_id: UUID, address: str | None, flight_id: int, now: datetime
@@ -171,7 +142,7 @@ class SqlHolds:
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
         row = (await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})).first()
-        return None if row is None else _hold(row)
+        return None if row is None else hold_from(row._mapping)
 
     async def close(self, hold_id: UUID, status: HoldStatus) -> bool:
         """Move an active hold to `status`; False if it was no longer active."""
@@ -180,19 +151,9 @@ class SqlHolds:
 
     async def take_for_booking(self, hold_id: UUID, user_id: UUID, now: datetime) -> Hold | None:
         """Mark the caller's live hold as booked and return it; None if it is not live."""
-        if self._conn.dialect.name == "postgresql":
-            args = (hold_id, user_id, pg_sql.naive_utc(now))
-            found: Sequence[Any] | None = (
-                await self._conn.exec_driver_sql(pg_sql.TAKE_HOLD_FOR_BOOKING, args)
-            ).first()
-            if found is None:
-                return None
-            values = list(found)
-            values[4] = pg_sql.aware(values[4])
-            return _hold(values)
         params = {"row_id": hold_id, "owner": user_id, "now": now}
         row = (await self._conn.execute(_CONFIRM_HOLD, params)).first()
-        return None if row is None else _hold(row)
+        return None if row is None else hold_from(row._mapping)
 
     async def expire_stale(self, now: datetime) -> int:
         result = await self._conn.execute(
@@ -204,7 +165,14 @@ class SqlHolds:
         return len(result.all())
 
 
+def claim_statement(insert: Any) -> Any:
+    """Insert a key unless it is there (`insert`: the dialect's, for ON CONFLICT)."""
+    return insert(idempotency_keys).on_conflict_do_nothing().returning(idempotency_keys.c.key)
+
+
 class SqlIdempotencyKeys:
+    _CLAIM = claim_statement(sqlite.insert)
+
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
@@ -223,7 +191,7 @@ class SqlIdempotencyKeys:
             "resource_id": resource_id,
             "created_at": now,
         }
-        inserted = await self._conn.execute(_CLAIM[self._conn.dialect.name], values)
+        inserted = await self._conn.execute(self._CLAIM, values)
         if inserted.first() is not None:
             return None
         return await self.find(user_id, key)

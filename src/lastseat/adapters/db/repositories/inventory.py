@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lastseat.adapters.db.repositories import pg_sql
+from lastseat.adapters.db.repositories import seat_rules
 from lastseat.adapters.db.tables import UTCDateTime, events, flights, seats
 from lastseat.domain.errors import Conflict
 from lastseat.domain.events import SeatEvent
@@ -46,10 +46,8 @@ def layout_to_json(layout: Layout) -> dict[str, Any]:
     }
 
 
-def layout_from_json(data: dict[str, Any] | list[dict[str, Any]]) -> Layout:
-    # Layouts stored before surcharges existed are a bare list of cabins.
-    cabins = data if isinstance(data, list) else data["cabins"]
-    surcharges = {} if isinstance(data, list) else data.get("surcharges", {})
+def layout_from_json(data: dict[str, Any]) -> Layout:
+    # (migration 0008 gave layouts stored before surcharges existed this shape)
     return Layout(
         tuple(
             Cabin(
@@ -61,26 +59,20 @@ def layout_from_json(data: dict[str, Any] | list[dict[str, Any]]) -> Layout:
                 exit_rows=tuple(int(row) for row in item.get("exit_rows", ())),
                 aisle_after=item.get("aisle_after", ""),
             )
-            for item in cabins
+            for item in data["cabins"]
         ),
-        Surcharges(**surcharges),
+        Surcharges(**data["surcharges"]),
     )
 
 
 # Statements are built once: building a Core statement per call costs more than running it.
-_NOW = sa.bindparam("now", type_=UTCDateTime())
 _FLIGHT = sa.bindparam("flight", type_=sa.Integer())
-_IS_FREE = sa.or_(
-    seats.c.status == AVAILABLE, sa.and_(seats.c.status == HELD, seats.c.held_until <= _NOW)
+_IS_FREE = seat_rules.core(seat_rules.in_state(SeatStatus.AVAILABLE))
+_TAKEN = sa.select(seats.c.seat, seats.c.status, seats.c.held_until).where(
+    seats.c.flight_id == _FLIGHT, seat_rules.core(seat_rules.taken())
 )
-
-_IS_TAKEN = sa.and_(
-    seats.c.flight_id == _FLIGHT,
-    sa.or_(seats.c.status == BOOKED, sa.and_(seats.c.status == HELD, seats.c.held_until > _NOW)),
-)
-_TAKEN = sa.select(seats.c.seat, seats.c.status, seats.c.held_until).where(_IS_TAKEN)
 _COUNT_BOOKED = sa.select(sa.func.count()).where(
-    seats.c.flight_id == _FLIGHT, seats.c.status == BOOKED
+    seats.c.flight_id == _FLIGHT, seat_rules.core(seat_rules.in_state(SeatStatus.BOOKED))
 )
 # Lock the candidate rows in one fixed order first (PostgreSQL; SQLite takes the database
 # write lock at BEGIN), so overlapping multi-seat holds cannot deadlock.
@@ -89,7 +81,7 @@ _HOLD_CANDIDATES = (
     .where(
         seats.c.flight_id == _FLIGHT,
         seats.c.seat.in_(sa.bindparam("names", expanding=True)),
-        _IS_FREE,
+        seat_rules.core(seat_rules.may_become(SeatStatus.HELD)),
     )
     .order_by(seats.c.seat)
     .with_for_update()
@@ -107,7 +99,10 @@ _HOLD = (
 )
 _RELEASE_HOLD = (
     seats.update()
-    .where(seats.c.hold_id == sa.bindparam("old_hold_id", type_=sa.Uuid()), seats.c.status == HELD)
+    .where(
+        seats.c.hold_id == sa.bindparam("old_hold_id", type_=sa.Uuid()),
+        sa.text(seat_rules.leaving(SeatStatus.HELD, SeatStatus.AVAILABLE)),
+    )
     .values(status=AVAILABLE, hold_id=None, held_until=None)
     .returning(seats.c.flight_id, seats.c.seat)
 )
@@ -115,8 +110,7 @@ _BOOK = (
     seats.update()
     .where(
         seats.c.hold_id == sa.bindparam("old_hold_id", type_=sa.Uuid()),
-        seats.c.status == HELD,
-        seats.c.held_until > _NOW,
+        seat_rules.core(seat_rules.may_become(SeatStatus.BOOKED)),
     )
     .values(
         status=BOOKED,
@@ -130,10 +124,25 @@ _FREE_BOOKING = (
     seats.update()
     .where(
         seats.c.booking_id == sa.bindparam("old_booking_id", type_=sa.Uuid()),
-        seats.c.status == BOOKED,
+        sa.text(seat_rules.leaving(SeatStatus.BOOKED, SeatStatus.AVAILABLE)),
     )
     .values(status=AVAILABLE, booking_id=None)
     .returning(seats.c.seat)
+)
+_RELEASE_EXPIRED_CANDIDATES = (
+    sa.select(seats.c.flight_id, seats.c.seat)
+    .where(
+        sa.text(seat_rules.leaving(SeatStatus.HELD, SeatStatus.AVAILABLE)),
+        seat_rules.core(seat_rules.in_state(SeatStatus.AVAILABLE)),
+    )
+    .limit(sa.bindparam("limit", type_=sa.Integer()))
+    .with_for_update(skip_locked=True)
+)
+_RELEASE_EXPIRED = (
+    seats.update()
+    .where(sa.tuple_(seats.c.flight_id, seats.c.seat).in_(_RELEASE_EXPIRED_CANDIDATES))
+    .values(status=AVAILABLE, hold_id=None, held_until=None)
+    .returning(seats.c.flight_id, seats.c.seat)
 )
 _INSERT_EVENT = events.insert()
 
@@ -238,28 +247,21 @@ class SqlSeats:
 
     async def count_booked(self, flight_id: int) -> int:
         """How many seats of the flight are sold (the load its demand price follows)."""
-        if self._conn.dialect.name == "postgresql":
-            result = await self._conn.exec_driver_sql(pg_sql.COUNT_BOOKED, (flight_id,))
-        else:
-            result = await self._conn.execute(_COUNT_BOOKED, {"flight": flight_id})
+        result = await self._conn.execute(_COUNT_BOOKED, {"flight": flight_id})
         return int(result.scalar_one())
 
     async def hold(
         self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime
     ) -> list[str]:
         """Claim the free seats among `names` for a hold; return the ones claimed."""
-        if self._conn.dialect.name == "postgresql":
-            args = (flight_id, list(names), hold_id, pg_sql.naive_utc(now), pg_sql.naive_utc(until))
-            result = await self._conn.exec_driver_sql(pg_sql.HOLD_SEATS, args)
-        else:
-            params = {
-                "flight": flight_id,
-                "names": list(names),
-                "now": now,
-                "new_hold_id": hold_id,
-                "until": until,
-            }
-            result = await self._conn.execute(_HOLD, params)
+        params = {
+            "flight": flight_id,
+            "names": list(names),
+            "now": now,
+            "new_hold_id": hold_id,
+            "until": until,
+        }
+        result = await self._conn.execute(_HOLD, params)
         return [row[0] for row in result]
 
     async def release_hold(self, hold_id: UUID) -> list[tuple[int, str]]:
@@ -267,12 +269,8 @@ class SqlSeats:
         return [(row[0], row[1]) for row in rows]
 
     async def book(self, hold_id: UUID, booking_id: UUID, now: datetime) -> list[str]:
-        if self._conn.dialect.name == "postgresql":
-            args = (hold_id, booking_id, pg_sql.naive_utc(now))
-            result = await self._conn.exec_driver_sql(pg_sql.BOOK_SEATS, args)
-        else:
-            params = {"old_hold_id": hold_id, "new_booking_id": booking_id, "now": now}
-            result = await self._conn.execute(_BOOK, params)
+        params = {"old_hold_id": hold_id, "new_booking_id": booking_id, "now": now}
+        result = await self._conn.execute(_BOOK, params)
         return [row[0] for row in result]
 
     async def free_booking(self, booking_id: UUID) -> list[str]:
@@ -280,18 +278,7 @@ class SqlSeats:
         return [row[0] for row in rows]
 
     async def release_expired(self, now: datetime, limit: int) -> list[tuple[int, str]]:
-        expired = (
-            sa.select(seats.c.flight_id, seats.c.seat)
-            .where(seats.c.status == HELD, seats.c.held_until <= now)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        rows = await self._conn.execute(
-            seats.update()
-            .where(sa.tuple_(seats.c.flight_id, seats.c.seat).in_(expired))
-            .values(status=AVAILABLE, hold_id=None, held_until=None)
-            .returning(seats.c.flight_id, seats.c.seat)
-        )
+        rows = await self._conn.execute(_RELEASE_EXPIRED, {"now": now, "limit": limit})
         return [(row[0], row[1]) for row in rows]
 
 
@@ -301,14 +288,6 @@ class SqlEvents:
 
     async def append(self, items: Sequence[SeatEvent], now: datetime) -> None:
         if not items:
-            return
-        if self._conn.dialect.name == "postgresql":
-            stamp = pg_sql.naive_utc(now)
-            rows = [(e.flight_id, e.seat, e.status.value, stamp) for e in items]
-            await self._conn.exec_driver_sql(
-                pg_sql.INSERT_EVENT,
-                rows[0] if len(rows) == 1 else rows,
-            )
             return
         await self._conn.execute(
             _INSERT_EVENT,

@@ -10,20 +10,16 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.tables import throttles
 from lastseat.domain.throttling import Counter
 
 
-def _insert(conn: AsyncConnection) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(throttles)
-
-
-def _upsert(conn: AsyncConnection, key: str, now: datetime, window_start_after: datetime) -> Any:
+def _upsert(insert: Any, key: str, now: datetime, window_start_after: datetime) -> Any:
     table: Any = throttles
-    insert = _insert(conn).values(key=key, attempts=1, window_start=now)
+    insert = insert.values(key=key, attempts=1, window_start=now)
     stale = table.c.window_start <= window_start_after
     locked = sa.and_(table.c.locked_until.is_not(None), table.c.locked_until > now)
     return insert.on_conflict_do_update(
@@ -40,12 +36,15 @@ def _upsert(conn: AsyncConnection, key: str, now: datetime, window_start_after: 
 
 
 class SqlThrottles:
+    # The dialect's INSERT, for its ON CONFLICT clause.
+    _insert: Any = staticmethod(sqlite.insert)
+
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
     async def count(self, key: str, now: datetime, window_start_after: datetime) -> Counter:
         """Count one attempt in the key's current window (a stale window starts again)."""
-        statement = _upsert(self._conn, key, now, window_start_after)
+        statement = _upsert(self._insert(throttles), key, now, window_start_after)
         row = (await self._conn.execute(statement)).one()
         return Counter(int(row[0]), row[1], row[2])
 
@@ -67,7 +66,7 @@ class SqlThrottles:
 
     async def remember(self, key: str, now: datetime) -> None:
         """Note that something went well for `key` now (e.g. a sign-in from an address)."""
-        insert = _insert(self._conn).values(key=key, attempts=0, window_start=now)
+        insert = self._insert(throttles).values(key=key, attempts=0, window_start=now)
         await self._conn.execute(
             insert.on_conflict_do_update(
                 index_elements=[throttles.c.key],

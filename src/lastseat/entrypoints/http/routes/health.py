@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from lastseat.adapters.db.migrate import current_revision, head_revision
 from lastseat.entrypoints.http.deps import ServicesDep
 from lastseat.entrypoints.http.responses import JSON, problem
 
@@ -20,11 +18,8 @@ async def healthz() -> Response:
 
 @router.get("/readyz")
 async def readyz(services: ServicesDep) -> Response:
-    try:
-        async with services.engine.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
-        revision = await current_revision(services.engine)
-    except (sa.exc.SQLAlchemyError, OSError):
+    database = await services.database.readiness()
+    if not database.reachable:
         return problem(
             503,
             "not-ready",
@@ -32,15 +27,15 @@ async def readyz(services: ServicesDep) -> Response:
             "the database is unreachable",
             headers={"Retry-After": "1"},
         )
-    if revision != head_revision():
+    if not database.ready:
         return problem(
             503,
             "not-ready",
             "Not ready",
-            f"database schema is at {revision}, the code needs {head_revision()}",
+            f"database schema is at {database.schema}, the code needs {database.wanted}",
             headers={"Retry-After": "1"},
         )
-    return JSON({"status": "ready", "database": "ok", "schema": revision})
+    return JSON({"status": "ready", "database": "ok", "schema": database.schema})
 
 
 @router.get("/api/v1/config")

@@ -1,0 +1,71 @@
+"""The SQL database as one adapter: the units of work, the hot reads and the change feed
+that suit its dialect, and what operations ask of it (readiness, the pool, migrations).
+
+Every choice that depends on the dialect is made here, once, when the process starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lastseat.adapters.db import migrate
+from lastseat.adapters.db.engine import create_engine, pool_status
+from lastseat.adapters.db.hot_reads import PgSeatReader, SeatReader
+from lastseat.adapters.db.seat_feed import PgSeatFeed
+from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from lastseat.config import Settings
+from lastseat.services.ports import ChangeFeed, Database, PoolStatus, Readiness
+from lastseat.services.ports import SeatReader as SeatReaderPort
+
+
+class SqlDatabase:
+    def __init__(self, settings: Settings) -> None:
+        self._engine = create_engine(settings)
+        self._postgres = self._engine.dialect.name == "postgresql"
+        self.units_of_work = SqlUnitOfWorkFactory(self._engine)
+
+    def seat_reader(self) -> SeatReaderPort:
+        if self._postgres:
+            return PgSeatReader(self._engine)
+        return SeatReader(self.units_of_work)
+
+    def change_feed(
+        self, on_change: Callable[[int], None], on_live: Callable[[bool], None]
+    ) -> ChangeFeed | None:
+        """Other processes' seat changes (LISTEN on PostgreSQL); None where there is no
+        feed (SQLite: one process, whose own changes it already knows)."""
+        if not self._postgres:
+            return None
+        return PgSeatFeed(self._engine, on_change=on_change, on_live=on_live)
+
+    async def readiness(self) -> Readiness:
+        wanted = migrate.head_revision()
+        try:
+            async with self._engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            schema = await migrate.current_revision(self._engine)
+        except (SQLAlchemyError, OSError):
+            return Readiness(reachable=False, schema=None, wanted=wanted)
+        return Readiness(reachable=True, schema=schema, wanted=wanted)
+
+    def pool(self) -> PoolStatus:
+        status = pool_status(self._engine)
+        return PoolStatus(size=status["size"], checked_out=status["checked_out"])
+
+    async def upgrade(self) -> str | None:
+        """Migrate to the latest schema; the revision it is at then."""
+        await migrate.upgrade(self._engine)
+        return await migrate.current_revision(self._engine)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+def engine_of(database: Database) -> AsyncEngine:
+    """The engine under `database`, for tests and tools that inspect the store directly."""
+    assert isinstance(database, SqlDatabase)
+    return database._engine

@@ -1,0 +1,165 @@
+"""The PostgreSQL repositories and the portable ones, run on one PostgreSQL database: the
+same operations must come to the same results (postgres.py only sends them faster)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lastseat.adapters.db import migrate
+from lastseat.adapters.db.engine import create_engine
+from lastseat.adapters.db.hot_reads import PgSeatReader, SeatReader
+from lastseat.adapters.db.repositories.postgres import PgIdempotencyKeys, PgThrottles
+from lastseat.adapters.db.unit_of_work import (
+    PORTABLE,
+    POSTGRESQL,
+    Repositories,
+    SqlUnitOfWorkFactory,
+)
+from lastseat.config import Settings
+from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus, new_reference
+from lastseat.domain.events import seat_events
+from lastseat.domain.flights import SeatStatus
+from lastseat.domain.holds import Hold, HoldStatus
+from lastseat.domain.money import Money
+from lastseat.domain.pricing import quote
+from lastseat.domain.users import Role, User
+from lastseat.services.samples import standard_layout
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+LATER = NOW + timedelta(minutes=10)
+RULES = Settings(_env_file=None).fare_rules
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    settings = Settings(_env_file=None, database_url=database_url, log_level="warning")
+    built = create_engine(settings)
+    await migrate.upgrade(built)
+    try:
+        yield built
+    finally:
+        await built.dispose()
+
+
+def _hold(user: User, flight_id: int, seats: tuple[str, ...], until: datetime) -> Hold:
+    layout = standard_layout()
+    priced = quote(layout, seats, RULES, 0, layout.capacity)
+    return Hold(uuid.uuid4(), user.id, flight_id, seats, until, HoldStatus.ACTIVE, priced)
+
+
+async def _place(uows: SqlUnitOfWorkFactory, hold: Hold, now: datetime = NOW) -> list[str]:
+    async with uows(write=True) as uow:
+        await uow.holds.serialize(hold.user_id, "192.0.2.1")
+        await uow.holds.add(hold, now, "192.0.2.1")
+        claimed = await uow.seats.hold(hold.flight_id, hold.seats, hold.id, now, hold.expires_at)
+        await uow.events.append(seat_events(hold.flight_id, claimed, SeatStatus.HELD), now)
+        await uow.commit()
+    return claimed
+
+
+async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> list[Any]:
+    """Every repository method with a PostgreSQL twin, on a flight and customer of its own;
+    what it returns, with the ids this run made left out."""
+    uows = SqlUnitOfWorkFactory(engine, chosen)
+    seen: list[Any] = []
+    user = User(uuid.uuid4(), f"{name}@example.com", Role.CUSTOMER)
+    async with uows(write=True) as uow:
+        await uow.users.add(user, "hash", NOW)
+        await uow.tokens.add(f"{name}-live", user.id, NOW, LATER)
+        await uow.tokens.add(f"{name}-old", user.id, NOW - timedelta(days=2), NOW)
+        flight = await uow.flights.add(
+            f"LS{len(name)}", "LHR", "JFK", NOW + timedelta(days=3), standard_layout()
+        )
+        await uow.commit()
+    async with uows() as uow:
+        seen.append(await uow.tokens.user_for(f"{name}-live", NOW) == user)
+        seen.append(await uow.tokens.user_for(f"{name}-old", NOW))
+
+    first = _hold(user, flight.id, ("1A", "1C"), LATER)
+    seen.append(await _place(uows, first))
+    # 1C is held already: only 2A is claimed (all or none is the service's rule)
+    seen.append(await _place(uows, _hold(user, flight.id, ("1C", "2A"), LATER)))
+    racers = [_hold(user, flight.id, ("3A",), LATER) for _ in range(4)]
+    claims = await asyncio.gather(*(_place(uows, racer) for racer in racers))
+    seen.append(sorted(claims))
+    lapsing = _hold(user, flight.id, ("4A", "4B"), NOW + timedelta(seconds=1))
+    seen.append(await _place(uows, lapsing))
+
+    booking = Booking(
+        id=uuid.uuid4(),
+        reference=new_reference(),
+        user_id=user.id,
+        flight_id=flight.id,
+        seats=first.seats,
+        total=Money(1000, "EUR"),
+        status=BookingStatus.CONFIRMED,
+        created_at=NOW,
+        payment_id="pay-1",
+        payment_status=PaymentStatus.AUTHORIZED,
+    )
+    async with uows(write=True) as uow:
+        seen.append(await uow.holds.take_for_booking(first.id, user.id, LATER) is None)
+        taken = await uow.holds.take_for_booking(first.id, user.id, NOW)
+        seen.append(taken == replace(first, status=HoldStatus.BOOKED))
+        await uow.bookings.add(booking, first.id)
+        seen.append(await uow.seats.book(first.id, booking.id, NOW))
+        await uow.bookings.add_seats(booking)
+        seen.append(await uow.seats.count_booked(flight.id))
+        seen.append(await uow.idempotency.claim(user.id, "k", "fp", booking.id, NOW))
+        again = await uow.idempotency.claim(user.id, "k", "fp2", uuid.uuid4(), NOW)
+        seen.append(again == ("fp", booking.id))
+        await uow.commit()
+    async with uows() as uow:
+        seen.append(await uow.bookings.get_owned(booking.id, user.id) == booking)
+        seen.append(await uow.seats.taken(flight.id, NOW + timedelta(seconds=2)))
+        seen.append(
+            [(seat, status) for _, seat, status in await uow.events.for_flight(flight.id, 0, 99)]
+        )
+
+    reader = PgSeatReader(engine) if chosen is POSTGRESQL else SeatReader(uows)
+    seen.append(sorted(await reader.taken(flight.id, NOW)))
+    seen.append(sorted(await reader.taken(flight.id, NOW + timedelta(seconds=2))))
+
+    async with uows(write=True) as uow:
+        released = [await uow.seats.release_hold(racer.id) for racer in racers]
+        seen.append(sorted(seat for seats in released for _, seat in seats))
+        expired = await uow.seats.release_expired(LATER, 999)
+        seen.append(sorted(seat for f, seat in expired if f == flight.id))
+        seen.append(await uow.seats.free_booking(booking.id))
+        seen.append(await uow.seats.count_booked(flight.id))
+        await uow.commit()
+
+    key = f"{name}:address"
+    async with uows(write=True) as uow:
+        for moment in (NOW, NOW, NOW + timedelta(minutes=1), LATER):
+            counted = await uow.throttles.count(key, moment, NOW - timedelta(seconds=30))
+            seen.append((counted.attempts, counted.window_start, counted.locked_until))
+        await uow.throttles.remember(f"{name}:known", NOW)
+        seen.append(await uow.throttles.remembered_since(f"{name}:known", NOW - timedelta(days=1)))
+        await uow.commit()
+    return seen
+
+
+# Upserts are built from the dialect's own INSERT (its ON CONFLICT clause is not portable):
+# the portable statement around it is what runs here.
+PORTABLE_ON_POSTGRESQL = replace(PORTABLE, idempotency=PgIdempotencyKeys, throttles=PgThrottles)
+
+
+async def test_the_postgresql_repositories_do_what_the_portable_ones_do(
+    engine: AsyncEngine,
+) -> None:
+    portable = await _scenario(engine, PORTABLE_ON_POSTGRESQL, "portable")
+    postgresql = await _scenario(engine, POSTGRESQL, "postgresql")
+    assert postgresql == portable
+    assert portable[2] == ["1A", "1C"]
+    assert portable[3] == ["2A"]
+    assert portable[4] == [[], [], [], ["3A"]]  # one racer of four wins the last seat

@@ -1,0 +1,50 @@
+"""No service opens a second database connection while its unit of work holds one.
+
+With one pooled connection, any such nesting waits for itself and fails as "busy"; in
+production it holds two connections per request, and under load (a cold flight cache
+after a restart) every request waits on a pool the others hold.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lastseat.bootstrap import Services, build_services
+from lastseat.domain.discounts import Discount, DiscountKind
+from tests.support.clock import FakeClock
+from tests.support.flights import new_flight
+from tests.support.payments import FakePayments
+
+
+@pytest.mark.settings(pool_size=1, pool_max_overflow=0, pool_timeout_seconds=0.5)
+async def test_every_service_flow_runs_on_a_pool_of_one(
+    services: Services, clock: FakeClock, payments: FakePayments
+) -> None:
+    # The flight is made by another process: this one's flight cache is cold.
+    other = build_services(services.settings, clock=clock)
+    try:
+        flight = await other.catalog.create_flight(new_flight(clock()))
+    finally:
+        await other.close()
+    ann = await services.accounts.signup("ann@example.com", "ann-password-1")
+    await services.discounts.create(Discount("SPRING10", DiscountKind.PERCENT, 1_000))
+
+    assert (await services.catalog.search())[0].id == flight.id
+    await services.catalog.seat_map(flight.id)
+    await services.watching.snapshot(flight.id)
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["12A", "12B"])).hold
+    await services.reservations.quote(ann, hold.id, "SPRING10")
+    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok", "SPRING10")).booking
+    await services.bookings.flush()
+    await services.settlement.settle_due()
+    assert [b.id for b in await services.bookings.list(ann)] == [booking.id]
+    await services.catalog.manifest(flight.id)
+    # A process that has not read the flight yet cancels it (read inside its transaction).
+    restarted = build_services(services.settings, clock=clock, payments=payments)
+    try:
+        await restarted.bookings.cancel(ann, booking.id)
+    finally:
+        await restarted.close()
+    again = (await services.reservations.hold_seats(ann, flight.id, ["12A"])).hold
+    await services.reservations.release_hold(ann, again.id)
+    await services.reservations.sweep_expired()
