@@ -25,6 +25,7 @@ from lastseat.domain.users import Role
 from lastseat.entrypoints.cli import traveller
 from lastseat.entrypoints.cli.payments import payments_app
 from lastseat.entrypoints.cli.running import console, run
+from lastseat.entrypoints.cli.waf import waf_app
 from lastseat.entrypoints.logs import configure_logging, log_uncaught
 from lastseat.payments_sandbox.app import create_sandbox
 from lastseat.services.samples import seed_flights
@@ -35,6 +36,7 @@ admin_app = typer.Typer(help="Accounts and administration.", no_args_is_help=Tru
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(payments_app, name="payments")
+app.add_typer(waf_app, name="waf")
 app.command("flights")(traveller.flights)
 app.command("seats")(traveller.seats)
 app.command("watch")(traveller.watch_flight)
