@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from pathlib import Path
 
 from lastseat.stack import waf_log
 from tests.support.stack import Site
@@ -111,3 +112,42 @@ def test_an_exclusion_names_the_route_not_one_resource() -> None:
     whole = waf_log.Match(920220, "URL Encoding Abuse", "REQUEST_URI", 3)
     assert "ctl:ruleRemoveById=920220" in str(waf_log.exclusion(whole, "/api/v1/flights/7"))
     assert waf_log.exclusion(waf_log.Match(949110, "verdict", "TX:ANOMALY_SCORE", 0), "/") is None
+
+
+def test_a_line_nginx_cut_short_goes_with_its_requests_next_line(tmp_path: Path) -> None:
+    """nginx keeps 2,048 bytes of a line: a long matched value can push the request id out
+    of a rule's line; the rule still counts, for the next line of that worker and
+    connection (its request's verdict), and not for another connection's request."""
+    head = "2026/11/29 10:00:00 [info] 41#41: *{conn} ModSecurity: Warning. "
+    rule = (
+        "Matched \"Operator `Rx' with parameter `x' against variable `ARGS:{name}' "
+        '(Value: `{value}\' ) [file "/usr/share/modsecurity-crs/rules/R.conf"] [line "1"] '
+        '[id "{id}"] [rev ""] [msg "{msg}"] [data "Matched Data: x found within ARGS:{name}: '
+        '{value}"] [severity "2"] [ver "OWASP_CRS/3.3.4"]'
+    )
+    end = ' [hostname "h"] [uri "/api/v1/flights"] [unique_id "{rid}"] [ref "v1"], client: 1'
+    verdict = (
+        "2026/11/29 10:00:00 [error] 41#41: *{conn} [client 127.0.0.1] ModSecurity: Access "
+        "denied with code 403 (phase 2). Matched \"Operator `Ge' with parameter `5' against "
+        "variable `TX:ANOMALY_SCORE' (Value: `5' ) [file \"/usr/share/modsecurity-crs/rules/"
+        'B.conf"] [line "81"] [id "949110"] [rev ""] [msg "Inbound Anomaly Score Exceeded '
+        '(Total Score: 5)"] [data ""] [severity "2"] [ver "OWASP_CRS/3.3.4"]'
+    )
+    cut = head.format(conn=7) + rule.format(name="q", value="a" * 1500, id=932115, msg="RCE")
+    lines = [
+        cut[:2048],  # no request id left
+        head.format(conn=8) + rule.format(name="o", value="b", id=942100, msg="SQLi")
+        + end.format(rid="other"),
+        verdict.format(conn=7) + end.format(rid="long"),
+    ]  # fmt: skip
+    log = tmp_path / "waf.log"
+    log.write_text("\n".join(lines) + "\n")
+    long = waf_log.find(log, "long")
+    assert long is not None and long.refused and long.score == 5
+    assert [(m.rule_id, m.variable) for m in long.matches] == [
+        (932115, "ARGS:q"),
+        (949110, "TX:ANOMALY_SCORE"),
+    ]
+    other = waf_log.find(log, "other")
+    assert other is not None and not other.refused
+    assert [m.rule_id for m in other.matches] == [942100]

@@ -50,6 +50,7 @@ _VER = re.compile(_FIELD.format("ver"))
 _REQUEST = re.compile(
     r'\[uri "(?P<uri>[^"]*)"\] \[unique_id "(?P<rid>[A-Za-z0-9._:-]{1,128})"\] \[ref "[^"]*"\]'
 )
+_TOTAL = re.compile(r"Total Score: (\d+)")
 _METHOD = re.compile(r', request: "([A-Z]+) ')
 # Path segments that are ids: a route's exclusion names the route, not one flight or hold.
 _ID_SEGMENT = re.compile(r"^(?:\d+|[0-9a-fA-F-]{32,36})$")
@@ -88,6 +89,12 @@ class Refusal:
 
     @property
     def score(self) -> int:
+        """The anomaly score: the verdict's total if there is one (a rule's line nginx cut
+        short has lost its severity), else the sum of the rules' points."""
+        for match in self.matches:
+            total = _TOTAL.search(match.message) if match.verdict else None
+            if total:
+                return int(total.group(1))
         return sum(match.score for match in self.matches)
 
     @property
