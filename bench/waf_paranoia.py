@@ -1,14 +1,14 @@
 """What each CRS paranoia level would refuse: the legitimate set and the attack set.
 
 The firewall tier as generated (templates, exclusions) at each paranoia level, over TLS,
-in front of one fixed answer (an nginx that says 200 to everything), so only the firewall
-decides. For each level it sends tests/stack/waf_legitimate.json as a browser would (with
-its analytics and consent cookies), the same requests without the third-party cookies
-(what dropping them at the edge would give), and tests/stack/waf_attacks.json; the rules
-behind each refusal come from the tier's waf.log (lastseat.stack.waf_log).
-Writes var/bench/waf_paranoia.json and prints a table.
+in front of one fixed answer (bench/firewall.py's upstream), so only the firewall decides
+(a refusal is its 400 or 403). For each level it sends tests/stack/waf_legitimate.json as a
+browser would (with its analytics and consent cookies), the same requests without the
+third-party cookies (what dropping them at the edge would give), and
+tests/stack/waf_attacks.json; the rules behind each refusal come from the tier's waf.log
+(lastseat.stack.waf_log). Writes var/bench/waf_paranoia.json and prints a table.
 
-    python bench/waf_paranoia.py [--levels 1 2]
+    python bench/waf_paranoia.py [--levels 1 2] [--keep]
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
+from firewall import upstream_conf, wait_port  # noqa: E402
 from run import Process, free_port  # noqa: E402
 from tests.stack import waf_requests  # noqa: E402
 
@@ -45,45 +45,20 @@ THIRD_PARTY = ("browser",)  # the jar of analytics and consent cookies
 VALUES = {"flight_id": 7, "hold_id": "3f2b8c1e-9d4a-4e5f-8a6b-1c2d3e4f5a6b", "token": "x.y.z"}
 
 
-def upstream_conf(folder: Path, port: int) -> Path:
-    folder.mkdir(parents=True)
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"""worker_processes 1;
-pid {folder}/nginx.pid;
-daemon off;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{ default_type application/json; return 200 '{{}}'; }}
-  }}
-}}
-"""
-    )
-    return conf
-
-
-def wait_port(url: str, verify: Any = True) -> None:
-    for _ in range(100):
-        try:
-            httpx.get(url, verify=verify, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} never answered")
-
-
 async def replay(
-    url: str, ca: Path, cases: list[dict[str, Any]], jars: dict[str, str], drop: tuple[str, ...]
+    url: str,
+    ca: Path,
+    label: str,
+    cases: list[dict[str, Any]],
+    jars: dict[str, str] | None = None,
+    drop: tuple[str, ...] = (),
 ) -> list[str]:
-    """The request ids of the cases the firewall refused."""
+    """The request ids (`case-<label>-<index>`) of the cases the firewall refused."""
     refused = []
     async with httpx.AsyncClient(base_url=url, verify=str(ca), timeout=30) as client:
         for index, case in enumerate(cases):
             request = waf_requests.build(client, case, VALUES, jars, drop)
-            request_id = f"case-{'-'.join(drop) or 'all'}-{index}"
+            request_id = f"case-{label}-{index}"
             request.headers["X-Request-ID"] = request_id
             request.headers["Host"] = "lastseat.test"
             response = await client.send(request)
@@ -92,13 +67,13 @@ async def replay(
     return refused
 
 
-def reasons(audit: Path, refused: list[str]) -> dict[str, Any]:
+def reasons(log: Path, refused: list[str]) -> dict[str, Any]:
     """For the refused ids: how many had a cookie among their scoring variables, and how
     often each rule scored."""
     rules: Counter[int] = Counter()
     by_cookie = 0
     for request_id in refused:
-        refusal = waf_log.find(audit, request_id)
+        refusal = waf_log.find(log, request_id)
         if refusal is None:
             continue
         rules.update(m.rule_id for m in refusal.scoring)
@@ -120,19 +95,19 @@ def level(work: Path, paranoia: int, upstream: int, certs: Any) -> dict[str, Any
     process = Process(nginx.nginx_command(conf), dict(os.environ), work / f"pl{paranoia}.log")
     try:
         url = f"https://127.0.0.1:{port}"
-        wait_port(url + "/api/v1/config", verify=str(certs.ca_cert))
+        wait_port(url + "/api/v1/config")
         legit = waf_requests.load(waf_requests.LEGITIMATE)
         attacks = waf_requests.load(waf_requests.ATTACKS)["requests"]
         cases, jars = legit["requests"], legit["jars"]
-        audit = conf.parent / "waf.log"
+        log = conf.parent / "waf.log"
         result = {
             "legitimate": len(cases),
             "attacks": len(attacks),
-            "as_sent": asyncio.run(replay(url, certs.ca_cert, cases, jars, ())),
+            "as_sent": asyncio.run(replay(url, certs.ca_cert, "all", cases, jars)),
             "without_third_party_cookies": asyncio.run(
-                replay(url, certs.ca_cert, cases, jars, THIRD_PARTY)
+                replay(url, certs.ca_cert, "own", cases, jars, THIRD_PARTY)
             ),
-            "attacks_refused": asyncio.run(replay(url, certs.ca_cert, attacks, {}, ("attack",))),
+            "attacks_refused": asyncio.run(replay(url, certs.ca_cert, "attack", attacks)),
         }
         refused_attacks = set(result["attacks_refused"])
         result["attacks_let_through"] = [
@@ -143,8 +118,8 @@ def level(work: Path, paranoia: int, upstream: int, certs: Any) -> dict[str, Any
         result["legitimate_refused"] = [
             cases[int(request_id.rsplit("-", 1)[1])]["name"] for request_id in result["as_sent"]
         ]
-        result["why_as_sent"] = reasons(audit, result["as_sent"])
-        result["why_without_cookies"] = reasons(audit, result["without_third_party_cookies"])
+        result["why_as_sent"] = reasons(log, result["as_sent"])
+        result["why_without_cookies"] = reasons(log, result["without_third_party_cookies"])
         return result
     finally:
         process.stop()
@@ -160,7 +135,7 @@ def main() -> None:
     results: dict[int, dict[str, Any]] = {}
     upstream = free_port()
     fixed = Process(
-        nginx.nginx_command(upstream_conf(work / "upstream", upstream)),
+        nginx.nginx_command(upstream_conf(work / "upstream", upstream, b"{}")),
         dict(os.environ),
         work / "upstream.log",
     )
