@@ -162,8 +162,13 @@ def _check_traversable(folder: Path) -> None:
             )
 
 
+def firewall_dir(settings: Settings) -> Path:
+    """The firewall tier's folder: its configs, logs (access.log, error.log, waf.log)."""
+    return settings.stack_dir / "firewall"
+
+
 def write_firewall(settings: Settings, certs: SiteCertificates) -> Path:
-    folder = settings.stack_dir / "firewall"
+    folder = firewall_dir(settings)
     _prepare(folder)
     rules = "\n".join(f"Include {path}" for path in crs_rule_files())
     (folder / "crs-exclusions.conf").write_text(_template("crs-exclusions.conf").template)

@@ -9,6 +9,7 @@ from lastseat.entrypoints.cli.admin import admin_app
 from lastseat.entrypoints.cli.database import db_app
 from lastseat.entrypoints.cli.payments import payments_app
 from lastseat.entrypoints.cli.running import command_group
+from lastseat.entrypoints.cli.waf import waf_app
 
 COMMANDS: dict[str, Callable[..., None]] = {
     # A traveller's, against a running lastseat.
@@ -37,6 +38,7 @@ app.command("stack-dns", hidden=True)(servers.stack_dns)  # the DNS tier, which 
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(payments_app, name="payments")
+app.add_typer(waf_app, name="waf")
 
 if __name__ == "__main__":
     app()

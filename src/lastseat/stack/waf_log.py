@@ -1,0 +1,211 @@
+"""Why the firewall refused a request: its waf.log, read back.
+
+The firewall's nginx writes ModSecurity's line for each rule that matched to
+`<stack>/firewall/waf.log` (nginx's `info` level; see templates/firewall.conf), and one
+more for the verdict ("Access denied with code 403"). ModSecurity's transaction id is the
+request id the 403 body quotes, so each line carries it as `[unique_id "..."]`. This module
+turns a request's lines into a `Refusal`: the rules that scored, the name of the variable
+each matched (never its value) and the exclusion that would silence it, in the form
+templates/crs-exclusions.conf uses. (Not ModSecurity's JSON audit log: the nginx connector
+1.0.3 drops a transaction on the internal redirect to the refusal page, so a refused
+request's audit entry is never written.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+# CRS's anomaly points per severity (crs-setup defaults: critical 5, error 4, warning 3,
+# notice 2), by ModSecurity's numeric severity.
+POINTS = {2: 5, 3: 4, 4: 3, 5: 2}
+# CRS rules that give the verdict (the sum), score nothing themselves.
+VERDICT_RULES = range(949000, 950000), range(959000, 960000), range(980000, 981000)
+OWN_RULES = range(200000, 201000)  # lastseat's own refusals (templates/modsecurity.conf)
+# Collections whose members an exclusion can name (`ARGS:name`, `REQUEST_COOKIES:name`).
+NAMED = {
+    "ARGS", "ARGS_GET", "ARGS_POST", "ARGS_NAMES", "REQUEST_COOKIES",
+    "REQUEST_COOKIES_NAMES", "REQUEST_HEADERS", "REQUEST_HEADERS_NAMES", "FILES", "FILES_NAMES",
+}  # fmt: skip
+_AGAINST = re.compile(r"against variable `([^`']+)'")
+_WITHIN = re.compile(r"found within (\S+?): ")
+_LINE = re.compile(
+    r"^(?P<time>\S+ \S+) \[\w+\] (?P<pid>\d+)#\d+: \*(?P<conn>\d+) "
+    r"(?:\[client [^\]]*\] )?ModSecurity: (?P<kind>Warning|Access denied with code "
+    r"(?P<status>\d+))"
+)
+_FIELD = '\\[{} "([^"]*)"\\]'
+# The rule's own fields, in ModSecurity's order (after the matched value, before the data).
+_RULE = re.compile(
+    r'\[file "[^"]*"\] \[line "\d+"\] \[id "(?P<id>\d+)"\] \[rev "[^"]*"\] '
+    r'\[msg "(?P<msg>[^"]*)"\]'
+)
+_DATA = re.compile(_FIELD.format("data"))
+_SEVERITY = re.compile(_FIELD.format("severity"))
+_VER = re.compile(_FIELD.format("ver"))
+# The request's fields, in ModSecurity's order (the uri is decoded: it may hold anything
+# but a double quote; the id is nginx's $rid, which is [A-Za-z0-9._:-] only).
+_REQUEST = re.compile(
+    r'\[uri "(?P<uri>[^"]*)"\] \[unique_id "(?P<rid>[A-Za-z0-9._:-]{1,128})"\] \[ref "[^"]*"\]'
+)
+_TOTAL = re.compile(r"Total Score: (\d+)")
+_METHOD = re.compile(r', request: "([A-Z]+) ')
+# Path segments that are ids: a route's exclusion names the route, not one flight or hold.
+_ID_SEGMENT = re.compile(r"^(?:\d+|[0-9a-fA-F-]{32,36})$")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One rule that matched: its id, message, the variable it matched, its points."""
+
+    rule_id: int
+    message: str
+    variable: str
+    score: int
+
+    @property
+    def verdict(self) -> bool:
+        return any(self.rule_id in block for block in VERDICT_RULES)
+
+    @property
+    def own(self) -> bool:
+        return self.rule_id in OWN_RULES
+
+
+@dataclass(frozen=True)
+class Refusal:
+    request_id: str
+    time: str
+    method: str
+    path: str  # without the query string (its values are the payload)
+    status: int  # 403 or 400 when refused; 0 when the rules scored it but let it through
+    matches: tuple[Match, ...]
+
+    @property
+    def refused(self) -> bool:
+        return self.status != 0
+
+    @property
+    def score(self) -> int:
+        """The anomaly score: the verdict's total if there is one (a rule's line nginx cut
+        short has lost its severity), else the sum of the rules' points."""
+        for match in self.matches:
+            total = _TOTAL.search(match.message) if match.verdict else None
+            if total:
+                return int(total.group(1))
+        return sum(match.score for match in self.matches)
+
+    @property
+    def scoring(self) -> list[Match]:
+        """The rules an exclusion could be about: not the verdict, not lastseat's own."""
+        return [m for m in self.matches if not m.verdict and not m.own]
+
+
+def variable_of(line: str) -> str:
+    """The matched variable's name: from ModSecurity's "against variable `X'" (ahead of the
+    value), else the CRS's "found within X: " (libinjection's rules: after a fingerprint)."""
+    found = _AGAINST.search(line)
+    if found is None:
+        data = _DATA.search(line)
+        found = _WITHIN.search(data.group(1)) if data else None
+    return found.group(1) if found else ""
+
+
+def _score(rule_id: int, line: str) -> int:
+    ver, severity = _VER.search(line), _SEVERITY.search(line)
+    if ver is None or not ver.group(1).startswith("OWASP_CRS") or severity is None:
+        return 0
+    if any(rule_id in block for block in VERDICT_RULES):
+        return 0
+    return POINTS.get(int(severity.group(1)), 0) if severity.group(1).isdigit() else 0
+
+
+@dataclass
+class _Seen:
+    request_id: str = ""
+    time: str = ""
+    method: str = ""
+    path: str = ""
+    status: int = 0
+
+
+def refusals(log: Path) -> Iterator[Refusal]:
+    """Every request with a rule match in the log, in the order of its last line.
+
+    A line nginx cut short (it keeps 2,048 bytes: a long value can push the request id out)
+    goes with the next line of the same worker and connection that has one: a request's
+    rules are evaluated one after another, its verdict last."""
+    if not log.exists():
+        return
+    seen: dict[str, tuple[_Seen, list[Match]]] = {}
+    pending: dict[tuple[str, str], list[Match]] = {}
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            head = _LINE.match(line)
+            rule = _RULE.search(line) if head else None
+            if head is None or rule is None:
+                continue
+            rule_id = int(rule["id"])
+            match = Match(rule_id, rule["msg"], variable_of(line), _score(rule_id, line))
+            key = (head["pid"], head["conn"])
+            request = _REQUEST.search(line)
+            if request is None:
+                pending.setdefault(key, []).append(match)
+                continue
+            info, matches = seen.setdefault(request["rid"], (_Seen(request["rid"]), []))
+            matches.extend(pending.pop(key, []))
+            matches.append(match)
+            info.time = head["time"]
+            info.path = request["uri"]
+            method = _METHOD.search(line)
+            info.method = method.group(1) if method else info.method
+            if head["status"]:
+                info.status = int(head["status"])
+    for info, matches in seen.values():
+        yield Refusal(info.request_id, info.time, info.method, info.path, info.status,
+                      tuple(matches))  # fmt: skip
+
+
+def find(log: Path, request_id: str) -> Refusal | None:
+    """What the firewall's rules found in the request with this id (`status` 0: they
+    scored it, but not enough to refuse it), or None if no rule matched it."""
+    for refusal in refusals(log):
+        if refusal.request_id == request_id:
+            return refusal
+    return None
+
+
+def route_pattern(path: str) -> str:
+    """The path as an anchored regex, with id segments (numbers, UUIDs) generalised."""
+    segments = ["[^/]+" if _ID_SEGMENT.match(s) else re.escape(s) for s in path.split("/")]
+    return "^" + "/".join(segments) + "$"
+
+
+def exclusion(match: Match, path: str, rule_id: int = 1100) -> str | None:
+    """A crs-exclusions.conf rule that would stop `match` scoring on this route, or None for
+    the verdict and lastseat's own refusals (nothing to exclude: the request is malformed).
+    It removes just the matched variable from just that rule where the variable has a name
+    (`ARGS:q`, `REQUEST_COOKIES:c`), else the rule on that route."""
+    if match.verdict or match.own:
+        return None
+    collection, _, name = match.variable.partition(":")
+    if collection in NAMED and name:
+        action = f"ctl:ruleRemoveTargetById={match.rule_id};{collection}:{name}"
+    else:
+        action = f"ctl:ruleRemoveById={match.rule_id}"
+    return (
+        f'SecRule REQUEST_FILENAME "@rx {route_pattern(path)}" '
+        f'"id:{rule_id},phase:1,pass,nolog,t:none,{action}"'
+    )
+
+
+def global_exclusion(match: Match) -> str | None:
+    """The same exclusion on every route (placed after the CRS rules are loaded)."""
+    if match.verdict or match.own:
+        return None
+    collection, _, name = match.variable.partition(":")
+    if collection in NAMED and name:
+        return f'SecRuleUpdateTargetById {match.rule_id} "!{collection}:{name}"'
+    return f"SecRuleRemoveById {match.rule_id}"
