@@ -120,7 +120,7 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
         await uow.commit()
     async with uows() as uow:
         seen.append(await uow.bookings.get_owned(booking.id, user.id) == booking)
-        seen.append(await uow.seats.taken(flight.id, NOW + timedelta(seconds=2)))
+        seen.append(sorted(await uow.seats.taken(flight.id, NOW + timedelta(seconds=2))))
         seen.append(
             [(seat, status) for _, seat, status in await uow.events.for_flight(flight.id, 0, 99)]
         )
