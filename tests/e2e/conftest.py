@@ -19,7 +19,7 @@ from lastseat.bootstrap import build_services
 from lastseat.domain.users import Role
 from lastseat.stack.postgres import PostgresServer
 from lastseat.stack.supervisor import grpc_serving as serving
-from tests.conftest import create_pg_database, drop_pg_database, make_settings
+from tests.support.databases import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import flight_body
 from tests.support.leaks import known_secrets
 from tests.support.servers import DATABASE_PASSWORD, PAYMENTS_KEY, AppServer, server_env

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import httpx
 
+from lastseat.stack.ports import free_port
 from lastseat.stack.supervisor import alive
 from tests.e2e.conftest import grpc_serving
-from tests.support.servers import AppServer, free_port, server_env
+from tests.support.servers import AppServer, server_env
 
 STARTUP_SECONDS = 60.0
 

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from lastseat.adapters.db.tables import bookings
 from lastseat.bootstrap import build_services
-from tests.conftest import make_settings
 from tests.e2e.conftest import Stack, make_flight, make_users, sandbox_state
+from tests.support.databases import make_settings
 from tests.support.servers import AppServer
 
 ATTEMPTS = 5

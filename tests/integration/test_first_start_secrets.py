@@ -16,7 +16,7 @@ from dotenv import dotenv_values
 
 from lastseat.config import Settings
 from lastseat.stack.secrets import ensure_secrets
-from tests.conftest import migrated
+from tests.support.databases import migrated
 from tests.support.servers import AppServer, server_env
 
 SECRETS = ("LASTSEAT_TOKEN_SIGNING_KEY", "LASTSEAT_PAYMENTS_SECRET_KEY")

@@ -12,7 +12,7 @@ from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
 from lastseat.domain.users import Role
 from lastseat.entrypoints.http.app import create_app
-from tests.conftest import make_settings
+from tests.support.databases import make_settings
 from tests.support.flights import flight_body, new_flight
 from tests.support.payments import FakePayments
 

@@ -14,8 +14,8 @@ from lastseat.adapters.db import migrate
 from lastseat.bootstrap import Services, build_services
 from lastseat.entrypoints.http.app import create_app
 from lastseat.stack.postgres import PostgresServer
-from tests.conftest import create_pg_database, drop_pg_database, make_settings
 from tests.support.clock import FakeClock
+from tests.support.databases import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import new_flight
 
 WAIT_SECONDS = 5.0

@@ -23,7 +23,7 @@ from lastseat.client.resolve import resolving_transport
 from lastseat.config import PROJECT_ROOT, Settings
 from lastseat.stack.postgres import PostgresServer
 from lastseat.stack.supervisor import alive, read_state
-from tests.conftest import create_pg_database, drop_pg_database
+from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.servers import server_env
 
 STARTUP_SECONDS = 120.0

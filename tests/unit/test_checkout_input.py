@@ -10,7 +10,7 @@ from lastseat.config import Settings
 from lastseat.domain.checkout import check_discount_code, check_payment_token
 from lastseat.domain.errors import InvalidRequest
 from lastseat.domain.money import Money
-from tests.support.servers import free_port
+from lastseat.stack.ports import free_port
 
 HOSTILE = [
     "tok_ok\r\nX-Injected: 1",
