@@ -9,18 +9,18 @@ import sys
 
 import httpx
 
-from tests.e2e.conftest import Stack, make_flight, make_users
-from tests.support.servers import AppServer
+from tests.support.over_http import make_flight, make_users
+from tests.support.servers import AppServer, AppServers
 
 TIMEOUT = 60
 
 
 def cli(
-    stack: Stack, *args: str, email: str | None = None, password: str | None = None
+    app_servers: AppServers, *args: str, email: str | None = None, password: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args],
-        env=client_env(stack, email, password),
+        env=client_env(app_servers, email, password),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -28,53 +28,57 @@ def cli(
     )
 
 
-def client_env(stack: Stack, email: str | None, password: str | None) -> dict[str, str]:
+def client_env(app_servers: AppServers, email: str | None, password: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")}
-    env.update(LASTSEAT_API_URL=stack.url(1), COLUMNS="200")
+    env.update(LASTSEAT_API_URL=app_servers.url(1), COLUMNS="200")
     if email is not None and password is not None:
         env.update(LASTSEAT_EMAIL=email, LASTSEAT_PASSWORD=password)
     return env
 
 
-async def test_list_show_and_book_over_http_and_grpc(stack: Stack, grpc_server: AppServer) -> None:
+async def test_list_show_and_book_over_http_and_grpc(
+    app_servers: AppServers, grpc_server: AppServer
+) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        [ann] = await make_users(client, stack, "cli", 1)
-        flight_id = await make_flight(client, stack, "LS990")
-        listed = cli(stack, "flights", "--origin", "LHR")
+        [ann] = await make_users(client, app_servers, "cli", 1)
+        flight_id = await make_flight(client, app_servers, "LS990")
+        listed = cli(app_servers, "flights", "--origin", "LHR")
         assert listed.returncode == 0, listed.stderr
         assert "LS990" in listed.stdout
 
         credentials = {"email": "cli-0@example.com", "password": "cli-password-0"}
-        booked = cli(stack, "book", str(flight_id), "12A", "12B", **credentials)
+        booked = cli(app_servers, "book", str(flight_id), "12A", "12B", **credentials)
         assert booked.returncode == 0, booked.stdout + booked.stderr
         assert "booked" in booked.stdout and "total" in booked.stdout
         over_grpc = cli(
-            stack, "book", str(flight_id), "14C", "--grpc", f"127.0.0.1:{grpc_server.port}",
+            app_servers, "book", str(flight_id), "14C", "--grpc", f"127.0.0.1:{grpc_server.port}",
             **credentials,
         )  # fmt: skip
         assert over_grpc.returncode == 0, over_grpc.stdout + over_grpc.stderr
-        mine = (await client.get(stack.url() + "/api/v1/bookings", headers=ann)).json()["items"]
+        mine = (await client.get(app_servers.url() + "/api/v1/bookings", headers=ann)).json()[
+            "items"
+        ]
         assert sorted(seat for b in mine for seat in b["seats"]) == ["12A", "12B", "14C"]
         for booking in mine:
             assert booking["reference"] in booked.stdout + over_grpc.stdout
 
-        taken = cli(stack, "book", str(flight_id), "12A", **credentials)
+        taken = cli(app_servers, "book", str(flight_id), "12A", **credentials)
         assert taken.returncode == 1
         assert "seats-unavailable" in taken.stdout and "12A" in taken.stdout
 
-        shown = cli(stack, "seats", str(flight_id))
+        shown = cli(app_servers, "seats", str(flight_id))
         assert shown.returncode == 0, shown.stderr
         assert "3 booked" in shown.stdout and "169 available" in shown.stdout
 
 
-async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
+async def test_watch_prints_changes_as_they_happen(app_servers: AppServers) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        [ann] = await make_users(client, stack, "cli-watch", 1)
-        flight_id = await make_flight(client, stack, "LS991")
+        [ann] = await make_users(client, app_servers, "cli-watch", 1)
+        flight_id = await make_flight(client, app_servers, "LS991")
         watcher = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "lastseat.entrypoints.cli.main", "watch", str(flight_id),
             "--count", "2",
-            env=client_env(stack, None, None),
+            env=client_env(app_servers, None, None),
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         try:
@@ -82,7 +86,7 @@ async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
             first = await asyncio.wait_for(watcher.stdout.readline(), TIMEOUT)
             assert b"snapshot at event" in first
             response = await client.post(
-                stack.url(0) + "/api/v1/holds",
+                app_servers.url(0) + "/api/v1/holds",
                 json={"flight_id": flight_id, "seats": ["3A", "3B"]},
                 headers=ann,
             )

@@ -14,8 +14,7 @@ import httpx
 
 from lastseat.stack.ports import free_port
 from lastseat.stack.supervisor import alive
-from tests.e2e.conftest import grpc_serving
-from tests.support.servers import AppServer, server_env
+from tests.support.servers import AppServer, grpc_serving, server_env
 
 STARTUP_SECONDS = 60.0
 
