@@ -17,6 +17,26 @@ from tests.support.leaks import ResponseScanner, known_secrets
 from tests.support.payments import FakePayments
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "runs_after(*prefixes): run after every test whose node id starts with a prefix"
+        " (a test that needs what those did), whatever order the rest run in",
+    )
+
+
+@pytest.hookimpl(trylast=True)  # after any plugin that shuffles the order
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in [item for item in items if item.get_closest_marker("runs_after")]:
+        marker = item.get_closest_marker("runs_after")
+        assert marker is not None
+        prefixes = tuple(str(prefix) for prefix in marker.args)
+        index = items.index(item)
+        items.remove(item)
+        named = [n for n, other in enumerate(items) if other.nodeid.startswith(prefixes)]
+        items.insert(max([index, *(n + 1 for n in named)]), item)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_secret_in_any_response() -> Iterator[ResponseScanner]:
     """Every response of the whole run, in-process or over the network, holds no secret."""
