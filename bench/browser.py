@@ -66,7 +66,7 @@ async def measure(stack: Stack, tokens: list[str], holds: int, loads: int) -> di
     port = stack.ports["HTTPS"]
     ca = stack.folder / "tls" / "ca.pem"
     tls = ssl.create_default_context(cafile=str(ca))
-    settings = Settings(_env_file=None, https_port=port)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, https_port=port)
     home = stack.folder / "browser-home"
     trust_store(home, ca)
     profile = doh_profile(stack.folder / "browser-profile", settings)

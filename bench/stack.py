@@ -31,8 +31,9 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import free_port, prepare, reset_inventory, run_wrk
+from run import prepare, reset_inventory, run_wrk
 
+from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
 
 HERE = Path(__file__).resolve().parent

@@ -95,12 +95,13 @@ async def test_every_page_has_labels_for_every_control_and_passes_axe(
 
 
 async def focused(page: Page) -> dict[str, Any]:
-    return await page.evaluate(
+    element: dict[str, Any] = await page.evaluate(
         """() => { const el = document.activeElement;
                    return {tag: el.tagName, seat: el.dataset.seat || null,
                            text: el.textContent.trim(),
                            label: el.labels?.[0]?.textContent || null}; }"""
     )
+    return element
 
 
 async def tab_until(page: Page, wanted: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:

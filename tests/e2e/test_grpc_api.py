@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,7 @@ async def test_watch_flight_resumes_with_exactly_what_was_missed(
         flight_id = await make_flight(client, app_servers, "LS984")
         async with GrpcClient(target(grpc_server)) as rpc:
             stream = rpc.watch(flight_id)
+            assert isinstance(stream, AsyncGenerator)  # typed as an iterator; closed below
             first = await next_event(stream)
             assert first.WhichOneof("event") == "snapshot"
             last_seen = first.snapshot.event_id
@@ -202,6 +204,7 @@ async def test_watch_flight_resumes_with_exactly_what_was_missed(
                 )
                 assert response.status_code == 201
             resumed = rpc.watch(flight_id, after=last_seen)
+            assert isinstance(resumed, AsyncGenerator)  # typed as an iterator; closed below
             assert (await next_event(resumed)).WhichOneof("event") == "snapshot"
             missed = [(await next_event(resumed)).seat for _ in seats]
             assert [m.seat for m in missed] == seats

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from typing import TypedDict
 from uuid import UUID
 
 import httpx
@@ -19,11 +20,16 @@ CLIENTS = 300
 LIMITS = httpx.Limits(max_connections=CLIENTS + 10, max_keepalive_connections=CLIENTS + 10)
 
 
+class HoldBody(TypedDict):
+    flight_id: int
+    seats: list[str]
+
+
 async def _race(
     client: httpx.AsyncClient,
     app_servers: AppServers,
     users: list[dict[str, str]],
-    bodies: list[dict[str, object]],
+    bodies: list[HoldBody],
 ) -> list[httpx.Response]:
     start = asyncio.Event()
 
@@ -66,7 +72,7 @@ async def test_300_clients_one_seat_exactly_one_wins(app_servers: AppServers) ->
     async with httpx.AsyncClient(limits=LIMITS, timeout=60) as client:
         users = await make_users(client, app_servers, "solo", CLIENTS)
         flight_id = await make_flight(client, app_servers, "LS300")
-        bodies: list[dict[str, object]] = [{"flight_id": flight_id, "seats": ["15C"]}] * CLIENTS
+        bodies: list[HoldBody] = [{"flight_id": flight_id, "seats": ["15C"]}] * CLIENTS
         responses = await _race(client, app_servers, users, bodies)
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 1, 409: CLIENTS - 1}, statuses
@@ -84,7 +90,7 @@ async def test_overlapping_multi_seat_holds_never_share_or_split(app_servers: Ap
     async with httpx.AsyncClient(limits=LIMITS, timeout=60) as client:
         users = await make_users(client, app_servers, "multi", CLIENTS)
         flight_id = await make_flight(client, app_servers, "LS301")
-        bodies: list[dict[str, object]] = []
+        bodies: list[HoldBody] = []
         for _ in range(CLIENTS):
             size = rng.randint(2, 4)
             first = rng.randrange(len(row_seats) - size)
@@ -98,7 +104,7 @@ async def test_overlapping_multi_seat_holds_never_share_or_split(app_servers: Ap
     assert len(claimed) == len(set(claimed)), "a seat ended up in two holds"
     for body, response in zip(bodies, responses, strict=True):
         if response.status_code == 201:
-            assert sorted(response.json()["seats"]) == sorted(body["seats"])  # type: ignore[arg-type]
+            assert sorted(response.json()["seats"]) == sorted(body["seats"])
         else:
             # refused requests name only seats that a winning hold really has
             assert set(response.json()["seats"]) <= set(claimed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -194,6 +195,7 @@ async def test_the_python_watch_client_follows_a_flight_and_reports_refusals(
         [ann] = await make_users(client, app_servers, "watch-client", 1)
         flight_id = await make_flight(client, app_servers, "LS963")
         stream = watch(app_servers.url(1), flight_id)
+        assert isinstance(stream, AsyncGenerator)  # typed as an iterator; closed below
         snapshot = await asyncio.wait_for(anext(stream), WAIT_SECONDS)
         assert snapshot["type"] == "snapshot" and snapshot["seat_map"]["flight_id"] == flight_id
         await hold_seats(client, app_servers, ann, flight_id, ["8A", "8B"])

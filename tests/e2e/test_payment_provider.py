@@ -9,13 +9,13 @@ from typing import Any
 
 import httpx
 
+from lastseat.stack.ports import free_port
 from tests.support.over_http import hold_seats, make_flight, make_users, sandbox_state
 from tests.support.servers import (
     DATABASE_PASSWORD,
     PAYMENTS_KEY,
     AppServer,
     AppServers,
-    free_port,
     server_env,
 )
 

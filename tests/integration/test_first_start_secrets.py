@@ -29,7 +29,7 @@ def no_secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _settings(env_file: Path) -> Settings:
-    return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    return Settings(_env_file=env_file)
 
 
 def _mode(path: Path) -> int:

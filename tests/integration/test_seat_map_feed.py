@@ -159,7 +159,8 @@ async def test_the_http_fast_path_answers_from_memory_exactly_as_the_route_does(
 
         async def b_serves_it() -> bool:
             seats = (await api.get(url)).json()["seats"]
-            return next(s for s in seats if s["seat"] == "12A")["status"] == "held"
+            status: str = next(s for s in seats if s["seat"] == "12A")["status"]
+            return status == "held"
 
         await eventually(b_serves_it, "the map served over HTTP shows the other process's hold")
         assert (

@@ -159,7 +159,7 @@ def _up(database_url: str, **extra_env: str) -> Iterator[Stack]:
         },
     )
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         stack_dir=folder, dns_port=dns, doh_port=doh, https_port=https, http_port=http,
         proxy_port=proxy, proxy_grpc_port=proxy_grpc, grpc_port=grpc_port,
         payments_url=f"http://127.0.0.1:{sandbox}", app_port=int(env["LASTSEAT_APP_PORT"]),
