@@ -4,15 +4,12 @@ failover tests, which kill and restart app servers (and so change their ports)."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from lastseat.stack.postgres import PostgresServer
 from tests.support.stack import Stack, running_stack
-
-TIERS_BACK_SECONDS = 60.0
 
 
 @pytest.fixture(scope="package")
@@ -31,12 +28,6 @@ async def failover_stack_running(postgres: PostgresServer) -> AsyncIterator[Stac
 async def failover_stack(failover_stack_running: Stack) -> Stack:
     """The failover tests' own stack, with every tier up: whatever an earlier test killed,
     the supervisor has started again (`status` says so) before the next one begins."""
-    stack = failover_stack_running
-    shown = stack.lastseat("status")
-    for _ in range(int(TIERS_BACK_SECONDS / 0.5)):
-        if shown.returncode == 0:
-            break
-        await asyncio.sleep(0.5)
-        shown = stack.lastseat("status")
+    shown = await failover_stack_running.status_once_up()
     assert shown.returncode == 0, shown.stdout + shown.stderr
-    return stack
+    return failover_stack_running

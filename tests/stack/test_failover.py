@@ -67,11 +67,7 @@ async def test_killing_an_app_server_mid_stream_fails_no_request(failover_stack:
     assert killed.is_set()
     assert not failures, failures
     # the supervisor starts the dead one again, and `status` counts the restart
-    for _ in range(120):  # at most a minute
-        shown = failover_stack.lastseat("status")
-        if shown.returncode == 0:
-            break
-        await asyncio.sleep(0.5)
+    shown = await failover_stack.status_once_up(seconds=60)
     assert shown.returncode == 0, shown.stdout + shown.stderr
     app_1 = next(line for line in shown.stderr.splitlines() if "app-1" in line)
     assert "up" in app_1 and failover_stack.tiers()["app-1"] != victim

@@ -115,6 +115,17 @@ class Stack:
             check=False,
         )
 
+    async def status_once_up(self, seconds: float = 60) -> subprocess.CompletedProcess[str]:
+        """`lastseat status`, asked every half second until it says every tier is up (or
+        `seconds` have passed): the last answer."""
+        shown = self.lastseat("status")
+        for _ in range(int(seconds / 0.5)):
+            if shown.returncode == 0:
+                break
+            await asyncio.sleep(0.5)
+            shown = self.lastseat("status")
+        return shown
+
     def restarts(self) -> dict[str, int]:
         state = read_state(self.settings)
         assert state is not None
