@@ -19,6 +19,14 @@ F = "/api/v1/flights"
 ROUNDS = 120
 
 
+async def signed_up(client: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
+    """Sign up through the stack and log in: the Authorization header."""
+    creds = {"email": email, "password": password}
+    assert (await client.post("/api/v1/auth/signup", json=creds)).status_code == 201
+    login = await client.post("/api/v1/auth/login", json=creds)
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
 async def test_requests_spread_over_both_app_servers(failover_stack: Stack) -> None:
     async with failover_stack.client() as client:
         upstreams = Counter([(await client.get(F)).headers["x-upstream"] for _ in range(40)])
@@ -30,10 +38,7 @@ async def test_killing_an_app_server_mid_stream_fails_no_request(failover_stack:
     victim = failover_stack.tiers()["app-1"]
     restarts = failover_stack.restarts()
     async with failover_stack.client() as client:
-        creds = {"email": "failover@example.com", "password": "failover password"}
-        assert (await client.post("/api/v1/auth/signup", json=creds)).status_code == 201
-        login = await client.post("/api/v1/auth/login", json=creds)
-        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        auth = await signed_up(client, "failover@example.com", "failover password")
         flight_id = (await client.get(F)).json()["items"][-1]["id"]
         seats = [f"{row}{letter}" for row in range(10, 30) for letter in "ABCDEF"]
         failures: list[tuple[str, int]] = []
@@ -79,10 +84,7 @@ async def test_a_rolling_restart_of_the_app_servers_fails_no_request(failover_st
     before = failover_stack.tiers()
     restarts = failover_stack.restarts()
     async with failover_stack.client() as client:
-        creds = {"email": "rolling@example.com", "password": "rolling password"}
-        assert (await client.post("/api/v1/auth/signup", json=creds)).status_code == 201
-        login = await client.post("/api/v1/auth/login", json=creds)
-        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        auth = await signed_up(client, "rolling@example.com", "rolling password")
         flight_id = (await client.get(F)).json()["items"][0]["id"]
         failures: list[tuple[str, int | str]] = []
         served = Counter[str]()
