@@ -26,6 +26,8 @@ from tests.support.stack import Stack
 
 PASSWORD = "correct horse battery staple"
 FLIGHT_NUMBERS = itertools.count(1000)
+# The checkout page of a hold, with its id.
+HOLD_URL = re.compile(r"#/checkout/([0-9a-f-]{36})$")
 NETWORK_ERROR = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
 
 
@@ -153,9 +155,6 @@ def small_flight(code: str, rows: int = 6, letters: str = "ABCD") -> dict[str, o
             }
         ],
     }
-
-
-HOLD_URL = re.compile(r"#/checkout/([0-9a-f-]{36})$")
 
 
 async def in_page(traveller: Traveller, path: str) -> Any:
