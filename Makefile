@@ -33,7 +33,7 @@ proto: setup
 
 # The README's screenshots: the browser test that takes them, writing into docs/.
 screenshots: setup
-	LASTSEAT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q tests/browser/test_6_screens.py
+	LASTSEAT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q tests/browser/test_screens.py
 
 # Ten minutes of kills and restarts under retrying buyers, then the audit (docs/chaos.md).
 chaos: setup

@@ -38,7 +38,7 @@ from run import prepare
 from lastseat.config import Settings
 from lastseat.stack.browser import CHROMIUM, HEADLESS_ARGS, doh_profile, trust_store
 from lastseat.stack.postgres import find_or_start
-from stack import Stack, whole_stack
+from stack import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = "lastseat.test"
@@ -66,7 +66,7 @@ async def measure(stack: Stack, tokens: list[str], holds: int, loads: int) -> di
     port = stack.ports["HTTPS"]
     ca = stack.folder / "tls" / "ca.pem"
     tls = ssl.create_default_context(cafile=str(ca))
-    settings = Settings(_env_file=None, https_port=port)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, https_port=port)
     home = stack.folder / "browser-home"
     trust_store(home, ca)
     profile = doh_profile(stack.folder / "browser-profile", settings)
@@ -142,7 +142,7 @@ def main() -> None:
     pg = find_or_start()
     database = f"lastseat_browser_bench_{uuid.uuid4().hex[:8]}"
     data = asyncio.run(prepare(pg, database, 1, 10))
-    with whole_stack(pg, database) as stack:
+    with running_stack(pg, database) as stack:
         raw = asyncio.run(measure(stack, data["tokens"].split("\n"), args.holds, args.loads))
     summary = {
         name: {

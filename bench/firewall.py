@@ -31,10 +31,11 @@ from rich.table import Table
 
 from lastseat.config import Settings
 from lastseat.stack import nginx
+from lastseat.stack.ports import free_port
 from lastseat.stack.tls import ensure_certificates
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import Process, free_port, parse_wrk
+from run import Process, parse_wrk
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -213,7 +214,7 @@ def main() -> None:
 
         v3 = free_port()
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             stack_dir=work / "v3", https_port=v3, http_port=free_port(), proxy_port=upstream,
             proxy_grpc_port=free_port(), doh_port=free_port(), nginx_workers=2,
             rate_limit_per_second=1_000_000, rate_limit_burst=1_000_000,

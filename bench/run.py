@@ -40,12 +40,11 @@ from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
-from lastseat.stack.supervisor import grpc_serving
+from lastseat.stack.readiness import grpc_serving
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 console = Console(width=140)
-FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8192, "argon2_parallelism": 1}
 
 
 async def prepare(pg: PostgresServer, database: str, flights: int, users: int) -> dict[str, str]:
@@ -53,8 +52,13 @@ async def prepare(pg: PostgresServer, database: str, flights: int, users: int) -
     await conn.execute(f'CREATE DATABASE "{database}"')
     await conn.close()
     settings = Settings(
-        _env_file=None, database_url=pg.sqlalchemy_url(database), log_level="warning", **FAST_ARGON2
-    )  # type: ignore[arg-type]
+        _env_file=None,
+        database_url=pg.sqlalchemy_url(database),
+        log_level="warning",
+        argon2_time_cost=1,
+        argon2_memory_kib=8192,
+        argon2_parallelism=1,
+    )
     services = build_services(settings)
     try:
         await services.database.upgrade()

@@ -31,8 +31,9 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import free_port, prepare, reset_inventory, run_wrk
+from run import prepare, reset_inventory, run_wrk
 
+from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
 
 HERE = Path(__file__).resolve().parent
@@ -43,6 +44,8 @@ HOST = ("-H", "Host: lastseat.test")
 
 @dataclass
 class Stack:
+    """The whole stack (`lastseat up`: DNS, firewall, proxy, app servers) a benchmark runs."""
+
     folder: Path
     env: dict[str, str]
     app_port: int
@@ -50,7 +53,7 @@ class Stack:
 
 
 @contextlib.contextmanager
-def whole_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterator[Stack]:
+def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterator[Stack]:
     """`lastseat up` on free ports over an already prepared database, with limits high
     enough for a load generator; Ctrl-C'd and the database dropped on the way out."""
     folder = Path(tempfile.mkdtemp(prefix="stack-bench-", dir=ROOT / "var"))
@@ -115,7 +118,7 @@ def main() -> None:
     database = f"lastseat_stack_bench_{uuid.uuid4().hex[:8]}"
     results: dict[str, dict[str, float]] = {}
     data = asyncio.run(prepare(pg, database, args.flights, args.connections))
-    with whole_stack(pg, database) as stack:
+    with running_stack(pg, database) as stack:
         tokens = stack.folder / "tokens.txt"
         tokens.write_text(data["tokens"] + "\n")
         wrk_env = {"BENCH_TOKENS": str(tokens), "BENCH_FLIGHTS": str(args.flights)}

@@ -37,8 +37,10 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 from firewall import upstream_conf, wait_port  # noqa: E402
-from run import Process, free_port  # noqa: E402
+from run import Process  # noqa: E402
 from tests.stack import waf_requests  # noqa: E402
+
+from lastseat.stack.ports import free_port  # noqa: E402
 
 console = Console(width=140)
 THIRD_PARTY = ("browser",)  # the jar of analytics and consent cookies
@@ -85,7 +87,7 @@ def reasons(log: Path, refused: list[str]) -> dict[str, Any]:
 def level(work: Path, paranoia: int, upstream: int, certs: Any) -> dict[str, Any]:
     port = free_port()
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         stack_dir=work / f"pl{paranoia}", https_port=port, http_port=free_port(),
         proxy_port=upstream, proxy_grpc_port=free_port(), doh_port=free_port(),
         nginx_workers=1, waf_paranoia_level=paranoia, rate_limit_per_second=100_000,
@@ -100,27 +102,27 @@ def level(work: Path, paranoia: int, upstream: int, certs: Any) -> dict[str, Any
         attacks = waf_requests.load(waf_requests.ATTACKS)["requests"]
         cases, jars = legit["requests"], legit["jars"]
         log = conf.parent / "waf.log"
-        result = {
+        as_sent = asyncio.run(replay(url, certs.ca_cert, "all", cases, jars))
+        without = asyncio.run(replay(url, certs.ca_cert, "own", cases, jars, THIRD_PARTY))
+        refused_attacks = set(asyncio.run(replay(url, certs.ca_cert, "attack", attacks)))
+        return {
             "legitimate": len(cases),
             "attacks": len(attacks),
-            "as_sent": asyncio.run(replay(url, certs.ca_cert, "all", cases, jars)),
-            "without_third_party_cookies": asyncio.run(
-                replay(url, certs.ca_cert, "own", cases, jars, THIRD_PARTY)
-            ),
-            "attacks_refused": asyncio.run(replay(url, certs.ca_cert, "attack", attacks)),
+            "as_sent": as_sent,
+            "without_third_party_cookies": without,
+            "attacks_refused": sorted(refused_attacks),
+            "attacks_let_through": [
+                f"{a['family']} {a['method']} {a['path']} {a.get('params', '')} "
+                f"{a.get('headers', '')}"
+                for index, a in enumerate(attacks)
+                if f"case-attack-{index}" not in refused_attacks
+            ],
+            "legitimate_refused": [
+                cases[int(request_id.rsplit("-", 1)[1])]["name"] for request_id in as_sent
+            ],
+            "why_as_sent": reasons(log, as_sent),
+            "why_without_cookies": reasons(log, without),
         }
-        refused_attacks = set(result["attacks_refused"])
-        result["attacks_let_through"] = [
-            f"{a['family']} {a['method']} {a['path']} {a.get('params', '')} {a.get('headers', '')}"
-            for index, a in enumerate(attacks)
-            if f"case-attack-{index}" not in refused_attacks
-        ]
-        result["legitimate_refused"] = [
-            cases[int(request_id.rsplit("-", 1)[1])]["name"] for request_id in result["as_sent"]
-        ]
-        result["why_as_sent"] = reasons(log, result["as_sent"])
-        result["why_without_cookies"] = reasons(log, result["without_third_party_cookies"])
-        return result
     finally:
         process.stop()
 

@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from lastseat.bootstrap import Services, build_services
-from lastseat.config import Settings
 from lastseat.stack.postgres import PostgresServer, find_or_start
 from tests.support.clock import FakeClock
+from tests.support.databases import fresh_pg_database, make_settings
 from tests.support.leaks import ResponseScanner, known_secrets
 from tests.support.payments import FakePayments
 
-FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8192, "argon2_parallelism": 1}
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "runs_after(*prefixes): run after every test whose node id starts with a prefix"
+        " (a test that needs what those did), whatever order the rest run in",
+    )
+
+
+@pytest.hookimpl(trylast=True)  # after any plugin that shuffles the order
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in [item for item in items if item.get_closest_marker("runs_after")]:
+        marker = item.get_closest_marker("runs_after")
+        assert marker is not None
+        prefixes = tuple(str(prefix) for prefix in marker.args)
+        index = items.index(item)
+        items.remove(item)
+        named = [n for n, other in enumerate(items) if other.nodeid.startswith(prefixes)]
+        items.insert(max([index, *(n + 1 for n in named)]), item)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,55 +54,14 @@ def postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
-async def create_pg_database(server: PostgresServer) -> str:
-    name = f"lastseat_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(server.dsn())
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return name
-
-
-async def drop_pg_database(server: PostgresServer, name: str) -> None:
-    conn = await asyncpg.connect(server.dsn())
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'lastseat.db'}"
         return
     server: PostgresServer = request.getfixturevalue("postgres")
-    name = await create_pg_database(server)
-    try:
-        yield server.sqlalchemy_url(name)
-    finally:
-        await drop_pg_database(server, name)
-
-
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "database_url": database_url,
-        "log_level": "warning",
-        **FAST_ARGON2,
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
-
-
-async def migrated(url: str) -> str:
-    """The database at `url`, migrated to the latest schema (for tests that start servers)."""
-    services = build_services(make_settings(url))
-    try:
-        await services.database.upgrade()
-    finally:
-        await services.close()
-    return url
+    async with fresh_pg_database(server) as url:
+        yield url
 
 
 @pytest.fixture

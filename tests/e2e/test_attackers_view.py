@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.conftest import Stack, hold_seats, make_flight, make_users
+from tests.support.over_http import hold_seats, make_flight, make_users
+from tests.support.servers import AppServers
 
 
-async def test_edited_requests_gain_nothing(stack: Stack) -> None:
+async def test_edited_requests_gain_nothing(app_servers: AppServers) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        base = stack.url()
+        base = app_servers.url()
         # a role field slipped into the signup body
         admin_signup = await client.post(
             base + "/api/v1/auth/signup",
             json={"email": "mallory@example.com", "password": "mallory-pass-1", "role": "admin"},
         )
         assert admin_signup.status_code == 422
-        mallory, victim = await make_users(client, stack, "attack", 2)
+        mallory, victim = await make_users(client, app_servers, "attack", 2)
         me = (await client.get(base + "/api/v1/me", headers=mallory)).json()
         assert me["role"] == "customer"
-        flight_id = await make_flight(client, stack, "LS950")
+        flight_id = await make_flight(client, app_servers, "LS950")
         # admin routes with a customer's token
         refused = await client.post(
             base + "/api/v1/admin/discounts",
@@ -28,7 +29,7 @@ async def test_edited_requests_gain_nothing(stack: Stack) -> None:
         )
         assert refused.status_code == 403
         # someone else's hold: read, quote, release, and buy with it
-        victims_hold = await hold_seats(client, stack, victim, flight_id, ["10A"])
+        victims_hold = await hold_seats(client, app_servers, victim, flight_id, ["10A"])
         for method, path in (
             ("GET", f"/api/v1/holds/{victims_hold}"),
             ("GET", f"/api/v1/holds/{victims_hold}/quote"),

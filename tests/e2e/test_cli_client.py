@@ -10,54 +10,58 @@ import httpx
 
 from lastseat.stack.ports import free_port
 from lastseat.stack.processes import lastseat_argv
-from tests.e2e.conftest import Stack, make_flight, make_users
 from tests.support.commands import lastseat
-from tests.support.servers import AppServer
+from tests.support.over_http import make_flight, make_users
+from tests.support.servers import AppServer, AppServers
 
 TIMEOUT = 60
 
 
 def cli(
-    stack: Stack, *args: str, email: str | None = None, password: str | None = None
+    app_servers: AppServers, *args: str, email: str | None = None, password: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return lastseat(client_env(stack, email, password), *args, timeout=TIMEOUT)
+    return lastseat(client_env(app_servers, email, password), *args, timeout=TIMEOUT)
 
 
-def client_env(stack: Stack, email: str | None, password: str | None) -> dict[str, str]:
+def client_env(app_servers: AppServers, email: str | None, password: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")}
-    env.update(LASTSEAT_API_URL=stack.url(1), COLUMNS="200")
+    env.update(LASTSEAT_API_URL=app_servers.url(1), COLUMNS="200")
     if email is not None and password is not None:
         env.update(LASTSEAT_EMAIL=email, LASTSEAT_PASSWORD=password)
     return env
 
 
-async def test_list_show_and_book_over_http_and_grpc(stack: Stack, grpc_server: AppServer) -> None:
+async def test_list_show_and_book_over_http_and_grpc(
+    app_servers: AppServers, grpc_server: AppServer
+) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        [ann] = await make_users(client, stack, "cli", 1)
-        flight_id = await make_flight(client, stack, "LS990")
-        listed = cli(stack, "flights", "--origin", "LHR")
+        [ann] = await make_users(client, app_servers, "cli", 1)
+        flight_id = await make_flight(client, app_servers, "LS990")
+        listed = cli(app_servers, "flights", "--origin", "LHR")
         assert listed.returncode == 0, listed.stderr
         assert "LS990" in listed.stdout
 
         credentials = {"email": "cli-0@example.com", "password": "cli-password-0"}
-        booked = cli(stack, "book", str(flight_id), "12A", "12B", **credentials)
+        booked = cli(app_servers, "book", str(flight_id), "12A", "12B", **credentials)
         assert booked.returncode == 0, booked.stdout + booked.stderr
         assert "booked" in booked.stdout and "total" in booked.stdout
         over_grpc = cli(
-            stack, "book", str(flight_id), "14C", "--grpc", f"127.0.0.1:{grpc_server.port}",
+            app_servers, "book", str(flight_id), "14C", "--grpc", f"127.0.0.1:{grpc_server.port}",
             **credentials,
         )  # fmt: skip
         assert over_grpc.returncode == 0, over_grpc.stdout + over_grpc.stderr
-        mine = (await client.get(stack.url() + "/api/v1/bookings", headers=ann)).json()["items"]
+        mine = (await client.get(app_servers.url() + "/api/v1/bookings", headers=ann)).json()[
+            "items"
+        ]
         assert sorted(seat for b in mine for seat in b["seats"]) == ["12A", "12B", "14C"]
         for booking in mine:
             assert booking["reference"] in booked.stdout + over_grpc.stdout
 
-        taken = cli(stack, "book", str(flight_id), "12A", **credentials)
+        taken = cli(app_servers, "book", str(flight_id), "12A", **credentials)
         assert taken.returncode == 1
         assert "seats-unavailable" in taken.stdout and "12A" in taken.stdout
 
-        shown = cli(stack, "seats", str(flight_id))
+        shown = cli(app_servers, "seats", str(flight_id))
         assert shown.returncode == 0, shown.stderr
         assert "3 booked" in shown.stdout and "169 available" in shown.stdout
         # Without colour (not a terminal here) a mark tells the states apart, and says how.
@@ -65,28 +69,30 @@ async def test_list_show_and_book_over_http_and_grpc(stack: Stack, grpc_server: 
         assert " 12A x " in shown.stdout and " 12C o " in shown.stdout
 
 
-async def test_flights_come_a_page_at_a_time_and_say_there_are_more(stack: Stack) -> None:
+async def test_flights_come_a_page_at_a_time_and_say_there_are_more(
+    app_servers: AppServers,
+) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         for code in ("LS980", "LS981"):
-            await make_flight(client, stack, code)
-    first = cli(stack, "flights", "--limit", "1")
+            await make_flight(client, app_servers, code)
+    first = cli(app_servers, "flights", "--limit", "1")
     assert first.returncode == 0, first.stderr
     assert "more flights: --page 2" in first.stdout
-    everything = cli(stack, "flights", "--limit", "200")
+    everything = cli(app_servers, "flights", "--limit", "200")
     assert "more flights" not in everything.stdout
     listed = [line for line in everything.stdout.splitlines() if "LS98" in line]
     assert len(listed) == 2
-    beyond = cli(stack, "flights", "--page", "100", "--limit", "200")
+    beyond = cli(app_servers, "flights", "--page", "100", "--limit", "200")
     assert beyond.returncode == 0 and "no flights on page 100" in beyond.stdout
 
 
-async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
+async def test_watch_prints_changes_as_they_happen(app_servers: AppServers) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        [ann] = await make_users(client, stack, "cli-watch", 1)
-        flight_id = await make_flight(client, stack, "LS991")
+        [ann] = await make_users(client, app_servers, "cli-watch", 1)
+        flight_id = await make_flight(client, app_servers, "LS991")
         watcher = await asyncio.create_subprocess_exec(
             *lastseat_argv("watch", str(flight_id), "--count", "2"),
-            env=client_env(stack, None, None),
+            env=client_env(app_servers, None, None),
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         try:
@@ -94,7 +100,7 @@ async def test_watch_prints_changes_as_they_happen(stack: Stack) -> None:
             first = await asyncio.wait_for(watcher.stdout.readline(), TIMEOUT)
             assert b"snapshot at event" in first
             response = await client.post(
-                stack.url(0) + "/api/v1/holds",
+                app_servers.url(0) + "/api/v1/holds",
                 json={"flight_id": flight_id, "seats": ["3A", "3B"]},
                 headers=ann,
             )
@@ -115,19 +121,19 @@ def hop_names(output: str) -> list[str]:
     return [line.split("│")[1].strip() for line in output.splitlines() if line.count("│") > 2]
 
 
-def test_trace_to_an_app_server_lists_only_the_hops_crossed(stack: Stack) -> None:
-    url = stack.url(0) + "/api/v1/flights"
-    traced = cli(stack, "trace", url)
+def test_trace_to_an_app_server_lists_only_the_hops_crossed(app_servers: AppServers) -> None:
+    url = app_servers.url(0) + "/api/v1/flights"
+    traced = cli(app_servers, "trace", url)
     assert traced.returncode == 0, traced.stdout + traced.stderr
     hops = hop_names(traced.stderr)
     assert hops == ["TCP", "app", "db", "total"], traced.stderr
-    port = stack.url(0).rsplit(":", 1)[1]
+    port = app_servers.url(0).rsplit(":", 1)[1]
     assert f"127.0.0.1:{port} answered" in traced.stderr
 
 
-def test_watch_without_a_server_says_so_and_is_not_refused(stack: Stack) -> None:
+def test_watch_without_a_server_says_so_and_is_not_refused(app_servers: AppServers) -> None:
     nobody = f"http://127.0.0.1:{free_port()}"
-    watched = cli(stack, "watch", "1", "--api", nobody, "--retry-for", "1")
+    watched = cli(app_servers, "watch", "1", "--api", nobody, "--retry-for", "1")
     assert watched.returncode == 1
     assert "no answer" in watched.stdout and "could not connect" in watched.stdout
     assert "refused" not in watched.stdout

@@ -12,39 +12,41 @@ from pathlib import Path
 
 from lastseat.client import HttpClient
 from lastseat.stack.ports import free_port
+from lastseat.stack.postgres import PostgresServer
 from lastseat.stack.processes import alive, lastseat_argv
 from tests.support.commands import lastseat, make
 from tests.support.servers import server_env
-from tests.support.stack import DOMAIN, Site, running_stack
-from tests.support.stack import stack_database as stack_database  # this module's own
+from tests.support.stack import DOMAIN, Stack, running_stack
 
 
-def test_a_second_up_refuses_before_touching_anything(stack_database: str) -> None:
-    with running_stack(stack_database) as site:
-        state = (site.folder / "state.json").read_text()
-        firewall = site.folder / "firewall" / "nginx.conf"
+async def test_a_second_up_refuses_before_touching_anything(postgres: PostgresServer) -> None:
+    async with running_stack(postgres) as stack:
+        state = (stack.folder / "state.json").read_text()
+        firewall = stack.folder / "firewall" / "nginx.conf"
         firewall_written = firewall.stat().st_mtime_ns
 
-        second = site.lastseat("up", "--flights", "3")
+        second = stack.lastseat("up", "--flights", "3")
 
         assert second.returncode == 1, second.stdout + second.stderr
         assert "a stack is up already" in second.stderr
         assert "revision" not in second.stderr  # the database was not migrated again
-        assert (site.folder / "state.json").read_text() == state
+        assert (stack.folder / "state.json").read_text() == state
         assert firewall.stat().st_mtime_ns == firewall_written
-        assert site.lastseat("status").returncode == 0
+        assert stack.lastseat("status").returncode == 0
 
 
-def test_make_down_stops_a_running_stack_and_says_when_none_is(stack_database: str) -> None:
-    with running_stack(stack_database) as site:
-        tiers = site.tiers()
-        stopped = make(site.env, "down")
+async def test_make_down_stops_a_running_stack_and_says_when_none_is(
+    postgres: PostgresServer,
+) -> None:
+    async with running_stack(postgres) as stack:
+        tiers = stack.tiers()
+        stopped = make(stack.env, "down")
 
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
         assert "stopped" in stopped.stderr
         assert not [name for name, pid in tiers.items() if alive(pid)]
-        assert not (site.folder / "state.json").exists()
-        again = make(site.env, "down")
+        assert not (stack.folder / "state.json").exists()
+        again = make(stack.env, "down")
         assert again.returncode == 0 and "no stack is up" in again.stderr
 
 
@@ -84,8 +86,8 @@ def test_a_reused_pid_is_not_the_supervisor(tmp_path: Path) -> None:
     assert status.returncode == 1 and "no stack is up" in status.stderr
 
 
-def through_the_stack(site: Site) -> list[str]:
-    return ["--api", site.url, "--dns", site.dns, "--ca", str(site.ca)]
+def through_the_stack(stack: Stack) -> list[str]:
+    return ["--api", stack.url, "--dns", stack.dns, "--ca", str(stack.ca)]
 
 
 async def next_line(stream: asyncio.StreamReader) -> str:
@@ -93,16 +95,16 @@ async def next_line(stream: asyncio.StreamReader) -> str:
 
 
 async def test_watch_outlives_a_restart_and_book_goes_over_grpc_through_the_stack(
-    stack_database: str,
+    postgres: PostgresServer,
 ) -> None:
-    with running_stack(stack_database) as site:
-        async with HttpClient(site.url, transport=site.transport()) as api:
+    async with running_stack(postgres) as stack:
+        async with HttpClient(stack.url, transport=stack.transport()) as api:
             await api.signup("cli-stack@example.com", "cli stack password")
             [flight] = await api.flights(limit=1)
-        env = {**site.env, "COLUMNS": "200"}
+        env = {**stack.env, "COLUMNS": "200"}
         env.update(LASTSEAT_EMAIL="cli-stack@example.com", LASTSEAT_PASSWORD="cli stack password")
         watcher = await asyncio.create_subprocess_exec(
-            *lastseat_argv("watch", str(flight["id"]), "--count", "2", *through_the_stack(site)),
+            *lastseat_argv("watch", str(flight["id"]), "--count", "2", *through_the_stack(stack)),
             env=env,
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
@@ -110,12 +112,13 @@ async def test_watch_outlives_a_restart_and_book_goes_over_grpc_through_the_stac
             assert watcher.stdout is not None
             assert "snapshot at event" in await next_line(watcher.stdout)
 
-            restarted = await asyncio.to_thread(site.lastseat, "restart", "app", timeout=240)
+            restarted = await asyncio.to_thread(stack.lastseat, "restart", "app", timeout=240)
             assert restarted.returncode == 0, restarted.stdout + restarted.stderr
-            grpc_edge = f"{DOMAIN}:{site.settings.https_port}"
+            grpc_edge = f"{DOMAIN}:{stack.settings.https_port}"
             booked = await asyncio.to_thread(
                 lastseat,
-                env, "book", str(flight["id"]), "5A", *through_the_stack(site), "--grpc", grpc_edge,
+                env, "book", str(flight["id"]), "5A", *through_the_stack(stack),
+                "--grpc", grpc_edge,
             )  # fmt: skip
             assert booked.returncode == 0, booked.stdout + booked.stderr
             assert "booked" in booked.stdout

@@ -17,7 +17,7 @@ import websockets
 from lastseat.bootstrap import build_services
 from lastseat.domain.users import Role
 from lastseat.stack.postgres import PostgresServer, start_private_cluster
-from tests.conftest import create_pg_database, make_settings, migrated
+from tests.support.databases import create_pg_database, make_settings, migrated
 from tests.support.flights import new_flight
 from tests.support.servers import AppServer, server_env
 

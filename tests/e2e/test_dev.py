@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from lastseat.stack.ports import free_port
 from lastseat.stack.processes import alive, lastseat_argv
-from tests.e2e.conftest import grpc_serving
-from tests.support.servers import AppServer, free_port, server_env
+from tests.support.servers import AppServer, grpc_serving, server_env
 
 STARTUP_SECONDS = 60.0
 

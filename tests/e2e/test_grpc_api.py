@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,8 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from lastseat.client import ApiError, GrpcClient
 from lastseat.client.grpc import as_dict
-from tests.e2e.conftest import Stack, make_flight, make_users
-from tests.support.servers import AppServer
+from tests.support.over_http import make_flight, make_users
+from tests.support.servers import AppServer, AppServers
 
 WAIT_SECONDS = 5.0  # a bound on waiting, not a performance figure
 RACERS = 300
@@ -36,7 +37,9 @@ async def next_event(stream: Any) -> Any:
     return await asyncio.wait_for(anext(stream), WAIT_SECONDS)
 
 
-async def test_health_reflection_and_public_reads(stack: Stack, grpc_server: AppServer) -> None:
+async def test_health_reflection_and_public_reads(
+    app_servers: AppServers, grpc_server: AppServer
+) -> None:
     async with grpc.aio.insecure_channel(target(grpc_server)) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         for service in ("", "lastseat.v1.Booking"):
@@ -48,8 +51,10 @@ async def test_health_reflection_and_public_reads(stack: Stack, grpc_server: App
         names = {s.name for s in answer.list_services_response.service}
         assert {"lastseat.v1.Booking", "grpc.health.v1.Health"} <= names
     async with httpx.AsyncClient(timeout=30) as client:
-        flight_id = await make_flight(client, stack, "LS980")
-        over_http = (await client.get(stack.url() + f"/api/v1/flights/{flight_id}/seats")).json()
+        flight_id = await make_flight(client, app_servers, "LS980")
+        over_http = (
+            await client.get(app_servers.url() + f"/api/v1/flights/{flight_id}/seats")
+        ).json()
     async with GrpcClient(target(grpc_server)) as rpc:  # no token: reads are public
         seat_map = as_dict(await rpc.seat_map(flight_id))
         assert seat_map == over_http  # the same representation, field for field
@@ -62,9 +67,11 @@ async def test_health_reflection_and_public_reads(stack: Stack, grpc_server: App
         assert bad.value.status == "INVALID_ARGUMENT"
 
 
-async def test_unauthenticated_calls_are_refused(stack: Stack, grpc_server: AppServer) -> None:
+async def test_unauthenticated_calls_are_refused(
+    app_servers: AppServers, grpc_server: AppServer
+) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        flight_id = await make_flight(client, stack, "LS981")
+        flight_id = await make_flight(client, app_servers, "LS981")
     for token in (None, "not-a-real-token"):
         async with GrpcClient(target(grpc_server), token=token) as rpc:
             for call in (
@@ -80,12 +87,12 @@ async def test_unauthenticated_calls_are_refused(stack: Stack, grpc_server: AppS
 
 
 async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
-    stack: Stack, grpc_server: AppServer
+    app_servers: AppServers, grpc_server: AppServer
 ) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        [ann] = await make_users(client, stack, "grpc-book", 1)
-        flight_id = await make_flight(client, stack, "LS982")
-        ws = stack.url(1).replace("http://", "ws://") + f"/ws/flights/{flight_id}"
+        [ann] = await make_users(client, app_servers, "grpc-book", 1)
+        flight_id = await make_flight(client, app_servers, "LS982")
+        ws = app_servers.url(1).replace("http://", "ws://") + f"/ws/flights/{flight_id}"
         async with (
             websockets.connect(ws) as socket,
             GrpcClient(target(grpc_server), token=token_of(ann)) as rpc,
@@ -108,10 +115,12 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
             assert [(c["seat"], c["status"]) for c in changes] == [
                 ("12A", "held"), ("12B", "held"), ("12A", "booked"), ("12B", "booked"),
             ]  # fmt: skip
-        seat_map = (await client.get(stack.url(0) + f"/api/v1/flights/{flight_id}/seats")).json()
+        seat_map = (
+            await client.get(app_servers.url(0) + f"/api/v1/flights/{flight_id}/seats")
+        ).json()
         status = {s["seat"]: s["status"] for s in seat_map["seats"]}
         assert status["12A"] == status["12B"] == "booked"
-        mine = (await client.get(stack.url(0) + "/api/v1/bookings", headers=ann)).json()
+        mine = (await client.get(app_servers.url(0) + "/api/v1/bookings", headers=ann)).json()
         assert [b["reference"] for b in mine["items"]] == [booking.reference]
         async with GrpcClient(target(grpc_server), token=token_of(ann)) as rpc:
             cancelled = await rpc.cancel(booking.id)
@@ -122,11 +131,11 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
 
 
 async def test_control_characters_in_checkout_text_are_invalid_argument(
-    stack: Stack, grpc_server: AppServer
+    app_servers: AppServers, grpc_server: AppServer
 ) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        [ann] = await make_users(client, stack, "grpc-hostile", 1)
-        flight_id = await make_flight(client, stack, "LS983")
+        [ann] = await make_users(client, app_servers, "grpc-hostile", 1)
+        flight_id = await make_flight(client, app_servers, "LS983")
     async with GrpcClient(target(grpc_server), token=token_of(ann)) as rpc:
         hold = await rpc.hold(flight_id, ["9A"])
         for token, code in [
@@ -146,11 +155,11 @@ async def test_control_characters_in_checkout_text_are_invalid_argument(
 
 
 async def test_300_concurrent_holds_over_grpc_sell_the_seat_once(
-    stack: Stack, grpc_server: AppServer
+    app_servers: AppServers, grpc_server: AppServer
 ) -> None:
     async with httpx.AsyncClient(timeout=60) as client:
-        users = await make_users(client, stack, "grpc-race", RACERS)
-        flight_id = await make_flight(client, stack, "LS983")
+        users = await make_users(client, app_servers, "grpc-race", RACERS)
+        flight_id = await make_flight(client, app_servers, "LS983")
     async with grpc.aio.insecure_channel(target(grpc_server)) as channel:
         clients = [GrpcClient("", token=token_of(u), channel=channel) for u in users]
         start = asyncio.Event()
@@ -173,14 +182,15 @@ async def test_300_concurrent_holds_over_grpc_sell_the_seat_once(
 
 
 async def test_watch_flight_resumes_with_exactly_what_was_missed(
-    stack: Stack, grpc_server: AppServer
+    app_servers: AppServers, grpc_server: AppServer
 ) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         # three customers, so none holds more than one customer may (seven seats each)
-        users = await make_users(client, stack, "grpc-watch", 3)
-        flight_id = await make_flight(client, stack, "LS984")
+        users = await make_users(client, app_servers, "grpc-watch", 3)
+        flight_id = await make_flight(client, app_servers, "LS984")
         async with GrpcClient(target(grpc_server)) as rpc:
             stream = rpc.watch(flight_id)
+            assert isinstance(stream, AsyncGenerator)  # typed as an iterator; closed below
             first = await next_event(stream)
             assert first.WhichOneof("event") == "snapshot"
             last_seen = first.snapshot.event_id
@@ -188,19 +198,20 @@ async def test_watch_flight_resumes_with_exactly_what_was_missed(
             seats = [f"{row}{letter}" for row in range(3, 7) for letter in "ABCDEF"][:20]
             for index, seat in enumerate(seats):  # 20 changes through both HTTP servers
                 response = await client.post(
-                    stack.url(index) + "/api/v1/holds",
+                    app_servers.url(index) + "/api/v1/holds",
                     json={"flight_id": flight_id, "seats": [seat]},
                     headers=users[index % len(users)],
                 )
                 assert response.status_code == 201
             resumed = rpc.watch(flight_id, after=last_seen)
+            assert isinstance(resumed, AsyncGenerator)  # typed as an iterator; closed below
             assert (await next_event(resumed)).WhichOneof("event") == "snapshot"
             missed = [(await next_event(resumed)).seat for _ in seats]
             assert [m.seat for m in missed] == seats
             ids = [m.event_id for m in missed]
             assert ids == sorted(set(ids)) and ids[0] > last_seen
             response = await client.post(
-                stack.url() + "/api/v1/holds",
+                app_servers.url() + "/api/v1/holds",
                 json={"flight_id": flight_id, "seats": ["20F"]},
                 headers=users[-1],
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from lastseat.adapters.db import tables
 from lastseat.client import ApiError, watch
 from lastseat.entrypoints.ws.flights import SLOW_CONSUMER
-from tests.e2e.conftest import Stack, hold_seats, make_flight, make_users
+from tests.support.over_http import hold_seats, make_flight, make_users
+from tests.support.servers import AppServers
 
 # A bound on waiting, not a performance figure: events normally arrive in milliseconds.
 WAIT_SECONDS = 5.0
@@ -36,42 +38,42 @@ async def receive(socket: Any) -> dict[str, Any]:
     return message
 
 
-async def test_a_hold_reaches_watchers_on_both_servers(stack: Stack) -> None:
+async def test_a_hold_reaches_watchers_on_both_servers(app_servers: AppServers) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        [ann] = await make_users(client, stack, "watch", 1)
-        flight_id = await make_flight(client, stack, "LS960")
+        [ann] = await make_users(client, app_servers, "watch", 1)
+        flight_id = await make_flight(client, app_servers, "LS960")
         async with (
-            websockets.connect(ws_url(stack.url(0), flight_id)) as first,
-            websockets.connect(ws_url(stack.url(1), flight_id)) as second,
+            websockets.connect(ws_url(app_servers.url(0), flight_id)) as first,
+            websockets.connect(ws_url(app_servers.url(1), flight_id)) as second,
         ):
             for socket in (first, second):
                 snapshot = await receive(socket)
                 assert snapshot["type"] == "snapshot"
                 assert snapshot["seat_map"]["flight_id"] == flight_id
                 assert {s["status"] for s in snapshot["seat_map"]["seats"]} == {"available"}
-            await hold_seats(client, stack, ann, flight_id, ["9C"])
+            await hold_seats(client, app_servers, ann, flight_id, ["9C"])
             seen = [await receive(first), await receive(second)]
             assert seen[0] == seen[1]
             assert seen[0]["type"] == "seat" and seen[0]["seat"] == "9C"
             assert seen[0]["status"] == "held" and seen[0]["event_id"] > snapshot["event_id"]
 
 
-async def test_a_reconnecting_watcher_gets_exactly_what_it_missed(stack: Stack) -> None:
+async def test_a_reconnecting_watcher_gets_exactly_what_it_missed(app_servers: AppServers) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         # seven customers, so none holds more than one customer may (eight seats each)
-        users = await make_users(client, stack, "resume", 7)
-        flight_id = await make_flight(client, stack, "LS961")
-        async with websockets.connect(ws_url(stack.url(0), flight_id)) as socket:
+        users = await make_users(client, app_servers, "resume", 7)
+        flight_id = await make_flight(client, app_servers, "LS961")
+        async with websockets.connect(ws_url(app_servers.url(0), flight_id)) as socket:
             last_seen = (await receive(socket))["event_id"]
         seats = [f"{row}{letter}" for row in range(3, 12) for letter in "ABCDEF"][:50]
         for index, seat in enumerate(seats):  # 50 changes, through both servers
             response = await client.post(
-                stack.url(index) + "/api/v1/holds",
+                app_servers.url(index) + "/api/v1/holds",
                 json={"flight_id": flight_id, "seats": [seat]},
                 headers=users[index % len(users)],
             )
             assert response.status_code == 201
-        async with websockets.connect(ws_url(stack.url(1), flight_id, last_seen)) as socket:
+        async with websockets.connect(ws_url(app_servers.url(1), flight_id, last_seen)) as socket:
             assert (await receive(socket))["type"] == "snapshot"
             missed = [await receive(socket) for _ in seats]
             assert [m["seat"] for m in missed] == seats
@@ -79,15 +81,15 @@ async def test_a_reconnecting_watcher_gets_exactly_what_it_missed(stack: Stack) 
             ids = [m["event_id"] for m in missed]
             assert ids == sorted(set(ids)) and ids[0] > last_seen
             # nothing else is pending: the next message is the next change, not a repeat
-            await hold_seats(client, stack, users[-1], flight_id, ["20F"])
+            await hold_seats(client, app_servers, users[-1], flight_id, ["20F"])
             after = await receive(socket)
             assert after["seat"] == "20F" and after["event_id"] > ids[-1]
 
 
-async def test_unknown_flights_and_bad_positions_are_refused(stack: Stack) -> None:
+async def test_unknown_flights_and_bad_positions_are_refused(app_servers: AppServers) -> None:
     for url, code in (
-        (ws_url(stack.url(), 999_999), 4404),
-        (ws_url(stack.url(), 1) + "?after=-5", 4400),
+        (ws_url(app_servers.url(), 999_999), 4404),
+        (ws_url(app_servers.url(), 1) + "?after=-5", 4400),
     ):
         async with websockets.connect(url) as socket:
             try:
@@ -134,16 +136,18 @@ async def _burst(database_url: str, flight_id: int, count: int) -> None:
         await engine.dispose()
 
 
-async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(stack: Stack) -> None:
+async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(
+    app_servers: AppServers,
+) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        flight_id = await make_flight(client, stack, "LS962")
-        metrics_url = stack.url(0) + "/metrics"
+        flight_id = await make_flight(client, app_servers, "LS962")
+        metrics_url = app_servers.url(0) + "/metrics"
         cut_before = _metric(
             (await client.get(metrics_url)).text, "lastseat_watchers_cut_off_total"
         )
         slow = await websockets.connect(
-            ws_url(stack.url(0), flight_id),
-            sock=_stalled_socket(stack.servers[0].port),
+            ws_url(app_servers.url(0), flight_id),
+            sock=_stalled_socket(app_servers.servers[0].port),
             max_queue=1,  # the client library stops reading from the socket at once
         )
         try:
@@ -151,7 +155,7 @@ async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(stack: Sta
             assert first["type"] == "snapshot"
             changes = 0
             for _ in range(MAX_BURSTS):
-                await _burst(stack.database_url, flight_id, BURST)
+                await _burst(app_servers.database_url, flight_id, BURST)
                 changes += BURST
                 for _ in range(20):  # the feed needs a moment to hand the burst over
                     metrics = (await client.get(metrics_url)).text
@@ -177,7 +181,7 @@ async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(stack: Sta
             await slow.close()
         # Resuming from its last event gets exactly the rest, with no gap or repeat.
         last = ids[-1] if ids else first["event_id"]
-        async with websockets.connect(ws_url(stack.url(1), flight_id, last)) as resumed:
+        async with websockets.connect(ws_url(app_servers.url(1), flight_id, last)) as resumed:
             assert (await receive(resumed))["type"] == "snapshot"
             rest = [await receive(resumed) for _ in range(changes - len(received))]
             rest_ids = [m["event_id"] for m in rest]
@@ -185,18 +189,19 @@ async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(stack: Sta
 
 
 async def test_the_python_watch_client_follows_a_flight_and_reports_refusals(
-    stack: Stack,
+    app_servers: AppServers,
 ) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
-        [ann] = await make_users(client, stack, "watch-client", 1)
-        flight_id = await make_flight(client, stack, "LS963")
-        stream = watch(stack.url(1), flight_id)
+        [ann] = await make_users(client, app_servers, "watch-client", 1)
+        flight_id = await make_flight(client, app_servers, "LS963")
+        stream = watch(app_servers.url(1), flight_id)
+        assert isinstance(stream, AsyncGenerator)  # typed as an iterator; closed below
         snapshot = await asyncio.wait_for(anext(stream), WAIT_SECONDS)
         assert snapshot["type"] == "snapshot" and snapshot["seat_map"]["flight_id"] == flight_id
-        await hold_seats(client, stack, ann, flight_id, ["8A", "8B"])
+        await hold_seats(client, app_servers, ann, flight_id, ["8A", "8B"])
         changes = [await asyncio.wait_for(anext(stream), WAIT_SECONDS) for _ in range(2)]
         assert [(c["seat"], c["status"]) for c in changes] == [("8A", "held"), ("8B", "held")]
         await stream.aclose()
     with pytest.raises(ApiError) as refused:
-        await asyncio.wait_for(anext(watch(stack.url(0), 999_999)), WAIT_SECONDS)
+        await asyncio.wait_for(anext(watch(app_servers.url(0), 999_999)), WAIT_SECONDS)
     assert refused.value.problem == "not-found"

@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import migrated
-from tests.support.servers import STARTUP_SECONDS, AppServer, free_port, server_env
+from lastseat.stack.ports import free_port
+from tests.support.databases import migrated
+from tests.support.servers import STARTUP_SECONDS, AppServer, server_env
 
 # Requests no HTTP client library would send: the parser refuses them (uvicorn logs each).
 MALFORMED = [

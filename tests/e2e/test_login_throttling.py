@@ -10,19 +10,18 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.conftest import Stack
-from tests.support.servers import AppServer, server_env
+from tests.support.servers import AppServer, AppServers, server_env
 
 LIMIT = 4
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.66"
 
 
 async def test_concurrent_guesses_over_two_servers_cannot_pass_the_limit(
-    stack: Stack, server_logs: Path
+    app_servers: AppServers, server_logs: Path
 ) -> None:
     env = server_env(
-        stack.database_url,
-        LASTSEAT_PAYMENTS_URL=stack.sandbox.url,
+        app_servers.database_url,
+        LASTSEAT_PAYMENTS_URL=app_servers.sandbox.url,
         LASTSEAT_LOGIN_MAX_FAILURES_PER_PAIR=str(LIMIT),
         LASTSEAT_LOGIN_LOCKOUT_SECONDS="60",
     )

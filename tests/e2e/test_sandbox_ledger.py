@@ -21,9 +21,7 @@ async def test_a_restarted_sandbox_refunds_what_it_captured_before(
     sandbox = AppServer(
         env, server_logs / "sandbox-restart.log", command="payments-sandbox", ready_path="/healthz"
     )
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, payments_url=sandbox.url, payments_secret_key=PAYMENTS_KEY
-    )
+    settings = Settings(_env_file=None, payments_url=sandbox.url, payments_secret_key=PAYMENTS_KEY)
     payments = HttpPayments(settings)
     try:
         sandbox.start()

@@ -14,19 +14,22 @@ import time
 
 import httpx
 
-from tests.e2e.conftest import Stack, make_flight, make_users
+from tests.support.over_http import make_flight, make_users
+from tests.support.servers import AppServers
 
 STALENESS_BOUND_SECONDS = 2.0
 HOLDS = 30
 MAX_READS = 5_000
 
 
-async def test_no_map_read_later_than_the_bound_shows_a_held_seat_free(stack: Stack) -> None:
+async def test_no_map_read_later_than_the_bound_shows_a_held_seat_free(
+    app_servers: AppServers,
+) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         # four writers, so none holds more than one customer may (eight seats each)
-        *writers, bob = await make_users(client, stack, "stale", 5)
-        flight_id = await make_flight(client, stack, "LS970")
-        seats_url = stack.url(1) + f"/api/v1/flights/{flight_id}/seats"
+        *writers, bob = await make_users(client, app_servers, "stale", 5)
+        flight_id = await make_flight(client, app_servers, "LS970")
+        seats_url = app_servers.url(1) + f"/api/v1/flights/{flight_id}/seats"
         before = (await client.get(seats_url)).json()
         seats = [f"{row}{letter}" for row in range(5, 10) for letter in "ABCDEF"][:HOLDS]
         acked: dict[str, float] = {}
@@ -36,7 +39,7 @@ async def test_no_map_read_later_than_the_bound_shows_a_held_seat_free(stack: St
         async def write() -> None:
             for index, seat in enumerate(seats):  # through the first server
                 response = await client.post(
-                    stack.url(0) + "/api/v1/holds",
+                    app_servers.url(0) + "/api/v1/holds",
                     json={"flight_id": flight_id, "seats": [seat]},
                     headers=writers[index % len(writers)],
                 )
@@ -68,7 +71,7 @@ async def test_no_map_read_later_than_the_bound_shows_a_held_seat_free(stack: St
         assert all(stale[seat] == "available" for seat in seats)
         for index in range(2):
             refused = await client.post(
-                stack.url(index) + "/api/v1/holds",
+                app_servers.url(index) + "/api/v1/holds",
                 json={"flight_id": flight_id, "seats": seats[:3]},
                 headers=bob,
             )

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from lastseat.adapters.db.database import engine_of
 from lastseat.adapters.db.tables import bookings
 from lastseat.bootstrap import build_services
-from tests.conftest import make_settings
-from tests.e2e.conftest import Stack, make_flight, make_users, sandbox_state
-from tests.support.servers import AppServer
+from tests.support.databases import make_settings
+from tests.support.over_http import make_flight, make_users, sandbox_state
+from tests.support.servers import AppServer, AppServers
 
 ATTEMPTS = 5
 
@@ -40,14 +40,14 @@ async def _recorded(database_url: str, booking_id: str) -> tuple[str, str]:
 
 
 async def test_a_capture_lost_with_its_process_is_refunded_on_cancel(
-    stack: Stack, server_logs: Path
+    app_servers: AppServers, server_logs: Path
 ) -> None:
-    b = stack.servers[1]
+    b = app_servers.servers[1]
     async with httpx.AsyncClient(timeout=30) as client:
-        [auth] = await make_users(client, stack, "killed-capture", 1)
-        flight_id = await make_flight(client, stack, "LS975")
+        [auth] = await make_users(client, app_servers, "killed-capture", 1)
+        flight_id = await make_flight(client, app_servers, "LS975")
         for attempt in range(ATTEMPTS):
-            a = AppServer(stack.env, server_logs / f"app-killed-{attempt}.log").start()
+            a = AppServer(app_servers.env, server_logs / f"app-killed-{attempt}.log").start()
             try:
                 hold = await client.post(
                     a.url + "/api/v1/holds",
@@ -67,7 +67,7 @@ async def test_a_capture_lost_with_its_process_is_refunded_on_cancel(
                 a.stop()
             assert booked.status_code == 201, booked.text
             booking = booked.json()
-            if (await _recorded(stack.database_url, booking["id"]))[0] == "authorized":
+            if (await _recorded(app_servers.database_url, booking["id"]))[0] == "authorized":
                 break  # the provider captured; our record says otherwise
         else:
             raise AssertionError(f"the capture was recorded every time in {ATTEMPTS} tries")
@@ -75,7 +75,7 @@ async def test_a_capture_lost_with_its_process_is_refunded_on_cancel(
             b.url + f"/api/v1/bookings/{booking['id']}/cancel", headers=auth
         )
         assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-        status, payment = await _recorded(stack.database_url, booking["id"])
+        status, payment = await _recorded(app_servers.database_url, booking["id"])
         assert status == "refunded"
-        state = await sandbox_state(client, stack, payment)
+        state = await sandbox_state(client, app_servers, payment)
         assert state["status"] == "refunded" and state["refunded"] == booking["total"]["amount"]

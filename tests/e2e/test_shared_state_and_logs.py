@@ -9,31 +9,31 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.conftest import Stack, make_flight
-from tests.support.servers import DATABASE_PASSWORD, PAYMENTS_KEY, server_env
+from tests.support.over_http import make_flight
+from tests.support.servers import DATABASE_PASSWORD, PAYMENTS_KEY, AppServers, server_env
 
 WAIT_SECONDS = 5.0
 
 
-async def test_a_hold_on_one_server_shows_on_the_other(stack: Stack) -> None:
+async def test_a_hold_on_one_server_shows_on_the_other(app_servers: AppServers) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         creds = {"email": "shared@example.com", "password": "shared-password-1"}
-        await client.post(stack.url(0) + "/api/v1/auth/signup", json=creds)
-        login = await client.post(stack.url(0) + "/api/v1/auth/login", json=creds)
+        await client.post(app_servers.url(0) + "/api/v1/auth/signup", json=creds)
+        login = await client.post(app_servers.url(0) + "/api/v1/auth/login", json=creds)
         auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        flight_id = await make_flight(client, stack, "LS500")
+        flight_id = await make_flight(client, app_servers, "LS500")
         seats_path = f"/api/v1/flights/{flight_id}/seats"
         for index in (0, 1):  # both servers have the map in memory before the change
-            assert (await client.get(stack.url(index) + seats_path)).status_code == 200
+            assert (await client.get(app_servers.url(index) + seats_path)).status_code == 200
         hold = await client.post(
-            stack.url(0) + "/api/v1/holds",
+            app_servers.url(0) + "/api/v1/holds",
             json={"flight_id": flight_id, "seats": ["7D"]},
             headers=auth,
         )
         assert hold.status_code == 201
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
-            seat_map = (await client.get(stack.url(1) + seats_path)).json()
+            seat_map = (await client.get(app_servers.url(1) + seats_path)).json()
             status = {s["seat"]: s["status"] for s in seat_map["seats"]}["7D"]
             if status == "held" or time.monotonic() > deadline:
                 break
@@ -41,22 +41,26 @@ async def test_a_hold_on_one_server_shows_on_the_other(stack: Stack) -> None:
         assert status == "held", "server 1 never showed the hold made on server 0"
 
 
-async def test_logs_hold_no_password_token_or_key(stack: Stack, server_logs: Path) -> None:
+async def test_logs_hold_no_password_token_or_key(
+    app_servers: AppServers, server_logs: Path
+) -> None:
     password = "log-canary-password-9"
     async with httpx.AsyncClient(timeout=30) as client:
         creds = {"email": "canary@example.com", "password": password}
-        await client.post(stack.url(1) + "/api/v1/auth/signup", json=creds)
-        await client.post(stack.url(1) + "/api/v1/auth/signup", json=creds)  # 409
+        await client.post(app_servers.url(1) + "/api/v1/auth/signup", json=creds)
+        await client.post(app_servers.url(1) + "/api/v1/auth/signup", json=creds)  # 409
         bad = await client.post(
-            stack.url(1) + "/api/v1/auth/login", json={**creds, "password": password + "x"}
+            app_servers.url(1) + "/api/v1/auth/login", json={**creds, "password": password + "x"}
         )
         assert bad.status_code == 401
-        token = (await client.post(stack.url(1) + "/api/v1/auth/login", json=creds)).json()[
+        token = (await client.post(app_servers.url(1) + "/api/v1/auth/login", json=creds)).json()[
             "access_token"
         ]
         auth = {"Authorization": f"Bearer {token}", "X-Request-ID": "canary-request"}
-        assert (await client.get(stack.url(1) + "/api/v1/me", headers=auth)).status_code == 200
-        await client.post(stack.url(1) + "/api/v1/auth/logout", headers=auth)
+        assert (
+            await client.get(app_servers.url(1) + "/api/v1/me", headers=auth)
+        ).status_code == 200
+        await client.post(app_servers.url(1) + "/api/v1/auth/logout", headers=auth)
     for _ in range(50):  # logs are written in batches (log_flush_seconds): allow for that
         logs = [path.read_text() for path in server_logs.glob("*.log")]  # noqa: ASYNC240
         text = "\n".join(logs)
@@ -69,7 +73,7 @@ async def test_logs_hold_no_password_token_or_key(stack: Stack, server_logs: Pat
         password,
         token,
         signing_key,
-        stack.admin_token,
+        app_servers.admin_token,
         DATABASE_PASSWORD,
         PAYMENTS_KEY,
     ):

@@ -17,7 +17,7 @@ import pytest
 from lastseat.bootstrap import Services
 from lastseat.domain.users import Role
 from lastseat.entrypoints.http.app import create_app
-from tests.support.flights import flight_body
+from tests.support.flights import FlightBody, flight_body
 
 ACTORS = ("anon", "A", "B", "admin")
 counter = itertools.count(1)
@@ -128,7 +128,7 @@ async def _hold_body(world: World) -> dict[str, Any]:
     return {"flight_id": world.flight_id, "seats": [f"{3 + next(counter) % 27}F"]}
 
 
-async def _flight_body(world: World) -> dict[str, Any]:
+async def _flight_body(world: World) -> FlightBody:
     return flight_body(code=f"LM{next(counter)}")
 
 
@@ -156,10 +156,15 @@ async def _cancel_path(world: World) -> str:
     return f"/api/v1/bookings/{await world.booking_of_a()}/cancel"
 
 
-OWNER_ONLY = {"anon": 401, "A": None, "B": 404, "admin": 404}  # others' ids do not exist
-ADMIN_ONLY = {"anon": 401, "A": 403, "B": 403, "admin": None}
-SIGNED_IN = {"anon": 401, "A": None, "B": None, "admin": None}
-PUBLIC = {"anon": None, "A": None, "B": None, "admin": None}
+OWNER_ONLY: dict[str, int | None] = {
+    "anon": 401,
+    "A": None,
+    "B": 404,
+    "admin": 404,
+}  # others' ids do not exist
+ADMIN_ONLY: dict[str, int | None] = {"anon": 401, "A": 403, "B": 403, "admin": None}
+SIGNED_IN: dict[str, int | None] = {"anon": 401, "A": None, "B": None, "admin": None}
+PUBLIC: dict[str, int | None] = {"anon": None, "A": None, "B": None, "admin": None}
 
 # (method, path template) -> (request, who gets what; None means the route's success status)
 MATRIX: dict[tuple[str, str], tuple[Request, dict[str, int | None], int]] = {

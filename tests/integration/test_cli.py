@@ -6,9 +6,9 @@ from pathlib import Path
 
 from lastseat.adapters.db import migrate
 from lastseat.bootstrap import build_services
-from tests.conftest import make_settings
 from tests.support.clock import FakeClock
 from tests.support.commands import lastseat
+from tests.support.databases import make_settings
 from tests.support.flights import new_flight
 from tests.support.payments import FakePayments
 from tests.support.servers import server_env

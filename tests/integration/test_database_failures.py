@@ -15,7 +15,7 @@ from lastseat.bootstrap import build_services
 from lastseat.domain.errors import DatabaseBusy, DatabaseUnavailable
 from lastseat.entrypoints.http.app import create_app
 from lastseat.stack.postgres import PostgresServer
-from tests.conftest import create_pg_database, drop_pg_database, make_settings
+from tests.support.databases import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import new_flight
 
 

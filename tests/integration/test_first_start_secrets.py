@@ -16,7 +16,7 @@ from dotenv import dotenv_values
 
 from lastseat.config import Settings
 from lastseat.stack.secrets import ensure_secrets
-from tests.conftest import migrated
+from tests.support.databases import migrated
 from tests.support.servers import AppServer, server_env
 
 SECRETS = ("LASTSEAT_TOKEN_SIGNING_KEY", "LASTSEAT_PAYMENTS_SECRET_KEY")
@@ -29,7 +29,7 @@ def no_secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _settings(env_file: Path) -> Settings:
-    return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    return Settings(_env_file=env_file)
 
 
 def _mode(path: Path) -> int:

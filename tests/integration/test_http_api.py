@@ -12,7 +12,7 @@ from lastseat.adapters.db.database import engine_of
 from lastseat.bootstrap import Services, build_services
 from lastseat.domain.users import Role
 from lastseat.entrypoints.http.app import create_app
-from tests.conftest import make_settings
+from tests.support.databases import make_settings
 from tests.support.flights import flight_body, new_flight
 from tests.support.payments import FakePayments
 
@@ -354,16 +354,16 @@ async def test_admin_flight_input_is_validated(
         {
             **flight_body(),
             "cabins": [{**flight_body()["cabins"][0], "fare": {"amount": -5, "currency": "EUR"}}],
-        },  # type: ignore[index]
+        },
         {
             **flight_body(),
             "cabins": [{**flight_body()["cabins"][0], "fare": {"amount": 5, "currency": "XXX"}}],
-        },  # type: ignore[index]
-        {**flight_body(), "cabins": [{**flight_body()["cabins"][0], "rows": [5, 1]}]},  # type: ignore[index]
+        },
+        {**flight_body(), "cabins": [{**flight_body()["cabins"][0], "rows": [5, 1]}]},
         {
             **flight_body(),
             "cabins": [{**flight_body()["cabins"][0], "fare": {"amount": 1.5, "currency": "EUR"}}],
-        },  # type: ignore[index]
+        },
     ]
     for body in bad_bodies:
         assert_problem(await api.post("/api/v1/admin/flights", json=body, headers=admin), 422)

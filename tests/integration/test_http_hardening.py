@@ -9,7 +9,7 @@ import pytest
 
 from lastseat.bootstrap import Services, build_services
 from lastseat.entrypoints.http.app import create_app
-from tests.conftest import make_settings
+from tests.support.databases import make_settings
 from tests.support.payments import FakePayments
 
 OWN = "https://lastseat.test"

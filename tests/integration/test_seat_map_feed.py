@@ -13,8 +13,8 @@ import pytest
 from lastseat.bootstrap import Services, build_services
 from lastseat.entrypoints.http.app import create_app
 from lastseat.stack.postgres import PostgresServer
-from tests.conftest import create_pg_database, drop_pg_database, make_settings
 from tests.support.clock import FakeClock
+from tests.support.databases import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import new_flight
 
 WAIT_SECONDS = 5.0
@@ -158,7 +158,8 @@ async def test_the_http_fast_path_answers_from_memory_exactly_as_the_route_does(
 
         async def b_serves_it() -> bool:
             seats = (await api.get(url)).json()["seats"]
-            return next(s for s in seats if s["seat"] == "12A")["status"] == "held"
+            status: str = next(s for s in seats if s["seat"] == "12A")["status"]
+            return status == "held"
 
         await eventually(b_serves_it, "the map served over HTTP shows the other process's hold")
         assert (

@@ -7,8 +7,8 @@ from pydantic import SecretStr
 
 from lastseat.bootstrap import Services, build_services
 from lastseat.entrypoints.http.app import create_app
-from tests.conftest import make_settings
 from tests.support.clock import FakeClock
+from tests.support.databases import make_settings
 from tests.support.payments import FakePayments
 
 OLD, NEW = "old-signing-key-0123456789", "new-signing-key-9876543210"

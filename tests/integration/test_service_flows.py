@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable
 from datetime import timedelta
 
 import httpx
@@ -247,6 +248,7 @@ async def test_only_the_owner_sees_or_touches_a_hold_or_booking(
     ann, bob = await _user(services, "ann"), await _user(services, "bob")
     flight = await _flight(services, clock)
     hold = (await services.reservations.hold_seats(ann, flight.id, ["10A"])).hold
+    attempt: Awaitable[object]
     for attempt in (
         services.reservations.get_hold(bob, hold.id),
         services.reservations.release_hold(bob, hold.id),

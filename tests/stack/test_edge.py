@@ -28,8 +28,7 @@ from lastseat.stack import nginx
 from lastseat.stack.ports import free_port, port_open
 from lastseat.v1 import booking_pb2 as pb
 from lastseat.v1 import booking_pb2_grpc
-from tests.stack.test_1_path import eventually_in
-from tests.support.stack import DOMAIN, Site
+from tests.support.stack import DOMAIN, Stack, eventually_in
 
 F = "/api/v1/flights"
 LOGIN = "/api/v1/auth/login"
@@ -71,10 +70,10 @@ def blocked(response: httpx.Response, request_id: str) -> bool:
     return True
 
 
-async def test_a_grpc_content_type_switches_nothing_off_on_the_rest_routes(site: Site) -> None:
+async def test_a_grpc_content_type_switches_nothing_off_on_the_rest_routes(stack: Stack) -> None:
     run = uuid.uuid4().hex[:8]
-    passed = []
-    async with site.client() as client:
+    passed: list[tuple[str, str, int]] = []
+    async with stack.client() as client:
         for trick, content_types in GRPC_TRICKS.items():
             for name, (path, headers) in QUERY_PAYLOADS.items():
                 request_id = f"edge-{run}-{name}-{len(passed)}-{uuid.uuid4().hex[:6]}"
@@ -107,26 +106,26 @@ async def test_a_grpc_content_type_switches_nothing_off_on_the_rest_routes(site:
         marker = f"edge-after-{run}"
         assert (await client.get(F, headers={"X-Request-ID": marker})).status_code == 200
     assert not passed, f"not blocked: {passed}"
-    await eventually_in(site, "app", marker)
-    assert f"edge-{run}" not in site.log("app")
+    await eventually_in(stack, "app", marker)
+    assert f"edge-{run}" not in stack.log("app")
 
 
-async def grpc_channel(site: Site, user_agent: str | None = None) -> grpc.aio.Channel:
-    address = await ResolvingBackend("127.0.0.1", site.settings.dns_port).address_of(DOMAIN)
+async def grpc_channel(stack: Stack, user_agent: str | None = None) -> grpc.aio.Channel:
+    address = await ResolvingBackend("127.0.0.1", stack.settings.dns_port).address_of(DOMAIN)
     options: list[tuple[str, str]] = [("grpc.ssl_target_name_override", DOMAIN)]
     if user_agent is not None:
         options.append(("grpc.primary_user_agent", user_agent))
-    credentials = grpc.ssl_channel_credentials(site.ca.read_bytes())
-    return grpc.aio.secure_channel(f"{address}:{site.settings.https_port}", credentials, options)
+    credentials = grpc.ssl_channel_credentials(stack.ca.read_bytes())
+    return grpc.aio.secure_channel(f"{address}:{stack.settings.https_port}", credentials, options)
 
 
 async def list_flights(
-    site: Site,
+    stack: Stack,
     metadata: Sequence[tuple[str, str]] = (),
     user_agent: str | None = None,
     request: pb.ListFlightsRequest | None = None,
 ) -> grpc.StatusCode:
-    async with await grpc_channel(site, user_agent) as channel:
+    async with await grpc_channel(stack, user_agent) as channel:
         stub = booking_pb2_grpc.BookingStub(channel)  # type: ignore[no-untyped-call]
         try:
             reply = await stub.ListFlights(request or pb.ListFlightsRequest(), metadata=metadata)
@@ -136,16 +135,16 @@ async def list_flights(
         return grpc.StatusCode.OK
 
 
-async def test_grpc_metadata_is_inspected_and_a_clean_call_works(site: Site) -> None:
-    assert await list_flights(site) == grpc.StatusCode.OK
+async def test_grpc_metadata_is_inspected_and_a_clean_call_works(stack: Stack) -> None:
+    assert await list_flights(stack) == grpc.StatusCode.OK
     refused = grpc.StatusCode.PERMISSION_DENIED  # (HTTP 403 from the firewall)
-    assert await list_flights(site, user_agent="sqlmap/1.7.2#stable") == refused
-    assert await list_flights(site, [("cookie", "theme=' OR 1=1--")]) == refused
-    assert await list_flights(site, [("referer", "<script>alert(1)</script>")]) == refused
+    assert await list_flights(stack, user_agent="sqlmap/1.7.2#stable") == refused
+    assert await list_flights(stack, [("cookie", "theme=' OR 1=1--")]) == refused
+    assert await list_flights(stack, [("referer", "<script>alert(1)</script>")]) == refused
     # The protobuf body is judged by no rule (binary): the app validates it, and says why.
     odd = pb.ListFlightsRequest(origin="' OR 1=1--")
-    assert await list_flights(site, request=odd) == grpc.StatusCode.INVALID_ARGUMENT
-    assert await list_flights(site) == grpc.StatusCode.OK
+    assert await list_flights(stack, request=odd) == grpc.StatusCode.INVALID_ARGUMENT
+    assert await list_flights(stack) == grpc.StatusCode.OK
 
 
 def assert_own_answer(response: httpx.Response, status: int, tls: bool = True) -> None:
@@ -168,9 +167,9 @@ def assert_own_answer(response: httpx.Response, status: int, tls: bool = True) -
     assert body["status"] == status
 
 
-async def test_every_answer_of_the_firewall_and_proxy_is_problem_json(site: Site) -> None:
+async def test_every_answer_of_the_firewall_and_proxy_is_problem_json(stack: Stack) -> None:
     rid = f"own-{uuid.uuid4().hex[:8]}"
-    async with site.client() as client:
+    async with stack.client() as client:
         not_found = await client.get("/no-such-page", headers={"X-Request-ID": rid})
         assert_own_answer(not_found, 404)
         assert not_found.json()["request_id"] == rid
@@ -188,21 +187,21 @@ async def test_every_answer_of_the_firewall_and_proxy_is_problem_json(site: Site
         assert_own_answer(refused, 400)
         too_large = await client.get(F, headers={"X-Big": "b" * 20_000})
         assert_own_answer(too_large, 431)
-    async with site.client(local_address="127.0.0.66") as denied:
+    async with stack.client(local_address="127.0.0.66") as denied:
         assert_own_answer(await denied.get(F), 403)
         assert_own_answer(await denied.head(F), 403)
-    base = f"127.0.0.1:{site.settings.https_port}"
+    base = f"127.0.0.1:{stack.settings.https_port}"
     async with httpx.AsyncClient(base_url=f"http://{base}") as plain:
         assert_own_answer(await plain.get("/"), 400)  # plain HTTP to the HTTPS port
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{site.settings.http_port}") as http:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.settings.http_port}") as http:
         moved = await http.get("/api/v1/flights?x=1", headers={"Host": DOMAIN})
         assert_own_answer(moved, 301, tls=False)
         assert_own_answer(await http.head("/"), 301, tls=False)
         assert_own_answer(await http.get("/" + "a" * 9000), 414, tls=False)
 
 
-async def test_the_proxy_tier_answers_problem_json_itself(site: Site) -> None:
-    proxy = f"http://127.0.0.1:{site.settings.proxy_port}"
+async def test_the_proxy_tier_answers_problem_json_itself(stack: Stack) -> None:
+    proxy = f"http://127.0.0.1:{stack.settings.proxy_port}"
     async with httpx.AsyncClient(base_url=proxy) as client:
         response = await client.get("/missing.css", headers={"X-Request-ID": "proxy-own-1"})
         assert_own_answer(response, 404)
@@ -211,12 +210,12 @@ async def test_the_proxy_tier_answers_problem_json_itself(site: Site) -> None:
         assert "server" not in (await client.get(F)).headers
 
 
-def test_the_proxy_tier_with_no_app_server_up_answers_502_problem_json(site: Site) -> None:
+def test_the_proxy_tier_with_no_app_server_up_answers_502_problem_json(stack: Stack) -> None:
     """The proxy tier's config, as `up` writes it, run on its own with its one app server
     gone: nginx's 502 is problem+json too."""
     folder = Path(tempfile.mkdtemp(prefix="test-proxy-", dir=PROJECT_ROOT / "var"))
     folder.chmod(0o755)  # (nginx workers run as nobody when the tests run as root)
-    settings = site.settings.model_copy(
+    settings = stack.settings.model_copy(
         update={"stack_dir": folder, "proxy_port": free_port(), "proxy_grpc_port": free_port()}
     )
     conf = nginx.write_proxy(settings, app_ports=[free_port()])  # nothing listens there
@@ -236,8 +235,8 @@ def test_the_proxy_tier_with_no_app_server_up_answers_502_problem_json(site: Sit
         shutil.rmtree(folder, ignore_errors=True)
 
 
-async def test_a_burst_gets_429_problem_json_with_hsts(site: Site) -> None:
-    async with site.client(local_address="127.0.0.7") as client:
+async def test_a_burst_gets_429_problem_json_with_hsts(stack: Stack) -> None:
+    async with stack.client(local_address="127.0.0.7") as client:
 
         async def some(count: int) -> list[httpx.Response]:
             return [await client.get("/") for _ in range(count)]
@@ -250,13 +249,13 @@ async def test_a_burst_gets_429_problem_json_with_hsts(site: Site) -> None:
     assert all("server" not in r.headers for r in answers)
 
 
-async def test_the_redirect_ignores_a_foreign_host(site: Site) -> None:
-    url = f"http://127.0.0.1:{site.settings.http_port}/api/v1/flights?origin=MAD"
+async def test_the_redirect_ignores_a_foreign_host(stack: Stack) -> None:
+    url = f"http://127.0.0.1:{stack.settings.http_port}/api/v1/flights?origin=MAD"
     async with httpx.AsyncClient() as client:
         for host in ("evil.example", "evil.example:1234", DOMAIN):
             response = await client.get(url, headers={"Host": host})
             assert response.status_code == 301
-            expected = f"https://{DOMAIN}:{site.settings.https_port}/api/v1/flights?origin=MAD"
+            expected = f"https://{DOMAIN}:{stack.settings.https_port}/api/v1/flights?origin=MAD"
             assert response.headers["location"] == expected
 
 
@@ -276,7 +275,9 @@ def tls12_suites(port: int) -> set[str]:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
             try:
                 with context.wrap_socket(raw, server_hostname=DOMAIN) as tls:
-                    accepted.add(tls.cipher()[0])
+                    cipher = tls.cipher()
+                    assert cipher is not None
+                    accepted.add(cipher[0])
             except (ssl.SSLError, ConnectionResetError):
                 continue
     return accepted
@@ -285,20 +286,20 @@ def tls12_suites(port: int) -> set[str]:
 @pytest.mark.parametrize("weak", ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384",
                                   "ECDHE-ECDSA-AES128-CCM8", "ECDHE-ECDSA-CAMELLIA128-SHA256",
                                   "ECDHE-ECDSA-ARIA128-GCM-SHA256"])  # fmt: skip
-def test_tls12_refuses_each_weak_suite(site: Site, weak: str) -> None:
+def test_tls12_refuses_each_weak_suite(stack: Stack, weak: str) -> None:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.load_verify_locations(site.ca)
+    context.load_verify_locations(stack.ca)
     context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_2
     try:
         context.set_ciphers(f"{weak}:@SECLEVEL=0")
     except ssl.SSLError:
         pytest.skip(f"this OpenSSL cannot offer {weak}")
-    with socket.create_connection(("127.0.0.1", site.settings.https_port), timeout=5) as raw:
+    with socket.create_connection(("127.0.0.1", stack.settings.https_port), timeout=5) as raw:
         with pytest.raises(ssl.SSLError):
             context.wrap_socket(raw, server_hostname=DOMAIN)
 
 
-def test_tls12_offers_only_the_intermediate_profile(site: Site) -> None:
-    accepted = tls12_suites(site.settings.https_port)
+def test_tls12_offers_only_the_intermediate_profile(stack: Stack) -> None:
+    accepted = tls12_suites(stack.settings.https_port)
     assert accepted, "no TLS 1.2 suite accepted at all"
     assert accepted <= INTERMEDIATE, accepted - INTERMEDIATE

@@ -10,14 +10,14 @@ import uuid
 from pathlib import Path
 
 from lastseat.stack import waf_log
-from tests.support.stack import Site
+from tests.support.stack import Stack
 
 F = "/api/v1/flights"
 WAIT_SECONDS = 5.0  # a bound on waiting for nginx's log, not a performance figure
 
 
-async def logged(site: Site, request_id: str) -> str:
-    log = site.folder / "firewall" / "waf.log"
+async def logged(stack: Stack, request_id: str) -> str:
+    log = stack.folder / "firewall" / "waf.log"
     for _ in range(int(WAIT_SECONDS / 0.1)):
         text = log.read_text() if log.exists() else ""
         if f'"{request_id}"' in text:
@@ -26,9 +26,9 @@ async def logged(site: Site, request_id: str) -> str:
     raise AssertionError(f"{request_id} not in {log}")
 
 
-async def test_a_refused_request_id_leads_to_the_rules_that_refused_it(site: Site) -> None:
+async def test_a_refused_request_id_leads_to_the_rules_that_refused_it(stack: Stack) -> None:
     request_id = f"why-{uuid.uuid4().hex}"
-    async with site.client() as client:
+    async with stack.client() as client:
         response = await client.get(
             F,
             params={"q": "' OR 1=1--", "origin": "| net user hacker P4ss /add"},
@@ -36,9 +36,9 @@ async def test_a_refused_request_id_leads_to_the_rules_that_refused_it(site: Sit
         )
     assert response.status_code == 403
     assert response.json()["request_id"] == request_id  # what the user quotes
-    await logged(site, request_id)
+    await logged(stack, request_id)
 
-    why = site.lastseat("waf", "why", request_id)
+    why = stack.lastseat("waf", "why", request_id)
     assert why.returncode == 0, why.stderr
     out = why.stdout
     assert f"request {request_id}: GET {F} refused with 403" in out
@@ -48,19 +48,19 @@ async def test_a_refused_request_id_leads_to_the_rules_that_refused_it(site: Sit
     assert "949110" in out
     assert "OR 1=1" not in out and "net user" not in out  # names, never values
 
-    as_json = site.lastseat("waf", "why", request_id, "--json")
+    as_json = stack.lastseat("waf", "why", request_id, "--json")
     found = json.loads(as_json.stdout)
     assert {m["rule_id"] for m in found["matches"]} >= {942100, 932110, 949110}
     assert found["status"] == 403 and found["path"] == F
 
-    unknown = site.lastseat("waf", "why", "no-such-request")
+    unknown = stack.lastseat("waf", "why", "no-such-request")
     assert unknown.returncode == 1
 
 
-async def test_the_log_of_a_refusal_holds_no_cookie_token_or_body(site: Site) -> None:
+async def test_the_log_of_a_refusal_holds_no_cookie_token_or_body(stack: Stack) -> None:
     request_id = f"secret-{uuid.uuid4().hex}"
     session, token, password = (uuid.uuid4().hex for _ in range(3))
-    async with site.client() as client:
+    async with stack.client() as client:
         response = await client.post(
             "/api/v1/auth/login",
             json={"email": "' OR '1'='1' --", "password": f"pw-{password}"},
@@ -71,23 +71,23 @@ async def test_the_log_of_a_refusal_holds_no_cookie_token_or_body(site: Site) ->
             },
         )
     assert response.status_code == 403
-    text = await logged(site, request_id)
-    errors = (site.folder / "firewall" / "error.log").read_text()
+    text = await logged(stack, request_id)
+    errors = (stack.folder / "firewall" / "error.log").read_text()
     for secret in (session, token, password):
         assert secret not in text and secret not in errors
-    refusal = waf_log.find(site.folder / "firewall" / "waf.log", request_id)
+    refusal = waf_log.find(stack.folder / "firewall" / "waf.log", request_id)
     assert refusal is not None
     assert "ARGS:json.email" in {m.variable for m in refusal.matches}
 
 
 async def test_a_json_body_with_a_byte_order_mark_is_refused_with_400_and_explained(
-    site: Site,
+    stack: Stack,
 ) -> None:
     """libmodsecurity's JSON parser stops at a byte-order mark; the firewall refuses what it
     could not inspect rather than let the body through unjudged (docs/firewall.md)."""
     request_id = f"bom-{uuid.uuid4().hex}"
     body = b'\xef\xbb\xbf{"email": "bom@example.com", "password": "a bom password"}'
-    async with site.client() as client:
+    async with stack.client() as client:
         response = await client.post(
             "/api/v1/auth/login",
             content=body,
@@ -95,8 +95,8 @@ async def test_a_json_body_with_a_byte_order_mark_is_refused_with_400_and_explai
         )
     assert response.status_code == 400
     assert response.json()["request_id"] == request_id
-    await logged(site, request_id)
-    why = site.lastseat("waf", "why", request_id)
+    await logged(stack, request_id)
+    why = stack.lastseat("waf", "why", request_id)
     assert "200002" in why.stdout and "Failed to parse request body" in why.stdout
     assert "lastseat's own refusal" in why.stdout
 

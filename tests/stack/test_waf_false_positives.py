@@ -10,13 +10,13 @@ from typing import Any
 
 from lastseat.client import HttpClient
 from tests.stack import waf_requests
-from tests.support.stack import Site
+from tests.support.stack import Stack
 
 
-async def values_for(site: Site) -> dict[str, Any]:
+async def values_for(stack: Stack) -> dict[str, Any]:
     """A user, a flight and a hold of this stack, for the sets' placeholders."""
     email = f"fp-{uuid.uuid4().hex[:8]}@example.com"
-    async with HttpClient(site.url, transport=site.transport()) as api:
+    async with HttpClient(stack.url, transport=stack.transport()) as api:
         await api.signup(email, "a false positive password")
         token = await api.login(email, "a false positive password")
         [flight] = await api.flights(limit=1)
@@ -24,14 +24,14 @@ async def values_for(site: Site) -> dict[str, Any]:
     return {"flight_id": flight["id"], "hold_id": hold["id"], "token": token}
 
 
-async def test_the_legitimate_set_passes_the_firewall_with_zero_refusals(site: Site) -> None:
+async def test_the_legitimate_set_passes_the_firewall_with_zero_refusals(stack: Stack) -> None:
     legitimate = waf_requests.load(waf_requests.LEGITIMATE)
     cases = legitimate["requests"]
     assert len(cases) >= 50
-    values = await values_for(site)
+    values = await values_for(stack)
     refused = []
     answers = {}
-    async with site.client() as client:
+    async with stack.client() as client:
         for case in cases:
             request = waf_requests.build(client, case, values, legitimate["jars"])
             response = await client.send(request)
@@ -46,12 +46,12 @@ async def test_the_legitimate_set_passes_the_firewall_with_zero_refusals(site: S
     assert answers["quote with discount_code='SPRING-25'"].status_code == 200
 
 
-async def test_the_attack_set_is_refused_despite_the_exclusions(site: Site) -> None:
+async def test_the_attack_set_is_refused_despite_the_exclusions(stack: Stack) -> None:
     attacks = waf_requests.load(waf_requests.ATTACKS)["requests"]
     assert len(attacks) >= 50
     values = {"hold_id": str(uuid.uuid4()), "flight_id": 1, "token": "x"}
     passed = []
-    async with site.client() as client:
+    async with stack.client() as client:
         for attack in attacks:
             response = await client.send(waf_requests.build(client, attack, values))
             if not waf_requests.firewall_blocked(response):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from lastseat.services.catalog import NewFlight
 from lastseat.services.samples import standard_layout
@@ -18,7 +19,29 @@ def new_flight(now: datetime, code: str = "LS101", days: int = 30, **kw: str) ->
     )
 
 
-def flight_body(departs_at: str = "2030-01-10T09:00:00Z", code: str = "LS101") -> dict[str, object]:
+class FareBody(TypedDict):
+    amount: int
+    currency: str
+
+
+class CabinBody(TypedDict):
+    cabin: str
+    rows: list[int]
+    letters: str
+    fare: FareBody
+
+
+class FlightBody(TypedDict):
+    """The JSON body of POST /api/v1/admin/flights."""
+
+    code: str
+    origin: str
+    destination: str
+    departs_at: str
+    cabins: list[CabinBody]
+
+
+def flight_body(departs_at: str = "2030-01-10T09:00:00Z", code: str = "LS101") -> FlightBody:
     return {
         "code": code,
         "origin": "LHR",

@@ -13,7 +13,7 @@ from tests.support.servers import DATABASE_PASSWORD, PAYMENTS_KEY, server_env
 
 
 def known_secrets() -> list[str]:
-    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    defaults = Settings(_env_file=None)
     return [
         defaults.token_signing_key.get_secret_value(),
         defaults.payments_secret_key.get_secret_value(),
@@ -95,8 +95,9 @@ class ResponseScanner:
                 scanner._check(request, response)
             return response
 
-        httpx.AsyncClient.send = async_send  # type: ignore[method-assign]
-        httpx.Client.send = sync_send  # type: ignore[method-assign]
+        # Patched for every client of the run; send's keyword-only options pass through **kw.
+        httpx.AsyncClient.send = async_send  # type: ignore[method-assign, assignment]
+        httpx.Client.send = sync_send  # type: ignore[method-assign, assignment]
 
     def uninstall(self) -> None:
         for cls, original in self._originals.items():

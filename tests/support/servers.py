@@ -14,12 +14,18 @@ from pathlib import Path
 import httpx
 
 from lastseat.stack.ports import free_port
+from lastseat.stack.readiness import grpc_serving as serving
 
 STARTUP_SECONDS = 30.0
 PAYMENTS_KEY = "sk_test_e2e_payments_key_never_to_be_seen"
 # Put in the PostgreSQL URL of the end-to-end stack (trust auth ignores it) so the leak
 # tests can look for it.
 DATABASE_PASSWORD = "e2e-database-password-never-to-be-seen"
+# The end-to-end app servers: how many, their admin account, and their per-reader queue of
+# seat changes (small, so the slow-consumer test reaches it with a few hundred changes).
+APP_SERVERS = 2
+ADMIN = ("admin@example.com", "admin-password-1")
+WATCH_QUEUE_LIMIT = 64
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -113,3 +119,23 @@ class AppServer:
                 os.kill(pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
         self.process = None
+
+
+def grpc_serving(server: AppServer) -> bool:
+    """The gRPC server's own health service says SERVING."""
+    return serving(f"127.0.0.1:{server.port}")()
+
+
+@dataclass
+class AppServers:
+    """The end-to-end tests' app server processes (no firewall, proxy or DNS in front) over
+    one database, with the payment provider's sandbox beside them and an admin's token."""
+
+    database_url: str
+    servers: list[AppServer]
+    admin_token: str
+    sandbox: AppServer
+    env: dict[str, str]
+
+    def url(self, index: int = 0) -> str:
+        return self.servers[index % len(self.servers)].url

@@ -1,7 +1,9 @@
-"""The whole stack (`lastseat up`) on free loopback ports, for the stack and browser tests."""
+"""The whole stack (`lastseat up`: DNS, firewall, proxy, app servers, database) on free
+loopback ports, for the stack and browser tests."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -17,16 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from lastseat.client.resolve import resolving_transport
 from lastseat.config import PROJECT_ROOT, Settings
 from lastseat.stack.postgres import PostgresServer
-from lastseat.stack.supervisor import alive, read_state
-from tests.conftest import create_pg_database, drop_pg_database
+from lastseat.stack.processes import alive
+from lastseat.stack.state import read_state
+from tests.support.commands import lastseat
+from tests.support.databases import fresh_pg_database
 from tests.support.servers import server_env
 
 STARTUP_SECONDS = 120.0
+WAIT_SECONDS = 5.0  # bounds on waiting for a log line, not performance figures
 DOMAIN = "lastseat.test"
 
 
@@ -56,7 +60,7 @@ def _free_pair() -> int:
 
 
 @dataclass
-class Site:
+class Stack:
     env: dict[str, str]
     folder: Path
     settings: Settings
@@ -101,37 +105,39 @@ class Site:
     def tiers(self) -> dict[str, int]:
         state = read_state(self.settings)
         assert state is not None
-        return {t["name"]: int(t["pid"]) for t in state["tiers"]}  # type: ignore[attr-defined]
+        return {t["name"]: int(t["pid"]) for t in state["tiers"]}
 
     def lastseat(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args],
-            env={**self.env, "COLUMNS": "200"},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return lastseat({**self.env, "COLUMNS": "200"}, *args, timeout=timeout)
+
+    async def status_once_up(self, seconds: float = 60) -> subprocess.CompletedProcess[str]:
+        """`lastseat status`, asked every half second until it says every tier is up (or
+        `seconds` have passed): the last answer."""
+        shown = self.lastseat("status")
+        for _ in range(int(seconds / 0.5)):
+            if shown.returncode == 0:
+                break
+            await asyncio.sleep(0.5)
+            shown = self.lastseat("status")
+        return shown
 
     def restarts(self) -> dict[str, int]:
         state = read_state(self.settings)
         assert state is not None
-        return {t["name"]: int(t.get("restarts", 0)) for t in state["tiers"]}  # type: ignore[attr-defined]
+        return {t["name"]: int(t.get("restarts", 0)) for t in state["tiers"]}
 
 
-@pytest.fixture(scope="package")
-async def stack_database(postgres: PostgresServer) -> AsyncIterator[str]:
-    """A PostgreSQL database for one test package's stack (import this fixture into the
-    package's conftest: each package that does gets its own)."""
-    name = await create_pg_database(postgres)
-    yield postgres.sqlalchemy_url(name)
-    await drop_pg_database(postgres, name)
+@contextlib.asynccontextmanager
+async def running_stack(postgres: PostgresServer, **extra_env: str) -> AsyncIterator[Stack]:
+    """`lastseat up` on free ports over a new database, with its own folder under var/;
+    stopped, every tier checked gone by pid, and the database dropped on the way out."""
+    async with fresh_pg_database(postgres) as database_url:
+        with _up(database_url, **extra_env) as stack:
+            yield stack
 
 
 @contextlib.contextmanager
-def running_stack(stack_database: str, **extra_env: str) -> Iterator[Site]:
-    """`lastseat up` on free ports with its own folder under var/; stopped, and every tier
-    checked gone by pid, on the way out."""
+def _up(database_url: str, **extra_env: str) -> Iterator[Stack]:
     # Under the project's var/, not pytest's private temp folder: nginx workers run as
     # nobody and must be able to reach their temp files (pytest's base is mode 700).
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
@@ -139,7 +145,7 @@ def running_stack(stack_database: str, **extra_env: str) -> Iterator[Site]:
     folder.chmod(0o755)
     dns, doh, https, http, proxy, proxy_grpc, grpc_port, sandbox = _free_ports(8)
     env = server_env(
-        stack_database,
+        database_url,
         LASTSEAT_STACK_DIR=str(folder),
         LASTSEAT_DNS_PORT=str(dns),
         LASTSEAT_DOH_PORT=str(doh),
@@ -159,7 +165,7 @@ def running_stack(stack_database: str, **extra_env: str) -> Iterator[Site]:
         },
     )
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         stack_dir=folder, dns_port=dns, doh_port=doh, https_port=https, http_port=http,
         proxy_port=proxy, proxy_grpc_port=proxy_grpc, grpc_port=grpc_port,
         payments_url=f"http://127.0.0.1:{sandbox}", app_port=int(env["LASTSEAT_APP_PORT"]),
@@ -172,16 +178,16 @@ def running_stack(stack_database: str, **extra_env: str) -> Iterator[Site]:
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    site = Site(env, folder, settings)
+    stack = Stack(env, folder, settings)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while "lastseat is up" not in log.read_text():
             assert up.poll() is None, log.read_text()
             assert time.monotonic() < deadline, f"stack not up in {STARTUP_SECONDS}s"
             time.sleep(0.2)
-        yield site
+        yield stack
     finally:
-        pids = list(site.tiers().values()) if (folder / "state.json").exists() else []
+        pids = list(stack.tiers().values()) if (folder / "state.json").exists() else []
         up.send_signal(signal.SIGINT)  # Ctrl-C: `up` stops every tier, outermost first
         try:
             up.wait(timeout=60)
@@ -193,3 +199,12 @@ def running_stack(stack_database: str, **extra_env: str) -> Iterator[Site]:
             os.kill(pid, signal.SIGKILL)
         shutil.rmtree(folder, ignore_errors=True)
         assert not leftover, f"tiers outlived `up`: {leftover}"
+
+
+async def eventually_in(stack: Stack, tier: str, text: str) -> None:
+    """Wait for `text` in a tier's log (logs are written in batches)."""
+    for _ in range(int(WAIT_SECONDS / 0.1)):
+        if text in stack.log(tier):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{text!r} not in the {tier} log")

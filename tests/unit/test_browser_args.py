@@ -11,6 +11,6 @@ from lastseat.stack import browser
 def test_a_window_for_root_has_no_sandbox(
     monkeypatch: pytest.MonkeyPatch, euid: int, unsandboxed: bool
 ) -> None:
-    monkeypatch.setattr(browser.os, "geteuid", lambda: euid)
+    monkeypatch.setattr("os.geteuid", lambda: euid)
     assert ("--no-sandbox" in browser.window_args()) is unsandboxed
     assert set(browser.CHROMIUM_ARGS) <= set(browser.window_args())

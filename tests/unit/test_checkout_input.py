@@ -10,7 +10,7 @@ from lastseat.config import Settings
 from lastseat.domain.checkout import check_discount_code, check_payment_token
 from lastseat.domain.errors import InvalidRequest
 from lastseat.domain.money import Money
-from tests.support.servers import free_port
+from lastseat.stack.ports import free_port
 
 HOSTILE = [
     "tok_ok\r\nX-Injected: 1",
@@ -48,9 +48,7 @@ def test_control_characters_are_refused_in_a_discount_code(code: str) -> None:
 @pytest.mark.parametrize("token", HOSTILE[:3])
 async def test_the_payment_adapter_refuses_before_building_a_request(token: str) -> None:
     # Nothing listens on the port: a request made would fail as PaymentUnavailable.
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, payments_url=f"http://127.0.0.1:{free_port()}"
-    )
+    settings = Settings(_env_file=None, payments_url=f"http://127.0.0.1:{free_port()}")
     payments = HttpPayments(settings)
     try:
         with pytest.raises(InvalidRequest):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from starlette.types import Receive, Scope, Send
 
 from tests.support.leaks import ResponseScanner
 
@@ -23,9 +24,9 @@ def test_a_secret_in_a_body_or_header_is_caught() -> None:
 async def test_the_session_scanner_sees_in_process_responses(
     no_secret_in_any_response: ResponseScanner,
 ) -> None:
-    async def app(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
-        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
-        await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
 
     before = no_secret_in_any_response.checked
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:

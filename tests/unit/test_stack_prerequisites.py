@@ -15,7 +15,7 @@ def test_missing_packages_are_named(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.setattr(nginx, "MODSECURITY_MODULE", tmp_path / "no-module.so")
     monkeypatch.setattr(nginx, "CRS_RULES", tmp_path / "no-rules")
     assert nginx.missing_packages() == ["libnginx-mod-http-modsecurity", "modsecurity-crs"]
-    supervisor = Supervisor(Settings(_env_file=None, stack_dir=tmp_path / "stack"))  # type: ignore[call-arg]
+    supervisor = Supervisor(Settings(_env_file=None, stack_dir=tmp_path / "stack"))
     with pytest.raises(RuntimeError) as refused:
         supervisor.start()
     message = str(refused.value)

@@ -27,10 +27,8 @@ from lastseat.stack.processes import (
     wait_ready,
     workers_of,
 )
-from lastseat.stack.processes import alive as alive  # (tests/support/stack.py imports it here)
 from lastseat.stack.readiness import app_ready, dns_answers, grpc_serving, http_ok
 from lastseat.stack.state import forget_state, write_state
-from lastseat.stack.state import read_state as read_state  # (as does tests/support/stack.py)
 from lastseat.stack.tls import SiteCertificates, certificates_folder, ensure_certificates
 
 REVIVE_MAX_SECONDS = 30.0

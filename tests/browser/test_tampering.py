@@ -9,10 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from playwright.async_api import Request, Route, expect
 
-from tests.browser.conftest import Api, OpenTraveller
-from tests.browser.test_2_journeys import hold_seats, in_page
-from tests.stack.test_1_path import eventually_in
-from tests.support.stack import Site
+from tests.support.browser import Api, OpenTraveller, hold_in_page, in_page
+from tests.support.stack import Stack, eventually_in
 
 ONE_CENT = r"""() => {
 const realFetch = window.fetch;
@@ -55,7 +53,7 @@ async def test_a_tampered_price_or_discount_changes_nothing_the_server_charges(
     # 1. The page's own JavaScript: its fetch is wrapped so that the hold it loads says
     # one cent, and everything the page shows and keeps is built from that.
     await page.evaluate(ONE_CENT)
-    hold_id = await hold_seats(traveller, flight_id, ["4A", "4B"])
+    hold_id = await hold_in_page(traveller, flight_id, ["4A", "4B"])
     await expect(page.get_by_role("button", name="Pay €0.01")).to_be_visible()
     real_quote = await in_page(traveller, f"/api/v1/holds/{hold_id}/quote")
     assert real_quote["total"]["amount"] > 1
@@ -95,14 +93,14 @@ async def test_a_tampered_price_or_discount_changes_nothing_the_server_charges(
 
 
 async def test_a_request_the_firewall_blocks_is_explained_with_its_reference(
-    site: Site, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+    stack: Stack, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
 ) -> None:
     flight_id = await make_flight()
     traveller = await open_traveller()
     traveller.allow_http_errors(403)  # the WAF's answer, on purpose
     page = traveller.page
     await traveller.sign_up()
-    await hold_seats(traveller, flight_id, ["5D"])
+    await hold_in_page(traveller, flight_id, ["5D"])
     await page.get_by_role("checkbox", name="Request path").check()
     await page.get_by_role("textbox", name="Discount code").fill("' OR 1=1--")
     await page.get_by_role("button", name="Apply").click()
@@ -113,5 +111,5 @@ async def test_a_request_the_firewall_blocks_is_explained_with_its_reference(
     panel = page.get_by_role("complementary", name="Request path of the last API call")
     await expect(panel.locator("li[data-tier='firewall']")).to_contain_text("WAF blocked")
     await expect(panel.locator("li[data-tier='app']")).to_have_count(0)  # it never got there
-    await eventually_in(site, "firewall", reference.group(1))
-    assert reference.group(1) not in site.log("app")
+    await eventually_in(stack, "firewall", reference.group(1))
+    assert reference.group(1) not in stack.log("app")

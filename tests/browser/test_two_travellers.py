@@ -9,8 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from playwright.async_api import expect
 
-from tests.browser.conftest import Api, OpenTraveller
-from tests.browser.test_2_journeys import HOLD_URL
+from tests.support.browser import HOLD_URL, Api, OpenTraveller
 
 
 async def test_a_hold_in_one_browser_turns_the_seat_held_in_the_other_within_a_second(

@@ -13,8 +13,7 @@ import pytest
 from playwright.async_api import expect
 
 from lastseat.config import PROJECT_ROOT
-from tests.browser.conftest import Api, OpenTraveller
-from tests.browser.test_2_journeys import hold_seats
+from tests.support.browser import Api, OpenTraveller, hold_in_page
 
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
 
@@ -71,7 +70,7 @@ async def test_seat_map_and_checkout_fit_the_screen(
     await page.screenshot(path=shot, full_page=False)
     assert png_size(shot) == (width, height)
 
-    await hold_seats(traveller, flight_id, [])  # the two chosen above
+    await hold_in_page(traveller, flight_id, [])  # the two chosen above
     await expect(page.get_by_role("table")).to_contain_text("3B")
     overflow = await page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -18,21 +18,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lastseat.client import GrpcClient, HttpClient
 from lastseat.client.resolve import ResolvingBackend
-from tests.support.stack import DOMAIN, Site
-
-WAIT_SECONDS = 5.0  # bounds on waiting, not performance figures
+from tests.support.stack import DOMAIN, WAIT_SECONDS, Stack, eventually_in
 
 
-async def eventually_in(site: Site, tier: str, text: str) -> None:
-    for _ in range(int(WAIT_SECONDS / 0.1)):  # logs are written in batches
-        if text in site.log(tier):
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{text!r} not in the {tier} log")
-
-
-async def test_a_booking_over_https_with_the_name_resolved_by_lastseat_dns(site: Site) -> None:
-    async with site.client() as http, HttpClient(site.url, transport=site.transport()) as api:
+async def test_a_booking_over_https_with_the_name_resolved_by_lastseat_dns(stack: Stack) -> None:
+    async with stack.client() as http, HttpClient(stack.url, transport=stack.transport()) as api:
         await api.signup("path@example.com", "a path password")
         await api.login("path@example.com", "a path password")
         [flight] = await api.flights(limit=1)
@@ -51,22 +41,22 @@ async def test_a_booking_over_https_with_the_name_resolved_by_lastseat_dns(site:
         assert any(t.startswith("proxy;") for t in timings)
         assert response.headers["strict-transport-security"].startswith("max-age=")
     for tier in ("firewall", "proxy", "app"):
-        await eventually_in(site, tier, request_id)
+        await eventually_in(stack, tier, request_id)
 
 
-async def test_plain_http_is_redirected_to_https(site: Site) -> None:
-    url = f"http://127.0.0.1:{site.settings.http_port}/api/v1/flights"
+async def test_plain_http_is_redirected_to_https(stack: Stack) -> None:
+    url = f"http://127.0.0.1:{stack.settings.http_port}/api/v1/flights"
     async with httpx.AsyncClient() as client:
         response = await client.get(url, headers={"Host": DOMAIN})
     assert response.status_code == 301
     assert (
         response.headers["location"]
-        == f"https://{DOMAIN}:{site.settings.https_port}/api/v1/flights"
+        == f"https://{DOMAIN}:{stack.settings.https_port}/api/v1/flights"
     )
 
 
-def test_dns_answers_for_its_zone_over_udp_tcp_and_https(site: Site) -> None:
-    port = site.settings.dns_port
+def test_dns_answers_for_its_zone_over_udp_tcp_and_https(stack: Stack) -> None:
+    port = stack.settings.dns_port
     for name in (DOMAIN, f"www.{DOMAIN}", f"any.thing.{DOMAIN}"):
         query = dns.message.make_query(name, dns.rdatatype.A)
         for ask in (dns.query.udp, dns.query.tcp):
@@ -83,7 +73,7 @@ def test_dns_answers_for_its_zone_over_udp_tcp_and_https(site: Site) -> None:
     wire = dns.message.make_query(DOMAIN, dns.rdatatype.A).to_wire()
     encoded = base64.urlsafe_b64encode(wire).rstrip(b"=").decode()
     with httpx.Client(
-        verify=site.ssl_context(), base_url=f"https://127.0.0.1:{site.settings.https_port}"
+        verify=stack.ssl_context(), base_url=f"https://127.0.0.1:{stack.settings.https_port}"
     ) as client:
         got = client.get(
             "/dns-query", params={"dns": encoded}, headers={"Accept": "application/dns-message"}
@@ -99,20 +89,20 @@ def test_dns_answers_for_its_zone_over_udp_tcp_and_https(site: Site) -> None:
         ]
 
 
-async def test_websocket_and_grpc_through_the_firewall_and_proxy(site: Site) -> None:
-    address = await ResolvingBackend("127.0.0.1", site.settings.dns_port).address_of(DOMAIN)
-    https_port = site.settings.https_port
-    async with HttpClient(site.url, transport=site.transport()) as api:
+async def test_websocket_and_grpc_through_the_firewall_and_proxy(stack: Stack) -> None:
+    address = await ResolvingBackend("127.0.0.1", stack.settings.dns_port).address_of(DOMAIN)
+    https_port = stack.settings.https_port
+    async with HttpClient(stack.url, transport=stack.transport()) as api:
         await api.signup("live@example.com", "a live password")
         token = await api.login("live@example.com", "a live password")
         [flight] = await api.flights(limit=1)
         url = f"wss://{DOMAIN}:{https_port}/ws/flights/{flight['id']}"
         async with websockets.connect(
-            url, ssl=site.ssl_context(), host=address, port=https_port
+            url, ssl=stack.ssl_context(), host=address, port=https_port
         ) as socket:
             snapshot = json.loads(await asyncio.wait_for(socket.recv(), WAIT_SECONDS))
             assert snapshot["type"] == "snapshot"
-            credentials = grpc.ssl_channel_credentials(site.ca.read_bytes())
+            credentials = grpc.ssl_channel_credentials(stack.ca.read_bytes())
             options = [("grpc.ssl_target_name_override", DOMAIN)]
             async with grpc.aio.secure_channel(
                 f"{address}:{https_port}", credentials, options
@@ -128,8 +118,8 @@ async def test_websocket_and_grpc_through_the_firewall_and_proxy(site: Site) -> 
             assert (change["seat"], change["status"]) == ("9F", "held")
 
 
-def test_status_shows_every_tier_up(site: Site) -> None:
-    shown = site.lastseat("status")
+def test_status_shows_every_tier_up(stack: Stack) -> None:
+    shown = stack.lastseat("status")
     assert shown.returncode == 0, shown.stdout + shown.stderr
     table = shown.stdout + shown.stderr  # the CLI's messages go to stderr
     for tier in ("dns", "firewall", "proxy", "app-1", "app-2", "grpc-1", "payments-sandbox"):
@@ -137,9 +127,9 @@ def test_status_shows_every_tier_up(site: Site) -> None:
     assert "down" not in table
 
 
-def test_trace_shows_every_hop_with_its_time(site: Site) -> None:
-    traced = site.lastseat(
-        "trace", site.url + "/api/v1/flights", "--dns", site.dns, "--ca", str(site.ca)
+def test_trace_shows_every_hop_with_its_time(stack: Stack) -> None:
+    traced = stack.lastseat(
+        "trace", stack.url + "/api/v1/flights", "--dns", stack.dns, "--ca", str(stack.ca)
     )
     out = traced.stdout + traced.stderr
     assert traced.returncode == 0, out
@@ -148,17 +138,19 @@ def test_trace_shows_every_hop_with_its_time(site: Site) -> None:
             hop
         )
     assert f"{DOMAIN} -> 127.0.0.1" in out and "WAF passed" in out
-    ports = {str(site.settings.app_port), str(site.settings.app_port + 1)}
+    ports = {str(stack.settings.app_port), str(stack.settings.app_port + 1)}
     assert any(f"127.0.0.1:{port} answered" in out for port in ports)
 
 
-async def test_the_python_clients_and_the_cli_resolve_through_lastseat_dns(site: Site) -> None:
-    async with HttpClient(site.url, dns_server=site.dns, ca=str(site.ca)) as api:
+async def test_the_python_clients_and_the_cli_resolve_through_lastseat_dns(stack: Stack) -> None:
+    async with HttpClient(stack.url, dns_server=stack.dns, ca=str(stack.ca)) as api:
         over_http = await api.flights()
-    target = f"dns://{site.dns}/{DOMAIN}:{site.settings.https_port}"
-    async with GrpcClient(target, ca=str(site.ca)) as rpc:
+    target = f"dns://{stack.dns}/{DOMAIN}:{stack.settings.https_port}"
+    async with GrpcClient(target, ca=str(stack.ca)) as rpc:
         over_grpc = await rpc.flights()
     assert [f["id"] for f in over_http] == [f.id for f in over_grpc]
-    listed = site.lastseat("flights", "--api", site.url, "--dns", site.dns, "--ca", str(site.ca))
+    listed = stack.lastseat(
+        "flights", "--api", stack.url, "--dns", stack.dns, "--ca", str(stack.ca)
+    )
     assert listed.returncode == 0, listed.stdout + listed.stderr
     assert over_http[0]["code"] in listed.stdout

@@ -5,45 +5,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from playwright.async_api import expect
 
-from tests.browser.conftest import PASSWORD, Api, OpenTraveller, Traveller
-from tests.stack.test_1_path import eventually_in
-from tests.support.stack import Site
-
-HOLD_URL = re.compile(r"#/checkout/([0-9a-f-]{36})$")
-
-
-async def in_page(traveller: Traveller, path: str) -> Any:
-    """GET from inside the page, with its session: what the server says, not the page."""
-    return await traveller.page.evaluate(
-        "async (path) => (await fetch(path, {credentials: 'same-origin'})).json()", path
-    )
-
-
-async def hold_seats(traveller: Traveller, flight_id: int, seats: list[str]) -> str:
-    """Choose `seats` on the flight's map and hold them; with none, hold what the page has
-    selected already."""
-    page = traveller.page
-    if seats:
-        await traveller.goto(f"/flights/{flight_id}")
-        for seat in seats:
-            await traveller.seat(seat).click()
-            await expect(traveller.seat(seat)).to_have_attribute("aria-pressed", "true")
-    count = await page.locator("button.seat[aria-pressed='true']").count()
-    assert count > 0
-    plural = "" if count == 1 else "s"
-    await page.get_by_role("button", name=f"Hold {count} seat{plural}").click()
-    await expect(page).to_have_url(HOLD_URL)
-    found = HOLD_URL.search(page.url)
-    assert found is not None
-    return found.group(1)
+from tests.support.browser import PASSWORD, Api, OpenTraveller, hold_in_page, in_page
+from tests.support.stack import Stack, eventually_in
 
 
 async def test_sign_up_search_hold_discount_pay_see_and_cancel(
-    site: Site,
+    stack: Stack,
     api: Api,
     admin: tuple[str, str],
     open_traveller: OpenTraveller,
@@ -73,7 +43,7 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     await expect(page.get_by_role("heading", level=1)).to_contain_text("OSL → BER")
     await expect(page.locator(".live")).to_have_text("live")
 
-    hold_id = await hold_seats(traveller, flight_id, ["2A", "2B"])
+    hold_id = await hold_in_page(traveller, flight_id, ["2A", "2B"])
     await expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     await expect(page.get_by_role("timer")).to_have_text(re.compile(r"^(10:00|9:[0-5]\d)$"))
     server = await in_page(traveller, f"/api/v1/holds/{hold_id}/quote")
@@ -134,7 +104,7 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
 
 
 async def test_the_request_path_panel_shows_each_hop_of_the_last_call(
-    site: Site, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+    stack: Stack, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
 ) -> None:
     flight_id = await make_flight()
     traveller = await open_traveller()
@@ -155,11 +125,11 @@ async def test_the_request_path_panel_shows_each_hop_of_the_last_call(
     request_id = await panel.get_by_test_id("request-id").inner_text()
     assert re.fullmatch(r"[0-9a-f]{32}", request_id)
     for tier in ("firewall", "proxy", "app"):
-        await eventually_in(site, tier, request_id)
+        await eventually_in(stack, tier, request_id)
 
 
 async def test_an_admin_creates_a_flight_and_sees_its_manifest(
-    site: Site, api: Api, admin: tuple[str, str], open_traveller: OpenTraveller
+    stack: Stack, api: Api, admin: tuple[str, str], open_traveller: OpenTraveller
 ) -> None:
     browser = await open_traveller()
     page = browser.page

@@ -13,26 +13,32 @@ from collections import Counter
 
 import httpx
 
-from tests.support.stack import Site
+from tests.support.stack import Stack
 
 F = "/api/v1/flights"
 ROUNDS = 120
 
 
-async def test_requests_spread_over_both_app_servers(site: Site) -> None:
-    async with site.client() as client:
+async def signed_up(client: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
+    """Sign up through the stack and log in: the Authorization header."""
+    creds = {"email": email, "password": password}
+    assert (await client.post("/api/v1/auth/signup", json=creds)).status_code == 201
+    login = await client.post("/api/v1/auth/login", json=creds)
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def test_requests_spread_over_both_app_servers(failover_stack: Stack) -> None:
+    async with failover_stack.client() as client:
         upstreams = Counter([(await client.get(F)).headers["x-upstream"] for _ in range(40)])
     assert len(upstreams) == 2, upstreams
     assert min(upstreams.values()) >= 10, upstreams
 
 
-async def test_killing_an_app_server_mid_stream_fails_no_request(site: Site) -> None:
-    victim = site.tiers()["app-1"]
-    async with site.client() as client:
-        creds = {"email": "failover@example.com", "password": "failover password"}
-        assert (await client.post("/api/v1/auth/signup", json=creds)).status_code == 201
-        login = await client.post("/api/v1/auth/login", json=creds)
-        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+async def test_killing_an_app_server_mid_stream_fails_no_request(failover_stack: Stack) -> None:
+    victim = failover_stack.tiers()["app-1"]
+    restarts = failover_stack.restarts()
+    async with failover_stack.client() as client:
+        auth = await signed_up(client, "failover@example.com", "failover password")
         flight_id = (await client.get(F)).json()["items"][-1]["id"]
         seats = [f"{row}{letter}" for row in range(10, 30) for letter in "ABCDEF"]
         failures: list[tuple[str, int]] = []
@@ -66,25 +72,19 @@ async def test_killing_an_app_server_mid_stream_fails_no_request(site: Site) -> 
     assert killed.is_set()
     assert not failures, failures
     # the supervisor starts the dead one again, and `status` counts the restart
-    for _ in range(120):  # at most a minute
-        shown = site.lastseat("status")
-        if shown.returncode == 0:
-            break
-        await asyncio.sleep(0.5)
+    shown = await failover_stack.status_once_up(seconds=60)
     assert shown.returncode == 0, shown.stdout + shown.stderr
     app_1 = next(line for line in shown.stderr.splitlines() if "app-1" in line)
-    assert "up" in app_1 and site.tiers()["app-1"] != victim
-    assert site.restarts()["app-1"] >= 1 and site.restarts()["app-2"] == 0
+    assert "up" in app_1 and failover_stack.tiers()["app-1"] != victim
+    after = failover_stack.restarts()
+    assert after["app-1"] >= restarts["app-1"] + 1 and after["app-2"] == restarts["app-2"]
 
 
-async def test_a_rolling_restart_of_the_app_servers_fails_no_request(site: Site) -> None:
-    before = site.tiers()
-    restarts = site.restarts()
-    async with site.client() as client:
-        creds = {"email": "rolling@example.com", "password": "rolling password"}
-        assert (await client.post("/api/v1/auth/signup", json=creds)).status_code == 201
-        login = await client.post("/api/v1/auth/login", json=creds)
-        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+async def test_a_rolling_restart_of_the_app_servers_fails_no_request(failover_stack: Stack) -> None:
+    before = failover_stack.tiers()
+    restarts = failover_stack.restarts()
+    async with failover_stack.client() as client:
+        auth = await signed_up(client, "rolling@example.com", "rolling password")
         flight_id = (await client.get(F)).json()["items"][0]["id"]
         failures: list[tuple[str, int | str]] = []
         served = Counter[str]()
@@ -116,13 +116,13 @@ async def test_a_rolling_restart_of_the_app_servers_fails_no_request(site: Site)
                             failures.append(("DELETE", released.status_code))
 
         workers = [asyncio.create_task(load(seat)) for seat in ("20A", "20B", "20C")]
-        rolled = await asyncio.to_thread(site.lastseat, "restart", "app", timeout=200)
+        rolled = await asyncio.to_thread(failover_stack.lastseat, "restart", "app", timeout=200)
         done.set()
         await asyncio.gather(*workers)
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
     assert not failures, failures[:20]
-    after = site.tiers()
+    after = failover_stack.tiers()
     assert all(after[name] != before[name] for name in ("app-1", "app-2"))
-    assert all(site.restarts()[name] == restarts[name] + 1 for name in ("app-1", "app-2"))
+    assert all(failover_stack.restarts()[name] == restarts[name] + 1 for name in ("app-1", "app-2"))
     # requests reached the old servers, then the new ones (ports changed with the roll)
     assert len(served) >= 3, served

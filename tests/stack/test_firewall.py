@@ -10,15 +10,16 @@ from typing import Any
 
 import pytest
 
-from tests.stack.test_1_path import eventually_in
 from tests.support.flights import flight_body
 from tests.support.leaks import RecordedRequest, ResponseScanner
-from tests.support.stack import DOMAIN, Site
+from tests.support.stack import DOMAIN, Stack, eventually_in
 
 F = "/api/v1/flights"
 LOGIN = "/api/v1/auth/login"
 SIGNUP = "/api/v1/auth/signup"
 HOLDS = "/api/v1/holds"
+# What the last test sends again through the firewall: every request these suites made.
+REPLAYED_SUITES = ("tests/integration/", "tests/e2e/")
 
 # (family, method, path, JSON body or None, extra headers)
 ATTACKS: list[tuple[str, str, str, Any, dict[str, str]]] = [
@@ -110,11 +111,11 @@ ATTACKS: list[tuple[str, str, str, Any, dict[str, str]]] = [
 ]
 
 
-async def test_classic_attacks_are_blocked_before_any_app_server(site: Site) -> None:
+async def test_classic_attacks_are_blocked_before_any_app_server(stack: Stack) -> None:
     assert len(ATTACKS) >= 50
     run = uuid.uuid4().hex[:8]
     passed = []
-    async with site.client() as client:
+    async with stack.client() as client:
         for index, (family, method, path, body, headers) in enumerate(ATTACKS):
             request_id = f"attack-{run}-{index}"
             response = await client.request(
@@ -129,17 +130,17 @@ async def test_classic_attacks_are_blocked_before_any_app_server(site: Site) -> 
         marker = f"after-attacks-{run}"
         assert (await client.get(F, headers={"X-Request-ID": marker})).status_code == 200
     assert not passed, f"not blocked: {passed}"
-    await eventually_in(site, "app", marker)  # the app log is written up to this request
-    assert f"attack-{run}" not in site.log("app")
-    await eventually_in(site, "firewall", f"attack-{run}")
+    await eventually_in(stack, "app", marker)  # the app log is written up to this request
+    assert f"attack-{run}" not in stack.log("app")
+    await eventually_in(stack, "firewall", f"attack-{run}")
 
 
-async def test_lastseat_own_traffic_passes_untouched(site: Site) -> None:
+async def test_lastseat_own_traffic_passes_untouched(stack: Stack) -> None:
     """Bodies a legitimate client sends, with awkward but valid values: no false positive."""
-    made = site.lastseat("admin", "create-user", "waf-admin@example.com", "--password",
+    made = stack.lastseat("admin", "create-user", "waf-admin@example.com", "--password",
                          "admin password 1", "--admin")  # fmt: skip
     assert made.returncode == 0, made.stderr
-    async with site.client() as client:
+    async with stack.client() as client:
         password = 'it\'s "quoted" -- or 1=1; select'  # people pick passwords like this
         signup = await client.post(
             SIGNUP, json={"email": "o'brien@example.com", "password": password}
@@ -219,7 +220,7 @@ async def test_lastseat_own_traffic_passes_untouched(site: Site) -> None:
 
 
 async def pipelined_burst(
-    site: Site, local_address: str, count: int, connections: int
+    stack: Stack, local_address: str, count: int, connections: int
 ) -> list[int]:
     """`count` GETs from one address, written back to back on keep-alive connections
     (HTTP/1.1 pipelining): they arrive as fast as the firewall reads them, however slow
@@ -230,8 +231,8 @@ async def pipelined_burst(
     async def one_connection(n: int) -> list[int]:
         reader, writer = await asyncio.open_connection(
             "127.0.0.1",
-            site.settings.https_port,
-            ssl=site.ssl_context(),
+            stack.settings.https_port,
+            ssl=stack.ssl_context(),
             server_hostname=DOMAIN,
             local_addr=(local_address, 0),
         )
@@ -253,9 +254,9 @@ async def pipelined_burst(
     return [status for statuses in answers for status in statuses]
 
 
-async def test_a_burst_from_one_address_is_limited_while_another_is_served(site: Site) -> None:
-    statuses = await pipelined_burst(site, "127.0.0.2", count=800, connections=8)
-    async with site.client(local_address="127.0.0.3") as calm:
+async def test_a_burst_from_one_address_is_limited_while_another_is_served(stack: Stack) -> None:
+    statuses = await pipelined_burst(stack, "127.0.0.2", count=800, connections=8)
+    async with stack.client(local_address="127.0.0.3") as calm:
         served_meanwhile = await calm.get(F)
     assert len(statuses) == 800
     assert statuses.count(429) > 0, "no 429 in a burst of 800"
@@ -264,31 +265,31 @@ async def test_a_burst_from_one_address_is_limited_while_another_is_served(site:
     assert served_meanwhile.status_code == 200
 
 
-async def test_denied_addresses_and_oversized_bodies_are_refused(site: Site) -> None:
-    async with site.client(local_address="127.0.0.66") as denied:
+async def test_denied_addresses_and_oversized_bodies_are_refused(stack: Stack) -> None:
+    async with stack.client(local_address="127.0.0.66") as denied:
         response = await denied.get(F)
         assert response.status_code == 403
         assert response.headers["content-type"] == "application/problem+json"
-    async with site.client() as client:
+    async with stack.client() as client:
         big = await client.post(SIGNUP, content=b"{" + b" " * 200_000 + b"}",
                                 headers={"Content-Type": "application/json"})  # fmt: skip
         assert big.status_code == 413
         assert big.json()["type"] == "urn:lastseat:problem:payload-too-large"
 
 
+@pytest.mark.runs_after(*REPLAYED_SUITES)
 async def test_every_request_the_api_and_e2e_suites_made_passes_the_firewall(
-    site: Site, request: pytest.FixtureRequest, no_secret_in_any_response: ResponseScanner
+    stack: Stack, request: pytest.FixtureRequest, no_secret_in_any_response: ResponseScanner
 ) -> None:
     """Zero false positives: each request the app accepted (2xx/3xx) anywhere in this run's
     API and end-to-end suites is sent again through the firewall, which must not block it.
     (It then reaches the stack's own app servers, where a foreign token just gets a 401.)"""
-    suites = ("tests/integration/", "tests/e2e/")
-    in_session = any(item.nodeid.startswith(suites) for item in request.session.items)
+    in_session = any(item.nodeid.startswith(REPLAYED_SUITES) for item in request.session.items)
     recorded = list(no_secret_in_any_response.accepted.values())
     assert in_session, "this replays what tests/integration and tests/e2e sent: run them too"
     assert len(recorded) >= 100, f"only {len(recorded)} requests recorded"
     addresses = [f"127.0.0.{n}" for n in range(10, 60)]  # spread over the per-address limit
-    clients = [site.client(local_address=a) for a in addresses]
+    clients = [stack.client(local_address=a) for a in addresses]
     limit = asyncio.Semaphore(16)
     blocked: list[str] = []
 

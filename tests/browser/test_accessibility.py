@@ -12,8 +12,7 @@ from typing import Any
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import PASSWORD, Api, OpenTraveller, Traveller
-from tests.browser.test_2_journeys import HOLD_URL, hold_seats
+from tests.support.browser import HOLD_URL, PASSWORD, Api, OpenTraveller, Traveller, hold_in_page
 
 CONTROLS = {
     "button", "link", "textbox", "searchbox", "combobox", "listbox", "checkbox", "radio",
@@ -80,7 +79,7 @@ async def test_every_page_has_labels_for_every_control_and_passes_axe(
     assert len(labels) == 24 and all(
         re.fullmatch(r"Seat \d+[A-Z], economy, .+, €\d+\.\d\d", x) for x in labels
     )
-    await hold_seats(traveller, flight_id, ["1A"])
+    await hold_in_page(traveller, flight_id, ["1A"])
     await check("checkout")
     await page.get_by_role("button", name=re.compile("^Pay")).click()
     await expect(page.get_by_role("heading", name="Booking confirmed")).to_be_visible()
@@ -96,12 +95,13 @@ async def test_every_page_has_labels_for_every_control_and_passes_axe(
 
 
 async def focused(page: Page) -> dict[str, Any]:
-    return await page.evaluate(
+    element: dict[str, Any] = await page.evaluate(
         """() => { const el = document.activeElement;
                    return {tag: el.tagName, seat: el.dataset.seat || null,
                            text: el.textContent.trim(),
                            label: el.labels?.[0]?.textContent || null}; }"""
     )
+    return element
 
 
 async def tab_until(page: Page, wanted: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
