@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lastseat.domain.fares import DemandBucket, FareRules
-from lastseat.domain.holds import HoldLimits
+from lastseat.domain.holds import MAX_SEATS_PER_HOLD, HoldLimits
 from lastseat.domain.settlement import RetryRules
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,6 @@ class Settings(BaseSettings):
     hold_ttl_seconds: int = Field(default=600, ge=5, le=86_400)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     token_ttl_seconds: int = Field(default=7 * 86_400, ge=60)
-    idempotency_wait_seconds: float = Field(default=10.0, gt=0)
 
     # Argon2id cost. The defaults are the library's (RFC 9106 low-memory profile);
     # tests lower them so hundreds of accounts can be made in seconds.
@@ -262,7 +261,7 @@ class Settings(BaseSettings):
         return {
             "public_origin": self.public_origin,
             "hold_ttl_seconds": self.hold_ttl_seconds,
-            "max_seats_per_hold": 9,
+            "max_seats_per_hold": MAX_SEATS_PER_HOLD,
         }
 
     @property

@@ -71,13 +71,6 @@ class IdempotencyKeyReused(DomainError):
         super().__init__("this Idempotency-Key was used with a different request body")
 
 
-class IdempotencyInProgress(Conflict):
-    code = "idempotency-in-progress"
-
-    def __init__(self) -> None:
-        super().__init__("a request with this Idempotency-Key is still being processed")
-
-
 class AuthenticationFailed(DomainError):
     code = "authentication-failed"
 

@@ -26,7 +26,6 @@ CODE_BY_ERROR: tuple[tuple[type[errors.DomainError], grpc.StatusCode], ...] = (
     (errors.NotFound, Code.NOT_FOUND),
     # Someone else has the seat or the code: the same request may work with other choices.
     (errors.SeatsUnavailable, Code.ABORTED),
-    (errors.IdempotencyInProgress, Code.ABORTED),
     # Past a bound on what one party may hold at once: book or release first.
     (errors.LimitReached, Code.RESOURCE_EXHAUSTED),
     # The state the request relies on is gone; retrying it unchanged cannot succeed.

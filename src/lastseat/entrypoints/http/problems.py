@@ -26,7 +26,6 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.DomainError], int, str], ...] = (
     (errors.FlightClosed, 409, "Flight closed"),
     (errors.LimitReached, 409, "Limit reached"),
     (errors.EmailTaken, 409, "Email taken"),
-    (errors.IdempotencyInProgress, 409, "Request in progress"),
     (errors.Conflict, 409, "Conflict"),
     (errors.IdempotencyKeyReused, 422, "Idempotency key reused"),
     (errors.UnknownSeats, 422, "Unknown seats"),

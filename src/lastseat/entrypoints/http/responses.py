@@ -17,6 +17,12 @@ class JSON(Response):
         return orjson.dumps(content)
 
 
+def created(body: dict[str, Any], replayed: bool) -> JSON:
+    """201 for a create that takes an Idempotency-Key; a replay says it is one."""
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return JSON(body, status_code=201, headers=headers)
+
+
 def problem(
     status: int,
     code: str,

@@ -20,10 +20,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from lastseat.bootstrap import Services
 from lastseat.domain.errors import DatabaseUnavailable, NotFound
+from lastseat.domain.requests import is_id
+from lastseat.entrypoints.representations import seat_change_json
 from lastseat.services.watching import SlowConsumer
 
 router = APIRouter()
-MAX_FLIGHT_ID = 2**31 - 1
 SLOW_CONSUMER = 4008
 TRY_AGAIN_LATER = 1013  # RFC 6455: the database is away for a moment
 CLOSE_TIMEOUT_SECONDS = 5.0
@@ -35,7 +36,7 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
     after_text = websocket.query_params.get("after")
     # Accept first, so a refusal reaches the client as a close code it can read.
     await websocket.accept()
-    if not 1 <= flight_id <= MAX_FLIGHT_ID or (
+    if not is_id(flight_id) or (
         after_text is not None and (not after_text.isdigit() or len(after_text) > 18)
     ):
         await websocket.close(code=4400)
@@ -72,12 +73,7 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
     async def send_changes() -> None:
         async for batch in services.watching.changes(flight_id, start):
             for change in batch:
-                message = {
-                    "type": "seat",
-                    "seat": change.seat,
-                    "status": change.status,
-                    "event_id": change.event_id,
-                }
+                message = {"type": "seat", **seat_change_json(change)}
                 await websocket.send_text(orjson.dumps(message).decode())
 
     async def until_closed() -> None:
