@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+# Names each error by its `code` the same way over HTTP (the problem+json `type`), gRPC
+# (trailing metadata) and in the clients.
+PROBLEM_TYPE_BASE = "urn:lastseat:problem:"
+
 
 class DomainError(Exception):
     """Base of every rule violation a client can cause. `code` names it in problem types."""

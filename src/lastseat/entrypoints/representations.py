@@ -19,9 +19,6 @@ from lastseat.services.catalog import FlightSummary, Manifest
 from lastseat.services.reservations import QuoteView
 from lastseat.services.watching import SeatChange
 
-# Names each error the same way over HTTP (problem+json `type`) and gRPC (trailing metadata).
-PROBLEM_TYPE_BASE = "urn:lastseat:problem:"
-
 
 def rfc3339(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")

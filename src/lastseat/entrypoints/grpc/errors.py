@@ -16,7 +16,7 @@ from sqlalchemy.exc import DataError
 
 from lastseat.adapters.db.errors import unavailability
 from lastseat.domain import errors
-from lastseat.entrypoints.representations import PROBLEM_TYPE_BASE
+from lastseat.domain.errors import PROBLEM_TYPE_BASE
 
 log = structlog.get_logger("lastseat.grpc")
 Code = grpc.StatusCode

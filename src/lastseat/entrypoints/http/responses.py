@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from lastseat.entrypoints.representations import PROBLEM_TYPE_BASE
+from lastseat.domain.errors import PROBLEM_TYPE_BASE
 
 
 class JSON(Response):
