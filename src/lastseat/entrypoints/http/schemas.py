@@ -9,7 +9,12 @@ from uuid import UUID
 from fastapi import Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from lastseat.domain.checkout import DISCOUNT_CODE_PATTERN, PAYMENT_TOKEN_PATTERN
+from lastseat.domain.checkout import (
+    DISCOUNT_CODE_PATTERN,
+    MAX_DISCOUNT_CODE_LENGTH,
+    MAX_PAYMENT_TOKEN_LENGTH,
+    PAYMENT_TOKEN_PATTERN,
+)
 from lastseat.domain.discounts import TYPED_CODE_PATTERN, Discount, DiscountKind, normalise_code
 from lastseat.domain.fares import Surcharges
 from lastseat.domain.flights import MAX_ROWS, Cabin, Layout
@@ -22,7 +27,7 @@ from lastseat.domain.requests import (
     MAX_PAGE_SIZE,
     MAX_SEAT_NAME_LENGTH,
 )
-from lastseat.domain.users import MAX_PASSWORD_LENGTH
+from lastseat.domain.users import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
 
 MAX_AMOUNT = 100_000_000  # one million in major units: no fare is larger
 # No control characters anywhere: PostgreSQL text cannot hold NUL, and nothing needs them.
@@ -50,7 +55,7 @@ Password = Annotated[
 
 
 class Credentials(Strict):
-    email: Annotated[StrictStr, Field(max_length=320, pattern=EMAIL_PATTERN)]
+    email: Annotated[StrictStr, Field(max_length=MAX_EMAIL_LENGTH, pattern=EMAIL_PATTERN)]
     password: Password
 
 
@@ -155,13 +160,19 @@ class HoldIn(Strict):
 
 
 class PaymentIn(Strict):
-    token: Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=PAYMENT_TOKEN_PATTERN)]
+    token: Annotated[
+        StrictStr,
+        Field(min_length=1, max_length=MAX_PAYMENT_TOKEN_LENGTH, pattern=PAYMENT_TOKEN_PATTERN),
+    ]
 
 
 DiscountCodeIn = Annotated[
-    StrictStr, Field(min_length=1, max_length=64, pattern=DISCOUNT_CODE_PATTERN)
+    StrictStr,
+    Field(min_length=1, max_length=MAX_DISCOUNT_CODE_LENGTH, pattern=DISCOUNT_CODE_PATTERN),
 ]
-DiscountCodeQuery = Annotated[str | None, Query(max_length=64, pattern=DISCOUNT_CODE_PATTERN)]
+DiscountCodeQuery = Annotated[
+    str | None, Query(max_length=MAX_DISCOUNT_CODE_LENGTH, pattern=DISCOUNT_CODE_PATTERN)
+]
 
 
 class BookingIn(Strict):
