@@ -10,21 +10,25 @@ from typing import get_args
 import pytest
 from pydantic import ValidationError
 
-from lastseat.domain.errors import InvalidRequest
+from lastseat.domain.errors import DatabaseBusy, DatabaseUnavailable, InvalidRequest, NotFound
 from lastseat.domain.money import CURRENCY_CODES, Money
 from lastseat.domain.pricing import Quote
 from lastseat.domain.requests import (
+    MAX_EVENT_ID,
     MAX_ID,
     MAX_OFFSET,
     MAX_PAGE_SIZE,
     check_airports,
+    check_event_id,
     check_id,
     check_page,
     check_seat_list,
+    event_id_from_text,
 )
 from lastseat.entrypoints.credentials import bearer_token
 from lastseat.entrypoints.http.schemas import Currency, HoldIn
 from lastseat.entrypoints.representations import quote_view_json
+from lastseat.entrypoints.ws.flights import TRY_AGAIN_LATER, close_code
 from lastseat.services.idempotency import check_key, request_key
 from lastseat.services.reservations import QuoteView
 
@@ -126,3 +130,21 @@ def test_a_refused_discount_is_told_with_the_quote() -> None:
     body = quote_view_json(QuoteView(_quote(), "not valid for this booking"))
     assert body["discount_refused"] == "not valid for this booking"
     assert body["total"] == {"amount": 0, "currency": "EUR"}
+
+
+@pytest.mark.parametrize("text", ["0", "17", str(MAX_EVENT_ID)])
+def test_event_ids_to_resume_after(text: str) -> None:
+    assert event_id_from_text(text) == check_event_id(int(text))
+
+
+@pytest.mark.parametrize("text", ["", "-5", "+1", " 1", "1_0", "²", "1.0", str(MAX_EVENT_ID + 1)])
+def test_what_is_not_an_event_id(text: str) -> None:
+    with pytest.raises(InvalidRequest, match="after"):
+        event_id_from_text(text)
+
+
+def test_websocket_close_codes_name_the_error() -> None:
+    assert close_code(NotFound("no such flight")) == 4404
+    assert close_code(InvalidRequest("after")) == 4400
+    assert close_code(DatabaseBusy("busy")) == TRY_AGAIN_LATER
+    assert close_code(DatabaseUnavailable("away")) == TRY_AGAIN_LATER

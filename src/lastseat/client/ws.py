@@ -10,9 +10,10 @@ from typing import Any
 import websockets
 
 from lastseat.client.errors import ApiError
+from lastseat.domain.errors import InvalidRequest, NotFound
 
 # Close codes the server uses (see lastseat.entrypoints.ws.flights).
-REFUSALS = {4404: "not-found", 4400: "invalid-request"}
+REFUSALS = {4404: NotFound.code, 4400: InvalidRequest.code}
 RECONNECT_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 

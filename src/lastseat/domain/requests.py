@@ -14,6 +14,8 @@ from lastseat.domain.holds import MAX_SEATS_PER_HOLD, MIN_SEATS_PER_HOLD
 
 # Ids are PostgreSQL `integer`: a larger one names no row, and the driver would refuse it.
 MAX_ID = 2**31 - 1
+# Seat event ids are `bigint`.
+MAX_EVENT_ID = 2**63 - 1
 AIRPORT_PATTERN = AIRPORT.pattern
 # A seat name is "12A"; one more character lets a stray space through to be stripped.
 MAX_SEAT_NAME_LENGTH = 4
@@ -31,6 +33,20 @@ def check_id(value: int, name: str) -> int:
     if not is_id(value):
         raise InvalidRequest(f"{name} must be between 1 and {MAX_ID}")
     return value
+
+
+def check_event_id(value: int) -> int:
+    """`after` in a watch: the last event a client saw, to resume after."""
+    if not 0 <= value <= MAX_EVENT_ID:
+        raise InvalidRequest("after must be an event id (0 or more)")
+    return value
+
+
+def event_id_from_text(text: str) -> int:
+    # ASCII digits only: int() would also take "+1", " 1", "1_0" and other scripts' digits.
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_EVENT_ID)):
+        raise InvalidRequest("after must be an event id (0 or more)")
+    return check_event_id(int(text))
 
 
 def check_airports(*codes: str) -> None:

@@ -23,6 +23,7 @@ from lastseat.domain.errors import AuthenticationFailed, DomainError, InvalidReq
 from lastseat.domain.requests import (
     PAGE_SIZE,
     check_airports,
+    check_event_id,
     check_id,
     check_page,
     check_seat_list,
@@ -189,9 +190,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         watching = self._services.watching
         try:
             flight_id = _flight_id(request.flight_id)
-            after = request.after if request.HasField("after") else None
-            if after is not None and after < 0:
-                raise InvalidRequest("after must be an event id (0 or more)")
+            after = check_event_id(request.after) if request.HasField("after") else None
             seat_map, latest = await watching.snapshot(flight_id)
         except DomainError as exc:
             await abort(context, exc)
