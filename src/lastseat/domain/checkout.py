@@ -24,17 +24,17 @@ _DISCOUNT_CODE = re.compile(DISCOUNT_CODE_PATTERN)
 
 
 def check_payment_token(token: str) -> str:
-    # fullmatch: with match, "$" would also accept a token that ends in a newline.
-    if _PAYMENT_TOKEN.fullmatch(token) is None:
-        raise InvalidRequest(
-            f"a payment token is 1 to {MAX_PAYMENT_TOKEN_LENGTH} letters, digits, _ or -"
-        )
-    return token
+    rule = f"a payment token is 1 to {MAX_PAYMENT_TOKEN_LENGTH} letters, digits, _ or -"
+    return _matching(_PAYMENT_TOKEN, token, rule)
 
 
 def check_discount_code(code: str) -> str:
-    if _DISCOUNT_CODE.fullmatch(code) is None:
-        raise InvalidRequest(
-            f"a discount code is 1 to {MAX_DISCOUNT_CODE_LENGTH} letters, digits, spaces, _ or -"
-        )
-    return code
+    rule = f"a discount code is 1 to {MAX_DISCOUNT_CODE_LENGTH} letters, digits, spaces, _ or -"
+    return _matching(_DISCOUNT_CODE, code, rule)
+
+
+def _matching(pattern: re.Pattern[str], text: str, rule: str) -> str:
+    # fullmatch: with match, "$" would also accept text that ends in a newline.
+    if pattern.fullmatch(text) is None:
+        raise InvalidRequest(rule)
+    return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from prometheus_client import Counter
 from starlette.responses import Response
 
 from lastseat.domain.errors import PROBLEM_TYPE_BASE
@@ -17,10 +18,13 @@ class JSON(Response):
         return orjson.dumps(content)
 
 
-def created(body: dict[str, Any], replayed: bool) -> JSON:
-    """201 for a create that takes an Idempotency-Key; a replay says it is one."""
-    headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return JSON(body, status_code=201, headers=headers)
+def created(body: dict[str, Any], replayed: bool, count: Counter) -> JSON:
+    """201 for a create that takes an Idempotency-Key: `count` counts it once, and a replay
+    says it is one."""
+    if replayed:
+        return JSON(body, status_code=201, headers={"Idempotent-Replayed": "true"})
+    count.inc()
+    return JSON(body, status_code=201)
 
 
 def problem(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from fastapi import APIRouter, Request, Response
@@ -41,26 +42,16 @@ async def login(body: Credentials, request: Request, services: ServicesDep) -> R
     _, token = await services.accounts.login(body.email, body.password, client_address(request))
     response = JSON(token_json(token))
     settings = services.settings
-    max_age = settings.token_ttl_seconds
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=max_age,
-        httponly=True,
+    set_cookie = functools.partial(
+        response.set_cookie,
+        max_age=settings.token_ttl_seconds,
         secure=settings.cookie_secure,
         samesite="lax",
         path="/",
     )
+    set_cookie(SESSION_COOKIE, token, httponly=True)
     # Double-submit CSRF token: readable by the page's script, useless to another origin.
-    response.set_cookie(
-        CSRF_COOKIE,
-        secrets.token_urlsafe(24),
-        max_age=max_age,
-        httponly=False,
-        secure=settings.cookie_secure,
-        samesite="lax",
-        path="/",
-    )
+    set_cookie(CSRF_COOKIE, secrets.token_urlsafe(24), httponly=False)
     return response
 
 

@@ -44,9 +44,9 @@ async def create_booking(
         fingerprint(key, request, body),
         client_address(request),
     )
-    if not result.replayed:
-        request.app.state.metrics.bookings.inc()
-    return created(booking_json(result.booking), result.replayed)
+    return created(
+        booking_json(result.booking), result.replayed, request.app.state.metrics.bookings
+    )
 
 
 @router.get("/bookings", response_model=BookingList)

@@ -31,9 +31,7 @@ async def create_hold(
     result = await services.reservations.hold_seats(
         user, body.flight_id, body.seats, fingerprint(key, request, body), client_address(request)
     )
-    if not result.replayed:
-        request.app.state.metrics.holds.inc()
-    return created(hold_json(result.hold), result.replayed)
+    return created(hold_json(result.hold), result.replayed, request.app.state.metrics.holds)
 
 
 @router.get("/holds/{hold_id}", response_model=HoldOut)
