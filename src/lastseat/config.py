@@ -91,7 +91,7 @@ class Settings(BaseSettings):
 
     # Seat spinning (OWASP OAT-021): what one party may hold at once, and how fast one
     # client address may place holds. Every limit is enforced in the database.
-    hold_max_seats_per_flight: int = Field(default=9, ge=1, le=10_000)
+    hold_max_seats_per_flight: int = Field(default=MAX_SEATS_PER_HOLD, ge=1, le=10_000)
     hold_max_seats_per_customer: int = Field(default=18, ge=1, le=100_000)
     hold_max_address_share_percent: int = Field(default=20, ge=1, le=100)
     # Held and booked together: a booking cancelled for free is a hold by another name.
