@@ -19,7 +19,7 @@ from lastseat.domain.discounts import TYPED_CODE_PATTERN, Discount, DiscountKind
 from lastseat.domain.fares import Surcharges
 from lastseat.domain.flights import MAX_ROWS, Cabin, Layout
 from lastseat.domain.holds import MAX_SEATS_PER_HOLD, MIN_SEATS_PER_HOLD
-from lastseat.domain.money import Money
+from lastseat.domain.money import Currency, Money
 from lastseat.domain.requests import (
     AIRPORT_PATTERN,
     MAX_ID,
@@ -35,8 +35,6 @@ _EMAIL_CHAR = r"[^@\s\x00-\x1f\x7f]"
 EMAIL_PATTERN = rf"^{_EMAIL_CHAR}{{1,64}}@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
 PASSWORD_PATTERN = r"^[^\x00]*$"  # noqa: S105 - a pattern, not a password
 CABIN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _-]*$"
-# money.CURRENCY_CODES, spelled out for OpenAPI; a unit test keeps the two equal.
-Currency = Literal["AUD", "CAD", "CHF", "DKK", "EUR", "GBP", "JPY", "NOK", "PLN", "SEK", "USD"]
 
 # Path and query parameters.
 FlightId = Annotated[int, Path(ge=1, le=MAX_ID)]
