@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 # Names each error by its `code` the same way over HTTP (the problem+json `type`), gRPC
 # (trailing metadata) and in the clients.
@@ -17,6 +18,12 @@ class DomainError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """What a client may act on beyond the text: problem+json members over HTTP,
+        trailing metadata over gRPC."""
+        return {}
 
 
 class NotFound(DomainError):
@@ -40,6 +47,10 @@ class SeatsUnavailable(Conflict):
         self.seats = sorted(seats, key=seat_sort_key)
         super().__init__(f"seats {reason}: " + ", ".join(self.seats))
 
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {"seats": self.seats}
+
 
 class UnknownSeats(InvalidRequest):
     code = "unknown-seats"
@@ -47,6 +58,10 @@ class UnknownSeats(InvalidRequest):
     def __init__(self, seats: Iterable[str]) -> None:
         self.seats = sorted(seats, key=seat_sort_key)
         super().__init__("no such seats on this flight: " + ", ".join(self.seats))
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {"seats": self.seats}
 
 
 class HoldGone(Conflict):
@@ -89,6 +104,10 @@ class TooManyAttempts(DomainError):
         self.limit = limit
         super().__init__(f"too many {what}; try again in {retry_after} seconds")
 
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {"limit": self.limit}
+
 
 class LimitReached(Conflict):
     """A request that would take the caller past a bounded share (`limit` names which)."""
@@ -99,6 +118,10 @@ class LimitReached(Conflict):
         self.limit = limit
         self.maximum = maximum
         super().__init__(detail)
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {"limit": self.limit, "maximum": self.maximum}
 
 
 class Forbidden(DomainError):

@@ -53,10 +53,9 @@ def code_for(exc: errors.DomainError) -> grpc.StatusCode:
 
 def trailers_for(exc: errors.DomainError) -> tuple[tuple[str, str], ...]:
     trailers = [("problem-type", PROBLEM_TYPE_BASE + exc.code)]
-    if isinstance(exc, errors.SeatsUnavailable | errors.UnknownSeats):
-        trailers.append(("seats", ",".join(exc.seats)))
-    if isinstance(exc, errors.LimitReached | errors.TooManyAttempts):
-        trailers.append(("limit", exc.limit))
+    for name, value in exc.extras.items():
+        # Metadata values are text: a list goes comma-separated, as seat names hold no commas.
+        trailers.append((name, ",".join(value) if isinstance(value, list) else str(value)))
     return tuple(trailers)
 
 

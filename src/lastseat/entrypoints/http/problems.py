@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -50,11 +48,6 @@ def domain_problem(request: Request, exc: errors.DomainError) -> Response:
         if isinstance(exc, cls):
             status, title = mapped_status, mapped_title
             break
-    extensions: dict[str, Any] = {}
-    if isinstance(exc, errors.SeatsUnavailable | errors.UnknownSeats):
-        extensions["seats"] = exc.seats
-    if isinstance(exc, errors.LimitReached):
-        extensions.update(limit=exc.limit, maximum=exc.maximum)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": RETRY_AFTER.get(type(exc), "1")}
@@ -62,11 +55,10 @@ def domain_problem(request: Request, exc: errors.DomainError) -> Response:
             log.warning("database_unavailable", problem=exc.code, error=_cause(exc))
     if isinstance(exc, errors.TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after)}
-        extensions["limit"] = exc.limit
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None and status in (402, 409):
         metrics.refusals.labels(reason=exc.code).inc()
-    return problem(status, exc.code, title, exc.detail, headers=headers, **extensions)
+    return problem(status, exc.code, title, exc.detail, headers=headers, **exc.extras)
 
 
 def _cause(exc: BaseException) -> str:
