@@ -24,7 +24,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Documents the scheme in OpenAPI; the token itself is read by `bearer_token`, as over gRPC.
 bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/login")
-Documented = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+BearerInOpenAPI = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 async def get_services(request: Request) -> Services:
@@ -59,7 +59,7 @@ def client_address(request: Request) -> str | None:
     return client_network(request.client.host if request.client else None)
 
 
-async def current_user(request: Request, services: ServicesDep, _: Documented) -> User:
+async def current_user(request: Request, services: ServicesDep, _: BearerInOpenAPI) -> User:
     return await signed_in(
         services.accounts, presented_token(request), "this needs a bearer token or a session"
     )

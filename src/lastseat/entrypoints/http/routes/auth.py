@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request, Response
 from lastseat.entrypoints.http.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
+    BearerInOpenAPI,
     CurrentUser,
-    Documented,
     ServicesDep,
     client_address,
     presented_token,
@@ -56,7 +56,7 @@ async def login(body: Credentials, request: Request, services: ServicesDep) -> R
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(request: Request, services: ServicesDep, _: Documented) -> Response:
+async def logout(request: Request, services: ServicesDep, _: BearerInOpenAPI) -> Response:
     token = presented_token(request)
     if token is not None:
         await services.accounts.logout(token)
