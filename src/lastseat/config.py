@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lastseat.domain.fares import DemandBucket, FareRules
-from lastseat.domain.holds import HoldLimits
+from lastseat.domain.holds import MAX_SEATS_PER_HOLD, HoldLimits
 from lastseat.domain.settlement import RetryRules
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,6 @@ class Settings(BaseSettings):
     hold_ttl_seconds: int = Field(default=600, ge=5, le=86_400)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     token_ttl_seconds: int = Field(default=7 * 86_400, ge=60)
-    idempotency_wait_seconds: float = Field(default=10.0, gt=0)
 
     # Argon2id cost. The defaults are the library's (RFC 9106 low-memory profile);
     # tests lower them so hundreds of accounts can be made in seconds.
@@ -92,7 +91,7 @@ class Settings(BaseSettings):
 
     # Seat spinning (OWASP OAT-021): what one party may hold at once, and how fast one
     # client address may place holds. Every limit is enforced in the database.
-    hold_max_seats_per_flight: int = Field(default=9, ge=1, le=10_000)
+    hold_max_seats_per_flight: int = Field(default=MAX_SEATS_PER_HOLD, ge=1, le=10_000)
     hold_max_seats_per_customer: int = Field(default=18, ge=1, le=100_000)
     hold_max_address_share_percent: int = Field(default=20, ge=1, le=100)
     # Held and booked together: a booking cancelled for free is a hold by another name.
@@ -262,7 +261,7 @@ class Settings(BaseSettings):
         return {
             "public_origin": self.public_origin,
             "hold_ttl_seconds": self.hold_ttl_seconds,
-            "max_seats_per_hold": 9,
+            "max_seats_per_hold": MAX_SEATS_PER_HOLD,
         }
 
     @property

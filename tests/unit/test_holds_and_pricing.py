@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from lastseat.domain import pricing
 from lastseat.domain.errors import InvalidRequest
-from lastseat.domain.fares import NO_RULES
 from lastseat.domain.holds import Hold, HoldStatus, expiry, requested_seats
 from lastseat.domain.money import Money
 from lastseat.domain.pricing import Quote
 from lastseat.services.samples import standard_layout
+from tests.support.fares import NO_RULES
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-PROBLEM_PREFIX = "urn:lastseat:problem:"
+from lastseat.domain.errors import PROBLEM_TYPE_BASE
 
 
 def problem_name(problem_type: str) -> str:
-    return problem_type.removeprefix(PROBLEM_PREFIX)
+    return problem_type.removeprefix(PROBLEM_TYPE_BASE)
 
 
 class ApiError(Exception):

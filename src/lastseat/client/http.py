@@ -11,6 +11,7 @@ import httpx
 from lastseat.client.closing import AsyncClosing
 from lastseat.client.errors import ApiError, problem_name
 from lastseat.client.resolve import resolving_transport
+from lastseat.domain.requests import PAGE_SIZE
 
 
 class HttpClient(AsyncClosing):
@@ -78,7 +79,7 @@ class HttpClient(AsyncClosing):
         origin: str | None = None,
         destination: str | None = None,
         day: str | None = None,
-        limit: int = 50,
+        limit: int = PAGE_SIZE,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         params = {

@@ -15,9 +15,10 @@ import websockets
 
 from lastseat.client.errors import ApiError, Unreachable
 from lastseat.client.resolve import ResolvingBackend
+from lastseat.domain.errors import InvalidRequest, NotFound
 
 # Close codes the server uses (see lastseat.entrypoints.ws.flights).
-REFUSALS = {4404: "not-found", 4400: "invalid-request"}
+REFUSALS = {4404: NotFound.code, 4400: InvalidRequest.code}
 FIRST_RETRY_SECONDS = 0.1
 MAX_RETRY_SECONDS = 5.0
 # Longer than a stack takes to come back (`lastseat restart app`, or `down` then `up`).

@@ -14,6 +14,8 @@ from lastseat.domain.flights import Flight
 from lastseat.domain.pricing import Quote
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
+# A new code as an admin types it: any case, stored in capitals (`normalise_code`).
+TYPED_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"
 # What a customer is told of a code that does not apply, whatever the reason (unknown, not
 # valid yet, expired, for other flights, another currency, a minimum spend, used up), but
 # their own earlier use: one answer, so guessing learns nothing of which codes exist.

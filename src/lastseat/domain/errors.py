@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+
+# Names each error by its `code` the same way over HTTP (the problem+json `type`), gRPC
+# (trailing metadata) and in the clients.
+PROBLEM_TYPE_BASE = "urn:lastseat:problem:"
 
 
 class DomainError(Exception):
@@ -13,6 +18,12 @@ class DomainError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """What a client may act on beyond the text: problem+json members over HTTP,
+        trailing metadata over gRPC."""
+        return {}
 
 
 class NotFound(DomainError):
@@ -43,6 +54,10 @@ class SeatsUnavailable(Conflict):
         self.seats = sorted(seats, key=seat_sort_key)
         super().__init__(f"seats {reason}: " + ", ".join(self.seats))
 
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {"seats": self.seats}
+
 
 class UnknownSeats(InvalidRequest):
     code = "unknown-seats"
@@ -50,6 +65,10 @@ class UnknownSeats(InvalidRequest):
     def __init__(self, seats: Iterable[str]) -> None:
         self.seats = sorted(seats, key=seat_sort_key)
         super().__init__("no such seats on this flight: " + ", ".join(self.seats))
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {"seats": self.seats}
 
 
 class HoldGone(Conflict):
@@ -78,13 +97,6 @@ class IdempotencyKeyReused(DomainError):
         super().__init__("this Idempotency-Key was used with a different request body")
 
 
-class IdempotencyInProgress(Conflict):
-    code = "idempotency-in-progress"
-
-    def __init__(self) -> None:
-        super().__init__("a request with this Idempotency-Key is still being processed")
-
-
 class AuthenticationFailed(DomainError):
     code = "authentication-failed"
 
@@ -99,6 +111,10 @@ class TooManyAttempts(DomainError):
         self.limit = limit
         super().__init__(f"too many {what}; try again in {retry_after} seconds")
 
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {"limit": self.limit}
+
 
 class LimitReached(Conflict):
     """A request that would take the caller past a bounded share (`limit` names which)."""
@@ -109,6 +125,10 @@ class LimitReached(Conflict):
         self.limit = limit
         self.maximum = maximum
         super().__init__(detail)
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {"limit": self.limit, "maximum": self.maximum}
 
 
 class Forbidden(DomainError):

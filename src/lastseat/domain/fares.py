@@ -65,9 +65,6 @@ class FareRules:
         return self.tax_per_seat * seats + scale(fares, self.tax_basis_points, BASIS_POINTS)
 
 
-NO_RULES = FareRules(demand=(DemandBucket(101, PERMILLE),), tax_per_seat=0, tax_basis_points=0)
-
-
 @dataclass(frozen=True, slots=True)
 class Surcharges:
     """Per-flight seat surcharges in minor units; `front_rows` counts from each cabin's first."""

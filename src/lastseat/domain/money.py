@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-CURRENCY_CODES = frozenset(
-    {"EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD"}
-)
+# A type, so the HTTP schemas list the same codes in OpenAPI.
+Currency = Literal["AUD", "CAD", "CHF", "DKK", "EUR", "GBP", "JPY", "NOK", "PLN", "SEK", "USD"]
+CURRENCY_CODES: frozenset[str] = frozenset(get_args(Currency))
 
 
 class CurrencyMismatch(ValueError):

@@ -10,6 +10,7 @@ from lastseat.domain.errors import InvalidRequest
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
+MAX_EMAIL_LENGTH = 320  # RFC 5321: a 64-character local part, @, a 255-character domain
 # The passwords every guessing attack tries first (lower case; compared case-insensitively).
 COMMON_PASSWORDS = frozenset(
     {

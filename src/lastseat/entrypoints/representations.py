@@ -10,14 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from lastseat.domain.bookings import Booking
+from lastseat.domain.discounts import Discount
 from lastseat.domain.flights import Flight
 from lastseat.domain.holds import Hold
 from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
-from lastseat.services.catalog import FlightSummary
-
-# Names each error the same way over HTTP (problem+json `type`) and gRPC (trailing metadata).
-PROBLEM_TYPE_BASE = "urn:lastseat:problem:"
+from lastseat.services.catalog import FlightSummary, Manifest
+from lastseat.services.reservations import QuoteView
+from lastseat.services.watching import SeatChange
 
 
 def rfc3339(moment: datetime) -> str:
@@ -26,6 +26,14 @@ def rfc3339(moment: datetime) -> str:
 
 def user_json(user: User) -> dict[str, Any]:
     return {"id": str(user.id), "email": user.email, "role": user.role.value}
+
+
+def signup_json(user: User) -> dict[str, Any]:
+    return {"id": str(user.id), "email": user.email}
+
+
+def token_json(token: str) -> dict[str, Any]:
+    return {"access_token": token, "token_type": "bearer"}
 
 
 def _flight_fields(f: Flight | FlightSummary) -> dict[str, Any]:
@@ -41,6 +49,10 @@ def _flight_fields(f: Flight | FlightSummary) -> dict[str, Any]:
 
 def flight_summary_json(f: FlightSummary) -> dict[str, Any]:
     return {**_flight_fields(f), "seats_available": f.seats_available}
+
+
+def admin_flight_json(f: Flight) -> dict[str, Any]:
+    return {**_flight_fields(f), "seats": f.layout.capacity}
 
 
 def flight_json(f: Flight) -> dict[str, Any]:
@@ -65,6 +77,14 @@ def quote_json(quote: Quote) -> dict[str, Any]:
     return quote.as_dict()
 
 
+def quote_view_json(view: QuoteView) -> dict[str, Any]:
+    """A quote as asked for with a discount code, and why the code was refused if it was."""
+    body = quote_json(view.quote)
+    if view.discount_refused is not None:
+        body["discount_refused"] = view.discount_refused
+    return body
+
+
 def hold_json(hold: Hold) -> dict[str, Any]:
     return {
         "id": str(hold.id),
@@ -86,4 +106,34 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "discount_code": booking.discount_code,
         "status": booking.status.value,
         "created_at": rfc3339(booking.created_at),
+    }
+
+
+def cancelled_json(booking: Booking) -> dict[str, Any]:
+    return {"id": str(booking.id), "status": booking.status.value}
+
+
+def seat_change_json(change: SeatChange) -> dict[str, Any]:
+    return {"seat": change.seat, "status": change.status, "event_id": change.event_id}
+
+
+def discount_json(discount: Discount) -> dict[str, Any]:
+    return {"code": discount.code, "kind": discount.kind.value, "value": discount.value}
+
+
+def manifest_json(manifest: Manifest) -> dict[str, Any]:
+    return {
+        "flight_id": manifest.flight.id,
+        "code": manifest.flight.code,
+        "seats_booked": len(manifest.passengers),
+        "bookings": manifest.bookings,
+        "revenue": manifest.revenue.as_dict(),
+        "redemptions": [
+            {"code": r.code, "uses": r.uses, "discounted": r.discounted.as_dict()}
+            for r in manifest.redemptions
+        ],
+        "passengers": [
+            {"seat": e.seat, "reference": e.reference, "user_id": str(e.user_id), "email": e.email}
+            for e in manifest.passengers
+        ],
     }

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from uuid import UUID
 
-from lastseat.domain.errors import IdempotencyKeyReused
+from lastseat.domain.errors import IdempotencyKeyReused, InvalidRequest
 from lastseat.services.ports import IdempotencyKey, UnitOfWork
+
+MAX_KEY_LENGTH = 255
+
+
+def check_key(key: str) -> str:
+    # Printable only: the key came in a header or metadata, and is logged and stored.
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters")
+    return key
+
+
+def request_key(key: str | None, operation: str, body: bytes) -> IdempotencyKey | None:
+    """The key a client sent, with a fingerprint of what it asked for: `operation` names the
+    call (HTTP method and path, or the RPC) and `body` is its canonical encoding. A retry
+    with the same key must match both, or it is refused rather than replayed."""
+    if key is None:
+        return None
+    digest = hashlib.sha256(operation.encode() + b"\n" + body)
+    return IdempotencyKey(key=check_key(key), fingerprint=digest.hexdigest())
 
 
 async def first_use(

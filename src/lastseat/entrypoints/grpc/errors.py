@@ -15,7 +15,7 @@ import structlog
 
 from lastseat.adapters.db.errors import unavailability
 from lastseat.domain import errors
-from lastseat.entrypoints.representations import PROBLEM_TYPE_BASE
+from lastseat.domain.errors import PROBLEM_TYPE_BASE
 
 log = structlog.get_logger("lastseat.grpc")
 Code = grpc.StatusCode
@@ -25,7 +25,6 @@ CODE_BY_ERROR: tuple[tuple[type[errors.DomainError], grpc.StatusCode], ...] = (
     (errors.NotFound, Code.NOT_FOUND),
     # Someone else has the seat or the code: the same request may work with other choices.
     (errors.SeatsUnavailable, Code.ABORTED),
-    (errors.IdempotencyInProgress, Code.ABORTED),
     # Past a bound on what one party may hold at once: book or release first.
     (errors.LimitReached, Code.RESOURCE_EXHAUSTED),
     # The state the request relies on is gone; retrying it unchanged cannot succeed.
@@ -53,10 +52,9 @@ def code_for(exc: errors.DomainError) -> grpc.StatusCode:
 
 def trailers_for(exc: errors.DomainError) -> tuple[tuple[str, str], ...]:
     trailers = [("problem-type", PROBLEM_TYPE_BASE + exc.code)]
-    if isinstance(exc, errors.SeatsUnavailable | errors.UnknownSeats):
-        trailers.append(("seats", ",".join(exc.seats)))
-    if isinstance(exc, errors.LimitReached | errors.TooManyAttempts):
-        trailers.append(("limit", exc.limit))
+    for name, value in exc.extras.items():
+        # Metadata values are text: a list goes comma-separated, as seat names hold no commas.
+        trailers.append((name, ",".join(value) if isinstance(value, list) else str(value)))
     return tuple(trailers)
 
 

@@ -6,8 +6,6 @@ the two cannot disagree on a field. No business rule lives here.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -22,22 +20,31 @@ from lastseat.bootstrap import Services
 from lastseat.domain.addresses import client_network
 from lastseat.domain.checkout import check_discount_code, check_payment_token
 from lastseat.domain.errors import AuthenticationFailed, DomainError, InvalidRequest
+from lastseat.domain.requests import (
+    PAGE_SIZE,
+    check_airports,
+    check_event_id,
+    check_id,
+    check_page,
+    check_seat_list,
+)
 from lastseat.domain.users import User
+from lastseat.entrypoints.credentials import bearer_token, signed_in
 from lastseat.entrypoints.grpc.errors import abort, mapped
 from lastseat.entrypoints.representations import (
     booking_json,
     flight_summary_json,
     hold_json,
-    quote_json,
+    quote_view_json,
+    seat_change_json,
 )
 from lastseat.entrypoints.seatmap import SeatMapEncoder
+from lastseat.services.idempotency import request_key
 from lastseat.services.ports import IdempotencyKey
 from lastseat.services.watching import SlowConsumer
 from lastseat.v1 import booking_pb2 as pb
 from lastseat.v1 import booking_pb2_grpc
 
-MAX_ID = 2**31 - 1
-AIRPORT = re.compile(r"^[A-Z]{3}$")
 Context = grpc.aio.ServicerContext[Any, Any]
 
 
@@ -67,9 +74,7 @@ def _client_address(context: Context) -> str | None:
 
 
 def _flight_id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise InvalidRequest(f"flight_id must be between 1 and {MAX_ID}")
-    return value
+    return check_id(value, "flight_id")
 
 
 def _uuid(value: str, name: str) -> UUID:
@@ -90,26 +95,16 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
 
     async def _user(self, context: Context) -> User:
         header = _metadata(context, "authorization")
-        if header is None:
-            raise AuthenticationFailed("sign in: send metadata authorization: Bearer <token>")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        token = bearer_token(header)
+        if header is not None and token is None:
             raise AuthenticationFailed("use authorization: Bearer <token>")
-        user = await self._services.accounts.authenticate(token.strip())
-        if user is None:
-            raise AuthenticationFailed("the token is invalid, expired or revoked")
-        return user
+        how = "send metadata authorization: Bearer <token>"
+        return await signed_in(self._services.accounts, token, how)
 
     @staticmethod
     def _idempotency(context: Context, method: str, request: Message) -> IdempotencyKey | None:
-        key = _metadata(context, "idempotency-key")
-        if key is None:
-            return None
-        if not 1 <= len(key) <= 255 or not key.isprintable():
-            raise InvalidRequest("idempotency-key must be 1 to 255 printable characters")
-        digest = hashlib.sha256(method.encode() + b"\n")
-        digest.update(request.SerializeToString(deterministic=True))
-        return IdempotencyKey(key=key, fingerprint=digest.hexdigest())
+        body = request.SerializeToString(deterministic=True)
+        return request_key(_metadata(context, "idempotency-key"), method, body)
 
     @staticmethod
     def _replayed(context: Context, replayed: bool) -> None:
@@ -121,16 +116,13 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
 
     @mapped
     async def ListFlights(self, request: Any, context: Context) -> Any:
-        for airport in (request.origin, request.destination):
-            if airport and not AIRPORT.match(airport):
-                raise InvalidRequest("airports are three capital letters (IATA)")
+        check_airports(*(a for a in (request.origin, request.destination) if a))
         try:
             day = date.fromisoformat(request.date) if request.date else None
         except ValueError:
             raise InvalidRequest("date must be YYYY-MM-DD") from None
-        limit = request.limit or 50
-        if not 1 <= limit <= 200 or not 0 <= request.offset <= 100_000:
-            raise InvalidRequest("limit is 1 to 200 and offset 0 to 100000")
+        limit = request.limit or PAGE_SIZE  # proto3: 0 is "not given"
+        check_page(limit, request.offset)
         found = await self._services.catalog.search(
             request.origin or None, request.destination or None, day, limit, request.offset
         )
@@ -144,8 +136,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
     async def HoldSeats(self, request: Any, context: Context) -> Any:
         user = await self._user(context)
         seats = list(request.seats)
-        if not 1 <= len(seats) <= 9 or any(len(seat) > 4 for seat in seats):
-            raise InvalidRequest("hold 1 to 9 seats, named like 12A")
+        check_seat_list(seats)
         idem = self._idempotency(context, "HoldSeats", request)
         result = await self._services.reservations.hold_seats(
             user, _flight_id(request.flight_id), seats, idem, _client_address(context)
@@ -168,10 +159,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             _discount_code(request.discount_code),
             _client_address(context),
         )
-        body = quote_json(view.quote)
-        if view.discount_refused is not None:
-            body["discount_refused"] = view.discount_refused
-        return _fill(pb.Quote(), body)
+        return _fill(pb.Quote(), quote_view_json(view))
 
     @mapped
     async def ConfirmBooking(self, request: Any, context: Context) -> Any:
@@ -202,9 +190,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         watching = self._services.watching
         try:
             flight_id = _flight_id(request.flight_id)
-            after = request.after if request.HasField("after") else None
-            if after is not None and after < 0:
-                raise InvalidRequest("after must be an event id (0 or more)")
+            after = check_event_id(request.after) if request.HasField("after") else None
             seat_map, latest = await watching.snapshot(flight_id)
         except DomainError as exc:
             await abort(context, exc)
@@ -215,11 +201,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         try:
             async for batch in watching.changes(flight_id, latest if after is None else after):
                 for change in batch:
-                    yield pb.FlightEvent(
-                        seat=pb.SeatChange(
-                            seat=change.seat, status=change.status, event_id=change.event_id
-                        )
-                    )
+                    yield pb.FlightEvent(seat=pb.SeatChange(**seat_change_json(change)))
         except SlowConsumer as exc:
             await context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,

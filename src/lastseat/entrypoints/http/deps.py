@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Annotated
 
@@ -12,8 +11,10 @@ from pydantic import BaseModel
 
 from lastseat.bootstrap import Services
 from lastseat.domain.addresses import client_network
-from lastseat.domain.errors import AuthenticationFailed, Forbidden, InvalidRequest
+from lastseat.domain.errors import Forbidden
 from lastseat.domain.users import User
+from lastseat.entrypoints.credentials import bearer_token, signed_in
+from lastseat.services.idempotency import check_key, request_key
 from lastseat.services.ports import IdempotencyKey
 
 SESSION_COOKIE = "lastseat_session"
@@ -21,7 +22,9 @@ CSRF_COOKIE = "lastseat_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# Documents the scheme in OpenAPI; the token itself is read by `bearer_token`, as over gRPC.
 bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/login")
+BearerInOpenAPI = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 async def get_services(request: Request) -> Services:
@@ -33,14 +36,11 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def presented_token(
-    request: Request, credentials: HTTPAuthorizationCredentials | None
-) -> str | None:
+def presented_token(request: Request) -> str | None:
     """The bearer token, or the session cookie (whose writes must carry the CSRF token)."""
-    if credentials is not None:
-        if credentials.scheme.lower() != "bearer":
-            raise AuthenticationFailed("use an Authorization: Bearer token")
-        return credentials.credentials
+    token = bearer_token(request.headers.get("authorization"))
+    if token is not None:
+        return token
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None:
         return None
@@ -59,18 +59,10 @@ def client_address(request: Request) -> str | None:
     return client_network(request.client.host if request.client else None)
 
 
-async def current_user(
-    request: Request,
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> User:
-    token = presented_token(request, credentials)
-    if token is None:
-        raise AuthenticationFailed("sign in: this needs a bearer token or a session")
-    user = await services.accounts.authenticate(token)
-    if user is None:
-        raise AuthenticationFailed("the token is invalid, expired or revoked")
-    return user
+async def current_user(request: Request, services: ServicesDep, _: BearerInOpenAPI) -> User:
+    return await signed_in(
+        services.accounts, presented_token(request), "this needs a bearer token or a session"
+    )
 
 
 async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
@@ -93,20 +85,12 @@ async def idempotency_key(
         ),
     ] = None,
 ) -> str | None:
-    if key is None:
-        return None
-    if not 1 <= len(key) <= 255 or not key.isprintable():
-        raise InvalidRequest("Idempotency-Key must be 1 to 255 printable characters")
-    return key
+    # A dependency runs before the body is validated: a bad key is refused whatever the body.
+    return None if key is None else check_key(key)
 
 
 IdempotencyKeyHeader = Annotated[str | None, Depends(idempotency_key)]
 
 
 def fingerprint(key: str | None, request: Request, body: BaseModel) -> IdempotencyKey | None:
-    if key is None:
-        return None
-    digest = hashlib.sha256()
-    digest.update(f"{request.method} {request.url.path}\n".encode())
-    digest.update(body.model_dump_json().encode())
-    return IdempotencyKey(key=key, fingerprint=digest.hexdigest())
+    return request_key(key, f"{request.method} {request.url.path}", body.model_dump_json().encode())

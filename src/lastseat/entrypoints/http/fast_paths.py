@@ -16,12 +16,12 @@ import re
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from lastseat.domain.requests import is_id
 from lastseat.entrypoints.http.middleware import header
 from lastseat.entrypoints.seatmap import REVALIDATE, SeatMapEncoder, etag_matches
 from lastseat.services.catalog import Catalog
 
 SEAT_MAP_PATH = re.compile(r"^/api/v1/flights/([1-9][0-9]{0,9})/seats$")
-MAX_FLIGHT_ID = 2**31 - 1
 JSON_TYPE = (b"content-type", b"application/json")
 CACHE_CONTROL = (b"cache-control", REVALIDATE.encode())
 
@@ -43,7 +43,7 @@ class SeatMapFromMemory:
         ):
             matched = SEAT_MAP_PATH.match(scope["path"])
             flight_id = int(matched[1]) if matched else 0
-            if 1 <= flight_id <= MAX_FLIGHT_ID:
+            if is_id(flight_id):
                 seat_map = self._catalog.cached_seat_map(flight_id)
                 if seat_map is not None:
                     scope["route"] = self._route  # metrics and logs name the same route

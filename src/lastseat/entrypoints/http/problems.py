@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,7 +23,6 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.DomainError], int, str], ...] = (
     (errors.FlightClosed, 409, "Flight closed"),
     (errors.LimitReached, 409, "Limit reached"),
     (errors.EmailTaken, 409, "Email taken"),
-    (errors.IdempotencyInProgress, 409, "Request in progress"),
     (errors.Conflict, 409, "Conflict"),
     (errors.IdempotencyKeyReused, 422, "Idempotency key reused"),
     (errors.UnknownSeats, 422, "Unknown seats"),
@@ -50,11 +47,6 @@ def domain_problem(request: Request, exc: errors.DomainError) -> Response:
         if isinstance(exc, cls):
             status, title = mapped_status, mapped_title
             break
-    extensions: dict[str, Any] = {}
-    if isinstance(exc, errors.SeatsUnavailable | errors.UnknownSeats):
-        extensions["seats"] = exc.seats
-    if isinstance(exc, errors.LimitReached):
-        extensions.update(limit=exc.limit, maximum=exc.maximum)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": RETRY_AFTER.get(type(exc), "1")}
@@ -62,11 +54,10 @@ def domain_problem(request: Request, exc: errors.DomainError) -> Response:
             log.warning("database_unavailable", problem=exc.code, error=_cause(exc))
     if isinstance(exc, errors.TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after)}
-        extensions["limit"] = exc.limit
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None and status in (402, 409):
         metrics.refusals.labels(reason=exc.code).inc()
-    return problem(status, exc.code, title, exc.detail, headers=headers, **extensions)
+    return problem(status, exc.code, title, exc.detail, headers=headers, **exc.extras)
 
 
 def _cause(exc: BaseException) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from prometheus_client import Counter
 from starlette.responses import Response
 
-from lastseat.entrypoints.representations import PROBLEM_TYPE_BASE
+from lastseat.domain.errors import PROBLEM_TYPE_BASE
 
 
 class JSON(Response):
@@ -15,6 +16,15 @@ class JSON(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+def created(body: dict[str, Any], replayed: bool, count: Counter) -> JSON:
+    """201 for a create that takes an Idempotency-Key: `count` counts it once, and a replay
+    says it is one."""
+    if replayed:
+        return JSON(body, status_code=201, headers={"Idempotent-Replayed": "true"})
+    count.inc()
+    return JSON(body, status_code=201)
 
 
 def problem(

@@ -6,13 +6,28 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
+from fastapi import Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from lastseat.domain.checkout import DISCOUNT_CODE_PATTERN, PAYMENT_TOKEN_PATTERN
-from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
+from lastseat.domain.checkout import (
+    DISCOUNT_CODE_PATTERN,
+    MAX_DISCOUNT_CODE_LENGTH,
+    MAX_PAYMENT_TOKEN_LENGTH,
+    PAYMENT_TOKEN_PATTERN,
+)
+from lastseat.domain.discounts import TYPED_CODE_PATTERN, Discount, DiscountKind, normalise_code
 from lastseat.domain.fares import Surcharges
-from lastseat.domain.flights import Cabin, Layout
-from lastseat.domain.money import Money
+from lastseat.domain.flights import MAX_ROWS, Cabin, Layout
+from lastseat.domain.holds import MAX_SEATS_PER_HOLD, MIN_SEATS_PER_HOLD
+from lastseat.domain.money import Currency, Money
+from lastseat.domain.requests import (
+    AIRPORT_PATTERN,
+    MAX_ID,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    MAX_SEAT_NAME_LENGTH,
+)
+from lastseat.domain.users import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
 
 MAX_AMOUNT = 100_000_000  # one million in major units: no fare is larger
 # No control characters anywhere: PostgreSQL text cannot hold NUL, and nothing needs them.
@@ -20,23 +35,31 @@ _EMAIL_CHAR = r"[^@\s\x00-\x1f\x7f]"
 EMAIL_PATTERN = rf"^{_EMAIL_CHAR}{{1,64}}@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
 PASSWORD_PATTERN = r"^[^\x00]*$"  # noqa: S105 - a pattern, not a password
 CABIN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _-]*$"
-Currency = Literal["AUD", "CAD", "CHF", "DKK", "EUR", "GBP", "JPY", "NOK", "PLN", "SEK", "USD"]
+
+# Path and query parameters.
+FlightId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Airport = Annotated[str | None, Query(pattern=AIRPORT_PATTERN)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
+Password = Annotated[
+    StrictStr, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, pattern=PASSWORD_PATTERN)
+]
+
+
 class Credentials(Strict):
-    email: Annotated[StrictStr, Field(max_length=320, pattern=EMAIL_PATTERN)]
-    password: Annotated[StrictStr, Field(min_length=1, max_length=256, pattern=PASSWORD_PATTERN)]
+    email: Annotated[StrictStr, Field(max_length=MAX_EMAIL_LENGTH, pattern=EMAIL_PATTERN)]
+    password: Password
 
 
 class PasswordChange(Strict):
-    current_password: Annotated[StrictStr, Field(min_length=1, max_length=256)]
-    new_password: Annotated[
-        StrictStr, Field(min_length=1, max_length=256, pattern=PASSWORD_PATTERN)
-    ]
+    current_password: Annotated[StrictStr, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+    new_password: Password
 
 
 class MoneyIn(Strict):
@@ -44,7 +67,7 @@ class MoneyIn(Strict):
     currency: Currency
 
 
-Row = Annotated[StrictInt, Field(ge=1, le=99)]
+Row = Annotated[StrictInt, Field(ge=1, le=MAX_ROWS)]
 Amount = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT)]
 
 
@@ -53,7 +76,7 @@ class CabinIn(Strict):
     rows: Annotated[list[Row], Field(min_length=2, max_length=2)]
     letters: Annotated[StrictStr, Field(min_length=1, max_length=12, pattern=r"^[A-Z]+$")]
     fare: MoneyIn
-    exit_rows: Annotated[list[Row], Field(max_length=99)] = []
+    exit_rows: Annotated[list[Row], Field(max_length=MAX_ROWS)] = []
     aisle_after: Annotated[StrictStr, Field(max_length=12, pattern=r"^[A-Z]*$")] = ""
 
 
@@ -62,7 +85,7 @@ class SurchargesIn(Strict):
 
     exit_row: Amount = 0
     front_row: Amount = 0
-    front_rows: Annotated[StrictInt, Field(ge=0, le=99)] = 0
+    front_rows: Annotated[StrictInt, Field(ge=0, le=MAX_ROWS)] = 0
     window: Amount = 0
     aisle: Amount = 0
 
@@ -91,8 +114,12 @@ class FlightIn(Strict):
         return Layout(cabins, Surcharges(**self.surcharges.model_dump()))
 
 
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+AirportCode = Annotated[StrictStr, Field(pattern=AIRPORT_PATTERN)]
+
+
 class DiscountIn(Strict):
-    code: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")]
+    code: Annotated[StrictStr, Field(pattern=TYPED_CODE_PATTERN)]
     kind: Literal["percent", "fixed"]
     value: Annotated[
         StrictInt, Field(gt=0, le=MAX_AMOUNT, description="basis points or minor units")
@@ -102,9 +129,9 @@ class DiscountIn(Strict):
     valid_until: AwareDatetime | None = None
     min_spend: Amount = 0
     max_redemptions: Annotated[StrictInt, Field(ge=1, le=10_000_000)] | None = None
-    flight_id: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)] | None = None
-    origin: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    destination: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    flight_id: Id | None = None
+    origin: AirportCode | None = None
+    destination: AirportCode | None = None
 
     def discount(self) -> Discount:
         return Discount(
@@ -123,18 +150,26 @@ class DiscountIn(Strict):
 
 
 class HoldIn(Strict):
-    flight_id: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+    flight_id: Id
     seats: Annotated[
-        list[Annotated[StrictStr, Field(max_length=4)]], Field(min_length=1, max_length=9)
+        list[Annotated[StrictStr, Field(max_length=MAX_SEAT_NAME_LENGTH)]],
+        Field(min_length=MIN_SEATS_PER_HOLD, max_length=MAX_SEATS_PER_HOLD),
     ]
 
 
 class PaymentIn(Strict):
-    token: Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=PAYMENT_TOKEN_PATTERN)]
+    token: Annotated[
+        StrictStr,
+        Field(min_length=1, max_length=MAX_PAYMENT_TOKEN_LENGTH, pattern=PAYMENT_TOKEN_PATTERN),
+    ]
 
 
 DiscountCodeIn = Annotated[
-    StrictStr, Field(min_length=1, max_length=64, pattern=DISCOUNT_CODE_PATTERN)
+    StrictStr,
+    Field(min_length=1, max_length=MAX_DISCOUNT_CODE_LENGTH, pattern=DISCOUNT_CODE_PATTERN),
+]
+DiscountCodeQuery = Annotated[
+    str | None, Query(max_length=MAX_DISCOUNT_CODE_LENGTH, pattern=DISCOUNT_CODE_PATTERN)
 ]
 
 
@@ -166,12 +201,17 @@ class TokenOut(BaseModel):
     token_type: Literal["bearer"]
 
 
-class FlightOut(BaseModel):
+class FlightFieldsOut(BaseModel):
+    """What every representation of a flight starts with (`representations._flight_fields`)."""
+
     id: int
     code: str
     origin: str
     destination: str
     departs_at: datetime
+
+
+class FlightOut(FlightFieldsOut):
     seats_available: int
 
 
@@ -187,12 +227,7 @@ class CabinOut(BaseModel):
     exit_rows: list[int]
 
 
-class FlightDetailOut(BaseModel):
-    id: int
-    code: str
-    origin: str
-    destination: str
-    departs_at: datetime
+class FlightDetailOut(FlightFieldsOut):
     cabins: list[CabinOut]
 
 
@@ -264,12 +299,7 @@ class CancelOut(BaseModel):
     status: Literal["cancelled"]
 
 
-class AdminFlightOut(BaseModel):
-    id: int
-    code: str
-    origin: str
-    destination: str
-    departs_at: datetime
+class AdminFlightOut(FlightFieldsOut):
     seats: int
 
 

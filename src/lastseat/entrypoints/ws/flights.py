@@ -19,14 +19,25 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from lastseat.bootstrap import Services
-from lastseat.domain.errors import DatabaseUnavailable, NotFound
+from lastseat.domain.errors import DatabaseUnavailable, DomainError, InvalidRequest, NotFound
+from lastseat.domain.requests import check_id, event_id_from_text
+from lastseat.entrypoints.representations import seat_change_json
 from lastseat.services.watching import SlowConsumer
 
 router = APIRouter()
-MAX_FLIGHT_ID = 2**31 - 1
 SLOW_CONSUMER = 4008
 TRY_AGAIN_LATER = 1013  # RFC 6455: the database is away for a moment
 CLOSE_TIMEOUT_SECONDS = 5.0
+# Most specific first, as for HTTP statuses and gRPC codes; anything else is the request's.
+CLOSE_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 4404),
+    (InvalidRequest, 4400),
+    (DatabaseUnavailable, TRY_AGAIN_LATER),
+)
+
+
+def close_code(exc: DomainError) -> int:
+    return next((code for cls, code in CLOSE_BY_ERROR if isinstance(exc, cls)), 4400)
 
 
 @router.websocket("/ws/flights/{flight_id}")
@@ -35,24 +46,17 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
     after_text = websocket.query_params.get("after")
     # Accept first, so a refusal reaches the client as a close code it can read.
     await websocket.accept()
-    if not 1 <= flight_id <= MAX_FLIGHT_ID or (
-        after_text is not None and (not after_text.isdigit() or len(after_text) > 18)
-    ):
-        await websocket.close(code=4400)
-        return
     try:
-        seat_map, latest = await services.watching.snapshot(flight_id)
-    except NotFound:
-        await websocket.close(code=4404)
-        return
-    except DatabaseUnavailable:
-        await websocket.close(code=TRY_AGAIN_LATER)
+        after = None if after_text is None else event_id_from_text(after_text)
+        seat_map, latest = await services.watching.snapshot(check_id(flight_id, "flight_id"))
+    except DomainError as exc:
+        await websocket.close(code=close_code(exc))
         return
     encoded = websocket.app.state.seatmaps.encode(seat_map)
     await websocket.send_text(
         (b'{"type":"snapshot","event_id":%d,"seat_map":' % latest + encoded + b"}").decode()
     )
-    start = int(after_text) if after_text is not None else latest
+    start = latest if after is None else after
 
     async def forward() -> None:
         try:
@@ -72,12 +76,7 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
     async def send_changes() -> None:
         async for batch in services.watching.changes(flight_id, start):
             for change in batch:
-                message = {
-                    "type": "seat",
-                    "seat": change.seat,
-                    "status": change.status,
-                    "event_id": change.event_id,
-                }
+                message = {"type": "seat", **seat_change_json(change)}
                 await websocket.send_text(orjson.dumps(message).decode())
 
     async def until_closed() -> None:

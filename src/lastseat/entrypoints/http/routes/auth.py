@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, Request, Response
 
 from lastseat.entrypoints.http.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
+    BearerInOpenAPI,
     CurrentUser,
     ServicesDep,
-    bearer,
     client_address,
     presented_token,
 )
@@ -25,7 +24,7 @@ from lastseat.entrypoints.http.schemas import (
     TokenOut,
     UserOut,
 )
-from lastseat.entrypoints.representations import user_json
+from lastseat.entrypoints.representations import signup_json, token_json, user_json
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -35,50 +34,33 @@ async def signup(body: Credentials, request: Request, services: ServicesDep) -> 
     user = await services.accounts.signup(
         body.email, body.password, address=client_address(request)
     )
-    return JSON({"id": str(user.id), "email": user.email}, status_code=201)
+    return JSON(signup_json(user), status_code=201)
 
 
 @router.post("/auth/login", response_model=TokenOut)
 async def login(body: Credentials, request: Request, services: ServicesDep) -> Response:
     _, token = await services.accounts.login(body.email, body.password, client_address(request))
-    response = JSON({"access_token": token, "token_type": "bearer"})
+    response = JSON(token_json(token))
     settings = services.settings
-    max_age = settings.token_ttl_seconds
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=max_age,
-        httponly=True,
+    set_cookie = functools.partial(
+        response.set_cookie,
+        max_age=settings.token_ttl_seconds,
         secure=settings.cookie_secure,
         samesite="lax",
         path="/",
     )
+    set_cookie(SESSION_COOKIE, token, httponly=True)
     # Double-submit CSRF token: readable by the page's script, useless to another origin.
-    response.set_cookie(
-        CSRF_COOKIE,
-        secrets.token_urlsafe(24),
-        max_age=max_age,
-        httponly=False,
-        secure=settings.cookie_secure,
-        samesite="lax",
-        path="/",
-    )
+    set_cookie(CSRF_COOKIE, secrets.token_urlsafe(24), httponly=False)
     return response
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(
-    request: Request,
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Response:
-    token = presented_token(request, credentials)
+async def logout(request: Request, services: ServicesDep, _: BearerInOpenAPI) -> Response:
+    token = presented_token(request)
     if token is not None:
         await services.accounts.logout(token)
-    response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
-    return response
+    return _signed_out()
 
 
 @router.post("/me/password", status_code=204)
@@ -89,6 +71,11 @@ async def change_password(
     await services.accounts.change_password(
         user, body.current_password, body.new_password, client_address(request)
     )
+    return _signed_out()
+
+
+def _signed_out() -> Response:
+    """No content, and the browser's session cookies gone with the session."""
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
+from lastseat.domain.requests import PAGE_SIZE
 from lastseat.entrypoints.http.deps import (
     CurrentUser,
     IdempotencyKeyHeader,
@@ -14,9 +14,16 @@ from lastseat.entrypoints.http.deps import (
     client_address,
     fingerprint,
 )
-from lastseat.entrypoints.http.responses import JSON
-from lastseat.entrypoints.http.schemas import BookingIn, BookingList, BookingOut, CancelOut
-from lastseat.entrypoints.representations import booking_json
+from lastseat.entrypoints.http.responses import JSON, created
+from lastseat.entrypoints.http.schemas import (
+    BookingIn,
+    BookingList,
+    BookingOut,
+    CancelOut,
+    Limit,
+    Offset,
+)
+from lastseat.entrypoints.representations import booking_json, cancelled_json
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
 
@@ -37,18 +44,17 @@ async def create_booking(
         fingerprint(key, request, body),
         client_address(request),
     )
-    if not result.replayed:
-        request.app.state.metrics.bookings.inc()
-    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
-    return JSON(booking_json(result.booking), status_code=201, headers=headers)
+    return created(
+        booking_json(result.booking), result.replayed, request.app.state.metrics.bookings
+    )
 
 
 @router.get("/bookings", response_model=BookingList)
 async def list_bookings(
     user: CurrentUser,
     services: ServicesDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Limit = PAGE_SIZE,
+    offset: Offset = 0,
 ) -> Response:
     found = await services.bookings.list(user, limit, offset)
     return JSON({"items": [booking_json(b) for b in found]})
@@ -62,4 +68,4 @@ async def get_booking(booking_id: UUID, user: CurrentUser, services: ServicesDep
 @router.post("/bookings/{booking_id}/cancel", response_model=CancelOut)
 async def cancel_booking(booking_id: UUID, user: CurrentUser, services: ServicesDep) -> Response:
     booking = await services.bookings.cancel(user, booking_id)
-    return JSON({"id": str(booking.id), "status": booking.status.value})
+    return JSON(cancelled_json(booking))

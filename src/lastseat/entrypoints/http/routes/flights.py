@@ -5,18 +5,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from lastseat.domain.requests import PAGE_SIZE
 from lastseat.entrypoints.http.deps import ServicesDep
 from lastseat.entrypoints.http.responses import JSON
-from lastseat.entrypoints.http.schemas import FlightDetailOut, FlightList, SeatMapOut
+from lastseat.entrypoints.http.schemas import (
+    Airport,
+    FlightDetailOut,
+    FlightId,
+    FlightList,
+    Limit,
+    Offset,
+    SeatMapOut,
+)
 from lastseat.entrypoints.representations import flight_json, flight_summary_json
 from lastseat.entrypoints.seatmap import REVALIDATE, etag_matches
 
 router = APIRouter(prefix="/api/v1", tags=["flights"])
-
-FlightId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Airport = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")]
 
 
 @router.get("/flights", response_model=FlightList)
@@ -25,8 +31,8 @@ async def list_flights(
     origin: Airport = None,
     destination: Airport = None,
     date: Annotated[date | None, Query(description="departure day (UTC)")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Limit = PAGE_SIZE,
+    offset: Offset = 0,
 ) -> Response:
     found = await services.catalog.search(origin, destination, date, limit, offset)
     return JSON({"items": [flight_summary_json(f) for f in found]})

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from lastseat.domain.checkout import DISCOUNT_CODE_PATTERN
 from lastseat.entrypoints.http.deps import (
     CurrentUser,
     IdempotencyKeyHeader,
@@ -15,9 +13,9 @@ from lastseat.entrypoints.http.deps import (
     client_address,
     fingerprint,
 )
-from lastseat.entrypoints.http.responses import JSON
-from lastseat.entrypoints.http.schemas import HoldIn, HoldOut, QuoteOut
-from lastseat.entrypoints.representations import hold_json, quote_json
+from lastseat.entrypoints.http.responses import JSON, created
+from lastseat.entrypoints.http.schemas import DiscountCodeQuery, HoldIn, HoldOut, QuoteOut
+from lastseat.entrypoints.representations import hold_json, quote_view_json
 
 router = APIRouter(prefix="/api/v1", tags=["holds"])
 
@@ -33,10 +31,7 @@ async def create_hold(
     result = await services.reservations.hold_seats(
         user, body.flight_id, body.seats, fingerprint(key, request, body), client_address(request)
     )
-    if not result.replayed:
-        request.app.state.metrics.holds.inc()
-    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
-    return JSON(hold_json(result.hold), status_code=201, headers=headers)
+    return created(hold_json(result.hold), result.replayed, request.app.state.metrics.holds)
 
 
 @router.get("/holds/{hold_id}", response_model=HoldOut)
@@ -50,15 +45,10 @@ async def get_quote(
     request: Request,
     user: CurrentUser,
     services: ServicesDep,
-    discount_code: Annotated[
-        str | None, Query(max_length=64, pattern=DISCOUNT_CODE_PATTERN)
-    ] = None,
+    discount_code: DiscountCodeQuery = None,
 ) -> Response:
     view = await services.reservations.quote(user, hold_id, discount_code, client_address(request))
-    body = quote_json(view.quote)
-    if view.discount_refused is not None:
-        body["discount_refused"] = view.discount_refused
-    return JSON(body)
+    return JSON(quote_view_json(view))
 
 
 @router.delete("/holds/{hold_id}", status_code=204)

@@ -1,0 +1,27 @@
+"""Who is calling: the bearer token of an Authorization value, read the same way over HTTP
+(a header) and gRPC (metadata), and the account it signs in."""
+
+from __future__ import annotations
+
+from lastseat.domain.errors import AuthenticationFailed
+from lastseat.domain.users import User
+from lastseat.services.accounts import Accounts
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of `Bearer <token>` (RFC 6750; the scheme in any case), else None."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+async def signed_in(accounts: Accounts, token: str | None, how: str) -> User:
+    """The account `token` signs in; `how` tells a caller with no token how to sign in."""
+    if token is None:
+        raise AuthenticationFailed(f"sign in: {how}")
+    user = await accounts.authenticate(token)
+    if user is None:
+        raise AuthenticationFailed("the token is invalid, expired or revoked")
+    return user
