@@ -31,17 +31,17 @@ from lastseat.domain.errors import (
     DatabaseUnavailable,
     DomainError,
     HoldGone,
-    IdempotencyKeyReused,
     NotFound,
 )
 from lastseat.domain.events import seat_events
 from lastseat.domain.flights import SeatStatus
 from lastseat.domain.pricing import Quote
+from lastseat.domain.requests import PAGE_SIZE
 from lastseat.domain.users import User
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
 from lastseat.services.discounts import as_seen_by, try_code
-from lastseat.services.idempotency import first_use
+from lastseat.services.idempotency import earlier_use, first_use
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
 from lastseat.services.settlement import Settlement
 
@@ -86,12 +86,8 @@ class Bookings:
         if idem is None:
             return None
         async with self._ctx.uow() as uow:
-            earlier = await uow.idempotency.find(user.id, idem.key)
-            if earlier is None:
-                return None
-            if earlier[0] != idem.fingerprint:
-                raise IdempotencyKeyReused()
-            return await uow.bookings.get_owned(earlier[1], user.id)
+            earlier = await earlier_use(uow, user.id, idem)
+            return None if earlier is None else await uow.bookings.get_owned(earlier, user.id)
 
     async def _price(
         self, user: User, hold_id: UUID, discount_code: str | None, address: str | None
@@ -227,7 +223,7 @@ class Bookings:
             raise NotFound(f"booking {booking_id} not found")
         return booking
 
-    async def list(self, user: User, limit: int = 50, offset: int = 0) -> list[Booking]:
+    async def list(self, user: User, limit: int = PAGE_SIZE, offset: int = 0) -> list[Booking]:
         async with self._ctx.uow() as uow:
             return await uow.bookings.list_owned(user.id, limit, offset)
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from lastseat.domain.errors import InvalidRequest, NotFound
 from lastseat.domain.flights import Flight, Layout, SeatStatus, validate_route
 from lastseat.domain.money import Money
+from lastseat.domain.requests import PAGE_SIZE
 from lastseat.services.bounded import bounded_put
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import SeatReader, UnitOfWork
@@ -134,7 +135,7 @@ class Catalog:
         origin: str | None = None,
         destination: str | None = None,
         on: date | None = None,
-        limit: int = 50,
+        limit: int = PAGE_SIZE,
         offset: int = 0,
     ) -> list[FlightSummary]:
         async with self._ctx.uow() as uow:

@@ -43,6 +43,20 @@ async def first_use(
     earlier = await uow.idempotency.claim(user_id, idem.key, idem.fingerprint, resource_id, now)
     if earlier is None:
         return None
+    return same_request(idem, earlier)
+
+
+async def earlier_use(uow: UnitOfWork, user_id: UUID, idem: IdempotencyKey | None) -> UUID | None:
+    """The id a request with this key already created, if any (read only, no claim)."""
+    if idem is None:
+        return None
+    earlier = await uow.idempotency.find(user_id, idem.key)
+    return None if earlier is None else same_request(idem, earlier)
+
+
+def same_request(idem: IdempotencyKey, earlier: tuple[str, UUID]) -> UUID:
+    """The earlier request's resource, if it asked for the same thing; a key reused for
+    something else is refused rather than answered with another request's result."""
     fingerprint, earlier_id = earlier
     if fingerprint != idem.fingerprint:
         raise IdempotencyKeyReused()

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from lastseat.domain.bookings import Booking, PaymentStatus
 from lastseat.domain.discounts import Discount
+from lastseat.domain.errors import DatabaseUnavailable
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.flights import Flight, Layout
 from lastseat.domain.holds import HeldSeats, Hold, HoldStatus
@@ -208,6 +209,11 @@ class Database(Protocol):
     def pool(self) -> PoolStatus: ...
     async def upgrade(self) -> str | None:
         """Migrate to the schema the code needs; return the revision it is at then."""
+        ...
+
+    def unavailability(self, failure: BaseException) -> DatabaseUnavailable | None:
+        """`failure` as the store being away or busy (a 503 to retry), if it is that;
+        None for anything else, which is a bug. For failures met outside a unit of work."""
         ...
 
     async def close(self) -> None: ...

@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lastseat.adapters.db import migrate
 from lastseat.adapters.db.engine import create_engine, pool_status
+from lastseat.adapters.db.errors import unavailability
 from lastseat.adapters.db.hot_reads import PgSeatReader, SeatReader
 from lastseat.adapters.db.seat_feed import PgSeatFeed
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.config import Settings
+from lastseat.domain.errors import DatabaseUnavailable
 from lastseat.services.ports import ChangeFeed, Database, PoolStatus, Readiness
 from lastseat.services.ports import SeatReader as SeatReaderPort
 
@@ -60,6 +62,9 @@ class SqlDatabase:
         """Migrate to the latest schema; the revision it is at then."""
         await migrate.upgrade(self._engine)
         return await migrate.current_revision(self._engine)
+
+    def unavailability(self, failure: BaseException) -> DatabaseUnavailable | None:
+        return unavailability(failure)
 
     async def close(self) -> None:
         await self._engine.dispose()

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import grpc
 import structlog
 
-from lastseat.adapters.db.errors import unavailability
 from lastseat.domain import errors
 from lastseat.domain.errors import PROBLEM_TYPE_BASE
+from lastseat.services.ports import Database
 
 log = structlog.get_logger("lastseat.grpc")
 Code = grpc.StatusCode
@@ -62,14 +62,24 @@ async def abort(context: grpc.aio.ServicerContext[Any, Any], exc: errors.DomainE
     await context.abort(code_for(exc), exc.detail, trailers_for(exc))
 
 
+Context = grpc.aio.ServicerContext[Any, Any]
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+
+
+class Servicer(Protocol):
+    """What `mapped` needs of the servicer: the store, to tell its outages from bugs."""
+
+    @property
+    def database(self) -> Database: ...
 
 
 def mapped(method: Handler) -> Handler:
     """Turn what a unary call raises into a status with details; log each call's outcome."""
 
     @functools.wraps(method)
-    async def call(self: Any, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+    async def call(
+        self: Servicer, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> Any:
         name = method.__name__
         try:
             result = await method(self, request, context)
@@ -78,7 +88,7 @@ def mapped(method: Handler) -> Handler:
             log.info("rpc", method=name, code=code.name, problem=exc.code)
             await abort(context, exc)
         except Exception as exc:  # a database failure outside a unit of work, else a bug
-            unavailable = unavailability(exc)
+            unavailable = self.database.unavailability(exc)
             if unavailable is None:
                 raise
             log.warning("rpc", method=name, code="UNAVAILABLE", error=type(exc).__name__)

@@ -40,7 +40,7 @@ from lastseat.entrypoints.representations import (
 )
 from lastseat.entrypoints.seatmap import SeatMapEncoder
 from lastseat.services.idempotency import request_key
-from lastseat.services.ports import IdempotencyKey
+from lastseat.services.ports import Database, IdempotencyKey
 from lastseat.services.watching import SlowConsumer
 from lastseat.v1 import booking_pb2 as pb
 from lastseat.v1 import booking_pb2_grpc
@@ -92,6 +92,10 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
     def __init__(self, services: Services) -> None:
         self._services = services
         self._seatmaps = SeatMapEncoder()
+
+    @property
+    def database(self) -> Database:
+        return self._services.database
 
     async def _user(self, context: Context) -> User:
         header = _metadata(context, "authorization")

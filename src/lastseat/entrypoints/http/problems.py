@@ -8,7 +8,6 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from lastseat.adapters.db.errors import unavailability
 from lastseat.domain import errors
 from lastseat.entrypoints.http.responses import problem
 
@@ -109,7 +108,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         # Backstop for database failures met outside a unit of work: still a 503.
-        unavailable = unavailability(exc)
+        unavailable = request.app.state.services.database.unavailability(exc)
         if unavailable is not None:
             return domain_problem(request, unavailable)
         log.exception("unhandled_error")
