@@ -38,6 +38,7 @@ from run import prepare
 from lastseat.config import Settings
 from lastseat.stack.browser import CHROMIUM, HEADLESS_ARGS, doh_profile, trust_store
 from lastseat.stack.postgres import find_or_start
+from lastseat.stack.tls import ca_path
 from stack import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +65,7 @@ def now_ms() -> float:
 
 async def measure(stack: Stack, tokens: list[str], holds: int, loads: int) -> dict[str, Any]:
     port = stack.ports["HTTPS"]
-    ca = stack.folder / "tls" / "ca.pem"
+    ca = ca_path(stack.folder)
     tls = ssl.create_default_context(cafile=str(ca))
     settings = Settings(_env_file=None, https_port=port)
     home = stack.folder / "browser-home"

@@ -35,6 +35,7 @@ from run import prepare, reset_inventory, run_wrk
 
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
+from lastseat.stack.processes import lastseat_argv
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -80,7 +81,7 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
         log = folder / "up.log"
         with log.open("wb") as sink:
             up = subprocess.Popen(
-                [sys.executable, "-m", "lastseat.entrypoints.cli.main", "up", "--flights", "0"],
+                lastseat_argv("up", "--flights", "0"),
                 env=env, stdout=sink, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + 120

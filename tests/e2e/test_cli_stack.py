@@ -14,6 +14,7 @@ from lastseat.client import HttpClient
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer
 from lastseat.stack.processes import alive, lastseat_argv
+from lastseat.stack.state import state_path
 from tests.support.commands import lastseat, make
 from tests.support.servers import server_env
 from tests.support.stack import DOMAIN, Stack, running_stack
@@ -21,7 +22,7 @@ from tests.support.stack import DOMAIN, Stack, running_stack
 
 async def test_a_second_up_refuses_before_touching_anything(postgres: PostgresServer) -> None:
     async with running_stack(postgres) as stack:
-        state = (stack.folder / "state.json").read_text()
+        state = state_path(stack.settings).read_text()
         firewall = stack.folder / "firewall" / "nginx.conf"
         firewall_written = firewall.stat().st_mtime_ns
 
@@ -30,7 +31,7 @@ async def test_a_second_up_refuses_before_touching_anything(postgres: PostgresSe
         assert second.returncode == 1, second.stdout + second.stderr
         assert "a stack is up already" in second.stderr
         assert "revision" not in second.stderr  # the database was not migrated again
-        assert (stack.folder / "state.json").read_text() == state
+        assert state_path(stack.settings).read_text() == state
         assert firewall.stat().st_mtime_ns == firewall_written
         assert stack.lastseat("status").returncode == 0
 
@@ -45,7 +46,7 @@ async def test_make_down_stops_a_running_stack_and_says_when_none_is(
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
         assert "stopped" in stopped.stderr
         assert not [name for name, pid in tiers.items() if alive(pid)]
-        assert not (stack.folder / "state.json").exists()
+        assert not state_path(stack.settings).exists()
         again = make(stack.env, "down")
         assert again.returncode == 0 and "no stack is up" in again.stderr
 

@@ -7,7 +7,6 @@ import os
 import socket
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from dotenv import dotenv_values
 
 from lastseat.config import Settings
+from lastseat.stack.processes import lastseat_argv
 from lastseat.stack.secrets import ensure_secrets
 from tests.support.databases import migrated
 from tests.support.servers import AppServer, server_env
@@ -92,7 +92,7 @@ def test_a_development_machine_may_keep_the_development_values(
 
 def _lastseat(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "lastseat.entrypoints.cli.main", *args],
+        lastseat_argv(*args),
         env={**env, "COLUMNS": "80"},
         capture_output=True,
         text=True,

@@ -11,7 +11,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,8 +22,9 @@ import httpx
 from lastseat.client.resolve import resolving_transport
 from lastseat.config import PROJECT_ROOT, Settings
 from lastseat.stack.postgres import PostgresServer
-from lastseat.stack.processes import alive
-from lastseat.stack.state import read_state
+from lastseat.stack.processes import alive, lastseat_argv
+from lastseat.stack.state import read_state, state_path
+from lastseat.stack.tls import ca_path
 from tests.support.commands import lastseat
 from tests.support.databases import fresh_pg_database
 from tests.support.servers import server_env
@@ -71,7 +71,7 @@ class Stack:
 
     @property
     def ca(self) -> Path:
-        return self.folder / "tls" / "ca.pem"
+        return ca_path(self.folder)
 
     @property
     def dns(self) -> str:
@@ -173,7 +173,7 @@ def _up(database_url: str, **extra_env: str) -> Iterator[Stack]:
     log = folder / "up.log"
     with log.open("wb") as sink:
         up = subprocess.Popen(
-            [sys.executable, "-m", "lastseat.entrypoints.cli.main", "up", "--flights", "3"],
+            lastseat_argv("up", "--flights", "3"),
             env={**env, "COLUMNS": "200"},
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -187,7 +187,7 @@ def _up(database_url: str, **extra_env: str) -> Iterator[Stack]:
             time.sleep(0.2)
         yield stack
     finally:
-        pids = list(stack.tiers().values()) if (folder / "state.json").exists() else []
+        pids = list(stack.tiers().values()) if state_path(stack.settings).exists() else []
         up.send_signal(signal.SIGINT)  # Ctrl-C: `up` stops every tier, outermost first
         try:
             up.wait(timeout=60)
