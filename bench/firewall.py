@@ -31,7 +31,7 @@ from rich.table import Table
 
 from lastseat.config import Settings
 from lastseat.stack import nginx
-from lastseat.stack.ports import free_port
+from lastseat.stack.ports import free_port, free_udp_and_tcp_port
 from lastseat.stack.tls import ensure_certificates
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -220,7 +220,8 @@ def main() -> None:
             rate_limit_per_second=1_000_000, rate_limit_burst=1_000_000,
             connections_per_address=60_000,
         )  # fmt: skip
-        conf = nginx.write_firewall(settings, certs)
+        # (its log lines go to a port no log tier listens on: sent, not written)
+        conf = nginx.write_firewall(settings, certs, free_udp_and_tcp_port())
         processes.append(Process(nginx.nginx_command(conf), dict(os.environ), work / "v3.log"))
         wait_port(f"https://127.0.0.1:{v3}/")
         console.print("(3) nginx + ModSecurity v3 + CRS")

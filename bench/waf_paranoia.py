@@ -5,8 +5,8 @@ in front of one fixed answer (bench/firewall.py's upstream), so only the firewal
 (a refusal is its 400 or 403). For each level it sends tests/stack/waf_legitimate.json as a
 browser would (with its analytics and consent cookies), the same requests without the
 third-party cookies (what dropping them at the edge would give), and
-tests/stack/waf_attacks.json; the rules behind each refusal come from the tier's waf.log
-(lastseat.stack.waf_log). Writes var/bench/waf_paranoia.json and prints a table.
+tests/stack/waf_attacks.json; the rules behind each refusal come from the tier's waf.jsonl
+(its log tier, lastseat.stack.waf_tier). Writes var/bench/waf_paranoia.json and prints a table.
 
     python bench/waf_paranoia.py [--levels 1 2] [--keep]
 """
@@ -20,6 +20,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ from firewall import upstream_conf, wait_port  # noqa: E402
 from run import Process  # noqa: E402
 from tests.stack import waf_requests  # noqa: E402
 
-from lastseat.stack.ports import free_port  # noqa: E402
+from lastseat.stack.ports import free_port, free_udp_and_tcp_port  # noqa: E402
+from lastseat.stack.processes import lastseat_argv  # noqa: E402
 
 console = Console(width=140)
 THIRD_PARTY = ("browser",)  # the jar of analytics and consent cookies
@@ -93,7 +95,13 @@ def level(work: Path, paranoia: int, upstream: int, certs: Any) -> dict[str, Any
         nginx_workers=1, waf_paranoia_level=paranoia, rate_limit_per_second=100_000,
         rate_limit_burst=100_000, connections_per_address=10_000,
     )  # fmt: skip
-    conf = nginx.write_firewall(settings, certs)
+    log_port = free_udp_and_tcp_port()
+    conf = nginx.write_firewall(settings, certs, log_port)
+    log_tier = Process(
+        lastseat_argv("stack-waf-log", "--port", str(log_port), "--folder", str(conf.parent)),
+        dict(os.environ),
+        work / f"pl{paranoia}-waf-log.log",
+    )
     process = Process(nginx.nginx_command(conf), dict(os.environ), work / f"pl{paranoia}.log")
     try:
         url = f"https://127.0.0.1:{port}"
@@ -101,10 +109,11 @@ def level(work: Path, paranoia: int, upstream: int, certs: Any) -> dict[str, Any
         legit = waf_requests.load(waf_requests.LEGITIMATE)
         attacks = waf_requests.load(waf_requests.ATTACKS)["requests"]
         cases, jars = legit["requests"], legit["jars"]
-        log = conf.parent / "waf.log"
+        log = conf.parent / "waf.jsonl"
         as_sent = asyncio.run(replay(url, certs.ca_cert, "all", cases, jars))
         without = asyncio.run(replay(url, certs.ca_cert, "own", cases, jars, THIRD_PARTY))
         refused_attacks = set(asyncio.run(replay(url, certs.ca_cert, "attack", attacks)))
+        time.sleep(1)  # (the log tier's last lines)
         return {
             "legitimate": len(cases),
             "attacks": len(attacks),
@@ -125,6 +134,7 @@ def level(work: Path, paranoia: int, upstream: int, certs: Any) -> dict[str, Any
         }
     finally:
         process.stop()
+        log_tier.stop()
 
 
 def main() -> None:

@@ -163,11 +163,13 @@ def _check_traversable(folder: Path) -> None:
 
 
 def firewall_dir(settings: Settings) -> Path:
-    """The firewall tier's folder: its configs, logs (access.log, error.log, waf.log)."""
+    """The firewall tier's folder: its configs, logs (access.log, error.log, waf.jsonl)."""
     return settings.stack_dir / "firewall"
 
 
-def write_firewall(settings: Settings, certs: SiteCertificates) -> Path:
+def write_firewall(settings: Settings, certs: SiteCertificates, waf_log_port: int) -> Path:
+    """The firewall's config; its request-level log lines go to the log tier's UDP
+    `waf_log_port` (stack/waf_tier.py)."""
     folder = firewall_dir(settings)
     _prepare(folder)
     rules = "\n".join(f"Include {path}" for path in crs_rule_files())
@@ -194,6 +196,7 @@ def write_firewall(settings: Settings, certs: SiteCertificates) -> Path:
             proxy_port=settings.proxy_port,
             proxy_grpc_port=settings.proxy_grpc_port,
             doh_port=settings.doh_port,
+            waf_log_port=waf_log_port,
             rate=settings.rate_limit_per_second,
             burst=settings.rate_limit_burst,
             connections=settings.connections_per_address,

@@ -1,10 +1,11 @@
 """`lastseat up / down / status`: the five tiers as processes, started, watched, stopped.
 
 Started bottom-up, each waited for before the next (a tier opens only once what it
-forwards to answers): payment sandbox, app servers, gRPC servers, reverse proxy, firewall,
-DNS. The database comes first of all: migrations are applied before any of them. Stopped
-top-down. What runs is written to var/stack/state.json (tier, pid, port), which `down` and
-`status` read; every tier logs to var/stack/logs/.
+forwards to answers): payment sandbox, app servers, gRPC servers, reverse proxy, the
+firewall's log tier, firewall, DNS. The database comes first of all: migrations are
+applied before any of them. Stopped top-down. What runs is written to
+var/stack/state.json (tier, pid, port), which `down` and `status` read; every tier logs
+to var/stack/logs/.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 from lastseat.config import Settings
 from lastseat.stack import nginx
-from lastseat.stack.ports import free_port, port_open
+from lastseat.stack.ports import free_port, free_udp_and_tcp_port, port_open
 from lastseat.stack.processes import (
     STOP_SECONDS,
     lastseat_argv,
@@ -107,11 +108,18 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
             http_ok(f"http://127.0.0.1:{settings.proxy_port}/readyz"),
         )
     )
+    # The firewall's log tier, before the firewall: its lines are lost while none listens.
+    waf_log_port = free_udp_and_tcp_port()
+    firewall_dir = str(nginx.firewall_dir(settings))
+    waf_log_argv = ["stack-waf-log", "--port", str(waf_log_port), "--folder", firewall_dir]
+    tiers.append(
+        Tier("waf-log", lastseat_argv(*waf_log_argv), waf_log_port, lambda: port_open(waf_log_port))
+    )
     https = f"https://{settings.site_address}:{settings.https_port}"
     tiers.append(
         Tier(
             "firewall",
-            nginx.nginx_command(nginx.write_firewall(settings, certs)),
+            nginx.nginx_command(nginx.write_firewall(settings, certs, waf_log_port)),
             settings.https_port,
             http_ok(f"{https}/readyz", verify=str(certs.ca_cert)),
         )

@@ -1,22 +1,29 @@
-"""Why the firewall refused a request: its waf.log, read back.
+"""Why the firewall refused a request: ModSecurity's lines, reduced to names, and read back.
 
-The firewall's nginx writes ModSecurity's line for each rule that matched to
-`<stack>/firewall/waf.log` (nginx's `info` level; see templates/firewall.conf), and one
-more for the verdict ("Access denied with code 403"). ModSecurity's transaction id is the
-request id the 403 body quotes, so each line carries it as `[unique_id "..."]`. This module
-turns a request's lines into a `Refusal`: the rules that scored, the name of the variable
-each matched (never its value) and the exclusion that would silence it, in the form
-templates/crs-exclusions.conf uses. (Not ModSecurity's JSON audit log: the nginx connector
-1.0.3 drops a transaction on the internal redirect to the refusal page, so a refused
-request's audit entry is never written.)
+The firewall's nginx sends its request-level log lines (nginx's `info` level; see
+templates/firewall.conf) over loopback syslog to the log tier (stack/waf_tier.py): one
+ModSecurity line for each rule that matched a request, one more for the verdict ("Access
+denied with code 403"), each with the request id as `[unique_id "..."]` (ModSecurity's
+transaction id is the id the 403 body quotes). A line also holds the value the rule
+matched, nginx's request line and the Referer: the payload, which libmodsecurity 3.0.9
+cannot leave out. `Reader` turns each line into a record with no value in it (the rule's id,
+message, severity and points, the NAME of the variable it matched, the request's method
+and path without its query string), which the tier appends to
+`<stack>/firewall/waf.jsonl`, one JSON object a line; `refusals` reads them back into
+`Refusal`s: the rules that scored a request and the exclusion that would silence each, in
+the form templates/crs-exclusions.conf uses. (Not ModSecurity's JSON audit log: the nginx
+connector 1.0.3 drops a transaction on the internal redirect to the refusal page, so a
+refused request's audit entry is never written.)
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # CRS's anomaly points per severity (crs-setup defaults: critical 5, error 4, warning 3,
 # notice 2), by ModSecurity's numeric severity.
@@ -122,55 +129,96 @@ def _score(rule_id: int, line: str) -> int:
     return POINTS.get(int(severity.group(1)), 0) if severity.group(1).isdigit() else 0
 
 
-@dataclass
-class _Seen:
-    request_id: str = ""
-    time: str = ""
-    method: str = ""
-    path: str = ""
-    status: int = 0
+SEVERITIES = ("EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
+PENDING_CONNECTIONS = 1_024  # cut lines waiting for their request id, at most
+
+
+def _severity(line: str) -> str:
+    found = _SEVERITY.search(line)
+    if found is None or not found.group(1).isdigit() or int(found.group(1)) >= len(SEVERITIES):
+        return ""
+    return SEVERITIES[int(found.group(1))]
+
+
+def is_modsecurity(line: str) -> bool:
+    """A line of ModSecurity's (a rule's match, a verdict), not one of nginx's own."""
+    return _LINE.match(line) is not None
+
+
+class Reader:
+    """ModSecurity's lines, one at a time as nginx sends them, to records with no value in
+    them: one dict per rule that matched (`refused` on the verdict's line).
+
+    A line nginx cut short (it keeps 2,048 bytes: a long value can push the request id out)
+    is held back until the next line of the same worker and connection that has one: a
+    request's rules are evaluated one after another, its verdict last."""
+
+    def __init__(self) -> None:
+        self._pending: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+    def read(self, line: str, time: str) -> list[dict[str, Any]]:
+        """The records of `line` (and of the cut lines it completes); [] for any other line."""
+        head = _LINE.match(line)
+        rule = _RULE.search(line) if head else None
+        if head is None or rule is None:
+            return []
+        rule_id = int(rule["id"])
+        status = int(head["status"]) if head["status"] else 0
+        method = _METHOD.search(line)
+        record: dict[str, Any] = {
+            "time": time,
+            "request_id": "",
+            "method": method.group(1) if method else "",
+            "path": "",
+            "rule_id": rule_id,
+            "message": rule["msg"],
+            "variable": variable_of(line),
+            "severity": _severity(line),
+            "points": _score(rule_id, line),
+            "refused": status != 0,
+            "status": status,
+        }
+        key = (head["pid"], head["conn"])
+        request = _REQUEST.search(line)
+        if request is None:
+            self._pending.setdefault(key, []).append(record)
+            while len(self._pending) > PENDING_CONNECTIONS:
+                del self._pending[next(iter(self._pending))]
+            return []
+        records = [*self._pending.pop(key, []), record]
+        for each in records:
+            each["request_id"] = request["rid"]
+            each["path"] = request["uri"].split("?", 1)[0]  # (ModSecurity's has none)
+            each["method"] = each["method"] or record["method"]
+        return records
 
 
 def refusals(log: Path) -> Iterator[Refusal]:
-    """Every request with a rule match in the log, in the order of its last line.
-
-    A line nginx cut short (it keeps 2,048 bytes: a long value can push the request id out)
-    goes with the next line of the same worker and connection that has one: a request's
-    rules are evaluated one after another, its verdict last."""
+    """Every request with a rule match in `log` (waf.jsonl), in the order of its first."""
     if not log.exists():
         return
-    seen: dict[str, tuple[_Seen, list[Match]]] = {}
-    pending: dict[tuple[str, str], list[Match]] = {}
+    seen: dict[str, list[dict[str, Any]]] = {}
     with log.open(encoding="utf-8", errors="replace") as lines:
         for line in lines:
-            head = _LINE.match(line)
-            rule = _RULE.search(line) if head else None
-            if head is None or rule is None:
-                continue
-            rule_id = int(rule["id"])
-            match = Match(rule_id, rule["msg"], variable_of(line), _score(rule_id, line))
-            key = (head["pid"], head["conn"])
-            request = _REQUEST.search(line)
-            if request is None:
-                pending.setdefault(key, []).append(match)
-                continue
-            info, matches = seen.setdefault(request["rid"], (_Seen(request["rid"]), []))
-            matches.extend(pending.pop(key, []))
-            matches.append(match)
-            info.time = head["time"]
-            info.path = request["uri"]
-            method = _METHOD.search(line)
-            info.method = method.group(1) if method else info.method
-            if head["status"]:
-                info.status = int(head["status"])
-    for info, matches in seen.values():
-        yield Refusal(info.request_id, info.time, info.method, info.path, info.status,
-                      tuple(matches))  # fmt: skip
+            try:
+                record = json.loads(line)
+                seen.setdefault(str(record["request_id"]), []).append(record)
+            except (ValueError, TypeError, KeyError):
+                continue  # (a line cut by a full disk)
+    for request_id, records in seen.items():
+        matches = tuple(
+            Match(int(r["rule_id"]), str(r["message"]), str(r["variable"]), int(r["points"]))
+            for r in records
+        )
+        method = next((str(r["method"]) for r in records if r.get("method")), "")
+        status = max(int(r.get("status", 0)) for r in records)
+        last = records[-1]
+        yield Refusal(request_id, str(last["time"]), method, str(last["path"]), status, matches)
 
 
 def find(log: Path, request_id: str) -> Refusal | None:
-    """What the firewall's rules found in the request with this id (`status` 0: they
-    scored it, but not enough to refuse it), or None if no rule matched it."""
+    """What the firewall's rules found in the request with this id, in `log` (waf.jsonl)
+    (`status` 0: they scored it, but not enough to refuse it), or None if none matched it."""
     for refusal in refusals(log):
         if refusal.request_id == request_id:
             return refusal

@@ -35,6 +35,7 @@ app = command_group("lastseat: a flight-seat booking backend.")
 for name, command in COMMANDS.items():
     app.command(name)(command)
 app.command("stack-dns", hidden=True)(servers.stack_dns)  # the DNS tier, which `up` starts
+app.command("stack-waf-log", hidden=True)(servers.stack_waf_log)  # the firewall's log tier
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(payments_app, name="payments")

@@ -1,10 +1,12 @@
 """The commands that run one server process each (`serve`, `serve-grpc`,
-`payments-sandbox`, and the DNS tier), and what their logging and uvicorn share."""
+`payments-sandbox`, the DNS tier and the firewall's log tier), and what their logging and
+uvicorn share."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -121,3 +123,20 @@ def stack_dns() -> None:
     finally:
         for server in servers:
             server.stop()
+
+
+def stack_waf_log(
+    port: Annotated[int, typer.Option(metavar="PORT", help="UDP port nginx sends lines to")],
+    folder: Annotated[
+        Path | None,
+        typer.Option(metavar="DIR", help="the firewall's folder (default: the stack's)"),
+    ] = None,
+) -> None:
+    """The firewall's log tier (run by `up`): ModSecurity's lines, over loopback syslog, to
+    waf.jsonl in the firewall's folder, without the values the rules matched."""
+    from lastseat.stack.nginx import firewall_dir
+    from lastseat.stack.waf_tier import serve
+
+    settings = get_settings()
+    server_logging(settings)
+    serve(folder or firewall_dir(settings), port)

@@ -13,12 +13,13 @@ from lastseat.config import get_settings
 from lastseat.entrypoints.cli.running import command_group
 from lastseat.stack import waf_log
 from lastseat.stack.nginx import firewall_dir
+from lastseat.stack.waf_tier import WAF_LOG
 
 waf_app = command_group("The firewall (ModSecurity + OWASP CRS): explain a refusal.")
 
 
 def _waf_log(log: Path | None) -> Path:
-    return log or firewall_dir(get_settings()) / "waf.log"
+    return log or firewall_dir(get_settings()) / WAF_LOG
 
 
 @waf_app.command("why")
@@ -26,7 +27,7 @@ def why(
     request_id: Annotated[str, typer.Argument(help="the request id the refusal quotes")],
     log: Annotated[
         Path | None,
-        typer.Option(metavar="FILE", help="the firewall's waf.log (default: the stack's)"),
+        typer.Option(metavar="FILE", help="the firewall's waf.jsonl (default: the stack's)"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
 ) -> None:
