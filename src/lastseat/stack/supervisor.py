@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from lastseat.config import Settings
 from lastseat.stack import nginx
-from lastseat.stack.ports import free_port, free_udp_and_tcp_port, port_open
+from lastseat.stack.ports import free_port, port_open, reserve_udp_and_tcp_port
 from lastseat.stack.processes import (
     STOP_SECONDS,
     lastseat_argv,
@@ -49,6 +51,7 @@ class Tier:
     started_at: float = 0.0
     crashes_in_a_row: int = 0  # deaths soon after a start: each doubles the next wait
     revive_at: float | None = None  # when a dead tier is started again
+    held: list[socket.socket] = field(default_factory=list)  # its port, until it starts
 
 
 def revive_delay(crashes_in_a_row: int) -> float:
@@ -109,12 +112,13 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
         )
     )
     # The firewall's log tier, before the firewall: its lines are lost while none listens.
-    waf_log_port = free_udp_and_tcp_port()
+    # Its port is held from now until it starts: no connection of the tiers started before
+    # it (to PostgreSQL, say) gets it as its own.
+    waf_log_port, held = reserve_udp_and_tcp_port()
     firewall_dir = str(nginx.firewall_dir(settings))
     waf_log_argv = ["stack-waf-log", "--port", str(waf_log_port), "--folder", firewall_dir]
-    tiers.append(
-        Tier("waf-log", lastseat_argv(*waf_log_argv), waf_log_port, lambda: port_open(waf_log_port))
-    )
+    ready = partial(port_open, waf_log_port)
+    tiers.append(Tier("waf-log", lastseat_argv(*waf_log_argv), waf_log_port, ready, held=held))
     https = f"https://{settings.site_address}:{settings.https_port}"
     tiers.append(
         Tier(
@@ -165,6 +169,8 @@ class Supervisor:
             raise
 
     def _spawn(self, tier: Tier) -> None:
+        while tier.held:
+            tier.held.pop().close()
         with (self.logs / f"{tier.name}.log").open("ab") as sink:
             tier.process = subprocess.Popen(
                 tier.argv,
