@@ -14,6 +14,7 @@ import structlog
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lastseat.browser_policy import BASE_HEADERS, CSP_APP, CSP_DOCS, HSTS
@@ -113,7 +114,19 @@ class SecurityHeadersMiddleware:
 
 class StrictCORSMiddleware(CORSMiddleware):
     """Starlette's CORS, except that an origin not on the list gets no CORS header at all
-    (Starlette still sends its credentials and expose headers to every origin)."""
+    (Starlette still sends its credentials, expose and allow lists to every origin, on its
+    preflight refusals too)."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        if not self.is_allowed_origin(request_headers["origin"]):
+            return problem(
+                400,
+                "cors-origin-refused",
+                "Origin not allowed",
+                "this origin may not call the API from a browser",
+                headers={"Vary": "Origin"},
+            )
+        return super().preflight_response(request_headers)
 
     async def simple_response(
         self, scope: Scope, receive: Receive, send: Send, request_headers: Headers
