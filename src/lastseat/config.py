@@ -197,6 +197,10 @@ class Settings(BaseSettings):
     connections_per_address: int = Field(default=256, ge=1, le=65_535)
     deny_addresses: list[str] = []  # addresses or CIDR blocks refused with 403
     waf_paranoia_level: int = Field(default=1, ge=1, le=4)
+    # gRPC server reflection lists every method and message to anyone who asks: the gRPC
+    # servers always answer it on their own loopback ports (for operators' grpcurl), the
+    # firewall routes it from the public side only when this is on.
+    grpc_reflection_public: bool = False
 
     @field_validator("fare_demand_buckets")
     @classmethod
