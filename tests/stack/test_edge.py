@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import socket
 import ssl
@@ -354,3 +355,14 @@ async def test_grpc_reflection_answers_operators_only(stack: Stack) -> None:
     assert isinstance(services, set) and "lastseat.v1.Booking" in services
     assert await list_flights(stack) == grpc.StatusCode.OK  # the API itself still answers
 
+
+async def test_the_api_docs_and_their_files_pass_the_firewall(stack: Stack) -> None:
+    async with stack.client() as client:
+        page = await client.get("/api/docs")
+        assert (
+            page.status_code == 200
+            and "'unsafe-inline'" not in page.headers["content-security-policy"]
+        )
+        for asset in re.findall(r'(?:src|href)="([^"]+)"', page.text):
+            assert asset.startswith("/api/docs/")
+            assert (await client.get(asset)).status_code == 200, asset

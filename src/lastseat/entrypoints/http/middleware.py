@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lastseat.browser_policy import BASE_HEADERS, CSP_APP, CSP_DOCS, HSTS
+from lastseat.browser_policy import BASE_HEADERS, CSP_APP, HSTS
 from lastseat.entrypoints.http.metrics import Metrics
 from lastseat.entrypoints.http.responses import problem
 from lastseat.entrypoints.logs import REQUEST_ID
@@ -95,14 +95,13 @@ class SecurityHeadersMiddleware:
         base = [(name.lower().encode(), value.encode()) for name, value in BASE_HEADERS]
         if tls:
             base.append((b"strict-transport-security", HSTS.encode()))
-        self._app_headers = [*base, (b"content-security-policy", CSP_APP.encode())]
-        self._docs_headers = [*base, (b"content-security-policy", CSP_DOCS.encode())]
+        self._headers = [*base, (b"content-security-policy", CSP_APP.encode())]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self._docs_headers if scope["path"] == "/api/docs" else self._app_headers
+        extra = self._headers
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
