@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     # Live seat maps: a watcher more than this many changes behind is disconnected (it
     # resumes with ?after); WebSocket pings find dead peers.
     watch_queue_limit: int = Field(default=1_024, ge=1, le=1_000_000)
+    # Seat events are kept this long, then pruned: a watcher resuming from an event older
+    # than that gets a fresh snapshot instead of the changes (they are gone).
+    seat_event_retention_hours: int = Field(default=24, ge=1, le=24 * 366)
     # How long an app server keeps an idle HTTP connection. Longer than its clients keep
     # theirs (nginx's upstream keepalive: 60 s; httpx: 5 s), so the client always closes
     # first: a server that closes first races a request just sent on that connection, and

@@ -190,6 +190,22 @@ events = sa.Table(
     sa.Index("ix_events_flight_id", "flight_id", "id"),
 )
 
+# How far the events were pruned: every event with an id up to the highest `through_id`
+# is gone (a watcher resuming from before it gets a snapshot). One row per pruning round
+# (two processes may prune at once: rows, not an upsert); older rows are dropped.
+events_pruned = sa.Table(
+    "events_pruned",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("through_id", sa.BigInteger, nullable=False),
+    sa.Column("pruned_at", UTCDateTime, nullable=False),
+)
+
 idempotency_keys = sa.Table(
     "idempotency_keys",
     metadata,
