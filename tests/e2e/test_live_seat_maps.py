@@ -217,6 +217,9 @@ async def test_a_watcher_resuming_from_before_the_retention_window_gets_a_snapsh
         [ann] = await make_users(client, app_servers, "pruned", 1)
         flight_id = await make_flight(client, app_servers, "LS963")
         await hold_seats(client, app_servers, ann, flight_id, ["3A"])
+        [other] = await make_users(client, app_servers, "pruned-other", 1)
+        other_flight = await make_flight(client, app_servers, "LS964")
+        await hold_seats(client, app_servers, other, other_flight, ["3A"])  # (the newest stays)
         # Two days on, this flight's hold is past the window: pruned (with all before it).
         later = FakeClock(datetime.now(UTC) + timedelta(days=2))
         pruner = build_services(make_settings(app_servers.database_url), clock=later)

@@ -62,17 +62,34 @@ async def test_old_events_are_pruned_and_a_resume_from_before_gets_a_snapshot(
 
 
 @pytest.mark.settings(seat_event_retention_hours=1, hold_ttl_seconds=86_400)
+async def test_the_newest_event_is_kept_so_ids_never_go_back(
+    services: Services, clock: FakeClock
+) -> None:
+    ann = await _user(services, "ann")
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    await services.reservations.hold_seats(ann, flight.id, ["12A", "12B"])
+    newest = (await services.watching.start(flight.id, None)).event_id
+    clock.advance(hours=2)
+    assert await services.watching.prune_history() == 1  # 12A's; 12B's is the newest
+    start = await services.watching.start(flight.id, None)
+    assert start.event_id == newest
+    await services.reservations.hold_seats(ann, flight.id, ["14C"])
+    [change] = await _next(services, flight.id, start.after)
+    assert change.seat == "14C" and change.event_id > newest
+
+
+@pytest.mark.settings(seat_event_retention_hours=1, hold_ttl_seconds=86_400)
 async def test_a_watcher_catching_up_while_its_events_are_pruned_is_cut_off(
     services: Services, clock: FakeClock
 ) -> None:
     ann = await _user(services, "ann")
     flight = await services.catalog.create_flight(new_flight(clock()))
     start = await services.watching.start(flight.id, None)
-    await services.reservations.hold_seats(ann, flight.id, ["12A"])
+    await services.reservations.hold_seats(ann, flight.id, ["12A", "12B"])
     clock.advance(hours=2)
     changes = services.watching.changes(flight.id, start.after)
     assert isinstance(changes, AsyncGenerator)
-    assert await services.watching.prune_history() == 1
+    assert await services.watching.prune_history() == 1  # 12A's, not yet sent
     try:
         with pytest.raises(SlowConsumer):  # (it resumes as any cut-off watcher: a snapshot)
             await anext(changes)

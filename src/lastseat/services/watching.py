@@ -202,11 +202,6 @@ class Watching:
     def watchers(self) -> int:
         return self._tails.watched()
 
-    async def snapshot(self, flight_id: int) -> tuple[SeatMap, int]:
-        """The seat map and the id of the last event it includes."""
-        start = await self.start(flight_id, None)
-        return start.seat_map, start.event_id
-
     async def start(self, flight_id: int, after: int | None) -> Start:
         """A watcher's snapshot, and where its changes begin: after `after` while every event
         since is still kept, otherwise after the snapshot (a resume from before the

@@ -325,13 +325,16 @@ class SqlEvents:
     async def prune(self, before: datetime, limit: int, now: datetime) -> int:
         """Delete the oldest events, at most `limit`, up to the first one created at or after
         `before`: always an id prefix, so "pruned through id N" says what is gone. Read by
-        id (the primary key), not by time: no index on created_at to slow every append."""
+        id (the primary key), not by time: no index on created_at to slow every append.
+        The newest event is always kept: SQLite numbers a new row after the highest id left
+        (no AUTOINCREMENT), so with none left ids would start again below those pruned."""
+        newest = (await self._conn.execute(sa.select(sa.func.max(events.c.id)))).scalar_one()
         oldest = await self._conn.execute(
             sa.select(events.c.id, events.c.created_at).order_by(events.c.id).limit(limit)
         )
         through = None
         for event_id, created_at in oldest:
-            if created_at >= before:
+            if created_at >= before or event_id == newest:
                 break
             through = event_id
         if through is None:
