@@ -19,6 +19,14 @@ async def _user(services: Services, name: str) -> User:
     return await services.accounts.signup(f"{name}@example.com", f"{name}-password-1")
 
 
+async def _flight_with_holds(services: Services, clock: FakeClock, *seats: str) -> int:
+    """A flight, and one hold of `seats` on it (an event each)."""
+    ann = await _user(services, "ann")
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    await services.reservations.hold_seats(ann, flight.id, list(seats))
+    return flight.id
+
+
 async def _next(services: Services, flight_id: int, after: int) -> list[SeatChange]:
     changes = services.watching.changes(flight_id, after)
     assert isinstance(changes, AsyncGenerator)
@@ -65,16 +73,15 @@ async def test_old_events_are_pruned_and_a_resume_from_before_gets_a_snapshot(
 async def test_the_newest_event_is_kept_so_ids_never_go_back(
     services: Services, clock: FakeClock
 ) -> None:
-    ann = await _user(services, "ann")
-    flight = await services.catalog.create_flight(new_flight(clock()))
-    await services.reservations.hold_seats(ann, flight.id, ["12A", "12B"])
-    newest = (await services.watching.start(flight.id, None)).event_id
+    flight_id = await _flight_with_holds(services, clock, "12A", "12B")
+    newest = (await services.watching.start(flight_id, None)).event_id
     clock.advance(hours=2)
     assert await services.watching.prune_history() == 1  # 12A's; 12B's is the newest
-    start = await services.watching.start(flight.id, None)
+    start = await services.watching.start(flight_id, None)
     assert start.event_id == newest
-    await services.reservations.hold_seats(ann, flight.id, ["14C"])
-    [change] = await _next(services, flight.id, start.after)
+    bob = await _user(services, "bob")
+    await services.reservations.hold_seats(bob, flight_id, ["14C"])
+    [change] = await _next(services, flight_id, start.after)
     assert change.seat == "14C" and change.event_id > newest
 
 
@@ -82,12 +89,10 @@ async def test_the_newest_event_is_kept_so_ids_never_go_back(
 async def test_a_watcher_catching_up_while_its_events_are_pruned_is_cut_off(
     services: Services, clock: FakeClock
 ) -> None:
-    ann = await _user(services, "ann")
-    flight = await services.catalog.create_flight(new_flight(clock()))
-    start = await services.watching.start(flight.id, None)
-    await services.reservations.hold_seats(ann, flight.id, ["12A", "12B"])
+    flight_id = await _flight_with_holds(services, clock, "12A", "12B")
+    start = await services.watching.start(flight_id, 0)  # a watcher from the very first
     clock.advance(hours=2)
-    changes = services.watching.changes(flight.id, start.after)
+    changes = services.watching.changes(flight_id, start.after)
     assert isinstance(changes, AsyncGenerator)
     assert await services.watching.prune_history() == 1  # 12A's, not yet sent
     try:
@@ -95,4 +100,4 @@ async def test_a_watcher_catching_up_while_its_events_are_pruned_is_cut_off(
             await anext(changes)
     finally:
         await changes.aclose()
-    assert (await services.watching.start(flight.id, start.after)).after > start.after
+    assert (await services.watching.start(flight_id, start.after)).after > start.after

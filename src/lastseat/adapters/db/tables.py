@@ -174,15 +174,21 @@ booking_seats = sa.Table(
     ),
 )
 
-events = sa.Table(
-    "events",
-    metadata,
-    sa.Column(
+
+def _counted_id() -> sa.Column[int]:
+    """A 64-bit id that counts up (INTEGER on SQLite, the only type that is its rowid)."""
+    return sa.Column(
         "id",
         sa.BigInteger().with_variant(sa.Integer, "sqlite"),
         primary_key=True,
         autoincrement=True,
-    ),
+    )
+
+
+events = sa.Table(
+    "events",
+    metadata,
+    _counted_id(),
     sa.Column("flight_id", sa.Integer, sa.ForeignKey("flights.id"), nullable=False),
     sa.Column("seat", sa.String(4), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
@@ -196,12 +202,7 @@ events = sa.Table(
 events_pruned = sa.Table(
     "events_pruned",
     metadata,
-    sa.Column(
-        "id",
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    _counted_id(),
     sa.Column("through_id", sa.BigInteger, nullable=False),
     sa.Column("pruned_at", UTCDateTime, nullable=False),
 )
