@@ -23,15 +23,7 @@ from lastseat.entrypoints.http.middleware import (
     StrictCORSMiddleware,
 )
 from lastseat.entrypoints.http.problems import install_problem_handlers
-from lastseat.entrypoints.http.routes import (
-    admin,
-    auth,
-    bookings,
-    docs,
-    flights,
-    health,
-    holds,
-)
+from lastseat.entrypoints.http.routes import admin, auth, bookings, docs, flights, health, holds
 from lastseat.entrypoints.logs import configure_logging
 from lastseat.entrypoints.seatmap import SeatMapEncoder
 from lastseat.entrypoints.ws import flights as flights_ws
