@@ -8,16 +8,11 @@ from pathlib import Path
 WEB_ROOT = Path(__file__).resolve().parent / "web"
 
 # The web client is same-origin static files and ES modules: nothing inline, nothing
-# from elsewhere. /api/docs (Swagger UI) loads its assets from a CDN, so it gets its own.
+# from elsewhere. /api/docs (Swagger UI) keeps to the same policy: its files are served
+# from here and its start-up script is a file (entrypoints/http/routes/docs.py).
 CSP_APP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-CSP_DOCS = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; "
     "frame-ancestors 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     # Live seat maps: a watcher more than this many changes behind is disconnected (it
     # resumes with ?after); WebSocket pings find dead peers.
     watch_queue_limit: int = Field(default=1_024, ge=1, le=1_000_000)
+    # Seat events are kept this long, then pruned: a watcher resuming from an event older
+    # than that gets a fresh snapshot instead of the changes (they are gone).
+    seat_event_retention_hours: int = Field(default=24, ge=1, le=24 * 366)
     # How long an app server keeps an idle HTTP connection. Longer than its clients keep
     # theirs (nginx's upstream keepalive: 60 s; httpx: 5 s), so the client always closes
     # first: a server that closes first races a request just sent on that connection, and
@@ -197,6 +200,10 @@ class Settings(BaseSettings):
     connections_per_address: int = Field(default=256, ge=1, le=65_535)
     deny_addresses: list[str] = []  # addresses or CIDR blocks refused with 403
     waf_paranoia_level: int = Field(default=1, ge=1, le=4)
+    # gRPC server reflection lists every method and message to anyone who asks: the gRPC
+    # servers always answer it on their own loopback ports (for operators' grpcurl), the
+    # firewall routes it from the public side only when this is on.
+    grpc_reflection_public: bool = False
 
     @field_validator("fare_demand_buckets")
     @classmethod

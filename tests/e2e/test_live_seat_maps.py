@@ -6,7 +6,7 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,8 +15,11 @@ import websockets
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from lastseat.adapters.db import tables
+from lastseat.bootstrap import build_services
 from lastseat.client import ApiError, watch
 from lastseat.entrypoints.ws.flights import SLOW_CONSUMER
+from tests.support.clock import FakeClock
+from tests.support.databases import make_settings
 from tests.support.over_http import hold_seats, make_flight, make_users
 from tests.support.servers import AppServers
 
@@ -205,3 +208,31 @@ async def test_the_python_watch_client_follows_a_flight_and_reports_refusals(
     with pytest.raises(ApiError) as refused:
         await asyncio.wait_for(anext(watch(app_servers.url(0), 999_999)), WAIT_SECONDS)
     assert refused.value.problem == "not-found"
+
+
+async def test_a_watcher_resuming_from_before_the_retention_window_gets_a_snapshot(
+    app_servers: AppServers,
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, app_servers, "pruned", 1)
+        flight_id = await make_flight(client, app_servers, "LS963")
+        await hold_seats(client, app_servers, ann, flight_id, ["3A"])
+        [other] = await make_users(client, app_servers, "pruned-other", 1)
+        other_flight = await make_flight(client, app_servers, "LS964")
+        await hold_seats(client, app_servers, other, other_flight, ["3A"])  # (the newest stays)
+        # Two days on, this flight's hold is past the window: pruned (with all before it).
+        later = FakeClock(datetime.now(UTC) + timedelta(days=2))
+        pruner = build_services(make_settings(app_servers.database_url), clock=later)
+        try:
+            while await pruner.watching.prune_history():
+                pass
+        finally:
+            await pruner.close()
+        async with websockets.connect(ws_url(app_servers.url(1), flight_id, 0)) as socket:
+            snapshot = await receive(socket)
+            assert snapshot["type"] == "snapshot"
+            held = {s["seat"] for s in snapshot["seat_map"]["seats"] if s["status"] == "held"}
+            assert held == {"3A"}
+            await hold_seats(client, app_servers, ann, flight_id, ["3B"])
+            following = await receive(socket)  # not the pruned 3A, with a hole after it
+            assert following["seat"] == "3B" and following["event_id"] > snapshot["event_id"]

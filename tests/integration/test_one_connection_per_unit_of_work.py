@@ -31,7 +31,7 @@ async def test_every_service_flow_runs_on_a_pool_of_one(
 
     assert (await services.catalog.search())[0].id == flight.id
     await services.catalog.seat_map(flight.id)
-    await services.watching.snapshot(flight.id)
+    await services.watching.start(flight.id, None)
     hold = (await services.reservations.hold_seats(ann, flight.id, ["12A", "12B"])).hold
     await services.reservations.quote(ann, hold.id, "SPRING10")
     booking = (await services.bookings.confirm(ann, hold.id, "tok_ok", "SPRING10")).booking

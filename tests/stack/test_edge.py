@@ -1,12 +1,14 @@
 """The edge (issue 15): no header switches the firewall off, gRPC is inspected, and every
 answer the firewall and proxy tiers give themselves is problem+json with the request id and
 the security headers, no banner; the redirect keeps to the site's name; TLS 1.2 offers only
-Mozilla's intermediate suites."""
+Mozilla's intermediate suites; a foreign origin's preflight gets no CORS header; gRPC
+reflection is for operators, not through the firewall."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import socket
 import ssl
@@ -20,6 +22,7 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from lastseat.browser_policy import BASE_HEADERS, HSTS
 from lastseat.client.resolve import ResolvingBackend
@@ -303,3 +306,63 @@ def test_tls12_offers_only_the_intermediate_profile(stack: Stack) -> None:
     accepted = tls12_suites(stack.settings.https_port)
     assert accepted, "no TLS 1.2 suite accepted at all"
     assert accepted <= INTERMEDIATE, accepted - INTERMEDIATE
+
+
+async def test_a_foreign_preflight_gets_no_cors_header(stack: Stack) -> None:
+    own = f"https://{DOMAIN}:{stack.settings.https_port}"
+    asked = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    async with stack.client() as client:
+        foreign = await client.options(F, headers={"Origin": "https://evil.example", **asked})
+        allowed = await client.options(F, headers={"Origin": own, **asked})
+    assert foreign.status_code == 400
+    assert foreign.headers["content-type"] == "application/problem+json"
+    assert not any(name.startswith("access-control-") for name in foreign.headers)
+    assert allowed.status_code == 200  # the site's own origin still gets its answer
+    assert allowed.headers["access-control-allow-origin"] == own
+
+
+async def reflected_services(
+    channel: grpc.aio.Channel, request_id: str = ""
+) -> set[str] | grpc.StatusCode:
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+    request = reflection_pb2.ServerReflectionRequest(list_services="")
+    metadata = [("x-request-id", request_id)] if request_id else []
+    try:
+        answers = [a async for a in stub.ServerReflectionInfo(iter([request]), metadata=metadata)]
+    except grpc.aio.AioRpcError as exc:
+        return exc.code()
+    return {s.name for a in answers for s in a.list_services_response.service}
+
+
+async def test_grpc_reflection_answers_operators_only(stack: Stack) -> None:
+    assert not stack.settings.grpc_reflection_public  # the default
+    request_id = f"reflect-{uuid.uuid4().hex[:8]}"
+    async with await grpc_channel(stack) as public:
+        # (the client sees the 403 as PERMISSION_DENIED, or INTERNAL when nginx's reset of
+        # the stream it stopped reading arrives first: the firewall's log says which)
+        refused = await reflected_services(public, request_id)
+    assert refused in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INTERNAL)
+    await eventually_in(stack, "firewall", f"rid={request_id}")
+    [line] = [x for x in stack.log("firewall").splitlines() if f"rid={request_id}" in x]
+    assert '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo HTTP/2.0" 403' in line
+    assert request_id not in stack.log("proxy")  # it never went past the firewall
+    direct = f"127.0.0.1:{stack.settings.grpc_ports[0]}"  # a gRPC server's own port
+    async with grpc.aio.insecure_channel(direct) as channel:
+        services = await reflected_services(channel)
+    assert isinstance(services, set) and "lastseat.v1.Booking" in services
+    assert await list_flights(stack) == grpc.StatusCode.OK  # the API itself still answers
+
+
+async def test_the_api_docs_and_their_files_pass_the_firewall(stack: Stack) -> None:
+    async with stack.client() as client:
+        page = await client.get("/api/docs")
+        assert (
+            page.status_code == 200
+            and "'unsafe-inline'" not in page.headers["content-security-policy"]
+        )
+        for asset in re.findall(r'(?:src|href)="([^"]+)"', page.text):
+            assert asset.startswith("/api/docs/")
+            assert (await client.get(asset)).status_code == 200, asset

@@ -1,4 +1,5 @@
-"""The loops every server process runs beside its requests: sweeper, settlement, feed."""
+"""The loops every server process runs beside its requests: sweeper, settlement, feed,
+and the pruning of seat events past their retention window."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from lastseat.domain.errors import DatabaseUnavailable
 
 log = structlog.get_logger("lastseat.background")
 STALE_THROTTLES_EVERY_SECONDS = 300.0
+OLD_SEAT_EVENTS_EVERY_SECONDS = 300.0
 
 
 async def _every(seconds: float, name: str, work: Callable[[], Awaitable[int]]) -> None:
@@ -45,6 +47,13 @@ def start(services: Services) -> list[asyncio.Task[None]]:
                 STALE_THROTTLES_EVERY_SECONDS,
                 "stale_throttles_forgotten",
                 services.accounts.forget_stale_throttles,
+            )
+        ),
+        asyncio.create_task(
+            _every(
+                OLD_SEAT_EVENTS_EVERY_SECONDS,
+                "old_seat_events_pruned",
+                services.watching.prune_history,
             )
         ),
         asyncio.create_task(

@@ -10,6 +10,10 @@ tail per flight fans batches out to its subscribers. A tail wakes on the seat fe
 subscriber has a bounded queue; one that falls `queue_limit` events behind is cut off
 (`SlowConsumer`) instead of making the process buffer without limit, and can resume
 from the last event it received.
+
+Events are kept for `seat_event_retention_hours` and then pruned, oldest first (an id
+prefix, recorded as "pruned through id N"). A watcher resuming from before that gets the
+snapshot as its start, not a replay with a hole in it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
 
@@ -28,6 +33,8 @@ from lastseat.services.context import ServiceContext
 POLL_SECONDS = 0.25
 RETRY_SECONDS = 1.0
 BATCH = 500
+PRUNE_BATCH = 5_000
+PRUNE_BATCHES_PER_ROUND = 20
 log = structlog.get_logger("lastseat.watching")
 
 
@@ -174,6 +181,17 @@ class Tails:
                 await asyncio.sleep(RETRY_SECONDS)
 
 
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Where a watcher begins: the seat map, the position it is at (every event up to this
+    id is in it), and the position its changes follow (the one asked for, or the map's if
+    the events after the one asked for are pruned)."""
+
+    seat_map: SeatMap
+    event_id: int
+    after: int
+
+
 class Watching:
     def __init__(self, ctx: ServiceContext, catalog: Catalog, tails: Tails) -> None:
         self._ctx = ctx
@@ -184,14 +202,38 @@ class Watching:
     def watchers(self) -> int:
         return self._tails.watched()
 
-    async def snapshot(self, flight_id: int) -> tuple[SeatMap, int]:
-        """The seat map and the id of the last event it includes."""
+    async def start(self, flight_id: int, after: int | None) -> Start:
+        """A watcher's snapshot, and where its changes begin: after `after` while every event
+        since is still kept, otherwise after the snapshot (a resume from before the
+        retention window gets the map as it is, not a replay with a hole in it)."""
         await self._catalog.flight(flight_id)  # NotFound for an unknown flight
         # The event id is read first: the map can only be newer, never older, and a change
         # it already shows is sent again as an event, which repeats a state, never skips one.
         async with self._ctx.uow() as uow:
             latest = await uow.events.latest(flight_id)
-        return await self._catalog.seat_map(flight_id), latest
+            pruned = await uow.events.pruned_through()
+        # The map includes every pruned event too: its position is past them, so a watcher
+        # that resumes from it is not taken for one from before the window (a flight whose
+        # events were all pruned, or that never had one, would otherwise be at 0).
+        position = max(latest, pruned)
+        seat_map = await self._catalog.seat_map(flight_id)
+        resume = position if after is None or after < pruned else after
+        return Start(seat_map, position, resume)
+
+    async def prune_history(self) -> int:
+        """Delete the seat events older than the retention window, in batches, each its own
+        transaction (a long history is pruned over a few rounds without a long lock)."""
+        now = self._ctx.clock()
+        before = now - timedelta(hours=self._ctx.settings.seat_event_retention_hours)
+        total = 0
+        for _ in range(PRUNE_BATCHES_PER_ROUND):
+            async with self._ctx.uow(write=True) as uow:
+                deleted = await uow.events.prune(before, PRUNE_BATCH, now)
+                await uow.commit()
+            total += deleted
+            if deleted < PRUNE_BATCH:
+                break
+        return total
 
     async def changes(
         self, flight_id: int, after: int, limit: int | None = None
@@ -207,6 +249,10 @@ class Watching:
             while True:
                 async with self._ctx.uow() as uow:
                     rows = await uow.events.for_flight(flight_id, after, BATCH)
+                    # (read after the rows: a prune that took some of them shows here)
+                    pruned = await uow.events.pruned_through()
+                if pruned > after:  # pruned while catching up: resuming gets a snapshot
+                    raise SlowConsumer(f"the changes after event {after} were pruned")
                 if rows:
                     after = rows[-1][0]
                     yield [SeatChange(*row) for row in rows]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from typing import Any
 
 import structlog
@@ -28,10 +29,15 @@ log = structlog.get_logger("lastseat.dns")
 
 
 class ZoneResolver(BaseResolver):  # type: ignore[misc]
-    def __init__(self, domain: str, ipv4: str, ipv6: str) -> None:
+    """Every name of the zone answers with the firewall tier's address: an A record if it is
+    IPv4, AAAA if IPv6, and the other type has no data (NOERROR, no answer) rather than an
+    address nothing listens on, which a client would try first and fail on."""
+
+    def __init__(self, domain: str, address: str) -> None:
         self.zone = DNSLabel(domain)
-        self.ipv4 = ipv4
-        self.ipv6 = ipv6
+        served = ipaddress.ip_address(address)
+        self.qtype = "A" if served.version == 4 else "AAAA"
+        self.rdata = A(str(served)) if served.version == 4 else AAAA(str(served))
         self.soa = SOA(
             mname=f"ns.{domain}", rname=f"hostmaster.{domain}", times=(1, 3600, 600, 86400, TTL)
         )
@@ -45,10 +51,8 @@ class ZoneResolver(BaseResolver):  # type: ignore[misc]
             reply.header.aa = 0
             return reply
         qtype = QTYPE[question.qtype]
-        if qtype in ("A", "ANY"):
-            reply.add_answer(RR(name, QTYPE.A, rdata=A(self.ipv4), ttl=TTL))
-        if qtype in ("AAAA", "ANY"):
-            reply.add_answer(RR(name, QTYPE.AAAA, rdata=AAAA(self.ipv6), ttl=TTL))
+        if qtype in (self.qtype, "ANY"):
+            reply.add_answer(RR(name, getattr(QTYPE, self.qtype), rdata=self.rdata, ttl=TTL))
         if qtype == "SOA" and name == self.zone:
             reply.add_answer(RR(self.zone, QTYPE.SOA, rdata=self.soa, ttl=TTL))
         if not reply.rr:  # the name exists, not with that type: NOERROR with the SOA

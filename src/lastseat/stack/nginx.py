@@ -23,15 +23,9 @@ from lastseat.stack.tls import SiteCertificates
 CRS_RULES = Path("/usr/share/modsecurity-crs/rules")
 MODSECURITY_MODULE = Path("/usr/lib/nginx/modules/ngx_http_modsecurity_module.so")
 HEADERS_MORE_MODULE = Path("/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so")
-# The gRPC services the firewall routes to grpc_pass (a regex alternation of their names).
-GRPC_SERVICES = "|".join(
-    re.escape(service)
-    for service in (
-        "lastseat.v1.Booking",
-        "grpc.health.v1.Health",
-        "grpc.reflection.v1alpha.ServerReflection",
-    )
-)
+# The gRPC services the firewall routes to grpc_pass; reflection only if made public.
+PUBLIC_GRPC_SERVICES = ("lastseat.v1.Booking", "grpc.health.v1.Health")
+GRPC_REFLECTION = "grpc.reflection.v1alpha.ServerReflection"
 TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi", "modsecurity")
 
 
@@ -135,6 +129,16 @@ def crs_rule_files() -> list[Path]:
     )
 
 
+def grpc_services(settings: Settings) -> str:
+    """The services the firewall routes to the gRPC servers, as a regex alternation (its
+    gRPC location and ModSecurity's rule 200010 both match it); any other gRPC path goes to
+    the proxy's REST side and gets a 403 (rule 200012) or a 404."""
+    services = [*PUBLIC_GRPC_SERVICES]
+    if settings.grpc_reflection_public:
+        services.append(GRPC_REFLECTION)
+    return "|".join(re.escape(service) for service in services)
+
+
 def _worker_user() -> str:
     # As root, nginx workers drop to an unprivileged user; as anyone else they stay as is.
     return "user nobody nogroup;" if os.geteuid() == 0 else ""
@@ -179,7 +183,7 @@ def write_firewall(settings: Settings, certs: SiteCertificates, waf_log_port: in
             dir=folder,
             max_body_bytes=settings.max_body_bytes,
             paranoia=settings.waf_paranoia_level,
-            grpc_services=GRPC_SERVICES,
+            grpc_services=grpc_services(settings),
             rules=rules,
         )
     )
@@ -202,7 +206,7 @@ def write_firewall(settings: Settings, certs: SiteCertificates, waf_log_port: in
             connections=settings.connections_per_address,
             max_body=settings.max_body_bytes,
             deny=deny,
-            grpc_services=GRPC_SERVICES,
+            grpc_services=grpc_services(settings),
             cert=certs.cert,
             key=certs.key,
             redirect=_redirect(settings),

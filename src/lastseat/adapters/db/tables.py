@@ -174,20 +174,37 @@ booking_seats = sa.Table(
     ),
 )
 
-events = sa.Table(
-    "events",
-    metadata,
-    sa.Column(
+
+def _counted_id() -> sa.Column[int]:
+    """A 64-bit id that counts up (INTEGER on SQLite, the only type that is its rowid)."""
+    return sa.Column(
         "id",
         sa.BigInteger().with_variant(sa.Integer, "sqlite"),
         primary_key=True,
         autoincrement=True,
-    ),
+    )
+
+
+events = sa.Table(
+    "events",
+    metadata,
+    _counted_id(),
     sa.Column("flight_id", sa.Integer, sa.ForeignKey("flights.id"), nullable=False),
     sa.Column("seat", sa.String(4), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_events_flight_id", "flight_id", "id"),
+)
+
+# How far the events were pruned: every event with an id up to the highest `through_id`
+# is gone (a watcher resuming from before it gets a snapshot). One row per pruning round
+# (two processes may prune at once: rows, not an upsert); older rows are dropped.
+events_pruned = sa.Table(
+    "events_pruned",
+    metadata,
+    _counted_id(),
+    sa.Column("through_id", sa.BigInteger, nullable=False),
+    sa.Column("pruned_at", UTCDateTime, nullable=False),
 )
 
 idempotency_keys = sa.Table(

@@ -114,7 +114,7 @@ def stack_dns() -> None:
 
     settings = get_settings()
     server_logging(settings)
-    resolver = ZoneResolver(settings.site_domain, settings.site_address, "::1")
+    resolver = ZoneResolver(settings.site_domain, settings.site_address)
     servers = start_servers(resolver, "127.0.0.1", settings.dns_port)
     try:
         uvicorn.run(

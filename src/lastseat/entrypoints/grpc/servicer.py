@@ -195,15 +195,15 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         try:
             flight_id = _flight_id(request.flight_id)
             after = check_event_id(request.after) if request.HasField("after") else None
-            seat_map, latest = await watching.snapshot(flight_id)
+            start = await watching.start(flight_id, after)
         except DomainError as exc:
             await abort(context, exc)
             return
         yield pb.FlightEvent(
-            snapshot=pb.Snapshot(event_id=latest, seat_map=self._seat_map(seat_map))
+            snapshot=pb.Snapshot(event_id=start.event_id, seat_map=self._seat_map(start.seat_map))
         )
         try:
-            async for batch in watching.changes(flight_id, latest if after is None else after):
+            async for batch in watching.changes(flight_id, start.after):
                 for change in batch:
                     yield pb.FlightEvent(seat=pb.SeatChange(**seat_change_json(change)))
         except SlowConsumer as exc:

@@ -23,7 +23,7 @@ from lastseat.entrypoints.http.middleware import (
     StrictCORSMiddleware,
 )
 from lastseat.entrypoints.http.problems import install_problem_handlers
-from lastseat.entrypoints.http.routes import admin, auth, bookings, flights, health, holds
+from lastseat.entrypoints.http.routes import admin, auth, bookings, docs, flights, health, holds
 from lastseat.entrypoints.logs import configure_logging
 from lastseat.entrypoints.seatmap import SeatMapEncoder
 from lastseat.entrypoints.ws import flights as flights_ws
@@ -50,8 +50,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         title="lastseat",
         version=__version__,
         description="Flight-seat booking API. Errors are RFC 9457 problem+json.",
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        # Swagger UI is served by routes.docs (its files from here, not FastAPI's CDN page).
+        docs_url=None,
+        openapi_url=docs.OPENAPI,
         redoc_url=None,
         lifespan=lifespan,
         # Metrics are Prometheus (/metrics); FastAPI's OpenTelemetry hooks would otherwise
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         bookings.router,
         admin.router,
         health.router,
+        docs.router,
     ):
         app.include_router(router)
     # The web client, for `lastseat serve` on its own; under `lastseat up` the proxy tier

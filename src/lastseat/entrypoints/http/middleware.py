@@ -14,9 +14,10 @@ import structlog
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lastseat.browser_policy import BASE_HEADERS, CSP_APP, CSP_DOCS, HSTS
+from lastseat.browser_policy import BASE_HEADERS, CSP_APP, HSTS
 from lastseat.entrypoints.http.metrics import Metrics
 from lastseat.entrypoints.http.responses import problem
 from lastseat.entrypoints.logs import REQUEST_ID
@@ -94,14 +95,13 @@ class SecurityHeadersMiddleware:
         base = [(name.lower().encode(), value.encode()) for name, value in BASE_HEADERS]
         if tls:
             base.append((b"strict-transport-security", HSTS.encode()))
-        self._app_headers = [*base, (b"content-security-policy", CSP_APP.encode())]
-        self._docs_headers = [*base, (b"content-security-policy", CSP_DOCS.encode())]
+        self._headers = [*base, (b"content-security-policy", CSP_APP.encode())]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self._docs_headers if scope["path"] == "/api/docs" else self._app_headers
+        extra = self._headers
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -113,7 +113,19 @@ class SecurityHeadersMiddleware:
 
 class StrictCORSMiddleware(CORSMiddleware):
     """Starlette's CORS, except that an origin not on the list gets no CORS header at all
-    (Starlette still sends its credentials and expose headers to every origin)."""
+    (Starlette still sends its credentials, expose and allow lists to every origin, on its
+    preflight refusals too)."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        if not self.is_allowed_origin(request_headers["origin"]):
+            return problem(
+                400,
+                "cors-origin-refused",
+                "Origin not allowed",
+                "this origin may not call the API from a browser",
+                headers={"Vary": "Origin"},
+            )
+        return super().preflight_response(request_headers)
 
     async def simple_response(
         self, scope: Scope, receive: Receive, send: Send, request_headers: Headers

@@ -3,11 +3,13 @@
 Messages: `{"type": "snapshot", "event_id": N, "seat_map": {...}}` first, then
 `{"type": "seat", "seat": "12A", "status": "held", "event_id": N}`. With `?after=<id>`
 the changes after that event come first (a reconnecting client misses nothing), then live
-ones. Watching needs no sign-in. Close codes: 4404 unknown flight, 4400 bad `after`,
-4008 slow consumer. Sends wait for the client (the socket's flow control); meanwhile its
-changes queue up to `watch_queue_limit`, and past that the server closes with 4008 rather
-than buffer without limit: the client reconnects with `?after=<last event_id>` and
-misses nothing. Pings (uvicorn's, `ws_ping_*` settings) drop peers that went away.
+ones; an `after` from before the retention window (those changes are pruned) starts from
+the snapshot instead: the changes after its `event_id` follow. Watching needs no sign-in.
+Close codes: 4404 unknown flight, 4400 bad `after`, 4008 slow consumer. Sends wait for
+the client (the socket's flow control); meanwhile its changes queue up to
+`watch_queue_limit`, and past that the server closes with 4008 rather than buffer without
+limit: the client reconnects with `?after=<last event_id>` and misses nothing. Pings
+(uvicorn's, `ws_ping_*` settings) drop peers that went away.
 """
 
 from __future__ import annotations
@@ -48,15 +50,14 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
     await websocket.accept()
     try:
         after = None if after_text is None else event_id_from_text(after_text)
-        seat_map, latest = await services.watching.snapshot(check_id(flight_id, "flight_id"))
+        start = await services.watching.start(check_id(flight_id, "flight_id"), after)
     except DomainError as exc:
         await websocket.close(code=close_code(exc))
         return
-    encoded = websocket.app.state.seatmaps.encode(seat_map)
+    encoded = websocket.app.state.seatmaps.encode(start.seat_map)
     await websocket.send_text(
-        (b'{"type":"snapshot","event_id":%d,"seat_map":' % latest + encoded + b"}").decode()
+        (b'{"type":"snapshot","event_id":%d,"seat_map":' % start.event_id + encoded + b"}").decode()
     )
-    start = latest if after is None else after
 
     async def forward() -> None:
         try:
@@ -74,7 +75,7 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
                 )
 
     async def send_changes() -> None:
-        async for batch in services.watching.changes(flight_id, start):
+        async for batch in services.watching.changes(flight_id, start.after):
             for change in batch:
                 message = {"type": "seat", **seat_change_json(change)}
                 await websocket.send_text(orjson.dumps(message).decode())

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.repositories import seat_rules
-from lastseat.adapters.db.tables import UTCDateTime, events, flights, seats
+from lastseat.adapters.db.tables import UTCDateTime, events, events_pruned, flights, seats
 from lastseat.domain.errors import Conflict
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.fares import Surcharges
@@ -319,5 +319,34 @@ class SqlEvents:
             sa.select(sa.func.coalesce(sa.func.max(events.c.id), 0)).where(
                 events.c.flight_id == flight_id
             )
+        )
+        return int(result.scalar_one())
+
+    async def prune(self, before: datetime, limit: int, now: datetime) -> int:
+        """Delete the oldest events, at most `limit`, up to the first one created at or after
+        `before`: always an id prefix, so "pruned through id N" says what is gone. Read by
+        id (the primary key), not by time: no index on created_at to slow every append.
+        The newest event is always kept: SQLite numbers a new row after the highest id left
+        (no AUTOINCREMENT), so with none left ids would start again below those pruned."""
+        newest = (await self._conn.execute(sa.select(sa.func.max(events.c.id)))).scalar_one()
+        oldest = await self._conn.execute(
+            sa.select(events.c.id, events.c.created_at).order_by(events.c.id).limit(limit)
+        )
+        through = None
+        for event_id, created_at in oldest:
+            if created_at >= before or event_id == newest:
+                break
+            through = event_id
+        if through is None:
+            return 0
+        deleted = await self._conn.execute(events.delete().where(events.c.id <= through))
+        await self._conn.execute(events_pruned.insert().values(through_id=through, pruned_at=now))
+        await self._conn.execute(events_pruned.delete().where(events_pruned.c.through_id < through))
+        return int(deleted.rowcount)
+
+    async def pruned_through(self) -> int:
+        """Every event with an id up to this one was pruned (0: none ever was)."""
+        result = await self._conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max(events_pruned.c.through_id), 0))
         )
         return int(result.scalar_one())
