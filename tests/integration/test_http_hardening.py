@@ -134,3 +134,18 @@ async def test_weak_passwords_are_refused(
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert password not in response.text
+
+
+async def test_head_is_get_without_the_body(hardened: tuple[httpx.AsyncClient, Services]) -> None:
+    client, _ = hardened
+    for path in ("/api/v1/flights", "/api/v1/config", "/healthz"):
+        got, head = await client.get(path), await client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == got.headers["content-length"]
+    missing = await client.head("/api/v1/nothing-here")
+    assert missing.status_code == 404 and missing.content == b""
+    # HEAD is answered as GET is, so it never reaches a route that changes something.
+    post_only = "/api/v1/holds"
+    assert (await client.head(post_only)).status_code == (await client.get(post_only)).status_code

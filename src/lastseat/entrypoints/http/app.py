@@ -18,6 +18,7 @@ from lastseat.entrypoints.http.fast_paths import SeatMapFromMemory
 from lastseat.entrypoints.http.metrics import Metrics
 from lastseat.entrypoints.http.middleware import (
     BodyLimitMiddleware,
+    HeadAsGetMiddleware,
     ObservabilityMiddleware,
     SecurityHeadersMiddleware,
     StrictCORSMiddleware,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         encoder=app.state.seatmaps,
         route=seat_map_route,
     )
+    app.add_middleware(HeadAsGetMiddleware)  # outside the seat map's fast path too
     app.add_middleware(SecurityHeadersMiddleware, tls=settings.cookie_secure)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     return app

@@ -137,6 +137,27 @@ class StrictCORSMiddleware(CORSMiddleware):
         await super().simple_response(scope, receive, send, request_headers)
 
 
+class HeadAsGetMiddleware:
+    """HEAD is GET without the body (RFC 9110, 9.3.2): every GET route answers it with
+    the status and headers GET would have, Content-Length included. FastAPI routes only
+    the methods they declare, so without this a HEAD of an existing resource got 404."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headless(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headless)
+
+
 class BodyLimitMiddleware:
     """Refuse bodies over the limit with 413 before the app reads them into memory."""
 
