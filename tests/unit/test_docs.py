@@ -121,6 +121,19 @@ def test_every_setting_is_documented() -> None:
     assert not missing, f"docs/configuration.md does not describe {missing}"
 
 
+def test_the_secrets_section_names_every_secret_and_counts_them() -> None:
+    secrets = sorted(
+        env_name(name)
+        for name, field in Settings.model_fields.items()
+        if "SecretStr" in str(field.annotation)
+    )
+    section = text(CONFIGURATION).split("\n## Secrets\n", 1)[1].split("\n## ", 1)[0]
+    words = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
+    assert f"{words[len(secrets)]} settings are secrets" in section, secrets
+    missing = [name for name in secrets if name not in section]
+    assert not missing, f"the Secrets section of docs/configuration.md leaves out {missing}"
+
+
 def literal(default: object) -> object:
     """A default as the configuration page writes it."""
     if hasattr(default, "get_secret_value"):
