@@ -129,6 +129,9 @@ def test_trace_to_an_app_server_lists_only_the_hops_crossed(app_servers: AppServ
     assert hops == ["TCP", "app", "db", "total"], traced.stderr
     port = app_servers.url(0).rsplit(":", 1)[1]
     assert f"127.0.0.1:{port} answered" in traced.stderr
+    # /healthz runs no statement: no database hop
+    live = cli(app_servers, "trace", app_servers.url(0) + "/healthz")
+    assert live.returncode == 0 and hop_names(live.stderr) == ["TCP", "app", "total"], live.stderr
 
 
 def test_watch_without_a_server_says_so_and_is_not_refused(app_servers: AppServers) -> None:

@@ -62,3 +62,25 @@ async def test_an_operator_lists_stuck_payments_and_retries_one(tmp_path: Path) 
     assert after.returncode == 0 and "no stuck payments" in after.stderr
     unknown = lastseat(env, "payments", "retry", "00000000-0000-0000-0000-000000000000")
     assert unknown.returncode == 1 and "no unsettled booking" in unknown.stderr
+
+
+def test_operator_commands_on_an_unmigrated_or_unreachable_database_say_so(
+    tmp_path: Path,
+) -> None:
+    """An error line and exit status 1, never a traceback: no schema yet names
+    `db migrate`; a database that does not answer says so (migrate included)."""
+    unmigrated = server_env(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    away = server_env("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    commands = [
+        ("payments", "stuck"),
+        ("db", "seed", "--flights", "1"),
+        ("admin", "create-user", "ops@example.com", "--password", "ops-pass-1"),
+    ]
+    for args in commands:
+        done = lastseat(unmigrated, *args)
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr and "lastseat db migrate" in done.stderr
+    for args in [("db", "migrate"), *commands]:
+        done = lastseat(away, *args)
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr and "cannot be reached" in done.stderr

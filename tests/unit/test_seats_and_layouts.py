@@ -75,7 +75,14 @@ def test_invalid_layouts_are_refused(cabins: tuple[Cabin, ...], message: str) ->
 
 @pytest.mark.parametrize(
     ("code", "origin", "destination"),
-    [("L1", "LHR", "JFK"), ("LS101", "LH", "JFK"), ("LS101", "lhr", "JFK"), ("LS1", "LHR", "LHR")],
+    [
+        ("L1", "LHR", "JFK"),
+        ("LS101", "LH", "JFK"),
+        ("LS101", "lhr", "JFK"),
+        ("LS1", "LHR", "LHR"),
+        ("LS101", "LHR\n", "JFK"),
+        ("LS101\n", "LHR", "JFK"),
+    ],
 )
 def test_invalid_routes_are_refused(code: str, origin: str, destination: str) -> None:
     with pytest.raises(InvalidRequest):

@@ -178,10 +178,11 @@ def validate_cabins(cabins: tuple[Cabin, ...]) -> None:
 
 
 def validate_route(code: str, origin: str, destination: str) -> None:
-    if not FLIGHT_CODE.match(code):
+    # fullmatch, as requests.check_airports: with match, "$" also accepts a trailing newline.
+    if not FLIGHT_CODE.fullmatch(code):
         raise InvalidRequest("flight code must be an airline designator and number, e.g. LS101")
     for airport in (origin, destination):
-        if not AIRPORT.match(airport):
+        if not AIRPORT.fullmatch(airport):
             raise InvalidRequest(f"airport {airport!r} is not a three-letter IATA code")
     if origin == destination:
         raise InvalidRequest("origin and destination must differ")

@@ -91,10 +91,11 @@ def _tiers_crossed(response: httpx.Response, parts: SplitResult, total: float | 
     if proxy is not None:
         hops.append(Hop("proxy", f"to app server {proxy.group(1)}", _minus(front, app_ms)))
     if app_ms is not None:
-        db_ms = metrics.get("db", 0.0)
+        db_ms = metrics.get("db")  # absent when no statement ran (/healthz, a cached map)
         answered = response.headers.get("x-upstream") or f"{parts.hostname}:{parts.port}"
-        hops.append(Hop("app", f"{answered} answered", app_ms - db_ms))
-        hops.append(Hop("db", "time in database statements", db_ms))
+        hops.append(Hop("app", f"{answered} answered", app_ms - (db_ms or 0.0)))
+        if db_ms is not None:
+            hops.append(Hop("db", "time in database statements", db_ms))
     return hops
 
 

@@ -25,7 +25,7 @@ def db_migrate() -> None:
     settings = get_settings()
     if settings.is_sqlite:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    console.print(f"database schema at revision {run(work, settings)}")
+    console.print(f"database schema at revision {run(work, settings, needs_schema=False)}")
 
 
 @db_app.command("seed")
