@@ -59,7 +59,7 @@ async def test_list_show_and_book_over_http_and_grpc(
 
         taken = cli(app_servers, "book", str(flight_id), "12A", **credentials)
         assert taken.returncode == 1
-        assert "seats-unavailable" in taken.stdout and "12A" in taken.stdout
+        assert "seats-unavailable" in taken.stderr and "12A" in taken.stderr
 
         shown = cli(app_servers, "seats", str(flight_id))
         assert shown.returncode == 0, shown.stderr
@@ -125,18 +125,18 @@ def test_trace_to_an_app_server_lists_only_the_hops_crossed(app_servers: AppServ
     url = app_servers.url(0) + "/api/v1/flights"
     traced = cli(app_servers, "trace", url)
     assert traced.returncode == 0, traced.stdout + traced.stderr
-    hops = hop_names(traced.stderr)
-    assert hops == ["TCP", "app", "db", "total"], traced.stderr
+    hops = hop_names(traced.stdout)
+    assert hops == ["TCP", "app", "db", "total"], traced.stdout
     port = app_servers.url(0).rsplit(":", 1)[1]
-    assert f"127.0.0.1:{port} answered" in traced.stderr
+    assert f"127.0.0.1:{port} answered" in traced.stdout
     # /healthz runs no statement: no database hop
     live = cli(app_servers, "trace", app_servers.url(0) + "/healthz")
-    assert live.returncode == 0 and hop_names(live.stderr) == ["TCP", "app", "total"], live.stderr
+    assert live.returncode == 0 and hop_names(live.stdout) == ["TCP", "app", "total"], live.stdout
 
 
 def test_watch_without_a_server_says_so_and_is_not_refused(app_servers: AppServers) -> None:
     nobody = f"http://127.0.0.1:{free_port()}"
     watched = cli(app_servers, "watch", "1", "--api", nobody, "--retry-for", "1")
     assert watched.returncode == 1
-    assert "no answer" in watched.stdout and "could not connect" in watched.stdout
-    assert "refused" not in watched.stdout
+    assert "no answer" in watched.stderr and "could not connect" in watched.stderr
+    assert "refused" not in watched.stdout + watched.stderr

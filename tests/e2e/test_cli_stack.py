@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -85,6 +86,22 @@ def test_a_reused_pid_is_not_the_supervisor(tmp_path: Path) -> None:
     state.write_text(f'{{"supervisor": {os.getpid()}, "supervisor_started": 1, "tiers": []}}')
     status = lastseat(stack_env(tmp_path), "status")
     assert status.returncode == 1 and "no stack is up" in status.stderr
+
+
+def test_status_says_when_the_supervisor_is_gone(tmp_path: Path) -> None:
+    # A tier left running by a killed `up` (this test's own process stands in for it).
+    dead = a_dead_pid()
+    with socket.create_server(("127.0.0.1", 0)) as tier:
+        port = tier.getsockname()[1]
+        state = tmp_path / "state.json"
+        state.write_text(
+            f'{{"supervisor": {dead}, "tiers": [{{"name": "app-1", "pid": {os.getpid()},'
+            f' "port": {port}, "restarts": 0}}]}}'
+        )
+        status = lastseat(stack_env(tmp_path), "status")
+    assert status.returncode == 1
+    assert "app-1" in status.stdout and "up" in status.stdout
+    assert f"supervisor (pid {dead}) is gone" in " ".join(status.stderr.split())
 
 
 def through_the_stack(stack: Stack) -> list[str]:

@@ -16,19 +16,19 @@ from tests.support.servers import server_env
 
 def test_migrate_seed_accounts_and_discounts(tmp_path: Path) -> None:
     env = server_env(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    assert f"revision {migrate.head_revision()}" in lastseat(env, "db", "migrate").stderr
+    assert f"revision {migrate.head_revision()}" in lastseat(env, "db", "migrate").stdout
     seeded = lastseat(env, "db", "seed", "--flights", "3")
-    assert seeded.returncode == 0 and "created 3 flights" in seeded.stderr
-    assert "created 0 flights" in lastseat(env, "db", "seed", "--flights", "3").stderr
+    assert seeded.returncode == 0 and "created 3 flights" in seeded.stdout
+    assert "created 0 flights" in lastseat(env, "db", "seed", "--flights", "3").stdout
     admin = lastseat(
         env, "admin", "create-user", "ops@example.com", "--password", "ops-pass-1", "--admin"
     )
-    assert admin.returncode == 0 and "(admin)" in admin.stderr
+    assert admin.returncode == 0 and "(admin)" in admin.stdout
     assert "ops-pass-1" not in admin.stdout + admin.stderr
     made = lastseat(
         env, "admin", "create-discount", "summer", "--kind", "percent", "--value", "1500"
     )
-    assert made.returncode == 0 and "SUMMER" in made.stderr
+    assert made.returncode == 0 and "SUMMER" in made.stdout
     again = lastseat(env, "admin", "create-discount", "SUMMER", "--kind", "percent", "--value", "1")
     assert again.returncode == 1 and "already exists" in again.stderr
     weak = lastseat(env, "admin", "create-user", "x@example.com", "--password", "short")
@@ -54,12 +54,12 @@ async def test_an_operator_lists_stuck_payments_and_retries_one(tmp_path: Path) 
     env = server_env(url, LASTSEAT_PAYMENTS_SETTLE_MAX_ATTEMPTS="1", COLUMNS="250")
     listed = lastseat(env, "payments", "stuck")
     assert listed.returncode == 1, listed.stderr
-    assert str(booking.id) in listed.stderr and booking.reference in listed.stderr
-    assert "payment-provider-error" in listed.stderr
+    assert str(booking.id) in listed.stdout and booking.reference in listed.stdout
+    assert "payment-provider-error" in listed.stdout
     retried = lastseat(env, "payments", "retry", str(booking.id))
-    assert retried.returncode == 0 and "settled again" in retried.stderr
+    assert retried.returncode == 0 and "settled again" in retried.stdout
     after = lastseat(env, "payments", "stuck")
-    assert after.returncode == 0 and "no stuck payments" in after.stderr
+    assert after.returncode == 0 and "no stuck payments" in after.stdout
     unknown = lastseat(env, "payments", "retry", "00000000-0000-0000-0000-000000000000")
     assert unknown.returncode == 1 and "no unsettled booking" in unknown.stderr
 

@@ -74,7 +74,7 @@ async def test_killing_an_app_server_mid_stream_fails_no_request(failover_stack:
     # the supervisor starts the dead one again, and `status` counts the restart
     shown = await failover_stack.status_once_up(seconds=60)
     assert shown.returncode == 0, shown.stdout + shown.stderr
-    app_1 = next(line for line in shown.stderr.splitlines() if "app-1" in line)
+    app_1 = next(line for line in shown.stdout.splitlines() if "app-1" in line)
     assert "up" in app_1 and failover_stack.tiers()["app-1"] != victim
     after = failover_stack.restarts()
     assert after["app-1"] >= restarts["app-1"] + 1 and after["app-2"] == restarts["app-2"]

@@ -21,7 +21,10 @@ def create_user(
     password: Annotated[
         str,
         typer.Option(
-            prompt=True, hide_input=True, metavar="PASSWORD", help="asked for if not given"
+            prompt=True,
+            hide_input=True,
+            metavar="PASSWORD",
+            help="the password (prompted for, unechoed, when not given)",
         ),
     ],
     admin: Annotated[bool, typer.Option("--admin", help="give the admin role")] = False,

@@ -9,7 +9,7 @@ from rich.progress import Progress
 
 from lastseat.bootstrap import Services
 from lastseat.config import get_settings
-from lastseat.entrypoints.cli.running import command_group, console, run
+from lastseat.entrypoints.cli.running import command_group, console, notes, run
 from lastseat.services.samples import seed_flights
 
 db_app = command_group("Database schema and sample data.")
@@ -37,7 +37,7 @@ def db_seed(
     """Create sample flights (180 seats each); existing ones are kept."""
 
     async def work(services: Services) -> int:
-        with Progress(console=console, transient=True) as progress:
+        with Progress(console=notes, transient=True) as progress:
             task = progress.add_task("seeding flights", total=flights)
             return await seed_flights(
                 services.catalog,

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from lastseat.entrypoints.cli.running import console
+from lastseat.entrypoints.cli.running import notes
 from lastseat.entrypoints.cli.starting import first_start_secrets, prepare_database
 from lastseat.stack.processes import start_bound_child, wait_ready
 from lastseat.stack.readiness import grpc_serving, http_ok
@@ -75,9 +75,9 @@ def dev(
         for server in servers:
             _start(children, server)
         for server in servers:
-            console.print(f"{server.name} on {server.where} (pid {children[server.name].pid})")
-        console.print(f"lastseat is up: http://{host}:{port}/api/v1/flights  (docs: /api/docs)")
-        console.print("an admin account: .venv/bin/lastseat admin create-user EMAIL --admin")
+            notes.print(f"{server.name} on {server.where} (pid {children[server.name].pid})")
+        notes.print(f"lastseat is up: http://{host}:{port}/api/v1/flights  (docs: /api/docs)")
+        notes.print("an admin account: .venv/bin/lastseat admin create-user EMAIL --admin")
         _until_one_exits(children)
     finally:
         for child in reversed(children.values()):
@@ -96,7 +96,7 @@ def _start(children: dict[str, subprocess.Popen[bytes]], server: Server) -> None
     try:
         wait_ready(server.name, child, server.ready, "the output above")
     except RuntimeError as exc:
-        console.print(f"[red]{exc}[/red]")
+        notes.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
 
 
@@ -104,6 +104,6 @@ def _until_one_exits(children: dict[str, subprocess.Popen[bytes]]) -> None:
     while True:
         for name, child in children.items():
             if child.poll() is not None:
-                console.print(f"[red]the {name} exited with {child.returncode}[/red]")
+                notes.print(f"[red]the {name} exited with {child.returncode}[/red]")
                 raise typer.Exit(1)
         time.sleep(0.5)

@@ -14,7 +14,10 @@ from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings, get_settings
 from lastseat.domain.errors import DatabaseUnavailable, DomainError, InvalidRequest
 
-console = Console(stderr=True)
+# What a command answers goes to stdout (`lastseat status > file`, `| grep`); what it
+# says along the way, and why it failed, to stderr.
+console = Console()
+notes = Console(stderr=True)
 T = TypeVar("T")
 
 
@@ -53,7 +56,7 @@ def run(
     try:
         return asyncio.run(main())
     except DomainError as exc:
-        console.print(f"[red]error:[/red] {exc.detail}")
+        notes.print(f"[red]error:[/red] {exc.detail}")
         raise typer.Exit(1) from None
 
 

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from lastseat.config import get_settings
-from lastseat.entrypoints.cli.running import console
+from lastseat.entrypoints.cli.running import console, notes
 from lastseat.stack.tls import ca_path
 
 
@@ -49,7 +49,7 @@ def trace(
     try:
         hops, response = asyncio.run(run_trace(url, server, ca_file))
     except (httpx.TransportError, httpcore.ConnectError) as exc:
-        console.print(f"[red]cannot reach {url}[/red]: {exc or type(exc).__name__}")
+        notes.print(f"[red]cannot reach {url}[/red]: {exc or type(exc).__name__}")
         raise typer.Exit(1) from None
     table = Table("hop", "what", "ms")
     for hop in hops:
@@ -77,10 +77,10 @@ def browser(
     settings = get_settings()
     ca = ca_path(settings.stack_dir)
     if not ca.exists():
-        console.print("the stack has no CA yet: start it first with `lastseat up`")
+        notes.print("the stack has no CA yet: start it first with `lastseat up`")
         raise typer.Exit(1)
     if not CHROMIUM.exists():
-        console.print(f"{CHROMIUM} is missing (Debian package chromium): run scripts/setup")
+        notes.print(f"{CHROMIUM} is missing (Debian package chromium): run scripts/setup")
         raise typer.Exit(1)
     folder = settings.stack_dir / "browser"
     trust_store(folder / "home", ca)
@@ -92,7 +92,7 @@ def browser(
         command += ["--headless", *HEADLESS_ARGS, "--virtual-time-budget=10000", "--dump-dom"]
     else:
         command += window_args()
-    console.print(f"opening {site} (DNS over {settings.site_address}:{settings.https_port})")
+    notes.print(f"opening {site} (DNS over {settings.site_address}:{settings.https_port})")
     done = subprocess.run(  # noqa: S603 - our own browser command, no shell
         [*command, site], env={**os.environ, "HOME": str(folder / "home")}, check=False
     )

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from lastseat.config import Settings, get_settings
-from lastseat.entrypoints.cli.running import console
+from lastseat.entrypoints.cli.running import console, notes
 from lastseat.entrypoints.cli.servers import refuse_development_secrets
 from lastseat.entrypoints.cli.starting import first_start_secrets, prepare_database
 from lastseat.stack.ports import port_open
@@ -38,34 +38,34 @@ def up(flights: Flights = 50) -> None:
     write_state(settings, [])  # claimed: from here a second `up` sees this one
     try:
         prepare_database(settings, flights)
-        supervisor = Supervisor(settings, console.print)
+        supervisor = Supervisor(settings, notes.print)
     except BaseException:
         forget_state(settings)
         raise
     signal.signal(signal.SIGTERM, supervisor.request_stop)
     signal.signal(signal.SIGINT, supervisor.request_stop)
     signal.signal(signal.SIGUSR1, supervisor.request_roll)  # `lastseat restart app`
-    console.print("starting the tiers, innermost first:")
+    notes.print("starting the tiers, innermost first:")
     try:
         try:
             supervisor.start()
         except RuntimeError as exc:
-            console.print(f"[red]could not start the stack[/red]: {exc}")
+            notes.print(f"[red]could not start the stack[/red]: {exc}")
             raise typer.Exit(1) from None
         site = f"https://{settings.site_domain}:{settings.https_port}"
-        console.print(f"lastseat is up: {site}/api/v1/flights")
-        console.print(f"  DNS for {settings.site_domain}: 127.0.0.1:{settings.dns_port} (UDP/TCP)")
-        console.print(f"  DNS-over-HTTPS: {site}/dns-query")
-        console.print(f"  trust this CA to use it: {supervisor.certs.ca_cert}")
-        console.print(f"  the web client: {site}/  (`lastseat browser` opens it in Chromium)")
-        console.print(
+        notes.print(f"lastseat is up: {site}/api/v1/flights")
+        notes.print(f"  DNS for {settings.site_domain}: 127.0.0.1:{settings.dns_port} (UDP/TCP)")
+        notes.print(f"  DNS-over-HTTPS: {site}/dns-query")
+        notes.print(f"  trust this CA to use it: {supervisor.certs.ca_cert}")
+        notes.print(f"  the web client: {site}/  (`lastseat browser` opens it in Chromium)")
+        notes.print(
             f"  try: curl --cacert {supervisor.certs.ca_cert} --resolve "
             f"{settings.site_domain}:{settings.https_port}:{settings.site_address} "
             f"{site}/api/v1/flights"
         )
         supervisor.watch()
     finally:
-        console.print("stopping the tiers, outermost first")
+        notes.print("stopping the tiers, outermost first")
         supervisor.stop()
 
 
@@ -76,7 +76,7 @@ def _refuse_a_second_stack(settings: Settings) -> None:
     if state is None:
         return
     if supervisor_running(state):
-        console.print(
+        notes.print(
             f"[red]a stack is up already[/red] (`lastseat up` pid {state['supervisor']}, "
             f"{state_path(settings)}): `lastseat status` shows it, `lastseat down` stops it"
         )
@@ -84,13 +84,13 @@ def _refuse_a_second_stack(settings: Settings) -> None:
     left = live_tiers(state)
     if left:
         pids = ", ".join(str(tier["pid"]) for tier in left)
-        console.print(
+        notes.print(
             f"[red]a stopped stack left tiers running[/red] (pids {pids}): "
             f"`lastseat down` stops them"
         )
         raise typer.Exit(1)
     state_path(settings).unlink(missing_ok=True)
-    console.print(f"removed {state_path(settings)}: the stack it describes is gone")
+    notes.print(f"removed {state_path(settings)}: the stack it describes is gone")
 
 
 def down() -> None:
@@ -98,7 +98,7 @@ def down() -> None:
     settings = get_settings()
     state = read_state(settings)
     if state is None:
-        console.print(f"no stack is up (no {state_path(settings)})")
+        notes.print(f"no stack is up (no {state_path(settings)})")
         return
     running = supervisor_running(state)
     if running:
@@ -107,14 +107,14 @@ def down() -> None:
     for tier in reversed(left):
         stop_pid(tier["pid"])
     state_path(settings).unlink(missing_ok=True)
-    console.print("stopped" if running or left else "no stack was up (its state.json was stale)")
+    notes.print("stopped" if running or left else "no stack was up (its state.json was stale)")
 
 
 def status() -> None:
     """Each tier of the stack: up or down, its port, pid and restarts."""
     state = read_state(get_settings())
     if state is None or not (supervisor_running(state) or live_tiers(state)):
-        console.print("no stack is up")
+        notes.print("no stack is up")
         raise typer.Exit(1)
     table = Table("tier", "state", "port", "pid", "restarts")
     down_count = 0
@@ -129,7 +129,12 @@ def status() -> None:
             str(tier.get("restarts", 0)),
         )
     console.print(table)
-    if down_count:
+    if not supervisor_running(state):
+        notes.print(
+            f"[red]the supervisor (pid {state['supervisor']}) is gone[/red]: nothing restarts "
+            "these tiers; `lastseat down` stops them"
+        )
+    if down_count or not supervisor_running(state):
         raise typer.Exit(1)
 
 
@@ -141,17 +146,17 @@ def restart(
     """Replace the app servers of a running stack one at a time, losing no request: each new
     one starts and is ready before the proxy moves to it and the old one drains and stops."""
     if tier != "app":
-        console.print("only the app servers can be restarted: `lastseat restart app`")
+        notes.print("only the app servers can be restarted: `lastseat restart app`")
         raise typer.Exit(2)
     settings = get_settings()
     state = read_state(settings)
     if state is None or not supervisor_running(state):
-        console.print("no stack is up")
+        notes.print("no stack is up")
         raise typer.Exit(1)
     os.kill(state["supervisor"], signal.SIGUSR1)
     replaced = wait_for_roll(settings, state)
     if replaced is None:
-        console.print("[red]the app servers were not all replaced in time[/red]: see `up`'s output")
+        notes.print("[red]the app servers were not all replaced in time[/red]: see `up`'s output")
         raise typer.Exit(1)
     for name, pid, port in replaced:
         console.print(f"  {name} replaced: pid {pid}, port {port}")

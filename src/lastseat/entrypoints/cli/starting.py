@@ -10,7 +10,7 @@ import typer
 from lastseat.bootstrap import Services
 from lastseat.config import Settings, env_file, get_settings
 from lastseat.entrypoints.cli.database import db_migrate
-from lastseat.entrypoints.cli.running import console, run
+from lastseat.entrypoints.cli.running import notes, run
 from lastseat.services.samples import seed_flights
 
 
@@ -23,10 +23,10 @@ def first_start_secrets() -> Settings:
     try:
         written = ensure_secrets(settings, path)
     except OSError as exc:
-        console.print(f"[red]cannot write secrets to {path}[/red] ({exc.strerror}): set them")
+        notes.print(f"[red]cannot write secrets to {path}[/red] ({exc.strerror}): set them")
         raise typer.Exit(1) from None
     if written:
-        console.print(f"wrote random {' and '.join(written)} to {path} (mode 0600); keep it")
+        notes.print(f"wrote random {' and '.join(written)} to {path} (mode 0600); keep it")
         get_settings.cache_clear()  # read again, as every process the stack starts will
         settings = get_settings()
     return settings
@@ -43,4 +43,4 @@ def prepare_database(settings: Settings, flights: int) -> None:
 
     made = run(seed_if_empty, settings)
     if made:
-        console.print(f"seeded {made} sample flights")
+        notes.print(f"seeded {made} sample flights")

@@ -13,15 +13,16 @@ from typing import Annotated, Any, TypeVar
 
 import httpx
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from lastseat.client import ApiError, GrpcClient, HttpClient, Unreachable, watch
 from lastseat.client.grpc import as_dict, grpc_target
 from lastseat.client.ws import RETRY_FOR_SECONDS
+from lastseat.domain.errors import InvalidRequest
+from lastseat.domain.requests import MAX_PAGE_SIZE, PAGE_SIZE, check_page
+from lastseat.entrypoints.cli.running import console, notes
 
 T = TypeVar("T")
-console = Console()
 Api = Annotated[
     str,
     typer.Option(
@@ -34,7 +35,7 @@ Dns = Annotated[
         "--dns",
         envvar="LASTSEAT_API_DNS",
         metavar="HOST:PORT",
-        help="resolve the API's name at this DNS server (the stack's: 127.0.0.1:5353)",
+        help="resolve the API's name at this DNS server (a stack's: 127.0.0.1 and its DNS port)",
     ),
 ]
 Ca = Annotated[
@@ -65,13 +66,16 @@ def _run(work: Awaitable[T]) -> T:
     try:
         return asyncio.run(work)  # type: ignore[arg-type]
     except ApiError as exc:
-        console.print(f"[red]refused[/red] ({exc.status} {exc.problem}): {exc.detail}")
+        notes.print(f"[red]refused[/red] ({exc.status} {exc.problem}): {exc.detail}")
         raise typer.Exit(1) from None
     except Unreachable as exc:
-        console.print(f"[red]no answer[/red]: {exc}")
+        notes.print(f"[red]no answer[/red]: {exc}")
         raise typer.Exit(1) from None
     except httpx.TransportError as exc:
-        console.print(f"[red]no answer[/red]: {exc or type(exc).__name__}")
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):  # it answered, with a name we cannot check
+            notes.print(f"[red]untrusted certificate[/red]: {exc}; give its CA with --ca")
+        else:
+            notes.print(f"[red]no answer[/red]: {exc or type(exc).__name__}")
         raise typer.Exit(1) from None
 
 
@@ -82,12 +86,20 @@ def flights(
     origin: Airport = None,
     destination: Airport = None,
     page: Annotated[int, typer.Option(min=1, metavar="N", help="which page of results")] = 1,
-    limit: Annotated[int, typer.Option(min=1, max=200, metavar="N", help="flights on a page")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, max=MAX_PAGE_SIZE, metavar="N", help="flights on a page")
+    ] = PAGE_SIZE,
 ) -> None:
     """List upcoming flights, a page at a time; says when there are more."""
 
+    offset = (page - 1) * limit
+    try:
+        check_page(limit, offset)  # the API's bounds, told here rather than as a 422
+    except InvalidRequest as exc:
+        notes.print(f"[red]no such page[/red]: {exc.detail}")
+        raise typer.Exit(2) from None
+
     async def work() -> tuple[list[dict[str, Any]], bool]:
-        offset = (page - 1) * limit
         async with HttpClient(api, dns_server=dns, ca=ca) as client:
             found = await client.flights(origin, destination, limit=limit, offset=offset)
             if len(found) < limit:

@@ -24,7 +24,9 @@ def _waf_log(log: Path | None) -> Path:
 
 @waf_app.command("why")
 def why(
-    request_id: Annotated[str, typer.Argument(help="the request id the refusal quotes")],
+    request_id: Annotated[
+        str, typer.Argument(metavar="REQUEST_ID", help="the request id the refusal quotes")
+    ],
     log: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="the firewall's waf.jsonl (default: the stack's)"),
@@ -34,6 +36,9 @@ def why(
     """Which rules refused REQUEST_ID (id, message, matched variable, points) and the
     exclusion that would silence each; exit 1 if no firewall rule matched that request."""
     path = _waf_log(log)
+    if not path.exists():
+        typer.echo(f"no firewall log at {path}: is the stack up? (--log names another)", err=True)
+        raise typer.Exit(1)
     refusal = waf_log.find(path, request_id)
     if refusal is None:
         typer.echo(f"{request_id}: no firewall rule matched it (nothing in {path})", err=True)
