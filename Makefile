@@ -3,7 +3,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup up down test lint unit bench chaos proto screenshots clean
+.PHONY: setup up down test lint unit bench chaos proto screenshots clean cluster cluster-down cluster-test
 
 setup:
 	@scripts/setup
@@ -14,6 +14,14 @@ up: setup
 # No setup first: stopping installs nothing. Says so when no stack is up.
 down:
 	$(BIN)/lastseat down
+
+# App hosts and a highly available PostgreSQL (etcd, Patroni, HAProxy) as network
+# namespaces (root only; docs/deployment.md); `make cluster-down` stops it.
+cluster: setup
+	$(BIN)/lastseat cluster up
+
+cluster-down:
+	$(BIN)/lastseat cluster down
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -46,4 +54,4 @@ bench: setup
 	$(BIN)/python bench/browser.py
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .venv-patroni .pytest_cache .mypy_cache .ruff_cache
