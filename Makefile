@@ -54,4 +54,4 @@ bench: setup
 	$(BIN)/python bench/browser.py
 
 clean:
-	rm -rf var .venv-patroni .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
