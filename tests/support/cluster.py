@@ -173,6 +173,7 @@ def running_cluster(app_hosts: int = 2, flights: int = 2) -> Iterator[Cluster]:
         state = read_state(folder)
         started = [p["pid"] for p in state["processes"]] if state else []
         down = lastseat(env, "cluster", "down", *argv, "--purge", timeout=120)
+        print(down.stdout)
         left = [pid for pid in started if alive(pid)]
         for pid in left:
             os.kill(pid, signal.SIGKILL)

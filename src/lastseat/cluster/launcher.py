@@ -403,7 +403,7 @@ class Launcher:
     # -- stopping ------------------------------------------------------------------------
 
     def stop(self) -> None:
-        stop_cluster(self.paths.folder, self.topology, self.state)
+        stop_cluster(self.paths.folder, self.topology, self.state, self.say)
 
 
 async def _superuser(primary: Host, secrets_: dict[str, str], database: str) -> Any:
@@ -467,35 +467,48 @@ def _stage(record: ProcessRecord) -> str:
     return "app"  # app hosts' processes, and the sandbox they call
 
 
-def _stop_all(pids: list[int], sig: signal.Signals = signal.SIGTERM) -> None:
+def _stop_all(
+    pids: dict[int, str], say: Callable[[str], None], sig: signal.Signals = signal.SIGTERM
+) -> None:
     """Signal every pid at once, then wait for all; SIGKILL what outlives STOP_SECONDS."""
+    began = time.monotonic()
     for pid in pids:
         try:
             os.kill(pid, sig)
         except ProcessLookupError:
             pass
-    deadline = time.monotonic() + STOP_SECONDS
+    deadline = began + STOP_SECONDS
     while time.monotonic() < deadline and any(alive(pid) for pid in pids):
         time.sleep(0.05)
-    for pid in pids:
+    for pid, name in pids.items():
         if alive(pid):
+            say(f"  {name} (pid {pid}) did not stop in {STOP_SECONDS:.0f}s: killed")
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+    if pids:
+        say(f"  stopped {', '.join(sorted(pids.values()))} in {time.monotonic() - began:.1f}s")
 
 
-def stop_cluster(folder: Path, topology: Topology, state: ClusterState | None) -> None:
+def stop_cluster(
+    folder: Path,
+    topology: Topology,
+    state: ClusterState | None,
+    say: Callable[[str], None] = print,
+) -> None:
     """Stop every process of `state` (edge, app hosts, Patroni, etcd), any PostgreSQL whose
     Patroni was killed, then remove the network and the state file."""
     paths = Paths(folder)
     running = live_processes(state) if state is not None else []
     for stage in STOP_ORDER:
-        _stop_all([p["pid"] for p in running if _stage(p) == stage])
+        _stop_all({p["pid"]: p["name"] for p in running if _stage(p) == stage}, say)
         if stage == "patroni":  # a Patroni stopped cleanly stops its PostgreSQL first
-            orphans = [postmaster_pid(paths.node(h)) for h in topology.db_hosts]
-            _stop_all([pid for pid in orphans if pid is not None and _is_postgres(pid)],
-                      signal.SIGINT)  # fmt: skip
+            orphans = {
+                postmaster_pid(paths.node(h)): f"{h.name}-postgres" for h in topology.db_hosts
+            }
+            found = {pid: name for pid, name in orphans.items() if pid and _is_postgres(pid)}
+            _stop_all(found, say, signal.SIGINT)  # PostgreSQL's fast shutdown
     network.down(topology)
     paths.state.unlink(missing_ok=True)
 

@@ -66,7 +66,7 @@ def down(
     """Stop every process of the cluster by pid and remove its namespaces and bridge."""
     state = read_state(folder)
     shape = topology(state["app_hosts"], state["db_hosts"]) if state else topology()
-    stop_cluster(folder, shape, state)
+    stop_cluster(folder, shape, state, console.print)
     if purge:
         import shutil
 
