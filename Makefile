@@ -23,6 +23,10 @@ cluster: setup
 cluster-down:
 	$(BIN)/lastseat cluster down
 
+# Just the cluster's tests (also part of `make test`; skipped unless root).
+cluster-test: setup
+	$(BIN)/pytest -q -s tests/cluster
+
 lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
