@@ -1,6 +1,7 @@
 """`lastseat cluster`: a booking through firewall, proxy, an app host and the primary; then
 the primary's PostgreSQL and Patroni killed (-9) under a stream of retrying buyers, and
-nothing acknowledged lost, no seat sold twice, no buyer left without an answer."""
+nothing acknowledged lost, no seat sold twice, no buyer left without an answer, and a
+WebSocket watcher given every seat change exactly once across the failover."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from lastseat.client.ws import watch
 from lastseat.cluster.topology import APP_PORT
 from tests.support.cluster import Buyer, Cluster, Ledger, running_cluster
 
@@ -74,6 +76,10 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
         }  # fmt: skip
     buyers = [Buyer(n, cluster, ledger, random.Random(rng.random())) for n in range(BUYERS)]
     await asyncio.gather(*(b.sign_in() for b in buyers))
+    watched = min(flights)
+    watcher = Watcher(cluster, watched)
+    watching = asyncio.create_task(watcher.run())
+    await _until(lambda: watcher.snapshot is not None, 30, "seat map snapshot")
     stop = asyncio.Event()
     shopping = [asyncio.create_task(b.shop(flights, stop.is_set)) for b in buyers]
     try:
@@ -127,8 +133,29 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
             " ON t.flight_id = s.flight_id AND t.seat = s.seat"
             " WHERE s.active AND (t.status <> 'booked' OR t.booking_id <> s.booking_id)"
         )
+        changes = [
+            (int(row["id"]), row["seat"], row["status"])
+            for row in await conn.fetch(
+                "SELECT id, seat, status FROM events WHERE flight_id = $1 AND id > $2 ORDER BY id",
+                watched,
+                watcher.snapshot,
+            )
+        ]
     finally:
         await conn.close()
+    # the watcher, which lived through the failover, got every seat change exactly once
+    try:
+        await _until(
+            lambda: bool(watcher.seen) and watcher.seen[-1][0] >= changes[-1][0],
+            30,
+            "the watcher catching up",
+        )
+    finally:
+        watching.cancel()
+        await asyncio.gather(watching, return_exceptions=True)
+    assert changes, "no seat of the watched flight changed"
+    assert watcher.seen == changes
+    print(f"watcher: {len(changes)} seat changes of flight {watched}, each once, in order")
     stored = {row["id"]: row for row in rows}
     lost = [b for b in ledger.booked if b not in stored]
     assert not lost, f"acknowledged bookings missing on the new primary: {lost}"
@@ -138,6 +165,26 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
         assert frozenset(row["seats"]) == seats
     assert not doubles, f"seats booked twice: {doubles}"
     assert not astray, f"seat rows that disagree with their booking: {astray}"
+
+
+class Watcher:
+    """A WebSocket watcher of one flight's seat map, through the firewall; it resumes after
+    a lost connection from the last event it saw (lastseat.client.ws.watch)."""
+
+    def __init__(self, cluster: Cluster, flight_id: int) -> None:
+        self.cluster = cluster
+        self.flight_id = flight_id
+        self.snapshot: int | None = None
+        self.seen: list[tuple[int, str, str]] = []
+
+    async def run(self) -> None:
+        async for message in watch(
+            self.cluster.url, self.flight_id, ca=str(self.cluster.ca), retry_for=120
+        ):
+            if message["type"] == "snapshot" and self.snapshot is None:
+                self.snapshot = int(message["event_id"])
+            elif message["type"] == "seat":
+                self.seen.append((int(message["event_id"]), message["seat"], message["status"]))
 
 
 async def _until(condition: object, seconds: float, what: str) -> None:
