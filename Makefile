@@ -3,7 +3,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup up down test lint unit bench chaos proto screenshots clean
+.PHONY: setup up down test lint unit bench chaos proto screenshots clean cluster cluster-down cluster-test
 
 setup:
 	@scripts/setup
@@ -14,6 +14,18 @@ up: setup
 # No setup first: stopping installs nothing. Says so when no stack is up.
 down:
 	$(BIN)/lastseat down
+
+# App hosts and a highly available PostgreSQL (etcd, Patroni, HAProxy) as network
+# namespaces (root only; docs/deployment.md); `make cluster-down` stops it.
+cluster: setup
+	$(BIN)/lastseat cluster up
+
+cluster-down:
+	$(BIN)/lastseat cluster down
+
+# Just the cluster's tests (also part of `make test`; skipped unless root).
+cluster-test: setup
+	$(BIN)/pytest -q -s tests/cluster
 
 lint: setup
 	$(BIN)/ruff check src tests bench

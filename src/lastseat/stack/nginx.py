@@ -218,8 +218,13 @@ def write_firewall(settings: Settings, certs: SiteCertificates, waf_log_port: in
     return conf
 
 
-def _upstream_servers(ports: list[int]) -> str:
-    return "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports)
+def _upstream_servers(targets: list[str]) -> str:
+    """`targets`: host:port each (loopback ports for `up`, app hosts for `cluster up`)."""
+    return "\n".join(f"    server {target} max_fails=1 fail_timeout=5s;" for target in targets)
+
+
+def _loopback(ports: list[int]) -> list[str]:
+    return [f"127.0.0.1:{port}" for port in ports]
 
 
 def _static_headers() -> str:
@@ -232,8 +237,15 @@ def _static_headers() -> str:
     return "\n".join(f'      add_header {name} "{value}" always;' for name, value in headers)
 
 
-def write_proxy(settings: Settings, app_ports: list[int] | None = None) -> Path:
-    """The proxy's config, to the app servers on `app_ports` (default: the settings')."""
+def write_proxy(
+    settings: Settings,
+    app_ports: list[int] | None = None,
+    *,
+    app_servers: list[str] | None = None,
+    grpc_servers: list[str] | None = None,
+) -> Path:
+    """The proxy's config, to the app servers on loopback `app_ports` (default: the
+    settings'), or at `app_servers` and `grpc_servers` (host:port each) if given."""
     folder = settings.stack_dir / "proxy"
     _prepare(folder)
     conf = folder / "nginx.conf"
@@ -244,8 +256,10 @@ def write_proxy(settings: Settings, app_ports: list[int] | None = None) -> Path:
             dir=folder,
             proxy_port=settings.proxy_port,
             proxy_grpc_port=settings.proxy_grpc_port,
-            app_servers=_upstream_servers(app_ports or settings.app_ports),
-            grpc_servers=_upstream_servers(settings.grpc_ports),
+            app_servers=_upstream_servers(
+                app_servers or _loopback(app_ports or settings.app_ports)
+            ),
+            grpc_servers=_upstream_servers(grpc_servers or _loopback(settings.grpc_ports)),
             max_body=settings.max_body_bytes,
             web_root=WEB_ROOT,
             static_headers=_static_headers(),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from lastseat.entrypoints.cli import dev, servers, site, stack, traveller
 from lastseat.entrypoints.cli.admin import admin_app
+from lastseat.entrypoints.cli.cluster import cluster_app
 from lastseat.entrypoints.cli.database import db_app
 from lastseat.entrypoints.cli.payments import payments_app
 from lastseat.entrypoints.cli.running import command_group
@@ -40,6 +41,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(payments_app, name="payments")
 app.add_typer(waf_app, name="waf")
+app.add_typer(cluster_app, name="cluster")
 
 if __name__ == "__main__":
     app()

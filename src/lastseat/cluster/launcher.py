@@ -1,0 +1,520 @@
+"""`lastseat cluster up / down / status`: start the hosts' processes in order, each waited
+for, and stop them again by pid.
+
+Up: the network; etcd on every database host; Patroni (which initialises, starts and
+replicates PostgreSQL) on every database host; the app's role, database, migrations and
+sample flights on the elected primary; the payment sandbox at the edge; on each app host a
+HAProxy, the app server and the gRPC server; then the edge's proxy (balancing across the app
+hosts), the firewall's log tier, the firewall and DNS. Every process is recorded in
+<folder>/state.json (name, host, pid, start time) as soon as it starts; `down` stops them
+in reverse (and any PostgreSQL a killed Patroni left behind), then removes the network.
+
+There is no watcher: Patroni looks after PostgreSQL, and on real hosts systemd (or the
+like) restarts what dies (docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pwd
+import secrets
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, TypedDict
+
+import asyncpg
+import httpx
+
+from lastseat.cluster import configs, network
+from lastseat.cluster.topology import (
+    APP_PORT,
+    APP_ROLE,
+    BRIDGE,
+    DATABASE,
+    ETCD_CLIENT_PORT,
+    GATEWAY,
+    GRPC_PORT,
+    HAPROXY_STATS_PORT,
+    PATRONI_PORT,
+    POSTGRES_PORT,
+    Host,
+    Topology,
+    topology,
+)
+from lastseat.config import PROJECT_ROOT, Settings
+from lastseat.stack import nginx
+from lastseat.stack.ports import port_open, reserve_udp_and_tcp_port
+from lastseat.stack.processes import (
+    READY_SECONDS,
+    STOP_SECONDS,
+    alive,
+    lastseat_argv,
+    started_at,
+    still_runs,
+)
+from lastseat.stack.readiness import dns_answers, grpc_serving, http_ok
+from lastseat.stack.supervisor import tier_env
+from lastseat.stack.tls import certificates_folder, ensure_certificates
+
+DEFAULT_FOLDER = PROJECT_ROOT / "var" / "cluster"
+BOOTSTRAP_SECONDS = 120.0  # etcd, then Patroni's initdb, election and replicas' base backups
+
+
+class ProcessRecord(TypedDict):
+    name: str
+    host: str  # a host's name, or "edge" (the root namespace)
+    pid: int
+    started: int | None
+
+
+class ClusterState(TypedDict):
+    launcher: int
+    app_hosts: int
+    db_hosts: int
+    processes: list[ProcessRecord]
+
+
+@dataclass
+class Paths:
+    folder: Path
+
+    @property
+    def state(self) -> Path:
+        return self.folder / "state.json"
+
+    @property
+    def secrets(self) -> Path:
+        return self.folder / "secrets.json"
+
+    @property
+    def logs(self) -> Path:
+        return self.folder / "logs"
+
+    @property
+    def edge(self) -> Path:
+        return self.folder / "edge"
+
+    def node(self, host: Host) -> Path:
+        return self.folder / host.name
+
+
+def read_state(folder: Path) -> ClusterState | None:
+    try:
+        state: ClusterState = json.loads(Paths(folder).state.read_text())
+    except FileNotFoundError:
+        return None
+    return state
+
+
+def _write_state(paths: Paths, state: ClusterState) -> None:
+    paths.folder.mkdir(parents=True, exist_ok=True)
+    partial_file = paths.state.with_suffix(".tmp")
+    partial_file.write_text(json.dumps(state, indent=2))
+    partial_file.replace(paths.state)
+
+
+def live_processes(state: ClusterState) -> list[ProcessRecord]:
+    return [p for p in state["processes"] if still_runs(p["pid"], p.get("started"))]
+
+
+def cluster_secrets(paths: Paths) -> dict[str, str]:
+    """The database passwords (superuser, replication, rewind, the app's role): made once,
+    kept in <folder>/secrets.json (mode 0600)."""
+    try:
+        kept: dict[str, str] = json.loads(paths.secrets.read_text())
+        return kept
+    except FileNotFoundError:
+        pass
+    made = {name: secrets.token_urlsafe(24) for name in configs.secrets_placeholder()}
+    paths.folder.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(paths.secrets, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as sink:
+        sink.write(json.dumps(made))
+    return made
+
+
+def patroni_bin() -> str:
+    """Patroni in the venv scripts/setup makes for it on Debian's python3 (it runs as the
+    postgres user, which must reach its interpreter; it starts PostgreSQL through it)."""
+    return str(PROJECT_ROOT / ".venv-patroni" / "bin" / "patroni")
+
+
+def leader(topology: Topology, timeout: float = 1.0) -> Host | None:
+    """The database host whose Patroni says it is the primary now, if any."""
+    for host in topology.db_hosts:
+        try:
+            answer = httpx.get(f"http://{host.address}:{PATRONI_PORT}/primary", timeout=timeout)
+        except httpx.HTTPError:
+            continue
+        if answer.status_code == 200:
+            return host
+    return None
+
+
+def members(topology: Topology) -> list[dict[str, Any]]:
+    """Patroni's view of the cluster (name, role, state, lag), from any database host."""
+    for host in topology.db_hosts:
+        try:
+            answer = httpx.get(f"http://{host.address}:{PATRONI_PORT}/cluster", timeout=1)
+        except httpx.HTTPError:
+            continue
+        if answer.status_code == 200:
+            found: list[dict[str, Any]] = answer.json().get("members", [])
+            return found
+    return []
+
+
+def postmaster_pid(node_dir: Path) -> int | None:
+    try:
+        return int((node_dir / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Launcher:
+    def __init__(
+        self,
+        settings: Settings,
+        folder: Path = DEFAULT_FOLDER,
+        app_hosts: int = 2,
+        db_hosts: int = 3,
+        say: Callable[[str], None] = print,
+    ) -> None:
+        self.settings = settings
+        self.paths = Paths(folder)
+        self.topology = topology(app_hosts, db_hosts)
+        self.say = say
+        self.state: ClusterState = {
+            "launcher": os.getpid(),
+            "app_hosts": app_hosts,
+            "db_hosts": db_hosts,
+            "processes": [],
+        }
+        self.edge = settings.model_copy(update={"stack_dir": self.paths.edge})
+        self._postgres = pwd.getpwnam("postgres")
+
+    # -- starting ------------------------------------------------------------------------
+
+    def _spawn(
+        self,
+        name: str,
+        host: str,
+        argv: list[str],
+        ready: Callable[[], bool] | None,
+        env: dict[str, str] | None = None,
+        seconds: float = READY_SECONDS,
+    ) -> subprocess.Popen[bytes]:
+        log = self.paths.logs / f"{name}.log"
+        with log.open("ab") as sink:
+            process = subprocess.Popen(
+                argv,
+                env=env if env is not None else dict(os.environ),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # `up` returns; the processes stay, `down` stops them
+            )
+        self.state["processes"].append(
+            {"name": name, "host": host, "pid": process.pid, "started": started_at(process.pid)}
+        )
+        _write_state(self.paths, self.state)
+        if ready is not None:
+            _wait(name, process, ready, log, seconds)
+            self.say(f"  {name:<18} up (pid {process.pid})")
+        return process
+
+    def start(self, flights: int = 50) -> None:
+        """Everything, in order; on failure, stop what started and raise."""
+        began = time.monotonic()
+        self.paths.logs.mkdir(parents=True, exist_ok=True)
+        _write_state(self.paths, self.state)
+        secrets_ = cluster_secrets(self.paths)
+        try:
+            network.up(self.topology)
+            self.say(f"network: {len(self.topology.hosts)} hosts on {BRIDGE}")
+            self._start_etcd()
+            self._start_patroni(secrets_)
+            primary = self._wait_for_primary()
+            self.say(f"  primary: {primary.name} ({primary.address})")
+            self._prepare_database(primary, secrets_, flights)
+            self._start_sandbox()
+            for host in self.topology.app_hosts:
+                self._start_app_host(host, secrets_)
+            self._start_edge()
+        except BaseException:
+            self.stop()
+            raise
+        self.say(f"cluster up in {time.monotonic() - began:.1f}s")
+
+    def _start_etcd(self) -> None:
+        started = []
+        for host in self.topology.db_hosts:
+            data = self.paths.node(host) / "etcd"
+            data.parent.mkdir(parents=True, exist_ok=True)
+            argv = network.netns_argv(host, configs.etcd_argv(self.topology, host, data))
+            started.append((host, self._spawn(f"{host.name}-etcd", host.name, argv, None)))
+        for host, process in started:  # each waits for a quorum of its peers to answer
+            url = f"http://{host.address}:{ETCD_CLIENT_PORT}/health"
+            _wait(f"{host.name}-etcd", process, http_ok(url), self._log(f"{host.name}-etcd"))
+            self.say(f"  {host.name}-etcd{'':<11} up (pid {process.pid})")
+
+    def _start_patroni(self, secrets_: dict[str, str]) -> None:
+        uid, gid = self._postgres.pw_uid, self._postgres.pw_gid
+        for host in self.topology.db_hosts:
+            node = self.paths.node(host)
+            (node / "run").mkdir(parents=True, exist_ok=True)
+            for path in (node, node / "run"):
+                os.chown(path, uid, gid)
+            (node / "run").chmod(0o700)
+            conf = node / "patroni.yml"
+            conf.write_text(
+                configs.to_yaml(configs.patroni_config(self.topology, host, node, secrets_))
+            )
+            os.chown(conf, uid, gid)
+            conf.chmod(0o600)
+            argv = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups"]
+            env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": str(node),
+                "LANG": "C.UTF-8",
+                "PYTHONUNBUFFERED": "1",
+            }
+            argv = network.netns_argv(host, [*argv, patroni_bin(), str(conf)])
+            self._spawn(f"{host.name}-patroni", host.name, argv, None, env)
+
+    def _wait_for_primary(self) -> Host:
+        """A primary, and every database host's PostgreSQL running (replicas streaming)."""
+        deadline = time.monotonic() + BOOTSTRAP_SECONDS
+        while time.monotonic() < deadline:
+            self._check_alive("-patroni")
+            primary = leader(self.topology)
+            running = [
+                m for m in members(self.topology) if m.get("state") in {"running", "streaming"}
+            ]
+            if primary is not None and len(running) == len(self.topology.db_hosts):
+                return primary
+            time.sleep(0.5)
+        raise RuntimeError(f"no primary with every replica in {BOOTSTRAP_SECONDS:.0f}s")
+
+    def _check_alive(self, suffix: str) -> None:
+        for record in self.state["processes"]:
+            if record["name"].endswith(suffix) and not alive(record["pid"]):
+                log = self._log(record["name"])
+                raise RuntimeError(f"{record['name']} exited; see {log}")
+
+    def _prepare_database(self, primary: Host, secrets_: dict[str, str], flights: int) -> None:
+        """The app's role and database, the migrations and sample flights if none."""
+        asyncio.run(_create_role_and_database(primary, secrets_))
+        url = (
+            f"postgresql+asyncpg://{APP_ROLE}:{secrets_['app']}@{primary.address}:"
+            f"{POSTGRES_PORT}/{DATABASE}"
+        )
+        env = {**os.environ, "LASTSEAT_DATABASE_URL": url}
+        for args in (("db", "migrate"), ("db", "seed", "--flights", str(flights))):
+            if args[1] == "seed" and (flights == 0 or asyncio.run(_has_flights(primary, secrets_))):
+                continue
+            done = subprocess.run(
+                lastseat_argv(*args), env=env, capture_output=True, text=True, check=False
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"lastseat {' '.join(args)} failed: {done.stderr[-2000:]}")
+        self.say(f"  database {DATABASE}: migrated, with sample flights")
+
+    def _app_env(self, secrets_: dict[str, str]) -> dict[str, str]:
+        return {
+            **os.environ,
+            **tier_env(self.settings),
+            "LASTSEAT_DATABASE_URL": configs.app_database_url(secrets_),
+            "LASTSEAT_PAYMENTS_URL": f"http://{GATEWAY}:{self.settings.sandbox_port}",
+            # uvicorn trusts X-Forwarded-For (the firewall's client address) only from the
+            # proxy, which reaches the app hosts from the edge's address.
+            "FORWARDED_ALLOW_IPS": GATEWAY,
+        }
+
+    def _start_sandbox(self) -> None:
+        port = self.settings.sandbox_port
+        argv = lastseat_argv("payments-sandbox", "--host", GATEWAY, "--port", str(port))
+        env = {**os.environ, "LASTSEAT_STACK_DIR": str(self.paths.edge)}
+        self._spawn(
+            "payments-sandbox", "edge", argv, http_ok(f"http://{GATEWAY}:{port}/healthz"), env
+        )
+
+    def _start_app_host(self, host: Host, secrets_: dict[str, str]) -> None:
+        conf = self.paths.node(host) / "haproxy.cfg"
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        conf.write_text(configs.haproxy_config(self.topology, host))
+        haproxy = network.netns_argv(host, ["haproxy", "-db", "-f", str(conf)])
+        stats = http_ok(f"http://{host.address}:{HAPROXY_STATS_PORT}/")
+        self._spawn(f"{host.name}-haproxy", host.name, haproxy, stats)
+        env = self._app_env(secrets_)
+        serve = lastseat_argv("serve", "--host", host.address, "--port", str(APP_PORT))
+        grpc = lastseat_argv("serve-grpc", "--host", host.address, "--port", str(GRPC_PORT))
+        app = self._spawn(f"{host.name}-app", host.name, network.netns_argv(host, serve), None, env)
+        grpc_process = self._spawn(
+            f"{host.name}-grpc", host.name, network.netns_argv(host, grpc), None, env
+        )
+        _wait(f"{host.name}-app", app, http_ok(f"http://{host.address}:{APP_PORT}/readyz"),
+              self._log(f"{host.name}-app"))  # fmt: skip
+        self.say(f"  {host.name}-app{'':<12} up (pid {app.pid})")
+        target = f"{host.address}:{GRPC_PORT}"
+        _wait(
+            f"{host.name}-grpc", grpc_process, grpc_serving(target), self._log(f"{host.name}-grpc")
+        )
+        self.say(f"  {host.name}-grpc{'':<11} up (pid {grpc_process.pid})")
+
+    def _start_edge(self) -> None:
+        """The root namespace's tiers, as `lastseat up` runs them, balancing over the app
+        hosts instead of loopback servers."""
+        missing = nginx.missing_packages()
+        if missing:
+            raise RuntimeError("missing Debian packages: " + " ".join(missing))
+        edge = self.edge
+        certs = ensure_certificates(certificates_folder(edge.stack_dir), edge.site_domain)
+        for port in (edge.proxy_port, edge.https_port, edge.dns_port):
+            if port_open(port):
+                raise RuntimeError(f"port {port} is taken: is `lastseat up` running?")
+        proxy = nginx.write_proxy(
+            edge, app_servers=self.topology.app_upstreams, grpc_servers=self.topology.grpc_upstreams
+        )
+        ready = http_ok(f"http://127.0.0.1:{edge.proxy_port}/readyz")
+        self._spawn("proxy", "edge", nginx.nginx_command(proxy), ready)
+        waf_log_port, held = reserve_udp_and_tcp_port()
+        folder = str(nginx.firewall_dir(edge))
+        for sock in held:
+            sock.close()
+        argv = lastseat_argv("stack-waf-log", "--port", str(waf_log_port), "--folder", folder)
+        self._spawn("waf-log", "edge", argv, partial(port_open, waf_log_port))
+        firewall = nginx.write_firewall(edge, certs, waf_log_port)
+        https = f"https://{edge.site_address}:{edge.https_port}"
+        ready = http_ok(f"{https}/readyz", verify=str(certs.ca_cert))
+        self._spawn("firewall", "edge", nginx.nginx_command(firewall), ready)
+        env = {**os.environ, **tier_env(edge), "LASTSEAT_STACK_DIR": str(edge.stack_dir)}
+        self._spawn("dns", "edge", lastseat_argv("stack-dns"), dns_answers(edge), env)
+
+    def _log(self, name: str) -> Path:
+        return self.paths.logs / f"{name}.log"
+
+    # -- stopping ------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        stop_cluster(self.paths.folder, self.topology, self.state, self.say)
+
+
+async def _superuser(primary: Host, secrets_: dict[str, str], database: str) -> Any:
+    return await asyncpg.connect(
+        host=primary.address,
+        port=POSTGRES_PORT,
+        user="postgres",
+        password=secrets_["superuser"],
+        database=database,
+        timeout=5,
+    )
+
+
+async def _create_role_and_database(primary: Host, secrets_: dict[str, str]) -> None:
+    conn = await _superuser(primary, secrets_, "postgres")
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", APP_ROLE):
+            password = secrets_["app"].replace("'", "''")
+            await conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{password}'")
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
+            await conn.execute(f"CREATE DATABASE {DATABASE} OWNER {APP_ROLE}")
+    finally:
+        await conn.close()
+
+
+async def _has_flights(primary: Host, secrets_: dict[str, str]) -> bool:
+    conn = await _superuser(primary, secrets_, DATABASE)
+    try:
+        return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM flights)"))
+    finally:
+        await conn.close()
+
+
+def _wait(
+    name: str,
+    process: subprocess.Popen[bytes],
+    ready: Callable[[], bool],
+    log: Path,
+    seconds: float = READY_SECONDS,
+) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
+        if ready():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} not ready in {seconds:.0f}s; see {log}")
+
+
+STOP_ORDER = ("edge", "app", "patroni", "etcd")
+
+
+def _stage(record: ProcessRecord) -> str:
+    if record["host"] == "edge" and record["name"] != "payments-sandbox":
+        return "edge"
+    if record["name"].endswith("-patroni"):
+        return "patroni"
+    if record["name"].endswith("-etcd"):
+        return "etcd"
+    return "app"  # app hosts' processes, and the sandbox they call
+
+
+def _stop_all(
+    pids: dict[int, str], say: Callable[[str], None], sig: signal.Signals = signal.SIGTERM
+) -> None:
+    """Signal every pid at once, then wait for all; SIGKILL what outlives STOP_SECONDS."""
+    began = time.monotonic()
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+    deadline = began + STOP_SECONDS
+    while time.monotonic() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.05)
+    for pid, name in pids.items():
+        if alive(pid):
+            say(f"  {name} (pid {pid}) did not stop in {STOP_SECONDS:.0f}s: killed")
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    if pids:
+        say(f"  stopped {', '.join(sorted(pids.values()))} in {time.monotonic() - began:.1f}s")
+
+
+def stop_cluster(
+    folder: Path,
+    topology: Topology,
+    state: ClusterState | None,
+    say: Callable[[str], None] = print,
+) -> None:
+    """Stop every process of `state` (edge, app hosts, Patroni, etcd), any PostgreSQL whose
+    Patroni was killed, then remove the network and the state file."""
+    paths = Paths(folder)
+    running = live_processes(state) if state is not None else []
+    for stage in STOP_ORDER:
+        _stop_all({p["pid"]: p["name"] for p in running if _stage(p) == stage}, say)
+        if stage == "patroni":  # a Patroni stopped cleanly stops its PostgreSQL first
+            orphans = {
+                postmaster_pid(paths.node(h)): f"{h.name}-postgres" for h in topology.db_hosts
+            }
+            found = {pid: name for pid, name in orphans.items() if pid and _is_postgres(pid)}
+            _stop_all(found, say, signal.SIGINT)  # PostgreSQL's fast shutdown
+    network.down(topology)
+    paths.state.unlink(missing_ok=True)
+
+
+def _is_postgres(pid: int) -> bool:
+    try:
+        return b"postgres" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False

@@ -1,0 +1,127 @@
+"""`lastseat cluster up / down / status / config`: app hosts and a highly available
+PostgreSQL (etcd, Patroni, HAProxy), with network namespaces standing in for hosts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from lastseat.cluster import configs
+from lastseat.cluster.launcher import (
+    DEFAULT_FOLDER,
+    Launcher,
+    Paths,
+    live_processes,
+    members,
+    read_state,
+    stop_cluster,
+)
+from lastseat.cluster.topology import topology
+from lastseat.entrypoints.cli.running import command_group, console
+from lastseat.entrypoints.cli.servers import refuse_development_secrets
+from lastseat.entrypoints.cli.starting import first_start_secrets
+from lastseat.stack.processes import still_runs
+
+cluster_app = command_group("App hosts and a highly available PostgreSQL, as namespaces.")
+
+Folder = Annotated[
+    Path, typer.Option(help="where the cluster's configs, data, logs and state.json are")
+]
+AppHosts = Annotated[int, typer.Option(min=1, max=9, help="app hosts")]
+DbHosts = Annotated[int, typer.Option(min=1, max=9, help="database hosts")]
+
+
+@cluster_app.command("up")
+def up(
+    folder: Folder = DEFAULT_FOLDER,
+    app_hosts: AppHosts = 2,
+    db_hosts: DbHosts = 3,
+    flights: Annotated[int, typer.Option(metavar="N", help="sample flights if none")] = 50,
+) -> None:
+    """Start the cluster and return once every tier answers (`cluster down` stops it)."""
+    state = read_state(folder)
+    if state is not None and live_processes(state):
+        console.print(f"[red]a cluster is up already[/red] ({Paths(folder).state})")
+        raise typer.Exit(1)
+    settings = first_start_secrets()
+    refuse_development_secrets(settings, tls=True)
+    launcher = Launcher(settings, folder, app_hosts, db_hosts, console.print)
+    try:
+        launcher.start(flights)
+    except RuntimeError as exc:
+        console.print(f"[red]could not start the cluster[/red]: {exc}")
+        raise typer.Exit(1) from None
+    site = f"https://{settings.site_domain}:{settings.https_port}"
+    console.print(f"lastseat cluster is up: {site}/api/v1/flights")
+
+
+@cluster_app.command("down")
+def down(
+    folder: Folder = DEFAULT_FOLDER,
+    purge: Annotated[bool, typer.Option(help="also delete the data, configs and logs")] = False,
+) -> None:
+    """Stop every process of the cluster by pid and remove its namespaces and bridge."""
+    state = read_state(folder)
+    shape = topology(state["app_hosts"], state["db_hosts"]) if state else topology()
+    stop_cluster(folder, shape, state, console.print)
+    if purge:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+    console.print("stopped" if state else "no cluster state; removed any leftover network")
+
+
+@cluster_app.command("status")
+def status(folder: Folder = DEFAULT_FOLDER) -> None:
+    """Each process (up or down, pid) and Patroni's view: who is primary, replicas' lag."""
+    state = read_state(folder)
+    if state is None:
+        console.print("no cluster is up")
+        raise typer.Exit(1)
+    table = Table("process", "host", "state", "pid")
+    down_count = 0
+    for record in state["processes"]:
+        running = still_runs(record["pid"], record.get("started"))
+        down_count += not running
+        table.add_row(
+            record["name"], record["host"], "up" if running else "[red]down[/red]",
+            str(record["pid"]),
+        )  # fmt: skip
+    console.print(table)
+    database = Table("member", "host", "role", "state", "timeline", "lag (bytes)")
+    for member in members(topology(state["app_hosts"], state["db_hosts"])):
+        database.add_row(
+            str(member.get("name")), str(member.get("host")), str(member.get("role")),
+            str(member.get("state")), str(member.get("timeline", "")), str(member.get("lag", "")),
+        )  # fmt: skip
+    console.print(database)
+    if down_count:
+        raise typer.Exit(1)
+
+
+@cluster_app.command("config")
+def config(
+    what: Annotated[str, typer.Argument(help="patroni, haproxy or etcd")] = "patroni",
+    host: Annotated[str, typer.Option(help="the host it is for (db1.., app1..)")] = "",
+    folder: Folder = DEFAULT_FOLDER,
+    app_hosts: AppHosts = 2,
+    db_hosts: DbHosts = 3,
+) -> None:
+    """Print a generated configuration, as `cluster up` writes it (passwords masked)."""
+    shape = topology(app_hosts, db_hosts)
+    paths = Paths(folder)
+    if what == "patroni":
+        node = shape.host(host or "db1")
+        conf = configs.patroni_config(shape, node, paths.node(node), configs.secrets_placeholder())
+        typer.echo(configs.to_yaml(conf), nl=False)
+    elif what == "haproxy":
+        typer.echo(configs.haproxy_config(shape, shape.host(host or "app1")), nl=False)
+    elif what == "etcd":
+        node = shape.host(host or "db1")
+        typer.echo(" \\\n  ".join(configs.etcd_argv(shape, node, paths.node(node) / "etcd")))
+    else:
+        console.print("one of: patroni, haproxy, etcd")
+        raise typer.Exit(2)

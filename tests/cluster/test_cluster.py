@@ -1,0 +1,195 @@
+"""`lastseat cluster`: a booking through firewall, proxy, an app host and the primary; then
+the primary's PostgreSQL and Patroni killed (-9) under a stream of retrying buyers, and
+nothing acknowledged lost, no seat sold twice, no buyer left without an answer, and a
+WebSocket watcher given every seat change exactly once across the failover."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import ssl
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from lastseat.client.ws import watch
+from lastseat.cluster.topology import APP_PORT
+from tests.support.cluster import Buyer, Cluster, Ledger, running_cluster
+
+BUYERS = 6
+BEFORE_KILL = 8  # bookings acknowledged before the kill
+AFTER_FAILOVER = 8  # and after the new primary takes over
+FAILOVER_SECONDS = 60.0  # bound on waiting for the new primary's first bookings
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    with running_cluster(app_hosts=2, flights=2) as up:
+        yield up
+
+
+async def test_a_booking_goes_through_every_tier_to_the_primary(cluster: Cluster) -> None:
+    primary = cluster.primary()
+    assert primary is not None
+    async with cluster.client() as client:
+        await client.signup("first@example.com", "first-password-1")
+        await client.login("first@example.com", "first-password-1")
+        [flight, *_] = await client.flights()
+        seats = await client.seat_map(flight["id"])
+        seat = next(s["seat"] for s in seats["seats"] if s["status"] == "available")
+        hold = await client.hold(flight["id"], [seat])
+        booking = await client.book(hold["id"], "tok_ok")
+    assert booking["seats"] == [seat]
+    # the proxy balanced the API over the app hosts, not loopback servers
+    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=cluster.ca)) as plain:
+        upstreams = {
+            (await plain.get(cluster.url + "/api/v1/flights")).headers["x-upstream"]
+            for _ in range(4)
+        }
+    assert upstreams == {f"{h.address}:{APP_PORT}" for h in cluster.shape.app_hosts}
+    conn = await cluster.connect(primary)
+    try:
+        status = await conn.fetchval(
+            "SELECT status FROM bookings WHERE id::text = $1", booking["id"]
+        )
+    finally:
+        await conn.close()
+    assert status == "confirmed"
+
+
+@pytest.mark.runs_after("tests/cluster/test_cluster.py::test_a_booking_goes")
+async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
+    cluster: Cluster,
+) -> None:
+    ledger = Ledger()
+    rng = random.Random(16)
+    async with cluster.client() as client:
+        flights = {
+            f["id"]: [
+                s["seat"] for s in (await client.seat_map(f["id"]))["seats"]
+                if s["status"] == "available"
+            ]
+            for f in await client.flights()
+        }  # fmt: skip
+    buyers = [Buyer(n, cluster, ledger, random.Random(rng.random())) for n in range(BUYERS)]
+    await asyncio.gather(*(b.sign_in() for b in buyers))
+    watched = min(flights)
+    watcher = Watcher(cluster, watched)
+    watching = asyncio.create_task(watcher.run())
+    await _until(lambda: watcher.snapshot is not None, 30, "seat map snapshot")
+    stop = asyncio.Event()
+    shopping = [asyncio.create_task(b.shop(flights, stop.is_set)) for b in buyers]
+    try:
+        await _until(lambda: len(ledger.acked_at) >= BEFORE_KILL, 30, "bookings before the kill")
+        old = cluster.primary()
+        assert old is not None
+        killed_at = time.monotonic()
+        cluster.kill_database_host(old)
+
+        def recovered() -> bool:
+            after = [t for t in ledger.acked_at if t > killed_at]
+            return len(after) >= AFTER_FAILOVER
+
+        await _until(recovered, FAILOVER_SECONDS, "bookings after the failover")
+    finally:
+        stop.set()
+        await asyncio.gather(*shopping, return_exceptions=True)
+        for buyer in buyers:
+            await buyer.close()
+    # write unavailability: the longest wait between two acknowledged bookings after the
+    # kill (a booking in flight at the kill may still be acknowledged at once)
+    acks = sorted(ledger.acked_at)
+    gaps = [(b - a, a) for a, b in itertools.pairwise(acks) if b > killed_at]
+    unavailable, gap_began = max(gaps)
+    new = cluster.primary()
+    assert new is not None and new != old
+    print(
+        f"\nfailover: {old.name} -> {new.name}; no booking acknowledged for"
+        f" {unavailable:.1f}s (from {gap_began - killed_at:+.1f}s after the kill);"
+        f" {len(ledger.booked)} bookings, refusals {dict(ledger.refusals)},"
+        f" retries {dict(ledger.retries)}"
+    )
+
+    assert ledger.unanswered == 0, "a buyer was left without an answer"
+    assert all(400 <= int(r.split()[0]) < 500 for r in ledger.refusals), ledger.refusals
+    conn = await cluster.connect(new)
+    try:
+        rows = await conn.fetch(
+            "SELECT b.id::text AS id, b.status, b.flight_id,"
+            " array_agg(s.seat ORDER BY s.seat) FILTER (WHERE s.active) AS seats"
+            " FROM bookings b LEFT JOIN booking_seats s ON s.booking_id = b.id"
+            " GROUP BY b.id"
+        )
+        doubles = await conn.fetch(
+            "SELECT flight_id, seat, count(*) FROM booking_seats WHERE active"
+            " GROUP BY flight_id, seat HAVING count(*) > 1"
+        )
+        # the seat rows say booked, by the booking that holds them
+        astray = await conn.fetch(
+            "SELECT s.flight_id, s.seat FROM booking_seats s JOIN seats t"
+            " ON t.flight_id = s.flight_id AND t.seat = s.seat"
+            " WHERE s.active AND (t.status <> 'booked' OR t.booking_id <> s.booking_id)"
+        )
+        changes = [
+            (int(row["id"]), row["seat"], row["status"])
+            for row in await conn.fetch(
+                "SELECT id, seat, status FROM events WHERE flight_id = $1 AND id > $2 ORDER BY id",
+                watched,
+                watcher.snapshot,
+            )
+        ]
+    finally:
+        await conn.close()
+    # the watcher, which lived through the failover, got every seat change exactly once
+    try:
+        await _until(
+            lambda: bool(watcher.seen) and watcher.seen[-1][0] >= changes[-1][0],
+            30,
+            "the watcher catching up",
+        )
+    finally:
+        watching.cancel()
+        await asyncio.gather(watching, return_exceptions=True)
+    assert changes, "no seat of the watched flight changed"
+    assert watcher.seen == changes
+    print(f"watcher: {len(changes)} seat changes of flight {watched}, each once, in order")
+    stored = {row["id"]: row for row in rows}
+    lost = [b for b in ledger.booked if b not in stored]
+    assert not lost, f"acknowledged bookings missing on the new primary: {lost}"
+    for booking_id, (flight_id, seats) in ledger.booked.items():
+        row = stored[booking_id]
+        assert row["status"] == "confirmed" and row["flight_id"] == flight_id
+        assert frozenset(row["seats"]) == seats
+    assert not doubles, f"seats booked twice: {doubles}"
+    assert not astray, f"seat rows that disagree with their booking: {astray}"
+
+
+class Watcher:
+    """A WebSocket watcher of one flight's seat map, through the firewall; it resumes after
+    a lost connection from the last event it saw (lastseat.client.ws.watch)."""
+
+    def __init__(self, cluster: Cluster, flight_id: int) -> None:
+        self.cluster = cluster
+        self.flight_id = flight_id
+        self.snapshot: int | None = None
+        self.seen: list[tuple[int, str, str]] = []
+
+    async def run(self) -> None:
+        async for message in watch(
+            self.cluster.url, self.flight_id, ca=str(self.cluster.ca), retry_for=120
+        ):
+            if message["type"] == "snapshot" and self.snapshot is None:
+                self.snapshot = int(message["event_id"])
+            elif message["type"] == "seat":
+                self.seen.append((int(message["event_id"]), message["seat"], message["status"]))
+
+
+async def _until(condition: object, seconds: float, what: str) -> None:
+    assert callable(condition)
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"no {what} in {seconds:.0f}s"
+        await asyncio.sleep(0.1)
