@@ -23,7 +23,7 @@ cluster: setup
 cluster-down:
 	$(BIN)/lastseat cluster down
 
-# Just the cluster's tests (also part of `make test`; skipped unless root).
+# Just the cluster's tests (also part of `make test`, which runs as root).
 cluster-test: setup
 	$(BIN)/pytest -q -s tests/cluster
 
