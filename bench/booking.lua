@@ -28,7 +28,8 @@ end
 function request()
   local job = table.remove(pending)
   if job then
-    local body = '{"hold_id":"' .. job.hold .. '","payment":{"token":"tok_ok"}}'
+    local body = '{"hold_id":"' .. job.hold .. '","payment":{"token":"tok_ok"},'
+      .. '"passengers":[{"seat":"' .. job.seat .. '","given_name":"Bench","family_name":"Traveller"}]}'
     return wrk.format("POST", "/api/v1/bookings", headers, body)
   end
   local body = string.format('{"flight_id":%d,"seats":["%s"]}',
@@ -43,7 +44,8 @@ function response(status, headers, body)
     else
       held = held + 1
       local id = string.match(body, '"id":"([^"]+)"')
-      pending[#pending + 1] = {hold = id}
+      local seat = string.match(body, '"seats":%["([^"]+)"')
+      pending[#pending + 1] = {hold = id, seat = seat}
     end
   elseif status == 409 then
     refused = refused + 1

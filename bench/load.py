@@ -25,6 +25,7 @@ import uvloop
 
 from lastseat.client import ApiError, GrpcClient, HttpClient
 
+PASSENGER = {"given_name": "Bench", "family_name": "Traveller"}
 SEATS = [f"{row}{letter}" for row in range(1, 4) for letter in "AC"] + [
     f"{row}{letter}" for row in range(4, 33) for letter in "ABCDEF"
 ]
@@ -53,9 +54,10 @@ async def run(args: argparse.Namespace, tokens: list[str]) -> dict[str, Any]:
         rng = random.Random(i)
         while time.monotonic() < deadline:
             try:
-                hold = await api.hold(rng.randint(1, args.flights), [rng.choice(SEATS)])
+                seat = rng.choice(SEATS)
+                hold = await api.hold(rng.randint(1, args.flights), [seat])
                 hold_id = hold["id"] if isinstance(hold, dict) else hold.id
-                await api.book(hold_id, "tok_ok")
+                await api.book(hold_id, "tok_ok", passengers=[{**PASSENGER, "seat": seat}])
                 counts["confirmed"] += 1
             except ApiError as exc:
                 counts["refused" if exc.status in (409, "ABORTED") else "failed"] += 1

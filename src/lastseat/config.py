@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     discount_attempts_per_hold: int = Field(default=5, ge=1)
     discount_attempts_per_address: int = Field(default=60, ge=1)
     discount_attempts_window_seconds: int = Field(default=3_600, ge=1)
+    # Manage-booking look-ups (reference + family name, no sign-in: a guessing target).
+    # Only failures count; per booking reference, and per client address.
+    lookup_attempts_per_reference: int = Field(default=10, ge=1)
+    lookup_attempts_per_address: int = Field(default=30, ge=1)
+    lookup_attempts_window_seconds: int = Field(default=3_600, ge=1)
     # No cancellation (and so no refund) this close to departure.
     cancellation_cutoff_minutes: int = Field(default=120, ge=0, le=100_000)
 

@@ -12,7 +12,15 @@ from typing import Any
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
-from tests.support.browser import HOLD_URL, PASSWORD, Api, OpenTraveller, Traveller, hold_in_page
+from tests.support.browser import (
+    HOLD_URL,
+    PASSWORD,
+    Api,
+    OpenTraveller,
+    Traveller,
+    hold_in_page,
+    name_passengers,
+)
 
 CONTROLS = {
     "button", "link", "textbox", "searchbox", "combobox", "listbox", "checkbox", "radio",
@@ -81,6 +89,7 @@ async def test_every_page_has_labels_for_every_control_and_passes_axe(
     )
     await hold_in_page(traveller, flight_id, ["1A"])
     await check("checkout")
+    await name_passengers(page, ["1A"])
     await page.get_by_role("button", name=re.compile("^Pay")).click()
     await expect(page.get_by_role("heading", name="Booking confirmed")).to_be_visible()
     await check("booking")
@@ -146,6 +155,7 @@ async def test_the_seat_map_books_with_the_keyboard_alone(
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(HOLD_URL)
 
+    await name_passengers(page, ["3B"])
     await tab_until(page, lambda el: el["text"].startswith("Pay "))
     await page.keyboard.press("Enter")
     await expect(page.get_by_role("heading", name="Booking confirmed")).to_be_visible()

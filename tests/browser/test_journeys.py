@@ -8,7 +8,14 @@ from collections.abc import Awaitable, Callable
 
 from playwright.async_api import expect
 
-from tests.support.browser import PASSWORD, Api, OpenTraveller, hold_in_page, in_page
+from tests.support.browser import (
+    PASSWORD,
+    Api,
+    OpenTraveller,
+    hold_in_page,
+    in_page,
+    name_passengers,
+)
 from tests.support.stack import Stack, eventually_in
 
 
@@ -67,6 +74,12 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     shown_total = await page.get_by_test_id("total").inner_text()
     assert f"{discounted['total']['amount'] // 100:,}" in shown_total.replace("€", "")
 
+    # The travellers, one per seat, named as on their passports.
+    group = page.get_by_role("group", name="Seat 2A")
+    await expect(group.get_by_label("Given names")).to_have_attribute("autocomplete", "given-name")
+    await expect(group.get_by_label("Family name")).to_have_attribute("autocomplete", "family-name")
+    named = await name_passengers(page, ["2A", "2B"], "Ørsted-O'Neil")
+
     # A declined card, in words, then a good one.
     await page.get_by_label("Card").select_option("tok_declined")
     await page.get_by_role("button", name=re.compile("^Pay")).click()
@@ -83,6 +96,15 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     [booking] = (await api.call("GET", "/api/v1/bookings", token)).json()["items"]
     assert booking["reference"] == reference
     assert booking["total"] == discounted["total"] and booking["discount_code"] == code
+    assert [(p["seat"], p["given_name"], p["family_name"]) for p in booking["passengers"]] == named
+    await expect(page.get_by_test_id("passengers")).to_contain_text("2B: Bo Ørsted-O'Neil")
+    # Manage booking: the reference and a family name find it, signed in or not.
+    found = await api.call(
+        "POST",
+        "/api/v1/bookings/lookup",
+        json={"reference": reference, "family_name": "orsted-o'neil"},
+    )
+    assert found.status_code == 200 and found.json()["seats"] == ["2A", "2B"]
 
     # Back to the paid hold's checkout: nothing to pay twice.
     await traveller.goto(f"/checkout/{hold_id}")

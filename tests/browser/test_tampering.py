@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from playwright.async_api import Request, Route, expect
 
-from tests.support.browser import Api, OpenTraveller, hold_in_page, in_page
+from tests.support.browser import Api, OpenTraveller, hold_in_page, in_page, name_passengers
 from tests.support.stack import Stack, eventually_in
 
 ONE_CENT = r"""() => {
@@ -55,6 +55,7 @@ async def test_a_tampered_price_or_discount_changes_nothing_the_server_charges(
     await page.evaluate(ONE_CENT)
     hold_id = await hold_in_page(traveller, flight_id, ["4A", "4B"])
     await expect(page.get_by_role("button", name="Pay €0.01")).to_be_visible()
+    await name_passengers(page, ["4A", "4B"])
     real_quote = await in_page(traveller, f"/api/v1/holds/{hold_id}/quote")
     assert real_quote["total"]["amount"] > 1
 

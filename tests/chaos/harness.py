@@ -35,6 +35,7 @@ from lastseat.payments_sandbox.journal import Journal
 from lastseat.stack.postgres import PostgresServer, start_private_cluster
 from tests.support.databases import create_pg_database, make_settings, migrated
 from tests.support.flights import flight_body
+from tests.support.passengers import passengers_json
 from tests.support.servers import AppServer, server_env
 
 RETRYABLE = frozenset({502, 503, 504})
@@ -218,7 +219,11 @@ class Buyer:
                 self.ledger.refused_keys.add((self.user_id, key))
             return
         key = f"book-{uuid.uuid4()}"
-        body = {"hold_id": held.json()["id"], "payment": {"token": "tok_ok"}}
+        body = {
+            "hold_id": held.json()["id"],
+            "payment": {"token": "tok_ok"},
+            "passengers": passengers_json(held.json()["seats"]),
+        }
         booked = await self.call(client, "POST", "/api/v1/bookings", body, key)
         if booked is None:
             return

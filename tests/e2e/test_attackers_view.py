@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.support.over_http import hold_seats, make_flight, make_users
+from tests.support.passengers import passengers_json
 from tests.support.servers import AppServers
 
 
@@ -39,14 +40,22 @@ async def test_edited_requests_gain_nothing(app_servers: AppServers) -> None:
             assert response.status_code == 404, (method, path)
         stolen = await client.post(
             base + "/api/v1/bookings",
-            json={"hold_id": victims_hold, "payment": {"token": "tok_ok"}},
+            json={
+                "hold_id": victims_hold,
+                "payment": {"token": "tok_ok"},
+                "passengers": passengers_json(["10A"]),
+            },
             headers=mallory,
         )
         assert stolen.status_code == 404
         # someone else's booking: read and cancel
         booking = await client.post(
             base + "/api/v1/bookings",
-            json={"hold_id": victims_hold, "payment": {"token": "tok_ok"}},
+            json={
+                "hold_id": victims_hold,
+                "payment": {"token": "tok_ok"},
+                "passengers": passengers_json(["10A"]),
+            },
             headers=victim,
         )
         assert booking.status_code == 201

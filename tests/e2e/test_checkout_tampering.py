@@ -10,6 +10,7 @@ import pytest
 
 from lastseat.domain.discounts import NOT_VALID_HERE
 from tests.support.over_http import hold_seats, make_flight, make_users
+from tests.support.passengers import passengers_json
 from tests.support.servers import AppServers
 
 
@@ -51,13 +52,22 @@ async def test_requests_carrying_money_are_refused(
         hold_id = await hold_seats(client, app_servers, ann, flight_id, ["5B"])
         booking = await client.post(
             app_servers.url() + "/api/v1/bookings",
-            json={"hold_id": hold_id, "payment": {"token": "tok_ok", **extra}},
+            json={
+                "hold_id": hold_id,
+                "payment": {"token": "tok_ok", **extra},
+                "passengers": passengers_json(["5B"]),
+            },
             headers=ann,
         )
         assert booking.status_code == 422
         booking = await client.post(
             app_servers.url() + "/api/v1/bookings",
-            json={"hold_id": hold_id, "payment": {"token": "tok_ok"}, **extra},
+            json={
+                "hold_id": hold_id,
+                "payment": {"token": "tok_ok"},
+                "passengers": passengers_json(["5B"]),
+                **extra,
+            },
             headers=ann,
         )
         assert booking.status_code == 422
@@ -110,13 +120,23 @@ async def test_the_charge_is_the_server_quote_with_the_code(app_servers: AppServ
             assert refused.json()["discount_refused"] == NOT_VALID_HERE
         booking = await client.post(
             app_servers.url() + "/api/v1/bookings",
-            json={"hold_id": hold_id, "discount_code": "OLD", "payment": {"token": "tok_ok"}},
+            json={
+                "hold_id": hold_id,
+                "discount_code": "OLD",
+                "payment": {"token": "tok_ok"},
+                "passengers": passengers_json(["12A", "12B"]),
+            },
             headers=ann,
         )
         assert booking.status_code == 422 and NOT_VALID_HERE in booking.json()["detail"]
         booking = await client.post(
             app_servers.url() + "/api/v1/bookings",
-            json={"hold_id": hold_id, "discount_code": "TENOFF", "payment": {"token": "tok_ok"}},
+            json={
+                "hold_id": hold_id,
+                "discount_code": "TENOFF",
+                "payment": {"token": "tok_ok"},
+                "passengers": passengers_json(["12A", "12B"]),
+            },
             headers=ann,
         )
         assert booking.status_code == 201
@@ -125,7 +145,12 @@ async def test_the_charge_is_the_server_quote_with_the_code(app_servers: AppServ
         again = await hold_seats(client, app_servers, ann, flight_id, ["13A"])
         second = await client.post(
             app_servers.url(1) + "/api/v1/bookings",
-            json={"hold_id": again, "discount_code": "TENOFF", "payment": {"token": "tok_ok"}},
+            json={
+                "hold_id": again,
+                "discount_code": "TENOFF",
+                "payment": {"token": "tok_ok"},
+                "passengers": passengers_json(["13A"]),
+            },
             headers=ann,
         )
         assert second.status_code == 422 and "already used" in second.json()["detail"]

@@ -42,22 +42,33 @@ async def test_list_show_and_book_over_http_and_grpc(
         assert "LS990" in listed.stdout
 
         credentials = {"email": "cli-0@example.com", "password": "cli-password-0"}
-        booked = cli(app_servers, "book", str(flight_id), "12A", "12B", **credentials)
+        booked = cli(
+            app_servers, "book", str(flight_id), "12A", "12B", "--passenger", "Ann Lee",
+            "--passenger", "José María/de la Cruz", **credentials,
+        )  # fmt: skip
         assert booked.returncode == 0, booked.stdout + booked.stderr
         assert "booked" in booked.stdout and "total" in booked.stdout
         over_grpc = cli(
             app_servers, "book", str(flight_id), "14C", "--grpc", f"127.0.0.1:{grpc_server.port}",
-            **credentials,
+            "--passenger", "Bo Lee", **credentials,
         )  # fmt: skip
         assert over_grpc.returncode == 0, over_grpc.stdout + over_grpc.stderr
         mine = (await client.get(app_servers.url() + "/api/v1/bookings", headers=ann)).json()[
             "items"
         ]
         assert sorted(seat for b in mine for seat in b["seats"]) == ["12A", "12B", "14C"]
+        names = sorted(
+            (p["seat"], p["given_name"], p["family_name"]) for b in mine for p in b["passengers"]
+        )
+        assert names == [
+            ("12A", "Ann", "Lee"), ("12B", "José María", "de la Cruz"), ("14C", "Bo", "Lee"),
+        ]  # fmt: skip
         for booking in mine:
             assert booking["reference"] in booked.stdout + over_grpc.stdout
 
-        taken = cli(app_servers, "book", str(flight_id), "12A", **credentials)
+        taken = cli(
+            app_servers, "book", str(flight_id), "12A", "--passenger", "Cy Lee", **credentials
+        )
         assert taken.returncode == 1
         assert "seats-unavailable" in taken.stderr and "12A" in taken.stderr
 

@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from lastseat.client import ApiError, GrpcClient
 from lastseat.client.grpc import as_dict
 from tests.support.over_http import make_flight, make_users
+from tests.support.passengers import passengers_json
 from tests.support.servers import AppServer, AppServers
 
 WAIT_SECONDS = 5.0  # a bound on waiting, not a performance figure
@@ -77,7 +78,11 @@ async def test_unauthenticated_calls_are_refused(
             for call in (
                 rpc.hold(flight_id, ["1A"]),
                 rpc.quote("00000000-0000-0000-0000-000000000000"),
-                rpc.book("00000000-0000-0000-0000-000000000000", "tok_ok"),
+                rpc.book(
+                    "00000000-0000-0000-0000-000000000000",
+                    "tok_ok",
+                    passengers=passengers_json(["1A"]),
+                ),
                 rpc.cancel("00000000-0000-0000-0000-000000000000"),
             ):
                 with pytest.raises(ApiError) as refused:
@@ -106,8 +111,40 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
             assert reused.value.status == "FAILED_PRECONDITION"
             quote = await rpc.quote(hold.id, "NO-SUCH-CODE")
             assert quote.discount_refused and quote.total.amount == hold.quote.total.amount
-            booking = await rpc.book(hold.id, "tok_ok")
+            with pytest.raises(ApiError) as unnamed:  # a seat without a passenger
+                await rpc.book(hold.id, "tok_ok", passengers=passengers_json(["12A"]))
+            assert unnamed.value.status == "INVALID_ARGUMENT"
+            assert "seats without a passenger: 12B" in unnamed.value.detail
+            named = [
+                {"seat": "12A", "given_name": "Zoë", "family_name": "Ñúñez"},
+                {"seat": "12B", "given_name": "Li", "family_name": "Ñúñez", "type": "child",
+                 "date_of_birth": "2022-02-02"},
+            ]  # fmt: skip
+            booking = await rpc.book(
+                hold.id, "tok_ok", idempotency_key="grpc-book-1", passengers=named
+            )
+            replay = await rpc.book(
+                hold.id, "tok_ok", idempotency_key="grpc-book-1", passengers=named
+            )
+            assert replay.id == booking.id
+            with pytest.raises(ApiError) as renamed:  # the same key for other passengers
+                await rpc.book(
+                    hold.id,
+                    "tok_ok",
+                    idempotency_key="grpc-book-1",
+                    passengers=passengers_json(["12A", "12B"]),
+                )
+            assert renamed.value.status == "FAILED_PRECONDITION"
             assert booking.status == "confirmed" and sorted(booking.seats) == ["12A", "12B"]
+            assert [(p.seat, p.given_name, p.type) for p in booking.passengers] == [
+                ("12A", "Zoë", "adult"), ("12B", "Li", "child"),
+            ]  # fmt: skip
+            found = await rpc.find_booking(booking.reference.lower(), "nunez")
+            assert found.flight.id == flight_id and list(found.seats) == ["12A", "12B"]
+            assert found.passengers[1].date_of_birth == "2022-02-02"
+            with pytest.raises(ApiError) as wrong:
+                await rpc.find_booking(booking.reference, "Lee")
+            assert wrong.value.status == "NOT_FOUND"
             assert booking.total.amount == hold.quote.total.amount
             changes = [
                 json.loads(await asyncio.wait_for(socket.recv(), WAIT_SECONDS)) for _ in range(4)
@@ -126,7 +163,7 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
             cancelled = await rpc.cancel(booking.id)
             assert cancelled.status == "cancelled"
             with pytest.raises(ApiError) as gone:
-                await rpc.book(hold.id, "tok_ok")
+                await rpc.book(hold.id, "tok_ok", passengers=named)
             assert gone.value.status == "FAILED_PRECONDITION"
 
 
@@ -145,12 +182,13 @@ async def test_control_characters_in_checkout_text_are_invalid_argument(
             ("tok_ok", "SPRING10\r\nX-Injected: 1"),
         ]:
             with pytest.raises(ApiError) as refused:
-                await rpc.book(hold.id, token, code)
+                await rpc.book(hold.id, token, code, passengers=passengers_json(["9A"]))
             assert refused.value.status == "INVALID_ARGUMENT"
         with pytest.raises(ApiError) as refused:
             await rpc.quote(hold.id, "NO\x00PE")
         assert refused.value.status == "INVALID_ARGUMENT"
-        booking = await rpc.book(hold.id, "tok_ok")  # the hold was left intact
+        # the hold was left intact
+        booking = await rpc.book(hold.id, "tok_ok", passengers=passengers_json(["9A"]))
         assert booking.status == "confirmed"
 
 

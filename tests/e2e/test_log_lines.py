@@ -21,6 +21,7 @@ import pytest
 
 from lastseat.stack.ports import free_port
 from tests.support.databases import migrated
+from tests.support.passengers import passengers_json
 from tests.support.servers import STARTUP_SECONDS, AppServer, server_env
 
 # Requests no HTTP client library would send: the parser refuses them (uvicorn logs each).
@@ -100,7 +101,11 @@ def test_hostile_requests_leave_only_json_lines_in_a_servers_log(app_server: App
     auth = {"Authorization": f"Bearer {token}"}
     booking = httpx.post(
         base + "/api/v1/bookings",
-        json={"hold_id": str(uuid.uuid4()), "payment": {"token": "tok_ok\r\nX-Injected: 1"}},
+        json={
+            "hold_id": str(uuid.uuid4()),
+            "payment": {"token": "tok_ok\r\nX-Injected: 1"},
+            "passengers": passengers_json(["1A"]),
+        },
         headers=auth,
     )
     assert booking.status_code == 422

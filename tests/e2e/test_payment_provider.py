@@ -11,6 +11,7 @@ import httpx
 
 from lastseat.stack.ports import free_port
 from tests.support.over_http import hold_seats, make_flight, make_users, sandbox_state
+from tests.support.passengers import passengers_json
 from tests.support.servers import (
     DATABASE_PASSWORD,
     PAYMENTS_KEY,
@@ -54,7 +55,11 @@ async def test_a_wrong_key_is_refused_by_the_provider_and_reported_as_503(
         [ann] = await make_users(client, app_servers, "wrongkey", 1)
         flight_id = await make_flight(client, app_servers, "LS800")
         hold_id = await hold_seats(client, app_servers, ann, flight_id, ["3A"])
-        body = {"hold_id": hold_id, "payment": {"token": "tok_ok"}}
+        body = {
+            "hold_id": hold_id,
+            "payment": {"token": "tok_ok"},
+            "passengers": passengers_json(["3A"]),
+        }
         with extra_server(
             app_servers, server_logs, "app-wrong-key", LASTSEAT_PAYMENTS_SECRET_KEY="sk_wrong_key"
         ) as server:
@@ -73,7 +78,11 @@ async def test_provider_down_or_slow_loses_no_seat_and_retries_complete_once(
         [ann] = await make_users(client, app_servers, "flaky", 1)
         flight_id = await make_flight(client, app_servers, "LS801")
         hold_id = await hold_seats(client, app_servers, ann, flight_id, ["3C", "4C"])
-        body = {"hold_id": hold_id, "payment": {"token": "tok_ok"}}
+        body = {
+            "hold_id": hold_id,
+            "payment": {"token": "tok_ok"},
+            "passengers": passengers_json(["3C", "4C"]),
+        }
         nowhere = f"http://127.0.0.1:{free_port()}"
         with extra_server(
             app_servers, server_logs, "app-no-provider", LASTSEAT_PAYMENTS_URL=nowhere
@@ -108,7 +117,11 @@ async def test_a_failed_capture_leaves_a_booking_paid_by_its_authorization(
             client,
             app_servers.url(),
             ann,
-            {"hold_id": hold_id, "payment": {"token": "tok_capture_fails"}},
+            {
+                "hold_id": hold_id,
+                "payment": {"token": "tok_capture_fails"},
+                "passengers": passengers_json(["5E"]),
+            },
             "cap-1",
         )
         assert booking.status_code == 201 and booking.json()["status"] == "confirmed"
@@ -117,7 +130,11 @@ async def test_a_failed_capture_leaves_a_booking_paid_by_its_authorization(
             client,
             app_servers.url(),
             ann,
-            {"hold_id": declined, "payment": {"token": "tok_declined"}},
+            {
+                "hold_id": declined,
+                "payment": {"token": "tok_declined"},
+                "passengers": passengers_json(["5F"]),
+            },
             "cap-2",
         )
         assert refused.status_code == 402
@@ -150,7 +167,11 @@ async def test_a_checkout_never_shows_the_provider_key(
             client,
             app_servers.url(),
             ann,
-            {"hold_id": hold_id, "payment": {"token": "tok_ok"}},
+            {
+                "hold_id": hold_id,
+                "payment": {"token": "tok_ok"},
+                "passengers": passengers_json(["6A"]),
+            },
             "leak-1",
         )
         await client.get(app_servers.url() + "/api/v1/bookings", headers=ann)

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.over_http import hold_seats, make_flight, make_users
+from tests.support.passengers import passengers_json
 from tests.support.servers import AppServer, AppServers, server_env
 
 
@@ -16,7 +17,11 @@ async def test_concurrent_retries_with_one_key_make_one_booking(app_servers: App
         [ann] = await make_users(client, app_servers, "retry", 1)
         flight_id = await make_flight(client, app_servers, "LS400")
         hold_id = await hold_seats(client, app_servers, ann, flight_id, ["4A", "4B"])
-        body = {"hold_id": hold_id, "payment": {"token": "tok_ok"}}
+        body = {
+            "hold_id": hold_id,
+            "payment": {"token": "tok_ok"},
+            "passengers": passengers_json(["4A", "4B"]),
+        }
         headers = {**ann, "Idempotency-Key": "checkout-7f3a"}
         responses = await asyncio.gather(
             *(
@@ -46,7 +51,11 @@ async def test_bookings_and_seats_survive_a_restart(
         hold_id = await hold_seats(client, app_servers, ann, flight_id, ["2A", "2C"])
         booking = await client.post(
             app_servers.url() + "/api/v1/bookings",
-            json={"hold_id": hold_id, "payment": {"token": "tok_ok"}},
+            json={
+                "hold_id": hold_id,
+                "payment": {"token": "tok_ok"},
+                "passengers": passengers_json(["2A", "2C"]),
+            },
             headers=ann,
         )
         assert booking.status_code == 201

@@ -18,6 +18,7 @@ from schemathesis.core.result import Ok
 
 from lastseat.domain.checkout import PAYMENT_TOKEN_PATTERN
 from tests.support.over_http import make_flight
+from tests.support.passengers import passengers_json
 from tests.support.servers import AppServers
 
 # Fuzz as a signed-in customer so requests get past authentication into validation.
@@ -125,12 +126,14 @@ class LiveHold:
         self._headers = headers
         self._flight_id = flight_id
         self._seats = iter(f"{row}{letter}" for row in range(3, 31) for letter in "ABCDEF")
+        self.seat = ""
         self.id = self._new()
 
     def _new(self) -> str:
+        self.seat = next(self._seats)
         response = httpx.post(
             self._base_url + "/api/v1/holds",
-            json={"flight_id": self._flight_id, "seats": [next(self._seats)]},
+            json={"flight_id": self._flight_id, "seats": [self.seat]},
             headers=self._headers,
         )
         assert response.status_code == 201, response.text
@@ -160,19 +163,24 @@ async def test_checkout_with_a_live_hold_makes_no_server_error(
     def checkout(payment: dict[str, Any]) -> Any:
         return operation.Case(body={"hold_id": "", "payment": payment}, media_type=JSON)
 
-    @given(case=cases, token=st.none() | TOKENS, code=st.none() | CODES)
-    @example(case=checkout({"token": "tok_ok"}), token=None, code=None)
-    @example(case=checkout({"token": "tok_declined"}), token=None, code=None)
-    @example(case=checkout({"token": "tok_ok"}), token="tok_ok\r\nX-Injected: 1", code=None)
+    # `named`: the live hold's seat gets a passenger (a generated list names no held seat)
+    @given(case=cases, token=st.none() | TOKENS, code=st.none() | CODES, named=st.booleans())
+    @example(case=checkout({"token": "tok_ok"}), token=None, code=None, named=True)
+    @example(case=checkout({"token": "tok_declined"}), token=None, code=None, named=True)
+    @example(
+        case=checkout({"token": "tok_ok"}), token="tok_ok\r\nX-Injected: 1", code=None, named=True
+    )
     @settings(
         max_examples=BOOKING_EXAMPLES,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    def fuzz(case: Any, token: str | None, code: str | None) -> None:
+    def fuzz(case: Any, token: str | None, code: str | None, named: bool) -> None:
         if isinstance(case.body, dict):
             case.body["hold_id"] = hold.id
+            if named:
+                case.body["passengers"] = passengers_json([hold.seat])
             if token is not None:
                 case.body["payment"] = {"token": token}
             if code is not None:

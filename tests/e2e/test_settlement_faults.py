@@ -18,6 +18,7 @@ from lastseat.adapters.db.tables import bookings
 from lastseat.bootstrap import build_services
 from tests.support.databases import make_settings
 from tests.support.over_http import make_flight, make_users, sandbox_state
+from tests.support.passengers import passengers_json
 from tests.support.servers import AppServer, AppServers
 
 ATTEMPTS = 5
@@ -56,7 +57,11 @@ async def test_a_capture_lost_with_its_process_is_refunded_on_cancel(
                 )
                 booked = await client.post(
                     a.url + "/api/v1/bookings",
-                    json={"hold_id": hold.json()["id"], "payment": {"token": "tok_ok"}},
+                    json={
+                        "hold_id": hold.json()["id"],
+                        "payment": {"token": "tok_ok"},
+                        "passengers": passengers_json(hold.json()["seats"]),
+                    },
                     headers=auth,
                 )
                 assert a.process is not None

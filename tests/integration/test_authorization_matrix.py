@@ -18,6 +18,7 @@ from lastseat.bootstrap import Services
 from lastseat.domain.users import Role
 from lastseat.entrypoints.http.app import create_app
 from tests.support.flights import FlightBody, flight_body
+from tests.support.passengers import FAMILY_NAME, passengers_json
 
 ACTORS = ("anon", "A", "B", "admin")
 counter = itertools.count(1)
@@ -43,6 +44,10 @@ class World:
         return str(response.json()["access_token"])
 
     async def hold_of_a(self) -> str:
+        return (await self.held_by_a())[0]
+
+    async def held_by_a(self) -> tuple[str, str]:
+        """A hold of A's, and its seat."""
         seat = f"{3 + next(counter) % 27}{'ABCDEF'[next(counter) % 6]}"
         for _ in range(200):
             response = await self.api.post(
@@ -51,17 +56,19 @@ class World:
                 headers=self.auth("A"),
             )
             if response.status_code == 201:
-                return str(response.json()["id"])
+                return str(response.json()["id"]), seat
             seat = f"{3 + next(counter) % 27}{'ABCDEF'[next(counter) % 6]}"
         raise AssertionError("no free seat for A")
 
     async def booking_of_a(self) -> str:
+        return str((await self.booked_by_a())["id"])
+
+    async def booked_by_a(self) -> dict[str, Any]:
         response = await self.api.post(
-            "/api/v1/bookings",
-            json={"hold_id": await self.hold_of_a(), "payment": {"token": "tok_ok"}},
-            headers=self.auth("A"),
+            "/api/v1/bookings", json=await _booking_body(self), headers=self.auth("A")
         )
-        return str(response.json()["id"])
+        booked: dict[str, Any] = response.json()
+        return booked
 
 
 Request = Callable[[World, str], Awaitable[httpx.Response]]
@@ -121,7 +128,18 @@ async def _booking_path(world: World) -> str:
 
 
 async def _booking_body(world: World) -> dict[str, Any]:
-    return {"hold_id": await world.hold_of_a(), "payment": {"token": "tok_ok"}}
+    hold_id, seat = await world.held_by_a()
+    return {
+        "hold_id": hold_id,
+        "payment": {"token": "tok_ok"},
+        "passengers": passengers_json([seat]),
+    }
+
+
+async def _lookup_body(world: World) -> dict[str, Any]:
+    """Anyone with a booking's reference and a passenger's family name (no sign-in)."""
+    booked = await world.booked_by_a()
+    return {"reference": booked["reference"], "family_name": FAMILY_NAME}
 
 
 async def _hold_body(world: World) -> dict[str, Any]:
@@ -190,6 +208,11 @@ MATRIX: dict[tuple[str, str], tuple[Request, dict[str, int | None], int]] = {
         201,
     ),
     ("GET", "/api/v1/bookings"): (call("GET", "/api/v1/bookings"), SIGNED_IN, 200),
+    ("POST", "/api/v1/bookings/lookup"): (
+        call("POST", "/api/v1/bookings/lookup", _lookup_body),
+        PUBLIC,
+        200,
+    ),
     ("GET", "/api/v1/bookings/{booking_id}"): (call("GET", _booking_path), OWNER_ONLY, 200),
     ("POST", "/api/v1/bookings/{booking_id}/cancel"): (call("POST", _cancel_path), OWNER_ONLY, 200),
     ("POST", "/api/v1/admin/flights"): (

@@ -10,6 +10,7 @@ from tests.support.clock import FakeClock
 from tests.support.commands import lastseat
 from tests.support.databases import make_settings
 from tests.support.flights import new_flight
+from tests.support.passengers import passengers_for
 from tests.support.payments import FakePayments
 from tests.support.servers import server_env
 
@@ -47,7 +48,11 @@ async def test_an_operator_lists_stuck_payments_and_retries_one(tmp_path: Path) 
         flight = await services.catalog.create_flight(new_flight(services.catalog.now()))
         hold = (await services.reservations.hold_seats(ann, flight.id, ["12A"])).hold
         payments.capture_fails = True
-        booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+        booking = (
+            await services.bookings.confirm(
+                ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+            )
+        ).booking
         await services.bookings.settle_payments()  # fails once: with one attempt, stuck
     finally:
         await services.close()

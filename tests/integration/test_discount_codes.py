@@ -16,9 +16,11 @@ from lastseat.domain.discounts import (
 )
 from lastseat.domain.errors import Conflict, NotFound, TooManyAttempts
 from lastseat.domain.flights import Flight
+from lastseat.domain.holds import Hold
 from lastseat.domain.users import Role, User
 from tests.support.clock import FakeClock
 from tests.support.flights import new_flight
+from tests.support.passengers import passengers_for
 
 
 async def _setup(services: Services, clock: FakeClock) -> tuple[User, Flight]:
@@ -38,7 +40,11 @@ async def test_a_code_discounts_the_booking_once_per_user(
     preview = await services.reservations.quote(ann, hold.id, "spring10")
     assert preview.discount_refused is None
     assert preview.quote.discount.amount == 1_500 and preview.quote.discount_code == "SPRING10"
-    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok", "SPRING10")).booking
+    booking = (
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", "SPRING10", passengers=passengers_for(hold.seats)
+        )
+    ).booking
     assert booking.total == preview.quote.total
     assert booking.discount_code == "SPRING10" and booking.discount == 1_500
     second = (await services.reservations.hold_seats(ann, flight.id, ["12B"])).hold
@@ -46,9 +52,15 @@ async def test_a_code_discounts_the_booking_once_per_user(
     assert refused.discount_refused == "already used on your account"
     assert refused.quote == second.quote
     with pytest.raises(DiscountNotApplicable, match="already used"):
-        await services.bookings.confirm(ann, second.id, "tok_ok", "SPRING10")
+        await services.bookings.confirm(
+            ann, second.id, "tok_ok", "SPRING10", passengers=passengers_for(second.seats)
+        )
     # the refusal rolled everything back: the hold is still live and can be bought
-    assert (await services.bookings.confirm(ann, second.id, "tok_ok")).booking.discount == 0
+    assert (
+        await services.bookings.confirm(
+            ann, second.id, "tok_ok", passengers=passengers_for(second.seats)
+        )
+    ).booking.discount == 0
     manifest = await services.catalog.manifest(flight.id)
     assert [(r.code, r.uses, r.discounted.amount) for r in manifest.redemptions] == [
         ("SPRING10", 1, 1_500)
@@ -94,7 +106,9 @@ async def test_codes_that_do_not_apply_are_refused_in_words_that_tell_a_guesser_
         return
     assert view.discount_refused is not None and customer_sees in view.discount_refused
     with pytest.raises(DiscountNotApplicable, match=customer_sees):
-        await services.bookings.confirm(ann, hold.id, "tok_ok", name)
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", name, passengers=passengers_for(hold.seats)
+        )
     # an admin (support) is told the reason itself
     admin_hold = (await services.reservations.hold_seats(admin, flight.id, ["9B"])).hold
     seen_by_admin = await services.reservations.quote(admin, admin_hold.id, name)
@@ -125,15 +139,17 @@ async def test_200_concurrent_users_never_pass_a_cap_of_50(
         for user, (flight_id, seat) in zip(users, seats, strict=False)
     ]
 
-    async def book(user: User, hold_id: object) -> bool:
+    async def book(user: User, hold: Hold) -> bool:
         try:
-            await services.bookings.confirm(user, hold_id, "tok_ok", "FIFTY")  # type: ignore[arg-type]
+            await services.bookings.confirm(
+                user, hold.id, "tok_ok", "FIFTY", passengers=passengers_for(hold.seats)
+            )
         except DiscountNotApplicable as refused:
             assert refused.reason == NOT_VALID_HERE  # (used up: not told to a customer)
             return False
         return True
 
-    outcomes = await asyncio.gather(*(book(u, h.id) for u, h in zip(users, holds, strict=True)))
+    outcomes = await asyncio.gather(*(book(u, h) for u, h in zip(users, holds, strict=True)))
     assert sum(outcomes) == 50
     found = await services.catalog.manifest(flight.id)
     found_other = await services.catalog.manifest(other.id)
@@ -167,7 +183,9 @@ async def test_guessing_codes_is_throttled_per_hold_and_per_customer(
     # once throttled, even the right code waits, at quote and at booking alike
     assert await guess(hold.id, "REALCODE") == "discount-codes-per-hold"
     with pytest.raises(TooManyAttempts):
-        await services.bookings.confirm(ann, hold.id, "tok_ok", "REALCODE")
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", "REALCODE", passengers=passengers_for(hold.seats)
+        )
     # a fresh hold does not reset the customer's own count
     guessed = per_hold
     while guessed < settings.discount_attempts_per_customer:
@@ -195,7 +213,11 @@ async def test_a_cancelled_booking_gives_its_code_back(
     ]
     ann, bob = users
     first = (await services.reservations.hold_seats(ann, flight.id, ["20A"])).hold
-    booked = (await services.bookings.confirm(ann, first.id, "tok_ok", "ONLYONE")).booking
+    booked = (
+        await services.bookings.confirm(
+            ann, first.id, "tok_ok", "ONLYONE", passengers=passengers_for(first.seats)
+        )
+    ).booking
     bob_hold = (await services.reservations.hold_seats(bob, flight.id, ["20B"])).hold
     assert (await services.reservations.quote(bob, bob_hold.id, "ONLYONE")).discount_refused == (
         NOT_VALID_HERE
@@ -203,7 +225,11 @@ async def test_a_cancelled_booking_gives_its_code_back(
     await services.bookings.cancel(ann, booked.id)
     manifest = await services.catalog.manifest(flight.id)
     assert manifest.redemptions == []  # a cancelled use is not a use
-    bobs = (await services.bookings.confirm(bob, bob_hold.id, "tok_ok", "ONLYONE")).booking
+    bobs = (
+        await services.bookings.confirm(
+            bob, bob_hold.id, "tok_ok", "ONLYONE", passengers=passengers_for(bob_hold.seats)
+        )
+    ).booking
     assert bobs.discount_code == "ONLYONE"
     manifest = await services.catalog.manifest(flight.id)
     assert [(r.code, r.uses) for r in manifest.redemptions] == [("ONLYONE", 1)]

@@ -14,6 +14,7 @@ from lastseat.domain.users import Role
 from lastseat.entrypoints.http.app import create_app
 from tests.support.databases import make_settings
 from tests.support.flights import flight_body, new_flight
+from tests.support.passengers import passengers_json
 from tests.support.payments import FakePayments
 
 PROBLEM = "application/problem+json"
@@ -137,23 +138,27 @@ async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flig
     assert taken["seats"] == ["12A"] and "12A" in taken["detail"]
     assert_problem(await api.get(f"/api/v1/holds/{hold_id}/quote", headers=bob), 404)
 
+    named = passengers_json(["1C", "12A"])
     declined = await api.post(
         "/api/v1/bookings",
-        json={"hold_id": hold_id, "payment": {"token": "tok_declined"}},
+        json={"hold_id": hold_id, "payment": {"token": "tok_declined"}, "passengers": named},
         headers=ann,
     )
     assert_problem(declined, 402, "payment-declined")
     booking = await api.post(
-        "/api/v1/bookings", json={"hold_id": hold_id, "payment": {"token": "tok_ok"}}, headers=ann
+        "/api/v1/bookings",
+        json={"hold_id": hold_id, "payment": {"token": "tok_ok"}, "passengers": named},
+        headers=ann,
     )
     assert booking.status_code == 201
     body = booking.json()
     assert body["status"] == "confirmed" and body["total"]["amount"] == 144150
+    assert body["passengers"] == [{**p, "date_of_birth": None, "type": "adult"} for p in named]
     assert len(body["reference"]) == 8
     assert_problem(
         await api.post(
             "/api/v1/bookings",
-            json={"hold_id": hold_id, "payment": {"token": "tok_ok"}},
+            json={"hold_id": hold_id, "payment": {"token": "tok_ok"}, "passengers": named},
             headers=ann,
         ),
         409,
@@ -182,13 +187,17 @@ async def test_release_and_manifest(
     hold_id = (
         await api.post("/api/v1/holds", json={"flight_id": flight_id, "seats": ["6A"]}, headers=ann)
     ).json()["id"]
-    await api.post(
-        "/api/v1/bookings", json={"hold_id": hold_id, "payment": {"token": "tok_ok"}}, headers=ann
-    )
+    body = {
+        "hold_id": hold_id,
+        "payment": {"token": "tok_ok"},
+        "passengers": passengers_json(["6A"]),
+    }
+    await api.post("/api/v1/bookings", json=body, headers=ann)
     manifest = (await api.get(f"/api/v1/admin/flights/{flight_id}/manifest", headers=admin)).json()
     assert manifest["seats_booked"] == 1
-    assert manifest["passengers"][0]["seat"] == "6A"
-    assert manifest["passengers"][0]["email"] == "ann@example.com"
+    [entry] = manifest["passengers"]
+    assert (entry["seat"], entry["given_name"], entry["family_name"]) == ("6A", "Ann", "Lee")
+    assert "ann@example.com" not in str(manifest)  # who flies, not who paid
     assert_problem(await api.get(f"/api/v1/admin/flights/{flight_id}/manifest", headers=ann), 403)
     assert_problem(
         await api.post("/api/v1/admin/flights", json=flight_body(code="LS9"), headers=ann), 403
@@ -237,7 +246,11 @@ async def test_idempotency_over_http(api: httpx.AsyncClient, flight_id: int) -> 
         (
             "post",
             "/api/v1/bookings",
-            {"hold_id": "00000000-0000-0000-0000-000000000000", "payment": {"token": "tok_ok"}},
+            {
+                "hold_id": "00000000-0000-0000-0000-000000000000",
+                "payment": {"token": "tok_ok"},
+                "passengers": passengers_json(["12A"]),
+            },
             404,
         ),
         (
@@ -301,7 +314,7 @@ async def test_control_characters_in_checkout_text_are_a_422_that_reaches_no_pro
         ({"token": "tok_ok"}, "SPRING10\r\nX-Injected: 1"),
         ({"token": "tok_ok"}, "SPRING\x0010"),
     ]:
-        body = {"hold_id": hold_id, "payment": payment}
+        body = {"hold_id": hold_id, "payment": payment, "passengers": passengers_json(["8A"])}
         if code is not None:
             body["discount_code"] = code
         problem = assert_problem(await api.post("/api/v1/bookings", json=body, headers=ann), 422)
@@ -313,7 +326,13 @@ async def test_control_characters_in_checkout_text_are_a_422_that_reaches_no_pro
         assert_problem(quote, 422)
     assert payments.calls == []  # the provider was never asked
     booked = await api.post(
-        "/api/v1/bookings", json={"hold_id": hold_id, "payment": {"token": "tok_ok"}}, headers=ann
+        "/api/v1/bookings",
+        json={
+            "hold_id": hold_id,
+            "payment": {"token": "tok_ok"},
+            "passengers": passengers_json(["8A"]),
+        },
+        headers=ann,
     )
     assert booked.status_code == 201, booked.text
 

@@ -13,6 +13,7 @@ from lastseat.bootstrap import Services, build_services
 from lastseat.domain.discounts import Discount, DiscountKind
 from tests.support.clock import FakeClock
 from tests.support.flights import new_flight
+from tests.support.passengers import passengers_for
 from tests.support.payments import FakePayments
 
 
@@ -34,7 +35,11 @@ async def test_every_service_flow_runs_on_a_pool_of_one(
     await services.watching.start(flight.id, None)
     hold = (await services.reservations.hold_seats(ann, flight.id, ["12A", "12B"])).hold
     await services.reservations.quote(ann, hold.id, "SPRING10")
-    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok", "SPRING10")).booking
+    booking = (
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", "SPRING10", passengers=passengers_for(hold.seats)
+        )
+    ).booking
     await services.bookings.flush()
     await services.settlement.settle_due()
     assert [b.id for b in await services.bookings.list(ann)] == [booking.id]

@@ -15,6 +15,7 @@ from lastseat.domain.users import User
 from lastseat.services.ports import IdempotencyKey
 from tests.support.clock import FakeClock
 from tests.support.flights import new_flight
+from tests.support.passengers import passengers_for
 from tests.support.payments import FakePayments
 
 
@@ -28,7 +29,11 @@ async def test_a_booking_is_authorized_then_captured_for_the_held_quote(
 ) -> None:
     ann, flight = await _setup(services, clock)
     hold = (await services.reservations.hold_seats(ann, flight.id, ["4A", "4B"])).hold
-    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+    booking = (
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
+    ).booking
     assert booking.payment_status is PaymentStatus.CAPTURED
     assert payments.state == {booking.payment_id: "captured"}
     assert payments.captured_total() == hold.quote.total.amount == booking.total.amount
@@ -53,7 +58,9 @@ async def test_a_failed_payment_books_nothing_and_keeps_the_hold(
     hold = (await services.reservations.hold_seats(ann, flight.id, ["4A"])).hold
     key = IdempotencyKey("checkout-1", "same-body")
     with pytest.raises(error):
-        await services.bookings.confirm(ann, hold.id, token, None, key)
+        await services.bookings.confirm(
+            ann, hold.id, token, None, key, passengers=passengers_for(hold.seats)
+        )
     assert await services.bookings.list(ann) == []
     assert (await services.catalog.seat_map(flight.id)).status("4A") == "held"
     # the same key, now with a working card, completes exactly once
@@ -61,8 +68,12 @@ async def test_a_failed_payment_books_nothing_and_keeps_the_hold(
         key = IdempotencyKey("checkout-1", "same-body")
     else:
         key = IdempotencyKey("checkout-2", "new-card")
-    first = await services.bookings.confirm(ann, hold.id, "tok_ok", None, key)
-    again = await services.bookings.confirm(ann, hold.id, "tok_ok", None, key)
+    first = await services.bookings.confirm(
+        ann, hold.id, "tok_ok", None, key, passengers=passengers_for(hold.seats)
+    )
+    again = await services.bookings.confirm(
+        ann, hold.id, "tok_ok", None, key, passengers=passengers_for(hold.seats)
+    )
     assert again.replayed and again.booking.id == first.booking.id
     assert len(await services.bookings.list(ann)) == 1
     assert payments.captured_total() == hold.quote.total.amount
@@ -74,7 +85,11 @@ async def test_a_failed_capture_is_settled_later_and_only_once(
     ann, flight = await _setup(services, clock)
     hold = (await services.reservations.hold_seats(ann, flight.id, ["6C"])).hold
     payments.capture_fails = True
-    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+    booking = (
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
+    ).booking
     assert booking.status is BookingStatus.CONFIRMED  # the authorization holds the money
     assert booking.payment_status is PaymentStatus.AUTHORIZED
     assert await services.bookings.settle_payments() == 0  # still failing: retried later
@@ -94,7 +109,11 @@ async def test_a_capture_whose_answer_was_lost_is_not_made_twice(
     ann, flight = await _setup(services, clock)
     hold = (await services.reservations.hold_seats(ann, flight.id, ["7A"])).hold
     payments.capture_reply_lost = True
-    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+    booking = (
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
+    ).booking
     assert booking.payment_status is PaymentStatus.AUTHORIZED  # we do not know yet
     payments.capture_reply_lost = False
     assert await services.bookings.settle_payments() == 1
@@ -118,8 +137,12 @@ async def test_an_authorization_without_a_booking_is_voided(
     # that far); only one can redeem it inside the booking transaction
     payments.authorize_delay = 0.1
     results = await asyncio.gather(
-        services.bookings.confirm(ann, first.id, "tok_ok", "ONCE"),
-        services.bookings.confirm(bob, second.id, "tok_ok", "ONCE"),
+        services.bookings.confirm(
+            ann, first.id, "tok_ok", "ONCE", passengers=passengers_for(first.seats)
+        ),
+        services.bookings.confirm(
+            bob, second.id, "tok_ok", "ONCE", passengers=passengers_for(second.seats)
+        ),
         return_exceptions=True,
     )
     refused = [r for r in results if isinstance(r, DiscountNotApplicable)]
@@ -132,10 +155,18 @@ async def test_cancelling_pays_back(
 ) -> None:
     ann, flight = await _setup(services, clock)
     captured = (await services.reservations.hold_seats(ann, flight.id, ["2A"])).hold
-    booked = (await services.bookings.confirm(ann, captured.id, "tok_ok")).booking
+    booked = (
+        await services.bookings.confirm(
+            ann, captured.id, "tok_ok", passengers=passengers_for(captured.seats)
+        )
+    ).booking
     payments.capture_fails = True
     pending = (await services.reservations.hold_seats(ann, flight.id, ["2C"])).hold
-    uncaptured = (await services.bookings.confirm(ann, pending.id, "tok_ok")).booking
+    uncaptured = (
+        await services.bookings.confirm(
+            ann, pending.id, "tok_ok", passengers=passengers_for(pending.seats)
+        )
+    ).booking
     await services.bookings.cancel(ann, uncaptured.id)  # never captured: the hold is voided
     payments.capture_fails = False
     await services.bookings.cancel(ann, booked.id)
@@ -152,7 +183,12 @@ async def test_concurrent_retries_authorize_and_capture_once(
     hold = (await services.reservations.hold_seats(ann, flight.id, ["15A"])).hold
     key = IdempotencyKey("pay-once", "p")
     results = await asyncio.gather(
-        *(services.bookings.confirm(ann, hold.id, "tok_ok", None, key) for _ in range(8))
+        *(
+            services.bookings.confirm(
+                ann, hold.id, "tok_ok", None, key, passengers=passengers_for(hold.seats)
+            )
+            for _ in range(8)
+        )
     )
     assert len({r.booking.id for r in results}) == 1
     assert len(payments.authorized) == 1

@@ -18,6 +18,7 @@ from lastseat.domain.users import User
 from lastseat.entrypoints.http.app import create_app
 from tests.support.clock import FakeClock
 from tests.support.flights import new_flight
+from tests.support.passengers import passengers_for
 
 BOT_ADDRESS, TRAVELLER_ADDRESS = "203.0.113.50", "198.51.100.7"
 
@@ -81,7 +82,9 @@ async def test_one_customer_cannot_hold_a_flight_or_the_inventory(
     refused = await _hold(services, bot, first.id, ["30F"], "192.0.2.1")  # any address
     assert refused == "seats-per-flight"
     # seats bought are no longer held: the customer may hold again
-    await services.bookings.confirm(bot, bought.id, "tok_ok")
+    await services.bookings.confirm(
+        bot, bought.id, "tok_ok", passengers=passengers_for(bought.seats)
+    )
     again = await _hold(services, bot, first.id, ["30F"], BOT_ADDRESS)
     assert isinstance(again, Hold)
 
@@ -137,7 +140,9 @@ async def test_holds_do_not_move_prices_but_sales_do(services: Services, clock: 
     await services.reservations.release_hold(ann, again.id)
     # the same 90 seats sold: demand pricing applies (load 50%: x1.15)
     for buyer, hold in zip(buyers, holds, strict=True):
-        await services.bookings.confirm(buyer, hold.id, "tok_ok")
+        await services.bookings.confirm(
+            buyer, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
     sold = (await services.reservations.hold_seats(ann, flight.id, ["25A"])).hold.quote
     assert sold.subtotal.amount > quoted.subtotal.amount
     assert (await services.catalog.seat_map(flight.id)).demand_permille == 1150
@@ -229,7 +234,13 @@ async def test_bookings_count_toward_a_share_so_booking_and_cancelling_cannot_sp
     for block in blocks[:2]:  # 18 seats held, then booked
         hold = await _hold(services, spinner, flight.id, block, BOT_ADDRESS)
         assert isinstance(hold, Hold)
-        bought.append((await services.bookings.confirm(spinner, hold.id, "tok_ok")).booking)
+        bought.append(
+            (
+                await services.bookings.confirm(
+                    spinner, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+                )
+            ).booking
+        )
     refused = await _hold(services, spinner, flight.id, blocks[2], BOT_ADDRESS)
     assert refused == "customer-seats-per-flight"
     await services.bookings.cancel(spinner, bought[0].id)  # a cancellation frees the share
@@ -245,6 +256,8 @@ async def test_bookings_count_toward_a_share_so_booking_and_cancelling_cannot_sp
         if isinstance(hold, str):
             assert hold == "seats-per-address" and booked_here + 9 > share
             break
-        await services.bookings.confirm(bot, hold.id, "tok_ok")
+        await services.bookings.confirm(
+            bot, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
         booked_here += 9
     assert booked_here <= share

@@ -42,6 +42,7 @@ from lastseat.services.ports import IdempotencyKey
 from lastseat.services.samples import standard_layout
 from tests.support.clock import FakeClock
 from tests.support.flights import new_flight
+from tests.support.passengers import passengers_for
 from tests.support.payments import FakePayments
 
 
@@ -166,7 +167,9 @@ async def test_expired_hold_counts_as_available_at_once(
     assert (await services.catalog.seat_map(flight.id)).status("3A") == "available"
     second = (await services.reservations.hold_seats(bob, flight.id, ["3A"])).hold
     with pytest.raises(HoldGone):
-        await services.bookings.confirm(ann, first.id, "tok_ok")
+        await services.bookings.confirm(
+            ann, first.id, "tok_ok", passengers=passengers_for(first.seats)
+        )
     assert (await _seat_rows(services, flight.id))["3A"] == ("held", second.id)
 
 
@@ -193,13 +196,19 @@ async def test_book_then_cancel_frees_the_seats(services: Services, clock: FakeC
     ann = await _user(services)
     flight = await _flight(services, clock)
     hold = (await services.reservations.hold_seats(ann, flight.id, ["1A", "7C"])).hold
-    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+    booking = (
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
+    ).booking
     assert booking.status is BookingStatus.CONFIRMED
     assert booking.total == hold.quote.total and booking.seats == ("1A", "7C")
     assert booking.total.amount == 135_000 + 2 * 1_200 + 6_750
     assert (await _seat_rows(services, flight.id))["7C"][0] == "booked"
     with pytest.raises(HoldGone):
-        await services.bookings.confirm(ann, hold.id, "tok_ok")
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
     with pytest.raises(Conflict):
         await services.reservations.release_hold(ann, hold.id)
     assert [b.id for b in await services.bookings.list(ann)] == [booking.id]
@@ -222,7 +231,7 @@ async def test_book_then_cancel_frees_the_seats(services: Services, clock: FakeC
     ]
     # a cancelled seat can be sold again: the live-booking unique index allows it
     again = (await services.reservations.hold_seats(ann, flight.id, ["7C"])).hold
-    await services.bookings.confirm(ann, again.id, "tok_ok")
+    await services.bookings.confirm(ann, again.id, "tok_ok", passengers=passengers_for(again.seats))
     async with engine_of(services.database).connect() as conn:
         live = await conn.scalar(
             sa.select(sa.func.count()).where(booking_seats.c.seat == "7C", booking_seats.c.active)
@@ -239,7 +248,9 @@ async def test_release_frees_seats_once(services: Services, clock: FakeClock) ->
     assert (await _seat_rows(services, flight.id))["9A"] == ("available", None)
     assert await _events(services, flight.id) == [("9A", "held"), ("9A", "available")]
     with pytest.raises(HoldGone):
-        await services.bookings.confirm(ann, hold.id, "tok_ok")
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
 
 
 async def test_only_the_owner_sees_or_touches_a_hold_or_booking(
@@ -252,11 +263,15 @@ async def test_only_the_owner_sees_or_touches_a_hold_or_booking(
     for attempt in (
         services.reservations.get_hold(bob, hold.id),
         services.reservations.release_hold(bob, hold.id),
-        services.bookings.confirm(bob, hold.id, "tok_ok"),
+        services.bookings.confirm(bob, hold.id, "tok_ok", passengers=passengers_for(hold.seats)),
     ):
         with pytest.raises(NotFound):
             await attempt
-    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+    booking = (
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
+    ).booking
     for attempt in (
         services.bookings.get(bob, booking.id),
         services.bookings.cancel(bob, booking.id),
@@ -273,12 +288,20 @@ async def test_payment_failure_keeps_the_hold_and_books_nothing(
     flight = await _flight(services, clock)
     hold = (await services.reservations.hold_seats(ann, flight.id, ["11A"])).hold
     with pytest.raises(PaymentDeclined):
-        await services.bookings.confirm(ann, hold.id, "tok_declined")
+        await services.bookings.confirm(
+            ann, hold.id, "tok_declined", passengers=passengers_for(hold.seats)
+        )
     with pytest.raises(PaymentProviderError):
-        await services.bookings.confirm(ann, hold.id, "tok_error")
+        await services.bookings.confirm(
+            ann, hold.id, "tok_error", passengers=passengers_for(hold.seats)
+        )
     assert (await _seat_rows(services, flight.id))["11A"] == ("held", hold.id)
     assert await services.bookings.list(ann) == []
-    booking = (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+    booking = (
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
+    ).booking
     assert booking.seats == ("11A",)
 
 
@@ -303,7 +326,9 @@ async def test_departure_closes_booking_and_the_cut_off_closes_cancelling(
     assert hold.expires_at == soon.departs_at
     clock.advance(minutes=6)
     with pytest.raises(FlightClosed, match="departed"):
-        await services.bookings.confirm(ann, hold.id, "tok_ok")
+        await services.bookings.confirm(
+            ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
     assert payments.calls == []  # refused before any money moved
     # a booking made in time cannot be cancelled within the cut-off, nor after departure
     cutoff = services.settings.cancellation_cutoff
@@ -313,7 +338,13 @@ async def test_departure_closes_booking_and_the_cut_off_closes_cancelling(
     booked = []
     for seat in ("12A", "12B"):
         held = (await services.reservations.hold_seats(ann, later.id, [seat])).hold
-        booked.append((await services.bookings.confirm(ann, held.id, "tok_ok")).booking)
+        booked.append(
+            (
+                await services.bookings.confirm(
+                    ann, held.id, "tok_ok", passengers=passengers_for(held.seats)
+                )
+            ).booking
+        )
     await services.bookings.cancel(ann, booked[0].id)  # an hour before the cut-off: fine
     clock.advance(hours=1)
     with pytest.raises(CancellationClosed, match=f"within {cutoff.seconds // 60} minutes"):
@@ -351,8 +382,12 @@ async def test_idempotent_hold_and_booking(services: Services, clock: FakeClock)
     with pytest.raises(SeatsUnavailable):
         await services.reservations.hold_seats(bob, flight.id, ["14A"], key)
     pay = IdempotencyKey("pay-1", "p1")
-    booked = await services.bookings.confirm(ann, first.hold.id, "tok_ok", None, pay)
-    replay = await services.bookings.confirm(ann, first.hold.id, "tok_ok", None, pay)
+    booked = await services.bookings.confirm(
+        ann, first.hold.id, "tok_ok", None, pay, passengers=passengers_for(first.hold.seats)
+    )
+    replay = await services.bookings.confirm(
+        ann, first.hold.id, "tok_ok", None, pay, passengers=passengers_for(first.hold.seats)
+    )
     assert replay.replayed and replay.booking.id == booked.booking.id
     assert len(await services.bookings.list(ann)) == 1
 
@@ -365,7 +400,12 @@ async def test_concurrent_retries_of_one_booking_create_one(
     hold = (await services.reservations.hold_seats(ann, flight.id, ["15A"])).hold
     key = IdempotencyKey("pay-2", "p")
     results = await asyncio.gather(
-        *(services.bookings.confirm(ann, hold.id, "tok_ok", None, key) for _ in range(8))
+        *(
+            services.bookings.confirm(
+                ann, hold.id, "tok_ok", None, key, passengers=passengers_for(hold.seats)
+            )
+            for _ in range(8)
+        )
     )
     assert len({r.booking.id for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
@@ -391,7 +431,9 @@ async def test_unknown_ids_are_not_found(services: Services, clock: FakeClock) -
     with pytest.raises(NotFound):
         await services.reservations.hold_seats(ann, 424242, ["1A"])
     with pytest.raises(NotFound):
-        await services.bookings.confirm(ann, uuid.uuid4(), "tok_ok")
+        await services.bookings.confirm(
+            ann, uuid.uuid4(), "tok_ok", passengers=passengers_for(["1A"])
+        )
     with pytest.raises(NotFound):
         await services.bookings.get(ann, uuid.uuid4())
 

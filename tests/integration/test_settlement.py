@@ -14,6 +14,7 @@ from lastseat.bootstrap import Services
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
 from lastseat.domain.errors import DatabaseUnavailable, DomainError
 from lastseat.domain.flights import Flight
+from lastseat.domain.holds import Hold
 from lastseat.domain.users import User
 from lastseat.services.bookings import Bookings
 from lastseat.services.context import ServiceContext
@@ -21,6 +22,7 @@ from lastseat.services.ports import IdempotencyKey, UnitOfWork, UnitOfWorkFactor
 from lastseat.services.settlement import Settlement
 from tests.support.clock import FakeClock
 from tests.support.flights import new_flight
+from tests.support.passengers import passengers_for
 from tests.support.payments import FakePayments
 
 
@@ -31,7 +33,11 @@ async def _setup(services: Services, clock: FakeClock) -> tuple[User, Flight]:
 
 async def _book(services: Services, user: User, flight: Flight, seat: str) -> Booking:
     hold = (await services.reservations.hold_seats(user, flight.id, [seat])).hold
-    return (await services.bookings.confirm(user, hold.id, "tok_ok")).booking
+    return (
+        await services.bookings.confirm(
+            user, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+        )
+    ).booking
 
 
 async def test_a_capture_never_written_down_is_refunded_when_the_booking_is_cancelled(
@@ -163,10 +169,14 @@ async def test_a_booking_whose_commit_answer_was_lost_keeps_its_money(
     key = IdempotencyKey("checkout-1", "body-1")
     lossy.lose_next = True
     with pytest.raises(DatabaseUnavailable):
-        await bookings.confirm(ann, hold.id, "tok_ok", idem=key)
+        await bookings.confirm(
+            ann, hold.id, "tok_ok", idem=key, passengers=passengers_for(hold.seats)
+        )
     # the booking committed; its authorization was not voided on a guess
     assert not [call for call in payments.calls if call[0] == "void"]
-    retried = await bookings.confirm(ann, hold.id, "tok_ok", idem=key)  # the client retries
+    retried = await bookings.confirm(
+        ann, hold.id, "tok_ok", idem=key, passengers=passengers_for(hold.seats)
+    )  # the client retries
     assert retried.replayed and retried.booking.status is BookingStatus.CONFIRMED
     await bookings.settle_payments()
     assert payments.state[str(retried.booking.payment_id)] == "captured"
@@ -184,7 +194,11 @@ async def test_a_double_submit_never_voids_the_money_behind_the_booking_that_won
 
     async def submit() -> Booking | str:
         try:
-            return (await services.bookings.confirm(ann, hold.id, "tok_ok")).booking
+            return (
+                await services.bookings.confirm(
+                    ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+                )
+            ).booking
         except DomainError as refused:
             return refused.code
 
@@ -203,22 +217,28 @@ async def test_a_confirm_after_a_lost_race_is_not_handed_a_voided_authorization(
     first = (await services.reservations.hold_seats(ann, flight.id, ["18A"])).hold
     second = (await services.reservations.hold_seats(ann, flight.id, ["18B"])).hold
 
-    async def submit(hold_id: object, body: str) -> str:
+    async def submit(hold: Hold, body: str) -> str:
         key = IdempotencyKey("same-key", body)
         try:
-            await services.bookings.confirm(ann, hold_id, "tok_ok", idem=key)  # type: ignore[arg-type]
+            await services.bookings.confirm(
+                ann, hold.id, "tok_ok", idem=key, passengers=passengers_for(hold.seats)
+            )
         except DomainError as refused:
             return refused.code
         return "booked"
 
     # one Idempotency-Key, two bodies, at once: one books, the other is refused and voids
     payments.authorize_delay = 0.1  # (both get as far as an authorization)
-    outcomes = await asyncio.gather(submit(first.id, "a"), submit(second.id, "b"))
+    outcomes = await asyncio.gather(submit(first, "a"), submit(second, "b"))
     assert sorted(outcomes) == ["booked", "idempotency-key-reused"]
     loser = second if outcomes[0] == "booked" else first
     assert "voided" in payments.state.values()
     payments.authorize_delay = 0
-    again = (await services.bookings.confirm(ann, loser.id, "tok_ok")).booking
+    again = (
+        await services.bookings.confirm(
+            ann, loser.id, "tok_ok", passengers=passengers_for(loser.seats)
+        )
+    ).booking
     assert payments.state[str(again.payment_id)] == "captured"
     assert await services.settlement.stuck() == []
 

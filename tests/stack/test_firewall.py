@@ -190,7 +190,16 @@ async def test_lastseat_own_traffic_passes_untouched(stack: Stack) -> None:
         )
         booking = await client.post(
             "/api/v1/bookings",
-            json={"hold_id": hold_id, "discount_code": "SPRING-25", "payment": {"token": "tok_ok"}},
+            json={
+                "hold_id": hold_id,
+                "discount_code": "SPRING-25",
+                "payment": {"token": "tok_ok"},
+                # names as passports have them: an apostrophe is not an injection
+                "passengers": [
+                    {"seat": "12A", "given_name": "Siobhán", "family_name": "O'Brien"},
+                    {"seat": "12B", "given_name": "Jean-Luc", "family_name": "D'Arcy"},
+                ],
+            },
             headers={**ann, "Idempotency-Key": "waf-book-1"},
         )
         assert booking.status_code == 201, booking.text

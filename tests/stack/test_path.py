@@ -18,6 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lastseat.client import GrpcClient, HttpClient
 from lastseat.client.resolve import ResolvingBackend
+from tests.support.passengers import passengers_json
 from tests.support.stack import DOMAIN, WAIT_SECONDS, Stack, eventually_in
 
 
@@ -27,7 +28,7 @@ async def test_a_booking_over_https_with_the_name_resolved_by_lastseat_dns(stack
         await api.login("path@example.com", "a path password")
         [flight] = await api.flights(limit=1)
         hold = await api.hold(flight["id"], ["4A", "4B"])
-        booking = await api.book(hold["id"], "tok_ok")
+        booking = await api.book(hold["id"], "tok_ok", passengers=passengers_json(hold["seats"]))
         assert booking["status"] == "confirmed" and booking["total"] == hold["quote"]["total"]
         mine = await api.bookings()
         assert [b["reference"] for b in mine] == [booking["reference"]]

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from playwright.async_api import BrowserContext, ConsoleMessage, Page, expect
 
+from tests.support.passengers import FAMILY_NAME, given_name, passengers_json
 from tests.support.stack import Stack
 
 PASSWORD = "correct horse battery staple"
@@ -124,7 +125,11 @@ class Api:
 
     async def book(self, token: str, flight_id: int, seats: list[str]) -> dict[str, Any]:
         hold = await self.hold(token, flight_id, seats)
-        body = {"hold_id": hold["id"], "payment": {"token": "tok_ok"}}
+        body = {
+            "hold_id": hold["id"],
+            "payment": {"token": "tok_ok"},
+            "passengers": passengers_json(hold["seats"]),
+        }
         made = await self.call("POST", "/api/v1/bookings", token, json=body)
         assert made.status_code == 201, made.text
         return dict(made.json())
@@ -181,3 +186,17 @@ async def hold_in_page(traveller: Traveller, flight_id: int, seats: list[str]) -
     found = HOLD_URL.search(page.url)
     assert found is not None
     return found.group(1)
+
+
+async def name_passengers(
+    page: Page, seats: list[str], family_name: str = FAMILY_NAME
+) -> list[tuple[str, str, str]]:
+    """Fill in the checkout's traveller for each seat, as a person would: by the labels of
+    the seat's group. Returns (seat, given name, family name) for each."""
+    named = []
+    for i, seat in enumerate(seats):
+        group = page.get_by_role("group", name=f"Seat {seat}")
+        await group.get_by_label("Given names").fill(given_name(i))
+        await group.get_by_label("Family name").fill(family_name)
+        named.append((seat, given_name(i), family_name))
+    return named

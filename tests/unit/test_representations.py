@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
@@ -18,11 +18,13 @@ from lastseat.domain.discounts import Discount, DiscountKind
 from lastseat.domain.flights import Flight
 from lastseat.domain.holds import Hold, HoldStatus
 from lastseat.domain.money import Money
+from lastseat.domain.passengers import Passenger
 from lastseat.domain.pricing import quote
 from lastseat.domain.users import Role, User
 from lastseat.entrypoints import representations as r
 from lastseat.entrypoints.http import schemas as s
 from lastseat.entrypoints.seatmap import SeatMapEncoder
+from lastseat.services.bookings import FoundBooking
 from lastseat.services.catalog import FlightSummary, Manifest, ManifestEntry, Redemptions, SeatMap
 from lastseat.services.reservations import QuoteView
 from lastseat.services.samples import standard_layout
@@ -35,11 +37,20 @@ FLIGHT = Flight(7, "LS101", "LHR", "JFK", NOW, standard_layout())
 QUOTE = quote(FLIGHT.layout, ("12A", "12B"), NO_RULES, 0, FLIGHT.layout.capacity)
 HOLD = Hold(uuid.uuid4(), USER.id, 7, ("12A", "12B"), NOW, HoldStatus.ACTIVE, QUOTE)
 BOOKING = Booking(
-    uuid.uuid4(), "ABC123", USER.id, 7, ("12A",), EUR, BookingStatus.CONFIRMED, NOW, "SPRING"
+    uuid.uuid4(),
+    "ABC123",
+    USER.id,
+    7,
+    ("12A",),
+    EUR,
+    BookingStatus.CONFIRMED,
+    NOW,
+    "SPRING",
+    passengers=(Passenger("12A", "Ann", "Lee", date(1990, 2, 3)),),
 )
 MANIFEST = Manifest(
     FLIGHT,
-    [ManifestEntry("12A", "ABC123", USER.id, USER.email)],
+    [ManifestEntry("12A", "ABC123", USER.id, Passenger("12A", "Ann", "Lee"))],
     1,
     EUR,
     [Redemptions("SPRING", 1, EUR)],
@@ -76,6 +87,7 @@ def same_fields(model: type[BaseModel], body: Any) -> None:
         (s.BookingOut, r.booking_json(BOOKING)),
         (s.CancelOut, r.cancelled_json(replace(BOOKING, status=BookingStatus.CANCELLED))),
         (s.ManifestOut, r.manifest_json(MANIFEST)),
+        (s.FoundBookingOut, r.found_booking_json(FoundBooking(BOOKING, FLIGHT))),
         (s.DiscountOut, r.discount_json(Discount("SPRING", DiscountKind.PERCENT, 1_500))),
         (
             s.SeatMapOut,

@@ -3,7 +3,11 @@
 async with HttpClient("http://127.0.0.1:3001") as api:
     await api.login("ann@example.com", "a-good-password")
     hold = await api.hold(flight_id, ["12A"])
-    booking = await api.book(hold["id"], payment_token="tok_ok")
+    booking = await api.book(
+        hold["id"],
+        payment_token="tok_ok",
+        passengers=[{"seat": "12A", "given_name": "Ann", "family_name": "Lee"}],
+    )
 
 async for message in watch("http://127.0.0.1:3001", flight_id):
     ...  # {"type": "snapshot", ...}, then {"type": "seat", ...}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -122,9 +122,15 @@ class GrpcClient(AsyncClosing):
         payment_token: str,
         discount_code: str = "",
         idempotency_key: str | None = None,
+        *,
+        passengers: Sequence[Mapping[str, str]],
     ) -> Any:
+        """`passengers` as for HttpClient.book."""
         request = pb.ConfirmBookingRequest(
-            hold_id=hold_id, payment_token=payment_token, discount_code=discount_code
+            hold_id=hold_id,
+            payment_token=payment_token,
+            discount_code=discount_code,
+            passengers=[pb.Passenger(**p) for p in passengers],
         )
         metadata = self._metadata(idempotency_key or str(uuid.uuid4()))
         return await self._call(lambda: self._stub.ConfirmBooking(request, metadata=metadata))
@@ -134,6 +140,10 @@ class GrpcClient(AsyncClosing):
         return await self._call(
             lambda: self._stub.CancelBooking(request, metadata=self._metadata())
         )
+
+    async def find_booking(self, reference: str, family_name: str) -> Any:
+        request = pb.FindBookingRequest(reference=reference, family_name=family_name)
+        return await self._call(lambda: self._stub.FindBooking(request))
 
     async def watch(self, flight_id: int, after: int | None = None) -> AsyncIterator[Any]:
         """FlightEvent messages: a snapshot, then seat changes (after `after`, if given)."""

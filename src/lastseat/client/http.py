@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -123,12 +124,27 @@ class HttpClient(AsyncClosing):
         payment_token: str,
         discount_code: str | None = None,
         idempotency_key: str | None = None,
+        *,
+        passengers: Sequence[Mapping[str, str]],
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"hold_id": hold_id, "payment": {"token": payment_token}}
+        """Book the hold: `passengers` has one {seat, given_name, family_name} per held
+        seat, with date_of_birth (YYYY-MM-DD) and type (adult, child, infant) if known."""
+        body: dict[str, Any] = {
+            "hold_id": hold_id,
+            "payment": {"token": payment_token},
+            "passengers": [dict(p) for p in passengers],
+        }
         if discount_code:
             body["discount_code"] = discount_code
         result: dict[str, Any] = await self._call(
             "POST", "/bookings", json=body, idempotency_key=idempotency_key or str(uuid.uuid4())
+        )
+        return result
+
+    async def find_booking(self, reference: str, family_name: str) -> dict[str, Any]:
+        """Manage booking: no sign-in needed."""
+        result: dict[str, Any] = await self._call(
+            "POST", "/bookings/lookup", json={"reference": reference, "family_name": family_name}
         )
         return result
 

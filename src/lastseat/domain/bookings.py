@@ -9,10 +9,13 @@ from enum import StrEnum
 from uuid import UUID
 
 from lastseat.domain.money import Money
+from lastseat.domain.passengers import Passenger
 
 # No 0/O or 1/I: references are read out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 8
+# What a look-up may type (room for a few stray characters; longer is cut, and then wrong).
+MAX_REFERENCE_LENGTH = 16
 
 
 class BookingStatus(StrEnum):
@@ -34,6 +37,8 @@ class Booking:
     discount: int = 0  # minor units taken off by the code
     payment_id: str | None = None
     payment_status: PaymentStatus | None = None
+    # in seat order; empty only for bookings made before passengers were named
+    passengers: tuple[Passenger, ...] = ()
 
 
 class PaymentStatus(StrEnum):
@@ -45,3 +50,8 @@ class PaymentStatus(StrEnum):
 
 def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def is_reference(text: str) -> bool:
+    """Whether `text` could be a reference (anything else names no booking)."""
+    return len(text) == REFERENCE_LENGTH and all(c in REFERENCE_ALPHABET for c in text)

@@ -13,8 +13,10 @@ from lastseat.domain.bookings import Booking
 from lastseat.domain.discounts import Discount
 from lastseat.domain.flights import Flight
 from lastseat.domain.holds import Hold
+from lastseat.domain.passengers import Passenger
 from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
+from lastseat.services.bookings import FoundBooking
 from lastseat.services.catalog import FlightSummary, Manifest
 from lastseat.services.reservations import QuoteView
 from lastseat.services.watching import SeatChange
@@ -96,16 +98,40 @@ def hold_json(hold: Hold) -> dict[str, Any]:
     }
 
 
+def passenger_json(p: Passenger) -> dict[str, Any]:
+    return {
+        "seat": p.seat,
+        "given_name": p.given_name,
+        "family_name": p.family_name,
+        "date_of_birth": None if p.date_of_birth is None else p.date_of_birth.isoformat(),
+        "type": p.type.value,
+    }
+
+
 def booking_json(booking: Booking) -> dict[str, Any]:
     return {
         "id": str(booking.id),
         "reference": booking.reference,
         "flight_id": booking.flight_id,
         "seats": list(booking.seats),
+        "passengers": [passenger_json(p) for p in booking.passengers],
         "total": booking.total.as_dict(),
         "discount_code": booking.discount_code,
         "status": booking.status.value,
         "created_at": rfc3339(booking.created_at),
+    }
+
+
+def found_booking_json(found: FoundBooking) -> dict[str, Any]:
+    """What manage-booking shows to whoever knows a reference and a family name: the trip,
+    not the account (no owner, no payment, no price)."""
+    booking = found.booking
+    return {
+        "reference": booking.reference,
+        "flight": _flight_fields(found.flight),
+        "seats": list(booking.seats),
+        "passengers": [passenger_json(p) for p in booking.passengers],
+        "status": booking.status.value,
     }
 
 
@@ -132,8 +158,16 @@ def manifest_json(manifest: Manifest) -> dict[str, Any]:
             {"code": r.code, "uses": r.uses, "discounted": r.discounted.as_dict()}
             for r in manifest.redemptions
         ],
+        # names, not the account's email: the manifest is who flies, not who paid
         "passengers": [
-            {"seat": e.seat, "reference": e.reference, "user_id": str(e.user_id), "email": e.email}
+            {
+                "seat": e.seat,
+                "reference": e.reference,
+                "user_id": str(e.user_id),
+                "given_name": None if e.passenger is None else e.passenger.given_name,
+                "family_name": None if e.passenger is None else e.passenger.family_name,
+                "type": None if e.passenger is None else e.passenger.type.value,
+            }
             for e in manifest.passengers
         ],
     }

@@ -20,12 +20,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from uuid import UUID
 
 import structlog
 
-from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus, new_reference
+from lastseat.domain.bookings import (
+    MAX_REFERENCE_LENGTH,
+    Booking,
+    BookingStatus,
+    PaymentStatus,
+    is_reference,
+    new_reference,
+)
 from lastseat.domain.discounts import DiscountNotApplicable
 from lastseat.domain.errors import (
     DatabaseUnavailable,
@@ -34,7 +42,8 @@ from lastseat.domain.errors import (
     NotFound,
 )
 from lastseat.domain.events import seat_events
-from lastseat.domain.flights import SeatStatus
+from lastseat.domain.flights import Flight, SeatStatus
+from lastseat.domain.passengers import Passenger, names_match, passengers_for_seats
 from lastseat.domain.pricing import Quote
 from lastseat.domain.requests import PAGE_SIZE
 from lastseat.domain.users import User
@@ -44,6 +53,7 @@ from lastseat.services.discounts import as_seen_by, try_code
 from lastseat.services.idempotency import earlier_use, first_use
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
 from lastseat.services.settlement import Settlement
+from lastseat.services.throttles import give_back_now, lookup_throttles, reserve
 
 log = structlog.get_logger("lastseat.bookings")
 
@@ -68,6 +78,18 @@ class BookingResult:
     replayed: bool
 
 
+@dataclass(frozen=True, slots=True)
+class FoundBooking:
+    """A booking found by manage-booking, with its flight."""
+
+    booking: Booking
+    flight: Flight
+
+
+# Compared against when no booking has the reference, so a miss costs what a hit does.
+_NOBODY = (Passenger("", "", "\uffff"),)
+
+
 class Bookings:
     def __init__(
         self,
@@ -90,8 +112,14 @@ class Bookings:
             return None if earlier is None else await uow.bookings.get_owned(earlier, user.id)
 
     async def _price(
-        self, user: User, hold_id: UUID, discount_code: str | None, address: str | None
-    ) -> Quote:
+        self,
+        user: User,
+        hold_id: UUID,
+        passengers: Sequence[Passenger],
+        discount_code: str | None,
+        address: str | None,
+    ) -> tuple[Quote, tuple[Passenger, ...]]:
+        """The price to charge, and the passengers checked against the hold's seats."""
         now = self._ctx.clock()
         async with self._ctx.uow() as uow:
             hold = await uow.holds.get_owned(hold_id, user.id)
@@ -101,9 +129,11 @@ class Bookings:
         flight.check_bookable(now)
         if not hold.is_live(now):
             raise HoldGone("the hold has expired, been released or already been booked")
+        named = passengers_for_seats(hold.seats, passengers, flight.departs_at.date())
         if discount_code is None:
-            return hold.quote
-        return await try_code(self._ctx, hold.quote, flight, user, discount_code, hold_id, address)
+            return hold.quote, named
+        quote = await try_code(self._ctx, hold.quote, flight, user, discount_code, hold_id, address)
+        return quote, named
 
     async def confirm(
         self,
@@ -113,12 +143,15 @@ class Bookings:
         discount_code: str | None = None,
         idem: IdempotencyKey | None = None,
         address: str | None = None,
+        *,
+        passengers: Sequence[Passenger],
     ) -> BookingResult:
+        """Book the hold for `passengers`, exactly one per held seat."""
         replay = await self._replay(user, idem)
         if replay is not None:
             return BookingResult(replay, replayed=True)
         try:
-            quote = await self._price(user, hold_id, discount_code, address)
+            quote, named = await self._price(user, hold_id, passengers, discount_code, address)
         except HoldGone:
             # a concurrent retry with the same key may have just booked this very hold
             replay = await self._replay(user, idem)
@@ -129,7 +162,7 @@ class Bookings:
             payment_token, quote.total, authorization_key(hold_id, payment_token, quote, idem)
         )
         try:
-            result = await self._book(user, hold_id, quote, authorization, idem)
+            result = await self._book(user, hold_id, quote, named, authorization, idem)
         except DatabaseUnavailable:
             # The commit may have happened (a connection lost while committing): voiding now
             # could leave a booking with no money behind it. Left alone, the authorization
@@ -154,6 +187,7 @@ class Bookings:
         user: User,
         hold_id: UUID,
         quote: Quote,
+        passengers: tuple[Passenger, ...],
         authorization: str,
         idem: IdempotencyKey | None,
     ) -> BookingResult:
@@ -186,12 +220,16 @@ class Bookings:
                 discount=quote.discount.amount,
                 payment_id=authorization,
                 payment_status=PaymentStatus.AUTHORIZED,
+                passengers=passengers,
             )
+            if tuple(p.seat for p in passengers) != hold.seats:
+                raise HoldGone("the hold changed while it was being booked")
             await uow.bookings.add(booking, hold_id)
             booked = await uow.seats.book(hold_id, booking_id, now)
             if len(booked) != len(hold.seats):
                 raise HoldGone("some seats of the hold are no longer held")
             await uow.bookings.add_seats(booking)
+            await uow.bookings.add_passengers(booking)
             if quote.discount_code is not None:
                 # Counted in this transaction: the cap holds under any concurrency.
                 await uow.discounts.redeem(
@@ -222,6 +260,26 @@ class Bookings:
         if booking is None:
             raise NotFound(f"booking {booking_id} not found")
         return booking
+
+    async def look_up(
+        self, reference: str, family_name: str, address: str | None = None
+    ) -> FoundBooking:
+        """Manage-booking: the booking with this reference that has a passenger of this
+        family name, without signing in. A guessing target, so every attempt is counted
+        first (429 past a limit) and only a match gives its count back; a wrong reference
+        and a wrong name are the same 404, after the same work."""
+        reference = reference.strip().upper()[:MAX_REFERENCE_LENGTH]
+        throttles = lookup_throttles(self._ctx.settings, reference, address)
+        await reserve(self._ctx, throttles)
+        booking = None
+        if is_reference(reference):
+            async with self._ctx.uow() as uow:
+                booking = await uow.bookings.by_reference(reference)
+        matched = names_match(family_name, booking.passengers if booking else _NOBODY)
+        if booking is None or not matched:
+            raise NotFound("no booking has this reference and family name")
+        await give_back_now(self._ctx, throttles)
+        return FoundBooking(booking, await self._catalog.flight(booking.flight_id))
 
     async def list(self, user: User, limit: int = PAGE_SIZE, offset: int = 0) -> list[Booking]:
         async with self._ctx.uow() as uow:

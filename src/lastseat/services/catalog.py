@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from lastseat.domain.errors import InvalidRequest, NotFound
+from lastseat.domain.errors import InvalidRequest, NotFound, seat_sort_key
 from lastseat.domain.flights import Flight, Layout, SeatStatus, validate_route
 from lastseat.domain.money import Money
+from lastseat.domain.passengers import Passenger
 from lastseat.domain.requests import PAGE_SIZE
 from lastseat.services.bounded import bounded_put
 from lastseat.services.context import ServiceContext
@@ -54,7 +55,7 @@ class ManifestEntry:
     seat: str
     reference: str
     user_id: UUID
-    email: str
+    passenger: Passenger | None  # None for a booking made before passengers were named
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +179,9 @@ class Catalog:
         currency = flight.layout.currency
         return Manifest(
             flight=flight,
-            passengers=[ManifestEntry(*row) for row in rows],
+            passengers=[
+                ManifestEntry(*row) for row in sorted(rows, key=lambda r: seat_sort_key(r[0]))
+            ],
             bookings=bookings,
             revenue=Money(revenue, currency),
             redemptions=[

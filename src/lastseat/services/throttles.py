@@ -168,6 +168,32 @@ def discount_code_throttles(
     ]
 
 
+def lookup_throttles(settings: Settings, reference: str, address: str | None) -> list[Throttle]:
+    """Manage-booking guesses: per reference (a guesser trying names on one booking), then
+    per address (one trying references). The reference is digested like an email: the
+    counters name no booking in clear."""
+    window = settings.lookup_attempts_window_seconds
+    digest = hashlib.sha256(reference.encode()).hexdigest()[:32]
+    return [
+        Throttle(
+            f"lookup-reference:{digest}",
+            ThrottleRules(
+                "lookups-per-reference",
+                "look-ups of this booking",
+                settings.lookup_attempts_per_reference,
+                timedelta(seconds=window),
+            ),
+        ),
+        *_per_address(
+            address,
+            "lookups-per-address",
+            "booking look-ups from this address",
+            settings.lookup_attempts_per_address,
+            window,
+        ),
+    ]
+
+
 async def reserve(ctx: ServiceContext, throttles: list[Throttle]) -> list[int]:
     """Count the attempt against each throttle in order, or raise TooManyAttempts; the
     attempts each key has counted in its window, this one included.
@@ -226,6 +252,7 @@ async def forget_stale(ctx: ServiceContext) -> int:
         settings.signups_window_seconds,
         settings.holds_window_seconds,
         settings.discount_attempts_window_seconds,
+        settings.lookup_attempts_window_seconds,
     )
     now = ctx.clock()
     async with ctx.uow(write=True) as uow:

@@ -160,18 +160,34 @@ class GetQuoteRequest(_message.Message):
     discount_code: str
     def __init__(self, hold_id: _Optional[str] = ..., discount_code: _Optional[str] = ...) -> None: ...
 
+class Passenger(_message.Message):
+    __slots__ = ("seat", "given_name", "family_name", "date_of_birth", "type")
+    SEAT_FIELD_NUMBER: _ClassVar[int]
+    GIVEN_NAME_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    seat: str
+    given_name: str
+    family_name: str
+    date_of_birth: str
+    type: str
+    def __init__(self, seat: _Optional[str] = ..., given_name: _Optional[str] = ..., family_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
+
 class ConfirmBookingRequest(_message.Message):
-    __slots__ = ("hold_id", "discount_code", "payment_token")
+    __slots__ = ("hold_id", "discount_code", "payment_token", "passengers")
     HOLD_ID_FIELD_NUMBER: _ClassVar[int]
     DISCOUNT_CODE_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PASSENGERS_FIELD_NUMBER: _ClassVar[int]
     hold_id: str
     discount_code: str
     payment_token: str
-    def __init__(self, hold_id: _Optional[str] = ..., discount_code: _Optional[str] = ..., payment_token: _Optional[str] = ...) -> None: ...
+    passengers: _containers.RepeatedCompositeFieldContainer[Passenger]
+    def __init__(self, hold_id: _Optional[str] = ..., discount_code: _Optional[str] = ..., payment_token: _Optional[str] = ..., passengers: _Optional[_Iterable[_Union[Passenger, _Mapping]]] = ...) -> None: ...
 
 class BookingRecord(_message.Message):
-    __slots__ = ("id", "reference", "flight_id", "seats", "total", "discount_code", "status", "created_at")
+    __slots__ = ("id", "reference", "flight_id", "seats", "total", "discount_code", "status", "created_at", "passengers")
     ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -180,6 +196,7 @@ class BookingRecord(_message.Message):
     DISCOUNT_CODE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PASSENGERS_FIELD_NUMBER: _ClassVar[int]
     id: str
     reference: str
     flight_id: int
@@ -188,7 +205,44 @@ class BookingRecord(_message.Message):
     discount_code: str
     status: str
     created_at: str
-    def __init__(self, id: _Optional[str] = ..., reference: _Optional[str] = ..., flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., discount_code: _Optional[str] = ..., status: _Optional[str] = ..., created_at: _Optional[str] = ...) -> None: ...
+    passengers: _containers.RepeatedCompositeFieldContainer[Passenger]
+    def __init__(self, id: _Optional[str] = ..., reference: _Optional[str] = ..., flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., discount_code: _Optional[str] = ..., status: _Optional[str] = ..., created_at: _Optional[str] = ..., passengers: _Optional[_Iterable[_Union[Passenger, _Mapping]]] = ...) -> None: ...
+
+class FindBookingRequest(_message.Message):
+    __slots__ = ("reference", "family_name")
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_NAME_FIELD_NUMBER: _ClassVar[int]
+    reference: str
+    family_name: str
+    def __init__(self, reference: _Optional[str] = ..., family_name: _Optional[str] = ...) -> None: ...
+
+class FlightRef(_message.Message):
+    __slots__ = ("id", "code", "origin", "destination", "departs_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    code: str
+    origin: str
+    destination: str
+    departs_at: str
+    def __init__(self, id: _Optional[int] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ...) -> None: ...
+
+class FoundBooking(_message.Message):
+    __slots__ = ("reference", "flight", "seats", "passengers", "status")
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    SEATS_FIELD_NUMBER: _ClassVar[int]
+    PASSENGERS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    reference: str
+    flight: FlightRef
+    seats: _containers.RepeatedScalarFieldContainer[str]
+    passengers: _containers.RepeatedCompositeFieldContainer[Passenger]
+    status: str
+    def __init__(self, reference: _Optional[str] = ..., flight: _Optional[_Union[FlightRef, _Mapping]] = ..., seats: _Optional[_Iterable[str]] = ..., passengers: _Optional[_Iterable[_Union[Passenger, _Mapping]]] = ..., status: _Optional[str] = ...) -> None: ...
 
 class CancelBookingRequest(_message.Message):
     __slots__ = ("booking_id",)

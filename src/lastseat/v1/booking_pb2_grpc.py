@@ -69,6 +69,11 @@ class BookingStub:
                 request_serializer=lastseat_dot_v1_dot_booking__pb2.CancelBookingRequest.SerializeToString,
                 response_deserializer=lastseat_dot_v1_dot_booking__pb2.BookingRecord.FromString,
                 _registered_method=True)
+        self.FindBooking = channel.unary_unary(
+                '/lastseat.v1.Booking/FindBooking',
+                request_serializer=lastseat_dot_v1_dot_booking__pb2.FindBookingRequest.SerializeToString,
+                response_deserializer=lastseat_dot_v1_dot_booking__pb2.FoundBooking.FromString,
+                _registered_method=True)
         self.WatchFlight = channel.unary_stream(
                 '/lastseat.v1.Booking/WatchFlight',
                 request_serializer=lastseat_dot_v1_dot_booking__pb2.WatchFlightRequest.SerializeToString,
@@ -121,6 +126,14 @@ class BookingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FindBooking(self, request, context):
+        """Manage booking: no token; a reference and a passenger's family name. NOT_FOUND for a
+        wrong reference or name alike; RESOURCE_EXHAUSTED past the look-up limits.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchFlight(self, request, context):
         """A snapshot first, then one message per seat change; `after` resumes from an event id.
         """
@@ -165,6 +178,11 @@ def add_BookingServicer_to_server(servicer, server):
                     servicer.CancelBooking,
                     request_deserializer=lastseat_dot_v1_dot_booking__pb2.CancelBookingRequest.FromString,
                     response_serializer=lastseat_dot_v1_dot_booking__pb2.BookingRecord.SerializeToString,
+            ),
+            'FindBooking': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindBooking,
+                    request_deserializer=lastseat_dot_v1_dot_booking__pb2.FindBookingRequest.FromString,
+                    response_serializer=lastseat_dot_v1_dot_booking__pb2.FoundBooking.SerializeToString,
             ),
             'WatchFlight': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchFlight,
@@ -361,6 +379,33 @@ class Booking:
             '/lastseat.v1.Booking/CancelBooking',
             lastseat_dot_v1_dot_booking__pb2.CancelBookingRequest.SerializeToString,
             lastseat_dot_v1_dot_booking__pb2.BookingRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindBooking(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastseat.v1.Booking/FindBooking',
+            lastseat_dot_v1_dot_booking__pb2.FindBookingRequest.SerializeToString,
+            lastseat_dot_v1_dot_booking__pb2.FoundBooking.FromString,
             options,
             channel_credentials,
             insecure,

@@ -129,6 +129,20 @@ bookings = sa.Table(
     ),
 )
 
+# The named traveller in each seat of a booking, written in the booking's transaction.
+# Names are NFC (domain/passengers.py); 64 characters, not bytes, in PostgreSQL.
+booking_passengers = sa.Table(
+    "booking_passengers",
+    metadata,
+    sa.Column("booking_id", sa.Uuid, sa.ForeignKey("bookings.id"), primary_key=True),
+    sa.Column("seat", sa.String(4), primary_key=True),
+    sa.Column("given_name", sa.String(64), nullable=False),
+    sa.Column("family_name", sa.String(64), nullable=False),
+    sa.Column("date_of_birth", sa.Date, nullable=True),
+    sa.Column("type", sa.String(8), nullable=False),
+    sa.CheckConstraint("type IN ('adult', 'child', 'infant')", name="ck_booking_passengers_type"),
+)
+
 # One row per seat of a flight: the single place a seat's state lives. Holds and bookings
 # claim seats with one conditional UPDATE ... RETURNING on these rows.
 seats = sa.Table(

@@ -204,6 +204,18 @@ def book(
         str, typer.Option(metavar="TOKEN", help="payment token (sandbox: tok_ok)")
     ] = "tok_ok",
     discount: Annotated[str | None, typer.Option(metavar="CODE", help="discount code")] = None,
+    passenger: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--passenger",
+            metavar="'GIVEN FAMILY'",
+            help=(
+                "the traveller in each seat, in the seats' order, as on the passport; the"
+                " family name is the last word, or write 'Given/Family name'. Asked for if"
+                " left out"
+            ),
+        ),
+    ] = None,
     grpc_address: Annotated[
         str | None,
         typer.Option(
@@ -216,6 +228,7 @@ def book(
     """Sign in, hold the seats, show the server's quote, pay and confirm. The password
     comes from LASTSEAT_PASSWORD, or is asked for."""
     password = os.environ.get("LASTSEAT_PASSWORD") or typer.prompt("Password", hide_input=True)
+    named = _passengers(seat_names, passenger or [])
 
     async def work() -> dict[str, Any]:
         async with HttpClient(api, dns_server=dns, ca=ca) as client:
@@ -224,17 +237,47 @@ def book(
                 hold = await client.hold(flight_id, seat_names)
                 quote = await client.quote(hold["id"], discount)
                 _print_quote(quote)
-                return await client.book(hold["id"], card, discount)
+                return await client.book(hold["id"], card, discount, passengers=named)
         async with GrpcClient(grpc_target(grpc_address, dns), token=token, ca=ca) as rpc:
             held = await rpc.hold(flight_id, seat_names)
             _print_quote(as_dict(await rpc.quote(held.id, discount or "")))
-            return as_dict(await rpc.book(held.id, card, discount or ""))
+            return as_dict(await rpc.book(held.id, card, discount or "", passengers=named))
 
     booking = _run(work())
     console.print(
         f"[green]booked[/green] {booking['reference']}: seats {', '.join(booking['seats'])}, "
         f"charged {_money(booking['total'])}"
     )
+
+
+def _passengers(seat_names: list[str], given: list[str]) -> list[dict[str, str]]:
+    """One traveller per seat, from --passenger in order, the rest asked for. Never made up
+    (say, from the account's email): a ticket must carry the passport's name. The names
+    are checked by the server."""
+    if len(given) > len(seat_names):
+        raise typer.BadParameter(
+            f"{len(given)} passengers for {len(seat_names)} seats", param_hint="--passenger"
+        )
+    named = []
+    for seat, text in zip(seat_names, given, strict=False):
+        given_name, _, family_name = (
+            text.partition("/") if "/" in text else text.strip().rpartition(" ")
+        )
+        if not given_name.strip() or not family_name.strip():
+            raise typer.BadParameter(
+                f"{text!r}: give both names, 'Given Family' or 'Given/Family name'",
+                param_hint="--passenger",
+            )
+        named.append({"seat": seat, "given_name": given_name, "family_name": family_name})
+    for seat in seat_names[len(given) :]:
+        named.append(
+            {
+                "seat": seat,
+                "given_name": typer.prompt(f"Seat {seat}, given name(s)"),
+                "family_name": typer.prompt(f"Seat {seat}, family name"),
+            }
+        )
+    return named
 
 
 def _print_quote(quote: dict[str, Any]) -> None:

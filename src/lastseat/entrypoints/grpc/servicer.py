@@ -20,6 +20,7 @@ from lastseat.bootstrap import Services
 from lastseat.domain.addresses import client_network
 from lastseat.domain.checkout import check_discount_code, check_payment_token
 from lastseat.domain.errors import AuthenticationFailed, DomainError, InvalidRequest
+from lastseat.domain.passengers import passenger_from_text
 from lastseat.domain.requests import (
     PAGE_SIZE,
     check_airports,
@@ -34,6 +35,7 @@ from lastseat.entrypoints.grpc.errors import abort, mapped
 from lastseat.entrypoints.representations import (
     booking_json,
     flight_summary_json,
+    found_booking_json,
     hold_json,
     quote_view_json,
     seat_change_json,
@@ -177,9 +179,20 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             _discount_code(request.discount_code),
             idem,
             _client_address(context),
+            passengers=[
+                passenger_from_text(p.seat, p.given_name, p.family_name, p.date_of_birth, p.type)
+                for p in request.passengers
+            ],
         )
         self._replayed(context, result.replayed)
         return _fill(pb.BookingRecord(), booking_json(result.booking))
+
+    @mapped
+    async def FindBooking(self, request: Any, context: Context) -> Any:
+        found = await self._services.bookings.look_up(
+            request.reference, request.family_name, _client_address(context)
+        )
+        return _fill(pb.FoundBooking(), found_booking_json(found))
 
     @mapped
     async def CancelBooking(self, request: Any, context: Context) -> Any:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from lastseat.domain.bookings import MAX_REFERENCE_LENGTH
 from lastseat.domain.checkout import (
     DISCOUNT_CODE_PATTERN,
     MAX_DISCOUNT_CODE_LENGTH,
@@ -20,6 +21,7 @@ from lastseat.domain.fares import Surcharges
 from lastseat.domain.flights import MAX_ROWS, Cabin, Layout
 from lastseat.domain.holds import MAX_SEATS_PER_HOLD, MIN_SEATS_PER_HOLD
 from lastseat.domain.money import Currency, Money
+from lastseat.domain.passengers import MAX_RAW_NAME_LENGTH, Passenger, PassengerType
 from lastseat.domain.requests import (
     AIRPORT_PATTERN,
     MAX_ID,
@@ -173,10 +175,46 @@ DiscountCodeQuery = Annotated[
 ]
 
 
+NameIn = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=MAX_RAW_NAME_LENGTH,
+        description="as on the passport: letters, spaces, hyphens, apostrophes; 1 to 64",
+    ),
+]
+
+
+class PassengerIn(Strict):
+    """The shape only: the name rules, and one passenger per held seat, are the domain's
+    (domain/passengers.py), checked by the service for every protocol."""
+
+    seat: Annotated[StrictStr, Field(max_length=MAX_SEAT_NAME_LENGTH)]
+    given_name: NameIn
+    family_name: NameIn
+    date_of_birth: date | None = None
+    type: Literal["adult", "child", "infant"] = "adult"
+
+    def passenger(self) -> Passenger:
+        return Passenger(
+            self.seat,
+            self.given_name,
+            self.family_name,
+            self.date_of_birth,
+            PassengerType(self.type),
+        )
+
+
 class BookingIn(Strict):
     hold_id: UUID
     discount_code: DiscountCodeIn | None = None
     payment: PaymentIn
+    passengers: Annotated[list[PassengerIn], Field(min_length=1, max_length=MAX_SEATS_PER_HOLD)]
+
+
+class LookupIn(Strict):
+    reference: Annotated[StrictStr, Field(min_length=1, max_length=MAX_REFERENCE_LENGTH)]
+    family_name: NameIn
 
 
 # Response models document the API in OpenAPI; handlers encode with orjson directly.
@@ -279,11 +317,22 @@ class HoldOut(BaseModel):
     quote: QuoteOut
 
 
+class PassengerOut(BaseModel):
+    seat: str
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    type: Literal["adult", "child", "infant"]
+
+
 class BookingOut(BaseModel):
     id: UUID
     reference: str
     flight_id: int
     seats: list[str]
+    passengers: list[PassengerOut] = Field(
+        description="one per seat, in seat order (empty for bookings made before names)"
+    )
     total: MoneyOut
     discount_code: str | None
     status: Literal["confirmed", "cancelled"]
@@ -292,6 +341,14 @@ class BookingOut(BaseModel):
 
 class BookingList(BaseModel):
     items: list[BookingOut]
+
+
+class FoundBookingOut(BaseModel):
+    reference: str
+    flight: FlightFieldsOut
+    seats: list[str]
+    passengers: list[PassengerOut]
+    status: Literal["confirmed", "cancelled"]
 
 
 class CancelOut(BaseModel):
@@ -307,7 +364,10 @@ class ManifestEntryOut(BaseModel):
     seat: str
     reference: str
     user_id: UUID
-    email: str
+    # null only for a booking made before passengers were named
+    given_name: str | None
+    family_name: str | None
+    type: Literal["adult", "child", "infant"] | None
 
 
 class RedemptionsOut(BaseModel):

@@ -4,6 +4,7 @@ owner, and settled (their money brought where the booking wants it) by settlemen
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.repositories.binds import NOW, OWNER, ROW_ID
-from lastseat.adapters.db.tables import booking_seats, bookings, users
+from lastseat.adapters.db.tables import booking_passengers, booking_seats, bookings
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
 from lastseat.domain.money import Money
+from lastseat.domain.passengers import Passenger, PassengerType
 
 _BOOKING_COLUMNS = (
     bookings.c.id,
@@ -33,6 +35,14 @@ _BOOKING_COLUMNS = (
 )
 _INSERT_BOOKING = bookings.insert()
 _INSERT_BOOKING_SEAT = booking_seats.insert()
+_INSERT_PASSENGER = booking_passengers.insert()
+_PASSENGER_COLUMNS = (
+    booking_passengers.c.seat,
+    booking_passengers.c.given_name,
+    booking_passengers.c.family_name,
+    booking_passengers.c.date_of_birth,
+    booking_passengers.c.type,
+)
 _OWNED_BOOKING = sa.select(*_BOOKING_COLUMNS).where(
     bookings.c.id == ROW_ID, bookings.c.user_id == OWNER
 )
@@ -88,6 +98,10 @@ def _booking(row: Sequence[Any]) -> Booking:
     )
 
 
+def passenger_from(row: Sequence[Any]) -> Passenger:
+    return Passenger(row[0], row[1], row[2], row[3], PassengerType(row[4]))
+
+
 class SqlBookings:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -130,10 +144,53 @@ class SqlBookings:
             ],
         )
 
+    async def add_passengers(self, booking: Booking) -> None:
+        await self._conn.execute(
+            _INSERT_PASSENGER,
+            [
+                {
+                    "booking_id": booking.id,
+                    "seat": p.seat,
+                    "given_name": p.given_name,
+                    "family_name": p.family_name,
+                    "date_of_birth": p.date_of_birth,
+                    "type": p.type.value,
+                }
+                for p in booking.passengers
+            ],
+        )
+
+    async def _with_passengers(self, found: list[Booking]) -> list[Booking]:
+        """The bookings with their passengers, in each booking's seat order."""
+        if not found:
+            return found
+        rows = await self._conn.execute(
+            sa.select(booking_passengers.c.booking_id, *_PASSENGER_COLUMNS).where(
+                booking_passengers.c.booking_id.in_([b.id for b in found])
+            )
+        )
+        by_booking: dict[UUID, dict[str, Passenger]] = {}
+        for row in rows:
+            by_booking.setdefault(row[0], {})[row[1]] = passenger_from(row[1:])
+        named = []
+        for booking in found:
+            seats = by_booking.get(booking.id, {})
+            passengers = tuple(seats[s] for s in booking.seats if s in seats)
+            named.append(replace(booking, passengers=passengers))
+        return named
+
     async def get_owned(self, booking_id: UUID, user_id: UUID) -> Booking | None:
         params = {"row_id": booking_id, "owner": user_id}
         row = (await self._conn.execute(_OWNED_BOOKING, params)).first()
-        return None if row is None else _booking(row)
+        return None if row is None else (await self._with_passengers([_booking(row)]))[0]
+
+    async def by_reference(self, reference: str) -> Booking | None:
+        row = (
+            await self._conn.execute(
+                sa.select(*_BOOKING_COLUMNS).where(bookings.c.reference == reference)
+            )
+        ).first()
+        return None if row is None else (await self._with_passengers([_booking(row)]))[0]
 
     async def list_owned(self, user_id: UUID, limit: int, offset: int) -> list[Booking]:
         rows = await self._conn.execute(
@@ -143,7 +200,7 @@ class SqlBookings:
             .limit(limit)
             .offset(offset)
         )
-        return [_booking(row) for row in rows]
+        return await self._with_passengers([_booking(row) for row in rows])
 
     async def cancel(self, booking_id: UUID, now: datetime) -> bool:
         rows = await self._conn.execute(_CANCEL_BOOKING, {"row_id": booking_id, "now": now})
@@ -258,14 +315,25 @@ class SqlBookings:
         ).one()
         return int(row[0]), int(row[1])
 
-    async def manifest(self, flight_id: int) -> list[tuple[str, str, UUID, str]]:
+    async def manifest(self, flight_id: int) -> list[tuple[str, str, UUID, Passenger | None]]:
+        """Each live booked seat: its booking's reference and owner, and its passenger (none
+        for a booking made before passengers were named)."""
+        named = sa.and_(
+            booking_passengers.c.booking_id == booking_seats.c.booking_id,
+            booking_passengers.c.seat == booking_seats.c.seat,
+        )
         rows = await self._conn.execute(
-            sa.select(booking_seats.c.seat, bookings.c.reference, bookings.c.user_id, users.c.email)
+            sa.select(
+                booking_seats.c.seat,
+                bookings.c.reference,
+                bookings.c.user_id,
+                *_PASSENGER_COLUMNS,
+            )
             .select_from(
-                booking_seats.join(bookings, bookings.c.id == booking_seats.c.booking_id).join(
-                    users, users.c.id == bookings.c.user_id
+                booking_seats.join(bookings, bookings.c.id == booking_seats.c.booking_id).outerjoin(
+                    booking_passengers, named
                 )
             )
             .where(booking_seats.c.flight_id == flight_id, booking_seats.c.active)
         )
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [(r[0], r[1], r[2], None if r[3] is None else passenger_from(r[3:])) for r in rows]

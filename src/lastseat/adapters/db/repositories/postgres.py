@@ -99,6 +99,11 @@ BOOK_SEATS = (
 INSERT_BOOKING_SEAT = (
     "INSERT INTO booking_seats (booking_id, seat, flight_id, active) VALUES ($1, $2, $3, true)"
 )
+INSERT_PASSENGER = (
+    "INSERT INTO booking_passengers"
+    " (booking_id, seat, given_name, family_name, date_of_birth, type)"
+    " VALUES ($1, $2, $3, $4, $5, $6)"
+)
 TAKEN = (
     "SELECT seat, status, held_until FROM seats"  # noqa: S608
     f" WHERE flight_id = $1 AND {seat_rules.taken(now='$2')}"
@@ -200,6 +205,13 @@ class PgBookings(SqlBookings):
     async def add_seats(self, booking: Booking) -> None:
         rows = [(booking.id, seat, booking.flight_id) for seat in booking.seats]
         await self._conn.exec_driver_sql(INSERT_BOOKING_SEAT, _one_or_many(rows))
+
+    async def add_passengers(self, booking: Booking) -> None:
+        rows = [
+            (booking.id, p.seat, p.given_name, p.family_name, p.date_of_birth, p.type.value)
+            for p in booking.passengers
+        ]
+        await self._conn.exec_driver_sql(INSERT_PASSENGER, _one_or_many(rows))
 
 
 class PgThrottles(SqlThrottles):

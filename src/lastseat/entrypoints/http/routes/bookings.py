@@ -20,10 +20,12 @@ from lastseat.entrypoints.http.schemas import (
     BookingList,
     BookingOut,
     CancelOut,
+    FoundBookingOut,
     Limit,
+    LookupIn,
     Offset,
 )
-from lastseat.entrypoints.representations import booking_json, cancelled_json
+from lastseat.entrypoints.representations import booking_json, cancelled_json, found_booking_json
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
 
@@ -43,10 +45,20 @@ async def create_booking(
         body.discount_code,
         fingerprint(key, request, body),
         client_address(request),
+        passengers=[p.passenger() for p in body.passengers],
     )
     return created(
         booking_json(result.booking), result.replayed, request.app.state.metrics.bookings
     )
+
+
+@router.post("/bookings/lookup", response_model=FoundBookingOut)
+async def look_up_booking(body: LookupIn, request: Request, services: ServicesDep) -> Response:
+    """Manage booking without signing in: a POST, so names stay out of URLs and logs."""
+    found = await services.bookings.look_up(
+        body.reference, body.family_name, client_address(request)
+    )
+    return JSON(found_booking_json(found))
 
 
 @router.get("/bookings", response_model=BookingList)

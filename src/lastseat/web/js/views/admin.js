@@ -164,8 +164,8 @@ function manifestPanel(ctx) {
           "table",
           {},
           h("caption", {}, "Passengers"),
-          h("thead", {}, h("tr", {}, ...["Seat", "Reference", "Email"].map((c) => h("th", { scope: "col" }, c)))),
-          h("tbody", {}, ...m.passengers.map((p) => h("tr", {}, h("td", {}, p.seat), h("td", {}, p.reference), h("td", {}, p.email)))),
+          h("thead", {}, h("tr", {}, ...["Seat", "Passenger", "Reference"].map((c) => h("th", { scope: "col" }, c)))),
+          h("tbody", {}, ...m.passengers.map((p) => h("tr", {}, h("td", {}, p.seat), h("td", {}, passengerName(p)), h("td", {}, p.reference)))),
         ),
       );
     } catch (error) {
@@ -189,4 +189,9 @@ export async function render(main, _params, ctx) {
     h("section", { "aria-labelledby": "admin-manifest" }, h("h2", { id: "admin-manifest" }, "Manifest"), manifest.element),
   );
   await manifest.load();
+}
+
+// Family name first, as a manifest is read; bookings made before names were asked have none.
+function passengerName(p) {
+  return p.family_name ? `${p.family_name}, ${p.given_name}` : "(not named)";
 }

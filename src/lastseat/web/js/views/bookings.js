@@ -88,6 +88,14 @@ export async function renderOne(main, [id], ctx) {
       h("dt", {}, "Reference"), h("dd", { "data-testid": "reference" }, booking.reference),
       h("dt", {}, "Flight"), h("dd", {}, h("a", { href: `#/flights/${booking.flight_id}` }, names.get(booking.flight_id))),
       h("dt", {}, "Seats"), h("dd", {}, booking.seats.join(", ")),
+      h("dt", {}, "Passengers"),
+      h(
+        "dd",
+        { "data-testid": "passengers" },
+        booking.passengers.length
+          ? h("ul", {}, ...booking.passengers.map((p) => h("li", {}, `${p.seat}: ${p.given_name} ${p.family_name}`)))
+          : "not named",
+      ),
       h("dt", {}, "Paid"), h("dd", { "data-testid": "paid" }, money(booking.total)),
       h("dt", {}, "Discount code"), h("dd", {}, booking.discount_code || "none"),
       h("dt", {}, "Status"), h("dd", { "data-testid": "status" }, booking.status),

@@ -1,5 +1,6 @@
 // Checkout: the held seats with a countdown, the server's quote line by line, a discount
-// code (the server says why one does not apply), a test card, and pay. Every number shown
+// code (the server says why one does not apply), the traveller in each seat, a test card,
+// and pay. Every number shown
 // here came from the server; nothing here decides a price.
 import { api, ApiError, newIdempotencyKey } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
@@ -62,10 +63,29 @@ export async function render(main, [holdId], ctx) {
   });
 
 
+  // One traveller per seat, named as on the passport; the server checks the names (and says
+  // what is wrong), so these fields only ask for something in each.
+  const travellers = hold.seats.map((seat, i) => {
+    const section = i === 0 ? "" : `section-seat${seat} `;
+    const given = h("input", { name: `given-${seat}`, autocomplete: `${section}given-name`, maxlength: 64, required: true });
+    const family = h("input", { name: `family-${seat}`, autocomplete: `${section}family-name`, maxlength: 64, required: true });
+    const set = h(
+      "fieldset",
+      { class: "passenger" },
+      h("legend", {}, `Seat ${seat}`),
+      field("Given names", given),
+      field("Family name", family),
+    );
+    return { seat, given, family, set };
+  });
+
   const discountForm = h("form", { class: "discount", "aria-label": "Discount code" }, field("Discount code", code), h("button", { type: "submit" }, "Apply"), codeStatus);
   const payForm = h(
     "form",
-    { class: "pay", "aria-label": "Payment" },
+    { class: "pay", "aria-label": "Passengers and payment" },
+    h("h2", {}, "Passengers"),
+    h("p", { class: "hint" }, "The name of the traveller in each seat, as on their passport."),
+    ...travellers.map((t) => t.set),
     field("Card", card, "Test cards only: no real money moves."),
     pay,
   );
@@ -158,7 +178,8 @@ export async function render(main, [holdId], ctx) {
     event.preventDefault();
     ctx.clearMessages();
     if (expired()) return;
-    const body = { hold_id: hold.id, payment: { token: card.value } };
+    const passengers = travellers.map((t) => ({ seat: t.seat, given_name: t.given.value, family_name: t.family.value }));
+    const body = { hold_id: hold.id, payment: { token: card.value }, passengers };
     if (appliedCode) body.discount_code = appliedCode;
     const text = JSON.stringify(body);
     if (!attempt || attempt.text !== text) attempt = { text, key: newIdempotencyKey() };

@@ -1,0 +1,168 @@
+"""Passengers: the named traveller in each seat of a booking.
+
+Names are taken as printed on the passport, in any script: letters (with their combining
+marks), spaces, hyphens and apostrophes, nothing else checked. They are stored in NFC, so
+"é" typed as one character or as e + accent is the same name, and spaces are tidied (a
+run of spaces is one, none at the ends). One rule, used by HTTP, gRPC and the CLI alike.
+"""
+
+from __future__ import annotations
+
+import hmac
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+
+from lastseat.domain.errors import InvalidRequest, seat_sort_key
+from lastseat.domain.flights import normalise_seat
+
+MIN_NAME_LENGTH = 1
+MAX_NAME_LENGTH = 64
+# What a client may send before tidying (spaces and decomposed accents take room).
+MAX_RAW_NAME_LENGTH = 4 * MAX_NAME_LENGTH
+# Hyphen, apostrophe and the typographic apostrophe (what phones type for O'Brien).
+NAME_PUNCTUATION = frozenset("-'\u2019 ")
+# Ages on the day of departure (IATA's usual bands): an infant has not turned 2, a child
+# has not turned 12.
+INFANT_UNDER = 2
+CHILD_UNDER = 12
+
+
+class PassengerType(StrEnum):
+    ADULT = "adult"
+    CHILD = "child"
+    INFANT = "infant"
+
+
+@dataclass(frozen=True, slots=True)
+class Passenger:
+    seat: str
+    given_name: str
+    family_name: str
+    date_of_birth: date | None = None
+    type: PassengerType = PassengerType.ADULT
+
+
+def check_name(text: str, field: str) -> str:
+    """The name in NFC with its spaces tidied, or InvalidRequest naming the rule."""
+    if len(text) > MAX_RAW_NAME_LENGTH:  # bounded before any work on it
+        text = ""
+    name = " ".join(part for part in unicodedata.normalize("NFC", text).split(" ") if part)
+    allowed = all(
+        unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION for ch in name
+    ) and any(unicodedata.category(ch)[0] == "L" for ch in name)
+    if not MIN_NAME_LENGTH <= len(name) <= MAX_NAME_LENGTH or not allowed:
+        raise InvalidRequest(
+            f"{field} must be {MIN_NAME_LENGTH} to {MAX_NAME_LENGTH} characters: letters,"
+            " spaces, hyphens and apostrophes, as on the passport"
+        )
+    return name
+
+
+def passenger_from_text(
+    seat: str, given_name: str, family_name: str, date_of_birth: str, type_: str
+) -> Passenger:
+    """A passenger from plain strings (gRPC fields, CLI options): an empty date of birth or
+    type is none given."""
+    born = None
+    if date_of_birth:
+        try:
+            born = date.fromisoformat(date_of_birth)
+        except ValueError:
+            raise InvalidRequest(f"seat {seat}: date_of_birth is YYYY-MM-DD") from None
+    try:
+        kind = PassengerType(type_ or PassengerType.ADULT)
+    except ValueError:
+        raise InvalidRequest(f"seat {seat}: type is adult, child or infant") from None
+    return Passenger(seat, given_name, family_name, born, kind)
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def check_age(passenger: Passenger, departs_on: date) -> None:
+    """A date of birth must be in the past and fit the type: children and infants need one
+    (their fares and seating depend on it), an adult's is optional."""
+    born = passenger.date_of_birth
+    seat = passenger.seat
+    if born is None:
+        if passenger.type is not PassengerType.ADULT:
+            raise InvalidRequest(f"seat {seat}: {_a(passenger.type)} needs a date of birth")
+        return
+    if born > departs_on:
+        raise InvalidRequest(f"seat {seat}: the date of birth is after the flight")
+    age = age_on(born, departs_on)
+    expected = (
+        PassengerType.INFANT
+        if age < INFANT_UNDER
+        else PassengerType.CHILD
+        if age < CHILD_UNDER
+        else PassengerType.ADULT
+    )
+    if expected is not passenger.type:
+        raise InvalidRequest(
+            f"seat {seat}: a passenger aged {age} on the day of the flight is {_a(expected)}"
+        )
+
+
+def _a(kind: PassengerType) -> str:
+    return f"a {kind}" if kind is PassengerType.CHILD else f"an {kind}"
+
+
+def passengers_for_seats(
+    seats: Sequence[str], passengers: Iterable[Passenger], departs_on: date
+) -> tuple[Passenger, ...]:
+    """Exactly one passenger per seat of the hold, in the hold's seat order, names tidied;
+    InvalidRequest naming the seats without one, the unknown and the repeated."""
+    given = [replace(p, seat=normalise_seat(p.seat)) for p in passengers]
+    named = [p.seat for p in given]
+    repeated = sorted({s for s in named if named.count(s) > 1}, key=seat_sort_key)
+    unknown = sorted(set(named) - set(seats), key=seat_sort_key)
+    missing = sorted(set(seats) - set(named), key=seat_sort_key)
+    problems = [
+        f"{label}: {', '.join(found)}"
+        for label, found in (
+            ("seats without a passenger", missing),
+            ("passengers for seats not in the hold", unknown),
+            ("seats with more than one passenger", repeated),
+        )
+        if found
+    ]
+    if problems:
+        raise InvalidRequest("one passenger per held seat; " + "; ".join(problems))
+    by_seat = {p.seat: p for p in given}
+    tidy = []
+    for seat in seats:
+        p = by_seat[seat]
+        checked = Passenger(
+            seat,
+            check_name(p.given_name, f"seat {seat}: the given name"),
+            check_name(p.family_name, f"seat {seat}: the family name"),
+            p.date_of_birth,
+            p.type,
+        )
+        check_age(checked, departs_on)
+        tidy.append(checked)
+    return tuple(tidy)
+
+
+def name_key(name: str) -> str:
+    """A family name as compared by manage-booking: case, accents and spacing ignored, so
+    "Müller", "MULLER" and "muller " find the same booking."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def names_match(typed: str, passengers: Iterable[Passenger]) -> bool:
+    """Whether `typed` is one passenger's family name, compared in constant time per
+    passenger and without stopping at the first match (the time says nothing either)."""
+    # bounded before any work on it: a name that long matches no one
+    key = name_key(typed).encode() if len(typed) <= MAX_RAW_NAME_LENGTH else b"\xff"
+    found = False
+    for p in passengers:
+        found |= hmac.compare_digest(key, name_key(p.family_name).encode())
+    return found

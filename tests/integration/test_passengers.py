@@ -1,0 +1,272 @@
+"""Named passengers over HTTP, on both databases: one per held seat at booking time, shown
+on the booking and the manifest, and manage-booking by reference and family name."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from lastseat.bootstrap import Services
+from lastseat.domain.users import Role
+from lastseat.entrypoints.http.app import create_app
+from tests.integration.test_http_api import assert_problem
+from tests.support.flights import flight_body
+from tests.support.passengers import passengers_json
+from tests.support.payments import FakePayments
+
+PASSWORD = "a-good-password"
+
+
+@pytest.fixture
+async def api(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(services.settings, services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+async def _signed_in(
+    api: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> dict[str, str]:
+    await api.post("/api/v1/auth/signup", json={"email": email, "password": password})
+    login = await api.post("/api/v1/auth/login", json={"email": email, "password": password})
+    api.cookies.clear()
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+@pytest.fixture
+async def admin(api: httpx.AsyncClient, services: Services) -> dict[str, str]:
+    await services.accounts.ensure_user("admin@example.com", "admin-password", Role.ADMIN)
+    return await _signed_in(api, "admin@example.com", "admin-password")
+
+
+@pytest.fixture
+async def flight_id(api: httpx.AsyncClient, admin: dict[str, str]) -> int:
+    response = await api.post("/api/v1/admin/flights", json=flight_body(), headers=admin)
+    return int(response.json()["id"])
+
+
+@pytest.fixture
+async def ann(api: httpx.AsyncClient) -> dict[str, str]:
+    return await _signed_in(api, "ann@example.com")
+
+
+async def _hold(api: httpx.AsyncClient, who: dict[str, str], flight_id: int, *seats: str) -> str:
+    held = await api.post(
+        "/api/v1/holds", json={"flight_id": flight_id, "seats": list(seats)}, headers=who
+    )
+    assert held.status_code == 201, held.text
+    return str(held.json()["id"])
+
+
+def _booking(hold_id: str, passengers: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"hold_id": hold_id, "payment": {"token": "tok_ok"}, "passengers": passengers}
+
+
+async def test_a_booking_names_each_seat_s_passenger_as_on_the_passport(
+    api: httpx.AsyncClient, flight_id: int, ann: dict[str, str], admin: dict[str, str]
+) -> None:
+    hold_id = await _hold(api, ann, flight_id, "12A", "12B", "12C")
+    decomposed = "Jose\u0301"  # as some keyboards send it
+    named = [
+        {"seat": "12C", "given_name": "Mia", "family_name": "O'Brien-Núñez", "type": "infant",
+         "date_of_birth": "2029-06-01"},
+        {"seat": "12a", "given_name": f" {decomposed}  María ", "family_name": "O'Brien-Núñez"},
+        {"seat": "12B", "given_name": "李", "family_name": "Nguyễn", "date_of_birth": "1990-01-31",
+         "type": "adult"},
+    ]  # fmt: skip
+    booked = await api.post("/api/v1/bookings", json=_booking(hold_id, named), headers=ann)
+    assert booked.status_code == 201, booked.text
+    passengers = booked.json()["passengers"]
+    assert [p["seat"] for p in passengers] == ["12A", "12B", "12C"]  # in seat order
+    assert passengers[0] == {
+        "seat": "12A",
+        "given_name": "José María",
+        "family_name": "O'Brien-Núñez",
+        "date_of_birth": None,
+        "type": "adult",
+    }
+    assert unicodedata.is_normalized("NFC", passengers[0]["given_name"])
+    assert passengers[2]["type"] == "infant" and passengers[2]["date_of_birth"] == "2029-06-01"
+    booking_id = booked.json()["id"]
+    shown = (await api.get(f"/api/v1/bookings/{booking_id}", headers=ann)).json()
+    assert shown["passengers"] == passengers
+    [listed] = (await api.get("/api/v1/bookings", headers=ann)).json()["items"]
+    assert listed["passengers"] == passengers
+
+    manifest = (await api.get(f"/api/v1/admin/flights/{flight_id}/manifest", headers=admin)).json()
+    entries = [
+        (e["seat"], e["given_name"], e["family_name"], e["type"]) for e in manifest["passengers"]
+    ]
+    assert entries == [
+        ("12A", "José María", "O'Brien-Núñez", "adult"),
+        ("12B", "李", "Nguyễn", "adult"),
+        ("12C", "Mia", "O'Brien-Núñez", "infant"),
+    ]
+    assert {e["reference"] for e in manifest["passengers"]} == {booked.json()["reference"]}
+    assert "email" not in manifest["passengers"][0]
+
+
+@pytest.mark.parametrize(
+    ("passengers", "detail"),
+    [
+        (passengers_json(["20A"]), "seats without a passenger: 20B"),
+        (passengers_json(["20A", "20B", "21A"]), "passengers for seats not in the hold: 21A"),
+        (passengers_json(["20A", "20A", "20B"]), "seats with more than one passenger: 20A"),
+        (
+            [
+                {"seat": "20A", "given_name": "Ann", "family_name": "Lee"},
+                {"seat": "20B", "given_name": "R2-D2", "family_name": "Lee"},
+            ],
+            "seat 20B: the given name must be 1 to 64 characters",
+        ),
+        (
+            [
+                {"seat": "20A", "given_name": "Ann", "family_name": "Lee"},
+                {"seat": "20B", "given_name": "Bo", "family_name": "Lee", "type": "child"},
+            ],
+            "seat 20B: a child needs a date of birth",
+        ),
+        (
+            [
+                {
+                    "seat": "20A",
+                    "given_name": "Ann",
+                    "family_name": "Lee",
+                    "type": "infant",
+                    "date_of_birth": "1990-01-01",
+                },
+                {"seat": "20B", "given_name": "Bo", "family_name": "Lee"},
+            ],
+            "is an adult",
+        ),
+    ],
+)
+async def test_passengers_that_do_not_match_the_held_seats_are_a_422_and_charge_nothing(
+    api: httpx.AsyncClient,
+    flight_id: int,
+    ann: dict[str, str],
+    payments: FakePayments,
+    passengers: list[dict[str, Any]],
+    detail: str,
+) -> None:
+    hold_id = await _hold(api, ann, flight_id, "20A", "20B")
+    refused = await api.post("/api/v1/bookings", json=_booking(hold_id, passengers), headers=ann)
+    assert detail in assert_problem(refused, 422)["detail"]
+    assert payments.calls == []  # refused before the card was touched
+    booked = await api.post(
+        "/api/v1/bookings", json=_booking(hold_id, passengers_json(["20A", "20B"])), headers=ann
+    )
+    assert booked.status_code == 201, booked.text  # the hold was left as it was
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"hold_id": "00000000-0000-0000-0000-000000000000", "payment": {"token": "tok_ok"}},
+        _booking("00000000-0000-0000-0000-000000000000", []),
+        _booking("00000000-0000-0000-0000-000000000000", [{"seat": "1A", "given_name": "Ann"}]),
+        _booking(
+            "00000000-0000-0000-0000-000000000000", [{**passengers_json(["1A"])[0], "type": "pet"}]
+        ),
+    ],
+)
+async def test_a_booking_without_passengers_or_with_malformed_ones_is_refused(
+    api: httpx.AsyncClient, ann: dict[str, str], body: dict[str, Any]
+) -> None:
+    assert_problem(await api.post("/api/v1/bookings", json=body, headers=ann), 422)
+
+
+async def test_a_replay_needs_the_same_passengers(
+    api: httpx.AsyncClient, flight_id: int, ann: dict[str, str]
+) -> None:
+    hold_id = await _hold(api, ann, flight_id, "3A")
+    headers = {**ann, "Idempotency-Key": "book-with-names"}
+    body = _booking(hold_id, passengers_json(["3A"]))
+    first = await api.post("/api/v1/bookings", json=body, headers=headers)
+    again = await api.post("/api/v1/bookings", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    renamed = _booking(hold_id, passengers_json(["3A"], family_name="Other"))
+    assert_problem(
+        await api.post("/api/v1/bookings", json=renamed, headers=headers),
+        422,
+        "idempotency-key-reused",
+    )
+
+
+async def test_manage_booking_finds_a_booking_by_reference_and_family_name(
+    api: httpx.AsyncClient, flight_id: int, ann: dict[str, str]
+) -> None:
+    hold_id = await _hold(api, ann, flight_id, "4A", "4B")
+    named = [
+        {"seat": "4A", "given_name": "Jörg", "family_name": "Müller"},
+        {"seat": "4B", "given_name": "Ann", "family_name": "Lee"},
+    ]
+    booking = (
+        await api.post("/api/v1/bookings", json=_booking(hold_id, named), headers=ann)
+    ).json()
+    reference = booking["reference"]
+    for typed in ("Müller", "MULLER", " muller ", "lee"):
+        found = await api.post(
+            "/api/v1/bookings/lookup", json={"reference": reference.lower(), "family_name": typed}
+        )  # no sign-in
+        assert found.status_code == 200, found.text
+        assert found.json() == {
+            "reference": reference,
+            "flight": {
+                "id": flight_id,
+                "code": "LS101",
+                "origin": "LHR",
+                "destination": "JFK",
+                "departs_at": "2030-01-10T09:00:00Z",
+            },
+            "seats": ["4A", "4B"],
+            "passengers": booking["passengers"],
+            "status": "confirmed",
+        }
+    wrong_name = await api.post(
+        "/api/v1/bookings/lookup", json={"reference": reference, "family_name": "Jörg"}
+    )
+    wrong_reference = await api.post(
+        "/api/v1/bookings/lookup", json={"reference": "ZZZZZZZZ", "family_name": "Müller"}
+    )
+    # the same answer for both: a guesser learns nothing about which half was wrong
+    assert assert_problem(wrong_name, 404) == assert_problem(wrong_reference, 404)
+    await api.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=ann)
+    found = await api.post(
+        "/api/v1/bookings/lookup", json={"reference": reference, "family_name": "Lee"}
+    )
+    assert found.json()["status"] == "cancelled"
+    too_long = {"reference": reference, "family_name": "L" * 300}
+    assert_problem(await api.post("/api/v1/bookings/lookup", json=too_long), 422)
+
+
+@pytest.mark.settings(lookup_attempts_per_reference=3, lookup_attempts_per_address=5)
+async def test_guessing_names_or_references_is_throttled(
+    api: httpx.AsyncClient, flight_id: int, ann: dict[str, str]
+) -> None:
+    hold_id = await _hold(api, ann, flight_id, "5A")
+    body = _booking(hold_id, passengers_json(["5A"]))
+    reference = (await api.post("/api/v1/bookings", json=body, headers=ann)).json()["reference"]
+
+    async def look_up(reference: str, family_name: str) -> httpx.Response:
+        return await api.post(
+            "/api/v1/bookings/lookup", json={"reference": reference, "family_name": family_name}
+        )
+
+    assert (await look_up(reference, "Lee")).status_code == 200  # a match uses up nothing
+    for guess in ("Smith", "Jones", "Brown"):
+        assert_problem(await look_up(reference, guess), 404)
+    # the reference's limit: even the right name waits now (a guesser cannot tell)
+    limited = await look_up(reference, "Lee")
+    assert_problem(limited, 429, "too-many-attempts")
+    assert int(limited.headers["retry-after"]) > 0
+    # other references from the same address: the address's limit (5) ends it
+    assert_problem(await look_up("AAAAAAAA", "Lee"), 404)
+    assert_problem(await look_up("BBBBBBBB", "Lee"), 404)
+    assert_problem(await look_up("CCCCCCCC", "Lee"), 429, "too-many-attempts")

@@ -1,0 +1,30 @@
+"""`lastseat book --passenger`: one traveller per seat, split into given and family names,
+the rest asked for; never made up."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from lastseat.entrypoints.cli import traveller
+
+
+def test_each_passenger_option_names_the_seat_in_its_place() -> None:
+    named = traveller._passengers(["12A", "12B"], ["Ann Mary Lee", "José María/de la Cruz"])
+    assert named == [
+        {"seat": "12A", "given_name": "Ann Mary", "family_name": "Lee"},
+        {"seat": "12B", "given_name": "José María", "family_name": "de la Cruz"},
+    ]
+
+
+def test_seats_without_a_passenger_option_are_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["Bo", "Lee"])
+    monkeypatch.setattr(typer, "prompt", lambda text: next(answers))
+    named = traveller._passengers(["1A", "1B"], ["Ann Lee"])
+    assert named[1] == {"seat": "1B", "given_name": "Bo", "family_name": "Lee"}
+
+
+@pytest.mark.parametrize("given", [["Cher"], ["Ann Lee", "Bo Lee", "Cy Lee"], ["/Lee"]])
+def test_one_word_names_and_too_many_passengers_are_refused(given: list[str]) -> None:
+    with pytest.raises(typer.BadParameter):
+        traveller._passengers(["1A", "1B"], given)

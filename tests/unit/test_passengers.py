@@ -1,0 +1,147 @@
+"""Passenger names as on the passport, one passenger per held seat, ages that fit the type,
+and manage-booking's name comparison."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+import pytest
+
+from lastseat.domain.errors import InvalidRequest
+from lastseat.domain.passengers import (
+    MAX_NAME_LENGTH,
+    Passenger,
+    PassengerType,
+    check_name,
+    name_key,
+    names_match,
+    passenger_from_text,
+    passengers_for_seats,
+)
+
+FLIGHT_DAY = date(2030, 6, 1)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Lee",
+        "O'Brien",
+        "O\u2019Brien",
+        "Anne-Marie",
+        "de la Cruz",
+        "Nguyễn",
+        "李",
+        "Ørsted",
+        "Мария",
+        "محمد",
+        "X" * MAX_NAME_LENGTH,
+    ],
+)
+def test_names_in_any_script_with_spaces_hyphens_and_apostrophes_are_accepted(name: str) -> None:
+    assert check_name(name, "family name") == unicodedata.normalize("NFC", name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        " ",
+        "-",
+        "'",
+        "Ann2",
+        "Ann.",
+        "Ann\tLee",
+        "Ann\nLee",
+        "Ann\x00",
+        "<b>",
+        "Ann@x",
+        "X" * (MAX_NAME_LENGTH + 1),
+        "😀",
+    ],
+)
+def test_other_characters_empty_and_long_names_are_refused(name: str) -> None:
+    with pytest.raises(InvalidRequest, match="family name must be 1 to 64"):
+        check_name(name, "family name")
+
+
+def test_names_are_stored_in_nfc_with_their_spaces_tidied() -> None:
+    decomposed = "Jose\u0301  Mari\u0301a "
+    assert check_name(decomposed, "given name") == "Jos\u00e9 Mar\u00eda"
+    # a combining mark counts as part of the name, not as a forbidden character
+    assert check_name("Zoe\u0308", "given name") == "Zo\u00eb"
+
+
+def test_each_held_seat_needs_exactly_one_passenger() -> None:
+    seats = ("1A", "1B", "1C")
+    ok = passengers_for_seats(
+        seats,
+        [
+            Passenger("1c", " Cy ", "Lee"),
+            Passenger("1A", "Ann", "Lee"),
+            Passenger("1B", "Bo", "Lee"),
+        ],
+        FLIGHT_DAY,
+    )
+    assert [(p.seat, p.given_name) for p in ok] == [("1A", "Ann"), ("1B", "Bo"), ("1C", "Cy")]
+    with pytest.raises(InvalidRequest, match="seats without a passenger: 1B, 1C"):
+        passengers_for_seats(seats, [Passenger("1A", "Ann", "Lee")], FLIGHT_DAY)
+    with pytest.raises(InvalidRequest, match="passengers for seats not in the hold: 2A"):
+        passengers_for_seats(
+            ("1A",), [Passenger("1A", "A", "L"), Passenger("2A", "B", "L")], FLIGHT_DAY
+        )
+    with pytest.raises(InvalidRequest, match="seats with more than one passenger: 1A"):
+        passengers_for_seats(
+            ("1A",), [Passenger("1A", "A", "L"), Passenger("1A", "B", "L")], FLIGHT_DAY
+        )
+    with pytest.raises(InvalidRequest, match="seat 1A: the given name must be"):
+        passengers_for_seats(("1A",), [Passenger("1A", "4nn", "Lee")], FLIGHT_DAY)
+
+
+@pytest.mark.parametrize(
+    ("born", "kind", "refusal"),
+    [
+        (None, PassengerType.ADULT, None),
+        (date(1980, 1, 1), PassengerType.ADULT, None),
+        (date(2020, 6, 1), PassengerType.CHILD, None),  # 10 on the day
+        (date(2018, 6, 1), PassengerType.ADULT, None),  # 12 on the day
+        (date(2018, 6, 2), PassengerType.CHILD, None),  # 11 until the day after
+        (date(2029, 1, 1), PassengerType.INFANT, None),
+        (date(2028, 6, 1), PassengerType.CHILD, None),  # turns 2 on the day
+        (None, PassengerType.CHILD, "a child needs a date of birth"),
+        (None, PassengerType.INFANT, "an infant needs a date of birth"),
+        (date(2029, 1, 1), PassengerType.ADULT, "aged 1 on the day of the flight is an infant"),
+        (date(1980, 1, 1), PassengerType.CHILD, "is an adult"),
+        (date(2030, 6, 2), PassengerType.INFANT, "after the flight"),
+    ],
+)
+def test_a_date_of_birth_must_fit_the_passenger_type_on_the_day_of_the_flight(
+    born: date | None, kind: PassengerType, refusal: str | None
+) -> None:
+    passengers = [Passenger("1A", "Ann", "Lee", born, kind)]
+    if refusal is None:
+        assert passengers_for_seats(("1A",), passengers, FLIGHT_DAY)[0].type is kind
+    else:
+        with pytest.raises(InvalidRequest, match=refusal):
+            passengers_for_seats(("1A",), passengers, FLIGHT_DAY)
+
+
+def test_passengers_from_plain_fields_default_to_adult_and_refuse_bad_dates_and_types() -> None:
+    assert passenger_from_text("1A", "Ann", "Lee", "", "") == Passenger("1A", "Ann", "Lee")
+    child = passenger_from_text("1A", "Ann", "Lee", "2020-01-31", "child")
+    assert child.date_of_birth == date(2020, 1, 31) and child.type is PassengerType.CHILD
+    with pytest.raises(InvalidRequest, match="YYYY-MM-DD"):
+        passenger_from_text("1A", "Ann", "Lee", "31/01/2020", "")
+    with pytest.raises(InvalidRequest, match="adult, child or infant"):
+        passenger_from_text("1A", "Ann", "Lee", "", "pet")
+
+
+def test_manage_booking_compares_family_names_without_case_accents_or_extra_spaces() -> None:
+    assert name_key("  Müller ") == name_key("MULLER") == "muller"
+    aboard = [Passenger("1A", "Ann", "Lee"), Passenger("1B", "Jörg", "Müller-Lüdenscheidt")]
+    assert names_match("muller-ludenscheidt", aboard)
+    assert names_match("LEE", aboard)
+    assert not names_match("Le", aboard)
+    assert not names_match("Ann", aboard)
+    assert not names_match("Lee", [])
