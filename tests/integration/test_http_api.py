@@ -10,63 +10,12 @@ import pytest
 
 from lastseat.adapters.db.database import engine_of
 from lastseat.bootstrap import Services, build_services
-from lastseat.domain.users import Role
 from lastseat.entrypoints.http.app import create_app
+from tests.support.asgi import assert_problem, bearer, signed_in
 from tests.support.databases import make_settings
 from tests.support.flights import flight_body, new_flight
 from tests.support.passengers import passengers_json
 from tests.support.payments import FakePayments
-
-PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-async def api(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(services.settings, services)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-async def _token(api: httpx.AsyncClient, email: str, password: str = "a-good-password") -> str:
-    if (
-        await api.post("/api/v1/auth/signup", json={"email": email, "password": password})
-    ).status_code not in (201, 409):
-        raise AssertionError("signup failed")
-    response = await api.post("/api/v1/auth/login", json={"email": email, "password": password})
-    assert response.status_code == 200
-    api.cookies.clear()  # these tests authenticate by bearer token unless they say otherwise
-    return str(response.json()["access_token"])
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-async def admin(api: httpx.AsyncClient, services: Services) -> dict[str, str]:
-    await services.accounts.ensure_user("admin@example.com", "admin-password", Role.ADMIN)
-    return _auth(await _token(api, "admin@example.com", "admin-password"))
-
-
-@pytest.fixture
-async def flight_id(api: httpx.AsyncClient, admin: dict[str, str]) -> int:
-    response = await api.post("/api/v1/admin/flights", json=flight_body(), headers=admin)
-    assert response.status_code == 201, response.text
-    assert response.json()["seats"] == 4 + 28 * 6
-    return int(response.json()["id"])
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str | None = None
-) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    if code is not None:
-        assert body["type"].endswith(":" + code)
-    return body
 
 
 async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flight_id: int) -> None:
@@ -86,7 +35,7 @@ async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flig
     )
     assert login.json()["token_type"] == "bearer"
     assert "httponly" in login.headers["set-cookie"].lower()
-    ann = _auth(login.json()["access_token"])
+    ann = bearer(login.json()["access_token"])
     me = (await api.get("/api/v1/me", headers=ann)).json()
     assert me == {"id": signup.json()["id"], "email": "ann@example.com", "role": "customer"}
 
@@ -127,7 +76,7 @@ async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flig
     }
     assert seats["12A"] == seats["1C"] == "held"
 
-    bob = _auth(await _token(api, "bob@example.com"))
+    bob = bearer(await signed_in(api, "bob@example.com"))
     taken = assert_problem(
         await api.post(
             "/api/v1/holds", json={"flight_id": flight_id, "seats": ["12B", "12A"]}, headers=bob
@@ -179,7 +128,7 @@ async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flig
 async def test_release_and_manifest(
     api: httpx.AsyncClient, flight_id: int, admin: dict[str, str]
 ) -> None:
-    ann = _auth(await _token(api, "ann@example.com"))
+    ann = bearer(await signed_in(api, "ann@example.com"))
     hold_id = (
         await api.post("/api/v1/holds", json={"flight_id": flight_id, "seats": ["5A"]}, headers=ann)
     ).json()["id"]
@@ -206,7 +155,7 @@ async def test_release_and_manifest(
 
 
 async def test_idempotency_over_http(api: httpx.AsyncClient, flight_id: int) -> None:
-    ann = _auth(await _token(api, "ann@example.com"))
+    ann = bearer(await signed_in(api, "ann@example.com"))
     headers = {**ann, "Idempotency-Key": "hold-abc"}
     body = {"flight_id": flight_id, "seats": ["8A"]}
     first = await api.post("/api/v1/holds", json=body, headers=headers)
@@ -285,7 +234,7 @@ async def test_idempotency_over_http(api: httpx.AsyncClient, flight_id: int) -> 
 async def test_bad_input_gets_a_clear_problem(
     api: httpx.AsyncClient, flight_id: int, method: str, path: str, payload: Any, status: int
 ) -> None:
-    ann = _auth(await _token(api, "ann@example.com"))
+    ann = bearer(await signed_in(api, "ann@example.com"))
     if isinstance(payload, dict) and payload.get("flight_id") == "FLIGHT":
         payload = {**payload, "flight_id": flight_id}
     kwargs: dict[str, Any] = {"headers": {**ann, "content-type": "application/json"}}
@@ -303,7 +252,7 @@ async def test_bad_input_gets_a_clear_problem(
 async def test_control_characters_in_checkout_text_are_a_422_that_reaches_no_provider(
     api: httpx.AsyncClient, flight_id: int, payments: FakePayments
 ) -> None:
-    ann = _auth(await _token(api, "ann@example.com"))
+    ann = bearer(await signed_in(api, "ann@example.com"))
     hold_id = (
         await api.post("/api/v1/holds", json={"flight_id": flight_id, "seats": ["8A"]}, headers=ann)
     ).json()["id"]
@@ -393,7 +342,7 @@ async def test_admin_flight_input_is_validated(
 
 
 async def test_cookie_session_needs_csrf_for_writes(api: httpx.AsyncClient, flight_id: int) -> None:
-    await _token(api, "ann@example.com")
+    await signed_in(api, "ann@example.com")
     credentials = {"email": "ann@example.com", "password": "a-good-password"}
     assert (await api.post("/api/v1/auth/login", json=credentials)).status_code == 200
     assert (await api.get("/api/v1/me")).status_code == 200
@@ -466,7 +415,7 @@ async def test_seat_map_revalidation_answers_304_until_the_map_changes(
         assert again.status_code == 304 and again.content == b""
         assert again.headers["etag"] == etag
     assert (await api.get(url, headers={"If-None-Match": '"other"'})).status_code == 200
-    ann = _auth(await _token(api, "etag@example.com"))
+    ann = bearer(await signed_in(api, "etag@example.com"))
     held = await api.post(
         "/api/v1/holds", json={"flight_id": flight_id, "seats": ["3A"]}, headers=ann
     )

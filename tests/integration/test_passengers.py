@@ -4,55 +4,19 @@ on the booking and the manifest, and manage-booking by reference and family name
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from lastseat.bootstrap import Services
-from lastseat.domain.users import Role
-from lastseat.entrypoints.http.app import create_app
-from tests.integration.test_http_api import assert_problem
-from tests.support.flights import flight_body
+from tests.support.asgi import assert_problem, bearer, signed_in
 from tests.support.passengers import passengers_json
 from tests.support.payments import FakePayments
-
-PASSWORD = "a-good-password"
-
-
-@pytest.fixture
-async def api(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(services.settings, services)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-async def _signed_in(
-    api: httpx.AsyncClient, email: str, password: str = PASSWORD
-) -> dict[str, str]:
-    await api.post("/api/v1/auth/signup", json={"email": email, "password": password})
-    login = await api.post("/api/v1/auth/login", json={"email": email, "password": password})
-    api.cookies.clear()
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
-
-
-@pytest.fixture
-async def admin(api: httpx.AsyncClient, services: Services) -> dict[str, str]:
-    await services.accounts.ensure_user("admin@example.com", "admin-password", Role.ADMIN)
-    return await _signed_in(api, "admin@example.com", "admin-password")
-
-
-@pytest.fixture
-async def flight_id(api: httpx.AsyncClient, admin: dict[str, str]) -> int:
-    response = await api.post("/api/v1/admin/flights", json=flight_body(), headers=admin)
-    return int(response.json()["id"])
 
 
 @pytest.fixture
 async def ann(api: httpx.AsyncClient) -> dict[str, str]:
-    return await _signed_in(api, "ann@example.com")
+    return bearer(await signed_in(api, "ann@example.com"))
 
 
 async def _hold(api: httpx.AsyncClient, who: dict[str, str], flight_id: int, *seats: str) -> str:

@@ -149,12 +149,29 @@ def passengers_for_seats(
     return tuple(tidy)
 
 
+# Letters that carry their mark inside (no decomposition), as travellers type them without
+# it; and the typographic apostrophe as the plain one.
+_UNMARKED = str.maketrans(
+    {
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ħ": "h",
+        "\u0131": "i",  # dotless i
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+        "\u2019": "'",
+    }
+)
+
+
 def name_key(name: str) -> str:
     """A family name as compared by manage-booking: case, accents and spacing ignored, so
-    "Müller", "MULLER" and "muller " find the same booking."""
+    "Müller", "MULLER" and "muller " find the same booking, and "Ørsted" "Orsted"."""
     decomposed = unicodedata.normalize("NFKD", name)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().split())
+    return " ".join(bare.casefold().translate(_UNMARKED).split())
 
 
 def names_match(typed: str, passengers: Iterable[Passenger]) -> bool:
