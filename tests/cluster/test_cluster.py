@@ -18,6 +18,7 @@ import pytest
 from lastseat.client.ws import watch
 from lastseat.cluster.topology import APP_PORT
 from tests.support.cluster import Buyer, Cluster, Ledger, running_cluster
+from tests.support.passengers import passengers_json
 
 BUYERS = 6
 BEFORE_KILL = 8  # bookings acknowledged before the kill
@@ -41,7 +42,7 @@ async def test_a_booking_goes_through_every_tier_to_the_primary(cluster: Cluster
         seats = await client.seat_map(flight["id"])
         seat = next(s["seat"] for s in seats["seats"] if s["status"] == "available")
         hold = await client.hold(flight["id"], [seat])
-        booking = await client.book(hold["id"], "tok_ok")
+        booking = await client.book(hold["id"], "tok_ok", passengers=passengers_json([seat]))
     assert booking["seats"] == [seat]
     # the proxy balanced the API over the app hosts, not loopback servers
     async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=cluster.ca)) as plain:

@@ -51,6 +51,7 @@ from lastseat.config import PROJECT_ROOT
 from lastseat.stack.processes import alive
 from lastseat.stack.tls import ca_path
 from tests.support.commands import lastseat
+from tests.support.passengers import passengers_json
 from tests.support.servers import server_env
 from tests.support.stack import _free_ports
 
@@ -247,9 +248,15 @@ class Buyer:
                 hold = await retrying(
                     self.ledger, partial(self.client.hold, flight_id, wanted, hold_key)
                 )
-                booking = await retrying(
-                    self.ledger, partial(self.client.book, hold["id"], "tok_ok", None, book_key)
+                book = partial(
+                    self.client.book,
+                    hold["id"],
+                    "tok_ok",
+                    None,
+                    book_key,
+                    passengers=passengers_json(hold["seats"]),
                 )
+                booking = await retrying(self.ledger, book)
             except ApiError as refusal:
                 self.ledger.refusals[f"{refusal.status} {refusal.problem}"] += 1
                 continue

@@ -226,7 +226,8 @@ def book(
     ] = None,
 ) -> None:
     """Sign in, hold the seats, show the server's quote, pay and confirm. The password
-    comes from LASTSEAT_PASSWORD, or is asked for."""
+    comes from LASTSEAT_PASSWORD, or is asked for; so are the travellers' names without a
+    --passenger."""
     password = os.environ.get("LASTSEAT_PASSWORD") or typer.prompt("Password", hide_input=True)
     named = _passengers(seat_names, passenger or [])
 
