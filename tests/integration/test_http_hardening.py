@@ -149,3 +149,13 @@ async def test_head_is_get_without_the_body(hardened: tuple[httpx.AsyncClient, S
     # HEAD is answered as GET is, so it never reaches a route that changes something.
     post_only = "/api/v1/holds"
     assert (await client.head(post_only)).status_code == (await client.get(post_only)).status_code
+
+
+async def test_an_authorization_header_not_bearer_is_refused_not_ignored(
+    hardened: tuple[httpx.AsyncClient, Services],
+) -> None:
+    client, _ = hardened
+    for value in ("Token abc", "Basic YTpi", "Bearer", "bearer  "):
+        response = await client.get("/api/v1/me", headers={"Authorization": value})
+        assert response.status_code == 401, value
+        assert "Bearer <token>" in response.json()["detail"]  # as gRPC tells it

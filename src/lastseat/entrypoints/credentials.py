@@ -17,6 +17,16 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
+def presented_bearer(authorization: str | None) -> str | None:
+    """The bearer token of an Authorization value, None if there is none; a value of any
+    other shape is refused rather than ignored (over HTTP it would otherwise fall back to
+    the session cookie, and the caller would never learn its header was not read)."""
+    token = bearer_token(authorization)
+    if authorization is not None and token is None:
+        raise AuthenticationFailed("use Authorization: Bearer <token>")
+    return token
+
+
 async def signed_in(accounts: Accounts, token: str | None, how: str) -> User:
     """The account `token` signs in; `how` tells a caller with no token how to sign in."""
     if token is None:

@@ -19,7 +19,7 @@ from google.protobuf.message import Message
 from lastseat.bootstrap import Services
 from lastseat.domain.addresses import client_network
 from lastseat.domain.checkout import check_discount_code, check_payment_token
-from lastseat.domain.errors import AuthenticationFailed, DomainError, InvalidRequest
+from lastseat.domain.errors import DomainError, InvalidRequest
 from lastseat.domain.passengers import passenger_from_text
 from lastseat.domain.requests import (
     PAGE_SIZE,
@@ -30,7 +30,7 @@ from lastseat.domain.requests import (
     check_seat_list,
 )
 from lastseat.domain.users import User
-from lastseat.entrypoints.credentials import bearer_token, signed_in
+from lastseat.entrypoints.credentials import presented_bearer, signed_in
 from lastseat.entrypoints.grpc.errors import abort, mapped
 from lastseat.entrypoints.representations import (
     booking_json,
@@ -100,10 +100,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         return self._services.database
 
     async def _user(self, context: Context) -> User:
-        header = _metadata(context, "authorization")
-        token = bearer_token(header)
-        if header is not None and token is None:
-            raise AuthenticationFailed("use authorization: Bearer <token>")
+        token = presented_bearer(_metadata(context, "authorization"))
         how = "send metadata authorization: Bearer <token>"
         return await signed_in(self._services.accounts, token, how)
 

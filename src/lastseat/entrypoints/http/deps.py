@@ -13,7 +13,7 @@ from lastseat.bootstrap import Services
 from lastseat.domain.addresses import client_network
 from lastseat.domain.errors import Forbidden
 from lastseat.domain.users import User
-from lastseat.entrypoints.credentials import bearer_token, signed_in
+from lastseat.entrypoints.credentials import presented_bearer, signed_in
 from lastseat.services.idempotency import check_key, request_key
 from lastseat.services.ports import IdempotencyKey
 
@@ -22,7 +22,7 @@ CSRF_COOKIE = "lastseat_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# Documents the scheme in OpenAPI; the token itself is read by `bearer_token`, as over gRPC.
+# Documents the scheme in OpenAPI; the token itself is read by `presented_bearer`, as over gRPC.
 bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/login")
 BearerInOpenAPI = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
@@ -38,7 +38,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 def presented_token(request: Request) -> str | None:
     """The bearer token, or the session cookie (whose writes must carry the CSRF token)."""
-    token = bearer_token(request.headers.get("authorization"))
+    token = presented_bearer(request.headers.get("authorization"))
     if token is not None:
         return token
     cookie = request.cookies.get(SESSION_COOKIE)
