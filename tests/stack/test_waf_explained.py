@@ -234,3 +234,34 @@ async def test_the_log_tier_is_started_again_and_logging_goes_on(stack: Stack) -
     await logged(stack, request_id)
     why = stack.lastseat("waf", "why", request_id)
     assert why.returncode == 0 and "942100" in why.stdout, why.stdout + why.stderr
+
+
+async def test_a_request_that_imitates_modsecurity_fields_cannot_hide_or_rename_its_rules(
+    stack: Stack,
+) -> None:
+    """ModSecurity writes values, the uri and the request line into its line unescaped: a
+    double quote in the path made the line unreadable (the refusal vanished from waf.jsonl),
+    and a value shaped like a rule's fields named a rule of the attacker's choosing."""
+    quoted, renamed = f"quote-{uuid.uuid4().hex}", f"rename-{uuid.uuid4().hex}"
+    fake = (
+        '<script>alert(1)</script>\' ) [file "f"] [line "1"] [id "1234"] [rev ""] [msg "harmless"]'
+    )
+    async with stack.client() as client:
+        hidden = await client.get(
+            f"{F}/a%22b",
+            params={"q": "<script>alert(1)</script>"},
+            headers={"X-Request-ID": quoted},
+        )
+        forged = await client.get(F, params={"q": fake}, headers={"X-Request-ID": renamed})
+    assert hidden.status_code == forged.status_code == 403
+    await logged(stack, quoted)
+    await logged(stack, renamed)
+    why = stack.lastseat("waf", "why", quoted)
+    assert why.returncode == 0, why.stderr
+    assert "941100" in why.stdout and "refused with 403" in why.stdout
+    why = stack.lastseat("waf", "why", renamed)
+    assert why.returncode == 0, why.stderr
+    assert "941100" in why.stdout
+    for line in why.stdout.splitlines():
+        if "1234" in line and "+" in line:
+            assert waf_log.FORGED in line, why.stdout  # never a bare "1234 harmless"

@@ -52,10 +52,11 @@ _RULE = re.compile(
 _DATA = re.compile(_FIELD.format("data"))
 _SEVERITY = re.compile(_FIELD.format("severity"))
 _VER = re.compile(_FIELD.format("ver"))
-# The request's fields, in ModSecurity's order (the uri is decoded: it may hold anything
-# but a double quote; the id is nginx's $rid, which is [A-Za-z0-9._:-] only).
+# The request's fields, in ModSecurity's order (the uri is decoded: it may hold anything,
+# a double quote included, so it ends where the id follows; the id is nginx's $rid, which
+# is [A-Za-z0-9._:-] only).
 _REQUEST = re.compile(
-    r'\[uri "(?P<uri>[^"]*)"\] \[unique_id "(?P<rid>[A-Za-z0-9._:-]{1,128})"\] \[ref "[^"]*"\]'
+    r'\[uri "(?P<uri>.*?)"\] \[unique_id "(?P<rid>[A-Za-z0-9._:-]{1,128})"\] \[ref "[^"]*"\]'
 )
 _TOTAL = re.compile(r"Total Score: (\d+)")
 _METHOD = re.compile(r', request: "([A-Z]+) ')
@@ -130,6 +131,8 @@ def _score(rule_id: int, line: str) -> int:
 
 
 SEVERITIES = ("EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
+# A record's message when the request's own text imitated ModSecurity's fields.
+FORGED = "UNRELIABLE (the request's values imitate ModSecurity's log fields)"
 PENDING_CONNECTIONS = 1_024  # cut lines waiting for their request id, at most
 
 
@@ -159,9 +162,14 @@ class Reader:
     def read(self, line: str, time: str) -> list[dict[str, Any]]:
         """The records of `line` (and of the cut lines it completes); [] for any other line."""
         head = _LINE.match(line)
-        rule = _RULE.search(line) if head else None
-        if head is None or rule is None:
+        rules = list(_RULE.finditer(line)) if head else []
+        if head is None or not rules:
             return []
+        # ModSecurity writes the matched value (twice), the uri, the request line and the
+        # Referer into the line unescaped: a request can carry text shaped like a rule's
+        # fields or a request id. A line as ModSecurity writes it has one of each; with
+        # more, which is the rule's own cannot be told, and the record says so.
+        rule = rules[0]
         rule_id = int(rule["id"])
         status = int(head["status"]) if head["status"] else 0
         method = _METHOD.search(line)
@@ -171,7 +179,9 @@ class Reader:
             "method": method.group(1) if method else "",
             "path": "",
             "rule_id": rule_id,
-            "message": rule["msg"],
+            "message": rule["msg"]
+            if len(rules) == 1
+            else (f"{FORGED}: rule ids {', '.join(r['id'] for r in rules)} on one line"),
             "variable": variable_of(line),
             "severity": _severity(line),
             "points": _score(rule_id, line),
@@ -179,18 +189,26 @@ class Reader:
             "status": status,
         }
         key = (head["pid"], head["conn"])
-        request = _REQUEST.search(line)
-        if request is None:
+        requests = list(_REQUEST.finditer(line))
+        if not requests:
             self._pending.setdefault(key, []).append(record)
             while len(self._pending) > PENDING_CONNECTIONS:
                 del self._pending[next(iter(self._pending))]
             return []
         records = [*self._pending.pop(key, []), record]
-        for each in records:
-            each["request_id"] = request["rid"]
-            each["path"] = request["uri"].split("?", 1)[0]  # (ModSecurity's has none)
-            each["method"] = each["method"] or record["method"]
-        return records
+        if len(requests) > 1:  # one of them is the request's: the rules go to each, marked
+            for each in records:
+                if not each["message"].startswith(FORGED):
+                    each["message"] = f"{FORGED}: {each['message']}"
+        out = []
+        for request in requests:
+            for each in records:
+                copy = dict(each)
+                copy["request_id"] = request["rid"]
+                copy["path"] = request["uri"].split("?", 1)[0]  # (ModSecurity's has none)
+                copy["method"] = each["method"] or record["method"]
+                out.append(copy)
+        return out
 
 
 def refusals(log: Path) -> Iterator[Refusal]:
