@@ -101,3 +101,17 @@ async def test_a_watcher_catching_up_while_its_events_are_pruned_is_cut_off(
     finally:
         await changes.aclose()
     assert (await services.watching.start(flight_id, start.after)).after > start.after
+
+
+async def test_a_resume_from_an_id_never_given_out_gets_a_snapshot(
+    services: Services, clock: FakeClock
+) -> None:
+    flight_id = await _flight_with_holds(services, clock, "12A")
+    position = (await services.watching.start(flight_id, None)).event_id
+    start = await services.watching.start(flight_id, position + 1_000_000)
+    assert start.after == start.event_id == position  # not silent until the ids catch up
+    assert start.seat_map.status("12A") == "held"
+    bob = await _user(services, "bob")
+    await services.reservations.hold_seats(bob, flight_id, ["14C"])
+    [fresh] = await _next(services, flight_id, start.after)
+    assert fresh.seat == "14C"

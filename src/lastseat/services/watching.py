@@ -205,7 +205,8 @@ class Watching:
     async def start(self, flight_id: int, after: int | None) -> Start:
         """A watcher's snapshot, and where its changes begin: after `after` while every event
         since is still kept, otherwise after the snapshot (a resume from before the
-        retention window gets the map as it is, not a replay with a hole in it)."""
+        retention window, or from an id never given out, gets the map as it is, not a
+        replay with a hole in it)."""
         await self._catalog.flight(flight_id)  # NotFound for an unknown flight
         # The event id is read first: the map can only be newer, never older, and a change
         # it already shows is sent again as an event, which repeats a state, never skips one.
@@ -217,7 +218,11 @@ class Watching:
         # events were all pruned, or that never had one, would otherwise be at 0).
         position = max(latest, pruned)
         seat_map = await self._catalog.seat_map(flight_id)
-        resume = position if after is None or after < pruned else after
+        # An `after` past the position was never sent by us (a guess, or a store that lost
+        # events in a failover): the snapshot, else the watcher would hear nothing until
+        # the ids caught up with it.
+        known = after is not None and pruned <= after <= position
+        resume = after if known and after is not None else position
         return Start(seat_map, position, resume)
 
     async def prune_history(self) -> int:
