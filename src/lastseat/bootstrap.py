@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lastseat.adapters.db.database import SqlDatabase
+from lastseat.adapters.mail_smtp import SmtpPostman
 from lastseat.adapters.passwords import Argon2Hasher
 from lastseat.adapters.payments import HttpPayments
 from lastseat.config import Settings
@@ -13,7 +14,8 @@ from lastseat.services.bookings import Bookings
 from lastseat.services.catalog import Catalog, SeatMap
 from lastseat.services.context import ServiceContext, utc_now
 from lastseat.services.discounts import Discounts
-from lastseat.services.ports import ChangeFeed, Clock, Database, PaymentGateway
+from lastseat.services.mail import Mail
+from lastseat.services.ports import ChangeFeed, Clock, Database, PaymentGateway, Postman
 from lastseat.services.reservations import Reservations
 from lastseat.services.seat_map_cache import SeatMapCache
 from lastseat.services.settlement import Settlement
@@ -32,6 +34,7 @@ class Services:
     discounts: Discounts
     watching: Watching
     payments: PaymentGateway
+    mail: Mail
     # Other processes' seat changes; None where there is no feed (one process, SQLite).
     seat_feed: ChangeFeed | None = None
 
@@ -42,7 +45,10 @@ class Services:
 
 
 def build_services(
-    settings: Settings, clock: Clock = utc_now, payments: PaymentGateway | None = None
+    settings: Settings,
+    clock: Clock = utc_now,
+    payments: PaymentGateway | None = None,
+    postman: Postman | None = None,
 ) -> Services:
     database = SqlDatabase(settings)
     seat_maps: SeatMapCache[SeatMap] = SeatMapCache()
@@ -69,5 +75,6 @@ def build_services(
         discounts=Discounts(ctx),
         watching=Watching(ctx, catalog, Tails(ctx, wakeups)),
         payments=gateway,
+        mail=Mail(ctx, catalog, postman or SmtpPostman(settings)),
         seat_feed=database.change_feed(on_change=changed, on_live=seat_maps.set_live),
     )

@@ -152,6 +152,27 @@ class Settings(BaseSettings):
     # The sandbox's ledger on disk (default: payments-sandbox/ledger.jsonl in the stack dir).
     sandbox_ledger: Path | None = None
 
+    # Mail (docs/mail.md): tickets and cancellations leave through the `mail_outbox` table,
+    # sent by every app process's round to this SMTP relay (by default `up`'s catcher).
+    mail_from: str = "LastSeat <tickets@lastseat.test>"
+    mail_relay_host: str = "127.0.0.1"
+    mail_relay_port: int | None = Field(default=None, ge=1, le=65_535)  # None: the catcher
+    mail_relay_starttls: bool = False
+    mail_relay_username: str | None = None
+    mail_relay_password: SecretStr | None = None
+    mail_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Rounds: messages per round, each leased to one process for a while; a failed message
+    # waits a delay that doubles, and after so many attempts it is left for an operator.
+    mail_send_interval_seconds: float = Field(default=2.0, gt=0)
+    mail_send_batch: int = Field(default=20, ge=1, le=1_000)
+    mail_send_lease_seconds: float = Field(default=60.0, gt=0)
+    mail_max_attempts: int = Field(default=20, ge=1)
+    mail_retry_seconds: float = Field(default=5.0, gt=0)
+    mail_max_retry_seconds: float = Field(default=900.0, gt=0)
+    # The catcher `up` starts (loopback only) and where it keeps what it receives
+    # (default: mail/ in the stack dir).
+    mail_catcher_port: int = Field(default=2525, ge=1, le=65_535)
+    mail_dir: Path | None = None
     # Keyed hash for bearer tokens at rest: a stolen tokens table is useless without it.
     # To rotate: move the current key to _previous, set a new one; sessions made under the
     # previous key stay valid while it is configured (the grace period), new ones use the new.
@@ -255,6 +276,22 @@ class Settings(BaseSettings):
             timedelta(seconds=self.payments_settle_retry_seconds),
             timedelta(seconds=self.payments_settle_max_retry_seconds),
         )
+
+    @property
+    def mail_retries(self) -> RetryRules:
+        return RetryRules(
+            self.mail_max_attempts,
+            timedelta(seconds=self.mail_retry_seconds),
+            timedelta(seconds=self.mail_max_retry_seconds),
+        )
+
+    @property
+    def mail_relay(self) -> tuple[str, int]:
+        return self.mail_relay_host, self.mail_relay_port or self.mail_catcher_port
+
+    @property
+    def mail_folder(self) -> Path:
+        return self.mail_dir or self.stack_dir / "mail"
 
     @property
     def cancellation_cutoff(self) -> timedelta:

@@ -1,5 +1,5 @@
-"""The loops every server process runs beside its requests: sweeper, settlement, feed,
-and the pruning of seat events past their retention window."""
+"""The loops every server process runs beside its requests: sweeper, settlement, the mail
+outbox, feed, and the pruning of seat events past their retention window."""
 
 from __future__ import annotations
 
@@ -62,6 +62,9 @@ def start(services: Services) -> list[asyncio.Task[None]]:
                 "payments_settled",
                 services.settlement.settle_due,
             )
+        ),
+        asyncio.create_task(
+            _every(settings.mail_send_interval_seconds, "mail_sent", services.mail.send_due)
         ),
     ]
     if services.seat_feed is not None:

@@ -43,6 +43,7 @@ from lastseat.domain.errors import (
 )
 from lastseat.domain.events import seat_events
 from lastseat.domain.flights import Flight, SeatStatus
+from lastseat.domain.mail import MailKind
 from lastseat.domain.passengers import Passenger, names_match, passengers_for_seats
 from lastseat.domain.pricing import Quote
 from lastseat.domain.requests import PAGE_SIZE
@@ -51,6 +52,7 @@ from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
 from lastseat.services.discounts import as_seen_by, try_code
 from lastseat.services.idempotency import earlier_use, first_use
+from lastseat.services.mail import queue as queue_mail
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
 from lastseat.services.settlement import Settlement
 from lastseat.services.throttles import give_back_now, lookup_throttles, reserve
@@ -238,6 +240,10 @@ class Bookings:
             await uow.events.append(
                 seat_events(hold.flight_id, list(hold.seats), SeatStatus.BOOKED), now
             )
+            # The ticket leaves through the outbox: written with the booking, sent later.
+            await queue_mail(
+                uow, self._ctx.settings.site_domain, MailKind.BOOKED, booking, user, now
+            )
             await uow.commit()
         self._ctx.seat_maps.changed(hold.flight_id)
         return BookingResult(booking, replayed=False)
@@ -304,6 +310,15 @@ class Bookings:
                 # A cancelled booking used nothing up: the code's cap (and the customer's
                 # one use) are free again, so throwaway bookings cannot exhaust a code.
                 await uow.discounts.give_back(booking_id)
+                await queue_mail(
+                    uow,
+                    self._ctx.settings.site_domain,
+                    MailKind.CANCELLED,
+                    booking,
+                    user,
+                    now,
+                    refund=booking.total.amount,  # all of it: a void or a full refund
+                )
                 await uow.commit()
                 self._ctx.seat_maps.changed(booking.flight_id)
         cancelled = replace(booking, status=BookingStatus.CANCELLED)

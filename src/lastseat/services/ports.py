@@ -18,6 +18,7 @@ from lastseat.domain.errors import DatabaseUnavailable
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.flights import Flight, Layout
 from lastseat.domain.holds import HeldSeats, Hold, HoldStatus
+from lastseat.domain.mail import Letter, MailKind, OutboxMail
 from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger
 from lastseat.domain.throttling import Counter
@@ -152,6 +153,25 @@ class Throttles(Protocol):
     ) -> int: ...
 
 
+class MailOutbox(Protocol):
+    async def add(
+        self,
+        message_id: str,
+        kind: MailKind,
+        booking_id: UUID,
+        recipient: str,
+        refund: int | None,
+        now: datetime,
+    ) -> None: ...
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int, max_attempts: int
+    ) -> list[OutboxMail]: ...
+    async def sent(self, mail_id: int, now: datetime) -> None: ...
+    async def failed(self, mail_id: int, error: str, retry_at: datetime) -> int: ...
+    async def for_booking(self, booking_id: UUID) -> list[tuple[OutboxMail, datetime | None]]: ...
+    async def count_stuck(self, max_attempts: int) -> int: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def users(self) -> Users: ...
@@ -173,6 +193,8 @@ class UnitOfWork(Protocol):
     def discounts(self) -> Discounts: ...
     @property
     def throttles(self) -> Throttles: ...
+    @property
+    def mail(self) -> MailOutbox: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(
@@ -268,3 +290,9 @@ class IdempotencyKey:
 
 
 Clock = Callable[[], datetime]
+
+
+class Postman(Protocol):
+    """Sends a message to the relay; raises MailUnavailable if it cannot (retried later)."""
+
+    async def send(self, letter: Letter) -> None: ...

@@ -1,7 +1,7 @@
 """`lastseat up / down / status`: the five tiers as processes, started, watched, stopped.
 
 Started bottom-up, each waited for before the next (a tier opens only once what it
-forwards to answers): payment sandbox, app servers, gRPC servers, reverse proxy, the
+forwards to answers): payment sandbox, mail catcher, app servers, gRPC servers, reverse proxy, the
 firewall's log tier, firewall, DNS. The database comes first of all: migrations are
 applied before any of them. Stopped top-down. What runs is written to
 var/stack/state.json (tier, pid, port), which `down` and `status` read; every tier logs
@@ -81,7 +81,20 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
             settings.sandbox_port,
             http_ok(f"http://127.0.0.1:{settings.sandbox_port}/healthz"),
             env,
-        )
+        ),
+        # Before the app servers, which send to it (their outbox waits while it is down).
+        Tier(
+            "mail",
+            lastseat_argv(
+                "stack-mail",
+                "--port",
+                str(settings.mail_catcher_port),
+                "--folder",
+                str(settings.mail_folder),
+            ),
+            settings.mail_catcher_port,
+            partial(port_open, settings.mail_catcher_port),
+        ),
     ]
     for i, port in enumerate(settings.app_ports):
         tiers.append(

@@ -143,6 +143,34 @@ booking_passengers = sa.Table(
     sa.CheckConstraint("type IN ('adult', 'child', 'infant')", name="ck_booking_passengers_type"),
 )
 
+# Mail to travellers, written in the transaction of the booking or cancellation it tells
+# of, and sent by a background round (services/mail.py). `message_id` is fixed when the row
+# is written, so a message sent twice is recognisably the same message.
+mail_outbox = sa.Table(
+    "mail_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.String(128), nullable=False, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("booking_id", sa.Uuid, sa.ForeignKey("bookings.id"), nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("refund_amount", sa.BigInteger, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    # Failed attempts, when the next may run (also a lease while one process sends it),
+    # when it was sent, and the last failure's code.
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("send_after", UTCDateTime, nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Column("last_error", sa.String(64), nullable=True),
+    sa.CheckConstraint("kind IN ('booked', 'cancelled')", name="ck_mail_outbox_kind"),
+    sa.Index(
+        "ix_mail_outbox_unsent",
+        "id",
+        postgresql_where=sa.text("sent_at IS NULL"),
+        sqlite_where=sa.text("sent_at IS NULL"),
+    ),
+)
+
 # One row per seat of a flight: the single place a seat's state lives. Holds and bookings
 # claim seats with one conditional UPDATE ... RETURNING on these rows.
 seats = sa.Table(

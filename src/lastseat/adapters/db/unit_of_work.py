@@ -15,6 +15,7 @@ from lastseat.adapters.db.repositories.bookings import SqlBookings
 from lastseat.adapters.db.repositories.discounts import SqlDiscounts
 from lastseat.adapters.db.repositories.holds import SqlHolds, SqlIdempotencyKeys
 from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlFlights, SqlSeats
+from lastseat.adapters.db.repositories.mail import SqlMailOutbox
 from lastseat.adapters.db.repositories.postgres import (
     PgBookings,
     PgEvents,
@@ -42,6 +43,7 @@ class Repositories:
     idempotency: type[SqlIdempotencyKeys] = SqlIdempotencyKeys
     discounts: type[SqlDiscounts] = SqlDiscounts
     throttles: type[SqlThrottles] = SqlThrottles
+    mail: type[SqlMailOutbox] = SqlMailOutbox
 
 
 # Portable Core statements; on PostgreSQL the hot path goes as driver SQL instead.
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
     idempotency: SqlIdempotencyKeys
     discounts: SqlDiscounts
     throttles: SqlThrottles
+    mail: SqlMailOutbox
 
     def __init__(self, engine: AsyncEngine, repositories: Repositories = PORTABLE) -> None:
         self._engine = engine
@@ -97,6 +100,7 @@ class SqlUnitOfWork:
         self.idempotency = chosen.idempotency(conn)
         self.discounts = chosen.discounts(conn)
         self.throttles = chosen.throttles(conn)
+        self.mail = chosen.mail(conn)
         return self
 
     async def commit(self) -> None:

@@ -8,6 +8,7 @@ from lastseat.entrypoints.cli import dev, servers, site, stack, traveller
 from lastseat.entrypoints.cli.admin import admin_app
 from lastseat.entrypoints.cli.cluster import cluster_app
 from lastseat.entrypoints.cli.database import db_app
+from lastseat.entrypoints.cli.mail import mail_app, stack_mail
 from lastseat.entrypoints.cli.payments import payments_app
 from lastseat.entrypoints.cli.running import command_group
 from lastseat.entrypoints.cli.waf import waf_app
@@ -37,11 +38,13 @@ for name, command in COMMANDS.items():
     app.command(name)(command)
 app.command("stack-dns", hidden=True)(servers.stack_dns)  # the DNS tier, which `up` starts
 app.command("stack-waf-log", hidden=True)(servers.stack_waf_log)  # the firewall's log tier
+app.command("stack-mail", hidden=True)(stack_mail)  # the mail tier
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(payments_app, name="payments")
 app.add_typer(waf_app, name="waf")
 app.add_typer(cluster_app, name="cluster")
+app.add_typer(mail_app, name="mail")
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,152 @@
+"""A Letter laid out as an email: plain text and HTML alternatives, and for a ticket one
+PDF e-ticket per passenger carrying the BCBP string as a QR code (IATA Resolution 792
+allows QR beside PDF417; QR is what phones and common readers decode)."""
+
+from __future__ import annotations
+
+import html
+import io
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import segno
+from fpdf import FPDF
+
+from lastseat.domain.bcbp import BoardingPass, encode
+from lastseat.domain.mail import Letter, MailKind, format_money
+from lastseat.domain.money import Money
+
+QR_SCALE = 6  # pixels a module: sharp enough to scan from a printout or a screen
+# The PDF's core fonts are Latin-1: other letters are shown as "?" on the e-ticket (the
+# barcode carries the name as IATA wants it, ASCII capitals, anyway).
+PDF_ENCODING = "latin-1"
+
+
+def when(letter: Letter) -> str:
+    """The departure as the flight gives it (UTC until flights know their airport's zone)."""
+    at = letter.flight.departs_at
+    return at.strftime("%a %d %b %Y, %H:%M ") + (at.tzname() or "UTC")
+
+
+def subject(letter: Letter) -> str:
+    flight = letter.flight
+    if letter.kind is MailKind.CANCELLED:
+        return f"Cancelled: booking {letter.booking.reference}, flight {flight.code}"
+    return (
+        f"Your ticket: {flight.code} {flight.origin} to {flight.destination},"
+        f" booking {letter.booking.reference}"
+    )
+
+
+def _lines(letter: Letter) -> list[tuple[str, str]]:
+    """(label, value) pairs both alternatives show, in order."""
+    booking, flight = letter.booking, letter.flight
+    rows = [
+        ("Booking reference", booking.reference),
+        ("Flight", f"{flight.code} {flight.origin} to {flight.destination}"),
+        ("Departs", when(letter)),
+    ]
+    for p in booking.passengers:
+        rows.append((f"Seat {p.seat}", f"{p.given_name} {p.family_name} ({p.type.value})"))
+    if not booking.passengers:  # a booking made before passengers were named
+        rows.append(("Seats", ", ".join(booking.seats)))
+    if letter.kind is MailKind.BOOKED:
+        rows.append(("Fare and taxes", format_money(letter.subtotal)))
+        if booking.discount:
+            rows.append(
+                (
+                    f"Discount ({booking.discount_code})",
+                    format_money(Money(-booking.discount, booking.total.currency)),
+                )
+            )
+        rows.append(("Total paid", format_money(booking.total)))
+        closes = letter.cancellable_until.strftime("%d %b %Y, %H:%M UTC")
+        rows.append(
+            (
+                "Cancellation",
+                f"free, with a full refund, until {letter.cutoff_minutes} minutes before"
+                f" departure ({closes}); not after",
+            )
+        )
+    elif letter.refund is not None:
+        rows.append(("Refunded", format_money(letter.refund)))
+    return rows
+
+
+def plain_text(letter: Letter) -> str:
+    intro = (
+        "Your booking is cancelled."
+        if letter.kind is MailKind.CANCELLED
+        else "Your booking is confirmed. Your e-tickets are attached, one per passenger."
+    )
+    body = "\n".join(f"{label}: {value}" for label, value in _lines(letter))
+    return f"{intro}\n\n{body}\n\nLastSeat\n"
+
+
+def html_text(letter: Letter) -> str:
+    intro = (
+        "Your booking is cancelled."
+        if letter.kind is MailKind.CANCELLED
+        else "Your booking is confirmed. Your e-tickets are attached, one per passenger."
+    )
+    rows = "".join(
+        f"<tr><th align='left'>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
+        for label, value in _lines(letter)
+    )
+    return (
+        "<!doctype html><html><body>"
+        f"<p>{html.escape(intro)}</p><table>{rows}</table><p>LastSeat</p>"
+        "</body></html>"
+    )
+
+
+def qr_png(text: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(out, kind="png", scale=QR_SCALE, border=4)
+    return out.getvalue()
+
+
+def _pdf_text(text: str) -> str:
+    return text.encode(PDF_ENCODING, "replace").decode(PDF_ENCODING)
+
+
+def e_ticket(letter: Letter, boarding: BoardingPass) -> bytes:
+    """One passenger's e-ticket: the flight, the seat, and the BCBP barcode."""
+    flight = letter.flight
+    pdf = FPDF(format=(148, 210))  # A5, in mm
+    pdf.set_title(_pdf_text(f"E-ticket {letter.booking.reference} seat {boarding.seat}"))
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=16)
+    pdf.cell(0, 10, "LastSeat e-ticket", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    rows = [
+        ("Passenger", f"{boarding.given_name} {boarding.family_name}"),
+        ("Booking reference", letter.booking.reference),
+        ("Flight", f"{flight.code} {flight.origin} to {flight.destination}"),
+        ("Departs", when(letter)),
+        ("Seat", boarding.seat),
+    ]
+    for label, value in rows:
+        pdf.cell(45, 7, label)
+        pdf.cell(0, 7, _pdf_text(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.image(io.BytesIO(qr_png(encode(boarding))), x=pdf.l_margin, y=pdf.get_y() + 5, w=60)
+    return bytes(pdf.output())
+
+
+def render(letter: Letter, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Message-ID"] = letter.message_id
+    message["From"] = sender
+    message["To"] = letter.recipient
+    message["Subject"] = subject(letter)
+    message["Date"] = format_datetime(letter.written_at)
+    message.set_content(plain_text(letter))
+    message.add_alternative(html_text(letter), subtype="html")
+    for boarding in letter.boarding_passes:
+        message.add_attachment(
+            e_ticket(letter, boarding),
+            maintype="application",
+            subtype="pdf",
+            filename=f"e-ticket-{letter.booking.reference}-{boarding.seat}.pdf",
+        )
+    return message

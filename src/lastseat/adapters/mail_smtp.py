@@ -1,0 +1,35 @@
+"""Sending over SMTP with aiosmtplib: to the stack's catcher, or to a real relay."""
+
+from __future__ import annotations
+
+import aiosmtplib
+
+from lastseat.adapters.mail_render import render
+from lastseat.config import Settings
+from lastseat.domain.mail import Letter, MailUnavailable
+
+
+class SmtpPostman:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def send(self, letter: Letter) -> None:
+        settings = self._settings
+        password = settings.mail_relay_password
+        host, port = settings.mail_relay
+        try:
+            await aiosmtplib.send(
+                render(letter, settings.mail_from),
+                hostname=host,
+                port=port,
+                start_tls=settings.mail_relay_starttls,
+                username=settings.mail_relay_username,
+                password=None if password is None else password.get_secret_value(),
+                timeout=settings.mail_timeout_seconds,
+            )
+        except aiosmtplib.SMTPResponseException as refused:
+            # Permanent refusals (5xx) are retried too, bounded by the attempts: most are a
+            # relay's misconfiguration an operator fixes, and the log says which code.
+            raise MailUnavailable(f"smtp-{refused.code}", refused.message) from refused
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as away:
+            raise MailUnavailable("mail-unavailable", type(away).__name__) from away

@@ -1,0 +1,63 @@
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from lastseat.domain.bcbp import BoardingPass, NotEncodable, encode, name_field
+
+PASS = BoardingPass(
+    family_name="Müller-Lüdenscheidt",
+    given_name="Zoë Anne",
+    reference="ABCDEFGH",
+    origin="LHR",
+    destination="JFK",
+    flight_code="LS101",
+    departs_at=datetime(2030, 2, 3, 9, 0, tzinfo=UTC),
+    cabin="business",
+    seat="12A",
+    sequence=1,
+)
+
+
+def test_the_mandatory_items_sit_at_their_offsets() -> None:
+    text = encode(PASS)
+    assert len(text) == 60
+    # Resolution 792's mandatory items, by offset and width.
+    assert text[0] == "M"
+    assert text[1] == "1"
+    assert text[2:22] == "MULLERLUDENSCHEIDT/Z"
+    assert text[22] == "E"
+    assert text[23:30] == "ABCDEFG"
+    assert text[30:33] == "LHR"
+    assert text[33:36] == "JFK"
+    assert text[36:39] == "LS "
+    assert text[39:44] == "0101 "
+    assert text[44:47] == "034"  # 3 February
+    assert text[47] == "J"
+    assert text[48:52] == "012A"
+    assert text[52:57] == "0001 "
+    assert text[57] == "0"
+    assert text[58:60] == "00"
+
+
+def test_the_whole_string() -> None:
+    short = BoardingPass(
+        "Doe", "Jane", "XY2345Z", "AMS", "CDG", "LS7", PASS.departs_at, "economy", "3C", 12
+    )
+    assert encode(short) == "M1" + "DOE/JANE".ljust(20) + "EXY2345ZAMSCDGLS 0007 034Y003C0012 000"
+
+
+def test_names_are_ascii_capitals_padded_to_twenty() -> None:
+    assert name_field("O'Brien", "Seán") == "OBRIEN/SEAN".ljust(20)
+    assert len(name_field("A" * 40, "B")) == 20
+
+
+def test_a_leap_year_ends_on_day_366() -> None:
+    late = replace(PASS, departs_at=datetime(2028, 12, 31, tzinfo=UTC))
+    assert encode(late)[44:47] == "366"
+
+
+@pytest.mark.parametrize("boarding", [replace(PASS, seat="A12"), replace(PASS, flight_code="101")])
+def test_what_has_no_place_is_refused(boarding: BoardingPass) -> None:
+    with pytest.raises(NotEncodable):
+        encode(boarding)
