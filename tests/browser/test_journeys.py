@@ -18,6 +18,8 @@ from tests.support.browser import (
 )
 from tests.support.stack import Stack, eventually_in
 
+OSLO_DEPARTURE = re.compile(r"^Mon,? 3 Mar 2031,? 09:30 (CET|GMT\+1) \(Europe/Oslo\)$")
+
 
 async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     stack: Stack,
@@ -46,12 +48,18 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     await page.get_by_role("button", name="Search").click()
     listed = page.locator(f"li.flight[data-flight='{flight_id}']")
     await expect(listed).to_contain_text("24 seats left")
+    # 08:30 UTC, on Oslo's clocks (CET in March: Chromium may name it GMT+1), zone named
+    departs = listed.locator("time")
+    await expect(departs).to_have_text(OSLO_DEPARTURE)
+    await expect(departs).to_have_attribute("datetime", "2031-03-03T09:30:00+01:00")
     await listed.get_by_role("link", name=re.compile("Choose seats")).click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("OSL → BER")
+    await expect(page.locator(".departs time")).to_have_text(OSLO_DEPARTURE)
     await expect(page.locator(".live")).to_have_text("live")
 
     hold_id = await hold_in_page(traveller, flight_id, ["2A", "2B"])
     await expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    await expect(page.locator("main time.departure")).to_have_text(OSLO_DEPARTURE)
     await expect(page.get_by_role("timer")).to_have_text(re.compile(r"^(10:00|9:[0-5]\d)$"))
     server = await in_page(traveller, f"/api/v1/holds/{hold_id}/quote")
     await expect(page.get_by_test_id("total")).to_contain_text(
@@ -90,6 +98,7 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     reference = await page.get_by_test_id("reference").inner_text()
     assert re.fullmatch(r"[A-Z0-9]{6,}", reference)
     assert await page.get_by_test_id("paid").inner_text() == shown_total
+    await expect(page.get_by_test_id("departs")).to_have_text(OSLO_DEPARTURE)
 
     # The server agrees: one booking, at the discounted total.
     token = await api.token(email, PASSWORD)
@@ -115,6 +124,7 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     await page.get_by_role("link", name="My bookings", exact=True).click()
     row = page.locator(f"li[data-reference='{reference}']")
     await expect(row).to_contain_text("confirmed")
+    await expect(row.locator("time")).to_have_text(OSLO_DEPARTURE)
     await row.get_by_role("button", name=f"Cancel booking {reference}").click()
     await row.get_by_role("button", name="Yes, cancel it").click()
     await expect(page.get_by_role("status").first).to_have_text(
@@ -183,3 +193,7 @@ async def test_an_admin_creates_a_flight_and_sees_its_manifest(
     await expect(table).not_to_contain_text(email)
     await expect(table).to_contain_text(booked["reference"])
     await expect(page.locator(".manifest h3")).to_contain_text("2 seats in 1 bookings")
+    # 07:45 UTC is 09:45 on Vienna's summer clocks
+    await expect(page.locator(".manifest .departs time")).to_have_text(
+        re.compile(r"^Sun,? 1 Jun 2031,? 09:45 (CEST|GMT\+2) \(Europe/Vienna\)$")
+    )

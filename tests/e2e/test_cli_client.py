@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 
 import httpx
@@ -36,10 +37,13 @@ async def test_list_show_and_book_over_http_and_grpc(
 ) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         [ann] = await make_users(client, app_servers, "cli", 1)
-        flight_id = await make_flight(client, app_servers, "LS990")
-        listed = cli(app_servers, "flights", "--origin", "LHR")
+        flight_id = await make_flight(client, app_servers, "LS990", origin="MAD")
+        listed = cli(app_servers, "flights", "--origin", "MAD")
         assert listed.returncode == 0, listed.stderr
         assert "LS990" in listed.stdout
+        # 09:xx UTC in January is 10:xx on Madrid's clocks, and the table says whose clocks
+        local = re.compile(r"2030-01-10 10:\d\d Europe/Madrid \(UTC\+01:00\)")
+        assert local.search(listed.stdout), listed.stdout
 
         credentials = {"email": "cli-0@example.com", "password": "cli-password-0"}
         booked = cli(
@@ -48,11 +52,13 @@ async def test_list_show_and_book_over_http_and_grpc(
         )  # fmt: skip
         assert booked.returncode == 0, booked.stdout + booked.stderr
         assert "booked" in booked.stdout and "total" in booked.stdout
+        assert local.search(booked.stdout), booked.stdout
         over_grpc = cli(
             app_servers, "book", str(flight_id), "14C", "--grpc", f"127.0.0.1:{grpc_server.port}",
             "--passenger", "Bo Lee", **credentials,
         )  # fmt: skip
         assert over_grpc.returncode == 0, over_grpc.stdout + over_grpc.stderr
+        assert local.search(over_grpc.stdout), over_grpc.stdout  # gRPC's booking says it too
         mine = (await client.get(app_servers.url() + "/api/v1/bookings", headers=ann)).json()[
             "items"
         ]

@@ -56,10 +56,17 @@ async def test_health_reflection_and_public_reads(
         over_http = (
             await client.get(app_servers.url() + f"/api/v1/flights/{flight_id}/seats")
         ).json()
+        listed = (
+            await client.get(app_servers.url() + "/api/v1/flights", params={"origin": "LHR"})
+        ).json()["items"]
+        [flight_over_http] = [f for f in listed if f["id"] == flight_id]
     async with GrpcClient(target(grpc_server)) as rpc:  # no token: reads are public
         seat_map = as_dict(await rpc.seat_map(flight_id))
         assert seat_map == over_http  # the same representation, field for field
-        assert flight_id in {f.id for f in await rpc.flights(origin="LHR")}
+        flights = {f.id: as_dict(f) for f in await rpc.flights(origin="LHR")}
+        assert flights[flight_id] == flight_over_http  # local departure and zone included
+        assert flights[flight_id]["departure_zone"] == "Europe/London"
+        assert flights[flight_id]["departs_local"].endswith("+00:00")  # London in January
         with pytest.raises(ApiError) as missing:
             await rpc.seat_map(999_999)
         assert missing.value.status == "NOT_FOUND" and missing.value.problem == "not-found"
@@ -159,6 +166,12 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
         assert status["12A"] == status["12B"] == "booked"
         mine = (await client.get(app_servers.url(0) + "/api/v1/bookings", headers=ann)).json()
         assert [b["reference"] for b in mine["items"]] == [booking.reference]
+        [over_http] = mine["items"]
+        when = ("code", "origin", "destination", "departs_at", "departs_local", "departure_zone")
+        assert {k: as_dict(booking)[k] for k in when} == {k: over_http[k] for k in when}
+        assert as_dict(found.flight) == {
+            k: over_http[k] if k != "id" else flight_id for k in ("id", *when)
+        }
         async with GrpcClient(target(grpc_server), token=token_of(ann)) as rpc:
             cancelled = await rpc.cancel(booking.id)
             assert cancelled.status == "cancelled"

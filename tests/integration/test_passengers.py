@@ -188,6 +188,8 @@ async def test_manage_booking_finds_a_booking_by_reference_and_family_name(
                 "origin": "LHR",
                 "destination": "JFK",
                 "departs_at": "2030-01-10T09:00:00Z",
+                "departs_local": "2030-01-10T09:00:00+00:00",  # London's clocks in January
+                "departure_zone": "Europe/London",
             },
             "seats": ["4A", "4B"],
             "passengers": booking["passengers"],

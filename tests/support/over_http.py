@@ -48,12 +48,17 @@ async def make_users(
 _departures = itertools.count()
 
 
-async def make_flight(client: httpx.AsyncClient, app_servers: AppServers, code: str) -> int:
+async def make_flight(
+    client: httpx.AsyncClient, app_servers: AppServers, code: str, origin: str = "LHR"
+) -> int:
     # a new departure each time, so no two tests' flights can clash on (code, departs_at)
     departs = datetime(2030, 1, 10, 9, tzinfo=UTC) + timedelta(minutes=next(_departures))
     response = await client.post(
         app_servers.url() + "/api/v1/admin/flights",
-        json=flight_body(departs_at=departs.isoformat().replace("+00:00", "Z"), code=code),
+        json={
+            **flight_body(departs_at=departs.isoformat().replace("+00:00", "Z"), code=code),
+            "origin": origin,
+        },
         headers={"Authorization": f"Bearer {app_servers.admin_token}"},
     )
     assert response.status_code == 201, response.text

@@ -84,7 +84,7 @@ def same_fields(model: type[BaseModel], body: Any) -> None:
         (s.AdminFlightOut, r.admin_flight_json(FLIGHT)),
         (s.HoldOut, r.hold_json(HOLD)),
         (s.QuoteOut, r.quote_view_json(QuoteView(QUOTE, "not valid for this booking"))),
-        (s.BookingOut, r.booking_json(BOOKING)),
+        (s.BookingOut, r.booking_json(BOOKING, FLIGHT)),
         (s.CancelOut, r.cancelled_json(replace(BOOKING, status=BookingStatus.CANCELLED))),
         (s.ManifestOut, r.manifest_json(MANIFEST)),
         (s.FoundBookingOut, r.found_booking_json(FoundBooking(BOOKING, FLIGHT))),

@@ -16,6 +16,7 @@ from lastseat.domain.holds import Hold
 from lastseat.domain.passengers import Passenger
 from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
+from lastseat.services.airports import airport_zone, local_time
 from lastseat.services.bookings import FoundBooking
 from lastseat.services.catalog import FlightSummary, Manifest
 from lastseat.services.reservations import QuoteView
@@ -38,6 +39,17 @@ def token_json(token: str) -> dict[str, Any]:
     return {"access_token": token, "token_type": "bearer"}
 
 
+def departure_fields(f: Flight | FlightSummary) -> dict[str, Any]:
+    """When a flight leaves: the UTC instant, and the same instant on the origin airport's
+    clocks (ISO 8601 with that day's offset) with the zone named, so a client shows local
+    time without knowing any airport. Flights have no arrival time to show."""
+    return {
+        "departs_at": rfc3339(f.departs_at),
+        "departs_local": local_time(f.departs_at, f.origin).isoformat(),
+        "departure_zone": airport_zone(f.origin).key,
+    }
+
+
 def _flight_fields(f: Flight | FlightSummary) -> dict[str, Any]:
     """What every representation of a flight starts with."""
     return {
@@ -45,7 +57,7 @@ def _flight_fields(f: Flight | FlightSummary) -> dict[str, Any]:
         "code": f.code,
         "origin": f.origin,
         "destination": f.destination,
-        "departs_at": rfc3339(f.departs_at),
+        **departure_fields(f),
     }
 
 
@@ -108,7 +120,7 @@ def passenger_json(p: Passenger) -> dict[str, Any]:
     }
 
 
-def booking_json(booking: Booking) -> dict[str, Any]:
+def booking_json(booking: Booking, flight: Flight) -> dict[str, Any]:
     return {
         "id": str(booking.id),
         "reference": booking.reference,
@@ -119,6 +131,11 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "discount_code": booking.discount_code,
         "status": booking.status.value,
         "created_at": rfc3339(booking.created_at),
+        # added after v1 froze, so beside flight_id rather than a nested flight
+        "code": flight.code,
+        "origin": flight.origin,
+        "destination": flight.destination,
+        **departure_fields(flight),
     }
 
 
@@ -151,6 +168,7 @@ def manifest_json(manifest: Manifest) -> dict[str, Any]:
     return {
         "flight_id": manifest.flight.id,
         "code": manifest.flight.code,
+        **departure_fields(manifest.flight),
         "seats_booked": len(manifest.passengers),
         "bookings": manifest.bookings,
         "revenue": manifest.revenue.as_dict(),

@@ -82,7 +82,7 @@ class BookingResult:
 
 @dataclass(frozen=True, slots=True)
 class FoundBooking:
-    """A booking found by manage-booking, with its flight."""
+    """A booking with its flight: found by manage-booking, or shown to its owner."""
 
     booking: Booking
     flight: Flight
@@ -286,6 +286,11 @@ class Bookings:
             raise NotFound("no booking has this reference and family name")
         await give_back_now(self._ctx, throttles)
         return FoundBooking(booking, await self._catalog.flight(booking.flight_id))
+
+    async def with_flights(self, bookings: Sequence[Booking]) -> list[FoundBooking]:
+        """Each booking with its flight (from the catalog's cache: flights never change),
+        for the views that show when the trip leaves."""
+        return [FoundBooking(b, await self._catalog.flight(b.flight_id)) for b in bookings]
 
     async def list(self, user: User, limit: int = PAGE_SIZE, offset: int = 0) -> list[Booking]:
         async with self._ctx.uow() as uow:

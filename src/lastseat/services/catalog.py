@@ -12,6 +12,7 @@ from lastseat.domain.flights import Flight, Layout, SeatStatus, validate_route
 from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger
 from lastseat.domain.requests import PAGE_SIZE
+from lastseat.services.airports import check_known
 from lastseat.services.bounded import bounded_put
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import SeatReader, UnitOfWork
@@ -104,6 +105,7 @@ class Catalog:
 
     async def create_flight(self, spec: NewFlight) -> Flight:
         validate_route(spec.code, spec.origin, spec.destination)
+        check_known(spec.origin, spec.destination)
         if spec.departs_at <= self._ctx.clock():
             raise InvalidRequest("departs_at must be in the future")
         async with self._ctx.uow(write=True) as uow:

@@ -29,20 +29,24 @@ class ListFlightsRequest(_message.Message):
     def __init__(self, origin: _Optional[str] = ..., destination: _Optional[str] = ..., date: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
 
 class FlightSummary(_message.Message):
-    __slots__ = ("id", "code", "origin", "destination", "departs_at", "seats_available")
+    __slots__ = ("id", "code", "origin", "destination", "departs_at", "seats_available", "departs_local", "departure_zone")
     ID_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     DEPARTS_AT_FIELD_NUMBER: _ClassVar[int]
     SEATS_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTS_LOCAL_FIELD_NUMBER: _ClassVar[int]
+    DEPARTURE_ZONE_FIELD_NUMBER: _ClassVar[int]
     id: int
     code: str
     origin: str
     destination: str
     departs_at: str
     seats_available: int
-    def __init__(self, id: _Optional[int] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., seats_available: _Optional[int] = ...) -> None: ...
+    departs_local: str
+    departure_zone: str
+    def __init__(self, id: _Optional[int] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., seats_available: _Optional[int] = ..., departs_local: _Optional[str] = ..., departure_zone: _Optional[str] = ...) -> None: ...
 
 class ListFlightsResponse(_message.Message):
     __slots__ = ("flights",)
@@ -187,7 +191,7 @@ class ConfirmBookingRequest(_message.Message):
     def __init__(self, hold_id: _Optional[str] = ..., discount_code: _Optional[str] = ..., payment_token: _Optional[str] = ..., passengers: _Optional[_Iterable[_Union[Passenger, _Mapping]]] = ...) -> None: ...
 
 class BookingRecord(_message.Message):
-    __slots__ = ("id", "reference", "flight_id", "seats", "total", "discount_code", "status", "created_at", "passengers")
+    __slots__ = ("id", "reference", "flight_id", "seats", "total", "discount_code", "status", "created_at", "passengers", "code", "origin", "destination", "departs_at", "departs_local", "departure_zone")
     ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -197,6 +201,12 @@ class BookingRecord(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     PASSENGERS_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTS_LOCAL_FIELD_NUMBER: _ClassVar[int]
+    DEPARTURE_ZONE_FIELD_NUMBER: _ClassVar[int]
     id: str
     reference: str
     flight_id: int
@@ -206,7 +216,13 @@ class BookingRecord(_message.Message):
     status: str
     created_at: str
     passengers: _containers.RepeatedCompositeFieldContainer[Passenger]
-    def __init__(self, id: _Optional[str] = ..., reference: _Optional[str] = ..., flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., discount_code: _Optional[str] = ..., status: _Optional[str] = ..., created_at: _Optional[str] = ..., passengers: _Optional[_Iterable[_Union[Passenger, _Mapping]]] = ...) -> None: ...
+    code: str
+    origin: str
+    destination: str
+    departs_at: str
+    departs_local: str
+    departure_zone: str
+    def __init__(self, id: _Optional[str] = ..., reference: _Optional[str] = ..., flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., discount_code: _Optional[str] = ..., status: _Optional[str] = ..., created_at: _Optional[str] = ..., passengers: _Optional[_Iterable[_Union[Passenger, _Mapping]]] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., departs_local: _Optional[str] = ..., departure_zone: _Optional[str] = ...) -> None: ...
 
 class FindBookingRequest(_message.Message):
     __slots__ = ("reference", "family_name")
@@ -217,18 +233,22 @@ class FindBookingRequest(_message.Message):
     def __init__(self, reference: _Optional[str] = ..., family_name: _Optional[str] = ...) -> None: ...
 
 class FlightRef(_message.Message):
-    __slots__ = ("id", "code", "origin", "destination", "departs_at")
+    __slots__ = ("id", "code", "origin", "destination", "departs_at", "departs_local", "departure_zone")
     ID_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     DEPARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTS_LOCAL_FIELD_NUMBER: _ClassVar[int]
+    DEPARTURE_ZONE_FIELD_NUMBER: _ClassVar[int]
     id: int
     code: str
     origin: str
     destination: str
     departs_at: str
-    def __init__(self, id: _Optional[int] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ...) -> None: ...
+    departs_local: str
+    departure_zone: str
+    def __init__(self, id: _Optional[int] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., departs_local: _Optional[str] = ..., departure_zone: _Optional[str] = ...) -> None: ...
 
 class FoundBooking(_message.Message):
     __slots__ = ("reference", "flight", "seats", "passengers", "status")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import httpx
@@ -108,10 +109,10 @@ def flights(
             return found, bool(after)
 
     found, more = _run(work())
-    table = Table("id", "flight", "from", "to", "departs (UTC)", "seats free")
+    table = Table("id", "flight", "from", "to", "departs (local)", "departs (UTC)", "seats free")
     for f in found:
         table.add_row(
-            str(f["id"]), f["code"], f["origin"], f["destination"], f["departs_at"],
+            str(f["id"]), f["code"], f["origin"], f["destination"], _departure(f), f["departs_at"],
             str(f["seats_available"]),
         )  # fmt: skip
     console.print(table)
@@ -247,8 +248,18 @@ def book(
     booking = _run(work())
     console.print(
         f"[green]booked[/green] {booking['reference']}: seats {', '.join(booking['seats'])}, "
-        f"charged {_money(booking['total'])}"
+        f"departs {_departure(booking)}, charged {_money(booking['total'])}"
     )
+
+
+def _departure(body: dict[str, Any]) -> str:
+    """When a flight leaves, as the server put it on the origin airport's clocks, the zone
+    named: "2030-01-10 10:00 Europe/Madrid (UTC+01:00)". A server from before local times
+    gives only UTC, said so."""
+    if not body.get("departs_local"):
+        return f"{body['departs_at']} UTC"
+    local = datetime.fromisoformat(body["departs_local"])
+    return f"{local:%Y-%m-%d %H:%M} {body['departure_zone']} (UTC{local.isoformat()[-6:]})"
 
 
 def _passengers(seat_names: list[str], given: list[str]) -> list[dict[str, str]]:

@@ -182,7 +182,8 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             ],
         )
         self._replayed(context, result.replayed)
-        return _fill(pb.BookingRecord(), booking_json(result.booking))
+        [trip] = await self._services.bookings.with_flights([result.booking])
+        return _fill(pb.BookingRecord(), booking_json(trip.booking, trip.flight))
 
     @mapped
     async def FindBooking(self, request: Any, context: Context) -> Any:
@@ -197,7 +198,8 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         booking = await self._services.bookings.cancel(
             user, _uuid(request.booking_id, "booking_id")
         )
-        return _fill(pb.BookingRecord(), booking_json(booking))
+        [trip] = await self._services.bookings.with_flights([booking])
+        return _fill(pb.BookingRecord(), booking_json(trip.booking, trip.flight))
 
     async def WatchFlight(self, request: Any, context: Context) -> AsyncIterator[Any]:
         """Same semantics as `WS /ws/flights/{id}`: snapshot, then changes, resumable."""

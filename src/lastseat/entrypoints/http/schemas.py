@@ -247,6 +247,10 @@ class FlightFieldsOut(BaseModel):
     origin: str
     destination: str
     departs_at: datetime
+    departs_local: datetime = Field(
+        description="departs_at on the origin airport's clocks, with that day's UTC offset"
+    )
+    departure_zone: str = Field(description="the origin airport's IANA time zone")
 
 
 class FlightOut(FlightFieldsOut):
@@ -337,6 +341,12 @@ class BookingOut(BaseModel):
     discount_code: str | None
     status: Literal["confirmed", "cancelled"]
     created_at: datetime
+    code: str = Field(description="the flight's code")
+    origin: str
+    destination: str
+    departs_at: datetime
+    departs_local: datetime = Field(description="departs_at on the origin airport's clocks")
+    departure_zone: str = Field(description="the origin airport's IANA time zone")
 
 
 class BookingList(BaseModel):
@@ -379,6 +389,9 @@ class RedemptionsOut(BaseModel):
 class ManifestOut(BaseModel):
     flight_id: int
     code: str
+    departs_at: datetime
+    departs_local: datetime
+    departure_zone: str
     seats_booked: int
     bookings: int
     revenue: MoneyOut

@@ -1,4 +1,6 @@
-// Dates from the server are RFC 3339 UTC; travellers read them in their own time zone.
+// Dates from the server are RFC 3339 UTC. A departure is read on its airport's clocks, in
+// the zone the server names (departure_zone); other moments (when a booking was made) in
+// the traveller's own zone.
 import { serverClockOffset } from "./api.js";
 import { h } from "./dom.js";
 
@@ -6,6 +8,45 @@ const long = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: 
 
 export function when(iso) {
   return long.format(new Date(iso));
+}
+
+const byZone = new Map();
+
+// dateStyle and timeStyle cannot be combined with timeZoneName, hence the parts spelled out.
+function zoned(zone) {
+  if (!byZone.has(zone)) {
+    byZone.set(
+      zone,
+      new Intl.DateTimeFormat("en-GB", {
+        weekday: "short", day: "numeric", month: "short", year: "numeric",
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone, timeZoneName: "short",
+      }),
+    );
+  }
+  return byZone.get(zone);
+}
+
+/** "Thu, 10 Jan 2030, 10:00 CET (Europe/Madrid)": a flight's departure on its airport's
+ * clocks, with the zone's abbreviation (or offset) and its name. */
+export function departureText(flight) {
+  const zone = flight.departure_zone;
+  if (!zone) return `${when(flight.departs_at)} (your time)`;
+  let format;
+  try {
+    format = zoned(zone);
+  } catch {
+    format = zoned("UTC"); // a zone this browser's data lacks: still the right instant
+  }
+  return `${format.format(new Date(flight.departs_at))} (${zone})`;
+}
+
+/** The departure as a <time> element, its datetime the local ISO 8601 with offset. */
+export function departure(flight) {
+  return h(
+    "time",
+    { class: "departure", datetime: flight.departs_local || flight.departs_at, title: `${flight.departs_at.replace("T", " ").replace("Z", "")} UTC` },
+    departureText(flight),
+  );
 }
 
 /** Seconds left until an RFC 3339 instant, by the server's clock. */

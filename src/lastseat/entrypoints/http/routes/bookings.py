@@ -47,8 +47,11 @@ async def create_booking(
         client_address(request),
         passengers=[p.passenger() for p in body.passengers],
     )
+    [trip] = await services.bookings.with_flights([result.booking])
     return created(
-        booking_json(result.booking), result.replayed, request.app.state.metrics.bookings
+        booking_json(trip.booking, trip.flight),
+        result.replayed,
+        request.app.state.metrics.bookings,
     )
 
 
@@ -68,13 +71,14 @@ async def list_bookings(
     limit: Limit = PAGE_SIZE,
     offset: Offset = 0,
 ) -> Response:
-    found = await services.bookings.list(user, limit, offset)
-    return JSON({"items": [booking_json(b) for b in found]})
+    found = await services.bookings.with_flights(await services.bookings.list(user, limit, offset))
+    return JSON({"items": [booking_json(t.booking, t.flight) for t in found]})
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut)
 async def get_booking(booking_id: UUID, user: CurrentUser, services: ServicesDep) -> Response:
-    return JSON(booking_json(await services.bookings.get(user, booking_id)))
+    [trip] = await services.bookings.with_flights([await services.bookings.get(user, booking_id)])
+    return JSON(booking_json(trip.booking, trip.flight))
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=CancelOut)

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
 import { money } from "../money.js";
-import { when } from "../time.js";
+import { departure, departureText } from "../time.js";
 
 const CURRENCIES = ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD", "JPY"].map((c) => [c, c]);
 
@@ -147,7 +147,7 @@ function manifestPanel(ctx) {
   const form = h("form", { class: "admin-manifest", "aria-label": "Flight manifest" }, field("Flight", flight), show);
   async function load(selectId) {
     const found = await api("GET", "/api/v1/flights", { query: { limit: 200 } });
-    clear(flight).append(...found.items.map((f) => h("option", { value: f.id }, `${f.code} ${f.origin}→${f.destination} ${when(f.departs_at)}`)));
+    clear(flight).append(...found.items.map((f) => h("option", { value: f.id }, `${f.code} ${f.origin}→${f.destination} ${departureText(f)}`)));
     if (selectId) flight.value = String(selectId);
   }
   form.addEventListener("submit", async (event) => {
@@ -157,6 +157,7 @@ function manifestPanel(ctx) {
       const m = await api("GET", `/api/v1/admin/flights/${flight.value}/manifest`);
       clear(out).append(
         h("h3", {}, `${m.code}: ${m.seats_booked} seats in ${m.bookings} bookings, revenue ${money(m.revenue)}`),
+        h("p", { class: "departs" }, "Departs ", departure(m)),
         m.redemptions.length
           ? h("p", {}, `Discounts: ${m.redemptions.map((r) => `${r.code} used ${r.uses}× (${money(r.discounted)})`).join("; ")}`)
           : null,

@@ -2,19 +2,18 @@
 import { api } from "../api.js";
 import { h, clear } from "../dom.js";
 import { money } from "../money.js";
-import { when } from "../time.js";
+import { departure, when } from "../time.js";
 
-/** "LS100 MAD → CDG" for each flight id, one request per distinct flight. */
-async function flightNames(ids) {
-  const unique = [...new Set(ids)];
-  const flights = await Promise.all(unique.map((id) => api("GET", `/api/v1/flights/${id}`)));
-  return new Map(flights.map((f) => [f.id, `${f.code} ${f.origin} → ${f.destination}`]));
+/** "LS100 MAD → CDG": a booking carries its flight's code, route and departure. */
+function flightName(b) {
+  return `${b.code} ${b.origin} → ${b.destination}`;
 }
 
-function describe(b, names) {
+function describe(b) {
   return [
     h("span", { class: "reference" }, b.reference),
-    h("span", {}, names.get(b.flight_id) || `Flight ${b.flight_id}`),
+    h("span", {}, flightName(b)),
+    departure(b),
     h("span", {}, `Seats ${b.seats.join(", ")}`),
     h("span", { class: "num" }, money(b.total)),
     h("span", { class: `status ${b.status}` }, b.status),
@@ -55,7 +54,6 @@ export async function renderList(main, _params, ctx) {
   main.append(h("h1", {}, "My bookings"), list);
   async function load() {
     const found = await api("GET", "/api/v1/bookings");
-    const names = await flightNames(found.items.map((b) => b.flight_id));
     clear(list);
     if (!found.items.length) {
       list.replaceWith(h("p", {}, "You have no bookings yet. ", h("a", { href: "#/" }, "Find a flight")));
@@ -66,7 +64,7 @@ export async function renderList(main, _params, ctx) {
         h(
           "li",
           { "data-reference": b.reference },
-          h("a", { href: `#/bookings/${b.id}` }, ...describe(b, names)),
+          h("a", { href: `#/bookings/${b.id}` }, ...describe(b)),
           b.status === "confirmed" ? cancelControl(b, ctx, (done) => load().then(() => ctx.notify(done), ctx.fail)) : null,
         ),
       );
@@ -78,7 +76,6 @@ export async function renderList(main, _params, ctx) {
 export async function renderOne(main, [id], ctx) {
   if (!ctx.requireUser()) return;
   const booking = await api("GET", `/api/v1/bookings/${id}`);
-  const names = await flightNames([booking.flight_id]);
   const fresh = location.hash.includes("new=1") && booking.status === "confirmed";
   main.append(
     h("h1", {}, fresh ? "Booking confirmed" : `Booking ${booking.reference}`),
@@ -86,7 +83,8 @@ export async function renderOne(main, [id], ctx) {
       "dl",
       { class: "booking" },
       h("dt", {}, "Reference"), h("dd", { "data-testid": "reference" }, booking.reference),
-      h("dt", {}, "Flight"), h("dd", {}, h("a", { href: `#/flights/${booking.flight_id}` }, names.get(booking.flight_id))),
+      h("dt", {}, "Flight"), h("dd", {}, h("a", { href: `#/flights/${booking.flight_id}` }, flightName(booking))),
+      h("dt", {}, "Departs"), h("dd", { "data-testid": "departs" }, departure(booking)),
       h("dt", {}, "Seats"), h("dd", {}, booking.seats.join(", ")),
       h("dt", {}, "Passengers"),
       h(

@@ -6,7 +6,7 @@ import { api, ApiError, newIdempotencyKey } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
 import { forgetHold, rememberHold } from "../hold.js";
 import { money } from "../money.js";
-import { countdownTimer, secondsUntil } from "../time.js";
+import { countdownTimer, departure, secondsUntil } from "../time.js";
 
 // The payment sandbox decides by token, as a real provider's test cards do.
 const TEST_CARDS = [
@@ -92,7 +92,7 @@ export async function render(main, [holdId], ctx) {
 
   main.append(
     h("h1", {}, "Checkout"),
-    h("p", {}, `Seats ${hold.seats.join(", ")} on ${flight.code} ${flight.origin} → ${flight.destination} are yours for `, left, "."),
+    h("p", {}, `Seats ${hold.seats.join(", ")} on ${flight.code} ${flight.origin} → ${flight.destination}, departing `, departure(flight), ", are yours for ", left, "."),
     breakdown,
     discountForm,
     payForm,

@@ -4,7 +4,7 @@ import { h, clear } from "../dom.js";
 import { currentHold, forgetHold, rememberHold } from "../hold.js";
 import { watchFlight } from "../live.js";
 import { money } from "../money.js";
-import { countdownTimer, when } from "../time.js";
+import { countdownTimer, departure } from "../time.js";
 
 const STATUS_WORDS = { available: "available", held: "held by another traveller", booked: "booked", mine: "held by you" };
 
@@ -32,7 +32,7 @@ export async function render(main, [id], ctx) {
 
   main.append(
     h("h1", {}, `${flight.code} ${flight.origin} → ${flight.destination}`),
-    h("p", { class: "departs" }, "Departs ", h("time", { datetime: flight.departs_at }, when(flight.departs_at)), " · seat map ", liveState),
+    h("p", { class: "departs" }, "Departs ", departure(flight), " · seat map ", liveState),
     legend(),
     holdBox,
     mapRoot,

@@ -1,7 +1,7 @@
 // Flight search and list.
 import { api } from "../api.js";
 import { h, clear, field } from "../dom.js";
-import { when } from "../time.js";
+import { departure } from "../time.js";
 
 export async function render(main, _params, ctx) {
   const params = new URLSearchParams(location.hash.split("?")[1] || "");
@@ -47,7 +47,7 @@ export async function render(main, _params, ctx) {
           { class: "flight", "data-flight": f.id },
           h("span", { class: "code" }, f.code),
           h("span", { class: "route" }, `${f.origin} → ${f.destination}`),
-          h("time", { datetime: f.departs_at }, when(f.departs_at)),
+          departure(f),
           h("span", { class: "left" }, `${f.seats_available} seats left`),
           h("a", { class: "button", href: `#/flights/${f.id}`, "aria-label": `Choose seats on ${f.code} from ${f.origin} to ${f.destination}` }, "Choose seats"),
         ),
