@@ -55,11 +55,11 @@ def test_a_ticket_says_who_sits_where_when_what_it_cost_and_the_cancellation_rul
     for shown in (text_part(message, "plain"), text_part(message, "html")):
         assert "ABCD2345" in shown
         assert "Zoë Ng" in shown and "Seat 12C" in shown
-        assert "Thu 10 Jan 2030, 09:00 UTC" in shown
+        assert "Thu 10 Jan 2030, 09:00 GMT (Europe/London)" in shown
         assert "EUR 1,050.00" in shown  # fare and taxes
         assert "EUR -50.00" in shown and "SPRING" in shown
         assert "EUR 1,000.00" in shown  # paid
-        assert "120 minutes before departure (10 Jan 2030, 07:00 UTC)" in shown
+        assert "120 minutes before departure (10 Jan 2030, 07:00 GMT (Europe/London))" in shown
     tickets = pdfs(message)
     assert list(tickets) == ["e-ticket-ABCD2345-1A.pdf", "e-ticket-ABCD2345-12C.pdf"]
     [business] = barcodes(tickets["e-ticket-ABCD2345-1A.pdf"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -15,6 +16,7 @@ from fpdf import FPDF
 from lastseat.domain.bcbp import BoardingPass, encode
 from lastseat.domain.mail import Letter, MailKind, format_money
 from lastseat.domain.money import Money
+from lastseat.services.airports import airport_zone, local_time
 
 QR_SCALE = 6  # pixels a module: sharp enough to scan from a printout or a screen
 # The PDF's core fonts are Latin-1: other letters are shown as "?" on the e-ticket (the
@@ -22,10 +24,16 @@ QR_SCALE = 6  # pixels a module: sharp enough to scan from a printout or a scree
 PDF_ENCODING = "latin-1"
 
 
+def on_the_airport_clock(moment: datetime, letter: Letter, fmt: str) -> str:
+    """`moment` as the departure airport's clocks show it, the zone named: what a traveller
+    reads on the ticket, and what the airport's boards say."""
+    at = local_time(moment, letter.flight.origin)
+    return f"{at.strftime(fmt)} {at.tzname()} ({airport_zone(letter.flight.origin).key})"
+
+
 def when(letter: Letter) -> str:
-    """The departure as the flight gives it (UTC until flights know their airport's zone)."""
-    at = letter.flight.departs_at
-    return at.strftime("%a %d %b %Y, %H:%M ") + (at.tzname() or "UTC")
+    """The departure on the origin airport's clocks."""
+    return on_the_airport_clock(letter.flight.departs_at, letter, "%a %d %b %Y, %H:%M")
 
 
 def subject(letter: Letter) -> str:
@@ -60,7 +68,7 @@ def _lines(letter: Letter) -> list[tuple[str, str]]:
                 )
             )
         rows.append(("Total paid", format_money(booking.total)))
-        closes = letter.cancellable_until.strftime("%d %b %Y, %H:%M UTC")
+        closes = on_the_airport_clock(letter.cancellable_until, letter, "%d %b %Y, %H:%M")
         rows.append(
             (
                 "Cancellation",
