@@ -40,7 +40,6 @@ from lastseat.cluster.launcher import (
 )
 from lastseat.cluster.topology import (
     APP_ROLE,
-    BRIDGE,
     DATABASE,
     POSTGRES_PORT,
     Host,
@@ -61,9 +60,9 @@ T = TypeVar("T")
 
 
 def require_a_cluster_host() -> None:
-    """The cluster needs root (namespaces), etcd, HAProxy and Patroni's venv, and no other
-    cluster on this machine (the names and the /24 are fixed). Missing, the test fails:
-    `make test` runs as root after scripts/setup, and a skipped test proves nothing."""
+    """The cluster needs root (namespaces), etcd, HAProxy and Patroni's venv. Missing, the
+    test fails: `make test` runs as root after scripts/setup, and a skipped test proves
+    nothing. (Another cluster may be up: the test's picks a free prefix and /24.)"""
     if os.geteuid() != 0:
         pytest.fail("lastseat cluster needs root (network namespaces)")
     for program in ("etcd", "haproxy", "ip", "setpriv"):
@@ -71,8 +70,19 @@ def require_a_cluster_host() -> None:
             pytest.fail(f"{program} is missing (scripts/setup installs it)")
     if not Path(patroni_bin()).exists():
         pytest.fail("Patroni's venv is missing (scripts/setup makes it)")
-    if network.link_exists(BRIDGE) or any(n.startswith("ls-") for n in network.namespaces()):
-        pytest.fail("a lastseat cluster is up on this machine already")
+
+
+def free_prefix_and_network() -> tuple[str, str]:
+    """A name prefix and a /24 no namespace, link or address on this machine uses (so a
+    test's cluster coexists with `make cluster` and with other tests' clusters)."""
+    names, networks = network.in_use()
+    rng = random.Random()
+    for _ in range(200):
+        prefix = f"t{rng.randrange(36**3):03x}-"[:6]
+        net = f"10.{rng.randrange(100, 250)}.{rng.randrange(0, 256)}"
+        if net not in networks and not any(n.startswith(prefix) for n in names):
+            return prefix, net
+    raise RuntimeError("no free prefix and /24 found")
 
 
 @dataclass
@@ -133,12 +143,16 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running_cluster(app_hosts: int = 2, flights: int = 2) -> Iterator[Cluster]:
-    """`lastseat cluster up` with edge tiers on free ports, in var/test-cluster-*; then
-    `cluster down --purge`, and a check that nothing it started is left."""
+def running_cluster(
+    app_hosts: int = 2, flights: int = 2, folder_prefix: str = "test-cluster-"
+) -> Iterator[Cluster]:
+    """`lastseat cluster up` with edge tiers on free ports, a free name prefix and /24, in
+    var/test-cluster-*; then `cluster down --purge`, and a check that nothing it started
+    is left."""
     require_a_cluster_host()
+    prefix, net = free_prefix_and_network()
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="test-cluster-", dir=PROJECT_ROOT / "var"))
+    folder = Path(tempfile.mkdtemp(prefix=folder_prefix, dir=PROJECT_ROOT / "var"))
     folder.chmod(0o755)  # Patroni (user postgres) and nginx's workers (nobody) reach in
     dns, doh, https, http, proxy, proxy_grpc, grpc_port, sandbox = _free_ports(8)
     env = server_env(
@@ -159,8 +173,10 @@ def running_cluster(app_hosts: int = 2, flights: int = 2) -> Iterator[Cluster]:
         LASTSEAT_SIGNUPS_PER_ADDRESS="1000000",
         LASTSEAT_RATE_LIMIT_PER_SECOND="1000",
         LASTSEAT_RATE_LIMIT_BURST="2000",
+        LASTSEAT_CLUSTER_PREFIX=prefix,
+        LASTSEAT_CLUSTER_NETWORK=net,
     )
-    shape = topology(app_hosts)
+    shape = topology(app_hosts, prefix=prefix, network=net)
     cluster = Cluster(env, folder, https, shape)
     argv = ["--folder", str(folder)]
     try:
@@ -179,11 +195,11 @@ def running_cluster(app_hosts: int = 2, flights: int = 2) -> Iterator[Cluster]:
         left = [pid for pid in started if alive(pid)]
         for pid in left:
             os.kill(pid, signal.SIGKILL)
-        namespaces = {n for n in network.namespaces() if n.startswith("ls-")}
+        namespaces = {n for n in network.namespaces() if n.startswith(prefix)}
         shutil.rmtree(folder, ignore_errors=True)
         assert down.returncode == 0, down.stdout + down.stderr
         assert not left, f"processes outlived `cluster down`: {left}"
-        assert not namespaces and not network.link_exists(BRIDGE), namespaces
+        assert not namespaces and not network.link_exists(shape.bridge), namespaces
 
 
 def still_running(cluster: Cluster) -> list[str]:
