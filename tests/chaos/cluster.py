@@ -44,8 +44,13 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def errors(self) -> int:
+        """Final answers that were neither a success nor a clean 4xx (a 500)."""
+        return sum(n for what, n in self.refusals.items() if not what.startswith("4"))
+
+    @property
     def passed(self) -> bool:
-        return not (self.lost or self.doubles or self.astray or self.given_up)
+        return not (self.lost or self.doubles or self.astray or self.given_up or self.errors)
 
 
 async def _until(condition: Callable[[], bool], seconds: float, what: str) -> float:
@@ -178,10 +183,16 @@ class Scenarios:
         row.notes.append(f"{old.name} -> {new.name} in {time.monotonic() - began:.1f}s")
         return new
 
-    async def _rejoined(self, old: Host, row: Row, since: float) -> None:
+    def _log_size(self, host: Host) -> int:
+        log = Paths(self.cluster.folder).logs / f"{host.name}-patroni.log"
+        return log.stat().st_size if log.exists() else 0
+
+    async def _rejoined(self, old: Host, row: Row, since: float, log_from: int = 0) -> None:
         await _until(lambda: _streaming(self.cluster, old), RECOVERY_SECONDS, "rejoin")
         log = Paths(self.cluster.folder).logs / f"{old.name}-patroni.log"
-        rewound = "pg_rewind" in log.read_text(errors="replace")
+        with log.open("rb") as source:
+            source.seek(log_from)
+            rewound = b"pg_rewind exit code=0" in source.read()
         row.notes.append(
             f"{old.name} streaming again as {_member(self.cluster, old).get('role')}"
             f" {time.monotonic() - since:.1f}s later{' (pg_rewind)' if rewound else ''}"
@@ -195,6 +206,7 @@ class Scenarios:
     async def kill_primary(self, row: Row, began: float) -> None:
         old = self._primary()
         row.fault = f"kill -9 of {old.name}'s Patroni and PostgreSQL, then `cluster rejoin`"
+        log_from = self._log_size(old)
         postmaster = postmaster_pid(Paths(self.cluster.folder).node(old))
         self.cluster.kill_database_host(old)
         await self._new_primary(old, row, began)
@@ -208,7 +220,7 @@ class Scenarios:
             timeout=60,
         )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
-        await self._rejoined(old, row, restarted)
+        await self._rejoined(old, row, restarted, log_from)
         status = await asyncio.to_thread(
             lastseat,
             {**self.cluster.env, "COLUMNS": "160"},
@@ -221,13 +233,14 @@ class Scenarios:
     async def cut_primary(self, row: Row, began: float) -> None:
         old = self._primary()
         row.fault = f"{old.name}'s link down until a new primary writes, then up"
+        log_from = self._log_size(old)
         network.set_link(old, "down")
         try:
             await self._new_primary(old, row, began)
             await self._writes_again(began)
         finally:
             network.set_link(old, "up")
-        await self._rejoined(old, row, time.monotonic())
+        await self._rejoined(old, row, time.monotonic(), log_from)
 
     async def partition_primary(self, row: Row, began: float) -> None:
         old = self._primary()
@@ -236,6 +249,7 @@ class Scenarios:
             f"{old.name} cut from its peers only (blackhole routes both ways; app hosts and"
             " the edge still reach it), healed after it stepped down"
         )
+        log_from = self._log_size(old)
         network.blackhole(old, peers, on=True)
         for peer in peers:
             network.blackhole(peer, [old], on=True)
@@ -250,7 +264,7 @@ class Scenarios:
             network.blackhole(old, peers, on=False)
             for peer in peers:
                 network.blackhole(peer, [old], on=False)
-        await self._rejoined(old, row, time.monotonic())
+        await self._rejoined(old, row, time.monotonic(), log_from)
 
     async def lose_standby(self, row: Row, began: float) -> None:
         standby = next(
@@ -311,13 +325,13 @@ def _alive(pid: int) -> bool:
 def table(rows: list[Row]) -> str:
     lines = [
         "| scenario | write-unavailable (s) | acknowledged | lost | seats sold twice"
-        " | seat rows astray | given up |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " | seat rows astray | given up | 5xx answers |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(
             f"| {r.scenario} | {r.unavailable:.1f} | {r.acked} | {r.lost} | {r.doubles}"
-            f" | {r.astray} | {r.given_up} |"
+            f" | {r.astray} | {r.given_up} | {r.errors} |"
         )
     lines.append("")
     for r in rows:
