@@ -187,7 +187,7 @@ class Scenarios:
         log = Paths(self.cluster.folder).logs / f"{host.name}-patroni.log"
         return log.stat().st_size if log.exists() else 0
 
-    async def _rejoined(self, old: Host, row: Row, since: float, log_from: int = 0) -> None:
+    async def _rejoined(self, old: Host, row: Row, since: float, log_from: int) -> None:
         await _until(lambda: _streaming(self.cluster, old), RECOVERY_SECONDS, "rejoin")
         log = Paths(self.cluster.folder).logs / f"{old.name}-patroni.log"
         with log.open("rb") as source:
@@ -277,12 +277,13 @@ class Scenarios:
         )
         assert standby is not None, f"no synchronous standby: {_roles(self.cluster)}"
         row.fault = f"synchronous standby {standby.name}'s link down for 30 s"
+        log_from = self._log_size(standby)
         network.set_link(standby, "down")
         try:
             await asyncio.sleep(30)
         finally:
             network.set_link(standby, "up")
-        await self._rejoined(standby, row, time.monotonic())
+        await self._rejoined(standby, row, time.monotonic(), log_from)
 
     async def kill_app_host(self, row: Row, began: float) -> None:
         host = self.cluster.shape.app_hosts[0]
