@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.cluster import Buyer, Cluster, Ledger, running_cluster
+from tests.support.cluster import Buyer, Cluster, Ledger, available_seats, running_cluster
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -103,14 +103,7 @@ async def bench(cluster: Cluster, seconds: float, buyers: int) -> None:
     idle = await measure(cluster, seconds)
     ledger = Ledger()
     shoppers = [Buyer(n, cluster, ledger, random.Random(n)) for n in range(buyers)]
-    async with cluster.client() as client:
-        flights = {
-            f["id"]: [
-                s["seat"] for s in (await client.seat_map(f["id"]))["seats"]
-                if s["status"] == "available"
-            ]
-            for f in await client.flights()
-        }  # fmt: skip
+    flights = await available_seats(cluster)
     await asyncio.gather(*(b.sign_in() for b in shoppers))
     stop = asyncio.Event()
     tasks = [asyncio.create_task(b.shop(flights, stop.is_set)) for b in shoppers]

@@ -22,7 +22,16 @@ from typing import Any
 from lastseat.cluster import network
 from lastseat.cluster.launcher import Paths, leader, members, postmaster_pid
 from lastseat.cluster.topology import Host
-from tests.support.cluster import Buyer, Cluster, Ledger, running_cluster
+from tests.support.cluster import (
+    ASTRAY_SQL,
+    BOOKINGS_SQL,
+    DOUBLES_SQL,
+    Buyer,
+    Cluster,
+    Ledger,
+    available_seats,
+    running_cluster,
+)
 from tests.support.commands import lastseat
 
 SCENARIOS = ("kill-primary", "cut-primary", "partition-primary", "lose-standby", "kill-app-host")
@@ -89,12 +98,7 @@ class Scenarios:
         self.booked: dict[str, tuple[int, frozenset[str]]] = {}
 
     async def prepare(self) -> None:
-        async with self.cluster.client() as client:
-            for flight in await client.flights():
-                seats = (await client.seat_map(flight["id"]))["seats"]
-                self.flights[flight["id"]] = [
-                    s["seat"] for s in seats if s["status"] == "available"
-                ]
+        self.flights = await available_seats(self.cluster)
         await asyncio.gather(*(b.sign_in() for b in self.buyers))
 
     async def close(self) -> None:
@@ -136,25 +140,9 @@ class Scenarios:
             return
         conn = await self.cluster.connect(primary)
         try:
-            rows = await conn.fetch(
-                "SELECT b.id::text AS id, b.status, b.flight_id,"
-                " array_agg(s.seat ORDER BY s.seat) FILTER (WHERE s.active) AS seats"
-                " FROM bookings b LEFT JOIN booking_seats s ON s.booking_id = b.id"
-                " GROUP BY b.id"
-            )
-            doubles = await conn.fetch(
-                "SELECT flight_id, seat FROM booking_seats WHERE active"
-                " GROUP BY flight_id, seat HAVING count(*) > 1"
-            )
-            astray = await conn.fetch(
-                "SELECT s.flight_id, s.seat FROM booking_seats s JOIN seats t"
-                " ON t.flight_id = s.flight_id AND t.seat = s.seat"
-                " WHERE s.active AND (t.status <> 'booked' OR t.booking_id <> s.booking_id)"
-                " UNION ALL"
-                " SELECT t.flight_id, t.seat FROM seats t WHERE t.status = 'booked' AND NOT EXISTS"
-                " (SELECT 1 FROM booking_seats s WHERE s.active AND s.flight_id = t.flight_id"
-                " AND s.seat = t.seat)"
-            )
+            rows = await conn.fetch(BOOKINGS_SQL)
+            doubles = await conn.fetch(DOUBLES_SQL)
+            astray = await conn.fetch(ASTRAY_SQL)
         finally:
             await conn.close()
         stored = {r["id"]: r for r in rows}

@@ -283,3 +283,37 @@ class Buyer:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+async def available_seats(cluster: Cluster) -> dict[int, list[str]]:
+    """Each flight's seats still available, for buyers to pick from."""
+    async with cluster.client() as client:
+        return {
+            f["id"]: [
+                s["seat"] for s in (await client.seat_map(f["id"]))["seats"]
+                if s["status"] == "available"
+            ]
+            for f in await client.flights()
+        }  # fmt: skip
+
+
+# The audit's queries, on the primary of the moment.
+BOOKINGS_SQL = (
+    "SELECT b.id::text AS id, b.status, b.flight_id,"
+    " array_agg(s.seat ORDER BY s.seat) FILTER (WHERE s.active) AS seats"
+    " FROM bookings b LEFT JOIN booking_seats s ON s.booking_id = b.id"
+    " GROUP BY b.id"
+)
+DOUBLES_SQL = (  # seats with more than one live booking
+    "SELECT flight_id, seat, count(*) FROM booking_seats WHERE active"
+    " GROUP BY flight_id, seat HAVING count(*) > 1"
+)
+ASTRAY_SQL = (  # a live booked seat whose seat row disagrees, or a booked seat row without one
+    "SELECT s.flight_id, s.seat FROM booking_seats s JOIN seats t"
+    " ON t.flight_id = s.flight_id AND t.seat = s.seat"
+    " WHERE s.active AND (t.status <> 'booked' OR t.booking_id <> s.booking_id)"
+    " UNION ALL"
+    " SELECT t.flight_id, t.seat FROM seats t WHERE t.status = 'booked' AND NOT EXISTS"
+    " (SELECT 1 FROM booking_seats s WHERE s.active AND s.flight_id = t.flight_id"
+    " AND s.seat = t.seat)"
+)
