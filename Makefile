@@ -3,7 +3,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup up down test lint unit bench chaos proto screenshots clean cluster cluster-down cluster-test
+.PHONY: setup up down test lint unit bench chaos chaos-cluster proto screenshots clean cluster cluster-down cluster-test
 
 setup:
 	@scripts/setup
@@ -50,6 +50,11 @@ screenshots: setup
 # Ten minutes of kills and restarts under retrying buyers, then the audit (docs/chaos.md).
 chaos: setup
 	$(BIN)/python -m tests.chaos
+
+# Host faults on `lastseat cluster` (root; its own names and /24): kill -9 / link cut /
+# partial partition of the primary, loss of the synchronous standby, kill -9 of an app host.
+chaos-cluster: setup
+	$(BIN)/python -m tests.chaos --cluster
 
 bench: setup
 	$(BIN)/python bench/run.py

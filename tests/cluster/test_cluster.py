@@ -17,7 +17,16 @@ import pytest
 
 from lastseat.client.ws import watch
 from lastseat.cluster.topology import APP_PORT
-from tests.support.cluster import Buyer, Cluster, Ledger, running_cluster
+from tests.support.cluster import (
+    ASTRAY_SQL,
+    BOOKINGS_SQL,
+    DOUBLES_SQL,
+    Buyer,
+    Cluster,
+    Ledger,
+    available_seats,
+    running_cluster,
+)
 from tests.support.passengers import passengers_json
 
 BUYERS = 6
@@ -67,14 +76,7 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
 ) -> None:
     ledger = Ledger()
     rng = random.Random(16)
-    async with cluster.client() as client:
-        flights = {
-            f["id"]: [
-                s["seat"] for s in (await client.seat_map(f["id"]))["seats"]
-                if s["status"] == "available"
-            ]
-            for f in await client.flights()
-        }  # fmt: skip
+    flights = await available_seats(cluster)
     buyers = [Buyer(n, cluster, ledger, random.Random(rng.random())) for n in range(BUYERS)]
     await asyncio.gather(*(b.sign_in() for b in buyers))
     watched = min(flights)
@@ -118,22 +120,10 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
     assert all(400 <= int(r.split()[0]) < 500 for r in ledger.refusals), ledger.refusals
     conn = await cluster.connect(new)
     try:
-        rows = await conn.fetch(
-            "SELECT b.id::text AS id, b.status, b.flight_id,"
-            " array_agg(s.seat ORDER BY s.seat) FILTER (WHERE s.active) AS seats"
-            " FROM bookings b LEFT JOIN booking_seats s ON s.booking_id = b.id"
-            " GROUP BY b.id"
-        )
-        doubles = await conn.fetch(
-            "SELECT flight_id, seat, count(*) FROM booking_seats WHERE active"
-            " GROUP BY flight_id, seat HAVING count(*) > 1"
-        )
-        # the seat rows say booked, by the booking that holds them
-        astray = await conn.fetch(
-            "SELECT s.flight_id, s.seat FROM booking_seats s JOIN seats t"
-            " ON t.flight_id = s.flight_id AND t.seat = s.seat"
-            " WHERE s.active AND (t.status <> 'booked' OR t.booking_id <> s.booking_id)"
-        )
+        rows = await conn.fetch(BOOKINGS_SQL)
+        doubles = await conn.fetch(DOUBLES_SQL)
+        # the seat rows say booked, by the booking that holds them (and only those)
+        astray = await conn.fetch(ASTRAY_SQL)
         changes = [
             (int(row["id"]), row["seat"], row["status"])
             for row in await conn.fetch(

@@ -40,7 +40,6 @@ from lastseat.cluster.launcher import (
 )
 from lastseat.cluster.topology import (
     APP_ROLE,
-    BRIDGE,
     DATABASE,
     POSTGRES_PORT,
     Host,
@@ -61,9 +60,9 @@ T = TypeVar("T")
 
 
 def require_a_cluster_host() -> None:
-    """The cluster needs root (namespaces), etcd, HAProxy and Patroni's venv, and no other
-    cluster on this machine (the names and the /24 are fixed). Missing, the test fails:
-    `make test` runs as root after scripts/setup, and a skipped test proves nothing."""
+    """The cluster needs root (namespaces), etcd, HAProxy and Patroni's venv. Missing, the
+    test fails: `make test` runs as root after scripts/setup, and a skipped test proves
+    nothing. (Another cluster may be up: the test's picks a free prefix and /24.)"""
     if os.geteuid() != 0:
         pytest.fail("lastseat cluster needs root (network namespaces)")
     for program in ("etcd", "haproxy", "ip", "setpriv"):
@@ -71,8 +70,19 @@ def require_a_cluster_host() -> None:
             pytest.fail(f"{program} is missing (scripts/setup installs it)")
     if not Path(patroni_bin()).exists():
         pytest.fail("Patroni's venv is missing (scripts/setup makes it)")
-    if network.link_exists(BRIDGE) or any(n.startswith("ls-") for n in network.namespaces()):
-        pytest.fail("a lastseat cluster is up on this machine already")
+
+
+def free_prefix_and_network() -> tuple[str, str]:
+    """A name prefix and a /24 no namespace, link or address on this machine uses (so a
+    test's cluster coexists with `make cluster` and with other tests' clusters)."""
+    names, networks = network.in_use()
+    rng = random.Random()
+    for _ in range(200):
+        prefix = f"t{rng.randrange(36**3):03x}-"[:6]
+        net = f"10.{rng.randrange(100, 250)}.{rng.randrange(0, 256)}"
+        if net not in networks and not any(n.startswith(prefix) for n in names):
+            return prefix, net
+    raise RuntimeError("no free prefix and /24 found")
 
 
 @dataclass
@@ -133,12 +143,16 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running_cluster(app_hosts: int = 2, flights: int = 2) -> Iterator[Cluster]:
-    """`lastseat cluster up` with edge tiers on free ports, in var/test-cluster-*; then
-    `cluster down --purge`, and a check that nothing it started is left."""
+def running_cluster(
+    app_hosts: int = 2, flights: int = 2, folder_prefix: str = "test-cluster-"
+) -> Iterator[Cluster]:
+    """`lastseat cluster up` with edge tiers on free ports, a free name prefix and /24, in
+    var/test-cluster-*; then `cluster down --purge`, and a check that nothing it started
+    is left."""
     require_a_cluster_host()
+    prefix, net = free_prefix_and_network()
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="test-cluster-", dir=PROJECT_ROOT / "var"))
+    folder = Path(tempfile.mkdtemp(prefix=folder_prefix, dir=PROJECT_ROOT / "var"))
     folder.chmod(0o755)  # Patroni (user postgres) and nginx's workers (nobody) reach in
     dns, doh, https, http, proxy, proxy_grpc, grpc_port, sandbox = _free_ports(8)
     env = server_env(
@@ -159,8 +173,10 @@ def running_cluster(app_hosts: int = 2, flights: int = 2) -> Iterator[Cluster]:
         LASTSEAT_SIGNUPS_PER_ADDRESS="1000000",
         LASTSEAT_RATE_LIMIT_PER_SECOND="1000",
         LASTSEAT_RATE_LIMIT_BURST="2000",
+        LASTSEAT_CLUSTER_PREFIX=prefix,
+        LASTSEAT_CLUSTER_NETWORK=net,
     )
-    shape = topology(app_hosts)
+    shape = topology(app_hosts, prefix=prefix, network=net)
     cluster = Cluster(env, folder, https, shape)
     argv = ["--folder", str(folder)]
     try:
@@ -179,11 +195,11 @@ def running_cluster(app_hosts: int = 2, flights: int = 2) -> Iterator[Cluster]:
         left = [pid for pid in started if alive(pid)]
         for pid in left:
             os.kill(pid, signal.SIGKILL)
-        namespaces = {n for n in network.namespaces() if n.startswith("ls-")}
+        namespaces = {n for n in network.namespaces() if n.startswith(prefix)}
         shutil.rmtree(folder, ignore_errors=True)
         assert down.returncode == 0, down.stdout + down.stderr
         assert not left, f"processes outlived `cluster down`: {left}"
-        assert not namespaces and not network.link_exists(BRIDGE), namespaces
+        assert not namespaces and not network.link_exists(shape.bridge), namespaces
 
 
 def still_running(cluster: Cluster) -> list[str]:
@@ -267,3 +283,37 @@ class Buyer:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+async def available_seats(cluster: Cluster) -> dict[int, list[str]]:
+    """Each flight's seats still available, for buyers to pick from."""
+    async with cluster.client() as client:
+        return {
+            f["id"]: [
+                s["seat"] for s in (await client.seat_map(f["id"]))["seats"]
+                if s["status"] == "available"
+            ]
+            for f in await client.flights()
+        }  # fmt: skip
+
+
+# The audit's queries, on the primary of the moment.
+BOOKINGS_SQL = (
+    "SELECT b.id::text AS id, b.status, b.flight_id,"
+    " array_agg(s.seat ORDER BY s.seat) FILTER (WHERE s.active) AS seats"
+    " FROM bookings b LEFT JOIN booking_seats s ON s.booking_id = b.id"
+    " GROUP BY b.id"
+)
+DOUBLES_SQL = (  # seats with more than one live booking
+    "SELECT flight_id, seat, count(*) FROM booking_seats WHERE active"
+    " GROUP BY flight_id, seat HAVING count(*) > 1"
+)
+ASTRAY_SQL = (  # a live booked seat whose seat row disagrees, or a booked seat row without one
+    "SELECT s.flight_id, s.seat FROM booking_seats s JOIN seats t"
+    " ON t.flight_id = s.flight_id AND t.seat = s.seat"
+    " WHERE s.active AND (t.status <> 'booked' OR t.booking_id <> s.booking_id)"
+    " UNION ALL"
+    " SELECT t.flight_id, t.seat FROM seats t WHERE t.status = 'booked' AND NOT EXISTS"
+    " (SELECT 1 FROM booking_seats s WHERE s.active AND s.flight_id = t.flight_id"
+    " AND s.seat = t.seat)"
+)

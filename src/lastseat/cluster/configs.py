@@ -19,7 +19,6 @@ from lastseat.cluster.topology import (
     PATRONI_PORT,
     POSTGRES_PORT,
     SCOPE,
-    SUBNET,
     Host,
     Topology,
 )
@@ -126,8 +125,8 @@ def patroni_config(
             "parameters": {"unix_socket_directories": str(node_dir / "run")},
             "pg_hba": [
                 "local all all peer",
-                f"host replication replicator {SUBNET} scram-sha-256",
-                f"host all all {SUBNET} scram-sha-256",
+                f"host replication replicator {topology.subnet} scram-sha-256",
+                f"host all all {topology.subnet} scram-sha-256",
             ],
         },
         "tags": {"nofailover": False, "noloadbalance": False, "clonefrom": False},

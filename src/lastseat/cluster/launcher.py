@@ -36,14 +36,14 @@ from lastseat.cluster import configs, network
 from lastseat.cluster.topology import (
     APP_PORT,
     APP_ROLE,
-    BRIDGE,
     DATABASE,
     ETCD_CLIENT_PORT,
-    GATEWAY,
     GRPC_PORT,
     HAPROXY_STATS_PORT,
+    NETWORK,
     PATRONI_PORT,
     POSTGRES_PORT,
+    PREFIX,
     Host,
     Topology,
     topology,
@@ -78,6 +78,8 @@ class ClusterState(TypedDict):
     launcher: int
     app_hosts: int
     db_hosts: int
+    prefix: str
+    network: str  # the /24's first three octets
     processes: list[ProcessRecord]
 
 
@@ -111,6 +113,16 @@ def read_state(folder: Path) -> ClusterState | None:
     except FileNotFoundError:
         return None
     return state
+
+
+def state_topology(state: ClusterState) -> Topology:
+    """The shape a state file's cluster was started with (older files: the defaults)."""
+    return topology(
+        state["app_hosts"],
+        state["db_hosts"],
+        state.get("prefix", PREFIX),
+        state.get("network", NETWORK),
+    )
 
 
 def _write_state(paths: Paths, state: ClusterState) -> None:
@@ -186,15 +198,19 @@ class Launcher:
         app_hosts: int = 2,
         db_hosts: int = 3,
         say: Callable[[str], None] = print,
+        prefix: str = PREFIX,
+        network: str = NETWORK,
     ) -> None:
         self.settings = settings
         self.paths = Paths(folder)
-        self.topology = topology(app_hosts, db_hosts)
+        self.topology = topology(app_hosts, db_hosts, prefix, network)
         self.say = say
         self.state: ClusterState = {
             "launcher": os.getpid(),
             "app_hosts": app_hosts,
             "db_hosts": db_hosts,
+            "prefix": prefix,
+            "network": network,
             "processes": [],
         }
         self.edge = settings.model_copy(update={"stack_dir": self.paths.edge})
@@ -237,7 +253,7 @@ class Launcher:
         secrets_ = cluster_secrets(self.paths)
         try:
             network.up(self.topology)
-            self.say(f"network: {len(self.topology.hosts)} hosts on {BRIDGE}")
+            self.say(f"network: {len(self.topology.hosts)} hosts on {self.topology.bridge}")
             self._start_etcd()
             self._start_patroni(secrets_)
             primary = self._wait_for_primary()
@@ -265,28 +281,67 @@ class Launcher:
             self.say(f"  {host.name}-etcd{'':<11} up (pid {process.pid})")
 
     def _start_patroni(self, secrets_: dict[str, str]) -> None:
-        uid, gid = self._postgres.pw_uid, self._postgres.pw_gid
         for host in self.topology.db_hosts:
-            node = self.paths.node(host)
-            (node / "run").mkdir(parents=True, exist_ok=True)
-            for path in (node, node / "run"):
-                os.chown(path, uid, gid)
-            (node / "run").chmod(0o700)
-            conf = node / "patroni.yml"
-            conf.write_text(
-                configs.to_yaml(configs.patroni_config(self.topology, host, node, secrets_))
-            )
-            os.chown(conf, uid, gid)
-            conf.chmod(0o600)
-            argv = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups"]
-            env = {
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "HOME": str(node),
-                "LANG": "C.UTF-8",
-                "PYTHONUNBUFFERED": "1",
-            }
-            argv = network.netns_argv(host, [*argv, patroni_bin(), str(conf)])
-            self._spawn(f"{host.name}-patroni", host.name, argv, None, env)
+            self.start_patroni(host, secrets_)
+
+    def start_patroni(self, host: Host, secrets_: dict[str, str]) -> subprocess.Popen[bytes]:
+        """Patroni on `host`, as the postgres user (it starts PostgreSQL: on a host whose
+        PostgreSQL was killed, it rejoins as a replica, with pg_rewind if it must)."""
+        uid, gid = self._postgres.pw_uid, self._postgres.pw_gid
+        node = self.paths.node(host)
+        (node / "run").mkdir(parents=True, exist_ok=True)
+        for path in (node, node / "run"):
+            os.chown(path, uid, gid)
+        (node / "run").chmod(0o700)
+        conf = node / "patroni.yml"
+        conf.write_text(
+            configs.to_yaml(configs.patroni_config(self.topology, host, node, secrets_))
+        )
+        os.chown(conf, uid, gid)
+        conf.chmod(0o600)
+        argv = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups"]
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(node),
+            "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1",
+        }
+        argv = network.netns_argv(host, [*argv, patroni_bin(), str(conf)])
+        return self._spawn(f"{host.name}-patroni", host.name, argv, None, env)
+
+    @classmethod
+    def resume(
+        cls, settings: Settings, folder: Path, say: Callable[[str], None] = print
+    ) -> Launcher:
+        """A launcher for the cluster already up in `folder` (to start one of its processes
+        again: it is added to state.json, which `down` stops by)."""
+        state = read_state(folder)
+        if state is None:
+            raise RuntimeError(f"no cluster state in {folder}")
+        shape = state_topology(state)
+        launcher = cls(
+            settings, folder, len(shape.app_hosts), len(shape.db_hosts), say, shape.prefix,
+            shape.network,
+        )  # fmt: skip
+        launcher.state = state
+        return launcher
+
+    def restart_patroni(self, name: str) -> int:
+        """Start Patroni again on database host `name` whose Patroni is not running (killed),
+        after any PostgreSQL it left behind is gone; its pid."""
+        host = self.topology.host(name)
+        for record in self.state["processes"]:
+            if record["name"] == f"{name}-patroni" and still_runs(
+                record["pid"], record.get("started")
+            ):
+                raise RuntimeError(f"{name}'s Patroni runs already (pid {record['pid']})")
+        left = postmaster_pid(self.paths.node(host))
+        if left is not None and _is_postgres(left):
+            raise RuntimeError(f"{name}'s PostgreSQL (pid {left}) still runs")
+        self.state["processes"] = [
+            r for r in self.state["processes"] if r["name"] != f"{name}-patroni"
+        ]
+        return self.start_patroni(host, cluster_secrets(self.paths)).pid
 
     def _wait_for_primary(self) -> Host:
         """A primary, and every database host's PostgreSQL running (replicas streaming)."""
@@ -327,22 +382,23 @@ class Launcher:
         self.say(f"  database {DATABASE}: migrated, with sample flights")
 
     def _app_env(self, secrets_: dict[str, str]) -> dict[str, str]:
+        gateway = self.topology.gateway
         return {
             **os.environ,
             **tier_env(self.settings),
             "LASTSEAT_DATABASE_URL": configs.app_database_url(secrets_),
-            "LASTSEAT_PAYMENTS_URL": f"http://{GATEWAY}:{self.settings.sandbox_port}",
+            "LASTSEAT_PAYMENTS_URL": f"http://{gateway}:{self.settings.sandbox_port}",
             # uvicorn trusts X-Forwarded-For (the firewall's client address) only from the
             # proxy, which reaches the app hosts from the edge's address.
-            "FORWARDED_ALLOW_IPS": GATEWAY,
+            "FORWARDED_ALLOW_IPS": gateway,
         }
 
     def _start_sandbox(self) -> None:
-        port = self.settings.sandbox_port
-        argv = lastseat_argv("payments-sandbox", "--host", GATEWAY, "--port", str(port))
+        port, gateway = self.settings.sandbox_port, self.topology.gateway
+        argv = lastseat_argv("payments-sandbox", "--host", gateway, "--port", str(port))
         env = {**os.environ, "LASTSEAT_STACK_DIR": str(self.paths.edge)}
         self._spawn(
-            "payments-sandbox", "edge", argv, http_ok(f"http://{GATEWAY}:{port}/healthz"), env
+            "payments-sandbox", "edge", argv, http_ok(f"http://{gateway}:{port}/healthz"), env
         )
 
     def _start_app_host(self, host: Host, secrets_: dict[str, str]) -> None:

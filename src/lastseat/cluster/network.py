@@ -1,7 +1,8 @@
 """The hosts' network on one machine: a bridge in the root namespace (the edge's address
 on it), one network namespace per host with a veth whose far end is the host's eth0.
 
-Only names starting with `ls-` and addresses in the cluster's own /24 are made or removed.
+Only names starting with the topology's prefix (`ls-` by default) and addresses in its own
+/24 are made or removed; two clusters with different prefixes and /24s coexist.
 Interfaces appearing and vanishing disturb some programs (Chromium aborts): this runs only
 on `cluster up` and `cluster down`.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import subprocess
 
-from lastseat.cluster.topology import BRIDGE, GATEWAY, PREFIX_LENGTH, Host, Topology
+from lastseat.cluster.topology import PREFIX_LENGTH, Host, Topology
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -33,16 +34,17 @@ def link_exists(name: str) -> bool:
 
 def up(topology: Topology) -> None:
     """Make the bridge and each host's namespace and link (what exists already is kept)."""
-    if not link_exists(BRIDGE):
-        _ip("link", "add", BRIDGE, "type", "bridge")
-        _ip("addr", "add", f"{GATEWAY}/{PREFIX_LENGTH}", "dev", BRIDGE)
-    _ip("link", "set", BRIDGE, "up")
+    bridge = topology.bridge
+    if not link_exists(bridge):
+        _ip("link", "add", bridge, "type", "bridge")
+        _ip("addr", "add", f"{topology.gateway}/{PREFIX_LENGTH}", "dev", bridge)
+    _ip("link", "set", bridge, "up")
     present = namespaces()
     for host in topology.hosts:
         if host.namespace not in present:
             _ip("netns", "add", host.namespace)
         if not link_exists(host.veth):
-            peer = f"ls-{host.name}-n"
+            peer = host.peer
             _ip("link", "add", host.veth, "type", "veth", "peer", "name", peer)
             _ip("link", "set", peer, "netns", host.namespace)
             inside = ["-n", host.namespace]
@@ -50,8 +52,8 @@ def up(topology: Topology) -> None:
             _ip(*inside, "addr", "add", f"{host.address}/{PREFIX_LENGTH}", "dev", "eth0")
             _ip(*inside, "link", "set", "eth0", "up")
             _ip(*inside, "link", "set", "lo", "up")
-            _ip(*inside, "route", "add", "default", "via", GATEWAY)
-            _ip("link", "set", host.veth, "master", BRIDGE)
+            _ip(*inside, "route", "add", "default", "via", topology.gateway)
+            _ip("link", "set", host.veth, "master", bridge)
             _ip("link", "set", host.veth, "up")
 
 
@@ -64,10 +66,32 @@ def down(topology: Topology) -> None:
             _ip("netns", "del", host.namespace, check=False)
         if link_exists(host.veth):
             _ip("link", "del", host.veth, check=False)
-    if link_exists(BRIDGE):
-        _ip("link", "del", BRIDGE, check=False)
+    if link_exists(topology.bridge):
+        _ip("link", "del", topology.bridge, check=False)
 
 
 def set_link(host: Host, state: str) -> None:
     """Cut (`down`) or restore (`up`) a host's link to every other host."""
     _ip("link", "set", host.veth, state)
+
+
+def blackhole(host: Host, peers: list[Host], on: bool) -> None:
+    """Inside `host`, drop (or stop dropping) what it sends to `peers`: with the same
+    routes in the peers, a partial partition (others still reach `host`)."""
+    for peer in peers:
+        verb = "add" if on else "del"
+        _ip("-n", host.namespace, "route", verb, "blackhole", f"{peer.address}/32", check=on)
+
+
+def in_use() -> tuple[set[str], set[str]]:
+    """The names (namespaces and links) and the /24s (first three octets of any IPv4
+    address) present on this machine: a new cluster picks a prefix and /24 not among them."""
+    names = namespaces()
+    for line in _ip("-br", "link", check=False).stdout.splitlines():
+        if line.strip():
+            names.add(line.split()[0].split("@")[0])
+    networks = set()
+    for line in _ip("-br", "-4", "addr", check=False).stdout.splitlines():
+        for word in line.split()[2:]:
+            networks.add(word.split("/")[0].rsplit(".", 1)[0])
+    return names, networks

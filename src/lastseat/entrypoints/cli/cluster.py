@@ -17,9 +17,10 @@ from lastseat.cluster.launcher import (
     live_processes,
     members,
     read_state,
+    state_topology,
     stop_cluster,
 )
-from lastseat.cluster.topology import topology
+from lastseat.cluster.topology import NETWORK, PREFIX, check_network, check_prefix, topology
 from lastseat.entrypoints.cli.running import command_group, console
 from lastseat.entrypoints.cli.servers import refuse_development_secrets
 from lastseat.entrypoints.cli.starting import first_start_secrets
@@ -34,12 +35,46 @@ AppHosts = Annotated[int, typer.Option(min=1, max=9, help="app hosts")]
 DbHosts = Annotated[int, typer.Option(min=1, max=9, help="database hosts")]
 
 
+def _prefix(value: str) -> str:
+    try:
+        return check_prefix(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _network(value: str) -> str:
+    try:
+        return check_network(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+Prefix = Annotated[
+    str,
+    typer.Option(
+        envvar="LASTSEAT_CLUSTER_PREFIX",
+        callback=_prefix,
+        help="start of the namespaces' and links' names (the bridge is <prefix>br0)",
+    ),
+]
+Network = Annotated[
+    str,
+    typer.Option(
+        envvar="LASTSEAT_CLUSTER_NETWORK",
+        callback=_network,
+        help="the private /24 the hosts are on, as its first three octets",
+    ),
+]
+
+
 @cluster_app.command("up")
 def up(
     folder: Folder = DEFAULT_FOLDER,
     app_hosts: AppHosts = 2,
     db_hosts: DbHosts = 3,
     flights: Annotated[int, typer.Option(metavar="N", help="sample flights if none")] = 50,
+    prefix: Prefix = PREFIX,
+    network: Network = NETWORK,
 ) -> None:
     """Start the cluster and return once every tier answers (`cluster down` stops it)."""
     state = read_state(folder)
@@ -48,7 +83,7 @@ def up(
         raise typer.Exit(1)
     settings = first_start_secrets()
     refuse_development_secrets(settings, tls=True)
-    launcher = Launcher(settings, folder, app_hosts, db_hosts, console.print)
+    launcher = Launcher(settings, folder, app_hosts, db_hosts, console.print, prefix, network)
     try:
         launcher.start(flights)
     except RuntimeError as exc:
@@ -62,10 +97,13 @@ def up(
 def down(
     folder: Folder = DEFAULT_FOLDER,
     purge: Annotated[bool, typer.Option(help="also delete the data, configs and logs")] = False,
+    prefix: Prefix = PREFIX,
+    network: Network = NETWORK,
 ) -> None:
-    """Stop every process of the cluster by pid and remove its namespaces and bridge."""
+    """Stop every process of the cluster by pid and remove its namespaces and bridge (with
+    no state file, those of --prefix)."""
     state = read_state(folder)
-    shape = topology(state["app_hosts"], state["db_hosts"]) if state else topology()
+    shape = state_topology(state) if state else topology(prefix=prefix, network=network)
     stop_cluster(folder, shape, state, console.print)
     if purge:
         import shutil
@@ -92,7 +130,7 @@ def status(folder: Folder = DEFAULT_FOLDER) -> None:
         )  # fmt: skip
     console.print(table)
     database = Table("member", "host", "role", "state", "timeline", "lag (bytes)")
-    for member in members(topology(state["app_hosts"], state["db_hosts"])):
+    for member in members(state_topology(state)):
         database.add_row(
             str(member.get("name")), str(member.get("host")), str(member.get("role")),
             str(member.get("state")), str(member.get("timeline", "")), str(member.get("lag", "")),
@@ -102,6 +140,23 @@ def status(folder: Folder = DEFAULT_FOLDER) -> None:
         raise typer.Exit(1)
 
 
+@cluster_app.command("rejoin")
+def rejoin(
+    host: Annotated[str, typer.Argument(help="the database host (db1..)")],
+    folder: Folder = DEFAULT_FOLDER,
+) -> None:
+    """Start Patroni again on a database host whose Patroni was killed: it rejoins as a
+    replica (pg_rewind if its timeline diverged); `cluster status` shows its role."""
+    from lastseat.config import get_settings
+
+    try:
+        pid = Launcher.resume(get_settings(), folder, console.print).restart_patroni(host)
+    except (RuntimeError, KeyError) as exc:
+        console.print(f"[red]could not restart {host}'s Patroni[/red]: {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"{host}-patroni started (pid {pid})")
+
+
 @cluster_app.command("config")
 def config(
     what: Annotated[str, typer.Argument(help="patroni, haproxy or etcd")] = "patroni",
@@ -109,9 +164,10 @@ def config(
     folder: Folder = DEFAULT_FOLDER,
     app_hosts: AppHosts = 2,
     db_hosts: DbHosts = 3,
+    network: Network = NETWORK,
 ) -> None:
     """Print a generated configuration, as `cluster up` writes it (passwords masked)."""
-    shape = topology(app_hosts, db_hosts)
+    shape = topology(app_hosts, db_hosts, network=network)
     paths = Paths(folder)
     if what == "patroni":
         node = shape.host(host or "db1")
