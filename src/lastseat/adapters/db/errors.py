@@ -20,7 +20,9 @@ from lastseat.domain.errors import DatabaseBusy, DatabaseUnavailable, DomainErro
 
 # SQLSTATE classes and codes (PostgreSQL appendix A).
 _GONE_CLASS = "08"  # connection exception
-_GONE = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, cannot connect now
+# Shutdown (admin or crash), cannot connect now, and a read-only transaction: after a
+# failover, a pooled connection may still reach the old primary, now a standby.
+_GONE = frozenset({"57P01", "57P02", "57P03", "25006"})
 _BUSY_CLASS = "53"  # insufficient resources (too many connections, ...)
 _BUSY = frozenset({"55P03", "57014", "40P01", "40001"})  # lock/statement timeout, deadlock...
 _DATA_CLASS = "22"  # data exception (a value too long, out of range, ...)
