@@ -190,6 +190,7 @@ async def test_every_answer_of_the_firewall_and_proxy_is_problem_json(stack: Sta
         assert_own_answer(refused, 400)
         too_large = await client.get(F, headers={"X-Big": "b" * 20_000})
         assert_own_answer(too_large, 431)
+        assert_own_answer(await client.get("/dns-query?dns=not-base64!"), 400)
     async with stack.client(local_address="127.0.0.66") as denied:
         assert_own_answer(await denied.get(F), 403)
         assert_own_answer(await denied.head(F), 403)
