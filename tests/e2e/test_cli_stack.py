@@ -136,7 +136,7 @@ async def test_watch_outlives_a_restart_and_book_goes_over_grpc_through_the_stac
             booked = await asyncio.to_thread(
                 lastseat,
                 env, "book", str(flight["id"]), "5A", *through_the_stack(stack),
-                "--grpc", grpc_edge,
+                "--grpc", grpc_edge, "--passenger", "Ana Stack",
             )  # fmt: skip
             assert booked.returncode == 0, booked.stdout + booked.stderr
             assert "booked" in booked.stdout

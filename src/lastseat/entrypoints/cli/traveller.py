@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -281,7 +282,13 @@ def _passengers(seat_names: list[str], given: list[str]) -> list[dict[str, str]]
                 param_hint="--passenger",
             )
         named.append({"seat": seat, "given_name": given_name, "family_name": family_name})
-    for seat in seat_names[len(given) :]:
+    unnamed = seat_names[len(given) :]
+    if unnamed and not sys.stdin.isatty():  # nobody to ask: say so instead of "Aborted!"
+        raise typer.BadParameter(
+            f"no passenger for {', '.join(unnamed)}: give one --passenger per seat",
+            param_hint="--passenger",
+        )
+    for seat in unnamed:
         named.append(
             {
                 "seat": seat,
