@@ -58,6 +58,7 @@ from lastseat.stack.processes import (
     lastseat_argv,
     started_at,
     still_runs,
+    wait_ready,
 )
 from lastseat.stack.readiness import dns_answers, grpc_serving, http_ok
 from lastseat.stack.supervisor import tier_env
@@ -241,7 +242,7 @@ class Launcher:
         )
         _write_state(self.paths, self.state)
         if ready is not None:
-            _wait(name, process, ready, log, seconds)
+            wait_ready(name, process, ready, log, seconds)
             self.say(f"  {name:<18} up (pid {process.pid})")
         return process
 
@@ -277,7 +278,7 @@ class Launcher:
             started.append((host, self._spawn(f"{host.name}-etcd", host.name, argv, None)))
         for host, process in started:  # each waits for a quorum of its peers to answer
             url = f"http://{host.address}:{ETCD_CLIENT_PORT}/health"
-            _wait(f"{host.name}-etcd", process, http_ok(url), self._log(f"{host.name}-etcd"))
+            wait_ready(f"{host.name}-etcd", process, http_ok(url), self._log(f"{host.name}-etcd"))
             self.say(f"  {host.name}-etcd{'':<11} up (pid {process.pid})")
 
     def _start_patroni(self, secrets_: dict[str, str]) -> None:
@@ -415,11 +416,11 @@ class Launcher:
         grpc_process = self._spawn(
             f"{host.name}-grpc", host.name, network.netns_argv(host, grpc), None, env
         )
-        _wait(f"{host.name}-app", app, http_ok(f"http://{host.address}:{APP_PORT}/readyz"),
+        wait_ready(f"{host.name}-app", app, http_ok(f"http://{host.address}:{APP_PORT}/readyz"),
               self._log(f"{host.name}-app"))  # fmt: skip
         self.say(f"  {host.name}-app{'':<12} up (pid {app.pid})")
         target = f"{host.address}:{GRPC_PORT}"
-        _wait(
+        wait_ready(
             f"{host.name}-grpc", grpc_process, grpc_serving(target), self._log(f"{host.name}-grpc")
         )
         self.say(f"  {host.name}-grpc{'':<11} up (pid {grpc_process.pid})")
@@ -491,23 +492,6 @@ async def _has_flights(primary: Host, secrets_: dict[str, str]) -> bool:
         return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM flights)"))
     finally:
         await conn.close()
-
-
-def _wait(
-    name: str,
-    process: subprocess.Popen[bytes],
-    ready: Callable[[], bool],
-    log: Path,
-    seconds: float = READY_SECONDS,
-) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
-        if ready():
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{name} not ready in {seconds:.0f}s; see {log}")
 
 
 STOP_ORDER = ("edge", "app", "patroni", "etcd")

@@ -37,17 +37,21 @@ def start_bound_child(*args: str) -> subprocess.Popen[bytes]:
 
 
 def wait_ready(
-    name: str, process: subprocess.Popen[bytes], ready: Callable[[], bool], log: Path | str
+    name: str,
+    process: subprocess.Popen[bytes],
+    ready: Callable[[], bool],
+    log: Path | str,
+    seconds: float = READY_SECONDS,
 ) -> None:
     """Until `ready()` says so; a process that exits first, or takes too long, is an error."""
-    deadline = time.monotonic() + READY_SECONDS
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
         if ready():
             return
         time.sleep(0.1)
-    raise RuntimeError(f"{name} not ready in {READY_SECONDS:.0f}s")
+    raise RuntimeError(f"{name} not ready in {seconds:.0f}s; see {log}")
 
 
 def stop_pid(pid: int) -> None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.repositories.binds import NOW, OWNER, ROW_ID
+from lastseat.adapters.db.repositories.leases import lease_due
 from lastseat.adapters.db.tables import booking_passengers, booking_seats, bookings
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
 from lastseat.domain.money import Money
@@ -224,23 +225,20 @@ class SqlBookings:
     ) -> list[Booking]:
         """The oldest unsettled bookings that are due, leased to this process until
         `lease_until` (rows another process is working on are skipped, not waited for)."""
-        due = (
-            sa.select(bookings.c.id)
-            .where(
-                _UNSETTLED,
-                bookings.c.settle_attempts < max_attempts,
-                sa.or_(bookings.c.settle_after.is_(None), bookings.c.settle_after <= now),
-            )
-            .order_by(bookings.c.created_at, bookings.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        ids = await lease_due(
+            self._conn,
+            bookings,
+            _UNSETTLED,
+            bookings.c.settle_attempts,
+            bookings.c.settle_after,
+            [bookings.c.created_at, bookings.c.id],
+            now=now,
+            lease_until=lease_until,
+            limit=limit,
+            max_attempts=max_attempts,
         )
-        ids = [row[0] for row in await self._conn.execute(due)]
         if not ids:
             return []
-        await self._conn.execute(
-            bookings.update().where(bookings.c.id.in_(ids)).values(settle_after=lease_until)
-        )
         rows = await self._conn.execute(
             sa.select(*_BOOKING_COLUMNS)
             .where(bookings.c.id.in_(ids))

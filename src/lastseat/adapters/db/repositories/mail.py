@@ -14,6 +14,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lastseat.adapters.db.repositories.leases import lease_due
 from lastseat.adapters.db.tables import bookings, mail_outbox
 from lastseat.domain.mail import MailKind, OutboxMail
 
@@ -74,23 +75,20 @@ class SqlMailOutbox:
     ) -> list[OutboxMail]:
         """The oldest unsent messages that are due, leased to this process until
         `lease_until`: another round passes them over until then."""
-        due = (
-            sa.select(mail_outbox.c.id)
-            .where(
-                mail_outbox.c.sent_at.is_(None),
-                mail_outbox.c.attempts < max_attempts,
-                sa.or_(mail_outbox.c.send_after.is_(None), mail_outbox.c.send_after <= now),
-            )
-            .order_by(mail_outbox.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        ids = await lease_due(
+            self._conn,
+            mail_outbox,
+            mail_outbox.c.sent_at.is_(None),
+            mail_outbox.c.attempts,
+            mail_outbox.c.send_after,
+            [mail_outbox.c.id],
+            now=now,
+            lease_until=lease_until,
+            limit=limit,
+            max_attempts=max_attempts,
         )
-        ids = [row[0] for row in await self._conn.execute(due)]
         if not ids:
             return []
-        await self._conn.execute(
-            mail_outbox.update().where(mail_outbox.c.id.in_(ids)).values(send_after=lease_until)
-        )
         rows = await self._conn.execute(
             sa.select(*_COLUMNS)
             .select_from(_FROM)
