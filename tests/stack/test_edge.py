@@ -367,3 +367,16 @@ async def test_the_api_docs_and_their_files_pass_the_firewall(stack: Stack) -> N
         for asset in re.findall(r'(?:src|href)="([^"]+)"', page.text):
             assert asset.startswith("/api/docs/")
             assert (await client.get(asset)).status_code == 200, asset
+
+
+async def test_static_files_carry_the_request_id_and_the_security_headers(stack: Stack) -> None:
+    async with stack.client() as client:
+        for path in ("/", "/styles.css", "/js/app.js", "/favicon.svg"):
+            rid = f"static-{uuid.uuid4().hex[:8]}"
+            response = await client.get(path, headers={"X-Request-ID": rid})
+            assert response.status_code == 200, path
+            assert response.headers["x-request-id"] == rid, path
+            assert "server" not in response.headers
+            for name, value in BASE_HEADERS:
+                assert response.headers[name] == value, (path, name)
+            assert response.headers["strict-transport-security"] == HSTS

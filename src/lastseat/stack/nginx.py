@@ -234,7 +234,9 @@ def _static_headers() -> str:
     headers = [*BASE_HEADERS, ("Content-Security-Policy", CSP_APP)]
     # The proxy is reached only through the firewall, which always ends TLS.
     headers += [("Strict-Transport-Security", HSTS), ("Cache-Control", "no-cache")]
-    return "\n".join(f'      add_header {name} "{value}" always;' for name, value in headers)
+    lines = [f'      add_header {name} "{value}" always;' for name, value in headers]
+    # The request id on every answer, files too, as the app's and the error pages carry it.
+    return "\n".join([*lines, "      add_header X-Request-ID $rid always;"])
 
 
 def write_proxy(
