@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lastseat.cluster import network
-from lastseat.cluster.launcher import Paths, leader, members, postmaster_pid
+from lastseat.cluster.patroni import leader, members, postmaster_pid
+from lastseat.cluster.state import Paths
 from lastseat.cluster.topology import Host
 from tests.support.cluster import (
     ASTRAY_SQL,

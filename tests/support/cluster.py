@@ -29,15 +29,8 @@ import pytest
 from lastseat.client.errors import ApiError
 from lastseat.client.http import HttpClient
 from lastseat.cluster import network
-from lastseat.cluster.launcher import (
-    ClusterState,
-    Paths,
-    leader,
-    live_processes,
-    patroni_bin,
-    postmaster_pid,
-    read_state,
-)
+from lastseat.cluster.patroni import leader, patroni_bin, postmaster_pid
+from lastseat.cluster.state import ClusterState, Paths, live_processes, read_state
 from lastseat.cluster.topology import (
     APP_ROLE,
     DATABASE,

@@ -20,8 +20,17 @@ def test_each_passenger_option_names_the_seat_in_its_place() -> None:
 def test_seats_without_a_passenger_option_are_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     answers = iter(["Bo", "Lee"])
     monkeypatch.setattr(typer, "prompt", lambda text: next(answers))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)  # a person at a terminal
     named = traveller._passengers(["1A", "1B"], ["Ann Lee"])
     assert named[1] == {"seat": "1B", "given_name": "Bo", "family_name": "Lee"}
+
+
+def test_without_a_terminal_a_seat_without_a_passenger_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)  # nobody to ask
+    with pytest.raises(typer.BadParameter, match="no passenger for 1B"):
+        traveller._passengers(["1A", "1B"], ["Ann Lee"])
 
 
 @pytest.mark.parametrize("given", [["Cher"], ["Ann Lee", "Bo Lee", "Cy Lee"], ["/Lee"]])

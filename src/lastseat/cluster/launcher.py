@@ -16,23 +16,29 @@ like) restarts what dies (docs/deployment.md).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import pwd
-import secrets
-import signal
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 import asyncpg
-import httpx
 
 from lastseat.cluster import configs, network
+from lastseat.cluster.patroni import leader, members, patroni_bin, postmaster_pid
+from lastseat.cluster.state import (
+    DEFAULT_FOLDER,
+    ClusterState,
+    Paths,
+    _write_state,
+    cluster_secrets,
+    read_state,
+    state_topology,
+)
+from lastseat.cluster.stopping import is_postgres, stop_cluster
 from lastseat.cluster.topology import (
     APP_PORT,
     APP_ROLE,
@@ -41,19 +47,16 @@ from lastseat.cluster.topology import (
     GRPC_PORT,
     HAPROXY_STATS_PORT,
     NETWORK,
-    PATRONI_PORT,
     POSTGRES_PORT,
     PREFIX,
     Host,
-    Topology,
     topology,
 )
-from lastseat.config import PROJECT_ROOT, Settings
+from lastseat.config import Settings
 from lastseat.stack import nginx
 from lastseat.stack.ports import port_open, reserve_udp_and_tcp_port
 from lastseat.stack.processes import (
     READY_SECONDS,
-    STOP_SECONDS,
     alive,
     lastseat_argv,
     started_at,
@@ -64,131 +67,7 @@ from lastseat.stack.readiness import dns_answers, grpc_serving, http_ok
 from lastseat.stack.supervisor import tier_env
 from lastseat.stack.tls import certificates_folder, ensure_certificates
 
-DEFAULT_FOLDER = PROJECT_ROOT / "var" / "cluster"
 BOOTSTRAP_SECONDS = 120.0  # etcd, then Patroni's initdb, election and replicas' base backups
-
-
-class ProcessRecord(TypedDict):
-    name: str
-    host: str  # a host's name, or "edge" (the root namespace)
-    pid: int
-    started: int | None
-
-
-class ClusterState(TypedDict):
-    launcher: int
-    app_hosts: int
-    db_hosts: int
-    prefix: str
-    network: str  # the /24's first three octets
-    processes: list[ProcessRecord]
-
-
-@dataclass
-class Paths:
-    folder: Path
-
-    @property
-    def state(self) -> Path:
-        return self.folder / "state.json"
-
-    @property
-    def secrets(self) -> Path:
-        return self.folder / "secrets.json"
-
-    @property
-    def logs(self) -> Path:
-        return self.folder / "logs"
-
-    @property
-    def edge(self) -> Path:
-        return self.folder / "edge"
-
-    def node(self, host: Host) -> Path:
-        return self.folder / host.name
-
-
-def read_state(folder: Path) -> ClusterState | None:
-    try:
-        state: ClusterState = json.loads(Paths(folder).state.read_text())
-    except FileNotFoundError:
-        return None
-    return state
-
-
-def state_topology(state: ClusterState) -> Topology:
-    """The shape a state file's cluster was started with (older files: the defaults)."""
-    return topology(
-        state["app_hosts"],
-        state["db_hosts"],
-        state.get("prefix", PREFIX),
-        state.get("network", NETWORK),
-    )
-
-
-def _write_state(paths: Paths, state: ClusterState) -> None:
-    paths.folder.mkdir(parents=True, exist_ok=True)
-    partial_file = paths.state.with_suffix(".tmp")
-    partial_file.write_text(json.dumps(state, indent=2))
-    partial_file.replace(paths.state)
-
-
-def live_processes(state: ClusterState) -> list[ProcessRecord]:
-    return [p for p in state["processes"] if still_runs(p["pid"], p.get("started"))]
-
-
-def cluster_secrets(paths: Paths) -> dict[str, str]:
-    """The database passwords (superuser, replication, rewind, the app's role): made once,
-    kept in <folder>/secrets.json (mode 0600)."""
-    try:
-        kept: dict[str, str] = json.loads(paths.secrets.read_text())
-        return kept
-    except FileNotFoundError:
-        pass
-    made = {name: secrets.token_urlsafe(24) for name in configs.secrets_placeholder()}
-    paths.folder.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(paths.secrets, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as sink:
-        sink.write(json.dumps(made))
-    return made
-
-
-def patroni_bin() -> str:
-    """Patroni in the venv scripts/setup makes for it on Debian's python3 (it runs as the
-    postgres user, which must reach its interpreter; it starts PostgreSQL through it)."""
-    return str(PROJECT_ROOT / ".venv-patroni" / "bin" / "patroni")
-
-
-def leader(topology: Topology, timeout: float = 1.0) -> Host | None:
-    """The database host whose Patroni says it is the primary now, if any."""
-    for host in topology.db_hosts:
-        try:
-            answer = httpx.get(f"http://{host.address}:{PATRONI_PORT}/primary", timeout=timeout)
-        except httpx.HTTPError:
-            continue
-        if answer.status_code == 200:
-            return host
-    return None
-
-
-def members(topology: Topology) -> list[dict[str, Any]]:
-    """Patroni's view of the cluster (name, role, state, lag), from any database host."""
-    for host in topology.db_hosts:
-        try:
-            answer = httpx.get(f"http://{host.address}:{PATRONI_PORT}/cluster", timeout=1)
-        except httpx.HTTPError:
-            continue
-        if answer.status_code == 200:
-            found: list[dict[str, Any]] = answer.json().get("members", [])
-            return found
-    return []
-
-
-def postmaster_pid(node_dir: Path) -> int | None:
-    try:
-        return int((node_dir / "data" / "postmaster.pid").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 class Launcher:
@@ -337,7 +216,7 @@ class Launcher:
             ):
                 raise RuntimeError(f"{name}'s Patroni runs already (pid {record['pid']})")
         left = postmaster_pid(self.paths.node(host))
-        if left is not None and _is_postgres(left):
+        if left is not None and is_postgres(left):
             raise RuntimeError(f"{name}'s PostgreSQL (pid {left}) still runs")
         self.state["processes"] = [
             r for r in self.state["processes"] if r["name"] != f"{name}-patroni"
@@ -492,69 +371,3 @@ async def _has_flights(primary: Host, secrets_: dict[str, str]) -> bool:
         return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM flights)"))
     finally:
         await conn.close()
-
-
-STOP_ORDER = ("edge", "app", "patroni", "etcd")
-
-
-def _stage(record: ProcessRecord) -> str:
-    if record["host"] == "edge" and record["name"] != "payments-sandbox":
-        return "edge"
-    if record["name"].endswith("-patroni"):
-        return "patroni"
-    if record["name"].endswith("-etcd"):
-        return "etcd"
-    return "app"  # app hosts' processes, and the sandbox they call
-
-
-def _stop_all(
-    pids: dict[int, str], say: Callable[[str], None], sig: signal.Signals = signal.SIGTERM
-) -> None:
-    """Signal every pid at once, then wait for all; SIGKILL what outlives STOP_SECONDS."""
-    began = time.monotonic()
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-    deadline = began + STOP_SECONDS
-    while time.monotonic() < deadline and any(alive(pid) for pid in pids):
-        time.sleep(0.05)
-    for pid, name in pids.items():
-        if alive(pid):
-            say(f"  {name} (pid {pid}) did not stop in {STOP_SECONDS:.0f}s: killed")
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    if pids:
-        say(f"  stopped {', '.join(sorted(pids.values()))} in {time.monotonic() - began:.1f}s")
-
-
-def stop_cluster(
-    folder: Path,
-    topology: Topology,
-    state: ClusterState | None,
-    say: Callable[[str], None] = print,
-) -> None:
-    """Stop every process of `state` (edge, app hosts, Patroni, etcd), any PostgreSQL whose
-    Patroni was killed, then remove the network and the state file."""
-    paths = Paths(folder)
-    running = live_processes(state) if state is not None else []
-    for stage in STOP_ORDER:
-        _stop_all({p["pid"]: p["name"] for p in running if _stage(p) == stage}, say)
-        if stage == "patroni":  # a Patroni stopped cleanly stops its PostgreSQL first
-            orphans = {
-                postmaster_pid(paths.node(h)): f"{h.name}-postgres" for h in topology.db_hosts
-            }
-            found = {pid: name for pid, name in orphans.items() if pid and _is_postgres(pid)}
-            _stop_all(found, say, signal.SIGINT)  # PostgreSQL's fast shutdown
-    network.down(topology)
-    paths.state.unlink(missing_ok=True)
-
-
-def _is_postgres(pid: int) -> bool:
-    try:
-        return b"postgres" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False

@@ -10,16 +10,10 @@ import typer
 from rich.table import Table
 
 from lastseat.cluster import configs
-from lastseat.cluster.launcher import (
-    DEFAULT_FOLDER,
-    Launcher,
-    Paths,
-    live_processes,
-    members,
-    read_state,
-    state_topology,
-    stop_cluster,
-)
+from lastseat.cluster.launcher import Launcher
+from lastseat.cluster.patroni import members
+from lastseat.cluster.state import DEFAULT_FOLDER, Paths, live_processes, read_state, state_topology
+from lastseat.cluster.stopping import stop_cluster
 from lastseat.cluster.topology import NETWORK, PREFIX, check_network, check_prefix, topology
 from lastseat.entrypoints.cli.running import command_group, console
 from lastseat.entrypoints.cli.servers import refuse_development_secrets
