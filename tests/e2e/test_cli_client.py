@@ -78,9 +78,21 @@ async def test_list_show_and_book_over_http_and_grpc(
         assert taken.returncode == 1
         assert "seats-unavailable" in taken.stderr and "12A" in taken.stderr
 
+        # A refused card gives the seat back at once, so the traveller's next try gets it.
+        declined = cli(
+            app_servers, "book", str(flight_id), "20A", "--card", "tok_declined",
+            "--passenger", "Cy Lee", **credentials,
+        )  # fmt: skip
+        assert declined.returncode == 1
+        assert "released the hold on 20A" in declined.stderr, declined.stderr
+        again = cli(
+            app_servers, "book", str(flight_id), "20A", "--passenger", "Cy Lee", **credentials
+        )
+        assert again.returncode == 0, again.stdout + again.stderr
+
         shown = cli(app_servers, "seats", str(flight_id))
         assert shown.returncode == 0, shown.stderr
-        assert "3 booked" in shown.stdout and "169 available" in shown.stdout
+        assert "4 booked" in shown.stdout and "168 available" in shown.stdout
         # Without colour (not a terminal here) a mark tells the states apart, and says how.
         assert "o available  ~ held  x booked" in shown.stdout
         assert " 12A x " in shown.stdout and " 12C o " in shown.stdout

@@ -7,11 +7,12 @@ business rule: every price and refusal printed comes from the server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import httpx
 import typer
@@ -238,19 +239,40 @@ def book(
             token = await client.login(email, password)
             if grpc_address is None:
                 hold = await client.hold(flight_id, seat_names)
-                quote = await client.quote(hold["id"], discount)
-                _print_quote(quote)
-                return await client.book(hold["id"], card, discount, passengers=named)
+                async with _released_unless_booked(client, hold["id"], seat_names):
+                    _print_quote(await client.quote(hold["id"], discount))
+                    return await client.book(hold["id"], card, discount, passengers=named)
         async with GrpcClient(grpc_target(grpc_address, dns), token=token, ca=ca) as rpc:
             held = await rpc.hold(flight_id, seat_names)
-            _print_quote(as_dict(await rpc.quote(held.id, discount or "")))
-            return as_dict(await rpc.book(held.id, card, discount or "", passengers=named))
+            async with _released_unless_booked(rpc, held.id, seat_names):
+                _print_quote(as_dict(await rpc.quote(held.id, discount or "")))
+                return as_dict(await rpc.book(held.id, card, discount or "", passengers=named))
 
     booking = _run(work())
     console.print(
         f"[green]booked[/green] {booking['reference']}: seats {', '.join(booking['seats'])}, "
         f"departs {_departure(booking)}, charged {_money(booking['total'])}"
     )
+
+
+class Releasing(Protocol):
+    async def release(self, hold_id: str) -> None: ...
+
+
+@contextlib.asynccontextmanager
+async def _released_unless_booked(
+    client: Releasing, hold_id: str, seat_names: list[str]
+) -> AsyncIterator[None]:
+    """A refused payment (or quote) gives the seats back at once: this command ends here,
+    and a hold left behind would keep them from everyone, this traveller's next try
+    included, until it expires."""
+    try:
+        yield
+    except ApiError:
+        with contextlib.suppress(ApiError, Unreachable, httpx.TransportError):
+            await client.release(hold_id)
+            notes.print(f"released the hold on {', '.join(seat_names)}")
+        raise
 
 
 def _departure(body: dict[str, Any]) -> str:
