@@ -53,7 +53,7 @@ async def test_an_operator_lists_stuck_payments_and_retries_one(tmp_path: Path) 
                 ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
             )
         ).booking
-        await services.bookings.settle_payments()  # fails once: with one attempt, stuck
+        await services.settlement.settle_due()  # fails once: with one attempt, stuck
     finally:
         await services.close()
     env = server_env(url, LASTSEAT_PAYMENTS_SETTLE_MAX_ATTEMPTS="1", COLUMNS="250")

@@ -40,7 +40,7 @@ async def test_every_service_flow_runs_on_a_pool_of_one(
             ann, hold.id, "tok_ok", "SPRING10", passengers=passengers_for(hold.seats)
         )
     ).booking
-    await services.bookings.flush()
+    await services.settlement.flush()
     await services.settlement.settle_due()
     assert [b.id for b in await services.bookings.list(ann)] == [booking.id]
     await services.catalog.manifest(flight.id)

@@ -37,10 +37,10 @@ async def test_a_booking_is_authorized_then_captured_for_the_held_quote(
     assert booking.payment_status is PaymentStatus.CAPTURED
     assert payments.state == {booking.payment_id: "captured"}
     assert payments.captured_total() == hold.quote.total.amount == booking.total.amount
-    await services.bookings.flush()  # captures are written down in batches
+    await services.settlement.flush()  # captures are written down in batches
     stored = await services.bookings.get(ann, booking.id)
     assert stored.payment_status is PaymentStatus.CAPTURED
-    assert await services.bookings.settle_payments() == 0
+    assert await services.settlement.settle_due() == 0
 
 
 @pytest.mark.parametrize(
@@ -92,12 +92,12 @@ async def test_a_failed_capture_is_settled_later_and_only_once(
     ).booking
     assert booking.status is BookingStatus.CONFIRMED  # the authorization holds the money
     assert booking.payment_status is PaymentStatus.AUTHORIZED
-    assert await services.bookings.settle_payments() == 0  # still failing: retried later
+    assert await services.settlement.settle_due() == 0  # still failing: retried later
     payments.capture_fails = False
-    assert await services.bookings.settle_payments() == 0  # not before its delay is over
+    assert await services.settlement.settle_due() == 0  # not before its delay is over
     clock.advance(seconds=services.settings.payments_settle_retry_seconds)
-    assert await services.bookings.settle_payments() == 1
-    assert await services.bookings.settle_payments() == 0
+    assert await services.settlement.settle_due() == 1
+    assert await services.settlement.settle_due() == 0
     stored = await services.bookings.get(ann, booking.id)
     assert stored.payment_status is PaymentStatus.CAPTURED
     assert payments.captured_total() == booking.total.amount
@@ -116,7 +116,7 @@ async def test_a_capture_whose_answer_was_lost_is_not_made_twice(
     ).booking
     assert booking.payment_status is PaymentStatus.AUTHORIZED  # we do not know yet
     payments.capture_reply_lost = False
-    assert await services.bookings.settle_payments() == 1
+    assert await services.settlement.settle_due() == 1
     assert payments.captures == {booking.payment_id: 1}
     # settlement asked the provider first, found the capture made, and only wrote it down
     assert [c for c in payments.calls if c[0] == "capture"] == [("capture", booking.payment_id)]
@@ -173,7 +173,7 @@ async def test_cancelling_pays_back(
     assert payments.state[booked.payment_id or ""] == "refunded"
     assert payments.state[uncaptured.payment_id or ""] == "voided"
     assert (await services.bookings.get(ann, booked.id)).payment_status is PaymentStatus.REFUNDED
-    assert await services.bookings.settle_payments() == 0
+    assert await services.settlement.settle_due() == 0
 
 
 async def test_concurrent_retries_authorize_and_capture_once(

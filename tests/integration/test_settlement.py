@@ -58,7 +58,7 @@ async def test_a_capture_never_written_down_is_refunded_when_the_booking_is_canc
     stored = await services.bookings.get(ann, booking.id)
     assert stored.payment_status is PaymentStatus.REFUNDED
     assert not [call for call in payments.calls if call[0] == "void"]
-    assert await services.bookings.settle_payments() == 0  # nothing left to do
+    assert await services.settlement.settle_due() == 0  # nothing left to do
 
 
 @pytest.mark.settings(payments_settle_batch=10)
@@ -75,17 +75,17 @@ async def test_rows_that_cannot_settle_do_not_stop_a_good_one_behind_them(
     good = await _book(services, ann, flight, seats[15])
     payments.capture_fails = False
     payments.failing = {str(b.payment_id) for b in failing}
-    assert await services.bookings.settle_payments() == 0  # ten failing rows: put back
-    assert await services.bookings.settle_payments() == 1  # five more, then the good one
+    assert await services.settlement.settle_due() == 0  # ten failing rows: put back
+    assert await services.settlement.settle_due() == 1  # five more, then the good one
     assert (await services.bookings.get(ann, good.id)).payment_status is PaymentStatus.CAPTURED
     # the failing rows wait their delay: the next round asks the provider nothing
     calls = len(payments.calls)
-    assert await services.bookings.settle_payments() == 0
+    assert await services.settlement.settle_due() == 0
     assert len(payments.calls) == calls
     clock.advance(seconds=services.settings.payments_settle_retry_seconds)
     payments.failing.clear()
-    assert await services.bookings.settle_payments() == 10  # oldest first, one batch
-    assert await services.bookings.settle_payments() == 5
+    assert await services.settlement.settle_due() == 10  # oldest first, one batch
+    assert await services.settlement.settle_due() == 5
 
 
 @pytest.mark.settings(payments_settle_max_attempts=3)
@@ -97,7 +97,7 @@ async def test_a_row_that_keeps_failing_is_stuck_and_listed_until_an_operator_re
     booking = await _book(services, ann, flight, "14C")
     rules = services.settings.settle_retries
     for attempt in range(1, 4):
-        assert await services.bookings.settle_payments() == 0
+        assert await services.settlement.settle_due() == 0
         clock.advance(seconds=rules.delay(attempt).total_seconds())
     [stuck] = await services.settlement.stuck()
     assert stuck.booking.id == booking.id and stuck.attempts == 3
@@ -106,10 +106,10 @@ async def test_a_row_that_keeps_failing_is_stuck_and_listed_until_an_operator_re
     payments.capture_fails = False
     calls = len(payments.calls)
     clock.advance(hours=1)
-    assert await services.bookings.settle_payments() == 0  # stuck: no longer tried
+    assert await services.settlement.settle_due() == 0  # stuck: no longer tried
     assert len(payments.calls) == calls
     await services.settlement.retry(booking.id)
-    assert await services.bookings.settle_payments() == 1
+    assert await services.settlement.settle_due() == 1
     assert await services.settlement.stuck() == [] and services.settlement.stuck_count == 0
     assert (await services.bookings.get(ann, booking.id)).payment_status is PaymentStatus.CAPTURED
 
@@ -121,7 +121,7 @@ async def test_a_confirmed_booking_whose_money_is_gone_goes_to_an_operator_at_on
     payments.capture_fails = True
     booking = await _book(services, ann, flight, "15D")
     payments.state[str(booking.payment_id)] = "voided"  # voided at the provider by someone
-    assert await services.bookings.settle_payments() == 0
+    assert await services.settlement.settle_due() == 0
     [stuck] = await services.settlement.stuck()
     assert stuck.booking.id == booking.id and stuck.last_error == "provider-voided"
 
@@ -165,7 +165,8 @@ async def test_a_booking_whose_commit_answer_was_lost_keeps_its_money(
     hold = (await services.reservations.hold_seats(ann, flight.id, ["16A"])).hold
     lossy = _CommitsThenLosesTheReply(SqlUnitOfWorkFactory(engine_of(services.database)))
     ctx = ServiceContext(lossy, services.settings, clock)
-    bookings = Bookings(ctx, services.catalog, payments, Settlement(ctx, payments))
+    settlement = Settlement(ctx, payments)
+    bookings = Bookings(ctx, services.catalog, payments, settlement)
     key = IdempotencyKey("checkout-1", "body-1")
     lossy.lose_next = True
     with pytest.raises(DatabaseUnavailable):
@@ -178,7 +179,7 @@ async def test_a_booking_whose_commit_answer_was_lost_keeps_its_money(
         ann, hold.id, "tok_ok", idem=key, passengers=passengers_for(hold.seats)
     )  # the client retries
     assert retried.replayed and retried.booking.status is BookingStatus.CONFIRMED
-    await bookings.settle_payments()
+    await settlement.settle_due()
     assert payments.state[str(retried.booking.payment_id)] == "captured"
     stored = await services.bookings.get(ann, retried.booking.id)
     assert stored.payment_status is PaymentStatus.CAPTURED
@@ -254,7 +255,7 @@ async def test_cancelling_a_booking_stuck_capturing_gives_the_refund_tries_of_it
     payments.failing = {str(booking.payment_id)}
     payments.state[str(booking.payment_id)] = "authorized"  # the capture is yet to happen
     for _ in range(2):
-        await services.bookings.settle_payments()
+        await services.settlement.settle_due()
         clock.advance(minutes=10)
     assert [s.booking.id for s in await services.settlement.stuck()] == [booking.id]
     payments.failing.clear()
@@ -263,5 +264,5 @@ async def test_cancelling_a_booking_stuck_capturing_gives_the_refund_tries_of_it
     await services.bookings.cancel(ann, booking.id)  # its refund fails once, at once
     payments.failing.clear()
     clock.advance(minutes=10)
-    assert await services.bookings.settle_payments() == 1
+    assert await services.settlement.settle_due() == 1
     assert payments.state[str(booking.payment_id)] == "refunded"

@@ -248,17 +248,9 @@ class Bookings:
         self._ctx.seat_maps.changed(hold.flight_id)
         return BookingResult(booking, replayed=False)
 
-    async def flush(self) -> None:
-        """Write down the captures still pending (in tests; Settlement.flush at shutdown)."""
-        await self._settlement.flush()
-
     async def _void_quietly(self, authorization: str) -> None:
         with contextlib.suppress(DomainError):  # an authorization never captured lapses
             await self._payments.void(authorization, f"void-{authorization}")
-
-    async def settle_payments(self) -> int:
-        """Capture confirmed bookings, and void or refund cancelled ones, that are due."""
-        return await self._settlement.settle_due()
 
     async def get(self, user: User, booking_id: UUID) -> Booking:
         async with self._ctx.uow() as uow:
