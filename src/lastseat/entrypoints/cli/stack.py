@@ -129,12 +129,13 @@ def status() -> None:
             str(tier.get("restarts", 0)),
         )
     console.print(table)
-    if not supervisor_running(state):
+    orphaned = not supervisor_running(state)
+    if orphaned:
         notes.print(
             f"[red]the supervisor (pid {state['supervisor']}) is gone[/red]: nothing restarts "
             "these tiers; `lastseat down` stops them"
         )
-    if down_count or not supervisor_running(state):
+    if down_count or orphaned:
         raise typer.Exit(1)
 
 
