@@ -26,6 +26,7 @@ from tests.support.browser import (
     processes_using,
     small_flight,
 )
+from tests.support.interfaces import interfaces_stay
 from tests.support.stack import Stack, running_stack
 
 
@@ -80,11 +81,16 @@ async def open_traveller(
         opened.append(traveller)
         return traveller
 
-    yield open_one
+    # no network interface may come or go (a cluster elsewhere on the machine) meanwhile
+    with interfaces_stay():
+        try:
+            yield open_one
+        finally:
+            for traveller in opened:
+                with contextlib.suppress(PlaywrightError):
+                    await traveller.context.close()
     problems = []
     for traveller in opened:
-        with contextlib.suppress(PlaywrightError):
-            await traveller.context.close()
         problems += traveller.problems
         leftover = processes_using(traveller.profile)
         for pid in leftover:

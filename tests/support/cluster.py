@@ -43,6 +43,7 @@ from lastseat.config import PROJECT_ROOT
 from lastseat.stack.processes import alive
 from lastseat.stack.tls import ca_path
 from tests.support.commands import lastseat
+from tests.support.interfaces import interfaces_may_change
 from tests.support.passengers import passengers_json
 from tests.support.servers import server_env
 from tests.support.stack import _free_ports
@@ -143,6 +144,11 @@ def running_cluster(
     var/test-cluster-*; then `cluster down --purge`, and a check that nothing it started
     is left."""
     require_a_cluster_host()
+    with interfaces_may_change():
+        yield from _running_cluster(app_hosts, flights, folder_prefix)
+
+
+def _running_cluster(app_hosts: int, flights: int, folder_prefix: str) -> Iterator[Cluster]:
     prefix, net = free_prefix_and_network()
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=folder_prefix, dir=PROJECT_ROOT / "var"))
