@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     db_command_timeout_seconds: float = Field(default=30.0, gt=0)
     db_lock_timeout_seconds: float = Field(default=3.0, gt=0)
     db_statement_timeout_seconds: float = Field(default=15.0, gt=0)
+    # A streaming replica the seat map (and nothing else) may be read from, and how stale
+    # such a map may be at most: a replica read is served only if the replica has replayed
+    # the WAL the primary had written at most this long ago (adapters/db/replica.py); else
+    # the primary answers. Unset: every read goes to the primary.
+    replica_database_url: SecretStr | None = None
+    replica_max_staleness_seconds: float = Field(default=2.0, gt=0, le=60)
 
     hold_ttl_seconds: int = Field(default=600, ge=5, le=86_400)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)

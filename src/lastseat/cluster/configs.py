@@ -36,6 +36,11 @@ RETRY_TIMEOUT = 5
 # FALL failed checks, and every session to it is cut at once (on-marked-down).
 CHECK_INTERVAL_MS = 1000
 FALL = 2
+# The replicas port routes only to a running replica that Patroni reckons within this much
+# WAL of the leader (as of the leader's last report to etcd: coarse). The app enforces its
+# own, exact staleness bound on every read (adapters/db/replica.py); this keeps a replica
+# that is far behind (rejoining, or rebuilding) from being tried at all.
+REPLICA_MAX_LAG = "16MB"
 
 
 def secrets_placeholder() -> dict[str, str]:
@@ -135,8 +140,9 @@ def patroni_config(
 
 def haproxy_config(topology: Topology, host: Host) -> str:
     """An app host's HAProxy: 127.0.0.1:5000 is whichever database host's Patroni says it
-    is the primary; 5001 any replica. Sessions to a server that stops being the primary
-    are cut at once, so the app's pool reconnects to the new one."""
+    is the primary; 5001 any running replica not far behind (the seat map's reads).
+    Sessions to a server that stops being the primary are cut at once, so the app's pool
+    reconnects to the new one."""
     servers = "\n".join(
         f"    server {h.name} {h.address}:{POSTGRES_PORT} check port {PATRONI_PORT}"
         for h in topology.db_hosts
@@ -168,7 +174,7 @@ listen replicas
     bind 127.0.0.1:{HAPROXY_REPLICAS_PORT}
     balance roundrobin
     option httpchk
-    http-check send meth GET uri /replica
+    http-check send meth GET uri /replica?lag={REPLICA_MAX_LAG}
     http-check expect status 200
     default-server {checks}
 {servers}
@@ -182,12 +188,18 @@ listen stats
 """
 
 
-def app_database_url(secrets: dict[str, str]) -> str:
-    """What an app host's servers connect to: the primary, through the local HAProxy."""
-    return (
-        f"postgresql+asyncpg://{APP_ROLE}:{secrets['app']}@127.0.0.1:{HAPROXY_PRIMARY_PORT}"
-        f"/{DATABASE}"
-    )
+def app_database_env(secrets: dict[str, str]) -> dict[str, str]:
+    """What an app host's servers connect to, through the local HAProxy: the primary for
+    everything, and a replica the seat map alone may be read from (within the staleness
+    bound, LASTSEAT_REPLICA_MAX_STALENESS_SECONDS; else from the primary)."""
+    return {
+        "LASTSEAT_DATABASE_URL": _app_url(secrets, HAPROXY_PRIMARY_PORT),
+        "LASTSEAT_REPLICA_DATABASE_URL": _app_url(secrets, HAPROXY_REPLICAS_PORT),
+    }
+
+
+def _app_url(secrets: dict[str, str], port: int) -> str:
+    return f"postgresql+asyncpg://{APP_ROLE}:{secrets['app']}@127.0.0.1:{port}/{DATABASE}"
 
 
 def to_yaml(value: Any, indent: int = 0) -> str:

@@ -266,7 +266,7 @@ class Launcher:
         return {
             **os.environ,
             **tier_env(self.settings),
-            "LASTSEAT_DATABASE_URL": configs.app_database_url(secrets_),
+            **configs.app_database_env(secrets_),
             "LASTSEAT_PAYMENTS_URL": f"http://{gateway}:{self.settings.sandbox_port}",
             # uvicorn trusts X-Forwarded-For (the firewall's client address) only from the
             # proxy, which reaches the app hosts from the edge's address.

@@ -153,7 +153,7 @@ def rejoin(
 
 @cluster_app.command("config")
 def config(
-    what: Annotated[str, typer.Argument(help="patroni, haproxy or etcd")] = "patroni",
+    what: Annotated[str, typer.Argument(help="patroni, haproxy, etcd or app-env")] = "patroni",
     host: Annotated[str, typer.Option(help="the host it is for (db1.., app1..)")] = "",
     folder: Folder = DEFAULT_FOLDER,
     app_hosts: AppHosts = 2,
@@ -172,6 +172,9 @@ def config(
     elif what == "etcd":
         node = shape.host(host or "db1")
         typer.echo(" \\\n  ".join(configs.etcd_argv(shape, node, paths.node(node) / "etcd")))
+    elif what == "app-env":
+        env = configs.app_database_env(configs.secrets_placeholder())
+        typer.echo("".join(f"{name}={value}\n" for name, value in env.items()), nl=False)
     else:
-        console.print("one of: patroni, haproxy, etcd")
+        console.print("one of: patroni, haproxy, etcd, app-env")
         raise typer.Exit(2)
