@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
 
 from lastseat.bootstrap import Services, build_services
 from lastseat.domain.errors import SeatsUnavailable
+from lastseat.services.catalog import SeatMap
 from lastseat.services.ports import ReplicaReadCounts
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, start_private_cluster, start_private_replica
@@ -22,6 +23,7 @@ from tests.support.databases import create_pg_database, make_settings, migrated
 from tests.support.flights import new_flight
 from tests.support.passengers import passengers_for
 from tests.support.payments import FakePayments
+from tests.support.waiting import eventually
 
 BOUND = 0.5  # seconds: small, so a test waits little for the bound to pass
 WAIT_SECONDS = 30.0
@@ -86,31 +88,32 @@ def counts(services: Services) -> ReplicaReadCounts:
     return services.replica_seats.counts()
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
+async def from_replica(services: Services, flight_id: int) -> SeatMap | None:
+    """A seat map read, if the replica served it (None: the cache or the primary did)."""
+    before = counts(services).served
+    seat_map = await services.catalog.seat_map(flight_id)
+    return seat_map if counts(services).served > before else None
 
 
 async def served_from_replica(services: Services, flight_id: int, status: str) -> None:
     """Wait for a seat map read from the replica (not the primary) that shows 12A so."""
 
     async def read() -> bool:
-        before = counts(services).served
-        seat_map = await services.catalog.seat_map(flight_id)
-        return counts(services).served > before and seat_map.status("12A") == status
+        seat_map = await from_replica(services, flight_id)
+        return seat_map is not None and seat_map.status("12A") == status
 
-    await eventually(read, f"a seat map from the replica showing 12A {status}")
+    await eventually(read, f"a seat map from the replica showing 12A {status}", WAIT_SECONDS)
 
 
-async def replay(replica: PostgresServer, action: str) -> None:
+@contextlib.asynccontextmanager
+async def paused(replica: PostgresServer) -> AsyncIterator[None]:
+    """The replica's replay stopped (it stays connected, answering from the past)."""
     conn = await asyncpg.connect(replica.dsn())
     try:
-        await conn.execute(f"SELECT pg_wal_replay_{action}()")
+        await conn.execute("SELECT pg_wal_replay_pause()")
+        yield
     finally:
+        await conn.execute("SELECT pg_wal_replay_resume()")
         await conn.close()
 
 
@@ -124,8 +127,7 @@ async def test_a_map_from_the_replica_is_never_staler_than_the_bound(
         flight = await app.catalog.create_flight(new_flight(clock()))
         await served_from_replica(app, flight.id, "available")
 
-        await replay(replica, "pause")
-        try:
+        async with paused(replica):
             hold = (await app.reservations.hold_seats(ann, flight.id, ["12A"])).hold
             held_at = time.monotonic()
             # A watcher's snapshot must be no older than the events it follows: the primary.
@@ -156,8 +158,6 @@ async def test_a_map_from_the_replica_is_never_staler_than_the_bound(
             )
             await app.catalog.manifest(flight.id)
             assert counts(app) == asked
-        finally:
-            await replay(replica, "resume")
         # Once replayed, the booking is served from the replica.
         await served_from_replica(app, flight.id, "booked")
 
@@ -176,34 +176,28 @@ async def test_a_lagging_replicas_map_is_not_cached_over_a_newer_change(
         async def is_live() -> bool:
             return reader.catalog.seat_map_cache_live
 
-        await eventually(is_live, "the reader's seat feed connected")
+        await eventually(is_live, "the reader's seat feed connected", WAIT_SECONDS)
         ann = await writer.accounts.signup("ann@example.com", "ann-password-1")
         flight = await writer.catalog.create_flight(new_flight(clock()))
 
         async def cached_from_replica() -> bool:
-            before = counts(reader).served
-            await reader.catalog.seat_map(flight.id)
-            read = counts(reader).served > before
-            return read and reader.catalog.cached_seat_map(flight.id) is not None
+            read = await from_replica(reader, flight.id)
+            return read is not None and reader.catalog.cached_seat_map(flight.id) is not None
 
-        await eventually(cached_from_replica, "a map from the replica, cached")
+        await eventually(cached_from_replica, "a map from the replica, cached", WAIT_SECONDS)
 
-        await replay(replica, "pause")
-        try:
+        async with paused(replica):
             await writer.reservations.hold_seats(ann, flight.id, ["12A"])
 
             async def heard() -> bool:
                 return reader.catalog.cached_seat_map(flight.id) is None
 
-            await eventually(heard, "the reader hearing of the hold")
-            before = counts(reader).served
-            stale = await reader.catalog.seat_map(flight.id)
-            assert counts(reader).served == before + 1  # from the paused replica,
-            assert stale.status("12A") == "available"  # within the bound, without the hold
+            await eventually(heard, "the reader hearing of the hold", WAIT_SECONDS)
+            stale = await from_replica(reader, flight.id)
+            assert stale is not None  # from the paused replica, within the bound,
+            assert stale.status("12A") == "available"  # so without the hold,
             # but not kept as the current map, which it no longer is
             assert reader.catalog.cached_seat_map(flight.id) is None
-        finally:
-            await replay(replica, "resume")
         await served_from_replica(reader, flight.id, "held")
 
 
@@ -222,5 +216,7 @@ async def test_the_primary_answers_while_the_replica_is_unreachable(
             assert seat_map.status("12A") == "held"
             return counts(app).fallbacks.get("unavailable", 0) > 0
 
-        await eventually(sampled_and_fell_back, "a read the unreachable replica could not serve")
+        await eventually(
+            sampled_and_fell_back, "a read the unreachable replica could not serve", WAIT_SECONDS
+        )
         assert counts(app).served == 0

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
@@ -16,17 +15,7 @@ from lastseat.stack.postgres import PostgresServer
 from tests.support.clock import FakeClock
 from tests.support.databases import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import new_flight
-
-WAIT_SECONDS = 5.0
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
