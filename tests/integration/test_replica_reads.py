@@ -220,3 +220,22 @@ async def test_the_primary_answers_while_the_replica_is_unreachable(
             sampled_and_fell_back, "a read the unreachable replica could not serve", WAIT_SECONDS
         )
         assert counts(app).served == 0
+
+
+async def test_a_replica_that_is_a_primary_is_not_trusted(
+    replicated: tuple[PostgresServer, PostgresServer], database: str, clock: FakeClock
+) -> None:
+    """After a failover the replicas' address may reach a primary, perhaps an old, cut-off
+    one: its answer is not taken; the primary's own engine answers."""
+    primary, _ = replicated
+    async with app_process(primary, primary.sqlalchemy_url(database), database, clock) as app:
+        ann = await app.accounts.signup("ann@example.com", "ann-password-1")
+        flight = await app.catalog.create_flight(new_flight(clock()))
+        await app.reservations.hold_seats(ann, flight.id, ["12A"])
+
+        async def sampled_and_refused() -> bool:
+            assert (await app.catalog.seat_map(flight.id)).status("12A") == "held"
+            return counts(app).fallbacks.get("not_a_replica", 0) > 0
+
+        await eventually(sampled_and_refused, "a read from a primary refused", WAIT_SECONDS)
+        assert counts(app).served == 0

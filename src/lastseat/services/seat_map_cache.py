@@ -1,6 +1,6 @@
 """Seat maps kept in memory between changes, so a hot flight's map costs no database read.
 
-Correctness rests on three rules:
+Correctness rests on four rules:
 - an entry is used only while the change feed is live (PostgreSQL LISTEN connected);
   losing the feed drops every entry, since notifications may have been missed;
 - a change to a flight (a notification from any process, or a commit in this one) bumps

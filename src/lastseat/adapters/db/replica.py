@@ -29,7 +29,11 @@ from lastseat.adapters.db.freshness import PrimaryPositions
 from lastseat.adapters.db.hot_reads import SeatRows, fetch_taken, pooled_driver
 from lastseat.services.ports import ReplicaReadCounts, SeatReader, TakenSeats
 
-REPLAY_LSN = "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint"  # NULL on a primary
+# NULL on a primary (a promoted standby keeps its last replayed position: not what is read)
+REPLAY_LSN = (
+    "SELECT CASE WHEN pg_is_in_recovery()"
+    " THEN (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint END"
+)
 PRIMARY_LSN = "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint"
 SAMPLES_PER_BOUND = 4
 log = structlog.get_logger("lastseat.replica")
