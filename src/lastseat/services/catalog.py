@@ -167,11 +167,13 @@ class Catalog:
     async def seat_map(self, flight_id: int, current: bool = False) -> SeatMap:
         """The flight's seat map: from this process's cache, else a replica within the
         staleness bound (or the primary); from the primary alone if `current` (a map no
-        older than what the caller read from the primary before)."""
+        older than what the caller read from the primary before, so never the cache's)."""
         flight = await self.flight(flight_id)
         now = self._ctx.clock()
         cache = self._ctx.seat_maps
-        cached: SeatMap | None = cache.get(flight_id, now)
+        # Not from the cache if `current`: a change committed before the caller's read may
+        # not have been notified yet, and a map cached before it would then miss it.
+        cached: SeatMap | None = None if current else cache.get(flight_id, now)
         if cached is not None:
             return cached
         token = cache.token(flight_id)
