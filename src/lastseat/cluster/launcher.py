@@ -16,6 +16,7 @@ like) restarts what dies (docs/deployment.md).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pwd
 import subprocess
@@ -268,9 +269,10 @@ class Launcher:
             **tier_env(self.settings),
             "LASTSEAT_DATABASE_URL": configs.app_database_url(secrets_),
             "LASTSEAT_PAYMENTS_URL": f"http://{gateway}:{self.settings.sandbox_port}",
-            # uvicorn trusts X-Forwarded-For (the firewall's client address) only from the
-            # proxy, which reaches the app hosts from the edge's address.
-            "FORWARDED_ALLOW_IPS": gateway,
+            # The app and gRPC servers believe X-Forwarded-For (the firewall's client
+            # address) only from the proxy, which reaches the app hosts from the edge's
+            # address: per-address limits count clients, not the edge.
+            "LASTSEAT_TRUSTED_PROXIES": json.dumps([gateway]),
         }
 
     def _start_sandbox(self) -> None:
