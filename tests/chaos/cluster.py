@@ -109,6 +109,7 @@ class Scenarios:
         ]
         self.flights: dict[int, list[str]] = {}
         self.booked: dict[str, tuple[int, frozenset[str]]] = {}
+        self.watcher: Watcher | None = None  # the running scenario's
 
     async def prepare(self) -> None:
         self.flights = await available_seats(self.cluster)
@@ -124,7 +125,7 @@ class Scenarios:
         ledger = Ledger()
         for buyer in self.buyers:
             buyer.ledger = ledger
-        watcher = Watcher(self.cluster, self.rng.choice(list(self.flights)))
+        watcher = self.watcher = Watcher(self.cluster, self.rng.choice(list(self.flights)))
         watching = asyncio.create_task(watcher.run())
         stop = asyncio.Event()
         shopping = [asyncio.create_task(b.shop(self.flights, stop.is_set)) for b in self.buyers]
@@ -322,7 +323,10 @@ class Scenarios:
         await self._rejoined(standby, row, time.monotonic(), log_from)
 
     async def kill_app_host(self, row: Row, began: float) -> None:
-        host = self.cluster.shape.app_hosts[0]
+        # the one the watcher's WebSocket reached, so that it must reconnect and resume
+        hosts = self.cluster.shape.app_hosts
+        reached = self.watcher.upstream if self.watcher else ""
+        host = next((h for h in hosts if reached == f"{h.address}:{APP_PORT}"), hosts[0])
         row.fault = (
             f"kill -9 of {host.name}'s app, gRPC server and HAProxy; 10 s later"
             f" `cluster rejoin {host.name}`"

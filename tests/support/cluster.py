@@ -16,7 +16,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -330,6 +330,7 @@ class Watcher:
         self.snapshot: int | None = None  # the first snapshot's event id: seen from there
         self.snapshots = 0
         self.seen: list[tuple[int, str, str]] = []  # (event id, seat, status)
+        self.upstream = ""  # the app host (address:port) its connection reached last
 
     @property
     def reconnects(self) -> int:
@@ -337,7 +338,11 @@ class Watcher:
 
     async def run(self) -> None:
         async for message in watch(
-            self.cluster.url, self.flight_id, ca=str(self.cluster.ca), retry_for=120
+            self.cluster.url,
+            self.flight_id,
+            ca=str(self.cluster.ca),
+            retry_for=120,
+            on_connect=self._connected,
         ):
             if message["type"] == "snapshot":
                 self.snapshots += 1
@@ -345,6 +350,9 @@ class Watcher:
                     self.snapshot = int(message["event_id"])
             elif message["type"] == "seat":
                 self.seen.append((int(message["event_id"]), message["seat"], message["status"]))
+
+    def _connected(self, headers: Mapping[str, str]) -> None:
+        self.upstream = headers.get("x-upstream", "")
 
     async def changes(self, conn: Any) -> list[tuple[int, str, str]]:
         """The seat changes of the flight since the first snapshot, as the database (`conn`,
