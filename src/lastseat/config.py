@@ -231,6 +231,10 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=400, ge=0)
     connections_per_address: int = Field(default=256, ge=1, le=65_535)
     deny_addresses: list[str] = []  # addresses or CIDR blocks refused with 403
+    # The proxy tier's addresses as the app and gRPC servers see them: only a request from
+    # one of these has its X-Forwarded-For (the firewall's client address) believed.
+    # Loopback on one machine; the edge's address when the app servers run on other hosts.
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
     waf_paranoia_level: int = Field(default=1, ge=1, le=4)
     # gRPC server reflection lists every method and message to anyone who asks: the gRPC
     # servers always answer it on their own loopback ports (for operators' grpcurl), the
@@ -247,6 +251,11 @@ class Settings(BaseSettings):
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         return [str(ipaddress.ip_network(item, strict=False)) for item in value]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_address(item)) for item in value]
 
     @field_validator("log_level")
     @classmethod

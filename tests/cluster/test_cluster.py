@@ -18,7 +18,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from lastseat.adapters.db.repositories import postgres
-from lastseat.client.ws import watch
+from lastseat.client.errors import ApiError
+from lastseat.client.grpc import GrpcClient
+from lastseat.client.http import HttpClient
 from lastseat.cluster.topology import APP_PORT, Host
 from tests.support.cluster import (
     ASTRAY_SQL,
@@ -27,6 +29,7 @@ from tests.support.cluster import (
     Buyer,
     Cluster,
     Ledger,
+    Watcher,
     available_seats,
     running_cluster,
 )
@@ -37,6 +40,7 @@ BUYERS = 6
 BEFORE_KILL = 8  # bookings acknowledged before the kill
 AFTER_FAILOVER = 8  # and after the new primary takes over
 FAILOVER_SECONDS = 60.0  # bound on waiting for the new primary's first bookings
+HTTP_CLIENT_ADDRESS = "127.0.0.7"  # a loopback address of its own, unlike the gRPC client's
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +155,12 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
     )
 
     assert ledger.unanswered == 0, "a buyer was left without an answer"
+    # The app hosts stayed alive through the failover and answered 503 database-unavailable
+    # (with Retry-After); the edge passed that on and never took them out of its pool,
+    # which would have turned it into its own 502 ("no live upstreams").
+    from_the_edge = [r for r in ledger.retries if r.split()[0] in {"502", "504"}]
+    assert not from_the_edge, dict(ledger.retries)
+    assert any(r.startswith("503 database-") for r in ledger.retries), dict(ledger.retries)
     assert all(400 <= int(r.split()[0]) < 500 for r in ledger.refusals), ledger.refusals
     conn = await cluster.connect(new)
     try:
@@ -158,14 +168,7 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
         doubles = await conn.fetch(DOUBLES_SQL)
         # the seat rows say booked, by the booking that holds them (and only those)
         astray = await conn.fetch(ASTRAY_SQL)
-        changes = [
-            (int(row["id"]), row["seat"], row["status"])
-            for row in await conn.fetch(
-                "SELECT id, seat, status FROM events WHERE flight_id = $1 AND id > $2 ORDER BY id",
-                watched,
-                watcher.snapshot,
-            )
-        ]
+        changes = await watcher.changes(conn)
     finally:
         await conn.close()
     # the watcher, which lived through the failover, got every seat change exactly once
@@ -192,32 +195,39 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
     assert not astray, f"seat rows that disagree with their booking: {astray}"
 
 
-class Watcher:
-    """A WebSocket watcher of one flight's seat map, through the firewall; it resumes after
-    a lost connection from the last event it saw (lastseat.client.ws.watch)."""
-
-    def __init__(self, cluster: Cluster, flight_id: int) -> None:
-        self.cluster = cluster
-        self.flight_id = flight_id
-        self.snapshot: int | None = None
-        self.seen: list[tuple[int, str, str]] = []
-
-    async def run(self) -> None:
-        async for message in watch(
-            self.cluster.url, self.flight_id, ca=str(self.cluster.ca), retry_for=120
-        ):
-            if message["type"] == "snapshot" and self.snapshot is None:
-                self.snapshot = int(message["event_id"])
-            elif message["type"] == "seat":
-                self.seen.append((int(message["event_id"]), message["seat"], message["status"]))
-
-
 async def _until(condition: object, seconds: float, what: str) -> None:
     assert callable(condition)
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, f"no {what} in {seconds:.0f}s"
         await asyncio.sleep(0.1)
+
+
+async def test_the_app_hosts_count_each_client_by_its_own_address(cluster: Cluster) -> None:
+    """The app and gRPC servers on the app hosts believe the X-Forwarded-For of the edge
+    (LASTSEAT_TRUSTED_PROXIES): a per-address limit counts the client, not the edge."""
+    context = ssl.create_default_context(cafile=str(cluster.ca))
+    transport = httpx.AsyncHTTPTransport(verify=context, local_address=HTTP_CLIENT_ADDRESS)
+    async with HttpClient(cluster.url, transport=transport) as over_http:
+        with pytest.raises(ApiError):
+            await over_http.find_booking("LSNONE", "Nobody")
+    async with GrpcClient(f"127.0.0.1:{cluster.https_port}", ca=str(cluster.ca)) as over_grpc:
+        with pytest.raises(ApiError):
+            await over_grpc.find_booking("LSNONE", "Nobody")
+    primary = cluster.primary()
+    assert primary is not None
+    conn = await cluster.connect(primary)
+    try:
+        counted = {
+            row["key"].removeprefix("lookups-per-address:")
+            for row in await conn.fetch(
+                "SELECT key FROM throttles WHERE key LIKE 'lookups-per-address:%'"
+            )
+        }
+    finally:
+        await conn.close()
+    # the HTTP client's own address, the gRPC client's (127.0.0.1), and never the edge's
+    assert counted == {HTTP_CLIENT_ADDRESS, "127.0.0.1"}, counted
 
 
 @pytest.mark.runs_after("tests/cluster/test_cluster.py::test_no_acknowledged_booking_is_lost")

@@ -32,6 +32,15 @@ MASK = "<secret>"
 TTL = 20
 LOOP_WAIT = 2
 RETRY_TIMEOUT = 5
+# A primary whose Patroni cannot renew the leader key (cut from etcd's majority) demotes
+# itself within about LOOP_WAIT + RETRY_TIMEOUT, with a fast shutdown. That shutdown waits
+# for each walsender to hand the shutdown checkpoint to its standby, which a partitioned
+# primary cannot reach: PostgreSQL gives up on a standby only WAL_SENDER_TIMEOUT after its
+# last reply (60 s by default: the old primary went on calling itself primary 43 s after a
+# new one was elected). 10 s keeps detection + shutdown within TTL, so the old primary is
+# down before the leader key expires and another is promoted; a live standby answers the
+# walsender's keepalive (sent at half the timeout) long before.
+WAL_SENDER_TIMEOUT = "10s"
 # HAProxy asks each Patroni this often whether it is the primary; a server fails after
 # FALL failed checks, and every session to it is cut at once (on-marked-down).
 CHECK_INTERVAL_MS = 1000
@@ -110,6 +119,7 @@ def patroni_config(
                         "wal_keep_size": "256MB",
                         "shared_buffers": "64MB",
                         "password_encryption": "scram-sha-256",
+                        "wal_sender_timeout": WAL_SENDER_TIMEOUT,
                     },
                 },
             },
