@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from playwright.async_api import Route, expect
@@ -15,6 +17,8 @@ from tests.support.browser import HOLD_URL, PASSWORD, Api, OpenTraveller, hold_i
 
 PHONE = {"width": 390, "height": 844}
 NEAR_PX = 120  # how far below the Hold button its message may start
+ENDS_IN = timedelta(seconds=3)
+WAIT_MS = 15_000  # a bound on waiting for the countdown to end, not a performance figure
 
 
 async def test_a_taken_seat_is_told_beside_the_hold_button_on_a_phone(
@@ -134,18 +138,32 @@ async def test_an_expired_checkout_says_so_and_offers_nothing_to_pay(
     flight_id = await make_flight()
     traveller = await open_traveller()
     page = traveller.page
-    await page.clock.install()  # the page's clock, moved on below instead of waiting
     await traveller.sign_up()
+
+    # The hold as the server sends it, but ending a few seconds after the server's clock
+    # (its Date header), as a hold does at the end of its ten minutes.
+    async def ending_soon(route: Route) -> None:
+        answer = await route.fetch()
+        hold = await answer.json()
+        server_now = parsedate_to_datetime(answer.headers["date"])
+        hold["expires_at"] = (server_now + ENDS_IN).isoformat().replace("+00:00", "Z")
+        # The body is re-encoded, so its length and encoding headers are the new body's.
+        headers = {
+            name: value
+            for name, value in answer.headers.items()
+            if name.lower() not in ("content-length", "content-encoding")
+        }
+        await route.fulfill(status=answer.status, headers=headers, json=hold)
+
+    await page.route("**/api/v1/holds/*", ending_soon)
     await hold_in_page(traveller, flight_id, ["5A"])
     pay = page.get_by_role("button", name=re.compile("^Pay"))
-    await expect(pay).to_be_enabled()
-    await page.clock.fast_forward("11:00")  # past the 10-minute hold
-    await expect(page.get_by_text("Your hold expired and the seats were released.")).to_be_visible()
+    ended = page.get_by_text("Your hold expired and the seats were released.")
+    await expect(ended).to_be_visible(timeout=WAIT_MS)
     await expect(pay).to_be_disabled()
     await expect(page.get_by_role("button", name="Apply")).to_be_disabled()
-    await expect(
-        page.get_by_role("group", name="Seat 5A").get_by_label("Family name")
-    ).to_be_disabled()
+    family = page.get_by_role("group", name="Seat 5A").get_by_label("Family name")
+    await expect(family).to_be_disabled()
     again = page.get_by_role("link", name="Choose seats again")
     await expect(again).to_have_attribute("href", f"#/flights/{flight_id}")
 
@@ -178,3 +196,30 @@ async def test_a_lost_hold_answer_is_retried_with_the_same_key_and_gets_the_same
     assert held == lost[0]["id"]  # the retry got the hold the lost answer was about
     hold = await in_page(traveller, f"/api/v1/holds/{held}")
     assert hold["seats"] == ["6A", "6B"] and hold["status"] == "active"
+
+
+async def test_with_lastseat_out_of_reach_the_map_says_so_and_offers_no_hold(
+    open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    flight_id = await make_flight()
+    traveller = await open_traveller()
+    traveller.allow_network_failures("net::ERR_FAILED")
+    await traveller.sign_up()
+    await traveller.goto(f"/flights/{flight_id}")
+    page = traveller.page
+    await traveller.seat("1A").click()
+
+    async def unreachable(route: Route) -> None:
+        await route.abort()
+
+    await page.route("**/api/v1/**", unreachable)
+    await page.get_by_role("button", name="Hold 1 seat").click()
+    await expect(page.get_by_role("alert")).to_have_text(
+        "We could not reach lastseat. Check your connection and try again."
+    )
+    await expect(page.get_by_text("We cannot reach lastseat right now.")).to_be_visible()
+    await expect(page.get_by_role("button", name="Hold 1 seat")).to_be_disabled()
+
+    await page.unroute("**/api/v1/**", unreachable)  # back: the page notices by itself
+    await expect(page.get_by_text("We cannot reach lastseat right now.")).to_be_hidden()
+    await expect(page.get_by_role("button", name="Hold 1 seat")).to_be_enabled()

@@ -143,6 +143,10 @@ export function newIdempotencyKey() {
 // Whether the last call reached lastseat; pages that offer actions listen to this
 // ("lastseat:reachability" on window, detail {reachable}) and stop offering them meanwhile.
 let lastReachable = true;
+export function isReachable() {
+  return lastReachable;
+}
+
 function reachable(now) {
   if (now === lastReachable) return;
   lastReachable = now;

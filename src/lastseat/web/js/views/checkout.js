@@ -117,7 +117,7 @@ export async function render(main, [holdId], ctx) {
     const again = h("a", { class: "button primary", href: `#/flights/${hold.flight_id}` }, "Choose seats again");
     const notice = h("div", { class: "expired", role: "alert" }, h("p", {}, "Your hold expired and the seats were released."), again);
     main.querySelector("h1").after(notice);
-    payMessage.show("Your hold expired: paying is no longer possible. Choose your seats again on the seat map.");
+    payMessage.show("Your hold expired: paying is no longer possible. Choose your seats again on the seat map.", "info");
   }
 
   function paintQuote() {

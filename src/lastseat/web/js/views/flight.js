@@ -1,6 +1,6 @@
 // One flight: its seat map per cabin, live over the WebSocket; choose seats and hold them
 // (choosing more while holding some grows that hold).
-import { api, ApiError, writer } from "../api.js";
+import { api, ApiError, isReachable, writer } from "../api.js";
 import { h, clear } from "../dom.js";
 import { currentHold, forgetHold, keepSelection, rememberHold, takeSelection } from "../hold.js";
 import { watchFlight } from "../live.js";
@@ -241,14 +241,19 @@ export async function render(main, [id], ctx) {
 
   // With lastseat out of reach the map says so, and offers no Hold until it is back.
   let socketUp = true;
-  let callsUp = true;
+  let callsUp = isReachable();
   function paintReachability() {
     reachable = socketUp && callsUp;
     offline.textContent = reachable ? "" : "We cannot reach lastseat right now. You can hold seats again as soon as we are back.";
     paintSummary();
   }
+  // While calls fail, ask now and then (any answer means lastseat is back).
+  const PROBE_MS = 3000;
+  let probe = null;
   const onReachability = (event) => {
     callsUp = event.detail.reachable;
+    clearInterval(probe);
+    if (!callsUp) probe = setInterval(() => api("GET", `/api/v1/flights/${flightId}`).catch(() => {}), PROBE_MS);
     paintReachability();
   };
   window.addEventListener("lastseat:reachability", onReachability);
@@ -280,6 +285,7 @@ export async function render(main, [id], ctx) {
     stop();
     stopCountdown();
     window.removeEventListener("lastseat:reachability", onReachability);
+    clearInterval(probe);
   };
 }
 
