@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from lastseat.domain.fares import DemandBucket, FareRules
 from lastseat.domain.holds import MAX_SEATS_PER_HOLD, HoldLimits
 from lastseat.domain.settlement import RetryRules
+from lastseat.domain.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIN_SECRET_LENGTH = 32  # characters; `up` writes 43 (32 random bytes, URL-safe base64)
@@ -326,6 +327,9 @@ class Settings(BaseSettings):
             "public_origin": self.public_origin,
             "hold_ttl_seconds": self.hold_ttl_seconds,
             "max_seats_per_hold": MAX_SEATS_PER_HOLD,
+            # The sign-up form states the rule before anyone types (the server still judges).
+            "min_password_length": MIN_PASSWORD_LENGTH,
+            "max_password_length": MAX_PASSWORD_LENGTH,
         }
 
     @property

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19lastseat/v1/booking.proto\x12\x0blastseat.v1\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"f\n\x12ListFlightsRequest\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x05\"\xaa\x01\n\rFlightSummary\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x04 \x01(\t\x12\x12\n\ndeparts_at\x18\x05 \x01(\t\x12\x17\n\x0fseats_available\x18\x06 \x01(\x05\x12\x15\n\rdeparts_local\x18\x07 \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x08 \x01(\t\"B\n\x13ListFlightsResponse\x12+\n\x07\x66lights\x18\x01 \x03(\x0b\x32\x1a.lastseat.v1.FlightSummary\"&\n\x11GetSeatMapRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\"V\n\x04Seat\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\r\n\x05\x63\x61\x62in\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12!\n\x05price\x18\x04 \x01(\x0b\x32\x12.lastseat.v1.Money\">\n\x07SeatMap\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12 \n\x05seats\x18\x02 \x03(\x0b\x32\x11.lastseat.v1.Seat\"4\n\x10HoldSeatsRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12\r\n\x05seats\x18\x02 \x03(\t\"=\n\tSurcharge\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\"\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.lastseat.v1.Money\"\xbd\x01\n\tQuoteLine\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\r\n\x05\x63\x61\x62in\x18\x02 \x01(\t\x12 \n\x04\x66\x61re\x18\x03 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\"\n\x1a\x64\x65mand_multiplier_permille\x18\x04 \x01(\x05\x12*\n\nsurcharges\x18\x05 \x03(\x0b\x32\x16.lastseat.v1.Surcharge\x12!\n\x05price\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Money\"\xf1\x01\n\x05Quote\x12%\n\x05lines\x18\x01 \x03(\x0b\x32\x16.lastseat.v1.QuoteLine\x12$\n\x08subtotal\x18\x02 \x01(\x0b\x32\x12.lastseat.v1.Money\x12$\n\x08\x64iscount\x18\x03 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x15\n\rdiscount_code\x18\x04 \x01(\t\x12!\n\x05taxes\x18\x05 \x01(\x0b\x32\x12.lastseat.v1.Money\x12!\n\x05total\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x18\n\x10\x64iscount_refused\x18\x07 \x01(\t\"{\n\x04Hold\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tflight_id\x18\x02 \x01(\x03\x12\r\n\x05seats\x18\x03 \x03(\t\x12\x12\n\nexpires_at\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\x12!\n\x05quote\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Quote\"%\n\x12ReleaseHoldRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\"\x15\n\x13ReleaseHoldResponse\"9\n\x0fGetQuoteRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\rdiscount_code\x18\x02 \x01(\t\"g\n\tPassenger\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\x12\n\ngiven_name\x18\x02 \x01(\t\x12\x13\n\x0b\x66\x61mily_name\x18\x03 \x01(\t\x12\x15\n\rdate_of_birth\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\"\x82\x01\n\x15\x43onfirmBookingRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\rdiscount_code\x18\x02 \x01(\t\x12\x15\n\rpayment_token\x18\x03 \x01(\t\x12*\n\npassengers\x18\x04 \x03(\x0b\x32\x16.lastseat.v1.Passenger\"\xd0\x02\n\rBookingRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12\x11\n\tflight_id\x18\x03 \x01(\x03\x12\r\n\x05seats\x18\x04 \x03(\t\x12!\n\x05total\x18\x05 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x15\n\rdiscount_code\x18\x06 \x01(\t\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12*\n\npassengers\x18\t \x03(\x0b\x32\x16.lastseat.v1.Passenger\x12\x0c\n\x04\x63ode\x18\n \x01(\t\x12\x0e\n\x06origin\x18\x0b \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x0c \x01(\t\x12\x12\n\ndeparts_at\x18\r \x01(\t\x12\x15\n\rdeparts_local\x18\x0e \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x0f \x01(\t\"<\n\x12\x46indBookingRequest\x12\x11\n\treference\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61mily_name\x18\x02 \x01(\t\"\x8d\x01\n\tFlightRef\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x04 \x01(\t\x12\x12\n\ndeparts_at\x18\x05 \x01(\t\x12\x15\n\rdeparts_local\x18\x06 \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x07 \x01(\t\"\x94\x01\n\x0c\x46oundBooking\x12\x11\n\treference\x18\x01 \x01(\t\x12&\n\x06\x66light\x18\x02 \x01(\x0b\x32\x16.lastseat.v1.FlightRef\x12\r\n\x05seats\x18\x03 \x03(\t\x12*\n\npassengers\x18\x04 \x03(\x0b\x32\x16.lastseat.v1.Passenger\x12\x0e\n\x06status\x18\x05 \x01(\t\"*\n\x14\x43\x61ncelBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"E\n\x12WatchFlightRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12\x12\n\x05\x61\x66ter\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x08\n\x06_after\"<\n\nSeatChange\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\x03\"D\n\x08Snapshot\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x03\x12&\n\x08seat_map\x18\x02 \x01(\x0b\x32\x14.lastseat.v1.SeatMap\"j\n\x0b\x46lightEvent\x12)\n\x08snapshot\x18\x01 \x01(\x0b\x32\x15.lastseat.v1.SnapshotH\x00\x12\'\n\x04seat\x18\x02 \x01(\x0b\x32\x17.lastseat.v1.SeatChangeH\x00\x42\x07\n\x05\x65vent2\xa7\x05\n\x07\x42ooking\x12P\n\x0bListFlights\x12\x1f.lastseat.v1.ListFlightsRequest\x1a .lastseat.v1.ListFlightsResponse\x12\x42\n\nGetSeatMap\x12\x1e.lastseat.v1.GetSeatMapRequest\x1a\x14.lastseat.v1.SeatMap\x12=\n\tHoldSeats\x12\x1d.lastseat.v1.HoldSeatsRequest\x1a\x11.lastseat.v1.Hold\x12P\n\x0bReleaseHold\x12\x1f.lastseat.v1.ReleaseHoldRequest\x1a .lastseat.v1.ReleaseHoldResponse\x12<\n\x08GetQuote\x12\x1c.lastseat.v1.GetQuoteRequest\x1a\x12.lastseat.v1.Quote\x12P\n\x0e\x43onfirmBooking\x12\".lastseat.v1.ConfirmBookingRequest\x1a\x1a.lastseat.v1.BookingRecord\x12N\n\rCancelBooking\x12!.lastseat.v1.CancelBookingRequest\x1a\x1a.lastseat.v1.BookingRecord\x12I\n\x0b\x46indBooking\x12\x1f.lastseat.v1.FindBookingRequest\x1a\x19.lastseat.v1.FoundBooking\x12J\n\x0bWatchFlight\x12\x1f.lastseat.v1.WatchFlightRequest\x1a\x18.lastseat.v1.FlightEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19lastseat/v1/booking.proto\x12\x0blastseat.v1\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"f\n\x12ListFlightsRequest\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x05\"\xaa\x01\n\rFlightSummary\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x04 \x01(\t\x12\x12\n\ndeparts_at\x18\x05 \x01(\t\x12\x17\n\x0fseats_available\x18\x06 \x01(\x05\x12\x15\n\rdeparts_local\x18\x07 \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x08 \x01(\t\"B\n\x13ListFlightsResponse\x12+\n\x07\x66lights\x18\x01 \x03(\x0b\x32\x1a.lastseat.v1.FlightSummary\"&\n\x11GetSeatMapRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\"V\n\x04Seat\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\r\n\x05\x63\x61\x62in\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12!\n\x05price\x18\x04 \x01(\x0b\x32\x12.lastseat.v1.Money\">\n\x07SeatMap\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12 \n\x05seats\x18\x02 \x03(\x0b\x32\x11.lastseat.v1.Seat\"F\n\x10HoldSeatsRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12\r\n\x05seats\x18\x02 \x03(\t\x12\x10\n\x08replaces\x18\x03 \x01(\t\"=\n\tSurcharge\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\"\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.lastseat.v1.Money\"\xbd\x01\n\tQuoteLine\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\r\n\x05\x63\x61\x62in\x18\x02 \x01(\t\x12 \n\x04\x66\x61re\x18\x03 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\"\n\x1a\x64\x65mand_multiplier_permille\x18\x04 \x01(\x05\x12*\n\nsurcharges\x18\x05 \x03(\x0b\x32\x16.lastseat.v1.Surcharge\x12!\n\x05price\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Money\"\xf1\x01\n\x05Quote\x12%\n\x05lines\x18\x01 \x03(\x0b\x32\x16.lastseat.v1.QuoteLine\x12$\n\x08subtotal\x18\x02 \x01(\x0b\x32\x12.lastseat.v1.Money\x12$\n\x08\x64iscount\x18\x03 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x15\n\rdiscount_code\x18\x04 \x01(\t\x12!\n\x05taxes\x18\x05 \x01(\x0b\x32\x12.lastseat.v1.Money\x12!\n\x05total\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x18\n\x10\x64iscount_refused\x18\x07 \x01(\t\"{\n\x04Hold\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tflight_id\x18\x02 \x01(\x03\x12\r\n\x05seats\x18\x03 \x03(\t\x12\x12\n\nexpires_at\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\x12!\n\x05quote\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Quote\"%\n\x12ReleaseHoldRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\"\x15\n\x13ReleaseHoldResponse\"9\n\x0fGetQuoteRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\rdiscount_code\x18\x02 \x01(\t\"g\n\tPassenger\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\x12\n\ngiven_name\x18\x02 \x01(\t\x12\x13\n\x0b\x66\x61mily_name\x18\x03 \x01(\t\x12\x15\n\rdate_of_birth\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\"\x82\x01\n\x15\x43onfirmBookingRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\rdiscount_code\x18\x02 \x01(\t\x12\x15\n\rpayment_token\x18\x03 \x01(\t\x12*\n\npassengers\x18\x04 \x03(\x0b\x32\x16.lastseat.v1.Passenger\"\xd0\x02\n\rBookingRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12\x11\n\tflight_id\x18\x03 \x01(\x03\x12\r\n\x05seats\x18\x04 \x03(\t\x12!\n\x05total\x18\x05 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x15\n\rdiscount_code\x18\x06 \x01(\t\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12*\n\npassengers\x18\t \x03(\x0b\x32\x16.lastseat.v1.Passenger\x12\x0c\n\x04\x63ode\x18\n \x01(\t\x12\x0e\n\x06origin\x18\x0b \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x0c \x01(\t\x12\x12\n\ndeparts_at\x18\r \x01(\t\x12\x15\n\rdeparts_local\x18\x0e \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x0f \x01(\t\"<\n\x12\x46indBookingRequest\x12\x11\n\treference\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61mily_name\x18\x02 \x01(\t\"\x8d\x01\n\tFlightRef\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x04 \x01(\t\x12\x12\n\ndeparts_at\x18\x05 \x01(\t\x12\x15\n\rdeparts_local\x18\x06 \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x07 \x01(\t\"\x94\x01\n\x0c\x46oundBooking\x12\x11\n\treference\x18\x01 \x01(\t\x12&\n\x06\x66light\x18\x02 \x01(\x0b\x32\x16.lastseat.v1.FlightRef\x12\r\n\x05seats\x18\x03 \x03(\t\x12*\n\npassengers\x18\x04 \x03(\x0b\x32\x16.lastseat.v1.Passenger\x12\x0e\n\x06status\x18\x05 \x01(\t\"*\n\x14\x43\x61ncelBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"E\n\x12WatchFlightRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12\x12\n\x05\x61\x66ter\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x08\n\x06_after\"<\n\nSeatChange\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\x03\"D\n\x08Snapshot\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x03\x12&\n\x08seat_map\x18\x02 \x01(\x0b\x32\x14.lastseat.v1.SeatMap\"j\n\x0b\x46lightEvent\x12)\n\x08snapshot\x18\x01 \x01(\x0b\x32\x15.lastseat.v1.SnapshotH\x00\x12\'\n\x04seat\x18\x02 \x01(\x0b\x32\x17.lastseat.v1.SeatChangeH\x00\x42\x07\n\x05\x65vent2\xa7\x05\n\x07\x42ooking\x12P\n\x0bListFlights\x12\x1f.lastseat.v1.ListFlightsRequest\x1a .lastseat.v1.ListFlightsResponse\x12\x42\n\nGetSeatMap\x12\x1e.lastseat.v1.GetSeatMapRequest\x1a\x14.lastseat.v1.SeatMap\x12=\n\tHoldSeats\x12\x1d.lastseat.v1.HoldSeatsRequest\x1a\x11.lastseat.v1.Hold\x12P\n\x0bReleaseHold\x12\x1f.lastseat.v1.ReleaseHoldRequest\x1a .lastseat.v1.ReleaseHoldResponse\x12<\n\x08GetQuote\x12\x1c.lastseat.v1.GetQuoteRequest\x1a\x12.lastseat.v1.Quote\x12P\n\x0e\x43onfirmBooking\x12\".lastseat.v1.ConfirmBookingRequest\x1a\x1a.lastseat.v1.BookingRecord\x12N\n\rCancelBooking\x12!.lastseat.v1.CancelBookingRequest\x1a\x1a.lastseat.v1.BookingRecord\x12I\n\x0b\x46indBooking\x12\x1f.lastseat.v1.FindBookingRequest\x1a\x19.lastseat.v1.FoundBooking\x12J\n\x0bWatchFlight\x12\x1f.lastseat.v1.WatchFlightRequest\x1a\x18.lastseat.v1.FlightEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,43 +46,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SEATMAP']._serialized_start=558
   _globals['_SEATMAP']._serialized_end=620
   _globals['_HOLDSEATSREQUEST']._serialized_start=622
-  _globals['_HOLDSEATSREQUEST']._serialized_end=674
-  _globals['_SURCHARGE']._serialized_start=676
-  _globals['_SURCHARGE']._serialized_end=737
-  _globals['_QUOTELINE']._serialized_start=740
-  _globals['_QUOTELINE']._serialized_end=929
-  _globals['_QUOTE']._serialized_start=932
-  _globals['_QUOTE']._serialized_end=1173
-  _globals['_HOLD']._serialized_start=1175
-  _globals['_HOLD']._serialized_end=1298
-  _globals['_RELEASEHOLDREQUEST']._serialized_start=1300
-  _globals['_RELEASEHOLDREQUEST']._serialized_end=1337
-  _globals['_RELEASEHOLDRESPONSE']._serialized_start=1339
-  _globals['_RELEASEHOLDRESPONSE']._serialized_end=1360
-  _globals['_GETQUOTEREQUEST']._serialized_start=1362
-  _globals['_GETQUOTEREQUEST']._serialized_end=1419
-  _globals['_PASSENGER']._serialized_start=1421
-  _globals['_PASSENGER']._serialized_end=1524
-  _globals['_CONFIRMBOOKINGREQUEST']._serialized_start=1527
-  _globals['_CONFIRMBOOKINGREQUEST']._serialized_end=1657
-  _globals['_BOOKINGRECORD']._serialized_start=1660
-  _globals['_BOOKINGRECORD']._serialized_end=1996
-  _globals['_FINDBOOKINGREQUEST']._serialized_start=1998
-  _globals['_FINDBOOKINGREQUEST']._serialized_end=2058
-  _globals['_FLIGHTREF']._serialized_start=2061
-  _globals['_FLIGHTREF']._serialized_end=2202
-  _globals['_FOUNDBOOKING']._serialized_start=2205
-  _globals['_FOUNDBOOKING']._serialized_end=2353
-  _globals['_CANCELBOOKINGREQUEST']._serialized_start=2355
-  _globals['_CANCELBOOKINGREQUEST']._serialized_end=2397
-  _globals['_WATCHFLIGHTREQUEST']._serialized_start=2399
-  _globals['_WATCHFLIGHTREQUEST']._serialized_end=2468
-  _globals['_SEATCHANGE']._serialized_start=2470
-  _globals['_SEATCHANGE']._serialized_end=2530
-  _globals['_SNAPSHOT']._serialized_start=2532
-  _globals['_SNAPSHOT']._serialized_end=2600
-  _globals['_FLIGHTEVENT']._serialized_start=2602
-  _globals['_FLIGHTEVENT']._serialized_end=2708
-  _globals['_BOOKING']._serialized_start=2711
-  _globals['_BOOKING']._serialized_end=3390
+  _globals['_HOLDSEATSREQUEST']._serialized_end=692
+  _globals['_SURCHARGE']._serialized_start=694
+  _globals['_SURCHARGE']._serialized_end=755
+  _globals['_QUOTELINE']._serialized_start=758
+  _globals['_QUOTELINE']._serialized_end=947
+  _globals['_QUOTE']._serialized_start=950
+  _globals['_QUOTE']._serialized_end=1191
+  _globals['_HOLD']._serialized_start=1193
+  _globals['_HOLD']._serialized_end=1316
+  _globals['_RELEASEHOLDREQUEST']._serialized_start=1318
+  _globals['_RELEASEHOLDREQUEST']._serialized_end=1355
+  _globals['_RELEASEHOLDRESPONSE']._serialized_start=1357
+  _globals['_RELEASEHOLDRESPONSE']._serialized_end=1378
+  _globals['_GETQUOTEREQUEST']._serialized_start=1380
+  _globals['_GETQUOTEREQUEST']._serialized_end=1437
+  _globals['_PASSENGER']._serialized_start=1439
+  _globals['_PASSENGER']._serialized_end=1542
+  _globals['_CONFIRMBOOKINGREQUEST']._serialized_start=1545
+  _globals['_CONFIRMBOOKINGREQUEST']._serialized_end=1675
+  _globals['_BOOKINGRECORD']._serialized_start=1678
+  _globals['_BOOKINGRECORD']._serialized_end=2014
+  _globals['_FINDBOOKINGREQUEST']._serialized_start=2016
+  _globals['_FINDBOOKINGREQUEST']._serialized_end=2076
+  _globals['_FLIGHTREF']._serialized_start=2079
+  _globals['_FLIGHTREF']._serialized_end=2220
+  _globals['_FOUNDBOOKING']._serialized_start=2223
+  _globals['_FOUNDBOOKING']._serialized_end=2371
+  _globals['_CANCELBOOKINGREQUEST']._serialized_start=2373
+  _globals['_CANCELBOOKINGREQUEST']._serialized_end=2415
+  _globals['_WATCHFLIGHTREQUEST']._serialized_start=2417
+  _globals['_WATCHFLIGHTREQUEST']._serialized_end=2486
+  _globals['_SEATCHANGE']._serialized_start=2488
+  _globals['_SEATCHANGE']._serialized_end=2548
+  _globals['_SNAPSHOT']._serialized_start=2550
+  _globals['_SNAPSHOT']._serialized_end=2618
+  _globals['_FLIGHTEVENT']._serialized_start=2620
+  _globals['_FLIGHTEVENT']._serialized_end=2726
+  _globals['_BOOKING']._serialized_start=2729
+  _globals['_BOOKING']._serialized_end=3408
 # @@protoc_insertion_point(module_scope)

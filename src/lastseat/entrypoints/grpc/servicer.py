@@ -143,8 +143,14 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         seats = list(request.seats)
         check_seat_list(seats)
         idem = self._idempotency(context, "HoldSeats", request)
+        replaces = _uuid(request.replaces, "replaces") if request.replaces else None
         result = await self._services.reservations.hold_seats(
-            user, _flight_id(request.flight_id), seats, idem, self._client_address(context)
+            user,
+            _flight_id(request.flight_id),
+            seats,
+            idem,
+            self._client_address(context),
+            replaces,
         )
         self._replayed(context, result.replayed)
         return _fill(pb.Hold(), hold_json(result.hold))
