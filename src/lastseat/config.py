@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     # Origins other than our own that browsers may call the API from (exact matches).
     cors_origins: list[str] = []
     cookie_secure: bool = False  # true when served over TLS: Secure cookies and HSTS
+    # The web client's request-path panel, shown to every visitor until they turn it off in
+    # the footer (off: shown only to those who turn it on). A demo's setting, not a secret.
+    request_path_panel: bool = False
 
     # The payment provider (the sandbox started by `make up`, or a real one).
     payments_url: str = "http://127.0.0.1:3090"
@@ -311,6 +314,7 @@ class Settings(BaseSettings):
             "public_origin": self.public_origin,
             "hold_ttl_seconds": self.hold_ttl_seconds,
             "max_seats_per_hold": MAX_SEATS_PER_HOLD,
+            "request_path_panel": self.request_path_panel,
         }
 
     @property
