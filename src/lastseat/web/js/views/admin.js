@@ -80,7 +80,7 @@ function refusalText(error) {
 
 /** The aria-live line next to a form's submit button: what happened to the last try. */
 function actionMessage() {
-  const element = h("p", { class: "action-message", role: "status", "aria-live": "polite" });
+  const element = h("p", { class: "form-result", role: "status", "aria-live": "polite" });
   return {
     element,
     done(...content) {

@@ -57,7 +57,7 @@ export async function render(main) {
   const reference = h("input", { name: "reference", required: true, maxlength: 16, autocomplete: "off", autocapitalize: "characters", spellcheck: "false" });
   const family = h("input", { name: "family_name", required: true, maxlength: 64, autocomplete: "family-name" });
   const find = h("button", { type: "submit", class: "primary" }, "Find booking");
-  const message = h("p", { class: "action-message", role: "status", "aria-live": "polite" });
+  const message = h("p", { class: "form-result", role: "status", "aria-live": "polite" });
   const result = h("div", { class: "manage-result" });
   const form = h(
     "form",
