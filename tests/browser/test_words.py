@@ -184,6 +184,18 @@ async def test_every_pattern_compiles_as_chromium_reads_it_and_codes_match_the_s
              catch (e) { return [`${el.name}: ${e.message}`]; } })"""
     )
     assert broken == []
+    # Typed amounts become minor units by their digits and the currency's exponent, never
+    # through a float (19.99 * 100 is 1998.9999999999998).
+    amounts = [("150.00", "EUR"), ("19.99", "EUR"), ("0.1", "EUR"), ("1.005", "EUR"),
+             ("1500", "JPY"), ("1.5", "JPY"), ("1e3", "EUR"), ("-5", "EUR")]  # fmt: skip
+    minor = await page.evaluate(
+        """async (typed) => {
+             const { minorUnits } = await import("/js/money.js");
+             return typed.map(([text, currency]) => minorUnits(text, currency));
+           }""",
+        amounts,
+    )
+    assert minor == [15000, 1999, 10, None, 1500, None, None, None]
     code = page.get_by_role("form", name="Create a discount code").get_by_label("Code")
     await expect(code).to_have_attribute("maxlength", "32")
     samples = ["SAVE10", "a_b-c", "ab", "-AB", "AB-", "x" * 32, "x" * 33, "AB CD", "ÄBC", "a\\-b"]
