@@ -187,7 +187,7 @@ async def test_every_pattern_compiles_as_chromium_reads_it_and_codes_match_the_s
     # Typed amounts become minor units by their digits and the currency's exponent, never
     # through a float (19.99 * 100 is 1998.9999999999998).
     amounts = [("150.00", "EUR"), ("19.99", "EUR"), ("0.1", "EUR"), ("1.005", "EUR"),
-             ("1500", "JPY"), ("1.5", "JPY"), ("1e3", "EUR"), ("-5", "EUR")]  # fmt: skip
+           ("1500", "JPY"), ("1.5", "JPY"), ("1e3", "EUR"), ("-5", "EUR")]  # fmt: skip
     minor = await page.evaluate(
         """async (typed) => {
              const { minorUnits } = await import("/js/money.js");
@@ -209,6 +209,13 @@ async def test_every_pattern_compiles_as_chromium_reads_it_and_codes_match_the_s
         await code.fill(typed)
         mismatch = await code.evaluate("el => el.validity.patternMismatch")
         assert mismatch == (re.fullmatch(TYPED_CODE_PATTERN, typed) is None), typed
+
+    # On a phone the admin page fits: nothing (the manifest's long flight names) widens it.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    overflow = await page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the admin page scrolls sideways by {overflow}px"
 
 
 async def test_manage_booking_finds_a_booking_by_reference_and_family_name(
