@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     # Origins other than our own that browsers may call the API from (exact matches).
     cors_origins: list[str] = []
     cookie_secure: bool = False  # true when served over TLS: Secure cookies and HSTS
+    # The web client's request-path panel, shown to every visitor until they turn it off in
+    # the footer (off: shown only to those who turn it on). A demo's setting, not a secret.
+    request_path_panel: bool = False
 
     # The payment provider (the sandbox started by `make up`, or a real one).
     payments_url: str = "http://127.0.0.1:3090"
@@ -330,6 +333,7 @@ class Settings(BaseSettings):
             # The sign-up form states the rule before anyone types (the server still judges).
             "min_password_length": MIN_PASSWORD_LENGTH,
             "max_password_length": MAX_PASSWORD_LENGTH,
+            "request_path_panel": self.request_path_panel,
         }
 
     @property

@@ -49,6 +49,7 @@ async def test_the_browser_gets_an_allow_list_of_settings(services: Services) ->
         "max_seats_per_hold",
         "min_password_length",
         "max_password_length",
+        "request_path_panel",
     }
     settings = services.settings
     secrets = [settings.token_signing_key, settings.payments_secret_key, settings.database_url]

@@ -30,9 +30,10 @@ const PLAIN_WORDS = {
 };
 
 export class ApiError extends Error {
-  constructor(status, problem, requestId) {
+  constructor(status, problem, requestId, retryAfter = null) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.status = status;
+    this.retryAfter = retryAfter; // seconds, from a 429's or 503's Retry-After
     this.kind = (problem.type || "").startsWith(PROBLEM_BASE)
       ? problem.type.slice(PROBLEM_BASE.length)
       : "";
@@ -132,7 +133,10 @@ export async function api(method, path, { body, query, idempotencyKey } = {}) {
       data = { detail: text.slice(0, 200) };
     }
   }
-  if (!response.ok) throw new ApiError(response.status, data || {}, requestId);
+  if (!response.ok) {
+    const retryAfter = Number.parseInt(response.headers.get("retry-after") || "", 10);
+    throw new ApiError(response.status, data || {}, requestId, Number.isNaN(retryAfter) ? null : retryAfter);
+  }
   return data;
 }
 

@@ -9,6 +9,7 @@ import * as checkout from "./views/checkout.js";
 import * as bookings from "./views/bookings.js";
 import * as account from "./views/account.js";
 import * as admin from "./views/admin.js";
+import * as manage from "./views/manage.js";
 
 const routes = [
   [/^\/?$/, search.render],
@@ -19,6 +20,7 @@ const routes = [
   [/^\/login$/, account.renderLogin],
   [/^\/signup$/, account.renderSignup],
   [/^\/admin$/, admin.render],
+  [/^\/manage$/, manage.render],
 ];
 
 const main = document.getElementById("main");
@@ -167,7 +169,6 @@ async function route() {
 }
 
 async function start() {
-  setupPathPanel();
   document.getElementById("logout").addEventListener("click", async () => {
     try {
       await api("POST", "/api/v1/auth/logout");
@@ -186,6 +187,7 @@ async function start() {
   } catch (error) {
     ctx.fail(error);
   }
+  setupPathPanel(ctx.config);
   await route();
   document.body.dataset.ready = "true";
 }

@@ -8,6 +8,7 @@ import { forgetHold, rememberHold } from "../hold.js";
 import { messageSlot, showFieldErrors } from "../message.js";
 import { money } from "../money.js";
 import { countdownTimer, departure, secondsUntil } from "../time.js";
+import { plus, priceParts } from "../words.js";
 
 // The payment sandbox decides by token, as a real provider's test cards do.
 const TEST_CARDS = [
@@ -120,52 +121,32 @@ export async function render(main, [holdId], ctx) {
     payMessage.show("Your hold expired: paying is no longer possible. Choose your seats again on the seat map.", "info");
   }
 
+  // The server's quote as a bill in travellers' words (js/words.js): each seat's fare, then
+  // what each seat extra and demand added, then the sums. Every amount is the server's.
   function paintQuote() {
     clear(breakdown);
-    const rows = quote.lines.map((line) =>
-      h(
-        "tr",
-        {},
-        h("th", { scope: "row" }, line.seat),
-        h("td", { class: "detail" }, line.cabin),
-        h("td", { class: "detail" }, money(line.fare)),
-        h("td", { class: "detail" }, `${(line.demand_multiplier_permille / 10).toFixed(1)}%`),
-        h("td", { class: "detail" }, line.surcharges.length ? line.surcharges.map((s) => `${s.kind} ${money(s)}`).join(", ") : "none"),
-        h("td", { class: "num" }, money(line.price)),
+    const row = (label, value, { cls, testid } = {}) =>
+      h("tr", { class: cls }, h("th", { scope: "row" }, label), h("td", { class: "num", "data-testid": testid }, value));
+    const rows = quote.lines.flatMap((line) =>
+      priceParts(line).map((part, i) =>
+        row(part.label, part.added ? plus(part.amount) : money(part.amount), { cls: i ? "extra" : "seat-fare" }),
       ),
     );
-    const total = (label, value, testid) =>
-      h(
-        "tr",
-        { class: "sum" },
-        h("th", { scope: "row" }, label),
-        h("td", { class: "detail", colspan: 4 }),
-        h("td", { class: "num", "data-testid": testid }, value),
-      );
+    const discounted = quote.discount.amount > 0;
     breakdown.append(
       h(
         "table",
         {},
-        h("caption", {}, "Your price, from lastseat's fares"),
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            h("th", { scope: "col" }, "Seat"),
-            ...["Cabin", "Fare", "Demand", "Seat extras"].map((c) => h("th", { scope: "col", class: "detail" }, c)),
-            h("th", { scope: "col", class: "num" }, "Price"),
-          ),
-        ),
+        h("caption", {}, "Your price"),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "What you pay for"), h("th", { scope: "col", class: "num" }, "Amount"))),
         h("tbody", {}, ...rows),
         h(
           "tfoot",
           {},
-          total("Subtotal", money(quote.subtotal), "subtotal"),
-          total(quote.discount_code ? `Discount (${quote.discount_code})` : "Discount", quote.discount.amount ? `−${money(quote.discount)}` : money(quote.discount), "discount"),
-          total("Taxes", money(quote.taxes), "taxes"),
-          total("Total", money(quote.total), "total"),
+          row("Subtotal", money(quote.subtotal), { cls: "sum", testid: "subtotal" }),
+          row(quote.discount_code ? `Discount (${quote.discount_code})` : "Discount", discounted ? `−${money(quote.discount)}` : money(quote.discount), { cls: "sum", testid: "discount" }),
+          row("Taxes and fees", money(quote.taxes), { cls: "sum", testid: "taxes" }),
+          row("Total", money(quote.total), { cls: "sum", testid: "total" }),
         ),
       ),
     );
