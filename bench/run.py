@@ -337,7 +337,7 @@ def main() -> None:
         port, sandbox_port = free_port(), free_port()
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")},
-            "LASTSEAT_ENV_FILE": "/nonexistent",
+            "LASTSEAT_ENV_FILE": "/dev/null/lastseat.env",
             "LASTSEAT_DATABASE_URL": pg.sqlalchemy_url(database),
             "LASTSEAT_POOL_SIZE": str(args.pool),
             "LASTSEAT_POOL_TIMEOUT_SECONDS": "30",

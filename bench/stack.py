@@ -66,7 +66,7 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
             "DNS", "DOH", "HTTPS", "HTTP", "PROXY", "PROXY_GRPC", "GRPC")}  # fmt: skip
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")},
-            "LASTSEAT_ENV_FILE": "/nonexistent",
+            "LASTSEAT_ENV_FILE": "/dev/null/lastseat.env",
             "LASTSEAT_DATABASE_URL": pg.sqlalchemy_url(database),
             "LASTSEAT_POOL_SIZE": "16",
             "LASTSEAT_STACK_DIR": str(folder),

@@ -28,10 +28,15 @@ ADMIN = ("admin@example.com", "admin-password-1")
 WATCH_QUEUE_LIMIT = 64
 
 
+NO_ENV_FILE = "/dev/null/lastseat.env"
+
+
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")}
     env.update(
-        LASTSEAT_ENV_FILE="/nonexistent/lastseat.env",
+        # No env file: not even root can create one under /dev/null (a "/nonexistent" folder,
+        # once made by a stray `up`, fed one machine-wide file to every later test).
+        LASTSEAT_ENV_FILE=NO_ENV_FILE,
         LASTSEAT_DATABASE_URL=database_url,
         LASTSEAT_ARGON2_TIME_COST="1",
         LASTSEAT_ARGON2_MEMORY_KIB="8192",
