@@ -4,9 +4,8 @@ import { h, clear } from "../dom.js";
 import { currentHold, forgetHold, rememberHold } from "../hold.js";
 import { watchFlight } from "../live.js";
 import { money } from "../money.js";
+import { drawSeatMap, legend, paintSeat } from "../seatmap.js";
 import { countdownTimer, departure } from "../time.js";
-
-const STATUS_WORDS = { available: "available", held: "held by another traveller", booked: "booked", mine: "held by you" };
 
 function rowOf(seat) {
   return Number.parseInt(seat, 10);
@@ -20,7 +19,6 @@ export async function render(main, [id], ctx) {
   ]);
   const seats = new Map(map.seats.map((s) => [s.seat, s]));
   const selected = new Set();
-  const buttons = new Map();
   let hold = currentHold(flightId);
   let stopCountdown = () => {};
 
@@ -48,17 +46,7 @@ export async function render(main, [id], ctx) {
   }
 
   function paint(seat) {
-    const button = buttons.get(seat);
-    const info = seats.get(seat);
-    const status = statusOf(seat);
-    const chosen = selected.has(seat);
-    button.dataset.status = status;
-    button.disabled = status !== "available";
-    button.setAttribute("aria-pressed", chosen ? "true" : "false");
-    button.setAttribute(
-      "aria-label",
-      `Seat ${seat}, ${info.cabin}, ${STATUS_WORDS[status]}, ${money(info.price)}${chosen ? ", selected" : ""}`,
-    );
+    paintSeat(buttons.get(seat), seats.get(seat), statusOf(seat), selected.has(seat));
   }
 
   function paintSummary() {
@@ -123,35 +111,8 @@ export async function render(main, [id], ctx) {
     paintSummary();
   }
 
-  // Per cabin: a header of seat letters with the aisles where the layout puts them, then a
-  // row of seat buttons per row number. Buttons are in reading order, so Tab walks the map.
-  for (const cabin of flight.cabins) {
-    const letters = [...cabin.letters];
-    const columns = letters.flatMap((l) => (cabin.aisle_after.includes(l) && l !== letters.at(-1) ? [l, "aisle"] : [l]));
-    const grid = h("div", { class: "cabin-grid", role: "group", "aria-label": `${cabin.cabin} cabin seats` });
-    grid.style.setProperty("--columns", String(columns.length));
-    grid.append(h("span", { class: "row-no", "aria-hidden": "true" }), ...columns.map((c) => h("span", { class: "letter", "aria-hidden": "true" }, c === "aisle" ? "" : c)));
-    for (let row = cabin.rows[0]; row <= cabin.rows[1]; row++) {
-      const exit = cabin.exit_rows.includes(row);
-      grid.append(h("span", { class: exit ? "row-no exit" : "row-no", "aria-hidden": "true", title: exit ? "exit row" : undefined }, String(row)));
-      for (const column of columns) {
-        if (column === "aisle") {
-          grid.append(h("span", { class: "aisle", "aria-hidden": "true" }));
-          continue;
-        }
-        const seat = `${row}${column}`;
-        if (!seats.has(seat)) {
-          grid.append(h("span", { class: "no-seat", "aria-hidden": "true" }));
-          continue;
-        }
-        const button = h("button", { type: "button", class: "seat", "data-seat": seat, onclick: () => toggle(seat) }, seat);
-        buttons.set(seat, button);
-        grid.append(button);
-        paint(seat);
-      }
-    }
-    mapRoot.append(h("section", { class: "cabin" }, h("h2", {}, cabin.cabin), grid));
-  }
+  const buttons = drawSeatMap(mapRoot, flight, seats, toggle);
+  for (const seat of buttons.keys()) paint(seat);
 
   holdButton.addEventListener("click", async () => {
     if (!ctx.requireUser()) return;
@@ -213,17 +174,4 @@ export async function render(main, [id], ctx) {
     stop();
     stopCountdown();
   };
-}
-
-function legend() {
-  const item = (status, text) => h("li", {}, h("span", { class: "swatch", "data-status": status, "aria-hidden": "true" }), text);
-  return h(
-    "ul",
-    { class: "legend", "aria-label": "Legend" },
-    item("available", "Available"),
-    item("selected", "Selected"),
-    item("mine", "Held by you"),
-    item("held", "Held by others"),
-    item("booked", "Booked"),
-  );
 }
