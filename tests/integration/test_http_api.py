@@ -54,7 +54,7 @@ async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flig
         "price": {"amount": 120000, "currency": "EUR"},
         "row": 1,
         "letter": "A",
-        "features": ["window"],
+        "features": ["window", "premium_cabin"],
         "price_parts": {"fare": {"amount": 120000, "currency": "EUR"}, "surcharges": []},
     }
 

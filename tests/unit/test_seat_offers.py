@@ -18,9 +18,9 @@ LAYOUT = Layout(
 )
 
 
-def test_features_name_the_place_in_the_row_the_exit_rows_and_the_front_rows() -> None:
-    assert seat_features(LAYOUT, "1A") == (F.WINDOW, F.AISLE, F.FRONT_ROW)
-    assert seat_features(LAYOUT, "2C") == (F.WINDOW, F.AISLE)
+def test_features_name_the_place_in_the_row_exit_front_rows_and_premium_cabins() -> None:
+    assert seat_features(LAYOUT, "1A") == (F.WINDOW, F.AISLE, F.FRONT_ROW, F.PREMIUM_CABIN)
+    assert seat_features(LAYOUT, "2C") == (F.WINDOW, F.AISLE, F.PREMIUM_CABIN)
     assert seat_features(LAYOUT, "3B") == (F.MIDDLE, F.FRONT_ROW)
     assert seat_features(LAYOUT, "10F") == (F.WINDOW, F.EXIT_ROW, F.EXTRA_LEGROOM)
     assert seat_features(LAYOUT, "11D") == (F.AISLE,)
@@ -39,3 +39,9 @@ def test_every_offer_adds_up_to_the_price_a_hold_would_pay() -> None:
         offer = seat_offer(LAYOUT, seat, 1_333)
         parts = offer.fare.amount + sum(money.amount for _, money in offer.surcharges)
         assert parts == offer.price.amount == seat_line(LAYOUT, seat, 1_333).price.amount
+
+
+def test_one_cabin_or_cabins_of_one_fare_are_not_premium() -> None:
+    economy = LAYOUT.cabins[1]
+    single = Layout((economy,))
+    assert F.PREMIUM_CABIN not in seat_features(single, "3A")

@@ -6,6 +6,7 @@ Features are facts of the layout, named as the API names them:
   exit_row               the row is an emergency exit row
   extra_legroom          exit rows keep clear space in front of the seat
   front_row              within the flight's surcharged front rows of its cabin
+  premium_cabin          the cabin's fare is above the flight's lowest cabin fare
 The price parts are those of `pricing.seat_line`, the one function that prices a seat: the
 cabin fare at the flight's current demand plus each surcharge, adding up to the price.
 """
@@ -27,6 +28,7 @@ class SeatFeature(StrEnum):
     EXIT_ROW = "exit_row"
     EXTRA_LEGROOM = "extra_legroom"
     FRONT_ROW = "front_row"
+    PREMIUM_CABIN = "premium_cabin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,8 @@ def seat_features(layout: Layout, seat: str) -> tuple[SeatFeature, ...]:
         features += [SeatFeature.EXIT_ROW, SeatFeature.EXTRA_LEGROOM]
     if row < cabin.first_row + layout.surcharges.front_rows:
         features.append(SeatFeature.FRONT_ROW)
+    if cabin.fare.amount > min(other.fare.amount for other in layout.cabins):
+        features.append(SeatFeature.PREMIUM_CABIN)
     return tuple(features)
 
 
