@@ -17,3 +17,12 @@ export function money({ amount, currency }) {
   const decimal = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
   return f.format(`${negative ? "-" : ""}${decimal}`);
 }
+
+/** The same amount, without the minor units when they are zero ("€165", "€104.50"): short
+ *  enough to print on a seat. */
+export function moneyShort({ amount, currency }) {
+  const digits = formatter(currency).resolvedOptions().maximumFractionDigits;
+  if (!digits || amount % 10 ** digits !== 0) return money({ amount, currency });
+  const whole = new Intl.NumberFormat("en-GB", { style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
+  return whole.format(String(amount / 10 ** digits));
+}

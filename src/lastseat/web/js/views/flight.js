@@ -31,7 +31,7 @@ export async function render(main, [id], ctx) {
   main.append(
     h("h1", {}, `${flight.code} ${flight.origin} → ${flight.destination}`),
     h("p", { class: "departs" }, "Departs ", departure(flight), " · seat map ", liveState),
-    legend(),
+    legend(seats),
     holdBox,
     mapRoot,
     h("section", { class: "selection", "aria-label": "Your selection" }, summary, holdButton),
