@@ -135,6 +135,7 @@ async def test_on_the_phone_the_reason_for_a_price_is_in_view_beside_the_map(
     page = traveller.page
     await open_map(traveller, readable_flight_id)
     exits = page.locator(".cabin .exit-label")
+    await traveller.seat("5A").scroll_into_view_if_needed()  # both ends fit the phone's width
     await expect(exits.nth(0)).to_be_in_viewport()
     await expect(exits.nth(1)).to_be_in_viewport()
     await traveller.seat("5D").click()  # a tap chooses the seat and explains it
