@@ -15,7 +15,14 @@ from lastseat.services.catalog import Catalog, SeatMap
 from lastseat.services.context import ServiceContext, utc_now
 from lastseat.services.discounts import Discounts
 from lastseat.services.mail import Mail
-from lastseat.services.ports import ChangeFeed, Clock, Database, PaymentGateway, Postman
+from lastseat.services.ports import (
+    ChangeFeed,
+    Clock,
+    Database,
+    PaymentGateway,
+    Postman,
+    ReplicaSeatReader,
+)
 from lastseat.services.reservations import Reservations
 from lastseat.services.seat_map_cache import SeatMapCache
 from lastseat.services.settlement import Settlement
@@ -37,6 +44,8 @@ class Services:
     mail: Mail
     # Other processes' seat changes; None where there is no feed (one process, SQLite).
     seat_feed: ChangeFeed | None = None
+    # The seat map's reader from a replica; None without one (every read on the primary).
+    replica_seats: ReplicaSeatReader | None = None
 
     async def close(self) -> None:
         await self.settlement.flush()
@@ -62,7 +71,10 @@ def build_services(
         seat_maps.changed(flight_id)
         wakeups.wake(flight_id)
 
-    catalog = Catalog(ctx, database.seat_reader())
+    # The replica reader goes to the catalog's seat map and nowhere else: holds, bookings
+    # and quotes read availability in units of work, on the primary.
+    replica_seats = database.replica_seat_reader()
+    catalog = Catalog(ctx, database.seat_reader(), replica_seats)
     settlement = Settlement(ctx, gateway)
     return Services(
         settings=settings,
@@ -77,4 +89,5 @@ def build_services(
         payments=gateway,
         mail=Mail(ctx, catalog, postman or SmtpPostman(settings)),
         seat_feed=database.change_feed(on_change=changed, on_live=seat_maps.set_live),
+        replica_seats=replica_seats,
     )

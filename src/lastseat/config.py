@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from lastseat.domain.fares import DemandBucket, FareRules
 from lastseat.domain.holds import MAX_SEATS_PER_HOLD, HoldLimits
 from lastseat.domain.settlement import RetryRules
+from lastseat.domain.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIN_SECRET_LENGTH = 32  # characters; `up` writes 43 (32 random bytes, URL-safe base64)
@@ -51,6 +52,12 @@ class Settings(BaseSettings):
     db_command_timeout_seconds: float = Field(default=30.0, gt=0)
     db_lock_timeout_seconds: float = Field(default=3.0, gt=0)
     db_statement_timeout_seconds: float = Field(default=15.0, gt=0)
+    # A streaming replica the seat map (and nothing else) may be read from, and how stale
+    # such a map may be at most: a replica read is served only if the replica has replayed
+    # the WAL the primary had written at most this long ago (adapters/db/replica.py); else
+    # the primary answers. Unset: every read goes to the primary.
+    replica_database_url: SecretStr | None = None
+    replica_max_staleness_seconds: float = Field(default=2.0, gt=0, le=60)
 
     hold_ttl_seconds: int = Field(default=600, ge=5, le=86_400)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
@@ -135,6 +142,9 @@ class Settings(BaseSettings):
     # Origins other than our own that browsers may call the API from (exact matches).
     cors_origins: list[str] = []
     cookie_secure: bool = False  # true when served over TLS: Secure cookies and HSTS
+    # The web client's request-path panel, shown to every visitor until they turn it off in
+    # the footer (off: shown only to those who turn it on). A demo's setting, not a secret.
+    request_path_panel: bool = False
 
     # The payment provider (the sandbox started by `make up`, or a real one).
     payments_url: str = "http://127.0.0.1:3090"
@@ -225,6 +235,10 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=400, ge=0)
     connections_per_address: int = Field(default=256, ge=1, le=65_535)
     deny_addresses: list[str] = []  # addresses or CIDR blocks refused with 403
+    # The proxy tier's addresses as the app and gRPC servers see them: only a request from
+    # one of these has its X-Forwarded-For (the firewall's client address) believed.
+    # Loopback on one machine; the edge's address when the app servers run on other hosts.
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
     waf_paranoia_level: int = Field(default=1, ge=1, le=4)
     # gRPC server reflection lists every method and message to anyone who asks: the gRPC
     # servers always answer it on their own loopback ports (for operators' grpcurl), the
@@ -241,6 +255,11 @@ class Settings(BaseSettings):
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         return [str(ipaddress.ip_network(item, strict=False)) for item in value]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_address(item)) for item in value]
 
     @field_validator("log_level")
     @classmethod
@@ -311,6 +330,10 @@ class Settings(BaseSettings):
             "public_origin": self.public_origin,
             "hold_ttl_seconds": self.hold_ttl_seconds,
             "max_seats_per_hold": MAX_SEATS_PER_HOLD,
+            # The sign-up form states the rule before anyone types (the server still judges).
+            "min_password_length": MIN_PASSWORD_LENGTH,
+            "max_password_length": MAX_PASSWORD_LENGTH,
+            "request_path_panel": self.request_path_panel,
         }
 
     @property

@@ -75,7 +75,7 @@ async def test_every_page_has_labels_for_every_control_and_passes_axe(
         assert await axe_violations(page) == [], name
         checked[name] = controls
 
-    for route in ("/", "/login", "/signup"):
+    for route in ("/", "/login", "/signup", "/manage"):
         await traveller.goto(route)
         await check(route)
     await traveller.sign_up()
@@ -100,7 +100,7 @@ async def test_every_page_has_labels_for_every_control_and_passes_axe(
     await traveller.sign_in(admin[0], PASSWORD)
     await traveller.goto("/admin")
     await check("admin")
-    assert len(checked) == 8
+    assert len(checked) == 9
 
 
 async def focused(page: Page) -> dict[str, Any]:

@@ -14,15 +14,19 @@ import itertools
 import os
 import random
 import signal
+import ssl
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from lastseat.cluster import network
 from lastseat.cluster.patroni import leader, members, postmaster_pid
 from lastseat.cluster.state import Paths
-from lastseat.cluster.topology import Host
+from lastseat.cluster.topology import APP_PORT, PATRONI_PORT, Host
 from tests.support.cluster import (
     ASTRAY_SQL,
     BOOKINGS_SQL,
@@ -30,6 +34,7 @@ from tests.support.cluster import (
     Buyer,
     Cluster,
     Ledger,
+    Watcher,
     available_seats,
     running_cluster,
 )
@@ -50,6 +55,10 @@ class Row:
     doubles: int = 0  # seats with more than one live booking
     astray: int = 0  # seat rows that disagree with their booking
     given_up: int = 0  # requests a buyer stopped retrying, outcome unknown to it
+    watched: int = 0  # seat changes of the watched flight during the scenario
+    missed: int = 0  # of those, never delivered to the WebSocket watcher
+    duplicated: int = 0  # deliveries beyond the first of one change (or any out of order)
+    reconnects: int = 0  # the watcher's reconnections (each resumed from its last event)
     refusals: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -60,7 +69,10 @@ class Row:
 
     @property
     def passed(self) -> bool:
-        return not (self.lost or self.doubles or self.astray or self.given_up or self.errors)
+        return not (
+            self.lost or self.doubles or self.astray or self.given_up or self.errors
+            or self.missed or self.duplicated
+        )  # fmt: skip
 
 
 async def _until(condition: Callable[[], bool], seconds: float, what: str) -> float:
@@ -97,6 +109,7 @@ class Scenarios:
         ]
         self.flights: dict[int, list[str]] = {}
         self.booked: dict[str, tuple[int, frozenset[str]]] = {}
+        self.watcher: Watcher | None = None  # the running scenario's
 
     async def prepare(self) -> None:
         self.flights = await available_seats(self.cluster)
@@ -112,9 +125,12 @@ class Scenarios:
         ledger = Ledger()
         for buyer in self.buyers:
             buyer.ledger = ledger
+        watcher = self.watcher = Watcher(self.cluster, self.rng.choice(list(self.flights)))
+        watching = asyncio.create_task(watcher.run())
         stop = asyncio.Event()
         shopping = [asyncio.create_task(b.shop(self.flights, stop.is_set)) for b in self.buyers]
         try:
+            await _until(lambda: watcher.snapshot is not None, 30, "seat map snapshot")
             await asyncio.sleep(before)
             began = time.monotonic()
             await fault(row, began)
@@ -122,6 +138,11 @@ class Scenarios:
         finally:
             stop.set()
             await asyncio.gather(*shopping, return_exceptions=True)
+            try:
+                await self.audit_watcher(watcher, row)
+            finally:
+                watching.cancel()
+                await asyncio.gather(watching, return_exceptions=True)
         acks = sorted(ledger.acked_at)
         gaps = [b - a for a, b in itertools.pairwise(acks) if b > began]
         row.unavailable = max(gaps, default=float("nan"))
@@ -132,6 +153,37 @@ class Scenarios:
         await self.audit(row)
         print(f"  {name}: {row}", flush=True)
         return row
+
+    async def audit_watcher(self, watcher: Watcher, row: Row) -> None:
+        """Every seat change of the watched flight reached the watcher exactly once, in
+        order, across the fault and its reconnections (once it has caught up)."""
+        primary = await asyncio.to_thread(self.cluster.primary)
+        if primary is None or watcher.snapshot is None:
+            row.notes.append("watcher not audited: no primary or no snapshot")
+            row.missed = -1
+            return
+        conn = await self.cluster.connect(primary)
+        try:
+            changes = await watcher.changes(conn)
+        finally:
+            await conn.close()
+        last = changes[-1][0] if changes else 0
+        try:
+            await _until(
+                lambda: not changes or (bool(watcher.seen) and watcher.seen[-1][0] >= last),
+                30,
+                "the watcher catching up",
+            )
+        except TimeoutError:
+            pass  # counted below as missed
+        seen = watcher.seen
+        row.watched = len(changes)
+        row.missed = len(set(changes) - set(seen))
+        row.duplicated = len(seen) - len(set(seen))
+        if seen != sorted(set(seen)):
+            row.notes.append("the watcher got seat changes out of order")
+            row.duplicated = max(row.duplicated, 1)  # (a failure all the same)
+        row.reconnects = watcher.reconnects
 
     async def audit(self, row: Row) -> None:
         primary = await asyncio.to_thread(self.cluster.primary)
@@ -201,14 +253,7 @@ class Scenarios:
         await self._new_primary(old, row, began)
         if postmaster is not None:  # the postmaster's children exit when it is gone
             await _until(lambda: not _alive(postmaster), 30, "old postmaster gone")
-        restarted = time.monotonic()
-        done = await asyncio.to_thread(
-            lastseat,
-            self.cluster.env,
-            "cluster", "rejoin", old.name, "--folder", str(self.cluster.folder),
-            timeout=60,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stdout + done.stderr
+        restarted = await self._rejoin(old)
         await self._rejoined(old, row, restarted, log_from)
         status = await asyncio.to_thread(
             lastseat,
@@ -242,14 +287,17 @@ class Scenarios:
         network.blackhole(old, peers, on=True)
         for peer in peers:
             network.blackhole(peer, [old], on=True)
+        stepping_down = asyncio.create_task(_stepped_down(old))
         try:
             await self._new_primary(old, row, began)
-            stepped = await _until(
-                lambda: _role_there(old) != "primary", RECOVERY_SECONDS, "old primary step down"
+            stepped = await stepping_down
+            row.notes.append(
+                f"{old.name}'s own Patroni stopped calling it primary {stepped - began:.1f}s"
+                " after the cut"
             )
-            row.notes.append(f"{old.name} stepped down after {stepped:.1f}s more")
             await self._writes_again(began)
         finally:
+            stepping_down.cancel()  # (done by now, unless the scenario failed)
             network.blackhole(old, peers, on=False)
             for peer in peers:
                 network.blackhole(peer, [old], on=False)
@@ -275,8 +323,14 @@ class Scenarios:
         await self._rejoined(standby, row, time.monotonic(), log_from)
 
     async def kill_app_host(self, row: Row, began: float) -> None:
-        host = self.cluster.shape.app_hosts[0]
-        row.fault = f"kill -9 of {host.name}'s app, gRPC server and HAProxy (left down)"
+        # the one the watcher's WebSocket reached, so that it must reconnect and resume
+        hosts = self.cluster.shape.app_hosts
+        reached = self.watcher.upstream if self.watcher else ""
+        host = next((h for h in hosts if reached == f"{h.address}:{APP_PORT}"), hosts[0])
+        row.fault = (
+            f"kill -9 of {host.name}'s app, gRPC server and HAProxy; 10 s later"
+            f" `cluster rejoin {host.name}`"
+        )
         for what in ("app", "grpc", "haproxy"):
             try:
                 os.killpg(self.cluster.pid(f"{host.name}-{what}"), signal.SIGKILL)
@@ -284,6 +338,42 @@ class Scenarios:
                 pass
         await self._writes_again(began)
         await asyncio.sleep(10)
+        restarted = await self._rejoin(host)
+        upstream = f"{host.address}:{APP_PORT}"
+        spread = await self._edge_upstreams(upstream)
+        row.notes.append(
+            f"{host.name} back (rejoin) and served by the edge again"
+            f" {time.monotonic() - restarted:.1f}s later; the next 40 reads: {spread}"
+        )
+
+    async def _rejoin(self, host: Host) -> float:
+        """`lastseat cluster rejoin <host>`; when it began (monotonic)."""
+        began = time.monotonic()
+        done = await asyncio.to_thread(
+            lastseat,
+            self.cluster.env,
+            "cluster", "rejoin", host.name, "--folder", str(self.cluster.folder),
+            timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        return began
+
+    async def _edge_upstreams(self, wanted: str) -> dict[str, int]:
+        """Reads through the edge until one is served by `wanted`; then how 40 more spread
+        over the app hosts (the X-Upstream header the proxy sets)."""
+        context = ssl.create_default_context(cafile=str(self.cluster.ca))
+        async with httpx.AsyncClient(base_url=self.cluster.url, verify=context) as edge:
+
+            async def served_by() -> str:
+                answer = await edge.get("/api/v1/flights")
+                return str(answer.headers.get("x-upstream", ""))
+
+            deadline = time.monotonic() + RECOVERY_SECONDS
+            while await served_by() != wanted:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the edge never balanced onto {wanted}")
+                await asyncio.sleep(0.2)
+            return dict(Counter([await served_by() for _ in range(40)]))
 
     async def _writes_again(self, since: float) -> None:
         def acked_after() -> bool:
@@ -293,15 +383,21 @@ class Scenarios:
         await _until(acked_after, RECOVERY_SECONDS, "bookings after the fault")
 
 
-def _role_there(host: Host) -> str:
-    """The role `host`'s own Patroni reports (asked from the edge, which still reaches it)."""
-    import httpx
-
-    try:
-        answer = httpx.get(f"http://{host.address}:8008/patroni", timeout=1)
-        return str(answer.json().get("role", "?"))
-    except (httpx.HTTPError, ValueError):
-        return "?"
+async def _stepped_down(host: Host) -> float:
+    """When (monotonic) `host`'s own Patroni stops reporting the role primary, asked from
+    the edge (which still reaches it) every 0.2 s."""
+    deadline = time.monotonic() + RECOVERY_SECONDS
+    async with httpx.AsyncClient(timeout=1) as patroni:
+        while time.monotonic() < deadline:
+            try:
+                answer = await patroni.get(f"http://{host.address}:{PATRONI_PORT}/patroni")
+                role = answer.json().get("role")
+            except (httpx.HTTPError, ValueError):
+                role = None  # no answer: not known to have stepped down
+            if role is not None and role != "primary":
+                return time.monotonic()
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"{host.name} still called itself primary after {RECOVERY_SECONDS:.0f}s")
 
 
 def _alive(pid: int) -> bool:
@@ -315,13 +411,15 @@ def _alive(pid: int) -> bool:
 def table(rows: list[Row]) -> str:
     lines = [
         "| scenario | write-unavailable (s) | acknowledged | lost | seats sold twice"
-        " | seat rows astray | given up | 5xx answers |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " | seat rows astray | given up | 5xx answers | watched changes (missed / twice,"
+        " reconnects) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(
             f"| {r.scenario} | {r.unavailable:.1f} | {r.acked} | {r.lost} | {r.doubles}"
-            f" | {r.astray} | {r.given_up} | {r.errors} |"
+            f" | {r.astray} | {r.given_up} | {r.errors}"
+            f" | {r.watched} ({r.missed} / {r.duplicated}, {r.reconnects}) |"
         )
     lines.append("")
     for r in rows:

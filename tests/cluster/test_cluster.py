@@ -11,12 +11,17 @@ import random
 import ssl
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from lastseat.client.ws import watch
-from lastseat.cluster.topology import APP_PORT
+from lastseat.adapters.db.repositories import postgres
+from lastseat.client.errors import ApiError
+from lastseat.client.grpc import GrpcClient
+from lastseat.client.http import HttpClient
+from lastseat.cluster.topology import APP_PORT, Host
 from tests.support.cluster import (
     ASTRAY_SQL,
     BOOKINGS_SQL,
@@ -24,15 +29,18 @@ from tests.support.cluster import (
     Buyer,
     Cluster,
     Ledger,
+    Watcher,
     available_seats,
     running_cluster,
 )
 from tests.support.passengers import passengers_json
+from tests.support.waiting import eventually
 
 BUYERS = 6
 BEFORE_KILL = 8  # bookings acknowledged before the kill
 AFTER_FAILOVER = 8  # and after the new primary takes over
 FAILOVER_SECONDS = 60.0  # bound on waiting for the new primary's first bookings
+HTTP_CLIENT_ADDRESS = "127.0.0.7"  # a loopback address of its own, unlike the gRPC client's
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +79,36 @@ async def test_a_booking_goes_through_every_tier_to_the_primary(cluster: Cluster
 
 
 @pytest.mark.runs_after("tests/cluster/test_cluster.py::test_a_booking_goes")
+async def test_app_hosts_serve_seat_maps_from_a_replica(cluster: Cluster) -> None:
+    """Each app host reads seat maps from a streaming replica (HAProxy's 5001), and what
+    it serves from there shows a booking once the replica has it."""
+    pending = set(cluster.shape.app_hosts)
+    deadline = time.monotonic() + 60
+    async with cluster.client() as client, httpx.AsyncClient(timeout=10) as plain:
+        await client.signup("replica@example.com", "replica-password-1")
+        await client.login("replica@example.com", "replica-password-1")
+        [flight, *_] = await client.flights()
+        seats = await client.seat_map(flight["id"])
+        seat, spare = [s["seat"] for s in seats["seats"] if s["status"] == "available"][:2]
+        hold = await client.hold(flight["id"], [seat])
+        await client.book(hold["id"], "tok_ok", passengers=passengers_json([seat]))
+        while pending:
+            assert time.monotonic() < deadline, f"no seat map from a replica on {pending}"
+            # a change drops the app hosts' cached maps: their next read is a database's
+            await client.release((await client.hold(flight["id"], [spare]))["id"])
+            for host in sorted(pending, key=lambda h: h.name):
+                before = (await replica_reads(plain, host))["served"]
+                statuses = await app_seat_map(plain, host, flight["id"])
+                served = (await replica_reads(plain, host))["served"] > before
+                if served and statuses.get(seat) == "booked":
+                    pending.discard(host)
+            await asyncio.sleep(0.1)
+
+
+@pytest.mark.runs_after(
+    "tests/cluster/test_cluster.py::test_a_booking_goes",
+    "tests/cluster/test_cluster.py::test_app_hosts_serve_seat_maps",
+)
 async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
     cluster: Cluster,
 ) -> None:
@@ -117,6 +155,12 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
     )
 
     assert ledger.unanswered == 0, "a buyer was left without an answer"
+    # The app hosts stayed alive through the failover and answered 503 database-unavailable
+    # (with Retry-After); the edge passed that on and never took them out of its pool,
+    # which would have turned it into its own 502 ("no live upstreams").
+    from_the_edge = [r for r in ledger.retries if r.split()[0] in {"502", "504"}]
+    assert not from_the_edge, dict(ledger.retries)
+    assert any(r.startswith("503 database-") for r in ledger.retries), dict(ledger.retries)
     assert all(400 <= int(r.split()[0]) < 500 for r in ledger.refusals), ledger.refusals
     conn = await cluster.connect(new)
     try:
@@ -124,14 +168,7 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
         doubles = await conn.fetch(DOUBLES_SQL)
         # the seat rows say booked, by the booking that holds them (and only those)
         astray = await conn.fetch(ASTRAY_SQL)
-        changes = [
-            (int(row["id"]), row["seat"], row["status"])
-            for row in await conn.fetch(
-                "SELECT id, seat, status FROM events WHERE flight_id = $1 AND id > $2 ORDER BY id",
-                watched,
-                watcher.snapshot,
-            )
-        ]
+        changes = await watcher.changes(conn)
     finally:
         await conn.close()
     # the watcher, which lived through the failover, got every seat change exactly once
@@ -158,29 +195,92 @@ async def test_no_acknowledged_booking_is_lost_when_the_primary_is_killed(
     assert not astray, f"seat rows that disagree with their booking: {astray}"
 
 
-class Watcher:
-    """A WebSocket watcher of one flight's seat map, through the firewall; it resumes after
-    a lost connection from the last event it saw (lastseat.client.ws.watch)."""
-
-    def __init__(self, cluster: Cluster, flight_id: int) -> None:
-        self.cluster = cluster
-        self.flight_id = flight_id
-        self.snapshot: int | None = None
-        self.seen: list[tuple[int, str, str]] = []
-
-    async def run(self) -> None:
-        async for message in watch(
-            self.cluster.url, self.flight_id, ca=str(self.cluster.ca), retry_for=120
-        ):
-            if message["type"] == "snapshot" and self.snapshot is None:
-                self.snapshot = int(message["event_id"])
-            elif message["type"] == "seat":
-                self.seen.append((int(message["event_id"]), message["seat"], message["status"]))
-
-
 async def _until(condition: object, seconds: float, what: str) -> None:
     assert callable(condition)
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, f"no {what} in {seconds:.0f}s"
         await asyncio.sleep(0.1)
+
+
+async def test_the_app_hosts_count_each_client_by_its_own_address(cluster: Cluster) -> None:
+    """The app and gRPC servers on the app hosts believe the X-Forwarded-For of the edge
+    (LASTSEAT_TRUSTED_PROXIES): a per-address limit counts the client, not the edge."""
+    context = ssl.create_default_context(cafile=str(cluster.ca))
+    transport = httpx.AsyncHTTPTransport(verify=context, local_address=HTTP_CLIENT_ADDRESS)
+    async with HttpClient(cluster.url, transport=transport) as over_http:
+        with pytest.raises(ApiError):
+            await over_http.find_booking("LSNONE", "Nobody")
+    async with GrpcClient(f"127.0.0.1:{cluster.https_port}", ca=str(cluster.ca)) as over_grpc:
+        with pytest.raises(ApiError):
+            await over_grpc.find_booking("LSNONE", "Nobody")
+    primary = cluster.primary()
+    assert primary is not None
+    conn = await cluster.connect(primary)
+    try:
+        counted = {
+            row["key"].removeprefix("lookups-per-address:")
+            for row in await conn.fetch(
+                "SELECT key FROM throttles WHERE key LIKE 'lookups-per-address:%'"
+            )
+        }
+    finally:
+        await conn.close()
+    # the HTTP client's own address, the gRPC client's (127.0.0.1), and never the edge's
+    assert counted == {HTTP_CLIENT_ADDRESS, "127.0.0.1"}, counted
+
+
+@pytest.mark.runs_after("tests/cluster/test_cluster.py::test_no_acknowledged_booking_is_lost")
+async def test_after_a_failover_app_hosts_serve_the_new_primarys_seat_maps(
+    cluster: Cluster,
+) -> None:
+    """The seat feed was lost with the old primary and reconnected to the new one: every
+    app host's seat map is the new primary's, and is served from memory again (a second
+    read asks no database), so the caches were dropped and refilled, not kept stale."""
+    primary = cluster.primary()
+    assert primary is not None
+    conn = await cluster.connect(primary)
+    try:
+        flights = [row["id"] for row in await conn.fetch("SELECT id FROM flights ORDER BY id")]
+        expected = {}
+        now = postgres.naive_utc(datetime.now(UTC))
+        for flight_id in flights:
+            rows = await conn.fetch(postgres.TAKEN, flight_id, now)
+            expected[flight_id] = {row["seat"]: row["status"] for row in rows}
+    finally:
+        await conn.close()
+    async with httpx.AsyncClient(timeout=10) as plain:
+        for host in cluster.shape.app_hosts:
+            for flight_id in flights:
+
+                async def current_and_cached(host: Host = host, flight_id: int = flight_id) -> bool:
+                    first = await app_seat_map(plain, host, flight_id)
+                    reads = await replica_reads(plain, host)
+                    second = await app_seat_map(plain, host, flight_id)
+                    cached = await replica_reads(plain, host) == reads
+                    return cached and first == second == expected[flight_id]
+
+                what = f"{host.name}'s map of flight {flight_id}, as the new primary's"
+                await eventually(current_and_cached, what, seconds=60, every=0.2)
+
+
+async def app_seat_map(plain: httpx.AsyncClient, host: Host, flight_id: int) -> dict[str, str]:
+    """The seats an app host's server (asked directly) shows held or booked."""
+    answer = await plain.get(f"http://{host.address}:{APP_PORT}/api/v1/flights/{flight_id}/seats")
+    answer.raise_for_status()
+    return {s["seat"]: s["status"] for s in answer.json()["seats"] if s["status"] != "available"}
+
+
+async def replica_reads(plain: httpx.AsyncClient, host: Host) -> dict[str, float]:
+    """An app host's seat-map reads: served from the replica, and each fallback reason."""
+    answer = await plain.get(f"http://{host.address}:{APP_PORT}/metrics")
+    answer.raise_for_status()
+    found = {}
+    for family in text_string_to_metric_families(answer.text):
+        for sample in family.samples:
+            if sample.name == "lastseat_seat_map_replica_reads_total":
+                found["served"] = sample.value
+            elif sample.name == "lastseat_seat_map_replica_fallbacks_total":
+                found[sample.labels["reason"]] = sample.value
+    assert "served" in found, "the app host counts no replica reads"
+    return found

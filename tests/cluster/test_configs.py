@@ -20,6 +20,7 @@ PAGE = PROJECT_ROOT / "docs" / "deployment.md"
         ("etcd", "--host", "db1", "--folder", "/var/lib/lastseat"),
         ("patroni", "--host", "db1", "--folder", "/var/lib/lastseat"),
         ("haproxy", "--host", "app1"),
+        ("app-env", "--host", "app1"),
     ],
     ids=lambda args: args[0],
 )

@@ -1,11 +1,12 @@
-"""`lastseat dev`: HTTP, gRPC and the payment sandbox come up, it says so only once they
-answer, and all stop with it."""
+"""`lastseat dev`: HTTP, gRPC, the payment sandbox and the mail catcher come up, it says
+so only once they answer, and all stop with it."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import smtplib
 import subprocess
 import time
 from pathlib import Path
@@ -21,10 +22,13 @@ STARTUP_SECONDS = 60.0
 
 def test_dev_says_it_is_up_once_it_serves_and_leaves_nothing_behind(tmp_path: Path) -> None:
     http_port, grpc_port, sandbox_port = free_port(), free_port(), free_port()
+    mail_port = free_port()
     env = server_env(
         f"sqlite+aiosqlite:///{tmp_path / 'up.db'}",
         LASTSEAT_PAYMENTS_URL=f"http://127.0.0.1:{sandbox_port}",
         LASTSEAT_SANDBOX_LEDGER=str(tmp_path / "ledger.jsonl"),
+        LASTSEAT_MAIL_CATCHER_PORT=str(mail_port),
+        LASTSEAT_MAIL_DIR=str(tmp_path / "mail"),
     )
     log = tmp_path / "up.log"
     with log.open("wb") as sink:
@@ -52,8 +56,10 @@ def test_dev_says_it_is_up_once_it_serves_and_leaves_nothing_behind(tmp_path: Pa
         flights = httpx.get(f"http://127.0.0.1:{http_port}/api/v1/flights").json()["items"]
         assert len(flights) == 3
         assert httpx.get(f"http://127.0.0.1:{sandbox_port}/healthz").status_code == 200
+        with smtplib.SMTP("127.0.0.1", mail_port, timeout=5) as catcher:
+            assert catcher.noop()[0] == 250  # the app's mail has somewhere to go
         children = [int(pid) for pid in re.findall(r"\(pid (\d+)\)", log.read_text())]
-        assert len(children) == 3  # sandbox, gRPC and app servers
+        assert len(children) == 4  # sandbox, mail catcher, gRPC and app servers
     finally:
         up.send_signal(signal.SIGINT)  # Ctrl-C
         try:

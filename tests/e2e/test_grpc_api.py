@@ -180,6 +180,53 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
             assert gone.value.status == "FAILED_PRECONDITION"
 
 
+async def test_a_hold_grows_over_grpc_and_a_taken_seat_keeps_the_first_hold(
+    app_servers: AppServers, grpc_server: AppServer
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        ann, bob = await make_users(client, app_servers, "grpc-grow", 2)
+        flight_id = await make_flight(client, app_servers, "LS986")
+        ws = app_servers.url(1).replace("http://", "ws://") + f"/ws/flights/{flight_id}"
+        async with (
+            websockets.connect(ws) as socket,
+            GrpcClient(target(grpc_server), token=token_of(ann)) as rpc,
+            GrpcClient(target(grpc_server), token=token_of(bob)) as other,
+        ):
+            assert json.loads(await socket.recv())["type"] == "snapshot"
+            first = await rpc.hold(flight_id, ["12A"])
+            grown = await rpc.hold(
+                flight_id, ["12A", "12B"], idempotency_key="grpc-grow-1", replaces=first.id
+            )
+            again = await rpc.hold(
+                flight_id, ["12A", "12B"], idempotency_key="grpc-grow-1", replaces=first.id
+            )
+            assert again.id == grown.id != first.id and list(grown.seats) == ["12A", "12B"]
+            await other.hold(flight_id, ["12D"])
+            with pytest.raises(ApiError) as taken:
+                await rpc.hold(flight_id, ["12A", "12B", "12D"], replaces=grown.id)
+            assert taken.value.status == "ABORTED" and taken.value.problem == "seats-unavailable"
+            with pytest.raises(ApiError) as ended:
+                await rpc.hold(flight_id, ["12C"], replaces=first.id)
+            assert ended.value.status == "FAILED_PRECONDITION"
+            with pytest.raises(ApiError) as malformed:
+                await rpc.hold(flight_id, ["12C"], replaces="not-a-hold-id")
+            assert malformed.value.status == "INVALID_ARGUMENT"
+            changes = [
+                json.loads(await asyncio.wait_for(socket.recv(), WAIT_SECONDS)) for _ in range(3)
+            ]
+            # 12A stays held through the replacement: watchers hear of 12B only.
+            assert [(c["seat"], c["status"]) for c in changes] == [
+                ("12A", "held"), ("12B", "held"), ("12D", "held"),
+            ]  # fmt: skip
+        seat_map = (
+            await client.get(app_servers.url(0) + f"/api/v1/flights/{flight_id}/seats")
+        ).json()
+        status = {s["seat"]: s["status"] for s in seat_map["seats"]}
+        assert [status[s] for s in ("12A", "12B", "12C", "12D")] == [
+            "held", "held", "available", "held",
+        ]  # fmt: skip
+
+
 async def test_control_characters_in_checkout_text_are_invalid_argument(
     app_servers: AppServers, grpc_server: AppServer
 ) -> None:

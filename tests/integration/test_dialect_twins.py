@@ -126,8 +126,8 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
         )
 
     reader = PgSeatReader(engine) if chosen is POSTGRESQL else SeatReader(uows)
-    seen.append(sorted(await reader.taken(flight.id, NOW)))
-    seen.append(sorted(await reader.taken(flight.id, NOW + timedelta(seconds=2))))
+    seen.append(sorted((await reader.taken(flight.id, NOW)).rows))
+    seen.append(sorted((await reader.taken(flight.id, NOW + timedelta(seconds=2))).rows))
 
     async with uows(write=True) as uow:
         released = [await uow.seats.release_hold(racer.id) for racer in racers]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
@@ -16,17 +15,7 @@ from lastseat.stack.postgres import PostgresServer
 from tests.support.clock import FakeClock
 from tests.support.databases import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import new_flight
-
-WAIT_SECONDS = 5.0
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -165,3 +154,21 @@ async def test_the_http_fast_path_answers_from_memory_exactly_as_the_route_does(
         assert (
             await api.get(url, headers={"If-None-Match": by_route.headers["etag"]})
         ).status_code == 200
+
+
+async def test_a_watcher_snapshot_shows_a_change_not_yet_notified(
+    two_processes: tuple[Services, Services], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watcher starts from the event id it reads and a map at least that new: a map cached
+    before a change whose notification is still on its way would skip that change."""
+    a, b = two_processes
+    user = await a.accounts.signup("ann@example.com", "ann-password-1")
+    flight = await a.catalog.create_flight(new_flight(clock()))
+    await b.catalog.seat_map(flight.id)  # B caches the map
+    assert b.seat_feed is not None
+    # B hears no notification from here on, as if the hold's were still on its way
+    monkeypatch.setattr(b.seat_feed, "_on_change", lambda _flight_id: None)
+    await a.reservations.hold_seats(user, flight.id, ["12A"])
+    assert (await b.catalog.seat_map(flight.id)).status("12A") == "available"  # the stale cache
+    start = await b.watching.start(flight.id, None)
+    assert start.seat_map.status("12A") == "held"

@@ -43,7 +43,14 @@ async def test_the_browser_gets_an_allow_list_of_settings(services: Services) ->
     transport = httpx.ASGITransport(app=create_app(services.settings, services))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
         public = (await api.get("/api/v1/config")).json()
-    assert set(public) == {"public_origin", "hold_ttl_seconds", "max_seats_per_hold"}
+    assert set(public) == {
+        "public_origin",
+        "hold_ttl_seconds",
+        "max_seats_per_hold",
+        "min_password_length",
+        "max_password_length",
+        "request_path_panel",
+    }
     settings = services.settings
     secrets = [settings.token_signing_key, settings.payments_secret_key, settings.database_url]
     assert all(isinstance(secret, SecretStr) for secret in secrets)

@@ -233,6 +233,9 @@ def test_the_proxy_tier_with_no_app_server_up_answers_502_problem_json(stack: St
             gone = client.get(F, headers={"X-Request-ID": "proxy-502"})
             assert_own_answer(gone, 502)
             assert gone.json()["request_id"] == "proxy-502"
+            # a POST with an Idempotency-Key takes another route (the retrying location)
+            keyed = client.post("/api/v1/holds", json={}, headers={"Idempotency-Key": "k-502"})
+            assert_own_answer(keyed, 502)
     finally:
         proxy.terminate()
         proxy.wait(timeout=10)

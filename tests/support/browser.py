@@ -42,14 +42,24 @@ class Traveller:
     profile: Path
     problems: list[str] = field(default_factory=list)
     allowed_statuses: set[int] = field(default_factory=set)
+    allowed_failures: set[str] = field(default_factory=set)
 
     def allow_http_errors(self, *statuses: int) -> None:
         """Chromium logs every 4xx answer as a console error; a test that provokes one
         (a taken seat, a declined card) says which, and any other still fails it."""
         self.allowed_statuses.update(statuses)
 
+    def allow_network_failures(self, *errors: str) -> None:
+        """Chromium logs a request the test aborts ("net::ERR_FAILED") as a console error;
+        a test that cuts one off says which error, and any other still fails it."""
+        self.allowed_failures.update(errors)
+
     def on_console(self, message: ConsoleMessage) -> None:
         if message.type not in ("error", "warning"):
+            return
+        if any(
+            f"Failed to load resource: {error}" in message.text for error in self.allowed_failures
+        ):
             return
         found = NETWORK_ERROR.search(message.text)
         if found and int(found.group(1)) in self.allowed_statuses:

@@ -16,7 +16,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,6 +28,7 @@ import pytest
 
 from lastseat.client.errors import ApiError
 from lastseat.client.http import HttpClient
+from lastseat.client.ws import watch
 from lastseat.cluster import network
 from lastseat.cluster.patroni import leader, patroni_bin, postmaster_pid
 from lastseat.cluster.state import ClusterState, Paths, live_processes, read_state
@@ -213,7 +214,7 @@ class Ledger:
     booked: dict[str, tuple[int, frozenset[str]]] = field(default_factory=dict)
     acked_at: list[float] = field(default_factory=list)  # monotonic, one per 201 booking
     refusals: Counter[str] = field(default_factory=Counter)  # clean 4xx, by problem
-    retries: Counter[str] = field(default_factory=Counter)  # what was retried
+    retries: Counter[str] = field(default_factory=Counter)  # what was retried, by problem
     unanswered: int = 0  # gave up: never a final answer
 
 
@@ -230,7 +231,7 @@ async def retrying(ledger: Ledger, call: Callable[[], Awaitable[T]], seconds: fl
         except ApiError as error:
             if error.status not in RETRYABLE:
                 raise
-            ledger.retries[str(error.status)] += 1
+            ledger.retries[f"{error.status} {error.problem}"] += 1
         if time.monotonic() > deadline:
             ledger.unanswered += 1
             raise TimeoutError("no answer in time")
@@ -316,3 +317,49 @@ ASTRAY_SQL = (  # a live booked seat whose seat row disagrees, or a booked seat 
     " (SELECT 1 FROM booking_seats s WHERE s.active AND s.flight_id = t.flight_id"
     " AND s.seat = t.seat)"
 )
+
+
+class Watcher:
+    """A WebSocket watcher of one flight's seat map, through the firewall; after a lost
+    connection it resumes from the last event it saw (lastseat.client.ws.watch), and each
+    connection starts with a snapshot."""
+
+    def __init__(self, cluster: Cluster, flight_id: int) -> None:
+        self.cluster = cluster
+        self.flight_id = flight_id
+        self.snapshot: int | None = None  # the first snapshot's event id: seen from there
+        self.snapshots = 0
+        self.seen: list[tuple[int, str, str]] = []  # (event id, seat, status)
+        self.upstream = ""  # the app host (address:port) its connection reached last
+
+    @property
+    def reconnects(self) -> int:
+        return max(self.snapshots - 1, 0)
+
+    async def run(self) -> None:
+        async for message in watch(
+            self.cluster.url,
+            self.flight_id,
+            ca=str(self.cluster.ca),
+            retry_for=120,
+            on_connect=self._connected,
+        ):
+            if message["type"] == "snapshot":
+                self.snapshots += 1
+                if self.snapshot is None:
+                    self.snapshot = int(message["event_id"])
+            elif message["type"] == "seat":
+                self.seen.append((int(message["event_id"]), message["seat"], message["status"]))
+
+    def _connected(self, headers: Mapping[str, str]) -> None:
+        self.upstream = headers.get("x-upstream", "")
+
+    async def changes(self, conn: Any) -> list[tuple[int, str, str]]:
+        """The seat changes of the flight since the first snapshot, as the database (`conn`,
+        on the primary) records them: what the watcher must have seen, each once, in order."""
+        rows = await conn.fetch(
+            "SELECT id, seat, status FROM events WHERE flight_id = $1 AND id > $2 ORDER BY id",
+            self.flight_id,
+            self.snapshot,
+        )
+        return [(int(row["id"]), row["seat"], row["status"]) for row in rows]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,3 +69,17 @@ def interfaces_may_change(
 def interfaces_stay(wait_seconds: float = WAIT_SECONDS) -> contextlib.AbstractContextManager[None]:
     """Held, shared with other readers, while a browser runs."""
     return _locked(exclusive=False, wait_seconds=wait_seconds)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tests.support.interfaces COMMAND...`: run a command that brings a cluster
+    up or down (or cuts links) by hand, holding the lock alone meanwhile."""
+    if not argv:
+        print("usage: python -m tests.support.interfaces COMMAND [ARGS...]")
+        return 2
+    with interfaces_may_change():
+        return subprocess.run(argv, check=False).returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -10,8 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lastseat.domain import pricing
-from lastseat.domain.errors import InvalidRequest
-from lastseat.domain.holds import Hold, HoldStatus, expiry, requested_seats
+from lastseat.domain.errors import HoldGone, InvalidRequest, NotFound
+from lastseat.domain.events import SeatEvent, replacement_events
+from lastseat.domain.flights import SeatStatus
+from lastseat.domain.holds import Hold, HoldStatus, check_replaceable, expiry, requested_seats
 from lastseat.domain.money import Money
 from lastseat.domain.pricing import Quote
 from lastseat.services.samples import standard_layout
@@ -83,3 +85,24 @@ def test_quote_lines_always_sum_to_the_total_and_survive_storage(seats: list[str
     assert quote.total.amount == quote.subtotal.amount - quote.discount.amount + quote.taxes.amount
     assert quote.total.amount > 0
     assert Quote.from_dict(quote.as_dict()) == quote
+
+
+def test_only_a_live_hold_on_the_same_flight_can_be_replaced() -> None:
+    live = _hold(NOW + timedelta(minutes=5))
+    assert check_replaceable(live, live.flight_id, NOW) is live
+    with pytest.raises(NotFound):
+        check_replaceable(None, live.flight_id, NOW)
+    with pytest.raises(HoldGone):
+        check_replaceable(_hold(NOW), live.flight_id, NOW)
+    with pytest.raises(HoldGone):
+        check_replaceable(_hold(NOW + timedelta(minutes=5), HoldStatus.RELEASED), 1, NOW)
+    with pytest.raises(InvalidRequest, match="another flight"):
+        check_replaceable(live, live.flight_id + 1, NOW)
+
+
+def test_a_replaced_hold_reports_only_the_seats_that_change() -> None:
+    assert replacement_events(7, ["12B", "12A"], ["12A", "2C"]) == [
+        SeatEvent(7, "12B", SeatStatus.AVAILABLE),
+        SeatEvent(7, "2C", SeatStatus.HELD),
+    ]
+    assert replacement_events(7, [], ["1A"]) == [SeatEvent(7, "1A", SeatStatus.HELD)]

@@ -60,3 +60,42 @@ def test_the_cache_is_bounded() -> None:
         cache.put(flight, f"map{flight}", None, cache.token(flight))
     assert cache.get(1, NOW) is None
     assert cache.get(3, NOW) == "map3"
+
+
+class Ticks:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_replica_map_older_than_a_change_already_heard_of_is_not_stored() -> None:
+    ticks = Ticks()
+    cache: SeatMapCache[str] = SeatMapCache(monotonic=ticks)
+    cache.set_live(True)
+    ticks.now = 101.0
+    cache.changed(1)  # heard of at 101, before the read's token is taken
+    ticks.now = 102.0
+    token = cache.token(1)
+    # a lagging replica's map, showing what was committed before 100.5: not the change
+    cache.put(1, "lagging", None, token, as_of=100.5)
+    assert cache.get(1, NOW) is None
+    # one that has replayed past the change is current
+    cache.put(1, "replayed", None, token, as_of=101.5)
+    assert cache.get(1, NOW) == "replayed"
+
+
+def test_a_replica_map_from_before_the_feed_reconnected_is_not_stored() -> None:
+    ticks = Ticks()
+    cache: SeatMapCache[str] = SeatMapCache(monotonic=ticks)
+    cache.set_live(True)
+    cache.set_live(False)
+    ticks.now = 105.0
+    cache.set_live(True)  # changes made while the feed was down were never heard of
+    cache.put(2, "lagging", None, cache.token(2), as_of=104.0)
+    assert cache.get(2, NOW) is None
+    cache.put(2, "current", None, cache.token(2), as_of=105.0)
+    assert cache.get(2, NOW) == "current"

@@ -102,9 +102,13 @@ class GrpcClient(AsyncClosing):
         return await self._call(lambda: self._stub.GetSeatMap(request))
 
     async def hold(
-        self, flight_id: int, seats: list[str], idempotency_key: str | None = None
+        self,
+        flight_id: int,
+        seats: list[str],
+        idempotency_key: str | None = None,
+        replaces: str = "",
     ) -> Any:
-        request = pb.HoldSeatsRequest(flight_id=flight_id, seats=seats)
+        request = pb.HoldSeatsRequest(flight_id=flight_id, seats=seats, replaces=replaces)
         metadata = self._metadata(idempotency_key or str(uuid.uuid4()))
         return await self._call(lambda: self._stub.HoldSeats(request, metadata=metadata))
 

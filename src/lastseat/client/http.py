@@ -100,12 +100,19 @@ class HttpClient(AsyncClosing):
         return result
 
     async def hold(
-        self, flight_id: int, seats: list[str], idempotency_key: str | None = None
+        self,
+        flight_id: int,
+        seats: list[str],
+        idempotency_key: str | None = None,
+        replaces: str | None = None,
     ) -> dict[str, Any]:
+        body: dict[str, Any] = {"flight_id": flight_id, "seats": seats}
+        if replaces is not None:
+            body["replaces"] = replaces
         result: dict[str, Any] = await self._call(
             "POST",
             "/holds",
-            json={"flight_id": flight_id, "seats": seats},
+            json=body,
             idempotency_key=idempotency_key or str(uuid.uuid4()),
         )
         return result

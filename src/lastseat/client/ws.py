@@ -6,7 +6,7 @@ import asyncio
 import json
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,12 +56,14 @@ async def watch(
     dns_server: str | None = None,
     ca: str | None = None,
     retry_for: float = RETRY_FOR_SECONDS,
+    on_connect: Callable[[Mapping[str, str]], None] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """Messages as the server sends them. After a dropped connection (or being cut off as a
     slow consumer) it reconnects with `after` = the last event seen: a new snapshot comes,
     then exactly the changes missed. Waits between attempts double (0.1 s to 5 s); after
     `retry_for` seconds without a connection it raises Unreachable. A refusal (no such
-    flight) is an ApiError, at once."""
+    flight) is an ApiError, at once. `on_connect` is given each handshake's response
+    headers (behind the stack, X-Upstream names the app server it reached)."""
     delay = FIRST_RETRY_SECONDS
     lost_at = time.monotonic()
     connected_once = False
@@ -70,6 +72,8 @@ async def watch(
         try:
             options = await _connect_options(url, dns_server, ca)
             async with websockets.connect(url, **options) as socket:
+                if on_connect is not None and socket.response is not None:
+                    on_connect(socket.response.headers)
                 async for raw in socket:
                     message: dict[str, Any] = json.loads(raw)
                     if message["type"] == "snapshot" and after is None:

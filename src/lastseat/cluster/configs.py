@@ -32,10 +32,24 @@ MASK = "<secret>"
 TTL = 20
 LOOP_WAIT = 2
 RETRY_TIMEOUT = 5
+# A primary whose Patroni cannot renew the leader key (cut from etcd's majority) demotes
+# itself within about LOOP_WAIT + RETRY_TIMEOUT, with a fast shutdown. That shutdown waits
+# for each walsender to hand the shutdown checkpoint to its standby, which a partitioned
+# primary cannot reach: PostgreSQL gives up on a standby only WAL_SENDER_TIMEOUT after its
+# last reply (60 s by default: the old primary went on calling itself primary 43 s after a
+# new one was elected). 10 s keeps detection + shutdown within TTL, so the old primary is
+# down before the leader key expires and another is promoted; a live standby answers the
+# walsender's keepalive (sent at half the timeout) long before.
+WAL_SENDER_TIMEOUT = "10s"
 # HAProxy asks each Patroni this often whether it is the primary; a server fails after
 # FALL failed checks, and every session to it is cut at once (on-marked-down).
 CHECK_INTERVAL_MS = 1000
 FALL = 2
+# The replicas port routes only to a running replica that Patroni reckons within this much
+# WAL of the leader (as of the leader's last report to etcd: coarse). The app enforces its
+# own, exact staleness bound on every read (adapters/db/replica.py); this keeps a replica
+# that is far behind (rejoining, or rebuilding) from being tried at all.
+REPLICA_MAX_LAG = "16MB"
 
 
 def secrets_placeholder() -> dict[str, str]:
@@ -105,6 +119,7 @@ def patroni_config(
                         "wal_keep_size": "256MB",
                         "shared_buffers": "64MB",
                         "password_encryption": "scram-sha-256",
+                        "wal_sender_timeout": WAL_SENDER_TIMEOUT,
                     },
                 },
             },
@@ -135,8 +150,9 @@ def patroni_config(
 
 def haproxy_config(topology: Topology, host: Host) -> str:
     """An app host's HAProxy: 127.0.0.1:5000 is whichever database host's Patroni says it
-    is the primary; 5001 any replica. Sessions to a server that stops being the primary
-    are cut at once, so the app's pool reconnects to the new one."""
+    is the primary; 5001 any running replica not far behind (the seat map's reads).
+    Sessions to a server that stops being the primary are cut at once, so the app's pool
+    reconnects to the new one."""
     servers = "\n".join(
         f"    server {h.name} {h.address}:{POSTGRES_PORT} check port {PATRONI_PORT}"
         for h in topology.db_hosts
@@ -168,7 +184,7 @@ listen replicas
     bind 127.0.0.1:{HAPROXY_REPLICAS_PORT}
     balance roundrobin
     option httpchk
-    http-check send meth GET uri /replica
+    http-check send meth GET uri /replica?lag={REPLICA_MAX_LAG}
     http-check expect status 200
     default-server {checks}
 {servers}
@@ -182,12 +198,18 @@ listen stats
 """
 
 
-def app_database_url(secrets: dict[str, str]) -> str:
-    """What an app host's servers connect to: the primary, through the local HAProxy."""
-    return (
-        f"postgresql+asyncpg://{APP_ROLE}:{secrets['app']}@127.0.0.1:{HAPROXY_PRIMARY_PORT}"
-        f"/{DATABASE}"
-    )
+def app_database_env(secrets: dict[str, str]) -> dict[str, str]:
+    """What an app host's servers connect to, through the local HAProxy: the primary for
+    everything, and a replica the seat map alone may be read from (within the staleness
+    bound, LASTSEAT_REPLICA_MAX_STALENESS_SECONDS; else from the primary)."""
+    return {
+        "LASTSEAT_DATABASE_URL": _app_url(secrets, HAPROXY_PRIMARY_PORT),
+        "LASTSEAT_REPLICA_DATABASE_URL": _app_url(secrets, HAPROXY_REPLICAS_PORT),
+    }
+
+
+def _app_url(secrets: dict[str, str], port: int) -> str:
+    return f"postgresql+asyncpg://{APP_ROLE}:{secrets['app']}@127.0.0.1:{port}/{DATABASE}"
 
 
 def to_yaml(value: Any, indent: int = 0) -> str:

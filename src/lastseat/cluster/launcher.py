@@ -16,6 +16,7 @@ like) restarts what dies (docs/deployment.md).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pwd
 import subprocess
@@ -67,6 +68,7 @@ from lastseat.stack.readiness import dns_answers, grpc_serving, http_ok
 from lastseat.stack.supervisor import tier_env
 from lastseat.stack.tls import certificates_folder, ensure_certificates
 
+APP_HOST_PROCESSES = ("haproxy", "app", "grpc")
 BOOTSTRAP_SECONDS = 120.0  # etcd, then Patroni's initdb, election and replicas' base backups
 
 
@@ -223,6 +225,26 @@ class Launcher:
         ]
         return self.start_patroni(host, cluster_secrets(self.paths)).pid
 
+    def rejoin(self, name: str) -> list[int]:
+        """Start again what was killed on host `name`: a database host's Patroni, or an app
+        host's HAProxy, app and gRPC servers; their pids (recorded in state.json)."""
+        host = self.topology.host(name)
+        if host.role == "db":
+            return [self.restart_patroni(name)]
+        return self.restart_app_host(host)
+
+    def restart_app_host(self, host: Host) -> list[int]:
+        """An app host's HAProxy, app and gRPC servers, started again once none of them runs
+        (half a host would keep a port the new process needs); each waited for."""
+        names = {f"{host.name}-{what}" for what in APP_HOST_PROCESSES}
+        mine = [r for r in self.state["processes"] if r["name"] in names]
+        for record in mine:
+            if still_runs(record["pid"], record.get("started")):
+                raise RuntimeError(f"{record['name']} runs already (pid {record['pid']})")
+        self.state["processes"] = [r for r in self.state["processes"] if r not in mine]
+        self._start_app_host(host, cluster_secrets(self.paths))
+        return [r["pid"] for r in self.state["processes"] if r["name"] in names]
+
     def _wait_for_primary(self) -> Host:
         """A primary, and every database host's PostgreSQL running (replicas streaming)."""
         deadline = time.monotonic() + BOOTSTRAP_SECONDS
@@ -266,11 +288,12 @@ class Launcher:
         return {
             **os.environ,
             **tier_env(self.settings),
-            "LASTSEAT_DATABASE_URL": configs.app_database_url(secrets_),
+            **configs.app_database_env(secrets_),
             "LASTSEAT_PAYMENTS_URL": f"http://{gateway}:{self.settings.sandbox_port}",
-            # uvicorn trusts X-Forwarded-For (the firewall's client address) only from the
-            # proxy, which reaches the app hosts from the edge's address.
-            "FORWARDED_ALLOW_IPS": gateway,
+            # The app and gRPC servers believe X-Forwarded-For (the firewall's client
+            # address) only from the proxy, which reaches the app hosts from the edge's
+            # address: per-address limits count clients, not the edge.
+            "LASTSEAT_TRUSTED_PROXIES": json.dumps([gateway]),
         }
 
     def _start_sandbox(self) -> None:

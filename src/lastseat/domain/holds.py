@@ -7,7 +7,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from lastseat.domain.errors import InvalidRequest, LimitReached, seat_sort_key
+from lastseat.domain.errors import (
+    HoldGone,
+    InvalidRequest,
+    LimitReached,
+    NotFound,
+    seat_sort_key,
+)
 from lastseat.domain.flights import normalise_seat
 from lastseat.domain.pricing import Quote
 
@@ -47,6 +53,18 @@ def requested_seats(names: list[str]) -> tuple[str, ...]:
     if duplicates:
         raise InvalidRequest("seats repeated in the request: " + ", ".join(duplicates))
     return tuple(sorted(seats, key=seat_sort_key))
+
+
+def check_replaceable(hold: Hold | None, flight_id: int, now: datetime) -> Hold:
+    """A hold may be replaced by a new one of its owner (`hold`: None if not theirs) while it
+    is live, and only on its own flight: growing a hold never moves seats between flights."""
+    if hold is None:
+        raise NotFound("the hold to replace was not found")
+    if not hold.is_live(now):
+        raise HoldGone("the hold to replace has ended; hold the seats anew")
+    if hold.flight_id != flight_id:
+        raise InvalidRequest("the hold to replace is on another flight")
+    return hold
 
 
 def expiry(now: datetime, ttl: timedelta, departs_at: datetime) -> datetime:

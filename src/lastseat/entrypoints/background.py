@@ -69,6 +69,8 @@ def start(services: Services) -> list[asyncio.Task[None]]:
     ]
     if services.seat_feed is not None:
         tasks.append(asyncio.create_task(services.seat_feed.run()))
+    if services.replica_seats is not None:
+        tasks.append(asyncio.create_task(services.replica_seats.run()))
     return tasks
 
 

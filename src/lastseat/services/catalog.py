@@ -94,10 +94,18 @@ class FlightCache:
 
 class Catalog:
     def __init__(
-        self, ctx: ServiceContext, seats: SeatReader, cache: FlightCache | None = None
+        self,
+        ctx: ServiceContext,
+        seats: SeatReader,
+        replica_seats: SeatReader | None = None,
+        cache: FlightCache | None = None,
     ) -> None:
+        """`seats` reads the primary; `replica_seats`, if given, may answer from a replica
+        within the staleness bound, and serves `seat_map` alone (never a hold, a booking,
+        a quote or a watcher's snapshot, which must not be older than the primary)."""
         self._ctx = ctx
         self._seats = seats
+        self._replica_seats = replica_seats or seats
         self._cache = cache or FlightCache()
 
     def now(self) -> datetime:
@@ -156,20 +164,26 @@ class Catalog:
         cached: SeatMap | None = self._ctx.seat_maps.get(flight_id, self._ctx.clock())
         return cached
 
-    async def seat_map(self, flight_id: int) -> SeatMap:
+    async def seat_map(self, flight_id: int, current: bool = False) -> SeatMap:
+        """The flight's seat map: from this process's cache, else a replica within the
+        staleness bound (or the primary); from the primary alone if `current` (a map no
+        older than what the caller read from the primary before, so never the cache's)."""
         flight = await self.flight(flight_id)
         now = self._ctx.clock()
         cache = self._ctx.seat_maps
-        cached: SeatMap | None = cache.get(flight_id, now)
+        # Not from the cache if `current`: a change committed before the caller's read may
+        # not have been notified yet, and a map cached before it would then miss it.
+        cached: SeatMap | None = None if current else cache.get(flight_id, now)
         if cached is not None:
             return cached
         token = cache.token(flight_id)
-        rows = await self._seats.taken(flight_id, now)
+        taken = await (self._seats if current else self._replica_seats).taken(flight_id, now)
+        rows = taken.rows
         booked = sum(1 for _, status, _ in rows if status == SeatStatus.BOOKED.value)
         permille = self._ctx.settings.fare_rules.demand_permille(booked, flight.layout.capacity)
         seat_map = SeatMap(flight, {seat: status for seat, status, _ in rows}, permille)
         hold_ends = [until for _, status, until in rows if until is not None]
-        cache.put(flight_id, seat_map, min(hold_ends, default=None), token)
+        cache.put(flight_id, seat_map, min(hold_ends, default=None), token, taken.as_of)
         return seat_map
 
     async def manifest(self, flight_id: int) -> Manifest:

@@ -252,10 +252,36 @@ class ChangeFeed(Protocol):
     async def run(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class TakenSeats:
+    """The seats of a flight that are booked or held by a live hold (with the hold's end),
+    and `as_of`: a time on the process's monotonic clock before which every committed
+    change is in `rows` (the read's start on the primary; older on a replica)."""
+
+    rows: list[tuple[str, str, datetime | None]]
+    as_of: float
+
+
 class SeatReader(Protocol):
-    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
-        """Seats of the flight that are booked or held by a live hold, with the hold's end."""
+    async def taken(self, flight_id: int, now: datetime) -> TakenSeats: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaReadCounts:
+    """Seat-map reads served by the replica, and those it could not serve, by reason."""
+
+    served: int
+    fallbacks: dict[str, int]
+
+
+class ReplicaSeatReader(SeatReader, Protocol):
+    """A seat reader that may answer from a replica within a staleness bound."""
+
+    async def run(self) -> None:
+        """Runs until cancelled: keeps the primary's recent WAL positions it judges by."""
         ...
+
+    def counts(self) -> ReplicaReadCounts: ...
 
 
 class PasswordHasher(Protocol):

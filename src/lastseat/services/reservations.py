@@ -4,26 +4,33 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from lastseat.domain import pricing
 from lastseat.domain.discounts import DiscountNotApplicable
 from lastseat.domain.errors import (
     Conflict,
+    HoldGone,
     NotFound,
     SeatsUnavailable,
     UnknownSeats,
 )
-from lastseat.domain.events import freed_events, seat_events
-from lastseat.domain.flights import SeatStatus
-from lastseat.domain.holds import Hold, HoldStatus, expiry, requested_seats
+from lastseat.domain.events import freed_events, replacement_events
+from lastseat.domain.holds import (
+    Hold,
+    HoldStatus,
+    check_replaceable,
+    expiry,
+    requested_seats,
+)
 from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
 from lastseat.services.discounts import try_code
 from lastseat.services.idempotency import first_use
-from lastseat.services.ports import IdempotencyKey
+from lastseat.services.ports import IdempotencyKey, UnitOfWork
 from lastseat.services.throttles import hold_throttles, reserve
 
 SWEEP_BATCH = 1_000
@@ -41,6 +48,20 @@ class HoldResult:
     replayed: bool
 
 
+async def _release_replaced(
+    uow: UnitOfWork, user: User, replaces: UUID | None, flight_id: int, now: datetime
+) -> list[str]:
+    """Release the hold a new one replaces, inside the new one's transaction (so a refusal
+    rolls the release back); the seats it held, or none without one."""
+    if replaces is None:
+        return []
+    old = check_replaceable(await uow.holds.get_owned(replaces, user.id), flight_id, now)
+    if not await uow.holds.close(old.id, HoldStatus.RELEASED):
+        raise HoldGone("the hold to replace has ended; hold the seats anew")
+    await uow.seats.release_hold(old.id)
+    return list(old.seats)
+
+
 class Reservations:
     def __init__(self, ctx: ServiceContext, catalog: Catalog) -> None:
         self._ctx = ctx
@@ -53,8 +74,13 @@ class Reservations:
         seat_names: list[str],
         idem: IdempotencyKey | None = None,
         address: str | None = None,
+        replaces: UUID | None = None,
     ) -> HoldResult:
-        """Hold seats all or none, within what one customer and one address may hold."""
+        """Hold seats all or none, within what one customer and one address may hold.
+
+        With `replaces` (the caller's live hold on this flight), that hold is released in
+        the same transaction: its seats are no conflict for this request and do not count
+        toward the limits, and if any new seat is taken the old hold stays as it was."""
         wanted = requested_seats(seat_names)
         flight = await self._catalog.flight(flight_id)
         unknown = flight.layout.unknown_seats(list(wanted))
@@ -75,6 +101,7 @@ class Reservations:
                 if replay is None:
                     raise NotFound("the hold this key created no longer exists")
                 return HoldResult(replay, replayed=True)
+            released = await _release_replaced(uow, user, replaces, flight_id, now)
             held = await uow.holds.held_now(user.id, address, flight_id, now)
             settings.hold_limits.check(held, len(wanted), flight.layout.capacity)
             # Priced by the seats sold so far, never by holds: holding seats cannot move
@@ -95,7 +122,7 @@ class Reservations:
             claimed = await uow.seats.hold(flight_id, wanted, hold.id, now, hold.expires_at)
             if len(claimed) != len(wanted):
                 raise SeatsUnavailable(set(wanted) - set(claimed))
-            await uow.events.append(seat_events(flight_id, list(wanted), SeatStatus.HELD), now)
+            await uow.events.append(replacement_events(flight_id, released, list(wanted)), now)
             await uow.commit()
         self._ctx.seat_maps.changed(flight_id)
         return HoldResult(hold, replayed=False)

@@ -217,7 +217,7 @@ class Watching:
         # that resumes from it is not taken for one from before the window (a flight whose
         # events were all pruned, or that never had one, would otherwise be at 0).
         position = max(latest, pruned)
-        seat_map = await self._catalog.seat_map(flight_id)
+        seat_map = await self._catalog.seat_map(flight_id, current=True)
         # An `after` past the position was never sent by us (a guess, or a store that lost
         # events in a failover): the snapshot, else the watcher would hear nothing until
         # the ids caught up with it.

@@ -88,13 +88,35 @@ def _run_as(user: str | None, argv: list[str]) -> None:
 def start_private_cluster() -> PostgresServer:
     # initdb refuses to run as root, so a root caller runs it as the Debian postgres user.
     run_as = "postgres" if os.geteuid() == 0 else None
-    base = Path(tempfile.mkdtemp(prefix="lastseat-pg-"))
+    base = _private_folder("lastseat-pg-", run_as)
     data_dir = base / "data"
+    _run_as(run_as, [_bin("initdb"), "-D", str(data_dir), "-U", "postgres", "-A", "trust"])
+    return _start(base, data_dir, run_as)
+
+
+def start_private_replica(primary: PostgresServer) -> PostgresServer:
+    """A hot standby streaming from a private cluster (`pg_basebackup -R`), on a port and
+    in a folder of its own; `stop()` it like any private cluster."""
+    if primary.data_dir is None:
+        raise RuntimeError("only a private cluster is replicated")
+    base = _private_folder("lastseat-pg-replica-", primary.run_as)
+    data_dir = base / "data"
+    backup = [_bin("pg_basebackup"), "-h", primary.host, "-p", str(primary.port)]
+    backup += ["-U", primary.user, "-D", str(data_dir), "-R", "-X", "stream", "-c", "fast"]
+    _run_as(primary.run_as, backup)
+    return _start(base, data_dir, primary.run_as)
+
+
+def _private_folder(prefix: str, run_as: str | None) -> Path:
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     if run_as is not None:
         pw = pwd.getpwnam(run_as)
         os.chown(base, pw.pw_uid, pw.pw_gid)
+    return base
+
+
+def _start(base: Path, data_dir: Path, run_as: str | None) -> PostgresServer:
     port = free_port()
-    _run_as(run_as, [_bin("initdb"), "-D", str(data_dir), "-U", "postgres", "-A", "trust"])
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
     _run_as(
         run_as,

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19lastseat/v1/booking.proto\x12\x0blastseat.v1\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"f\n\x12ListFlightsRequest\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x05\"\xaa\x01\n\rFlightSummary\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x04 \x01(\t\x12\x12\n\ndeparts_at\x18\x05 \x01(\t\x12\x17\n\x0fseats_available\x18\x06 \x01(\x05\x12\x15\n\rdeparts_local\x18\x07 \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x08 \x01(\t\"B\n\x13ListFlightsResponse\x12+\n\x07\x66lights\x18\x01 \x03(\x0b\x32\x1a.lastseat.v1.FlightSummary\"&\n\x11GetSeatMapRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\"\xb7\x01\n\x04Seat\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\r\n\x05\x63\x61\x62in\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12!\n\x05price\x18\x04 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x0b\n\x03row\x18\x05 \x01(\x05\x12\x0e\n\x06letter\x18\x06 \x01(\t\x12\x10\n\x08\x66\x65\x61tures\x18\x07 \x03(\t\x12\x30\n\x0bprice_parts\x18\x08 \x01(\x0b\x32\x1b.lastseat.v1.SeatPriceParts\"b\n\x0eSeatPriceParts\x12 \n\x04\x66\x61re\x18\x01 \x01(\x0b\x32\x12.lastseat.v1.Money\x12.\n\nsurcharges\x18\x02 \x03(\x0b\x32\x1a.lastseat.v1.SeatSurcharge\"?\n\rSeatSurcharge\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\">\n\x07SeatMap\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12 \n\x05seats\x18\x02 \x03(\x0b\x32\x11.lastseat.v1.Seat\"4\n\x10HoldSeatsRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12\r\n\x05seats\x18\x02 \x03(\t\"=\n\tSurcharge\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\"\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.lastseat.v1.Money\"\xbd\x01\n\tQuoteLine\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\r\n\x05\x63\x61\x62in\x18\x02 \x01(\t\x12 \n\x04\x66\x61re\x18\x03 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\"\n\x1a\x64\x65mand_multiplier_permille\x18\x04 \x01(\x05\x12*\n\nsurcharges\x18\x05 \x03(\x0b\x32\x16.lastseat.v1.Surcharge\x12!\n\x05price\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Money\"\xf1\x01\n\x05Quote\x12%\n\x05lines\x18\x01 \x03(\x0b\x32\x16.lastseat.v1.QuoteLine\x12$\n\x08subtotal\x18\x02 \x01(\x0b\x32\x12.lastseat.v1.Money\x12$\n\x08\x64iscount\x18\x03 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x15\n\rdiscount_code\x18\x04 \x01(\t\x12!\n\x05taxes\x18\x05 \x01(\x0b\x32\x12.lastseat.v1.Money\x12!\n\x05total\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x18\n\x10\x64iscount_refused\x18\x07 \x01(\t\"{\n\x04Hold\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tflight_id\x18\x02 \x01(\x03\x12\r\n\x05seats\x18\x03 \x03(\t\x12\x12\n\nexpires_at\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\x12!\n\x05quote\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Quote\"%\n\x12ReleaseHoldRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\"\x15\n\x13ReleaseHoldResponse\"9\n\x0fGetQuoteRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\rdiscount_code\x18\x02 \x01(\t\"g\n\tPassenger\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\x12\n\ngiven_name\x18\x02 \x01(\t\x12\x13\n\x0b\x66\x61mily_name\x18\x03 \x01(\t\x12\x15\n\rdate_of_birth\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\"\x82\x01\n\x15\x43onfirmBookingRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\rdiscount_code\x18\x02 \x01(\t\x12\x15\n\rpayment_token\x18\x03 \x01(\t\x12*\n\npassengers\x18\x04 \x03(\x0b\x32\x16.lastseat.v1.Passenger\"\xd0\x02\n\rBookingRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12\x11\n\tflight_id\x18\x03 \x01(\x03\x12\r\n\x05seats\x18\x04 \x03(\t\x12!\n\x05total\x18\x05 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x15\n\rdiscount_code\x18\x06 \x01(\t\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12*\n\npassengers\x18\t \x03(\x0b\x32\x16.lastseat.v1.Passenger\x12\x0c\n\x04\x63ode\x18\n \x01(\t\x12\x0e\n\x06origin\x18\x0b \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x0c \x01(\t\x12\x12\n\ndeparts_at\x18\r \x01(\t\x12\x15\n\rdeparts_local\x18\x0e \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x0f \x01(\t\"<\n\x12\x46indBookingRequest\x12\x11\n\treference\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61mily_name\x18\x02 \x01(\t\"\x8d\x01\n\tFlightRef\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x04 \x01(\t\x12\x12\n\ndeparts_at\x18\x05 \x01(\t\x12\x15\n\rdeparts_local\x18\x06 \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x07 \x01(\t\"\x94\x01\n\x0c\x46oundBooking\x12\x11\n\treference\x18\x01 \x01(\t\x12&\n\x06\x66light\x18\x02 \x01(\x0b\x32\x16.lastseat.v1.FlightRef\x12\r\n\x05seats\x18\x03 \x03(\t\x12*\n\npassengers\x18\x04 \x03(\x0b\x32\x16.lastseat.v1.Passenger\x12\x0e\n\x06status\x18\x05 \x01(\t\"*\n\x14\x43\x61ncelBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"E\n\x12WatchFlightRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12\x12\n\x05\x61\x66ter\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x08\n\x06_after\"<\n\nSeatChange\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\x03\"D\n\x08Snapshot\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x03\x12&\n\x08seat_map\x18\x02 \x01(\x0b\x32\x14.lastseat.v1.SeatMap\"j\n\x0b\x46lightEvent\x12)\n\x08snapshot\x18\x01 \x01(\x0b\x32\x15.lastseat.v1.SnapshotH\x00\x12\'\n\x04seat\x18\x02 \x01(\x0b\x32\x17.lastseat.v1.SeatChangeH\x00\x42\x07\n\x05\x65vent2\xa7\x05\n\x07\x42ooking\x12P\n\x0bListFlights\x12\x1f.lastseat.v1.ListFlightsRequest\x1a .lastseat.v1.ListFlightsResponse\x12\x42\n\nGetSeatMap\x12\x1e.lastseat.v1.GetSeatMapRequest\x1a\x14.lastseat.v1.SeatMap\x12=\n\tHoldSeats\x12\x1d.lastseat.v1.HoldSeatsRequest\x1a\x11.lastseat.v1.Hold\x12P\n\x0bReleaseHold\x12\x1f.lastseat.v1.ReleaseHoldRequest\x1a .lastseat.v1.ReleaseHoldResponse\x12<\n\x08GetQuote\x12\x1c.lastseat.v1.GetQuoteRequest\x1a\x12.lastseat.v1.Quote\x12P\n\x0e\x43onfirmBooking\x12\".lastseat.v1.ConfirmBookingRequest\x1a\x1a.lastseat.v1.BookingRecord\x12N\n\rCancelBooking\x12!.lastseat.v1.CancelBookingRequest\x1a\x1a.lastseat.v1.BookingRecord\x12I\n\x0b\x46indBooking\x12\x1f.lastseat.v1.FindBookingRequest\x1a\x19.lastseat.v1.FoundBooking\x12J\n\x0bWatchFlight\x12\x1f.lastseat.v1.WatchFlightRequest\x1a\x18.lastseat.v1.FlightEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19lastseat/v1/booking.proto\x12\x0blastseat.v1\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"f\n\x12ListFlightsRequest\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x05\"\xaa\x01\n\rFlightSummary\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x04 \x01(\t\x12\x12\n\ndeparts_at\x18\x05 \x01(\t\x12\x17\n\x0fseats_available\x18\x06 \x01(\x05\x12\x15\n\rdeparts_local\x18\x07 \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x08 \x01(\t\"B\n\x13ListFlightsResponse\x12+\n\x07\x66lights\x18\x01 \x03(\x0b\x32\x1a.lastseat.v1.FlightSummary\"&\n\x11GetSeatMapRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\"\xb7\x01\n\x04Seat\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\r\n\x05\x63\x61\x62in\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12!\n\x05price\x18\x04 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x0b\n\x03row\x18\x05 \x01(\x05\x12\x0e\n\x06letter\x18\x06 \x01(\t\x12\x10\n\x08\x66\x65\x61tures\x18\x07 \x03(\t\x12\x30\n\x0bprice_parts\x18\x08 \x01(\x0b\x32\x1b.lastseat.v1.SeatPriceParts\"b\n\x0eSeatPriceParts\x12 \n\x04\x66\x61re\x18\x01 \x01(\x0b\x32\x12.lastseat.v1.Money\x12.\n\nsurcharges\x18\x02 \x03(\x0b\x32\x1a.lastseat.v1.SeatSurcharge\"?\n\rSeatSurcharge\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\">\n\x07SeatMap\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12 \n\x05seats\x18\x02 \x03(\x0b\x32\x11.lastseat.v1.Seat\"F\n\x10HoldSeatsRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12\r\n\x05seats\x18\x02 \x03(\t\x12\x10\n\x08replaces\x18\x03 \x01(\t\"=\n\tSurcharge\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\"\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.lastseat.v1.Money\"\xbd\x01\n\tQuoteLine\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\r\n\x05\x63\x61\x62in\x18\x02 \x01(\t\x12 \n\x04\x66\x61re\x18\x03 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\"\n\x1a\x64\x65mand_multiplier_permille\x18\x04 \x01(\x05\x12*\n\nsurcharges\x18\x05 \x03(\x0b\x32\x16.lastseat.v1.Surcharge\x12!\n\x05price\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Money\"\xf1\x01\n\x05Quote\x12%\n\x05lines\x18\x01 \x03(\x0b\x32\x16.lastseat.v1.QuoteLine\x12$\n\x08subtotal\x18\x02 \x01(\x0b\x32\x12.lastseat.v1.Money\x12$\n\x08\x64iscount\x18\x03 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x15\n\rdiscount_code\x18\x04 \x01(\t\x12!\n\x05taxes\x18\x05 \x01(\x0b\x32\x12.lastseat.v1.Money\x12!\n\x05total\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x18\n\x10\x64iscount_refused\x18\x07 \x01(\t\"{\n\x04Hold\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tflight_id\x18\x02 \x01(\x03\x12\r\n\x05seats\x18\x03 \x03(\t\x12\x12\n\nexpires_at\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\x12!\n\x05quote\x18\x06 \x01(\x0b\x32\x12.lastseat.v1.Quote\"%\n\x12ReleaseHoldRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\"\x15\n\x13ReleaseHoldResponse\"9\n\x0fGetQuoteRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\rdiscount_code\x18\x02 \x01(\t\"g\n\tPassenger\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\x12\n\ngiven_name\x18\x02 \x01(\t\x12\x13\n\x0b\x66\x61mily_name\x18\x03 \x01(\t\x12\x15\n\rdate_of_birth\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\"\x82\x01\n\x15\x43onfirmBookingRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x15\n\rdiscount_code\x18\x02 \x01(\t\x12\x15\n\rpayment_token\x18\x03 \x01(\t\x12*\n\npassengers\x18\x04 \x03(\x0b\x32\x16.lastseat.v1.Passenger\"\xd0\x02\n\rBookingRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12\x11\n\tflight_id\x18\x03 \x01(\x03\x12\r\n\x05seats\x18\x04 \x03(\t\x12!\n\x05total\x18\x05 \x01(\x0b\x32\x12.lastseat.v1.Money\x12\x15\n\rdiscount_code\x18\x06 \x01(\t\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12*\n\npassengers\x18\t \x03(\x0b\x32\x16.lastseat.v1.Passenger\x12\x0c\n\x04\x63ode\x18\n \x01(\t\x12\x0e\n\x06origin\x18\x0b \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x0c \x01(\t\x12\x12\n\ndeparts_at\x18\r \x01(\t\x12\x15\n\rdeparts_local\x18\x0e \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x0f \x01(\t\"<\n\x12\x46indBookingRequest\x12\x11\n\treference\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61mily_name\x18\x02 \x01(\t\"\x8d\x01\n\tFlightRef\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x04 \x01(\t\x12\x12\n\ndeparts_at\x18\x05 \x01(\t\x12\x15\n\rdeparts_local\x18\x06 \x01(\t\x12\x16\n\x0e\x64\x65parture_zone\x18\x07 \x01(\t\"\x94\x01\n\x0c\x46oundBooking\x12\x11\n\treference\x18\x01 \x01(\t\x12&\n\x06\x66light\x18\x02 \x01(\x0b\x32\x16.lastseat.v1.FlightRef\x12\r\n\x05seats\x18\x03 \x03(\t\x12*\n\npassengers\x18\x04 \x03(\x0b\x32\x16.lastseat.v1.Passenger\x12\x0e\n\x06status\x18\x05 \x01(\t\"*\n\x14\x43\x61ncelBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"E\n\x12WatchFlightRequest\x12\x11\n\tflight_id\x18\x01 \x01(\x03\x12\x12\n\x05\x61\x66ter\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x08\n\x06_after\"<\n\nSeatChange\x12\x0c\n\x04seat\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\x03\"D\n\x08Snapshot\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x03\x12&\n\x08seat_map\x18\x02 \x01(\x0b\x32\x14.lastseat.v1.SeatMap\"j\n\x0b\x46lightEvent\x12)\n\x08snapshot\x18\x01 \x01(\x0b\x32\x15.lastseat.v1.SnapshotH\x00\x12\'\n\x04seat\x18\x02 \x01(\x0b\x32\x17.lastseat.v1.SeatChangeH\x00\x42\x07\n\x05\x65vent2\xa7\x05\n\x07\x42ooking\x12P\n\x0bListFlights\x12\x1f.lastseat.v1.ListFlightsRequest\x1a .lastseat.v1.ListFlightsResponse\x12\x42\n\nGetSeatMap\x12\x1e.lastseat.v1.GetSeatMapRequest\x1a\x14.lastseat.v1.SeatMap\x12=\n\tHoldSeats\x12\x1d.lastseat.v1.HoldSeatsRequest\x1a\x11.lastseat.v1.Hold\x12P\n\x0bReleaseHold\x12\x1f.lastseat.v1.ReleaseHoldRequest\x1a .lastseat.v1.ReleaseHoldResponse\x12<\n\x08GetQuote\x12\x1c.lastseat.v1.GetQuoteRequest\x1a\x12.lastseat.v1.Quote\x12P\n\x0e\x43onfirmBooking\x12\".lastseat.v1.ConfirmBookingRequest\x1a\x1a.lastseat.v1.BookingRecord\x12N\n\rCancelBooking\x12!.lastseat.v1.CancelBookingRequest\x1a\x1a.lastseat.v1.BookingRecord\x12I\n\x0b\x46indBooking\x12\x1f.lastseat.v1.FindBookingRequest\x1a\x19.lastseat.v1.FoundBooking\x12J\n\x0bWatchFlight\x12\x1f.lastseat.v1.WatchFlightRequest\x1a\x18.lastseat.v1.FlightEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,43 +50,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SEATMAP']._serialized_start=821
   _globals['_SEATMAP']._serialized_end=883
   _globals['_HOLDSEATSREQUEST']._serialized_start=885
-  _globals['_HOLDSEATSREQUEST']._serialized_end=937
-  _globals['_SURCHARGE']._serialized_start=939
-  _globals['_SURCHARGE']._serialized_end=1000
-  _globals['_QUOTELINE']._serialized_start=1003
-  _globals['_QUOTELINE']._serialized_end=1192
-  _globals['_QUOTE']._serialized_start=1195
-  _globals['_QUOTE']._serialized_end=1436
-  _globals['_HOLD']._serialized_start=1438
-  _globals['_HOLD']._serialized_end=1561
-  _globals['_RELEASEHOLDREQUEST']._serialized_start=1563
-  _globals['_RELEASEHOLDREQUEST']._serialized_end=1600
-  _globals['_RELEASEHOLDRESPONSE']._serialized_start=1602
-  _globals['_RELEASEHOLDRESPONSE']._serialized_end=1623
-  _globals['_GETQUOTEREQUEST']._serialized_start=1625
-  _globals['_GETQUOTEREQUEST']._serialized_end=1682
-  _globals['_PASSENGER']._serialized_start=1684
-  _globals['_PASSENGER']._serialized_end=1787
-  _globals['_CONFIRMBOOKINGREQUEST']._serialized_start=1790
-  _globals['_CONFIRMBOOKINGREQUEST']._serialized_end=1920
-  _globals['_BOOKINGRECORD']._serialized_start=1923
-  _globals['_BOOKINGRECORD']._serialized_end=2259
-  _globals['_FINDBOOKINGREQUEST']._serialized_start=2261
-  _globals['_FINDBOOKINGREQUEST']._serialized_end=2321
-  _globals['_FLIGHTREF']._serialized_start=2324
-  _globals['_FLIGHTREF']._serialized_end=2465
-  _globals['_FOUNDBOOKING']._serialized_start=2468
-  _globals['_FOUNDBOOKING']._serialized_end=2616
-  _globals['_CANCELBOOKINGREQUEST']._serialized_start=2618
-  _globals['_CANCELBOOKINGREQUEST']._serialized_end=2660
-  _globals['_WATCHFLIGHTREQUEST']._serialized_start=2662
-  _globals['_WATCHFLIGHTREQUEST']._serialized_end=2731
-  _globals['_SEATCHANGE']._serialized_start=2733
-  _globals['_SEATCHANGE']._serialized_end=2793
-  _globals['_SNAPSHOT']._serialized_start=2795
-  _globals['_SNAPSHOT']._serialized_end=2863
-  _globals['_FLIGHTEVENT']._serialized_start=2865
-  _globals['_FLIGHTEVENT']._serialized_end=2971
-  _globals['_BOOKING']._serialized_start=2974
-  _globals['_BOOKING']._serialized_end=3653
+  _globals['_HOLDSEATSREQUEST']._serialized_end=955
+  _globals['_SURCHARGE']._serialized_start=957
+  _globals['_SURCHARGE']._serialized_end=1018
+  _globals['_QUOTELINE']._serialized_start=1021
+  _globals['_QUOTELINE']._serialized_end=1210
+  _globals['_QUOTE']._serialized_start=1213
+  _globals['_QUOTE']._serialized_end=1454
+  _globals['_HOLD']._serialized_start=1456
+  _globals['_HOLD']._serialized_end=1579
+  _globals['_RELEASEHOLDREQUEST']._serialized_start=1581
+  _globals['_RELEASEHOLDREQUEST']._serialized_end=1618
+  _globals['_RELEASEHOLDRESPONSE']._serialized_start=1620
+  _globals['_RELEASEHOLDRESPONSE']._serialized_end=1641
+  _globals['_GETQUOTEREQUEST']._serialized_start=1643
+  _globals['_GETQUOTEREQUEST']._serialized_end=1700
+  _globals['_PASSENGER']._serialized_start=1702
+  _globals['_PASSENGER']._serialized_end=1805
+  _globals['_CONFIRMBOOKINGREQUEST']._serialized_start=1808
+  _globals['_CONFIRMBOOKINGREQUEST']._serialized_end=1938
+  _globals['_BOOKINGRECORD']._serialized_start=1941
+  _globals['_BOOKINGRECORD']._serialized_end=2277
+  _globals['_FINDBOOKINGREQUEST']._serialized_start=2279
+  _globals['_FINDBOOKINGREQUEST']._serialized_end=2339
+  _globals['_FLIGHTREF']._serialized_start=2342
+  _globals['_FLIGHTREF']._serialized_end=2483
+  _globals['_FOUNDBOOKING']._serialized_start=2486
+  _globals['_FOUNDBOOKING']._serialized_end=2634
+  _globals['_CANCELBOOKINGREQUEST']._serialized_start=2636
+  _globals['_CANCELBOOKINGREQUEST']._serialized_end=2678
+  _globals['_WATCHFLIGHTREQUEST']._serialized_start=2680
+  _globals['_WATCHFLIGHTREQUEST']._serialized_end=2749
+  _globals['_SEATCHANGE']._serialized_start=2751
+  _globals['_SEATCHANGE']._serialized_end=2811
+  _globals['_SNAPSHOT']._serialized_start=2813
+  _globals['_SNAPSHOT']._serialized_end=2881
+  _globals['_FLIGHTEVENT']._serialized_start=2883
+  _globals['_FLIGHTEVENT']._serialized_end=2989
+  _globals['_BOOKING']._serialized_start=2992
+  _globals['_BOOKING']._serialized_end=3671
 # @@protoc_insertion_point(module_scope)

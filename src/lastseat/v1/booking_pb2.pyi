@@ -107,12 +107,14 @@ class SeatMap(_message.Message):
     def __init__(self, flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[_Union[Seat, _Mapping]]] = ...) -> None: ...
 
 class HoldSeatsRequest(_message.Message):
-    __slots__ = ("flight_id", "seats")
+    __slots__ = ("flight_id", "seats", "replaces")
     FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
     SEATS_FIELD_NUMBER: _ClassVar[int]
+    REPLACES_FIELD_NUMBER: _ClassVar[int]
     flight_id: int
     seats: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ...) -> None: ...
+    replaces: str
+    def __init__(self, flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., replaces: _Optional[str] = ...) -> None: ...
 
 class Surcharge(_message.Message):
     __slots__ = ("kind", "amount")

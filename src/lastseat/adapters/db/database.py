@@ -16,11 +16,18 @@ from lastseat.adapters.db import migrate
 from lastseat.adapters.db.engine import create_engine, pool_status
 from lastseat.adapters.db.errors import unavailability
 from lastseat.adapters.db.hot_reads import PgSeatReader, SeatReader
+from lastseat.adapters.db.replica import ReplicaSeats
 from lastseat.adapters.db.seat_feed import PgSeatFeed
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.config import Settings
 from lastseat.domain.errors import DatabaseUnavailable
-from lastseat.services.ports import ChangeFeed, Database, PoolStatus, Readiness
+from lastseat.services.ports import (
+    ChangeFeed,
+    Database,
+    PoolStatus,
+    Readiness,
+    ReplicaSeatReader,
+)
 from lastseat.services.ports import SeatReader as SeatReaderPort
 
 
@@ -29,11 +36,26 @@ class SqlDatabase:
         self._engine = create_engine(settings)
         self._postgres = self._engine.dialect.name == "postgresql"
         self.units_of_work = SqlUnitOfWorkFactory(self._engine)
+        self._bound = settings.replica_max_staleness_seconds
+        self._replica: AsyncEngine | None = None
+        if settings.replica_database_url is not None:
+            if not self._postgres:
+                raise ValueError("a replica (LASTSEAT_REPLICA_DATABASE_URL) needs PostgreSQL")
+            # Its own pool: nothing but ReplicaSeats ever gets a connection from it.
+            replica = settings.model_copy(update={"database_url": settings.replica_database_url})
+            self._replica = create_engine(replica)
 
     def seat_reader(self) -> SeatReaderPort:
         if self._postgres:
             return PgSeatReader(self._engine)
         return SeatReader(self.units_of_work)
+
+    def replica_seat_reader(self) -> ReplicaSeatReader | None:
+        """The seat map from the replica within the staleness bound, else the primary; None
+        without a replica. For the seat map only: it reads seats outside any transaction."""
+        if self._replica is None:
+            return None
+        return ReplicaSeats(self._replica, self._engine, self.seat_reader(), self._bound)
 
     def change_feed(
         self, on_change: Callable[[int], None], on_live: Callable[[bool], None]
@@ -67,6 +89,8 @@ class SqlDatabase:
         return unavailability(failure)
 
     async def close(self) -> None:
+        if self._replica is not None:
+            await self._replica.dispose()
         await self._engine.dispose()
 
 

@@ -7,7 +7,9 @@ The same rule as `SqlSeats.taken` (seat_rules.taken); SQLite reads through that.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lastseat.adapters.db.errors import translated
 from lastseat.adapters.db.repositories import postgres
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from lastseat.services.ports import TakenSeats
 from lastseat.timing import add_db_time
+
+SeatRows = list[tuple[str, str, datetime | None]]
 
 
 class SeatReader:
@@ -25,9 +30,10 @@ class SeatReader:
     def __init__(self, uow: SqlUnitOfWorkFactory) -> None:
         self._uow = uow
 
-    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
+    async def taken(self, flight_id: int, now: datetime) -> TakenSeats:
+        as_of = time.monotonic()
         async with self._uow() as uow:
-            return await uow.seats.taken(flight_id, now)
+            return TakenSeats(await uow.seats.taken(flight_id, now), as_of)
 
 
 class PgSeatReader:
@@ -36,17 +42,30 @@ class PgSeatReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
-        started = time.perf_counter()
+    async def taken(self, flight_id: int, now: datetime) -> TakenSeats:
+        as_of = time.monotonic()
         with translated():
-            connection = await self._engine.raw_connection()
-            try:
-                driver: Any = connection.driver_connection
-                rows = await driver.fetch(postgres.TAKEN, flight_id, postgres.naive_utc(now))
-            except Exception:
-                connection.invalidate()  # a lost connection must not go back to the pool
-                raise
-            finally:
-                connection.close()
-                add_db_time(time.perf_counter() - started)
-        return [(row["seat"], row["status"], postgres.aware(row["held_until"])) for row in rows]
+            async with pooled_driver(self._engine) as driver:
+                rows = await fetch_taken(driver, flight_id, now)
+        return TakenSeats(rows, as_of)
+
+
+@contextlib.asynccontextmanager
+async def pooled_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """An asyncpg connection from the engine's pool, returned to it afterwards (or thrown
+    away if anything failed or was cancelled on it: its state is then unknown)."""
+    started = time.perf_counter()
+    connection = await engine.raw_connection()
+    try:
+        yield connection.driver_connection
+    except BaseException:
+        connection.invalidate()
+        raise
+    finally:
+        connection.close()
+        add_db_time(time.perf_counter() - started)
+
+
+async def fetch_taken(driver: Any, flight_id: int, now: datetime) -> SeatRows:
+    rows = await driver.fetch(postgres.TAKEN, flight_id, postgres.naive_utc(now))
+    return [(row["seat"], row["status"], postgres.aware(row["held_until"])) for row in rows]

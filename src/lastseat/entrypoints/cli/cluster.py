@@ -136,24 +136,25 @@ def status(folder: Folder = DEFAULT_FOLDER) -> None:
 
 @cluster_app.command("rejoin")
 def rejoin(
-    host: Annotated[str, typer.Argument(help="the database host (db1..)")],
+    host: Annotated[str, typer.Argument(help="the host (db1.., app1..)")],
     folder: Folder = DEFAULT_FOLDER,
 ) -> None:
-    """Start Patroni again on a database host whose Patroni was killed: it rejoins as a
-    replica (pg_rewind if its timeline diverged); `cluster status` shows its role."""
+    """Start again what was killed on a host. A database host: its Patroni, which rejoins as
+    a replica (pg_rewind if its timeline diverged). An app host: its HAProxy, app and gRPC
+    servers, and the edge balances onto it again. `cluster status` shows them."""
     from lastseat.config import get_settings
 
     try:
-        pid = Launcher.resume(get_settings(), folder, console.print).restart_patroni(host)
+        pids = Launcher.resume(get_settings(), folder, console.print).rejoin(host)
     except (RuntimeError, KeyError) as exc:
-        console.print(f"[red]could not restart {host}'s Patroni[/red]: {exc}")
+        console.print(f"[red]could not restart {host}[/red]: {exc}")
         raise typer.Exit(1) from None
-    console.print(f"{host}-patroni started (pid {pid})")
+    console.print(f"{host} rejoined (pids {', '.join(map(str, pids))})")
 
 
 @cluster_app.command("config")
 def config(
-    what: Annotated[str, typer.Argument(help="patroni, haproxy or etcd")] = "patroni",
+    what: Annotated[str, typer.Argument(help="patroni, haproxy, etcd or app-env")] = "patroni",
     host: Annotated[str, typer.Option(help="the host it is for (db1.., app1..)")] = "",
     folder: Folder = DEFAULT_FOLDER,
     app_hosts: AppHosts = 2,
@@ -172,6 +173,9 @@ def config(
     elif what == "etcd":
         node = shape.host(host or "db1")
         typer.echo(" \\\n  ".join(configs.etcd_argv(shape, node, paths.node(node) / "etcd")))
+    elif what == "app-env":
+        env = configs.app_database_env(configs.secrets_placeholder())
+        typer.echo("".join(f"{name}={value}\n" for name, value in env.items()), nl=False)
     else:
-        console.print("one of: patroni, haproxy, etcd")
+        console.print("one of: patroni, haproxy, etcd, app-env")
         raise typer.Exit(2)

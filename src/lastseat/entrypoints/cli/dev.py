@@ -1,5 +1,5 @@
-"""`lastseat dev`: just the app (an app server, a gRPC server, the payment sandbox) on
-this machine, without the rest of the stack."""
+"""`lastseat dev`: just the app (an app server, a gRPC server, the payment sandbox and the
+mail catcher) on this machine, without the rest of the stack."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 import typer
 
 from lastseat.entrypoints.cli.running import notes
 from lastseat.entrypoints.cli.starting import first_start_secrets, prepare_database
+from lastseat.stack.ports import port_open
 from lastseat.stack.processes import start_bound_child, wait_ready
 from lastseat.stack.readiness import grpc_serving, http_ok
 
@@ -42,20 +44,27 @@ def dev(
         int, typer.Option(metavar="N", help="sample flights to make if there are none")
     ] = 50,
 ) -> None:
-    """Just the app: one app server, one gRPC server and the payment sandbox, no stack.
-    It says it is up once each of them answers; Ctrl-C stops them all."""
+    """Just the app: one app server, one gRPC server, the payment sandbox and the mail
+    catcher, no stack. It says it is up once each of them answers; Ctrl-C stops them all."""
     settings = first_start_secrets()
     prepare_database(settings, flights)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - compared only
-    # In the order started: the app takes payments from the sandbox, so the sandbox is
-    # ready first, as under `up`.
+    # In the order started: the app takes payments from the sandbox and sends mail to the
+    # catcher, so both are ready first, as under `up`.
+    mail_port = settings.mail_catcher_port
     servers = [
         Server(
             "payment sandbox",
             settings.payments_url,
             http_ok(f"http://127.0.0.1:{settings.sandbox_port}/healthz"),
             ["payments-sandbox", "--port", str(settings.sandbox_port)],
+        ),
+        Server(
+            "mail catcher",
+            f"smtp://127.0.0.1:{mail_port} (kept in {settings.mail_folder})",
+            partial(port_open, mail_port),
+            ["stack-mail", "--port", str(mail_port), "--folder", str(settings.mail_folder)],
         ),
         Server(
             "gRPC server",

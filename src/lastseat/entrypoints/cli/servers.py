@@ -79,6 +79,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=False,  # the app writes its own structured access log
+        forwarded_allow_ips=",".join(settings.trusted_proxies),
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
         **uvicorn_options(settings),

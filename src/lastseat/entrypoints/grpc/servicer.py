@@ -6,7 +6,7 @@ the two cannot disagree on a field. No business rule lives here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -61,16 +61,14 @@ def _metadata(context: Context, name: str) -> str | None:
     return None
 
 
-LOOPBACK = frozenset({"127.0.0.1", "::1"})
-
-
-def _client_address(context: Context) -> str | None:
-    """The caller's network: the peer's address, or behind the stack (a loopback peer) the
-    X-Forwarded-For the firewall tier set, as uvicorn does for the HTTP API."""
+def client_address(context: Context, trusted_proxies: Collection[str]) -> str | None:
+    """The caller's network: the peer's address, or behind the stack (a peer among the
+    trusted proxies) the X-Forwarded-For the firewall tier set, as uvicorn does for the
+    HTTP API with the same setting."""
     kind, _, rest = (context.peer() or "").partition(":")
     host = rest.rsplit(":", 1)[0].strip("[]") if kind in ("ipv4", "ipv6") else None
     forwarded = _metadata(context, "x-forwarded-for")
-    if host in LOOPBACK and forwarded:
+    if host in trusted_proxies and forwarded:
         host = forwarded.rsplit(",", 1)[-1].strip()
     return client_network(host)
 
@@ -93,7 +91,11 @@ def _discount_code(value: str) -> str | None:
 class BookingServicer(booking_pb2_grpc.BookingServicer):
     def __init__(self, services: Services) -> None:
         self._services = services
+        self._trusted_proxies = frozenset(services.settings.trusted_proxies)
         self._seatmaps = SeatMapEncoder()
+
+    def _client_address(self, context: Context) -> str | None:
+        return client_address(context, self._trusted_proxies)
 
     @property
     def database(self) -> Database:
@@ -141,8 +143,14 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         seats = list(request.seats)
         check_seat_list(seats)
         idem = self._idempotency(context, "HoldSeats", request)
+        replaces = _uuid(request.replaces, "replaces") if request.replaces else None
         result = await self._services.reservations.hold_seats(
-            user, _flight_id(request.flight_id), seats, idem, _client_address(context)
+            user,
+            _flight_id(request.flight_id),
+            seats,
+            idem,
+            self._client_address(context),
+            replaces,
         )
         self._replayed(context, result.replayed)
         return _fill(pb.Hold(), hold_json(result.hold))
@@ -160,7 +168,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             user,
             _uuid(request.hold_id, "hold_id"),
             _discount_code(request.discount_code),
-            _client_address(context),
+            self._client_address(context),
         )
         return _fill(pb.Quote(), quote_view_json(view))
 
@@ -175,7 +183,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             token,
             _discount_code(request.discount_code),
             idem,
-            _client_address(context),
+            self._client_address(context),
             passengers=[
                 passenger_from_text(p.seat, p.given_name, p.family_name, p.date_of_birth, p.type)
                 for p in request.passengers
@@ -188,7 +196,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
     @mapped
     async def FindBooking(self, request: Any, context: Context) -> Any:
         found = await self._services.bookings.look_up(
-            request.reference, request.family_name, _client_address(context)
+            request.reference, request.family_name, self._client_address(context)
         )
         return _fill(pb.FoundBooking(), found_booking_json(found))
 

@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.database.pool,
         lambda: services.watching.watchers,
         lambda: services.settlement.stuck_count,
+        replica_reads=services.replica_seats.counts if services.replica_seats else None,
     )
     app.state.services = services
     app.state.metrics = metrics

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
-from lastseat.services.ports import PoolStatus
+from lastseat.services.ports import PoolStatus, ReplicaReadCounts
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -18,6 +20,7 @@ class Metrics:
         pool: Callable[[], PoolStatus],
         watchers: Callable[[], int] = lambda: 0,
         stuck_payments: Callable[[], int] = lambda: 0,
+        replica_reads: Callable[[], ReplicaReadCounts] | None = None,
     ) -> None:
         self._request_children: dict[tuple[str, str, int], Any] = {}
         self._latency_children: dict[tuple[str, str], Any] = {}
@@ -76,6 +79,8 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.registry.register(ReplicaReads(replica_reads or _no_replica))
+
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         # Label children are cached: `.labels()` validates and locks on every call.
         key = (method, route, status)
@@ -90,3 +95,36 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class ReplicaReads(Collector):
+    """Seat maps served from the replica, and those it could not serve (the primary
+    answered them instead), counted by the replica reader."""
+
+    def __init__(self, counts: Callable[[], ReplicaReadCounts]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        counts = self._counts()
+        served = CounterMetricFamily(
+            "lastseat_seat_map_replica_reads",
+            "Seat maps read from the replica within the staleness bound",
+        )
+        served.add_metric([], counts.served)
+        yield served
+        fallbacks = CounterMetricFamily(
+            "lastseat_seat_map_replica_fallbacks",
+            "Seat maps the replica could not serve within the bound, read from the primary",
+            labels=["reason"],
+        )
+        for reason in REPLICA_FALLBACK_REASONS:
+            fallbacks.add_metric([reason], counts.fallbacks.get(reason, 0))
+        yield fallbacks
+
+
+def _no_replica() -> ReplicaReadCounts:
+    return ReplicaReadCounts(0, {})
+
+
+# Why the primary answered a seat map meant for the replica (adapters/db/replica.py).
+REPLICA_FALLBACK_REASONS = ("behind", "unavailable", "unsampled", "not_a_replica")

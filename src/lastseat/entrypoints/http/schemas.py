@@ -158,6 +158,9 @@ class HoldIn(Strict):
         list[Annotated[StrictStr, Field(max_length=MAX_SEAT_NAME_LENGTH)]],
         Field(min_length=MIN_SEATS_PER_HOLD, max_length=MAX_SEATS_PER_HOLD),
     ]
+    # The caller's live hold on this flight that the new one replaces (to grow or change
+    # a selection without stranding the first hold).
+    replaces: UUID | None = None
 
 
 class PaymentIn(Strict):

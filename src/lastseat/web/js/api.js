@@ -5,8 +5,9 @@ import { recordCall } from "./path.js";
 
 const PROBLEM_BASE = "urn:lastseat:problem:";
 
-// What a traveller is told for each problem type; the server's detail is shown beside it
-// only where it is written for people (seat names, discount reasons, hold limits).
+// What a traveller is told for each problem type. Any other refusal shows the server's own
+// detail ("password must be 8 to 256 characters"), which is written for people: a generic
+// "not valid" would hide what to fix.
 const PLAIN_WORDS = {
   "seats-unavailable": "Sorry, someone else just took that seat.",
   "unknown-seats": "That seat does not exist on this flight.",
@@ -24,16 +25,15 @@ const PLAIN_WORDS = {
   "forbidden": "You are not allowed to do that.",
   "rate-limited": "You are going too fast. Please wait a second and try again.",
   "firewall-blocked": "Our firewall refused this request. If you think that is a mistake, contact us with the reference below.",
-  "validation-failed": "Some of what you entered is not valid.",
-  "invalid-request": "That request is not valid.",
   "database-busy": "We are very busy right now. Please try again.",
   "database-unavailable": "We are having trouble right now. Please try again shortly.",
 };
 
 export class ApiError extends Error {
-  constructor(status, problem, requestId) {
+  constructor(status, problem, requestId, retryAfter = null) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.status = status;
+    this.retryAfter = retryAfter; // seconds, from a 429's or 503's Retry-After
     this.kind = (problem.type || "").startsWith(PROBLEM_BASE)
       ? problem.type.slice(PROBLEM_BASE.length)
       : "";
@@ -49,8 +49,33 @@ export class ApiError extends Error {
     const words = PLAIN_WORDS[this.kind];
     if (words) return words;
     if (this.status >= 500) return "Something went wrong on our side. Please try again.";
-    return this.problem.detail || this.problem.title || `The request failed (HTTP ${this.status}).`;
+    if (this.kind === "validation-failed" && this.problem.errors?.length) {
+      return sentence(this.problem.errors.map(fieldMessage).join("; "));
+    }
+    return sentence(this.problem.detail || this.problem.title || `The request failed (HTTP ${this.status})`);
   }
+}
+
+/** "password: String should have at most 256 characters" from a 422's per-field error. */
+function fieldMessage({ loc, message }) {
+  const name = [...(loc || [])].reverse().find((part) => part !== "body" && Number.isNaN(Number(part)));
+  return name ? `${name.replaceAll("_", " ")}: ${message}` : message;
+}
+
+function sentence(text) {
+  const trimmed = String(text).trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** The words for any error a page meets: an API refusal, or a failure of the page itself. */
+export function describe(error) {
+  if (error instanceof ApiError) {
+    const reference = error.requestId && (error.status >= 500 || error.status === 403);
+    return reference ? `${error.plain} (reference ${error.requestId})` : error.plain;
+  }
+  console.warn(error);
+  return "Something went wrong in this page. Please reload and try again.";
 }
 
 /** Set with the session at sign-in, readable by the page; echoed on writes as X-CSRF-Token. */
@@ -91,8 +116,10 @@ export async function api(method, path, { body, query, idempotencyKey } = {}) {
       cache: "no-cache",
     });
   } catch (error) {
+    reachable(false);
     throw new ApiError(0, { detail: "We could not reach lastseat. Check your connection and try again." });
   }
+  reachable(true);
   const text = await response.text();
   const requestId = response.headers.get("x-request-id") || "";
   const date = Date.parse(response.headers.get("date") || "");
@@ -106,10 +133,69 @@ export async function api(method, path, { body, query, idempotencyKey } = {}) {
       data = { detail: text.slice(0, 200) };
     }
   }
-  if (!response.ok) throw new ApiError(response.status, data || {}, requestId);
+  if (!response.ok) {
+    const retryAfter = Number.parseInt(response.headers.get("retry-after") || "", 10);
+    throw new ApiError(response.status, data || {}, requestId, Number.isNaN(retryAfter) ? null : retryAfter);
+  }
   return data;
 }
 
 export function newIdempotencyKey() {
   return crypto.randomUUID();
+}
+
+// Whether the last call reached lastseat; pages that offer actions listen to this
+// ("lastseat:reachability" on window, detail {reachable}) and stop offering them meanwhile.
+let lastReachable = true;
+export function isReachable() {
+  return lastReachable;
+}
+
+function reachable(now) {
+  if (now === lastReachable) return;
+  lastReachable = now;
+  window.dispatchEvent(new CustomEvent("lastseat:reachability", { detail: { reachable: now } }));
+}
+
+const RETRY_DELAYS_MS = [400, 1200, 3000];
+
+/**
+ * A write the traveller asks for once, however often it must be sent: the same request
+ * (method, path and body) keeps its Idempotency-Key until it gets an answer, kept in this
+ * tab's storage so a reload does not lose it; a network failure (no answer at all: the
+ * request may have been carried out) is retried a few times with that key, so the server
+ * replays what the lost answer said instead of doing it twice; and a second call while one
+ * is in flight joins it instead of sending another.
+ */
+export function writer(method, path) {
+  const storageKey = `lastseat.pending ${method} ${path}`;
+  let inFlight = null;
+
+  function keyFor(text) {
+    const pending = JSON.parse(sessionStorage.getItem(storageKey) || "null");
+    if (pending && pending.text === text) return pending.key;
+    const key = newIdempotencyKey();
+    sessionStorage.setItem(storageKey, JSON.stringify({ text, key }));
+    return key;
+  }
+
+  async function sendWithRetries(body) {
+    const idempotencyKey = keyFor(JSON.stringify(body));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = await api(method, path, { body, idempotencyKey });
+        sessionStorage.removeItem(storageKey); // answered: the next request is a new one
+        return answer;
+      } catch (error) {
+        const unanswered = error instanceof ApiError && error.status === 0;
+        if (!unanswered || attempt >= RETRY_DELAYS_MS.length) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+      }
+    }
+  }
+
+  return function send(body) {
+    if (!inFlight) inFlight = sendWithRetries(body).finally(() => (inFlight = null));
+    return inFlight;
+  };
 }

@@ -1,7 +1,7 @@
 // The shell: who is signed in, the hash router, and the notice/alert regions every view
 // reports through. Views live in views/ and know nothing of each other.
-import { api, ApiError, CSRF_COOKIE, cookie } from "./api.js";
-import { clear } from "./dom.js";
+import { api, ApiError, CSRF_COOKIE, cookie, describe } from "./api.js";
+import { clear, h } from "./dom.js";
 import { setupPathPanel } from "./path.js";
 import * as search from "./views/search.js";
 import * as flight from "./views/flight.js";
@@ -9,6 +9,7 @@ import * as checkout from "./views/checkout.js";
 import * as bookings from "./views/bookings.js";
 import * as account from "./views/account.js";
 import * as admin from "./views/admin.js";
+import * as manage from "./views/manage.js";
 
 const routes = [
   [/^\/?$/, search.render],
@@ -19,6 +20,7 @@ const routes = [
   [/^\/login$/, account.renderLogin],
   [/^\/signup$/, account.renderSignup],
   [/^\/admin$/, admin.render],
+  [/^\/manage$/, manage.render],
 ];
 
 const main = document.getElementById("main");
@@ -44,18 +46,13 @@ const ctx = {
   /** Show an error in words a traveller understands (and its reference, for support). */
   fail(error) {
     const alert = document.getElementById("alert");
-    if (typeof error === "string") {
-      alert.textContent = error;
-    } else if (error instanceof ApiError) {
-      alert.textContent = error.plain;
-      if (error.requestId && (error.status >= 500 || error.status === 403 || error.status === 0)) {
-        alert.textContent += ` (reference ${error.requestId})`;
-      }
-    } else {
-      console.warn(error);
-      alert.textContent = "Something went wrong in this page. Please reload and try again.";
-    }
+    alert.textContent = typeof error === "string" ? error : describe(error);
     alert.hidden = false;
+  },
+
+  /** Mark where the traveller is in booking: one of STEPS; null hides the indicator. */
+  step(name) {
+    paintSteps(name);
   },
 
   clearMessages() {
@@ -65,11 +62,11 @@ const ctx = {
     document.getElementById("notice").textContent = "";
   },
 
-  /** Send a signed-out traveller to sign in, and back here afterwards. */
-  requireUser() {
+  /** Send a signed-out traveller to sign in (or up), and back here afterwards. */
+  requireUser(notice) {
     if (ctx.user) return true;
     sessionStorage.setItem("lastseat.returnTo", location.hash || "#/");
-    ctx.navigate("#/login");
+    ctx.navigate("#/login", notice);
     return false;
   },
 
@@ -91,6 +88,40 @@ const ctx = {
   },
 };
 
+// The booking journey, shown above the pages that are part of it.
+const STEPS = ["Seats", "Passengers", "Pay", "Done"];
+const stepsNav = h("nav", { class: "steps", "aria-label": "Booking steps", hidden: true });
+main.before(stepsNav);
+
+function paintSteps(current) {
+  clear(stepsNav);
+  stepsNav.hidden = !STEPS.includes(current);
+  if (stepsNav.hidden) return;
+  const at = STEPS.indexOf(current);
+  stepsNav.append(
+    h(
+      "ol",
+      {},
+      ...STEPS.map((name, i) =>
+        h(
+          "li",
+          { "data-state": i < at ? "done" : i === at ? "current" : "next", "aria-current": i === at ? "step" : undefined },
+          h("span", { class: "visually-hidden" }, i < at ? "Done: " : i === at ? "Current step: " : ""),
+          name,
+        ),
+      ),
+    ),
+  );
+}
+
+// Which step each page is (the confirmation is "Done" only when just booked).
+function stepOf(path, query) {
+  if (/^\/flights\/\d+$/.test(path)) return "Seats";
+  if (path.startsWith("/checkout/")) return "Passengers";
+  if (/^\/bookings\/[0-9a-f-]{36}$/.test(path) && query.get("new")) return "Done";
+  return null;
+}
+
 function showUser() {
   const state = ctx.user ? "signed-in" : "signed-out";
   for (const el of document.querySelectorAll("[data-when]")) {
@@ -108,15 +139,24 @@ async function route() {
   ctx.clearMessages();
   if (pendingNotice) ctx.notify(pendingNotice);
   pendingNotice = null;
-  const path = decodeURIComponent(location.hash.replace(/^#/, "").split("?")[0]);
+  const [rawPath, rawQuery] = location.hash.replace(/^#/, "").split("?");
+  const path = decodeURIComponent(rawPath);
   clear(main);
+  paintSteps(stepOf(path, new URLSearchParams(rawQuery || "")));
   for (const [pattern, view] of routes) {
     const match = pattern.exec(path);
     if (!match) continue;
+    // A page waiting for the server says so, rather than standing empty.
+    const loading = h("p", { class: "loading", role: "status" }, "Loading…");
+    main.append(loading);
+    main.setAttribute("aria-busy", "true");
     try {
       cleanup = (await view(main, match.slice(1), ctx)) || null;
     } catch (error) {
       ctx.fail(error);
+    } finally {
+      loading.remove();
+      main.removeAttribute("aria-busy");
     }
     // Each page is titled by its heading, and after a move between pages the keyboard and
     // screen-reader focus starts at the new content, not on a control that is gone.
@@ -129,7 +169,6 @@ async function route() {
 }
 
 async function start() {
-  setupPathPanel();
   document.getElementById("logout").addEventListener("click", async () => {
     try {
       await api("POST", "/api/v1/auth/logout");
@@ -148,6 +187,7 @@ async function start() {
   } catch (error) {
     ctx.fail(error);
   }
+  setupPathPanel(ctx.config);
   await route();
   document.body.dataset.ready = "true";
 }

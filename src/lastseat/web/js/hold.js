@@ -19,3 +19,19 @@ export function rememberHold(hold) {
 export function forgetHold() {
   sessionStorage.removeItem(KEY);
 }
+
+// Seats chosen while signed out, kept through sign-in or sign-up so the map can hold them
+// on the way back.
+const SELECTION_KEY = "lastseat.selection";
+
+export function keepSelection(flightId, seats) {
+  sessionStorage.setItem(SELECTION_KEY, JSON.stringify({ flight_id: flightId, seats }));
+}
+
+/** The seats kept for this flight (and forget them), or none. */
+export function takeSelection(flightId) {
+  const kept = JSON.parse(sessionStorage.getItem(SELECTION_KEY) || "null");
+  if (!kept || kept.flight_id !== flightId) return [];
+  sessionStorage.removeItem(SELECTION_KEY);
+  return kept.seats;
+}

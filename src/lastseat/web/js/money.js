@@ -1,5 +1,6 @@
-// Money arrives from the server as integer minor units and a currency; the client only
-// formats it (exactly, from a decimal string: no float arithmetic) and never computes it.
+// Money arrives from the server as integer minor units and a currency; the client formats
+// it (exactly, from a decimal string: no float arithmetic) and never computes a price. The
+// admin pages read typed amounts back into minor units the same exact way.
 const formats = new Map();
 
 function formatter(currency) {
@@ -9,19 +10,50 @@ function formatter(currency) {
   return formats.get(currency);
 }
 
+/** How many digits a currency has after the point: 2 for EUR, 0 for JPY (ISO 4217). */
+export function fractionDigits(currency) {
+  return formatter(currency).resolvedOptions().maximumFractionDigits;
+}
+
+/** Non-negative integer minor units in major units, as digits: 15000 EUR → "150.00". */
+export function majorUnits(amount, currency) {
+  const digits = fractionDigits(currency);
+  const text = String(amount).padStart(digits + 1, "0");
+  return digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+}
+
 export function money({ amount, currency }) {
-  const f = formatter(currency);
-  const digits = f.resolvedOptions().maximumFractionDigits;
   const negative = amount < 0;
-  const text = String(Math.abs(amount)).padStart(digits + 1, "0");
-  const decimal = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
-  return f.format(`${negative ? "-" : ""}${decimal}`);
+  return formatter(currency).format(`${negative ? "-" : ""}${majorUnits(Math.abs(amount), currency)}`);
+}
+
+const DECIMAL = /^(\d{1,12})(?:\.(\d*))?$/;
+
+/** A typed decimal ("12.5") as an integer in units of 10^-digits (digits 2: 1250), read
+ * from its digits, never through a float; null if it is not a plain non-negative decimal
+ * or has more than `digits` decimals. */
+export function scaled(text, digits) {
+  const match = DECIMAL.exec(String(text).trim());
+  if (!match) return null;
+  const fraction = match[2] || "";
+  if (fraction.length > digits) return null;
+  return Number.parseInt(`${match[1]}${fraction.padEnd(digits, "0")}`, 10);
+}
+
+/**
+ * An amount typed in major units ("150", "150.5", "150.00") as integer minor units (15000
+ * for EUR, 150 for JPY); null if it is not a plain amount or has more decimals than the
+ * currency has (0.001 EUR, 1.5 JPY). Admins type money this way; travellers never send
+ * amounts at all.
+ */
+export function minorUnits(text, currency) {
+  return scaled(text, fractionDigits(currency));
 }
 
 /** The same amount, without the minor units when they are zero ("€165", "€104.50"): short
  *  enough to print on a seat. */
 export function moneyShort({ amount, currency }) {
-  const digits = formatter(currency).resolvedOptions().maximumFractionDigits;
+  const digits = fractionDigits(currency);
   if (!digits || amount % 10 ** digits !== 0) return money({ amount, currency });
   const whole = new Intl.NumberFormat("en-GB", { style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
   return whole.format(String(amount / 10 ** digits));

@@ -93,18 +93,28 @@ function render() {
   );
 }
 
-export function setupPathPanel() {
+const CHOICE = "lastseat.path"; // "on" or "off" once the visitor has chosen; absent before
+
+/**
+ * The panel is for the curious, not in a traveller's way: hidden unless the site's public
+ * setting `request_path_panel` shows it, and the footer's toggle overrides that for this
+ * browser (remembered). `config` is the server's public settings.
+ */
+export function setupPathPanel(config = {}) {
   // Calls run in parallel, so entries are looked up by URL (newest last), never cleared
   // one by one; the buffer is emptied only when full.
   performance.setResourceTimingBufferSize(1000);
   performance.addEventListener("resourcetimingbufferfull", () => performance.clearResourceTimings());
   const toggle = document.getElementById("path-toggle");
-  toggle.checked = localStorage.getItem("lastseat.path") === "on";
+  const chosen = localStorage.getItem(CHOICE);
+  toggle.checked = chosen ? chosen === "on" : Boolean(config.request_path_panel);
   const apply = () => {
     panel().hidden = !toggle.checked;
-    localStorage.setItem("lastseat.path", toggle.checked ? "on" : "off");
     render();
   };
-  toggle.addEventListener("change", apply);
+  toggle.addEventListener("change", () => {
+    localStorage.setItem(CHOICE, toggle.checked ? "on" : "off");
+    apply();
+  });
   apply();
 }

@@ -29,7 +29,12 @@ async def create_hold(
     key: IdempotencyKeyHeader,
 ) -> Response:
     result = await services.reservations.hold_seats(
-        user, body.flight_id, body.seats, fingerprint(key, request, body), client_address(request)
+        user,
+        body.flight_id,
+        body.seats,
+        fingerprint(key, request, body),
+        client_address(request),
+        body.replaces,
     )
     return created(hold_json(result.hold), result.replayed, request.app.state.metrics.holds)
 

@@ -1,11 +1,29 @@
 // Admin: create flights and discount codes, and read a flight's manifest. The server checks
-// the admin role on every call; hiding this page from others is only a courtesy.
-import { api } from "../api.js";
+// the admin role on every call; hiding this page from others is only a courtesy. Money is
+// typed in major units (150.00) and sent as exact integer minor units; a refusal is shown
+// next to the form's button, in the server's words.
+import { api, ApiError } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
-import { money } from "../money.js";
+import { fractionDigits, minorUnits, money, scaled } from "../money.js";
 import { departure, departureText } from "../time.js";
+import { SURCHARGE_NAMES } from "../words.js";
 
 const CURRENCIES = ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD", "JPY"].map((c) => [c, c]);
+const MAX_ROW = 99;
+const NEW_CABIN_ROWS = 10; // an added cabin starts with this many rows after the last one
+// The server's TYPED_CODE_PATTERN, written for the `v` flag Chromium compiles `pattern`
+// with: there a "-" inside a class must be escaped.
+const DISCOUNT_CODE_PATTERN = String.raw`[A-Za-z0-9][A-Za-z0-9_\-]{2,31}`;
+const CABIN_NAME_PATTERN = String.raw`[A-Za-z0-9][A-Za-z0-9 _\-]{0,31}`;
+const AMOUNT_PATTERN = String.raw`\d{1,12}(\.\d*)?`;
+
+/** A problem with what was typed, found before anything is sent; `control` gets focus. */
+class FormProblem extends Error {
+  constructor(message, control) {
+    super(message);
+    this.control = control;
+  }
+}
 
 function utc(local) {
   // <input type=datetime-local> has no zone: the form says its times are UTC.
@@ -16,33 +34,131 @@ function integer(input) {
   return input.value === "" ? undefined : Number.parseInt(input.value, 10);
 }
 
-function cabinFields(index) {
-  const name = h("input", { name: "cabin", required: true, value: index ? "economy" : "business", maxlength: 32 });
-  const first = h("input", { type: "number", name: "first_row", min: 1, max: 99, required: true, value: index ? 3 : 1 });
-  const last = h("input", { type: "number", name: "last_row", min: 1, max: 99, required: true, value: index ? 20 : 2 });
-  const letters = h("input", { name: "letters", required: true, pattern: "[A-Z]{1,12}", value: index ? "ABCDEF" : "AC" });
-  const aisle = h("input", { name: "aisle_after", pattern: "[A-Z]{0,12}", value: index ? "C" : "A" });
+function amountInput(name, value = "", required = false) {
+  return h("input", { name, value, required, inputmode: "decimal", autocomplete: "off", pattern: AMOUNT_PATTERN, maxlength: 16 });
+}
+
+/** A typed amount in major units as minor units of `currency` (blank: `blank`). */
+function amountOf(input, currency, what, blank = undefined) {
+  if (input.value.trim() === "" && blank !== undefined) return blank;
+  const amount = minorUnits(input.value, currency);
+  if (amount === null) {
+    const digits = fractionDigits(currency);
+    const example = digits ? `150.${"0".repeat(digits)}` : "150";
+    throw new FormProblem(`${what}: enter an amount in ${currency} such as ${example} (${digits ? `up to ${digits} decimals` : "no decimals"}).`, input);
+  }
+  return amount;
+}
+
+/** "body.cabins.1.rows" → "Cabin 2, rows": where the server found a problem, in form words. */
+function where(loc) {
+  const parts = loc.filter((part) => part !== "body");
+  const words = [];
+  for (let i = 0; i < parts.length; i += 1) {
+    if (parts[i] === "cabins" && /^\d+$/.test(parts[i + 1] || "")) {
+      words.push(`cabin ${Number(parts[i + 1]) + 1}`);
+      i += 1;
+    } else {
+      words.push(parts[i].replaceAll("_", " "));
+    }
+  }
+  const text = words.join(", ");
+  return text ? text[0].toUpperCase() + text.slice(1) : "The form";
+}
+
+/** The server's reason, shown next to the form that was refused (never a generic line). */
+function refusalText(error) {
+  if (error instanceof FormProblem) return error.message;
+  if (!(error instanceof ApiError)) return "Something went wrong in this page. Please reload and try again.";
+  const fields = error.problem.errors;
+  if (Array.isArray(fields) && fields.length) {
+    return fields.map((f) => `${where(f.loc || [])}: ${f.message}`).join(". ");
+  }
+  if (error.status === 422 || error.status === 409) return error.problem.detail || error.plain;
+  return error.plain;
+}
+
+/** The aria-live line next to a form's submit button: what happened to the last try. */
+function actionMessage() {
+  const element = h("p", { class: "form-result", role: "status", "aria-live": "polite" });
+  return {
+    element,
+    done(...content) {
+      clear(element).append(...content);
+      element.dataset.ok = "true";
+    },
+    refused(error) {
+      element.textContent = refusalText(error);
+      element.dataset.ok = "false";
+      if (error instanceof FormProblem) error.control.focus();
+    },
+  };
+}
+
+function cabinFields({ name: cabinName = "economy", first = 1, last = 10, letters: seatLetters = "ABCDEF", aisle: aisleAfter = "C", fare: fareText = "150.00" } = {}) {
+  const name = h("input", { name: "cabin", required: true, value: cabinName, maxlength: 32, pattern: CABIN_NAME_PATTERN });
+  const firstRow = h("input", { type: "number", name: "first_row", min: 1, max: MAX_ROW, required: true, value: first });
+  const lastRow = h("input", { type: "number", name: "last_row", min: 1, max: MAX_ROW, required: true, value: last });
+  const letters = h("input", { name: "letters", required: true, pattern: "[A-Z]{1,12}", value: seatLetters });
+  const aisle = h("input", { name: "aisle_after", pattern: "[A-Z]{0,12}", value: aisleAfter });
   const exits = h("input", { name: "exit_rows", pattern: "[0-9, ]*", value: "" });
-  const fare = h("input", { type: "number", name: "fare", min: 1, required: true, value: index ? 15000 : 120000 });
+  const fare = amountInput("fare", fareText, true);
+  const legend = h("legend", {});
+  const remove = h("button", { type: "button", class: "remove-cabin" }, "Remove this cabin");
   const fieldset = h(
     "fieldset",
     { class: "cabin-fields" },
-    h("legend", {}, `Cabin ${index + 1}`),
+    legend,
     field("Cabin name", name),
-    field("First row", first),
-    field("Last row", last),
+    field("First row", firstRow),
+    field("Last row", lastRow),
     field("Seat letters", letters, "Capital letters, left to right, e.g. ABCDEF"),
     field("Aisle after", aisle, "Letters with an aisle on their right, e.g. C"),
-    field("Exit rows", exits, "Row numbers, comma-separated"),
-    field("Fare (minor units)", fare, "In cents or the currency's smallest unit: 15000 is 150.00"),
+    field("Exit rows", exits, "Row numbers, comma-separated; their seats cost the exit row price"),
+    field("Fare", fare, "Per seat, in the flight's currency, e.g. 150.00"),
+    remove,
   );
+  fieldset.lastRow = () => integer(lastRow) || 0;
+  fieldset.number = (n, only) => {
+    legend.textContent = `Cabin ${n}`;
+    remove.setAttribute("aria-label", `Remove cabin ${n}`);
+    remove.disabled = only;
+  };
+  fieldset.onRemove = (handler) => remove.addEventListener("click", handler);
   fieldset.read = (currency) => ({
     cabin: name.value.trim(),
-    rows: [integer(first), integer(last)],
+    rows: [integer(firstRow), integer(lastRow)],
     letters: letters.value.trim(),
     aisle_after: aisle.value.trim(),
     exit_rows: exits.value.split(",").map((s) => s.trim()).filter(Boolean).map(Number),
-    fare: { amount: integer(fare), currency },
+    fare: { amount: amountOf(fare, currency, `${legend.textContent}, fare`), currency },
+  });
+  return fieldset;
+}
+
+/** The flight's seat surcharges, in the words travellers read on the seat map. */
+function surchargeFields() {
+  const exitRow = amountInput("exit_row");
+  const frontRow = amountInput("front_row");
+  const frontRows = h("input", { type: "number", name: "front_rows", min: 0, max: MAX_ROW, value: "" });
+  const windowSeat = amountInput("window");
+  const aisleSeat = amountInput("aisle");
+  const fieldset = h(
+    "fieldset",
+    { class: "surcharge-fields" },
+    h("legend", {}, "Seat surcharges (optional, for every cabin)"),
+    field(`${SURCHARGE_NAMES.exit_row} price`, exitRow, "Added to seats in each cabin's exit rows, e.g. 25.00"),
+    field(`${SURCHARGE_NAMES.front_row} price`, frontRow, "Added to seats in a cabin's first rows"),
+    field("Front rows per cabin", frontRows, "How many rows count as front rows"),
+    field(`${SURCHARGE_NAMES.window} price`, windowSeat),
+    field(`${SURCHARGE_NAMES.aisle} price`, aisleSeat),
+  );
+  fieldset.read = (currency) => ({
+    exit_row: amountOf(exitRow, currency, `${SURCHARGE_NAMES.exit_row} price`, 0),
+    front_row: amountOf(frontRow, currency, `${SURCHARGE_NAMES.front_row} price`, 0),
+    front_rows: integer(frontRows) ?? 0,
+    window: amountOf(windowSeat, currency, `${SURCHARGE_NAMES.window} price`, 0),
+    aisle: amountOf(aisleSeat, currency, `${SURCHARGE_NAMES.aisle} price`, 0),
   });
   return fieldset;
 }
@@ -53,10 +169,30 @@ function flightForm(ctx, onCreated) {
   const destination = h("input", { name: "destination", required: true, pattern: "[A-Z]{3}", maxlength: 3 });
   const departs = h("input", { type: "datetime-local", name: "departs_at", required: true });
   const currency = select({ name: "currency" }, CURRENCIES);
-  const cabins = h("div", { class: "cabins" }, cabinFields(0), cabinFields(1));
-  const add = h("button", { type: "button" }, "Add a cabin");
-  add.addEventListener("click", () => cabins.append(cabinFields(cabins.children.length)));
-  const result = h("p", { role: "status" });
+  const cabins = h("div", { class: "cabins" });
+  const renumber = () => [...cabins.children].forEach((c, i, all) => c.number(i + 1, all.length === 1));
+  const addCabin = (proposal) => {
+    const cabin = cabinFields(proposal);
+    cabin.onRemove(() => {
+      const next = cabin.nextElementSibling || cabin.previousElementSibling;
+      cabin.remove();
+      renumber();
+      next?.querySelector("input")?.focus();
+    });
+    cabins.append(cabin);
+    renumber();
+    return cabin;
+  };
+  addCabin({ name: "business", first: 1, last: 2, letters: "AC", aisle: "A", fare: "1200.00" });
+  addCabin({ name: "economy", first: 3, last: 20, letters: "ABCDEF", aisle: "C", fare: "150.00" });
+  const add = h("button", { type: "button", class: "add-cabin" }, "Add a cabin");
+  add.addEventListener("click", () => {
+    // Rows after every cabin's last one: the new cabin overlaps none of them.
+    const first = Math.min(Math.max(0, ...[...cabins.children].map((c) => c.lastRow())) + 1, MAX_ROW);
+    addCabin({ first, last: Math.min(first + NEW_CABIN_ROWS - 1, MAX_ROW) }).querySelector("input").focus();
+  });
+  const surcharges = surchargeFields();
+  const message = actionMessage();
   const form = h(
     "form",
     { class: "admin-flight", "aria-label": "Create a flight" },
@@ -66,9 +202,9 @@ function flightForm(ctx, onCreated) {
     field("Departs (UTC)", departs),
     field("Currency", currency),
     cabins,
-    add,
-    h("button", { type: "submit", class: "primary" }, "Create flight"),
-    result,
+    h("div", { class: "form-actions" }, add),
+    surcharges,
+    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Create flight"), message.element),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -81,60 +217,63 @@ function flightForm(ctx, onCreated) {
           destination: destination.value.trim(),
           departs_at: utc(departs.value),
           cabins: [...cabins.children].map((c) => c.read(currency.value)),
+          surcharges: surcharges.read(currency.value),
         },
       });
-      clear(result).append(
-        `Flight ${made.code} created with ${made.seats} seats. `,
-        h("a", { href: `#/flights/${made.id}` }, "Open its seat map"),
-      );
+      message.done(`Flight ${made.code} created with ${made.seats} seats. `, h("a", { href: `#/flights/${made.id}` }, "Open its seat map"));
       onCreated(made);
     } catch (error) {
-      ctx.fail(error);
+      message.refused(error);
     }
   });
   return form;
 }
 
 function discountForm(ctx) {
-  const code = h("input", { name: "code", required: true, pattern: "[A-Za-z0-9][A-Za-z0-9_-]{2,31}" });
+  const code = h("input", { name: "code", required: true, pattern: DISCOUNT_CODE_PATTERN, maxlength: 32, title: "3 to 32 letters, digits, _ or -, starting with a letter or digit" });
   const kind = select({ name: "kind" }, [["percent", "Percent off"], ["fixed", "Fixed amount off"]]);
-  const value = h("input", { type: "number", name: "value", min: 1, required: true });
+  const value = amountInput("value", "", true);
   const currency = select({ name: "currency" }, [["", "any (percent codes)"], ...CURRENCIES]);
   const until = h("input", { type: "datetime-local", name: "valid_until" });
-  const minSpend = h("input", { type: "number", name: "min_spend", min: 0, value: 0 });
+  const minSpend = amountInput("min_spend");
   const cap = h("input", { type: "number", name: "max_redemptions", min: 1 });
-  const result = h("p", { role: "status" });
+  const message = actionMessage();
   const form = h(
     "form",
     { class: "admin-discount", "aria-label": "Create a discount code" },
-    field("Code", code),
+    field("Code", code, "3 to 32 letters, digits, _ or -"),
     field("Kind", kind),
-    field("Value", value, "Percent: basis points (1000 is 10%). Fixed: minor units (500 is 5.00)."),
+    field("Value", value, "Percent off (e.g. 10 or 12.5), or the amount off in the currency (e.g. 5.00)"),
     field("Currency", currency),
     field("Valid until (UTC, optional)", until),
-    field("Minimum spend (minor units)", minSpend),
+    field("Minimum spend (optional)", minSpend, "In the currency, e.g. 100.00"),
     field("Redemption cap (optional)", cap),
-    h("button", { type: "submit", class: "primary" }, "Create code"),
-    result,
+    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Create code"), message.element),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     ctx.clearMessages();
     try {
+      const fixed = kind.value === "fixed";
+      if (fixed && !currency.value) throw new FormProblem("A fixed amount off needs a currency.", currency);
+      // Percent codes are kept in basis points (12.5% is 1250); amounts in minor units.
+      const percent = scaled(value.value, 2);
+      if (!fixed && percent === null) throw new FormProblem("Value: enter a percentage such as 10 or 12.5.", value);
+      const spendCurrency = currency.value || "EUR"; // a code for any currency: two decimals
       const made = await api("POST", "/api/v1/admin/discounts", {
         body: {
           code: code.value.trim(),
           kind: kind.value,
-          value: integer(value),
+          value: fixed ? amountOf(value, currency.value, "Value") : percent,
           currency: currency.value || undefined,
           valid_until: utc(until.value),
-          min_spend: integer(minSpend) ?? 0,
+          min_spend: amountOf(minSpend, spendCurrency, "Minimum spend", 0),
           max_redemptions: integer(cap),
         },
       });
-      result.textContent = `Code ${made.code} created.`;
+      message.done(`Code ${made.code} created.`);
     } catch (error) {
-      ctx.fail(error);
+      message.refused(error);
     }
   });
   return form;

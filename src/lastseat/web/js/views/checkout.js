@@ -2,11 +2,13 @@
 // code (the server says why one does not apply), the traveller in each seat, a test card,
 // and pay. Every number shown
 // here came from the server; nothing here decides a price.
-import { api, ApiError, newIdempotencyKey } from "../api.js";
+import { api, ApiError, writer } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
 import { forgetHold, rememberHold } from "../hold.js";
+import { messageSlot, showFieldErrors } from "../message.js";
 import { money } from "../money.js";
 import { countdownTimer, departure, secondsUntil } from "../time.js";
+import { plus, priceParts } from "../words.js";
 
 // The payment sandbox decides by token, as a real provider's test cards do.
 const TEST_CARDS = [
@@ -48,7 +50,8 @@ export async function render(main, [holdId], ctx) {
   const flight = await api("GET", `/api/v1/flights/${hold.flight_id}`);
   let quote = hold.quote;
   let appliedCode = null;
-  let attempt = null; // {body, key}: a retry of the same payment reuses its Idempotency-Key
+  // A retry of the same payment (a lost answer, a second click) reuses its Idempotency-Key.
+  const sendBooking = writer("POST", "/api/v1/bookings");
 
   const breakdown = h("div", { class: "quote", "aria-live": "polite" });
   const code = h("input", { name: "discount", autocomplete: "off", maxlength: 64 });
@@ -56,11 +59,8 @@ export async function render(main, [holdId], ctx) {
   const card = select({ name: "card" }, TEST_CARDS);
   const pay = h("button", { type: "submit", class: "primary" }, "Pay");
   const expired = () => secondsUntil(hold.expires_at) <= 0;
-  const { element: left, stop } = countdownTimer(hold.expires_at, () => {
-    pay.disabled = true;
-    forgetHold();
-    ctx.fail("Your hold expired and the seats were released. Please choose them again.");
-  });
+  // Deferred: at 0 already, the timer ends at once, before the page below is built.
+  const { element: left, stop } = countdownTimer(hold.expires_at, () => setTimeout(ended));
 
 
   // One traveller per seat, named as on the passport; the server checks the names (and says
@@ -89,6 +89,7 @@ export async function render(main, [holdId], ctx) {
     field("Card", card, "Test cards only: no real money moves."),
     pay,
   );
+  const applyButton = discountForm.querySelector("button");
 
   main.append(
     h("h1", {}, "Checkout"),
@@ -98,53 +99,54 @@ export async function render(main, [holdId], ctx) {
     payForm,
     h("p", {}, h("a", { href: `#/flights/${hold.flight_id}` }, "Back to the seat map")),
   );
+  const payMessage = messageSlot(pay);
+  const codeMessage = messageSlot(applyButton);
 
+  // The step indicator moves on to Pay once every seat has its traveller named.
+  const named = () => travellers.every((t) => t.given.value.trim() && t.family.value.trim());
+  payForm.addEventListener("input", () => ctx.step(named() ? "Pay" : "Passengers"));
+
+  /** At expiry: say so where the traveller is acting, and offer nothing that cannot work. */
+  function ended() {
+    if (payForm.dataset.expired) return;
+    stop();
+    forgetHold();
+    for (const control of [pay, applyButton, code, card, ...travellers.flatMap((t) => [t.given, t.family])]) {
+      control.disabled = true;
+    }
+    payForm.dataset.expired = "true";
+    const again = h("a", { class: "button primary", href: `#/flights/${hold.flight_id}` }, "Choose seats again");
+    const notice = h("div", { class: "expired", role: "alert" }, h("p", {}, "Your hold expired and the seats were released."), again);
+    main.querySelector("h1").after(notice);
+    payMessage.show("Your hold expired: paying is no longer possible. Choose your seats again on the seat map.", "info");
+  }
+
+  // The server's quote as a bill in travellers' words (js/words.js): each seat's fare, then
+  // what each seat extra and demand added, then the sums. Every amount is the server's.
   function paintQuote() {
     clear(breakdown);
-    const rows = quote.lines.map((line) =>
-      h(
-        "tr",
-        {},
-        h("th", { scope: "row" }, line.seat),
-        h("td", { class: "detail" }, line.cabin),
-        h("td", { class: "detail" }, money(line.fare)),
-        h("td", { class: "detail" }, `${(line.demand_multiplier_permille / 10).toFixed(1)}%`),
-        h("td", { class: "detail" }, line.surcharges.length ? line.surcharges.map((s) => `${s.kind} ${money(s)}`).join(", ") : "none"),
-        h("td", { class: "num" }, money(line.price)),
+    const row = (label, value, { cls, testid } = {}) =>
+      h("tr", { class: cls }, h("th", { scope: "row" }, label), h("td", { class: "num", "data-testid": testid }, value));
+    const rows = quote.lines.flatMap((line) =>
+      priceParts(line).map((part, i) =>
+        row(part.label, part.added ? plus(part.amount) : money(part.amount), { cls: i ? "extra" : "seat-fare" }),
       ),
     );
-    const total = (label, value, testid) =>
-      h(
-        "tr",
-        { class: "sum" },
-        h("th", { scope: "row" }, label),
-        h("td", { class: "detail", colspan: 4 }),
-        h("td", { class: "num", "data-testid": testid }, value),
-      );
+    const discounted = quote.discount.amount > 0;
     breakdown.append(
       h(
         "table",
         {},
-        h("caption", {}, "Your price, from lastseat's fares"),
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            h("th", { scope: "col" }, "Seat"),
-            ...["Cabin", "Fare", "Demand", "Seat extras"].map((c) => h("th", { scope: "col", class: "detail" }, c)),
-            h("th", { scope: "col", class: "num" }, "Price"),
-          ),
-        ),
+        h("caption", {}, "Your price"),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "What you pay for"), h("th", { scope: "col", class: "num" }, "Amount"))),
         h("tbody", {}, ...rows),
         h(
           "tfoot",
           {},
-          total("Subtotal", money(quote.subtotal), "subtotal"),
-          total(quote.discount_code ? `Discount (${quote.discount_code})` : "Discount", quote.discount.amount ? `−${money(quote.discount)}` : money(quote.discount), "discount"),
-          total("Taxes", money(quote.taxes), "taxes"),
-          total("Total", money(quote.total), "total"),
+          row("Subtotal", money(quote.subtotal), { cls: "sum", testid: "subtotal" }),
+          row(quote.discount_code ? `Discount (${quote.discount_code})` : "Discount", discounted ? `−${money(quote.discount)}` : money(quote.discount), { cls: "sum", testid: "discount" }),
+          row("Taxes and fees", money(quote.taxes), { cls: "sum", testid: "taxes" }),
+          row("Total", money(quote.total), { cls: "sum", testid: "total" }),
         ),
       ),
     );
@@ -154,7 +156,7 @@ export async function render(main, [holdId], ctx) {
 
   discountForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    ctx.clearMessages();
+    codeMessage.clear();
     const wanted = code.value.trim();
     try {
       const priced = await api("GET", `/api/v1/holds/${hold.id}/quote`, { query: { discount_code: wanted } });
@@ -170,33 +172,31 @@ export async function render(main, [holdId], ctx) {
       }
       paintQuote();
     } catch (error) {
-      ctx.fail(error);
+      codeMessage.show(error);
     }
   });
 
   payForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    ctx.clearMessages();
+    payMessage.clear();
     if (expired()) return;
     const passengers = travellers.map((t) => ({ seat: t.seat, given_name: t.given.value, family_name: t.family.value }));
     const body = { hold_id: hold.id, payment: { token: card.value }, passengers };
     if (appliedCode) body.discount_code = appliedCode;
-    const text = JSON.stringify(body);
-    if (!attempt || attempt.text !== text) attempt = { text, key: newIdempotencyKey() };
     pay.disabled = true;
     pay.textContent = "Paying…";
     try {
-      const booking = await api("POST", "/api/v1/bookings", { body, idempotencyKey: attempt.key });
+      const booking = await sendBooking(body);
       stop();
       forgetHold();
       ctx.navigate(`#/bookings/${booking.id}?new=1`);
     } catch (error) {
-      ctx.fail(error);
       if (error instanceof ApiError && error.kind === "hold-gone") {
-        stop();
-        forgetHold();
+        ended();
         return;
       }
+      if (!showFieldErrors(payForm, error)) payMessage.show(error);
+      else payMessage.show("Please correct the fields marked above.");
       pay.disabled = false;
       pay.textContent = `Pay ${money(quote.total)}`;
     }

@@ -1,8 +1,10 @@
-// One flight: its seat map per cabin, live over the WebSocket; choose seats and hold them.
-import { api, ApiError, newIdempotencyKey } from "../api.js";
+// One flight: its seat map per cabin, live over the WebSocket; choose seats and hold them
+// (choosing more while holding some grows that hold).
+import { api, ApiError, isReachable, writer } from "../api.js";
 import { h, clear } from "../dom.js";
-import { currentHold, forgetHold, rememberHold } from "../hold.js";
+import { currentHold, forgetHold, keepSelection, rememberHold, takeSelection } from "../hold.js";
 import { watchFlight } from "../live.js";
+import { messageSlot } from "../message.js";
 import { money } from "../money.js";
 import { drawSeatMap, legend, paintSeat } from "../seatmap.js";
 import { countdownTimer, departure } from "../time.js";
@@ -27,6 +29,10 @@ export async function render(main, [id], ctx) {
   const summary = h("div", { class: "summary" });
   const holdButton = h("button", { type: "button", class: "primary", disabled: true }, "Hold seats");
   const mapRoot = h("div", { class: "seatmap" });
+  const offline = h("p", { class: "offline", role: "status", "aria-live": "polite" });
+  const sendHold = writer("POST", "/api/v1/holds");
+  let holding = false; // a hold request is on its way
+  let reachable = true; // the last API call and the WebSocket both reached lastseat
 
   main.append(
     h("h1", {}, `${flight.code} ${flight.origin} → ${flight.destination}`),
@@ -34,8 +40,10 @@ export async function render(main, [id], ctx) {
     legend(seats),
     holdBox,
     mapRoot,
-    h("section", { class: "selection", "aria-label": "Your selection" }, summary, holdButton),
+    h("section", { class: "selection", "aria-label": "Your selection" }, summary, offline, holdButton),
   );
+  // What the Hold button and seat choices lead to is said right under the button.
+  const holdMessage = messageSlot(holdButton);
 
   function mine(seat) {
     return hold !== null && hold.seats.includes(seat);
@@ -49,11 +57,23 @@ export async function render(main, [id], ctx) {
     paintSeat(buttons.get(seat), seats.get(seat), statusOf(seat), selected.has(seat));
   }
 
+  function seatsLeftToChoose() {
+    return ctx.config.max_seats_per_hold - (hold ? hold.seats.length : 0);
+  }
+
   function paintSummary() {
     clear(summary);
     const count = selected.size;
     if (!count) {
-      summary.append(h("p", {}, hold ? "You have seats on hold; choose more to make a new hold." : "Choose up to 9 seats."));
+      summary.append(
+        h(
+          "p",
+          {},
+          hold
+            ? `You hold ${hold.seats.join(", ")}; choose more seats to add them to your hold.`
+            : `Choose up to ${ctx.config.max_seats_per_hold} seats.`,
+        ),
+      );
     } else {
       const chosen = [...selected].sort((a, b) => rowOf(a) - rowOf(b) || a.localeCompare(b));
       summary.append(
@@ -61,13 +81,17 @@ export async function render(main, [id], ctx) {
         h("p", { class: "hint" }, "The price is fixed when you hold the seats, on the next page."),
       );
     }
-    holdButton.disabled = count === 0;
-    holdButton.textContent = count ? `Hold ${count} seat${count === 1 ? "" : "s"}` : "Hold seats";
+    holdButton.disabled = count === 0 || holding || !reachable;
+    const seatsWord = `${count} seat${count === 1 ? "" : "s"}`;
+    if (holding) holdButton.textContent = "Holding…";
+    else if (!count) holdButton.textContent = "Hold seats";
+    else holdButton.textContent = hold ? `Add ${seatsWord} to your hold` : `Hold ${seatsWord}`;
   }
 
   function paintHold() {
     stopCountdown();
     clear(holdBox);
+    paintSummary(); // the Hold button's words depend on whether there is a hold to grow
     holdBox.hidden = hold === null;
     if (!hold) return;
     const timer = countdownTimer(hold.expires_at, () => {
@@ -90,7 +114,7 @@ export async function render(main, [id], ctx) {
         for (const seat of seats.keys()) paint(seat);
         ctx.notify("Your seats were released.");
       } catch (error) {
-        ctx.fail(error);
+        releaseMessage.show(error);
       }
     });
     holdBox.append(
@@ -98,13 +122,15 @@ export async function render(main, [id], ctx) {
       h("a", { class: "button primary", href: `#/checkout/${hold.id}` }, "Continue to checkout"),
       release,
     );
+    const releaseMessage = messageSlot(release);
   }
 
   function toggle(seat) {
     if (statusOf(seat) !== "available") return;
+    holdMessage.clear();
     if (selected.has(seat)) selected.delete(seat);
-    else if (selected.size >= ctx.config.max_seats_per_hold) {
-      ctx.notify(`You can hold up to ${ctx.config.max_seats_per_hold} seats at a time.`);
+    else if (selected.size >= seatsLeftToChoose()) {
+      holdMessage.show(`You can hold up to ${ctx.config.max_seats_per_hold} seats at a time.`, "info");
       return;
     } else selected.add(seat);
     paint(seat);
@@ -114,36 +140,54 @@ export async function render(main, [id], ctx) {
   const buttons = drawSeatMap(mapRoot, flight, seats, toggle);
   for (const seat of buttons.keys()) paint(seat);
 
-  holdButton.addEventListener("click", async () => {
-    if (!ctx.requireUser()) return;
-    const wanted = [...selected];
-    holdButton.disabled = true;
+  // Signed out, the choice is kept through sign-in or sign-up and held on the way back.
+  async function holdSelected() {
+    if (!selected.size || holding || !reachable) return;
+    if (!ctx.user) {
+      keepSelection(flightId, [...selected]);
+      ctx.requireUser("Sign in or create an account to hold your seats: your choice is kept.");
+      return;
+    }
+    const body = { flight_id: flightId, seats: [...new Set([...(hold ? hold.seats : []), ...selected])] };
+    if (hold) body.replaces = hold.id; // grow the hold, never strand it beside a second one
+    holding = true;
+    holdMessage.clear();
+    paintSummary();
     try {
-      const made = await api("POST", "/api/v1/holds", {
-        body: { flight_id: flightId, seats: wanted },
-        idempotencyKey: newIdempotencyKey(),
-      });
+      const made = await sendHold(body);
       rememberHold(made);
       ctx.navigate(`#/checkout/${made.id}`);
     } catch (error) {
-      if (error instanceof ApiError && error.kind === "seats-unavailable") {
-        const taken = error.problem.seats || [];
-        for (const seat of taken) {
-          selected.delete(seat);
-          if (seats.has(seat)) seats.get(seat).status = "held";
-          if (buttons.has(seat)) paint(seat);
-        }
-        paintSummary();
-        const named = taken.length
-          ? `seat ${taken.join(", ")} ${taken.length === 1 ? "was" : "were"}`
-          : "a seat you chose was";
-        ctx.fail(`Sorry, ${named} just taken by someone else. Please choose another seat.`);
-      } else {
-        ctx.fail(error);
-      }
-      holdButton.disabled = selected.size === 0;
+      refused(error);
+    } finally {
+      holding = false;
+      paintSummary();
     }
-  });
+  }
+
+  function refused(error) {
+    if (error instanceof ApiError && error.kind === "seats-unavailable") {
+      const taken = error.problem.seats || [];
+      for (const seat of taken) {
+        selected.delete(seat);
+        if (seats.has(seat) && !mine(seat)) seats.get(seat).status = "held";
+        if (buttons.has(seat)) paint(seat);
+      }
+      const named = taken.length ? `seat ${taken.join(", ")} ${taken.length === 1 ? "was" : "were"}` : "a seat you chose was";
+      const kept = hold ? ` Your hold on ${hold.seats.join(", ")} is unchanged.` : "";
+      holdMessage.show(`Sorry, ${named} just taken by someone else. Please choose another seat.${kept}`);
+    } else if (error instanceof ApiError && error.kind === "hold-gone") {
+      hold = null;
+      forgetHold();
+      paintHold();
+      for (const seat of seats.keys()) paint(seat);
+      holdMessage.show("Your earlier hold has ended, so its seats were released. Hold your choice again.");
+    } else {
+      holdMessage.show(error);
+    }
+  }
+
+  holdButton.addEventListener("click", holdSelected);
 
   function apply(seat, status) {
     if (!seats.has(seat)) return;
@@ -151,13 +195,39 @@ export async function render(main, [id], ctx) {
     if (status !== "available" && selected.has(seat)) {
       selected.delete(seat);
       paintSummary();
-      ctx.notify(`Seat ${seat} was just taken by another traveller.`);
+      holdMessage.show(`Seat ${seat} was just taken by another traveller.`);
     }
     paint(seat);
   }
 
+  // With lastseat out of reach the map says so, and offers no Hold until it is back.
+  let socketUp = true;
+  let callsUp = isReachable();
+  function paintReachability() {
+    reachable = socketUp && callsUp;
+    offline.textContent = reachable ? "" : "We cannot reach lastseat right now. You can hold seats again as soon as we are back.";
+    paintSummary();
+  }
+  // While calls fail, ask now and then (any answer means lastseat is back).
+  const PROBE_MS = 3000;
+  let probe = null;
+  const onReachability = (event) => {
+    callsUp = event.detail.reachable;
+    clearInterval(probe);
+    if (!callsUp) probe = setInterval(() => api("GET", `/api/v1/flights/${flightId}`).catch(() => {}), PROBE_MS);
+    paintReachability();
+  };
+  window.addEventListener("lastseat:reachability", onReachability);
+
   paintHold();
   paintSummary();
+  const kept = takeSelection(flightId).filter((seat) => seats.has(seat) && statusOf(seat) === "available");
+  for (const seat of kept.slice(0, seatsLeftToChoose())) {
+    selected.add(seat);
+    paint(seat);
+  }
+  paintSummary();
+  if (kept.length && ctx.user) holdSelected(); // back from signing in: carry on to checkout
   const stop = watchFlight(flightId, {
     onSnapshot(snapshot) {
       for (const s of snapshot.seats) apply(s.seat, s.status);
@@ -168,10 +238,14 @@ export async function render(main, [id], ctx) {
     onState(state) {
       liveState.dataset.state = state;
       liveState.textContent = { live: "live", reconnecting: "reconnecting…", closed: "not live" }[state];
+      socketUp = state !== "reconnecting";
+      paintReachability();
     },
   });
   return () => {
     stop();
     stopCountdown();
+    window.removeEventListener("lastseat:reachability", onReachability);
+    clearInterval(probe);
   };
 }

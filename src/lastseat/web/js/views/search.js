@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { h, clear, field } from "../dom.js";
 import { departure } from "../time.js";
+import { seats } from "../words.js";
 
 export async function render(main, _params, ctx) {
   const params = new URLSearchParams(location.hash.split("?")[1] || "");
@@ -48,7 +49,7 @@ export async function render(main, _params, ctx) {
           h("span", { class: "code" }, f.code),
           h("span", { class: "route" }, `${f.origin} → ${f.destination}`),
           departure(f),
-          h("span", { class: "left" }, `${f.seats_available} seats left`),
+          h("span", { class: "left" }, f.seats_available ? `${seats(f.seats_available)} left` : "Full"),
           h("a", { class: "button", href: `#/flights/${f.id}`, "aria-label": `Choose seats on ${f.code} from ${f.origin} to ${f.destination}` }, "Choose seats"),
         ),
       ),

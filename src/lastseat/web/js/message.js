@@ -1,0 +1,62 @@
+// Messages where the eye is: a refusal caused by an action is shown right beside the control
+// that caused it, in a live region (so a screen reader announces it) and scrolled into view,
+// not at the top of a page the traveller has scrolled away from.
+import { describe } from "./api.js";
+import { clear, h } from "./dom.js";
+
+/**
+ * A message slot placed just after `anchor` (the button or field an action starts from).
+ * `show(errorOrText, tone)` fills it and brings it into view; `clear()` empties it. The live
+ * region is in the page from the start, empty, so what is put in it later is announced; an
+ * error inside it is also an alert (role), an "info" tone is not.
+ */
+export function messageSlot(anchor, { urgent = true } = {}) {
+  const region = h("div", { class: "action-message", "aria-live": urgent ? "assertive" : "polite", "aria-atomic": "true" });
+  anchor.after(region);
+  return {
+    element: region,
+    show(message, tone = "error") {
+      const text = typeof message === "string" ? message : describe(message);
+      clear(region).append(h("p", { role: tone === "error" ? "alert" : undefined, "data-tone": tone }, text));
+      region.scrollIntoView({ block: "nearest" });
+    },
+    clear() {
+      clear(region);
+    },
+  };
+}
+
+/**
+ * Per-field errors of a 422 (`errors: [{loc, message}]` from the API), each shown under the
+ * form control named by the last part of its `loc`, with aria-invalid and aria-describedby
+ * set. Returns how many were placed; what matched no control is left to the caller.
+ */
+export function showFieldErrors(form, error) {
+  clearFieldErrors(form);
+  let placed = 0;
+  for (const item of error?.problem?.errors || []) {
+    const name = [...(item.loc || [])].reverse().find((part) => Number.isNaN(Number(part)));
+    const control = name && form.elements.namedItem(name);
+    if (!(control instanceof HTMLElement)) continue;
+    const note = h("small", { class: "field-error", id: `${control.id || name}-error` }, item.message);
+    control.setAttribute("aria-invalid", "true");
+    control.setAttribute("aria-describedby", [control.getAttribute("aria-describedby"), note.id].filter(Boolean).join(" "));
+    control.after(note);
+    if (!placed) control.scrollIntoView({ block: "nearest" });
+    placed += 1;
+  }
+  return placed;
+}
+
+export function clearFieldErrors(form) {
+  for (const note of form.querySelectorAll(".field-error")) {
+    const control = form.querySelector(`[aria-describedby~="${note.id}"]`);
+    if (control) {
+      const rest = control.getAttribute("aria-describedby").split(" ").filter((id) => id !== note.id);
+      if (rest.length) control.setAttribute("aria-describedby", rest.join(" "));
+      else control.removeAttribute("aria-describedby");
+      control.removeAttribute("aria-invalid");
+    }
+    note.remove();
+  }
+}

@@ -1,0 +1,77 @@
+// Travellers' words: the one place that turns the API's names (surcharge kinds, demand in
+// permille, cabin names) into what a page says. Every view that names a seat extra or a
+// price part imports it from here, so the checkout, the seat map and its legend all say
+// "Exit row seat", never `exit_row`. Amounts stay the server's: nothing here prices.
+import { money } from "./money.js";
+
+/** What each seat surcharge kind the API sends (`surcharges[].kind`) is called. */
+export const SURCHARGE_NAMES = Object.freeze({
+  exit_row: "Exit row seat",
+  front_row: "Front row seat",
+  window: "Window seat",
+  aisle: "Aisle seat",
+});
+
+/** "Exit row seat"; a kind this page does not know yet is still said in words. */
+export function surchargeName(kind) {
+  return SURCHARGE_NAMES[kind] || "Seat extra";
+}
+
+/** "+€25.00": an amount added to a price. */
+export function plus(amount) {
+  return amount.amount < 0 ? `−${money({ ...amount, amount: -amount.amount })}` : `+${money(amount)}`;
+}
+
+/** "Exit row seat +€25.00" */
+export function surchargeText(surcharge) {
+  return `${surchargeName(surcharge.kind)} ${plus(surcharge)}`;
+}
+
+/** "economy" → "Economy", for headings and labels that start with the cabin. */
+export function cabinName(cabin) {
+  return cabin ? cabin[0].toUpperCase() + cabin.slice(1) : "";
+}
+
+/** "Seat 12A, economy fare" */
+export function fareLabel(line) {
+  return `Seat ${line.seat}, ${line.cabin} fare`;
+}
+
+/**
+ * The part of a quote line's price that demand added (or took off), as the server priced
+ * it: the line's price less its fare and its surcharges, all three the server's. Null when
+ * demand changed nothing.
+ */
+export function demandPart(line) {
+  const extras = line.surcharges.reduce((sum, s) => sum + s.amount, 0);
+  const amount = line.price.amount - line.fare.amount - extras;
+  if (!amount) return null;
+  return {
+    label: amount > 0 ? "High demand" : "Low demand saving",
+    amount: { amount, currency: line.price.currency },
+  };
+}
+
+/** Each part of one seat's price, in the order a traveller reads a bill:
+ * [{label, amount, added}], the fare first, then seat extras, then demand. */
+export function priceParts(line) {
+  const parts = [{ label: fareLabel(line), amount: line.fare, added: false }];
+  for (const s of line.surcharges) {
+    parts.push({ label: surchargeName(s.kind), amount: { amount: s.amount, currency: s.currency }, added: true });
+  }
+  const demand = demandPart(line);
+  if (demand) parts.push({ ...demand, added: true });
+  return parts;
+}
+
+/** "confirmed" → "Confirmed": a booking's status as a page shows it. */
+export const STATUS_NAMES = Object.freeze({ confirmed: "Confirmed", cancelled: "Cancelled" });
+
+export function statusName(status) {
+  return STATUS_NAMES[status] || cabinName(status);
+}
+
+/** "1 seat", "24 seats" */
+export function seats(count) {
+  return `${count} seat${count === 1 ? "" : "s"}`;
+}
