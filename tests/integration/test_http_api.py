@@ -52,6 +52,10 @@ async def test_booking_journey_matches_the_contract(api: httpx.AsyncClient, flig
         "cabin": "business",
         "status": "available",
         "price": {"amount": 120000, "currency": "EUR"},
+        "row": 1,
+        "letter": "A",
+        "features": ["window", "premium_cabin"],
+        "price_parts": {"fare": {"amount": 120000, "currency": "EUR"}, "surcharges": []},
     }
 
     hold = await api.post(

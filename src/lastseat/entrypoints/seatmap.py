@@ -15,7 +15,7 @@ from collections import OrderedDict
 import orjson
 
 from lastseat.domain.flights import Flight
-from lastseat.domain.pricing import seat_line
+from lastseat.domain.seat_offers import seat_offer
 from lastseat.services.bounded import bounded_put
 from lastseat.services.catalog import SeatMap
 
@@ -47,9 +47,16 @@ class SeatMapEncoder:
         parts = []
         for cabin in flight.layout.cabins:
             for seat in cabin.seat_names():
-                price = seat_line(flight.layout, seat, permille).price
+                offer = seat_offer(flight.layout, seat, permille)
                 head = orjson.dumps({"seat": seat, "cabin": cabin.name})[:-1] + b',"status":"'
-                tail = b'","price":' + orjson.dumps(price.as_dict()) + b"}"
+                described = {
+                    "price": offer.price.as_dict(),
+                    "row": offer.row,
+                    "letter": offer.letter,
+                    "features": offer.features,
+                    "price_parts": offer.parts_json(),
+                }
+                tail = b'",' + orjson.dumps(described)[1:]
                 parts.append((seat, head, tail))
         template = (b'{"flight_id":%d,"seats":[' % flight.id, parts)
         bounded_put(self._templates, key, template, self._size)

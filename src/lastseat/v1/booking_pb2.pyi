@@ -61,16 +61,42 @@ class GetSeatMapRequest(_message.Message):
     def __init__(self, flight_id: _Optional[int] = ...) -> None: ...
 
 class Seat(_message.Message):
-    __slots__ = ("seat", "cabin", "status", "price")
+    __slots__ = ("seat", "cabin", "status", "price", "row", "letter", "features", "price_parts")
     SEAT_FIELD_NUMBER: _ClassVar[int]
     CABIN_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PRICE_FIELD_NUMBER: _ClassVar[int]
+    ROW_FIELD_NUMBER: _ClassVar[int]
+    LETTER_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    PRICE_PARTS_FIELD_NUMBER: _ClassVar[int]
     seat: str
     cabin: str
     status: str
     price: Money
-    def __init__(self, seat: _Optional[str] = ..., cabin: _Optional[str] = ..., status: _Optional[str] = ..., price: _Optional[_Union[Money, _Mapping]] = ...) -> None: ...
+    row: int
+    letter: str
+    features: _containers.RepeatedScalarFieldContainer[str]
+    price_parts: SeatPriceParts
+    def __init__(self, seat: _Optional[str] = ..., cabin: _Optional[str] = ..., status: _Optional[str] = ..., price: _Optional[_Union[Money, _Mapping]] = ..., row: _Optional[int] = ..., letter: _Optional[str] = ..., features: _Optional[_Iterable[str]] = ..., price_parts: _Optional[_Union[SeatPriceParts, _Mapping]] = ...) -> None: ...
+
+class SeatPriceParts(_message.Message):
+    __slots__ = ("fare", "surcharges")
+    FARE_FIELD_NUMBER: _ClassVar[int]
+    SURCHARGES_FIELD_NUMBER: _ClassVar[int]
+    fare: Money
+    surcharges: _containers.RepeatedCompositeFieldContainer[SeatSurcharge]
+    def __init__(self, fare: _Optional[_Union[Money, _Mapping]] = ..., surcharges: _Optional[_Iterable[_Union[SeatSurcharge, _Mapping]]] = ...) -> None: ...
+
+class SeatSurcharge(_message.Message):
+    __slots__ = ("kind", "amount", "currency")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    amount: int
+    currency: str
+    def __init__(self, kind: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ...) -> None: ...
 
 class SeatMap(_message.Message):
     __slots__ = ("flight_id", "seats")

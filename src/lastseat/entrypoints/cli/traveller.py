@@ -23,6 +23,7 @@ from lastseat.client.grpc import as_dict, grpc_target
 from lastseat.client.ws import RETRY_FOR_SECONDS
 from lastseat.domain.errors import InvalidRequest
 from lastseat.domain.requests import MAX_PAGE_SIZE, PAGE_SIZE, check_page
+from lastseat.entrypoints.cli import seat_map_text
 from lastseat.entrypoints.cli.running import console, notes
 
 T = TypeVar("T")
@@ -55,10 +56,6 @@ FlightId = Annotated[
 ]
 Airport = Annotated[str | None, typer.Option(metavar="CODE", help="IATA airport code, e.g. LHR")]
 DEFAULT_API = "http://127.0.0.1:3001"
-# Each state with a colour and a mark: the mark alone tells them apart (no colour, or
-# colour blindness).
-SEAT_MARKS = {"available": ("green", "o"), "held": ("yellow", "~"), "booked": ("red", "x")}
-UNKNOWN_MARK = ("white", "?")
 
 
 def _money(value: dict[str, Any]) -> str:
@@ -125,26 +122,22 @@ def flights(
 
 
 def seats(flight_id: FlightId, api: Api = DEFAULT_API, dns: Dns = None, ca: Ca = None) -> None:
-    """Show a flight's seat map: status and price of every seat."""
+    """Show a flight's seat map: status and price of every seat, exit rows, and why each
+    price is what it is."""
 
     async def work() -> dict[str, Any]:
         async with HttpClient(api, dns_server=dns, ca=ca) as client:
             return await client.seat_map(flight_id)
 
     seat_map = _run(work())
-    legend = (f"[{style}]{mark}[/{style}] {status}" for status, (style, mark) in SEAT_MARKS.items())
-    console.print("  ".join(legend))
-    rows: dict[str, list[str]] = {}
-    for seat in seat_map["seats"]:
-        style, mark = SEAT_MARKS.get(seat["status"], UNKNOWN_MARK)
-        cell = f"[{style}]{seat['seat']:>4} {mark}[/{style}] {_money(seat['price'])}"
-        rows.setdefault(seat["seat"][:-1], []).append(cell)
-    for row, cells in rows.items():
-        console.print(f"{row:>3}  " + "  ".join(cells))
-    counts: dict[str, int] = {}
-    for seat in seat_map["seats"]:
-        counts[seat["status"]] = counts.get(seat["status"], 0) + 1
-    console.print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    seats = seat_map["seats"]
+    console.print(seat_map_text.legend())
+    for line in seat_map_text.row_lines(seats, _money):
+        console.print(line)
+    console.print("Why each price:")
+    for line in seat_map_text.price_reasons(seats, _money):
+        console.print(f"  {line}")
+    console.print(seat_map_text.status_counts(seats))
 
 
 def watch_flight(

@@ -29,6 +29,7 @@ from lastseat.domain.requests import (
     MAX_PAGE_SIZE,
     MAX_SEAT_NAME_LENGTH,
 )
+from lastseat.domain.seat_offers import SeatFeature
 from lastseat.domain.users import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
 
 MAX_AMOUNT = 100_000_000  # one million in major units: no fare is larger
@@ -276,22 +277,33 @@ class FlightDetailOut(FlightFieldsOut):
     cabins: list[CabinOut]
 
 
+class SurchargeOut(BaseModel):
+    kind: str
+    amount: int
+    currency: str
+
+
+class SeatPricePartsOut(BaseModel):
+    """What a seat's price is made of: `fare` plus every surcharge is `price`."""
+
+    fare: MoneyOut = Field(description="the cabin's fare at the flight's current demand")
+    surcharges: list[SurchargeOut] = Field(description="kind: exit_row, front_row, window or aisle")
+
+
 class SeatOut(BaseModel):
     seat: str
     cabin: str
     status: Literal["available", "held", "booked"]
     price: MoneyOut
+    row: int
+    letter: str
+    features: list[SeatFeature]
+    price_parts: SeatPricePartsOut
 
 
 class SeatMapOut(BaseModel):
     flight_id: int
     seats: list[SeatOut]
-
-
-class SurchargeOut(BaseModel):
-    kind: str
-    amount: int
-    currency: str
 
 
 class QuoteLineOut(BaseModel):

@@ -49,3 +49,12 @@ export function scaled(text, digits) {
 export function minorUnits(text, currency) {
   return scaled(text, fractionDigits(currency));
 }
+
+/** The same amount, without the minor units when they are zero ("€165", "€104.50"): short
+ *  enough to print on a seat. */
+export function moneyShort({ amount, currency }) {
+  const digits = fractionDigits(currency);
+  if (!digits || amount % 10 ** digits !== 0) return money({ amount, currency });
+  const whole = new Intl.NumberFormat("en-GB", { style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
+  return whole.format(String(amount / 10 ** digits));
+}

@@ -6,9 +6,8 @@ import { currentHold, forgetHold, keepSelection, rememberHold, takeSelection } f
 import { watchFlight } from "../live.js";
 import { messageSlot } from "../message.js";
 import { money } from "../money.js";
+import { drawSeatMap, legend, paintSeat } from "../seatmap.js";
 import { countdownTimer, departure } from "../time.js";
-
-const STATUS_WORDS = { available: "available", held: "held by another traveller", booked: "booked", mine: "held by you" };
 
 function rowOf(seat) {
   return Number.parseInt(seat, 10);
@@ -22,7 +21,6 @@ export async function render(main, [id], ctx) {
   ]);
   const seats = new Map(map.seats.map((s) => [s.seat, s]));
   const selected = new Set();
-  const buttons = new Map();
   let hold = currentHold(flightId);
   let stopCountdown = () => {};
 
@@ -39,7 +37,7 @@ export async function render(main, [id], ctx) {
   main.append(
     h("h1", {}, `${flight.code} ${flight.origin} → ${flight.destination}`),
     h("p", { class: "departs" }, "Departs ", departure(flight), " · seat map ", liveState),
-    legend(),
+    legend(seats),
     holdBox,
     mapRoot,
     h("section", { class: "selection", "aria-label": "Your selection" }, summary, offline, holdButton),
@@ -56,17 +54,7 @@ export async function render(main, [id], ctx) {
   }
 
   function paint(seat) {
-    const button = buttons.get(seat);
-    const info = seats.get(seat);
-    const status = statusOf(seat);
-    const chosen = selected.has(seat);
-    button.dataset.status = status;
-    button.disabled = status !== "available";
-    button.setAttribute("aria-pressed", chosen ? "true" : "false");
-    button.setAttribute(
-      "aria-label",
-      `Seat ${seat}, ${info.cabin}, ${STATUS_WORDS[status]}, ${money(info.price)}${chosen ? ", selected" : ""}`,
-    );
+    paintSeat(buttons.get(seat), seats.get(seat), statusOf(seat), selected.has(seat));
   }
 
   function seatsLeftToChoose() {
@@ -149,35 +137,8 @@ export async function render(main, [id], ctx) {
     paintSummary();
   }
 
-  // Per cabin: a header of seat letters with the aisles where the layout puts them, then a
-  // row of seat buttons per row number. Buttons are in reading order, so Tab walks the map.
-  for (const cabin of flight.cabins) {
-    const letters = [...cabin.letters];
-    const columns = letters.flatMap((l) => (cabin.aisle_after.includes(l) && l !== letters.at(-1) ? [l, "aisle"] : [l]));
-    const grid = h("div", { class: "cabin-grid", role: "group", "aria-label": `${cabin.cabin} cabin seats` });
-    grid.style.setProperty("--columns", String(columns.length));
-    grid.append(h("span", { class: "row-no", "aria-hidden": "true" }), ...columns.map((c) => h("span", { class: "letter", "aria-hidden": "true" }, c === "aisle" ? "" : c)));
-    for (let row = cabin.rows[0]; row <= cabin.rows[1]; row++) {
-      const exit = cabin.exit_rows.includes(row);
-      grid.append(h("span", { class: exit ? "row-no exit" : "row-no", "aria-hidden": "true", title: exit ? "exit row" : undefined }, String(row)));
-      for (const column of columns) {
-        if (column === "aisle") {
-          grid.append(h("span", { class: "aisle", "aria-hidden": "true" }));
-          continue;
-        }
-        const seat = `${row}${column}`;
-        if (!seats.has(seat)) {
-          grid.append(h("span", { class: "no-seat", "aria-hidden": "true" }));
-          continue;
-        }
-        const button = h("button", { type: "button", class: "seat", "data-seat": seat, onclick: () => toggle(seat) }, seat);
-        buttons.set(seat, button);
-        grid.append(button);
-        paint(seat);
-      }
-    }
-    mapRoot.append(h("section", { class: "cabin" }, h("h2", {}, cabin.cabin), grid));
-  }
+  const buttons = drawSeatMap(mapRoot, flight, seats, toggle);
+  for (const seat of buttons.keys()) paint(seat);
 
   // Signed out, the choice is kept through sign-in or sign-up and held on the way back.
   async function holdSelected() {
@@ -287,17 +248,4 @@ export async function render(main, [id], ctx) {
     window.removeEventListener("lastseat:reachability", onReachability);
     clearInterval(probe);
   };
-}
-
-function legend() {
-  const item = (status, text) => h("li", {}, h("span", { class: "swatch", "data-status": status, "aria-hidden": "true" }), text);
-  return h(
-    "ul",
-    { class: "legend", "aria-label": "Legend" },
-    item("available", "Available"),
-    item("selected", "Selected"),
-    item("mine", "Held by you"),
-    item("held", "Held by others"),
-    item("booked", "Booked"),
-  );
 }
