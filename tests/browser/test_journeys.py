@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from playwright.async_api import expect
 
+from lastseat.domain.bcbp import name_field
 from tests.support.browser import (
     PASSWORD,
     Api,
@@ -16,6 +18,7 @@ from tests.support.browser import (
     in_page,
     name_passengers,
 )
+from tests.support.mail import barcodes, inbox_line
 from tests.support.stack import Stack, eventually_in
 
 OSLO_DEPARTURE = re.compile(r"^Mon,? 3 Mar 2031,? 09:30 (CET|GMT\+1) \(Europe/Oslo\)$")
@@ -23,6 +26,7 @@ OSLO_DEPARTURE = re.compile(r"^Mon,? 3 Mar 2031,? 09:30 (CET|GMT\+1) \(Europe/Os
 
 async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     stack: Stack,
+    tmp_path: Path,
     api: Api,
     admin: tuple[str, str],
     open_traveller: OpenTraveller,
@@ -107,6 +111,18 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     assert booking["total"] == discounted["total"] and booking["discount_code"] == code
     assert [(p["seat"], p["given_name"], p["family_name"]) for p in booking["passengers"]] == named
     await expect(page.get_by_test_id("passengers")).to_contain_text("2B: Bo Ørsted-O'Neil")
+
+    # The ticket in the inbox: one e-ticket per passenger, each barcode the BCBP string of
+    # that passenger's name, the booking, the route and the seat.
+    mail = await inbox_line(stack, reference)
+    assert email in mail and "(2 attached)" in mail
+    saved = stack.lastseat("mail", "save", mail.split()[0], "--to", str(tmp_path))
+    assert saved.returncode == 0, saved.stderr
+    for (seat, given, family), bcbp_seat in zip(named, ("002A", "002B"), strict=True):
+        [code] = barcodes((tmp_path / f"e-ticket-{reference}-{seat}.pdf").read_bytes())
+        assert code[2:22] == name_field(family, given)
+        assert code[23:30] == reference[:7] and code[30:36] == "OSLBER" and code[48:52] == bcbp_seat
+
     # Manage booking: the reference and a family name find it, signed in or not.
     found = await api.call(
         "POST",

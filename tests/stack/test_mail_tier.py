@@ -3,16 +3,13 @@ and shows it, and the saved e-ticket's barcode reads back as the BCBP string."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from lastseat.client import HttpClient
 from lastseat.domain.bcbp import name_field
-from tests.support.mail import barcodes
+from tests.support.mail import barcodes, inbox_line
 from tests.support.passengers import FAMILY_NAME, given_name, passengers_json
 from tests.support.stack import Stack
-
-MAIL_WAIT_SECONDS = 20.0  # rounds run every 0.2 s here; a bound, not a figure
 
 
 async def test_a_booking_s_ticket_is_in_the_inbox_with_its_e_tickets(
@@ -26,13 +23,7 @@ async def test_a_booking_s_ticket_is_in_the_inbox_with_its_e_tickets(
         booking = await api.book(hold["id"], "tok_ok", passengers=passengers_json(hold["seats"]))
     reference = booking["reference"]
 
-    listed = ""
-    for _ in range(int(MAIL_WAIT_SECONDS / 0.25)):
-        listed = stack.lastseat("mail", "list").stdout
-        if reference in listed:
-            break
-        await asyncio.sleep(0.25)
-    [line] = [line for line in listed.splitlines() if reference in line]
+    line = await inbox_line(stack, reference)
     assert "inbox@example.com" in line and "(2 attached)" in line
     number = line.split()[0]
 

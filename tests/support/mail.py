@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from email.message import EmailMessage
 
@@ -9,6 +10,9 @@ from pypdf import PdfReader
 from pyzbar.pyzbar import decode
 
 from lastseat.stack.mail_tier import MailStore
+from tests.support.stack import Stack
+
+MAIL_WAIT_SECONDS = 20.0  # outbox rounds run every 0.2 s in tests; a bound, not a figure
 
 
 def kept(store: MailStore) -> list[EmailMessage]:
@@ -42,3 +46,16 @@ def text_part(message: EmailMessage, subtype: str) -> str:
     content = part.get_content()
     assert isinstance(content, str)
     return content
+
+
+async def inbox_line(stack: Stack, reference: str) -> str:
+    """`lastseat mail list`'s line for the mail about booking `reference`, once the mail
+    tier has it (asked every quarter second, for at most MAIL_WAIT_SECONDS)."""
+    listed = ""
+    for _ in range(int(MAIL_WAIT_SECONDS / 0.25)):
+        listed = stack.lastseat("mail", "list").stdout
+        if reference in listed:
+            break
+        await asyncio.sleep(0.25)
+    [line] = [line for line in listed.splitlines() if reference in line]
+    return line
