@@ -264,7 +264,9 @@ async def test_a_standby_following_nobody_is_refused_though_it_replayed_further(
         stray.restart_following_nobody()
         async with app_process(primary, stray.sqlalchemy_url(database), database, clock) as app:
             await app.reservations.hold_seats(ann, flight.id, ["12A"])
-            assert await replayed(stray) > await written(primary)
+            assert await position(stray, "pg_last_wal_replay_lsn") > await position(
+                primary, "pg_current_wal_lsn"
+            )
 
             async def sampled() -> bool:
                 return (await app.catalog.seat_map(flight.id)).status("12A") == "held"
@@ -278,19 +280,11 @@ async def test_a_standby_following_nobody_is_refused_though_it_replayed_further(
         stray.stop()
 
 
-async def replayed(standby: PostgresServer) -> int:
-    conn = await asyncpg.connect(standby.dsn())
+async def position(server: PostgresServer, function: str) -> int:
+    """A WAL position of `server`, in bytes: pg_last_wal_replay_lsn or pg_current_wal_lsn."""
+    conn = await asyncpg.connect(server.dsn())
     try:
-        lsn: int = await conn.fetchval("SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn")
-        return lsn
-    finally:
-        await conn.close()
-
-
-async def written(primary: PostgresServer) -> int:
-    conn = await asyncpg.connect(primary.dsn())
-    try:
-        lsn: int = await conn.fetchval("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+        lsn: int = await conn.fetchval(f"SELECT {function}() - '0/0'::pg_lsn")
         return lsn
     finally:
         await conn.close()
