@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections import Counter
 from collections.abc import AsyncGenerator
 from pathlib import Path
@@ -20,7 +21,7 @@ from lastseat.client import ApiError, GrpcClient
 from lastseat.client.grpc import as_dict
 from tests.support.over_http import make_flight, make_users
 from tests.support.passengers import passengers_json
-from tests.support.servers import AppServer, AppServers
+from tests.support.servers import AppServer, AppServers, grpc_serving
 
 WAIT_SECONDS = 5.0  # a bound on waiting, not a performance figure
 RACERS = 300
@@ -339,3 +340,29 @@ async def test_a_request_that_does_not_decode_is_an_invalid_argument(
                     await answer
             assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, method
     assert "DecodeError" not in (server_logs / "grpc.log").read_text()
+
+
+async def test_sigterm_ends_a_watch_stream_at_once_and_resumably(
+    app_servers: AppServers, server_logs: Path
+) -> None:
+    """A watcher's stream is ended by the stopping server with UNAVAILABLE (it watches
+    again with `after`), not held open for the grace period and then cancelled."""
+    own = AppServer(
+        app_servers.env, server_logs / "grpc-stopping.log", command="serve-grpc",
+        ready_check=grpc_serving,
+    ).start()  # fmt: skip
+    try:
+        async with httpx.AsyncClient() as client:
+            flight_id = await make_flight(client, app_servers, "LS981")
+        async with GrpcClient(target(own)) as rpc:
+            stream = rpc.watch(flight_id)
+            assert (await next_event(stream)).WhichOneof("event") == "snapshot"
+            assert own.process is not None
+            own.process.send_signal(signal.SIGTERM)
+            with pytest.raises(ApiError) as ended:
+                await next_event(stream)
+        assert ended.value.status == "UNAVAILABLE", ended.value
+        assert "shutting down" in ended.value.detail, ended.value
+        assert own.process.wait(timeout=30) == 0
+    finally:
+        own.stop()

@@ -6,6 +6,7 @@ the two cannot disagree on a field. No business rule lives here.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection
 from datetime import date
 from typing import Any
@@ -31,6 +32,7 @@ from lastseat.domain.requests import (
 )
 from lastseat.domain.users import User
 from lastseat.entrypoints.credentials import presented_bearer, signed_in
+from lastseat.entrypoints.grpc.closing import until_closed
 from lastseat.entrypoints.grpc.errors import abort, mapped
 from lastseat.entrypoints.representations import (
     booking_json,
@@ -91,6 +93,7 @@ def _discount_code(value: str) -> str | None:
 class BookingServicer(booking_pb2_grpc.BookingServicer):
     def __init__(self, services: Services) -> None:
         self._services = services
+        self.closing = asyncio.Event()  # set on SIGTERM: watch streams end (closing.py)
         self._trusted_proxies = frozenset(services.settings.trusted_proxies)
         self._seatmaps = SeatMapEncoder()
 
@@ -223,9 +226,15 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             snapshot=pb.Snapshot(event_id=start.event_id, seat_map=self._seat_map(start.seat_map))
         )
         try:
-            async for batch in watching.changes(flight_id, start.after):
+            changes = watching.changes(flight_id, start.after)
+            async for batch in until_closed(changes, self.closing):
                 for change in batch:
                     yield pb.FlightEvent(seat=pb.SeatChange(**seat_change_json(change)))
+            if self.closing.is_set():
+                await context.abort(
+                    grpc.StatusCode.UNAVAILABLE,
+                    "server shutting down; watch again with after=<last event_id>",
+                )
         except SlowConsumer as exc:
             await context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
