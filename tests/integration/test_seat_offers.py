@@ -36,7 +36,7 @@ async def surcharged_flight_id(api: httpx.AsyncClient, admin: dict[str, str]) ->
 @pytest.fixture
 async def grpc_stub(services: Services) -> AsyncIterator[Any]:
     address = f"127.0.0.1:{free_port()}"
-    server, _ = build_server(services, address)
+    server, _, _ = build_server(services, address)
     await server.start()
     try:
         async with grpc.aio.insecure_channel(address) as channel:
