@@ -173,7 +173,9 @@ async def test_an_admin_creates_a_flight_and_sees_its_manifest(
     await form.get_by_label("To (airport code)").fill("CPH")
     await form.get_by_label("Departs (UTC)").fill("2031-06-01T07:45")
     await form.get_by_role("button", name="Create flight").click()
-    await expect(form.get_by_role("status")).to_contain_text("Flight LS777 created with 112 seats")
+    await expect(form.locator(".action-message")).to_contain_text(
+        "Flight LS777 created with 112 seats"
+    )
     href = await form.get_by_role("link", name="Open its seat map").get_attribute("href")
     assert href is not None
     flight_id = int(href.rsplit("/", 1)[1])
