@@ -123,14 +123,17 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     # My bookings, and cancel.
     await page.get_by_role("link", name="My bookings", exact=True).click()
     row = page.locator(f"li[data-reference='{reference}']")
-    await expect(row).to_contain_text("confirmed")
+    await expect(row.locator(".status")).to_have_text("Confirmed")
+    await expect(row).to_contain_text("Seats 2A, 2B")
     await expect(row.locator("time")).to_have_text(OSLO_DEPARTURE)
     await row.get_by_role("button", name=f"Cancel booking {reference}").click()
     await row.get_by_role("button", name="Yes, cancel it").click()
     await expect(page.get_by_role("status").first).to_have_text(
         f"Booking {reference} is cancelled."
     )
-    await expect(page.locator(f"li[data-reference='{reference}']")).to_contain_text("cancelled")
+    await expect(page.locator(f"li[data-reference='{reference}']").locator(".status")).to_have_text(
+        "Cancelled"
+    )
     after = (await api.call("GET", f"/api/v1/bookings/{booking['id']}", token)).json()
     assert after["status"] == "cancelled"
 

@@ -89,7 +89,17 @@ export function statusName(status) {
   return STATUS_NAMES[status] || cabinName(status);
 }
 
+/** `one` for a count of 1, `many` otherwise: plural(1, "is", "are") is "is". */
+export function plural(count, one, many) {
+  return count === 1 ? one : many;
+}
+
 /** "1 seat", "24 seats" */
 export function seats(count) {
-  return `${count} seat${count === 1 ? "" : "s"}`;
+  return `${count} ${plural(count, "seat", "seats")}`;
+}
+
+/** "Seat 2A", "Seats 2A, 2B": a list of seats named. */
+export function seatList(names) {
+  return `${plural(names.length, "Seat", "Seats")} ${names.join(", ")}`;
 }
