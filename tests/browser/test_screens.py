@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import expect
 
 from lastseat.config import PROJECT_ROOT
-from tests.support.browser import FLIGHT_NUMBERS, Api, OpenTraveller, hold_in_page
+from tests.support.browser import FLIGHT_NUMBERS, Api, OpenTraveller, hold_in_page, small_flight
 
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
 EXIT_ROW = 5
@@ -23,10 +23,7 @@ def pictured_flight(code: str) -> dict[str, object]:
     """What the README's pictures show: a business cabin of wider seats, an exit row marked
     EXIT, and surcharges on the exit row, windows and aisles."""
     return {
-        "code": code,
-        "origin": "OSL",
-        "destination": "BER",
-        "departs_at": "2031-03-03T08:30:00Z",
+        **small_flight(code),
         "cabins": [
             {"cabin": "business", "rows": [1, 2], "letters": "ACDF", "aisle_after": "C",
              "fare": {"amount": 42000, "currency": "EUR"}},
