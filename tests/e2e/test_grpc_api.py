@@ -181,6 +181,25 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
             assert gone.value.status == "FAILED_PRECONDITION"
 
 
+async def test_surcharged_seats_are_held_quoted_and_booked_over_grpc(
+    app_servers: AppServers, grpc_server: AppServer
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, app_servers, "grpc-surcharged", 1)
+        flight_id = await make_flight(client, app_servers, "LS987", surcharged=True)
+    async with GrpcClient(target(grpc_server), token=token_of(ann)) as rpc:
+        hold = await rpc.hold(flight_id, ["12A", "4D"])  # exit-row window, aisle
+        lines = {line.seat: line for line in hold.quote.lines}
+        assert [(s.kind, s.amount.amount, s.amount.currency) for s in lines["12A"].surcharges] == [
+            ("exit_row", 2_500, "EUR"), ("window", 500, "EUR"),
+        ]  # fmt: skip
+        assert [(s.kind, s.amount.amount) for s in lines["4D"].surcharges] == [("aisle", 300)]
+        quote = await rpc.quote(hold.id)
+        assert as_dict(quote.lines[0]) == as_dict(hold.quote.lines[0])
+        booking = await rpc.book(hold.id, "tok_ok", passengers=passengers_json(["12A", "4D"]))
+        assert booking.status == "confirmed" and booking.total == quote.total
+
+
 async def test_a_hold_grows_over_grpc_and_a_taken_seat_keeps_the_first_hold(
     app_servers: AppServers, grpc_server: AppServer
 ) -> None:
