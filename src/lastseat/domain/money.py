@@ -8,6 +8,8 @@ from typing import Literal, get_args
 # A type, so the HTTP schemas list the same codes in OpenAPI.
 Currency = Literal["AUD", "CAD", "CHF", "DKK", "EUR", "GBP", "JPY", "NOK", "PLN", "SEK", "USD"]
 CURRENCY_CODES: frozenset[str] = frozenset(get_args(Currency))
+# Digits after the point (ISO 4217's minor unit): 2 for all but these.
+MINOR_DIGITS: dict[str, int] = {"JPY": 0}
 
 
 class CurrencyMismatch(ValueError):
@@ -50,3 +52,17 @@ def total(items: list[Money], currency: str) -> Money:
     for item in items:
         result = result + item
     return result
+
+
+def minor_digits(currency: str) -> int:
+    return MINOR_DIGITS.get(currency, 2)
+
+
+def format_money(money: Money) -> str:
+    """ "EUR 1,234.50", "JPY 12,345": the amount in major units, with as many decimals as
+    the currency has (the web client's money.js says the same digits)."""
+    sign = "-" if money.amount < 0 else ""
+    digits = minor_digits(money.currency)
+    whole, fraction = divmod(abs(money.amount), 10**digits)
+    decimals = f".{fraction:0{digits}d}" if digits else ""
+    return f"{money.currency} {sign}{whole:,}{decimals}"
