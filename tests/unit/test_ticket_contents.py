@@ -89,6 +89,13 @@ def test_the_e_ticket_prints_names_in_their_own_script() -> None:
     assert "?" not in latin + cjk
 
 
+def test_the_cjk_font_is_embedded_only_in_a_ticket_that_needs_it() -> None:
+    latin = _letter(_booking((Passenger("10A", "Zoë", "Ørsted"),)))
+    cjk = _letter(_booking(PASSENGERS[1:]))
+    assert b"DroidSansFallback" not in e_ticket(latin, latin.boarding_passes[0])
+    assert b"DroidSansFallback" in e_ticket(cjk, cjk.boarding_passes[0])
+
+
 def test_the_fonts_packages_are_named_when_missing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
