@@ -120,7 +120,10 @@ async def test_a_booking_writes_its_ticket_to_the_outbox_and_a_round_sends_it(
         assert booking["reference"] in shown
         assert "Seat 12A" in shown and "Ann Lee" in shown and "José Núñez" in shown
         assert "Total paid" in shown and "120 minutes before" in shown
-        assert "Thu 10 Jan 2030, 09:00 GMT (Europe/London)" in shown
+        assert "Thu 10 Jan 2030, 09:00 Europe/London (UTC+00:00)" in shown
+        # the breakdown is the hold's quote, read back by the round, seat by seat
+        assert "Seat 12A, economy fare" in shown and "Seat 12B, economy fare" in shown
+        assert "Taxes and fees" in shown
     tickets = pdfs(message)
     assert sorted(tickets) == [
         f"e-ticket-{booking['reference']}-12A.pdf",

@@ -1,9 +1,13 @@
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from lastseat.domain.bcbp import BoardingPass, NotEncodable, encode, name_field
+from lastseat.domain.bcbp import BoardingPass, NotEncodable, ascii_name, encode, name_field
+from lastseat.domain.errors import InvalidRequest
+from lastseat.domain.passengers import check_name
 
 PASS = BoardingPass(
     family_name="Müller-Lüdenscheidt",
@@ -12,7 +16,7 @@ PASS = BoardingPass(
     origin="LHR",
     destination="JFK",
     flight_code="LS101",
-    departs_at=datetime(2030, 2, 3, 9, 0, tzinfo=UTC),
+    departs_on=date(2030, 2, 3),
     cabin="business",
     seat="12A",
     sequence=1,
@@ -42,7 +46,7 @@ def test_the_mandatory_items_sit_at_their_offsets() -> None:
 
 def test_the_whole_string() -> None:
     short = BoardingPass(
-        "Doe", "Jane", "XY2345Z", "AMS", "CDG", "LS7", PASS.departs_at, "economy", "3C", 12
+        "Doe", "Jane", "XY2345Z", "AMS", "CDG", "LS7", PASS.departs_on, "economy", "3C", 12
     )
     assert encode(short) == "M1" + "DOE/JANE".ljust(20) + "EXY2345ZAMSCDGLS 0007 034Y003C0012 000"
 
@@ -53,7 +57,7 @@ def test_names_are_ascii_capitals_padded_to_twenty() -> None:
 
 
 def test_a_leap_year_ends_on_day_366() -> None:
-    late = replace(PASS, departs_at=datetime(2028, 12, 31, tzinfo=UTC))
+    late = replace(PASS, departs_on=date(2028, 12, 31))
     assert encode(late)[44:47] == "366"
 
 
@@ -61,3 +65,29 @@ def test_a_leap_year_ends_on_day_366() -> None:
 def test_what_has_no_place_is_refused(boarding: BoardingPass) -> None:
     with pytest.raises(NotEncodable):
         encode(boarding)
+
+
+@pytest.mark.parametrize(
+    ("family", "given", "field"),
+    [
+        # letters with their mark inside lose it, as manage-booking compares them
+        ("O'Brien-Łukasiewicz", "Zoë", "OBRIENLUKASIEWICZ/ZO"),
+        ("Ørsted", "Søren", "ORSTED/SOREN"),
+        ("Straße", "Đorđe", "STRASSE/DORDE"),
+        # scripts without a Latin form are transliterated, never left out
+        ("李", "小龍", "LI/XIAOLONG"),
+        ("Παπαδάκης", "Νίκος", "PAPADAKIS/NIKOS"),
+        ("Иванова", "Анна", "IVANOVA/ANNA"),
+    ],
+)
+def test_names_in_any_script_become_ascii_capitals(family: str, given: str, field: str) -> None:
+    assert name_field(family, given) == field.ljust(20)
+
+
+@given(st.text(min_size=1, max_size=64))
+def test_a_name_a_passenger_may_have_is_never_empty_on_the_pass(typed: str) -> None:
+    try:
+        name = check_name(typed, "name")
+    except InvalidRequest:
+        return
+    assert ascii_name(name)

@@ -13,22 +13,21 @@ from email.utils import format_datetime
 import segno
 from fpdf import FPDF
 
+from lastseat.adapters.ticket_fonts import FAMILY, use_ticket_fonts
 from lastseat.domain.bcbp import BoardingPass, encode
 from lastseat.domain.mail import Letter, MailKind
-from lastseat.domain.money import Money, format_money
-from lastseat.services.airports import airport_zone, local_time
+from lastseat.domain.money import format_money
+from lastseat.domain.price_words import PriceLine, breakdown
+from lastseat.services.airports import airport_zone, local_time, zone_label
 
 QR_SCALE = 6  # pixels a module: sharp enough to scan from a printout or a screen
-# The PDF's core fonts are Latin-1: other letters are shown as "?" on the e-ticket (the
-# barcode carries the name as IATA wants it, ASCII capitals, anyway).
-PDF_ENCODING = "latin-1"
 
 
 def on_the_airport_clock(moment: datetime, letter: Letter, fmt: str) -> str:
-    """`moment` as the departure airport's clocks show it, the zone named: what a traveller
-    reads on the ticket, and what the airport's boards say."""
+    """`moment` as the departure airport's clocks show it, the zone named as every
+    server-side output names it (services/airports.zone_label)."""
     at = local_time(moment, letter.flight.origin)
-    return f"{at.strftime(fmt)} {at.tzname()} ({airport_zone(letter.flight.origin).key})"
+    return f"{at.strftime(fmt)} {zone_label(airport_zone(letter.flight.origin).key, at)}"
 
 
 def when(letter: Letter) -> str:
@@ -59,15 +58,7 @@ def _lines(letter: Letter) -> list[tuple[str, str]]:
     if not booking.passengers:  # a booking made before passengers were named
         rows.append(("Seats", ", ".join(booking.seats)))
     if letter.kind is MailKind.BOOKED:
-        rows.append(("Fare and taxes", format_money(letter.subtotal)))
-        if booking.discount:
-            rows.append(
-                (
-                    f"Discount ({booking.discount_code})",
-                    format_money(Money(-booking.discount, booking.total.currency)),
-                )
-            )
-        rows.append(("Total paid", format_money(booking.total)))
+        rows += [(line.label, _amount(line)) for line in breakdown(letter.price)]
         closes = on_the_airport_clock(letter.cancellable_until, letter, "%d %b %Y, %H:%M")
         rows.append(
             (
@@ -79,6 +70,14 @@ def _lines(letter: Letter) -> list[tuple[str, str]]:
     elif letter.refund is not None:
         rows.append(("Refunded", format_money(letter.refund)))
     return rows
+
+
+def _amount(line: PriceLine) -> str:
+    """A part added to the line above reads "+EUR 25.00" (or "-EUR 50.00" taken off)."""
+    shown = format_money(line.amount)
+    if line.added and line.amount.amount >= 0:
+        return f"+{shown}"
+    return shown
 
 
 def plain_text(letter: Letter) -> str:
@@ -114,19 +113,9 @@ def qr_png(text: str) -> bytes:
     return out.getvalue()
 
 
-def _pdf_text(text: str) -> str:
-    return text.encode(PDF_ENCODING, "replace").decode(PDF_ENCODING)
-
-
 def e_ticket(letter: Letter, boarding: BoardingPass) -> bytes:
     """One passenger's e-ticket: the flight, the seat, and the BCBP barcode."""
     flight = letter.flight
-    pdf = FPDF(format=(148, 210))  # A5, in mm
-    pdf.set_title(_pdf_text(f"E-ticket {letter.booking.reference} seat {boarding.seat}"))
-    pdf.add_page()
-    pdf.set_font("Helvetica", style="B", size=16)
-    pdf.cell(0, 10, "LastSeat e-ticket", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=11)
     rows = [
         ("Passenger", f"{boarding.given_name} {boarding.family_name}"),
         ("Booking reference", letter.booking.reference),
@@ -134,9 +123,16 @@ def e_ticket(letter: Letter, boarding: BoardingPass) -> bytes:
         ("Departs", when(letter)),
         ("Seat", boarding.seat),
     ]
+    pdf = FPDF(format=(148, 210))  # A5, in mm
+    use_ticket_fonts(pdf, [value for _, value in rows])
+    pdf.set_title(f"E-ticket {letter.booking.reference} seat {boarding.seat}")
+    pdf.add_page()
+    pdf.set_font(FAMILY, style="B", size=16)
+    pdf.cell(0, 10, "LastSeat e-ticket", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, size=11)
     for label, value in rows:
         pdf.cell(45, 7, label)
-        pdf.cell(0, 7, _pdf_text(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 7, value, new_x="LMARGIN", new_y="NEXT")
     pdf.image(io.BytesIO(qr_png(encode(boarding))), x=pdf.l_margin, y=pdf.get_y() + 5, w=60)
     return bytes(pdf.output())
 

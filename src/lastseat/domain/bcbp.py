@@ -6,7 +6,8 @@
 
 Every field is fixed-width, left-justified and padded with spaces unless numeric (then
 zero-padded on the left). Names are ASCII capitals: scanners read nothing else, so
-accents are dropped and other scripts leave only what transliterates.
+accents are dropped, letters with a mark inside lose it as manage-booking's names do
+("Ł" is "L", "Ø" "O"), and other scripts are transliterated ("李" is "LI").
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
+
+from anyascii import anyascii
+
+from lastseat.domain.passengers import UNMARKED
 
 FORMAT_CODE = "M"
 LEGS = "1"
@@ -44,16 +49,20 @@ class BoardingPass:
     origin: str
     destination: str
     flight_code: str  # carrier and number, "LS101"
-    departs_at: datetime
+    departs_on: date  # the local date at the departure airport, as its boards show it
     cabin: str
     seat: str
-    sequence: int  # check-in sequence number, 1 up
+    sequence: int  # check-in sequence number, 1 up, distinct per passenger on the flight
 
 
 def ascii_name(text: str) -> str:
-    """Capital ASCII letters and spaces: accents dropped, other characters removed."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    kept = "".join(ch if ch.isalpha() or ch == " " else "" for ch in plain.upper())
+    """Capital ASCII letters and spaces: accents dropped, letters with a mark inside as
+    travellers type them bare (UNMARKED), any other script transliterated (anyascii),
+    punctuation removed. Never empty for a name with a letter in it."""
+    bare = unicodedata.normalize("NFKD", text.casefold().translate(UNMARKED))
+    bare = "".join(ch for ch in bare if not unicodedata.combining(ch))
+    plain = anyascii(bare).upper()
+    kept = "".join(ch if "A" <= ch <= "Z" or ch == " " else "" for ch in plain)
     return " ".join(kept.split())
 
 
@@ -81,9 +90,9 @@ def seat_field(seat: str) -> str:
     return match.group(1).zfill(3) + match.group(2)
 
 
-def julian_date(when: datetime) -> str:
+def julian_date(day: date) -> str:
     """Day of the year of the flight, 001 to 366."""
-    return f"{when.timetuple().tm_yday:03d}"
+    return f"{day.timetuple().tm_yday:03d}"
 
 
 def encode(boarding: BoardingPass) -> str:
@@ -104,7 +113,7 @@ def encode(boarding: BoardingPass) -> str:
         boarding.destination.upper().ljust(3)[:3],
         carrier,
         number,
-        julian_date(boarding.departs_at),
+        julian_date(boarding.departs_on),
         COMPARTMENTS.get(boarding.cabin.lower(), "Y"),
         seat_field(boarding.seat),
         f"{boarding.sequence:04d} ",

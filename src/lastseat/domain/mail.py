@@ -4,14 +4,16 @@ that stands for a message until it is sent. No SMTP, MIME or PDF here (adapters/
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 from lastseat.domain.bcbp import BoardingPass
 from lastseat.domain.bookings import Booking
+from lastseat.domain.errors import seat_sort_key
 from lastseat.domain.flights import Flight
 from lastseat.domain.money import Money
+from lastseat.domain.pricing import Quote
 
 
 class MailUnavailable(Exception):
@@ -57,19 +59,22 @@ class Letter:
     cutoff_minutes: int
     refund: Money | None
     boarding_passes: tuple[BoardingPass, ...]
-
-    @property
-    def subtotal(self) -> Money:
-        """The price before the discount code."""
-        return Money(self.booking.total.amount + self.booking.discount, self.booking.total.currency)
-
-    @property
-    def discount(self) -> Money:
-        return Money(self.booking.discount, self.booking.total.currency)
+    price: Quote  # what was paid, seat by seat, with the discount the booking got
 
 
-def letter(mail: OutboxMail, booking: Booking, flight: Flight, cutoff: timedelta) -> Letter:
+def letter(
+    mail: OutboxMail,
+    booking: Booking,
+    flight: Flight,
+    cutoff: timedelta,
+    departs_on: date,
+    price: Quote,
+) -> Letter:
+    """`departs_on` is the departure's date on the origin airport's clocks; `price` the
+    hold's quote (services work out both: the domain reads no zone data)."""
     refund = None if mail.refund is None else Money(mail.refund, booking.total.currency)
+    if booking.discount_code is not None:
+        price = price.with_discount(booking.discount_code, booking.discount)
     return Letter(
         kind=mail.kind,
         message_id=mail.message_id,
@@ -80,7 +85,10 @@ def letter(mail: OutboxMail, booking: Booking, flight: Flight, cutoff: timedelta
         cancellable_until=flight.departs_at - cutoff,
         cutoff_minutes=int(cutoff.total_seconds() // 60),
         refund=refund,
-        boarding_passes=boarding_passes(booking, flight) if mail.kind is MailKind.BOOKED else (),
+        boarding_passes=(
+            boarding_passes(booking, flight, departs_on) if mail.kind is MailKind.BOOKED else ()
+        ),
+        price=price,
     )
 
 
@@ -89,9 +97,16 @@ def message_id(token: str, domain: str) -> str:
     return f"<{token}@{domain}>"
 
 
-def boarding_passes(booking: Booking, flight: Flight) -> tuple[BoardingPass, ...]:
-    """One per passenger, in seat order; the check-in sequence is the passenger's place in
-    the booking (no check-in exists yet to number them)."""
+def check_in_sequence(flight: Flight, seat: str) -> int:
+    """The passenger's check-in sequence number: the seat's place on the aircraft, front to
+    back. No check-in exists yet to number passengers in the order they arrive, and this is
+    distinct for every passenger on the flight (a seat has one at a time) and stable across
+    resends; a seat given up and booked again passes its number on, as it is no longer used."""
+    return sorted(flight.layout.seat_names(), key=seat_sort_key).index(seat) + 1
+
+
+def boarding_passes(booking: Booking, flight: Flight, departs_on: date) -> tuple[BoardingPass, ...]:
+    """One per passenger, in seat order."""
     return tuple(
         BoardingPass(
             family_name=p.family_name,
@@ -100,10 +115,10 @@ def boarding_passes(booking: Booking, flight: Flight) -> tuple[BoardingPass, ...
             origin=flight.origin,
             destination=flight.destination,
             flight_code=flight.code,
-            departs_at=flight.departs_at,
+            departs_on=departs_on,
             cabin=flight.layout.cabin_of(p.seat).name,
             seat=p.seat,
-            sequence=index,
+            sequence=check_in_sequence(flight, p.seat),
         )
-        for index, p in enumerate(booking.passengers, start=1)
+        for p in booking.passengers
     )

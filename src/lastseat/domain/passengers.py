@@ -150,8 +150,9 @@ def passengers_for_seats(
 
 
 # Letters that carry their mark inside (no decomposition), as travellers type them without
-# it; and the typographic apostrophe as the plain one.
-_UNMARKED = str.maketrans(
+# it; and the typographic apostrophe as the plain one. Lower case: casefold first. Also the
+# boarding pass's ASCII names (domain/bcbp.py) start from it.
+UNMARKED = str.maketrans(
     {
         "ø": "o",
         "ł": "l",
@@ -171,7 +172,7 @@ def name_key(name: str) -> str:
     "Müller", "MULLER" and "muller " find the same booking, and "Ørsted" "Orsted"."""
     decomposed = unicodedata.normalize("NFKD", name)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().translate(_UNMARKED).split())
+    return " ".join(bare.casefold().translate(UNMARKED).split())
 
 
 def names_match(typed: str, passengers: Iterable[Passenger]) -> bool:

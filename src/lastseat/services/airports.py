@@ -7,7 +7,7 @@ domain never sees it; flights keep UTC instants and are shown in their airports'
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -44,3 +44,21 @@ def airport_zone(code: str) -> ZoneInfo:
 def local_time(moment: datetime, code: str) -> datetime:
     """`moment` on the clocks of the airport `code`, with that zone's offset at the time."""
     return moment.astimezone(airport_zone(code))
+
+
+def zone_label(zone_name: str, local: datetime) -> str:
+    """How every server-side output (mail, e-ticket, CLI) names the zone of a local time:
+    the IANA name and the offset then in force, "Asia/Tokyo (UTC+09:00)". Abbreviations
+    are left out: the tz database has none for many zones ("+04") and some are ambiguous
+    (IST, CST)."""
+    offset = local.utcoffset()
+    if offset is None:
+        raise ValueError("a local time has an offset")
+    sign = "-" if offset.total_seconds() < 0 else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{zone_name} (UTC{sign}{minutes // 60:02d}:{minutes % 60:02d})"
+
+
+def departure_date(moment: datetime, code: str) -> date:
+    """The date the airport `code`'s boards show for a departure at `moment`."""
+    return local_time(moment, code).date()

@@ -24,6 +24,7 @@ import structlog
 from lastseat.domain.bookings import Booking
 from lastseat.domain.mail import MailKind, MailUnavailable, OutboxMail, letter, message_id
 from lastseat.domain.users import User
+from lastseat.services.airports import departure_date
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import Postman, UnitOfWork
@@ -80,11 +81,12 @@ class Mail:
         try:
             async with self._ctx.uow() as uow:
                 booking = await uow.bookings.get_owned(mail.booking_id, mail.user_id)
+                price = await uow.mail.price_of(mail.booking_id)
             assert booking is not None, "an outbox row outlived its booking"
             flight = await self._catalog.flight(booking.flight_id)
-            await self._postman.send(
-                letter(mail, booking, flight, self._ctx.settings.cancellation_cutoff)
-            )
+            departs_on = departure_date(flight.departs_at, flight.origin)
+            cutoff = self._ctx.settings.cancellation_cutoff
+            await self._postman.send(letter(mail, booking, flight, cutoff, departs_on, price))
         except MailUnavailable as away:
             await self._failed(mail, away.code)
             return False

@@ -26,6 +26,7 @@ from lastseat.domain.money import major_units
 from lastseat.domain.requests import MAX_PAGE_SIZE, PAGE_SIZE, check_page
 from lastseat.entrypoints.cli import seat_map_text
 from lastseat.entrypoints.cli.running import console, notes
+from lastseat.services.airports import zone_label
 
 T = TypeVar("T")
 Api = Annotated[
@@ -276,7 +277,7 @@ def _departure(body: dict[str, Any]) -> str:
     if not body.get("departs_local"):
         return f"{body['departs_at']} UTC"
     local = datetime.fromisoformat(body["departs_local"])
-    return f"{local:%Y-%m-%d %H:%M} {body['departure_zone']} (UTC{local.isoformat()[-6:]})"
+    return f"{local:%Y-%m-%d %H:%M} {zone_label(body['departure_zone'], local)}"
 
 
 def _passengers(seat_names: list[str], given: list[str]) -> list[dict[str, str]]:

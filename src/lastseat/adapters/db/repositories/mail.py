@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.repositories.leases import lease_due
-from lastseat.adapters.db.tables import bookings, mail_outbox
+from lastseat.adapters.db.tables import bookings, holds, mail_outbox
 from lastseat.domain.mail import MailKind, OutboxMail
+from lastseat.domain.pricing import Quote
 
 _COLUMNS = (
     mail_outbox.c.id,
@@ -96,6 +97,18 @@ class SqlMailOutbox:
             .order_by(mail_outbox.c.id)
         )
         return [_mail(row) for row in rows]
+
+    async def price_of(self, booking_id: UUID) -> Quote:
+        """The quote the booking's hold was priced with (before its discount code): the
+        ticket's price breakdown, seat by seat."""
+        stored = (
+            await self._conn.execute(
+                sa.select(holds.c.quote)
+                .select_from(bookings.join(holds, holds.c.id == bookings.c.hold_id))
+                .where(bookings.c.id == booking_id)
+            )
+        ).scalar_one()
+        return Quote.from_dict(stored)
 
     async def sent(self, mail_id: int, now: datetime) -> None:
         await self._conn.execute(

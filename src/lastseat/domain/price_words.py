@@ -1,0 +1,67 @@
+"""A price as a traveller reads a bill: each seat's fare, its extras and demand, then the
+discount, the taxes and the total, in words (never `exit_row` or "Demand 100.0%").
+
+The web client says the same things with its own words (src/lastseat/web/js/words.js:
+SURCHARGE_NAMES, fareLabel, demandPart); these are the server's, for mail and e-tickets,
+and must stay word for word the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lastseat.domain.money import Money
+from lastseat.domain.pricing import Quote, QuoteLine
+
+SURCHARGE_NAMES = {
+    "exit_row": "Exit row seat",
+    "front_row": "Front row seat",
+    "window": "Window seat",
+    "aisle": "Aisle seat",
+}
+UNKNOWN_SURCHARGE = "Seat extra"  # a kind added since these words were written
+
+
+@dataclass(frozen=True, slots=True)
+class PriceLine:
+    label: str
+    amount: Money
+    added: bool  # a part added to (or taken off) the line above it, shown "+" / "-"
+
+
+def surcharge_name(kind: str) -> str:
+    return SURCHARGE_NAMES.get(kind, UNKNOWN_SURCHARGE)
+
+
+def demand_part(line: QuoteLine) -> PriceLine | None:
+    """What demand added to (or took off) the seat's fare, as the server priced it."""
+    extras = sum(money.amount for _, money in line.surcharges)
+    amount = line.price.amount - line.fare.amount - extras
+    if not amount:
+        return None
+    label = "High demand" if amount > 0 else "Low demand saving"
+    return PriceLine(label, Money(amount, line.price.currency), added=True)
+
+
+def seat_parts(line: QuoteLine) -> list[PriceLine]:
+    """The fare first, then the seat's extras, then demand."""
+    parts = [PriceLine(f"Seat {line.seat}, {line.cabin} fare", line.fare, added=False)]
+    parts += [PriceLine(surcharge_name(kind), money, added=True) for kind, money in line.surcharges]
+    demand = demand_part(line)
+    if demand is not None:
+        parts.append(demand)
+    return parts
+
+
+def breakdown(quote: Quote) -> list[PriceLine]:
+    """The whole bill, seat by seat, then discount (if any), taxes and the total paid."""
+    lines = [part for line in quote.lines for part in seat_parts(line)]
+    if quote.discount.amount:
+        code = f" ({quote.discount_code})" if quote.discount_code else ""
+        currency = quote.discount.currency
+        lines.append(
+            PriceLine(f"Discount{code}", Money(-quote.discount.amount, currency), added=True)
+        )
+    lines.append(PriceLine("Taxes and fees", quote.taxes, added=True))
+    lines.append(PriceLine("Total paid", quote.total, added=False))
+    return lines
