@@ -29,24 +29,32 @@ def account_digest(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
+def _spaced(
+    limit: str, what: str, most: int, window: int, delay: int, max_delay: int
+) -> ThrottleRules:
+    """A spaced key (numbers in seconds): past `most` failures in the window, each attempt
+    is let through alone and holds the key for a delay that doubles up to `max_delay`."""
+    return ThrottleRules(
+        limit,
+        what,
+        most,
+        timedelta(seconds=window),
+        Pace.SPACED,
+        timedelta(seconds=delay),
+        timedelta(seconds=max_delay),
+    )
+
+
 def _login_rules(settings: Settings, limit: str, most: int, lock: bool) -> ThrottleRules:
     """Sign-in keys are spaced: by lockouts for the pair, by short slow-downs for the keys
     an attacker shares with the innocent (the whole account, a whole address)."""
-    return ThrottleRules(
-        limit,
-        "sign-in attempts",
-        most,
-        timedelta(seconds=settings.login_window_seconds),
-        Pace.SPACED,
-        timedelta(
-            seconds=settings.login_lockout_seconds if lock else settings.login_slowdown_seconds
-        ),
-        timedelta(
-            seconds=(
-                settings.login_max_lockout_seconds if lock else settings.login_max_slowdown_seconds
-            )
-        ),
+    s = settings
+    delay, longest = (
+        (s.login_lockout_seconds, s.login_max_lockout_seconds)
+        if lock
+        else (s.login_slowdown_seconds, s.login_max_slowdown_seconds)
     )
+    return _spaced(limit, "sign-in attempts", most, s.login_window_seconds, delay, longest)
 
 
 def sign_in_pair(settings: Settings, email: str, address: str | None) -> Throttle:
@@ -180,23 +188,13 @@ def _lookup_rules(
     """Look-up keys are spaced like sign-in's: long lockouts only for the key a guesser
     fills alone (one reference from one address), short slow-downs for the keys a stranger
     shares with the owner or the innocent."""
-    return ThrottleRules(
-        limit,
-        what,
-        most,
-        timedelta(seconds=settings.lookup_window_seconds),
-        Pace.SPACED,
-        timedelta(
-            seconds=settings.lookup_lockout_seconds if lock else settings.lookup_slowdown_seconds
-        ),
-        timedelta(
-            seconds=(
-                settings.lookup_max_lockout_seconds
-                if lock
-                else settings.lookup_max_slowdown_seconds
-            )
-        ),
+    s = settings
+    delay, longest = (
+        (s.lookup_lockout_seconds, s.lookup_max_lockout_seconds)
+        if lock
+        else (s.lookup_slowdown_seconds, s.lookup_max_slowdown_seconds)
     )
+    return _spaced(limit, what, most, s.lookup_window_seconds, delay, longest)
 
 
 def lookup_pair(settings: Settings, reference: str, address: str | None) -> Throttle:
