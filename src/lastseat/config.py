@@ -112,10 +112,17 @@ class Settings(BaseSettings):
     discount_attempts_per_address: int = Field(default=60, ge=1)
     discount_attempts_window_seconds: int = Field(default=3_600, ge=1)
     # Manage-booking look-ups (reference + family name, no sign-in: a guessing target).
-    # Only failures count; per booking reference, and per client address.
-    lookup_attempts_per_reference: int = Field(default=10, ge=1)
-    lookup_attempts_per_address: int = Field(default=30, ge=1)
-    lookup_attempts_window_seconds: int = Field(default=3_600, ge=1)
+    # Only failures count. One reference from one address is locked out for long (only a
+    # guesser fills it); the keys a stranger shares with the owner (the whole reference)
+    # and with the innocent (a whole address, e.g. airport Wi-Fi) are only slowed.
+    lookup_max_failures_per_pair: int = Field(default=5, ge=1)
+    lookup_max_failures_per_reference: int = Field(default=20, ge=1)
+    lookup_max_failures_per_address: int = Field(default=30, ge=1)
+    lookup_window_seconds: int = Field(default=3_600, ge=1)
+    lookup_lockout_seconds: int = Field(default=60, ge=1)
+    lookup_max_lockout_seconds: int = Field(default=3_600, ge=1)
+    lookup_slowdown_seconds: int = Field(default=1, ge=1)
+    lookup_max_slowdown_seconds: int = Field(default=60, ge=1)
     # No cancellation (and so no refund) this close to departure.
     cancellation_cutoff_minutes: int = Field(default=120, ge=0, le=100_000)
 

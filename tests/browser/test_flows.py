@@ -149,6 +149,36 @@ async def test_a_second_selection_grows_the_hold_instead_of_stranding_the_first(
     assert old["status"] == "released"
 
 
+async def test_a_hold_made_in_one_browser_is_yours_in_another_and_grows_there(
+    open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    flight_id = await make_flight()
+    first_browser = await open_traveller()
+    email = await first_browser.sign_up()
+    first = await hold_in_page(first_browser, flight_id, ["4A", "4B"])
+
+    # Another browser (its own profile: no sessionStorage, no cookies) signed in as the same
+    # traveller: the server says the seats are theirs.
+    second_browser = await open_traveller()
+    await second_browser.sign_in(email)
+    page = second_browser.page
+    await second_browser.goto(f"/flights/{flight_id}")
+    for seat in ("4A", "4B"):
+        await expect(second_browser.seat(seat)).to_have_attribute("data-status", "mine")
+    labels = await page.locator("button.seat").evaluate_all("bs => bs.map(b => b.ariaLabel)")
+    assert not [label for label in labels if "held by another" in label]
+    await expect(page.get_by_text("You are holding 4A, 4B")).to_be_visible()
+    await second_browser.seat("6A").click()
+    await page.get_by_role("button", name="Add 1 seat to your hold").click()
+    await expect(page).to_have_url(re.compile(r"#/checkout/(?!" + first + r")[0-9a-f-]{36}$"))
+    await expect(page.get_by_text("Seats 4A, 4B, 6A on")).to_be_visible()
+
+    live = await in_page(second_browser, f"/api/v1/holds?flight_id={flight_id}")
+    assert [hold["seats"] for hold in live["items"]] == [["4A", "4B", "6A"]]
+    old = await in_page(first_browser, f"/api/v1/holds/{first}")
+    assert old["status"] == "released"
+
+
 async def test_an_expired_checkout_says_so_and_offers_nothing_to_pay(
     stack: Stack, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
 ) -> None:

@@ -225,6 +225,10 @@ async def test_a_hold_grows_over_grpc_and_a_taken_seat_keeps_the_first_hold(
             with pytest.raises(ApiError) as taken:
                 await rpc.hold(flight_id, ["12A", "12B", "12D"], replaces=grown.id)
             assert taken.value.status == "ABORTED" and taken.value.problem == "seats-unavailable"
+            # The caller's own live holds only: the grown one, not the replaced, not bob's.
+            mine = await rpc.live_holds(flight_id)
+            assert [(h.id, list(h.seats)) for h in mine] == [(grown.id, ["12A", "12B"])]
+            assert [list(h.seats) for h in await other.live_holds(flight_id)] == [["12D"]]
             with pytest.raises(ApiError) as ended:
                 await rpc.hold(flight_id, ["12C"], replaces=first.id)
             assert ended.value.status == "FAILED_PRECONDITION"

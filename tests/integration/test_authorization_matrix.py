@@ -199,6 +199,7 @@ MATRIX: dict[tuple[str, str], tuple[Request, dict[str, int | None], int]] = {
     ("GET", "/api/v1/flights/{flight_id}"): (call("GET", _flight_path), PUBLIC, 200),
     ("GET", "/api/v1/flights/{flight_id}/seats"): (call("GET", _seats_path), PUBLIC, 200),
     ("POST", "/api/v1/holds"): (call("POST", "/api/v1/holds", _hold_body), SIGNED_IN, 201),
+    ("GET", "/api/v1/holds"): (call("GET", "/api/v1/holds"), SIGNED_IN, 200),
     ("GET", "/api/v1/holds/{hold_id}"): (call("GET", _hold_path), OWNER_ONLY, 200),
     ("DELETE", "/api/v1/holds/{hold_id}"): (call("DELETE", _hold_path), OWNER_ONLY, 204),
     ("GET", "/api/v1/holds/{hold_id}/quote"): (call("GET", _quote_path), OWNER_ONLY, 200),

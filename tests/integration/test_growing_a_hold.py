@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.support.asgi import assert_problem, bearer, signed_in
+from tests.support.clock import FakeClock
 from tests.support.flights import flight_body
 
 
@@ -121,3 +122,55 @@ async def test_a_retried_replacement_replays_the_hold_it_made(
     assert again.headers["idempotent-replayed"] == "true" and again.json() == grown.json()
     other = await _hold(api, ann, flight_id, ["9A", "9C"], replaces=replaces, key="grow-9")
     assert_problem(other, 422, "idempotency-key-reused")
+
+
+async def _live(api: httpx.AsyncClient, who: dict[str, str], **params: Any) -> list[dict[str, Any]]:
+    response = await api.get("/api/v1/holds", params=params, headers=who)
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def test_live_holds_are_the_caller_s_own_and_only_the_live_ones(
+    api: httpx.AsyncClient,
+    admin: dict[str, str],
+    flight_id: int,
+    ann: dict[str, str],
+    bob: dict[str, str],
+) -> None:
+    other = await api.post("/api/v1/admin/flights", json=flight_body(code="LS202"), headers=admin)
+    assert other.status_code == 201, other.text
+    other_id = other.json()["id"]
+    first = (await _hold(api, ann, flight_id, ["14A", "14B"])).json()
+    elsewhere = (await _hold(api, ann, other_id, ["3A"])).json()
+    released = (await _hold(api, ann, flight_id, ["5A"])).json()
+    assert (await api.delete(f"/api/v1/holds/{released['id']}", headers=ann)).status_code == 204
+    assert (await _hold(api, bob, flight_id, ["20C"])).status_code == 201
+    # Another session of the same traveller (a token of its own) finds the seats as theirs.
+    ann_elsewhere = bearer(await signed_in(api, "ann@example.com"))
+    on_flight = await _live(api, ann_elsewhere, flight_id=flight_id)
+    assert [(h["id"], h["seats"], h["status"]) for h in on_flight] == [
+        (first["id"], ["14A", "14B"], "active")
+    ]
+    assert on_flight[0]["quote"]["total"] == first["quote"]["total"]
+    assert {h["id"] for h in await _live(api, ann)} == {first["id"], elsewhere["id"]}
+    assert [h["id"] for h in await _live(api, ann, limit=1, offset=1)] in (
+        [first["id"]],
+        [elsewhere["id"]],
+    )
+    assert [h["seats"] for h in await _live(api, bob, flight_id=flight_id)] == [["20C"]]
+    # Found, it grows like a hold this session made itself; the replaced one is no longer live.
+    grown = await _hold(api, ann_elsewhere, flight_id, ["14A", "14B", "20A"], on_flight[0]["id"])
+    assert grown.status_code == 201, grown.text
+    assert [h["seats"] for h in await _live(api, ann, flight_id=flight_id)] == [
+        ["14A", "14B", "20A"]
+    ]
+
+
+async def test_live_holds_leave_out_expired_ones_and_need_a_sign_in(
+    api: httpx.AsyncClient, flight_id: int, ann: dict[str, str], clock: FakeClock
+) -> None:
+    assert (await _hold(api, ann, flight_id, ["16A"])).status_code == 201
+    clock.advance(minutes=11)
+    assert await _live(api, ann, flight_id=flight_id) == []
+    assert (await api.get("/api/v1/holds")).status_code == 401
+    assert (await api.get("/api/v1/holds", params={"flight_id": 0}, headers=ann)).status_code == 422

@@ -212,7 +212,7 @@ async def test_manage_booking_finds_a_booking_by_reference_and_family_name(
     assert_problem(await api.post("/api/v1/bookings/lookup", json=too_long), 422)
 
 
-@pytest.mark.settings(lookup_attempts_per_reference=3, lookup_attempts_per_address=5)
+@pytest.mark.settings(lookup_max_failures_per_pair=3, lookup_max_failures_per_address=5)
 async def test_guessing_names_or_references_is_throttled(
     api: httpx.AsyncClient, flight_id: int, ann: dict[str, str]
 ) -> None:

@@ -120,6 +120,13 @@ class GrpcClient(AsyncClosing):
         request = pb.ReleaseHoldRequest(hold_id=hold_id)
         await self._call(lambda: self._stub.ReleaseHold(request, metadata=self._metadata()))
 
+    async def live_holds(self, flight_id: int = 0, limit: int = 0, offset: int = 0) -> Any:
+        """The signed-in caller's own live holds, newest first (one flight's with flight_id)."""
+        request = pb.ListHoldsRequest(flight_id=flight_id, limit=limit, offset=offset)
+        metadata = self._metadata()
+        response = await self._call(lambda: self._stub.ListHolds(request, metadata=metadata))
+        return list(response.holds)
+
     async def book(
         self,
         hold_id: str,

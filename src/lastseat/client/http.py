@@ -125,6 +125,16 @@ class HttpClient(AsyncClosing):
     async def release(self, hold_id: str) -> None:
         await self._call("DELETE", f"/holds/{hold_id}")
 
+    async def live_holds(
+        self, flight_id: int | None = None, limit: int = PAGE_SIZE, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """The signed-in caller's own live holds, newest first (one flight's with flight_id)."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if flight_id is not None:
+            params["flight_id"] = flight_id
+        body = await self._call("GET", "/holds", params=params)
+        return list(body["items"])
+
     async def book(
         self,
         hold_id: str,

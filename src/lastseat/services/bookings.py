@@ -55,7 +55,7 @@ from lastseat.services.idempotency import earlier_use, first_use
 from lastseat.services.mail import queue as queue_mail
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
 from lastseat.services.settlement import Settlement
-from lastseat.services.throttles import give_back_now, lookup_throttles, reserve
+from lastseat.services.throttles import give_back_now, reserve_lookup
 
 log = structlog.get_logger("lastseat.bookings")
 
@@ -267,8 +267,7 @@ class Bookings:
         first (429 past a limit) and only a match gives its count back; a wrong reference
         and a wrong name are the same 404, after the same work."""
         reference = reference.strip().upper()[:MAX_REFERENCE_LENGTH]
-        throttles = lookup_throttles(self._ctx.settings, reference, address)
-        await reserve(self._ctx, throttles)
+        throttles = await reserve_lookup(self._ctx, reference, address)
         booking = None
         if is_reference(reference):
             async with self._ctx.uow() as uow:

@@ -25,6 +25,7 @@ from lastseat.domain.holds import (
     requested_seats,
 )
 from lastseat.domain.pricing import Quote
+from lastseat.domain.requests import PAGE_SIZE
 from lastseat.domain.users import User
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
@@ -133,6 +134,18 @@ class Reservations:
         if hold is None:
             raise NotFound(f"hold {hold_id} not found")
         return hold
+
+    async def live_holds(
+        self,
+        user: User,
+        flight_id: int | None = None,
+        limit: int = PAGE_SIZE,
+        offset: int = 0,
+    ) -> list[Hold]:
+        """The caller's own live holds (never another's), on one flight or all, newest
+        first: how a second tab or device finds the seats that are already the caller's."""
+        async with self._ctx.uow() as uow:
+            return await uow.holds.live_owned(user.id, flight_id, self._ctx.clock(), limit, offset)
 
     async def quote(
         self,

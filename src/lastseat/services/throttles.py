@@ -6,13 +6,14 @@ The keys hold no email address or code in clear: a digest names an account.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
 from lastseat.config import Settings
-from lastseat.domain.errors import TooManyAttempts
+from lastseat.domain.errors import DomainError, TooManyAttempts
 from lastseat.domain.throttling import Pace, ThrottleRules, judge, retry_after_seconds
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import UnitOfWork
@@ -28,24 +29,32 @@ def account_digest(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
+def _spaced(
+    limit: str, what: str, most: int, window: int, delay: int, max_delay: int
+) -> ThrottleRules:
+    """A spaced key (numbers in seconds): past `most` failures in the window, each attempt
+    is let through alone and holds the key for a delay that doubles up to `max_delay`."""
+    return ThrottleRules(
+        limit,
+        what,
+        most,
+        timedelta(seconds=window),
+        Pace.SPACED,
+        timedelta(seconds=delay),
+        timedelta(seconds=max_delay),
+    )
+
+
 def _login_rules(settings: Settings, limit: str, most: int, lock: bool) -> ThrottleRules:
     """Sign-in keys are spaced: by lockouts for the pair, by short slow-downs for the keys
     an attacker shares with the innocent (the whole account, a whole address)."""
-    return ThrottleRules(
-        limit,
-        "sign-in attempts",
-        most,
-        timedelta(seconds=settings.login_window_seconds),
-        Pace.SPACED,
-        timedelta(
-            seconds=settings.login_lockout_seconds if lock else settings.login_slowdown_seconds
-        ),
-        timedelta(
-            seconds=(
-                settings.login_max_lockout_seconds if lock else settings.login_max_slowdown_seconds
-            )
-        ),
+    s = settings
+    delay, longest = (
+        (s.login_lockout_seconds, s.login_max_lockout_seconds)
+        if lock
+        else (s.login_slowdown_seconds, s.login_max_slowdown_seconds)
     )
+    return _spaced(limit, "sign-in attempts", most, s.login_window_seconds, delay, longest)
 
 
 def sign_in_pair(settings: Settings, email: str, address: str | None) -> Throttle:
@@ -168,30 +177,76 @@ def discount_code_throttles(
     ]
 
 
-def lookup_throttles(settings: Settings, reference: str, address: str | None) -> list[Throttle]:
-    """Manage-booking guesses: per reference (a guesser trying names on one booking), then
-    per address (one trying references). The reference is digested like an email: the
-    counters name no booking in clear."""
-    window = settings.lookup_attempts_window_seconds
-    digest = hashlib.sha256(reference.encode()).hexdigest()[:32]
-    return [
+def reference_digest(reference: str) -> str:
+    """A booking reference digested like an email: the counters name no booking in clear."""
+    return hashlib.sha256(reference.encode()).hexdigest()[:32]
+
+
+def _lookup_rules(
+    settings: Settings, limit: str, what: str, most: int, lock: bool
+) -> ThrottleRules:
+    """Look-up keys are spaced like sign-in's: long lockouts only for the key a guesser
+    fills alone (one reference from one address), short slow-downs for the keys a stranger
+    shares with the owner or the innocent."""
+    s = settings
+    delay, longest = (
+        (s.lookup_lockout_seconds, s.lookup_max_lockout_seconds)
+        if lock
+        else (s.lookup_slowdown_seconds, s.lookup_max_slowdown_seconds)
+    )
+    return _spaced(limit, what, most, s.lookup_window_seconds, delay, longest)
+
+
+def lookup_pair(settings: Settings, reference: str, address: str | None) -> Throttle:
+    """This reference from this address: a guesser trying names on one booking is locked
+    out for long; the owner, elsewhere, is not."""
+    return Throttle(
+        f"lookup-pair:{reference_digest(reference)}:{address or 'unknown'}",
+        _lookup_rules(
+            settings,
+            "lookups-per-reference-and-address",
+            "look-ups of this booking from this address",
+            settings.lookup_max_failures_per_pair,
+            lock=True,
+        ),
+    )
+
+
+def shared_lookup_throttles(
+    settings: Settings, reference: str, address: str | None, first_try: bool
+) -> list[Throttle]:
+    """The keys a stranger shares with the owner, only slowed (never for longer than the
+    longest slow-down): the whole reference (guessers from many addresses), with two lanes
+    as sign-in's account has (addresses trying it for the first time in the window, and
+    those that tried before, so guessers from a few addresses do not queue the owner), and
+    the whole address (one trying references for a common name; an airport's NAT)."""
+    lane = "first" if first_try else "again"
+    throttles = [
         Throttle(
-            f"lookup-reference:{digest}",
-            ThrottleRules(
+            f"lookup-reference:{reference_digest(reference)}:{lane}",
+            _lookup_rules(
+                settings,
                 "lookups-per-reference",
                 "look-ups of this booking",
-                settings.lookup_attempts_per_reference,
-                timedelta(seconds=window),
+                settings.lookup_max_failures_per_reference,
+                lock=False,
             ),
-        ),
-        *_per_address(
-            address,
-            "lookups-per-address",
-            "booking look-ups from this address",
-            settings.lookup_attempts_per_address,
-            window,
-        ),
+        )
     ]
+    if address:
+        throttles.append(
+            Throttle(
+                f"lookups-per-address:{address}",
+                _lookup_rules(
+                    settings,
+                    "lookups-per-address",
+                    "booking look-ups from this address",
+                    settings.lookup_max_failures_per_address,
+                    lock=False,
+                ),
+            )
+        )
+    return throttles
 
 
 async def reserve(ctx: ServiceContext, throttles: list[Throttle]) -> list[int]:
@@ -229,6 +284,24 @@ async def reserve(ctx: ServiceContext, throttles: list[Throttle]) -> list[int]:
     return counted
 
 
+async def reserve_lookup(
+    ctx: ServiceContext, reference: str, address: str | None
+) -> list[Throttle]:
+    """Count a manage-booking look-up against its pair, then (in the pair's lane) against
+    the shared keys; the keys counted, to give back if it matches. A refusal by a shared
+    key gives the pair's count back: an attempt never heard is held against no one."""
+    pair = lookup_pair(ctx.settings, reference, address)
+    [pair_attempts] = await reserve(ctx, [pair])
+    shared = shared_lookup_throttles(ctx.settings, reference, address, pair_attempts == 1)
+    try:
+        await reserve(ctx, shared)
+    except DomainError:
+        with contextlib.suppress(DomainError):
+            await give_back_now(ctx, [pair])
+        raise
+    return [pair, *shared]
+
+
 async def give_back(uow: UnitOfWork, throttles: list[Throttle]) -> None:
     """Uncount an attempt that went well (only failures should use up a limit), or one
     that another limit refused before it was heard."""
@@ -252,7 +325,8 @@ async def forget_stale(ctx: ServiceContext) -> int:
         settings.signups_window_seconds,
         settings.holds_window_seconds,
         settings.discount_attempts_window_seconds,
-        settings.lookup_attempts_window_seconds,
+        settings.lookup_window_seconds,
+        settings.lookup_max_lockout_seconds,
     )
     now = ctx.clock()
     async with ctx.uow(write=True) as uow:

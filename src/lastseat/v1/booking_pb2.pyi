@@ -174,6 +174,22 @@ class Hold(_message.Message):
     quote: Quote
     def __init__(self, id: _Optional[str] = ..., flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., expires_at: _Optional[str] = ..., status: _Optional[str] = ..., quote: _Optional[_Union[Quote, _Mapping]] = ...) -> None: ...
 
+class ListHoldsRequest(_message.Message):
+    __slots__ = ("flight_id", "limit", "offset")
+    FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    flight_id: int
+    limit: int
+    offset: int
+    def __init__(self, flight_id: _Optional[int] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+
+class ListHoldsResponse(_message.Message):
+    __slots__ = ("holds",)
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    holds: _containers.RepeatedCompositeFieldContainer[Hold]
+    def __init__(self, holds: _Optional[_Iterable[_Union[Hold, _Mapping]]] = ...) -> None: ...
+
 class ReleaseHoldRequest(_message.Message):
     __slots__ = ("hold_id",)
     HOLD_ID_FIELD_NUMBER: _ClassVar[int]

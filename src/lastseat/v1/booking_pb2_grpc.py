@@ -54,6 +54,11 @@ class BookingStub:
                 request_serializer=lastseat_dot_v1_dot_booking__pb2.ReleaseHoldRequest.SerializeToString,
                 response_deserializer=lastseat_dot_v1_dot_booking__pb2.ReleaseHoldResponse.FromString,
                 _registered_method=True)
+        self.ListHolds = channel.unary_unary(
+                '/lastseat.v1.Booking/ListHolds',
+                request_serializer=lastseat_dot_v1_dot_booking__pb2.ListHoldsRequest.SerializeToString,
+                response_deserializer=lastseat_dot_v1_dot_booking__pb2.ListHoldsResponse.FromString,
+                _registered_method=True)
         self.GetQuote = channel.unary_unary(
                 '/lastseat.v1.Booking/GetQuote',
                 request_serializer=lastseat_dot_v1_dot_booking__pb2.GetQuoteRequest.SerializeToString,
@@ -104,6 +109,13 @@ class BookingServicer:
 
     def ReleaseHold(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListHolds(self, request, context):
+        """The caller's own live holds (never another's), newest first; one flight's with flight_id.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -163,6 +175,11 @@ def add_BookingServicer_to_server(servicer, server):
                     servicer.ReleaseHold,
                     request_deserializer=lastseat_dot_v1_dot_booking__pb2.ReleaseHoldRequest.FromString,
                     response_serializer=lastseat_dot_v1_dot_booking__pb2.ReleaseHoldResponse.SerializeToString,
+            ),
+            'ListHolds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHolds,
+                    request_deserializer=lastseat_dot_v1_dot_booking__pb2.ListHoldsRequest.FromString,
+                    response_serializer=lastseat_dot_v1_dot_booking__pb2.ListHoldsResponse.SerializeToString,
             ),
             'GetQuote': grpc.unary_unary_rpc_method_handler(
                     servicer.GetQuote,
@@ -298,6 +315,33 @@ class Booking:
             '/lastseat.v1.Booking/ReleaseHold',
             lastseat_dot_v1_dot_booking__pb2.ReleaseHoldRequest.SerializeToString,
             lastseat_dot_v1_dot_booking__pb2.ReleaseHoldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHolds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastseat.v1.Booking/ListHolds',
+            lastseat_dot_v1_dot_booking__pb2.ListHoldsRequest.SerializeToString,
+            lastseat_dot_v1_dot_booking__pb2.ListHoldsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -162,6 +162,15 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         return hold_message(hold_json(result.hold))
 
     @mapped
+    async def ListHolds(self, request: Any, context: Context) -> Any:
+        user = await self._user(context)
+        flight_id = _flight_id(request.flight_id) if request.flight_id else None
+        limit = request.limit or PAGE_SIZE  # proto3: 0 is "not given"
+        check_page(limit, request.offset)
+        found = await self._services.reservations.live_holds(user, flight_id, limit, request.offset)
+        return _fill(pb.ListHoldsResponse(), {"holds": [hold_json(hold) for hold in found]})
+
+    @mapped
     async def ReleaseHold(self, request: Any, context: Context) -> Any:
         user = await self._user(context)
         await self._services.reservations.release_hold(user, _uuid(request.hold_id, "hold_id"))

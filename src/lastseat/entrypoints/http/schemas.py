@@ -44,6 +44,7 @@ FlightId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Airport = Annotated[str | None, Query(pattern=AIRPORT_PATTERN)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+FlightIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="one flight's only")]
 
 
 class Strict(BaseModel):
@@ -362,6 +363,10 @@ class BookingOut(BaseModel):
     departs_at: datetime
     departs_local: datetime = Field(description="departs_at on the origin airport's clocks")
     departure_zone: str = Field(description="the origin airport's IANA time zone")
+
+
+class HoldList(BaseModel):
+    items: list[HoldOut]
 
 
 class BookingList(BaseModel):

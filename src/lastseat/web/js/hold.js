@@ -1,5 +1,7 @@
-// The traveller's current hold, remembered for this tab only (an id, seats and an expiry:
-// nothing secret, nothing priced). The server remains the judge of whether it is live.
+// The traveller's current hold, cached for this tab only (an id, seats and an expiry:
+// nothing secret, nothing priced). The server is the truth: signed in, a page asks it for
+// the traveller's live hold (liveHold), so another tab or browser sees the same seats as theirs.
+import { api } from "./api.js";
 import { secondsUntil } from "./time.js";
 
 const KEY = "lastseat.hold";
@@ -18,6 +20,21 @@ export function rememberHold(hold) {
 
 export function forgetHold() {
   sessionStorage.removeItem(KEY);
+}
+
+/** The signed-in traveller's newest live hold on this flight as the server knows it (and
+ * cached), or null; if the server cannot be asked, the tab's cached one. */
+export async function liveHold(flightId) {
+  let found;
+  try {
+    found = await api("GET", "/api/v1/holds", { query: { flight_id: flightId, limit: 1 } });
+  } catch {
+    return currentHold(flightId);
+  }
+  const [hold] = found.items;
+  if (hold) rememberHold(hold);
+  else if (currentHold(flightId)) forgetHold(); // ended elsewhere: released, booked or expired
+  return hold || null;
 }
 
 // Seats chosen while signed out, kept through sign-in or sign-up so the map can hold them

@@ -144,6 +144,26 @@ class SqlHolds:
         row = (await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})).first()
         return None if row is None else hold_from(row._mapping)
 
+    async def live_owned(
+        self, user_id: UUID, flight_id: int | None, now: datetime, limit: int, offset: int
+    ) -> list[Hold]:
+        # The expiry is checked here, not left to the sweeper: an expired hold is no one's.
+        where = [
+            holds.c.user_id == user_id,
+            holds.c.status == HoldStatus.ACTIVE.value,
+            holds.c.expires_at > now,
+        ]
+        if flight_id is not None:
+            where.append(holds.c.flight_id == flight_id)
+        rows = await self._conn.execute(
+            sa.select(*_HOLD_COLUMNS)
+            .where(*where)
+            .order_by(holds.c.created_at.desc(), holds.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [hold_from(row._mapping) for row in rows]
+
     async def close(self, hold_id: UUID, status: HoldStatus) -> bool:
         """Move an active hold to `status`; False if it was no longer active."""
         params = {"row_id": hold_id, "new_status": status.value}

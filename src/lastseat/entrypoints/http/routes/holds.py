@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
+from lastseat.domain.requests import PAGE_SIZE
 from lastseat.entrypoints.http.deps import (
     CurrentUser,
     IdempotencyKeyHeader,
@@ -14,7 +15,16 @@ from lastseat.entrypoints.http.deps import (
     fingerprint,
 )
 from lastseat.entrypoints.http.responses import JSON, created
-from lastseat.entrypoints.http.schemas import DiscountCodeQuery, HoldIn, HoldOut, QuoteOut
+from lastseat.entrypoints.http.schemas import (
+    DiscountCodeQuery,
+    FlightIdQuery,
+    HoldIn,
+    HoldList,
+    HoldOut,
+    Limit,
+    Offset,
+    QuoteOut,
+)
 from lastseat.entrypoints.representations import hold_json, quote_view_json
 
 router = APIRouter(prefix="/api/v1", tags=["holds"])
@@ -37,6 +47,19 @@ async def create_hold(
         body.replaces,
     )
     return created(hold_json(result.hold), result.replayed, request.app.state.metrics.holds)
+
+
+@router.get("/holds", response_model=HoldList)
+async def list_live_holds(
+    user: CurrentUser,
+    services: ServicesDep,
+    flight_id: FlightIdQuery = None,
+    limit: Limit = PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
+    """The caller's own live holds (others' never), newest first."""
+    found = await services.reservations.live_holds(user, flight_id, limit, offset)
+    return JSON({"items": [hold_json(hold) for hold in found]})
 
 
 @router.get("/holds/{hold_id}", response_model=HoldOut)

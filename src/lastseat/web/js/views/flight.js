@@ -2,7 +2,7 @@
 // (choosing more while holding some grows that hold).
 import { api, ApiError, isReachable, writer } from "../api.js";
 import { h, clear } from "../dom.js";
-import { currentHold, forgetHold, keepSelection, rememberHold, takeSelection } from "../hold.js";
+import { currentHold, forgetHold, keepSelection, liveHold, rememberHold, takeSelection } from "../hold.js";
 import { watchFlight } from "../live.js";
 import { messageSlot } from "../message.js";
 import { money } from "../money.js";
@@ -15,13 +15,16 @@ function rowOf(seat) {
 
 export async function render(main, [id], ctx) {
   const flightId = Number(id);
-  const [flight, map] = await Promise.all([
+  // Signed in, the server says which seats are already the traveller's (held in another
+  // tab or browser too); the tab's cache only stands in when it cannot be asked.
+  const [flight, map, held] = await Promise.all([
     api("GET", `/api/v1/flights/${flightId}`),
     api("GET", `/api/v1/flights/${flightId}/seats`),
+    ctx.user ? liveHold(flightId) : currentHold(flightId),
   ]);
   const seats = new Map(map.seats.map((s) => [s.seat, s]));
   const selected = new Set();
-  let hold = currentHold(flightId);
+  let hold = held;
   let stopCountdown = () => {};
 
   const liveState = h("span", { class: "live", "data-state": "connecting" }, "connecting…");
