@@ -56,6 +56,14 @@ async def test_hold_quote_book_find_and_cancel_surcharged_seats_over_grpc(
         {**by_http, "quote": unrefused}
     )
 
+    # the caller's live holds carry the same surcharged quote
+    listed = as_dict(
+        await grpc_stub.ListHolds(
+            pb.ListHoldsRequest(flight_id=surcharged_flight_id), metadata=metadata
+        )
+    )
+    assert listed["holds"] == [hold]
+
     quote = as_dict(
         await grpc_stub.GetQuote(
             pb.GetQuoteRequest(hold_id=hold["id"], discount_code="NO-SUCH-CODE"),

@@ -39,8 +39,16 @@ def quote_message(quote: dict[str, Any]) -> pb.Quote:
     return filled(pb.Quote(), _quote_fields(quote))
 
 
+def _hold_fields(hold: dict[str, Any]) -> dict[str, Any]:
+    return {**hold, "quote": _quote_fields(hold["quote"])}
+
+
 def hold_message(hold: dict[str, Any]) -> pb.Hold:
-    return filled(pb.Hold(), {**hold, "quote": _quote_fields(hold["quote"])})
+    return filled(pb.Hold(), _hold_fields(hold))
+
+
+def holds_message(holds: list[dict[str, Any]]) -> pb.ListHoldsResponse:
+    return filled(pb.ListHoldsResponse(), {"holds": [_hold_fields(hold) for hold in holds]})
 
 
 def seat_map_message(seat_map: dict[str, Any]) -> pb.SeatMap:

@@ -38,6 +38,7 @@ from lastseat.entrypoints.grpc.messages import (
     flights_message,
     found_booking_message,
     hold_message,
+    holds_message,
     quote_message,
     seat_map_message,
 )
@@ -168,7 +169,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         limit = request.limit or PAGE_SIZE  # proto3: 0 is "not given"
         check_page(limit, request.offset)
         found = await self._services.reservations.live_holds(user, flight_id, limit, request.offset)
-        return _fill(pb.ListHoldsResponse(), {"holds": [hold_json(hold) for hold in found]})
+        return holds_message([hold_json(hold) for hold in found])
 
     @mapped
     async def ReleaseHold(self, request: Any, context: Context) -> Any:
