@@ -234,6 +234,43 @@ async def test_the_app_hosts_count_each_client_by_its_own_address(cluster: Clust
     assert counted == {HTTP_CLIENT_ADDRESS, "127.0.0.1"}, counted
 
 
+async def test_an_app_host_cut_off_from_the_database_is_taken_out_of_balancing(
+    cluster: Cluster,
+) -> None:
+    """app1 loses its way to every database host (blackhole routes in its namespace) and
+    answers /readyz with 503: the edge's readiness watcher takes it out of the proxy's
+    balancing, so every request through the edge is answered by app2; healed, app1 is
+    balanced onto again. (When no host is ready, none is taken out: the failover test.)"""
+    app1, app2 = cluster.shape.app_hosts
+    context = ssl.create_default_context(cafile=cluster.ca)
+    async with cluster.client() as client, httpx.AsyncClient(verify=context) as plain:
+
+        async def answered_by() -> set[str]:
+            upstreams = set()
+            for _ in range(6):
+                answer = await plain.get(cluster.url + "/api/v1/flights")
+                upstreams.add(answer.headers.get("x-upstream", "") if answer.is_success else "")
+            return upstreams
+
+        async def only_app2() -> bool:
+            return await answered_by() == {f"{app2.address}:{APP_PORT}"}
+
+        async def both() -> bool:
+            return await answered_by() == {f"{h.address}:{APP_PORT}" for h in (app1, app2)}
+
+        network.blackhole(app1, list(cluster.shape.db_hosts), on=True)
+        try:
+            await eventually(only_app2, "every request answered by app2", seconds=30, every=0.5)
+            for _ in range(4):  # and the API client's calls all succeed
+                assert await client.flights()
+            status = lastseat(cluster.env, "cluster", "status", "--folder", str(cluster.folder))
+            said = " ".join(status.stdout.replace("│", " ").split())  # (a table's cells)
+            assert f"{app1.name} no taken out" in said, said
+        finally:
+            network.blackhole(app1, list(cluster.shape.db_hosts), on=False)
+        await eventually(both, "app1 balanced onto again", seconds=60, every=0.5)
+
+
 @pytest.mark.runs_after("tests/cluster/test_cluster.py::test_no_acknowledged_booking_is_lost")
 async def test_after_a_failover_app_hosts_serve_the_new_primarys_seat_maps(
     cluster: Cluster,

@@ -5,12 +5,13 @@ Up: the network; etcd on every database host; Patroni (which initialises, starts
 replicates PostgreSQL) on every database host; the app's role, database, migrations and
 sample flights on the elected primary; the payment sandbox at the edge; on each app host a
 HAProxy, the app server and the gRPC server; then the edge's proxy (balancing across the app
-hosts), the firewall's log tier, the firewall and DNS. Every process is recorded in
-<folder>/state.json (name, host, pid, start time) as soon as it starts; `down` stops them
-in reverse (and any PostgreSQL a killed Patroni left behind), then removes the network.
+hosts) and its readiness watcher (which takes an unready app host out), the firewall's log
+tier, the firewall and DNS. Every process is recorded in <folder>/state.json (name, host,
+pid, start time) as soon as it starts; `down` stops them in reverse (and any PostgreSQL a
+killed Patroni left behind), then removes the network.
 
-There is no watcher: Patroni looks after PostgreSQL, and on real hosts systemd (or the
-like) restarts what dies (docs/deployment.md).
+No process is restarted when it dies: Patroni looks after PostgreSQL, and on real hosts
+systemd (or the like) restarts what dies (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import asyncpg
 
 from lastseat.cluster import configs, network
 from lastseat.cluster.patroni import leader, members, patroni_bin, postmaster_pid
+from lastseat.cluster.readiness_watch import status_path
 from lastseat.cluster.state import (
     DEFAULT_FOLDER,
     ClusterState,
@@ -364,7 +366,7 @@ class Launcher:
 
     def _start_edge(self) -> None:
         """The root namespace's tiers, as `lastseat up` runs them, balancing over the app
-        hosts instead of loopback servers."""
+        hosts instead of loopback servers, and the watcher that takes an unready one out."""
         missing = nginx.missing_packages()
         if missing:
             raise RuntimeError("missing Debian packages: " + " ".join(missing))
@@ -378,6 +380,7 @@ class Launcher:
         )
         ready = http_ok(f"http://127.0.0.1:{edge.proxy_port}/readyz")
         self._spawn("proxy", "edge", nginx.nginx_command(proxy), ready)
+        self._start_readiness_watch()
         waf_log_port, held = reserve_udp_and_tcp_port()
         folder = str(nginx.firewall_dir(edge))
         for sock in held:
@@ -390,6 +393,14 @@ class Launcher:
         self._spawn("firewall", "edge", nginx.nginx_command(firewall), ready)
         env = {**os.environ, **tier_env(edge), "LASTSEAT_STACK_DIR": str(edge.stack_dir)}
         self._spawn("dns", "edge", lastseat_argv("stack-dns"), dns_answers(edge), env)
+
+    def _start_readiness_watch(self) -> None:
+        """The watcher that takes an unready app host out of the proxy's balancing
+        (cluster/readiness_watch.py); ready once it has written its first status."""
+        status = status_path(self.paths.folder)
+        status.unlink(missing_ok=True)
+        argv = lastseat_argv("cluster", "watch-readiness", "--folder", str(self.paths.folder))
+        self._spawn("readiness-watch", "edge", argv, status.exists)
 
     def _log(self, name: str) -> Path:
         return self.paths.logs / f"{name}.log"

@@ -12,6 +12,7 @@ import os
 import pwd
 import re
 import shutil
+from collections.abc import Collection
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -221,9 +222,15 @@ def write_firewall(settings: Settings, certs: SiteCertificates, waf_log_port: in
     return conf
 
 
-def _upstream_servers(targets: list[str]) -> str:
-    """`targets`: host:port each (loopback ports for `up`, app hosts for `cluster up`)."""
-    return "\n".join(f"    server {target} max_fails=1 fail_timeout=5s;" for target in targets)
+def _upstream_servers(targets: list[str], down: Collection[str] = ()) -> str:
+    """`targets`: host:port each (loopback ports for `up`, app hosts for `cluster up`);
+    those whose host is in `down` (not ready: cluster/readiness_watch.py) are marked down,
+    so nginx sends them nothing until the list is written again."""
+    lines = []
+    for target in targets:
+        mark = " down" if target.rsplit(":", 1)[0] in down else ""
+        lines.append(f"    server {target} max_fails=1 fail_timeout=5s{mark};")
+    return "\n".join(lines)
 
 
 def _loopback(ports: list[int]) -> list[str]:
@@ -248,9 +255,11 @@ def write_proxy(
     *,
     app_servers: list[str] | None = None,
     grpc_servers: list[str] | None = None,
+    down_hosts: Collection[str] = (),
 ) -> Path:
     """The proxy's config, to the app servers on loopback `app_ports` (default: the
-    settings'), or at `app_servers` and `grpc_servers` (host:port each) if given."""
+    settings'), or at `app_servers` and `grpc_servers` (host:port each) if given; the
+    servers of `down_hosts` (addresses) are marked down."""
     folder = settings.stack_dir / "proxy"
     _prepare(folder)
     timeouts = edge_timeouts(settings)
@@ -263,9 +272,11 @@ def write_proxy(
             proxy_port=settings.proxy_port,
             proxy_grpc_port=settings.proxy_grpc_port,
             app_servers=_upstream_servers(
-                app_servers or _loopback(app_ports or settings.app_ports)
+                app_servers or _loopback(app_ports or settings.app_ports), down_hosts
             ),
-            grpc_servers=_upstream_servers(grpc_servers or _loopback(settings.grpc_ports)),
+            grpc_servers=_upstream_servers(
+                grpc_servers or _loopback(settings.grpc_ports), down_hosts
+            ),
             max_body=settings.max_body_bytes,
             web_root=WEB_ROOT,
             static_headers=_static_headers(),

@@ -3,6 +3,7 @@ PostgreSQL (etcd, Patroni, HAProxy), with network namespaces standing in for hos
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from lastseat.cluster import configs
 from lastseat.cluster import network as cluster_network
 from lastseat.cluster.launcher import Launcher
 from lastseat.cluster.patroni import members
+from lastseat.cluster.readiness_watch import ReadinessWatch, read_status
 from lastseat.cluster.state import DEFAULT_FOLDER, Paths, live_processes, read_state, state_topology
 from lastseat.cluster.stopping import stop_cluster
 from lastseat.cluster.topology import NETWORK, PREFIX, check_network, check_prefix, topology
@@ -161,8 +163,40 @@ def status(folder: Folder = DEFAULT_FOLDER) -> None:
             str(member.get("state")), str(member.get("timeline", "")), str(member.get("lag", "")),
         )  # fmt: skip
     console.print(database)
+    console.print(_balancing_table(folder))
     if down_count:
         raise typer.Exit(1)
+
+
+def _balancing_table(folder: Path) -> Table:
+    """The readiness watcher's last view: each app host ready or not, balanced or not."""
+    table = Table("app host", "ready", "balanced")
+    seen = read_status(folder)
+    if seen is None:
+        table.add_row("(no readiness watcher status)", "", "")
+        return table
+    ready = seen.get("ready")
+    out = seen.get("taken_out")
+    assert isinstance(ready, dict) and isinstance(out, list)
+    for name, is_ready in ready.items():
+        table.add_row(
+            name, "yes" if is_ready else "[red]no[/red]",
+            "[red]taken out[/red]" if name in out else "yes",
+        )  # fmt: skip
+    return table
+
+
+@cluster_app.command("watch-readiness", hidden=True)
+def watch_readiness(folder: Folder = DEFAULT_FOLDER) -> None:
+    """The edge's readiness watcher, which `cluster up` starts (cluster/readiness_watch.py)."""
+    import asyncio
+
+    from lastseat.config import get_settings
+
+    def say(line: str) -> None:
+        print(f"{datetime.now(UTC).isoformat(timespec='seconds')} {line}", flush=True)
+
+    asyncio.run(ReadinessWatch(folder, get_settings(), say).run())
 
 
 @cluster_app.command("rejoin")
