@@ -29,24 +29,36 @@ DESKTOP = (1280, 900)
 EXIT_ROW_PRICE = "€129"  # economy €99 + exit row €25 + window €5, at the demand of an empty flight
 
 
-def readable_flight(code: str) -> dict[str, object]:
+def two_cabin_flight(
+    code: str,
+    fares: tuple[int, int],
+    currency: str,
+    letters: str,
+    surcharges: dict[str, int],
+) -> dict[str, object]:
+    """Business rows 1-2 (AC) and economy rows 3-12 (`letters`, exit row 5), `fares` in
+    that order."""
+    business_fare, economy_fare = fares
     economy = {
         "cabin": "economy",
         "rows": [3, 12],
-        "letters": "ABCD",
-        "aisle_after": "B",
+        "letters": letters,
+        "aisle_after": letters[len(letters) // 2 - 1],
         "exit_rows": [5],
-        "fare": {"amount": 9900, "currency": "EUR"},
+        "fare": {"amount": economy_fare, "currency": currency},
     }
     business = {
         "cabin": "business",
         "rows": [1, 2],
         "letters": "AC",
         "aisle_after": "A",
-        "fare": {"amount": 60000, "currency": "EUR"},
+        "fare": {"amount": business_fare, "currency": currency},
     }
-    surcharges = {"exit_row": 2500, "window": 500}
     return {**small_flight(code), "cabins": [business, economy], "surcharges": surcharges}
+
+
+def readable_flight(code: str) -> dict[str, object]:
+    return two_cabin_flight(code, (60000, 9900), "EUR", "ABCD", {"exit_row": 2500, "window": 500})
 
 
 @pytest.fixture
@@ -155,23 +167,8 @@ async def test_on_the_phone_the_reason_for_a_price_is_in_view_beside_the_map(
 def yen_flight(code: str) -> dict[str, object]:
     """Five- and six-digit prices (JPY has no minor units), a window and an aisle surcharge
     on every economy seat and an exit row: the seats whose "+" must mean something."""
-    economy = {
-        "cabin": "economy",
-        "rows": [3, 12],
-        "letters": "ABCDEF",
-        "aisle_after": "C",
-        "exit_rows": [5],
-        "fare": {"amount": 16500, "currency": "JPY"},
-    }
-    business = {
-        "cabin": "business",
-        "rows": [1, 2],
-        "letters": "AC",
-        "aisle_after": "A",
-        "fare": {"amount": 165000, "currency": "JPY"},
-    }
     surcharges = {"exit_row": 2500, "window": 1500, "aisle": 1000}
-    return {**small_flight(code), "cabins": [business, economy], "surcharges": surcharges}
+    return two_cabin_flight(code, (165000, 16500), "JPY", "ABCDEF", surcharges)
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
