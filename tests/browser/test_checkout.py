@@ -53,3 +53,36 @@ async def test_one_seat_is_said_as_one_and_the_pay_form_is_one_column(
     assert given and family and abs(given["y"] - family["y"]) <= ALIGNED_PX
     form_box = await form.bounding_box()
     assert form_box and family["x"] + family["width"] <= form_box["x"] + form_box["width"]
+
+
+async def test_passengers_is_done_only_when_every_seat_has_a_bookable_name(
+    open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    traveller = await open_traveller(1280, 900)
+    page = traveller.page
+    await traveller.sign_up()
+    await hold_in_page(traveller, await make_flight(), ["1A", "1B"])
+    steps = page.get_by_role("navigation", name="Booking steps")
+    current = steps.locator("[aria-current='step']")
+    done = steps.locator("li[data-state='done']")
+    await expect(current).to_have_text("Current step: Passengers")
+    await expect(done).to_have_text(["Done: Seats"])
+    # One seat named, the other not yet; then a name no passport carries: not done.
+    form = page.get_by_role("form", name="Passengers and payment")
+    first, second = (
+        form.get_by_role("group", name="Seat 1A"),
+        form.get_by_role("group", name="Seat 1B"),
+    )
+    await first.get_by_label("Given names").fill("Ann")
+    await first.get_by_label("Family name").fill("Lee")
+    await expect(current).to_have_text("Current step: Passengers")
+    await second.get_by_label("Given names").fill("R2-D2")
+    await second.get_by_label("Family name").fill("Lee")
+    await expect(current).to_have_text("Current step: Passengers")
+    await expect(done).to_have_text(["Done: Seats"])
+    # A name of 64 supplementary-plane characters is typed whole (no UTF-16 maxlength cut).
+    long_name = "\U00020000" * 64
+    await second.get_by_label("Given names").fill(long_name)
+    await expect(second.get_by_label("Given names")).to_have_value(long_name)
+    await expect(current).to_have_text("Current step: Pay")
+    await expect(done).to_have_text(["Done: Seats", "Done: Passengers"])

@@ -29,24 +29,36 @@ DESKTOP = (1280, 900)
 EXIT_ROW_PRICE = "€129"  # economy €99 + exit row €25 + window €5, at the demand of an empty flight
 
 
-def readable_flight(code: str) -> dict[str, object]:
+def two_cabin_flight(
+    code: str,
+    fares: tuple[int, int],
+    currency: str,
+    letters: str,
+    surcharges: dict[str, int],
+) -> dict[str, object]:
+    """Business rows 1-2 (AC) and economy rows 3-12 (`letters`, exit row 5), `fares` in
+    that order."""
+    business_fare, economy_fare = fares
     economy = {
         "cabin": "economy",
         "rows": [3, 12],
-        "letters": "ABCD",
-        "aisle_after": "B",
+        "letters": letters,
+        "aisle_after": letters[len(letters) // 2 - 1],
         "exit_rows": [5],
-        "fare": {"amount": 9900, "currency": "EUR"},
+        "fare": {"amount": economy_fare, "currency": currency},
     }
     business = {
         "cabin": "business",
         "rows": [1, 2],
         "letters": "AC",
         "aisle_after": "A",
-        "fare": {"amount": 60000, "currency": "EUR"},
+        "fare": {"amount": business_fare, "currency": currency},
     }
-    surcharges = {"exit_row": 2500, "window": 500}
     return {**small_flight(code), "cabins": [business, economy], "surcharges": surcharges}
+
+
+def readable_flight(code: str) -> dict[str, object]:
+    return two_cabin_flight(code, (60000, 9900), "EUR", "ABCD", {"exit_row": 2500, "window": 500})
 
 
 @pytest.fixture
@@ -112,7 +124,7 @@ async def test_every_seat_shows_its_price_and_its_type_with_exit_rows_marked_at_
         "Wider seat: premium cabin",
         "Exit row",
         "Extra legroom",
-        "Extra charge (Exit row seat, Window seat)",
+        "Costs more than most seats of its cabin (Exit row seat, Window seat)",
     ):
         await expect(types).to_contain_text(named)
     states = page.get_by_role("list", name="Seat states")
@@ -150,6 +162,53 @@ async def test_on_the_phone_the_reason_for_a_price_is_in_view_beside_the_map(
     await expect(detail).to_be_in_viewport()
     # Nothing of the page is wider than the phone.
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+
+
+def yen_flight(code: str) -> dict[str, object]:
+    """Five- and six-digit prices (JPY has no minor units), a window and an aisle surcharge
+    on every economy seat and an exit row: the seats whose "+" must mean something."""
+    surcharges = {"exit_row": 2500, "window": 1500, "aisle": 1000}
+    return two_cabin_flight(code, (165000, 16500), "JPY", "ABCDEF", surcharges)
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_long_prices_fit_their_seats_and_plus_marks_the_dearer_seats(
+    open_traveller: OpenTraveller, api: Api, admin: tuple[str, str], size: tuple[int, int]
+) -> None:
+    made = await api.call(
+        "POST", "/api/v1/admin/flights", admin[1], json=yen_flight(f"TB{next(FLIGHT_NUMBERS)}")
+    )
+    assert made.status_code == 201, made.text
+    traveller = await open_traveller(*size)
+    page = traveller.page
+    await open_map(traveller, int(made.json()["id"]))
+
+    # Every price lies inside its seat's border (2px each side), whatever its length.
+    boxes = await page.locator(".cabin .seat").evaluate_all(
+        """seats => seats.map((seat) => {
+            const outer = seat.getBoundingClientRect();
+            const inner = seat.querySelector('.seat-price').getBoundingClientRect();
+            return {seat: seat.dataset.seat, price: seat.querySelector('.seat-price').textContent,
+                    inside: inner.left >= outer.left + 2 && inner.right <= outer.right - 2
+                            && inner.top >= outer.top && inner.bottom <= outer.bottom};
+        })"""
+    )
+    assert len(boxes) == 4 + 60
+    assert [b for b in boxes if not b["inside"]] == []
+    # Long prices are compact on the seat, exact in its label.
+    await expect(traveller.seat("4A")).to_contain_text("¥18k")
+    await expect(traveller.seat("4B")).to_contain_text("¥16.5k")
+    await expect(traveller.seat("1A")).to_contain_text("¥167k")
+    await expect(traveller.seat("4A")).to_have_attribute("aria-label", re.compile(r"JP¥18,000$"))
+
+    # "+" picks out the exit row, not every seat with a window or aisle surcharge.
+    marked = await page.locator(".cabin .seat:has(.seat-extra)").evaluate_all(
+        "seats => seats.map((s) => s.dataset.seat)"
+    )
+    assert sorted(marked) == sorted(f"5{letter}" for letter in "ABCDEF")
+    await expect(page.get_by_role("list", name="Seat types")).to_contain_text(
+        "Costs more than most seats of its cabin (Exit row seat, Window seat, Aisle seat)"
+    )
 
 
 def differing_share(a: bytes, b: bytes) -> float:

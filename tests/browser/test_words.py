@@ -252,7 +252,7 @@ async def test_manage_booking_finds_a_booking_by_reference_and_family_name(
     await page.get_by_role("link", name="Manage booking").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Manage booking")
     form = page.get_by_role("form", name="Find a booking")
-    message = form.get_by_role("status")
+    message = form.locator(".action-message")  # the shared message slot, after the button
 
     # Found: case and spacing do not matter (the API's rule), the trip is shown.
     await form.get_by_label("Booking reference").fill(f" {booked['reference'].lower()} ")
@@ -272,6 +272,7 @@ async def test_manage_booking_finds_a_booking_by_reference_and_family_name(
     await expect(message).to_have_text(
         re.compile("^We found no booking with that reference and family name")
     )
+    await expect(message.get_by_role("alert")).to_be_in_viewport()
     await expect(trip).to_have_count(0)
 
     # Past the server's limit for this reference: how long to wait, from Retry-After.

@@ -475,3 +475,17 @@ async def test_the_app_serves_the_web_client_in_serve_mode(api: httpx.AsyncClien
     missing = await api.get("/no-such-file.js")
     assert missing.status_code == 404
     assert_problem(missing, 404)
+
+
+async def test_a_field_out_of_range_names_its_rule_and_limits_for_clients_to_word(
+    api: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    body = flight_body(code="LS422")
+    body["cabins"][1]["fare"]["amount"] = 100_000_001
+    refused = assert_problem(
+        await api.post("/api/v1/admin/flights", json=body, headers=admin), 422, "validation-failed"
+    )
+    [fare] = refused["errors"]
+    assert fare["loc"] == ["body", "cabins", "1", "fare", "amount"]
+    assert (fare["type"], fare["limits"]) == ("less_than_equal", {"le": 100_000_000})
+    assert "100000000" in fare["message"]  # the API's own words stay as they were

@@ -90,6 +90,13 @@ async def test_a_booking_names_each_seat_s_passenger_as_on_the_passport(
         ),
         (
             [
+                {"seat": "20A", "given_name": "A" + "\u0301" * 63, "family_name": "Lee"},
+                {"seat": "20B", "given_name": "Bo", "family_name": "Lee"},
+            ],
+            "seat 20A: the given name has more than 3 accents or marks on one letter",
+        ),
+        (
+            [
                 {"seat": "20A", "given_name": "Ann", "family_name": "Lee"},
                 {"seat": "20B", "given_name": "Bo", "family_name": "Lee", "type": "child"},
             ],
@@ -126,6 +133,18 @@ async def test_passengers_that_do_not_match_the_held_seats_are_a_422_and_charge_
         "/api/v1/bookings", json=_booking(hold_id, passengers_json(["20A", "20B"])), headers=ann
     )
     assert booked.status_code == 201, booked.text  # the hold was left as it was
+
+
+async def test_names_typed_with_any_unicode_space_are_booked_with_plain_spaces(
+    api: httpx.AsyncClient, flight_id: int, ann: dict[str, str]
+) -> None:
+    hold_id = await _hold(api, ann, flight_id, "4A")
+    long_cjk = "\U00020000" * 64  # 64 code points, 128 UTF-16 units
+    named = [{"seat": "4A", "given_name": "山田\u3000太郎", "family_name": long_cjk}]
+    booked = await api.post("/api/v1/bookings", json=_booking(hold_id, named), headers=ann)
+    assert booked.status_code == 201, booked.text
+    [passenger] = booked.json()["passengers"]
+    assert (passenger["given_name"], passenger["family_name"]) == ("山田 太郎", long_cjk)
 
 
 @pytest.mark.parametrize(

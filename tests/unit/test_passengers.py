@@ -10,6 +10,7 @@ import pytest
 
 from lastseat.domain.errors import InvalidRequest
 from lastseat.domain.passengers import (
+    MAX_MARKS_PER_LETTER,
     MAX_NAME_LENGTH,
     Passenger,
     PassengerType,
@@ -71,6 +72,35 @@ def test_names_are_stored_in_nfc_with_their_spaces_tidied() -> None:
     assert check_name(decomposed, "given name") == "Jos\u00e9 Mar\u00eda"
     # a combining mark counts as part of the name, not as a forbidden character
     assert check_name("Zoe\u0308", "given name") == "Zo\u00eb"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("山田\u3000太郎", "山田 太郎"),  # the ideographic space of Japanese keyboards
+        ("Anne\u00a0Marie", "Anne Marie"),  # no-break space
+        ("Anne\u2009\u202fMarie", "Anne Marie"),  # thin and narrow no-break spaces
+    ],
+)
+def test_any_unicode_space_is_a_plain_space(typed: str, stored: str) -> None:
+    assert check_name(typed, "given name") == stored
+
+
+def test_a_letter_takes_a_few_marks_but_not_a_pile_of_them() -> None:
+    # Devanagari: consonant + nukta + vowel sign + anusvara, three marks on one letter
+    assert check_name("\u0915\u093c\u0940\u0902", "given name")
+    assert check_name("A" + "\u0301\u0316\u0317", "given name")  # not folded by NFC
+    with pytest.raises(InvalidRequest, match=f"more than {MAX_MARKS_PER_LETTER} accents"):
+        check_name("A" + "\u0301" * 63, "given name")
+    with pytest.raises(InvalidRequest, match="accents or marks on one letter"):
+        check_name("Ann" + "\u0316\u0317\u0318\u0319", "given name")
+
+
+def test_length_is_counted_in_code_points_not_utf16_units() -> None:
+    supplementary = "\U00020000" * MAX_NAME_LENGTH  # CJK Extension B: two UTF-16 units each
+    assert check_name(supplementary, "family name") == supplementary
+    with pytest.raises(InvalidRequest, match="1 to 64"):
+        check_name(supplementary + "\U00020000", "family name")
 
 
 def test_each_held_seat_needs_exactly_one_passenger() -> None:

@@ -1,9 +1,11 @@
 """Passengers: the named traveller in each seat of a booking.
 
 Names are taken as printed on the passport, in any script: letters (with their combining
-marks), spaces, hyphens and apostrophes, nothing else checked. They are stored in NFC, so
-"é" typed as one character or as e + accent is the same name, and spaces are tidied (a
-run of spaces is one, none at the ends). One rule, used by HTTP, gRPC and the CLI alike.
+marks, at most MAX_MARKS_PER_LETTER on one letter), spaces, hyphens and apostrophes,
+nothing else checked. They are stored in NFC, so "é" typed as one character or as e +
+accent is the same name, and spaces are tidied (any Unicode space is a plain one, a run
+of spaces is one, none at the ends); length is in code points. One rule, used by HTTP,
+gRPC and the CLI alike.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ MIN_NAME_LENGTH = 1
 MAX_NAME_LENGTH = 64
 # What a client may send before tidying (spaces and decomposed accents take room).
 MAX_RAW_NAME_LENGTH = 4 * MAX_NAME_LENGTH
+# Combining marks after one letter, counted after NFC (which folds the usual accents into
+# the letter): real names need up to 3 (Vietnamese ệ written as e + two marks where no
+# precomposed form is used, a Devanagari consonant with nukta, vowel sign and anusvara,
+# Thai consonant + vowel + tone mark); more is "Zalgo" text that no passport prints and
+# that draws over the neighbouring lines of a manifest or ticket.
+MAX_MARKS_PER_LETTER = 3
 # Hyphen, apostrophe and the typographic apostrophe (what phones type for O'Brien).
 NAME_PUNCTUATION = frozenset("-'\u2019 ")
 # Ages on the day of departure (IATA's usual bands): an infant has not turned 2, a child
@@ -45,11 +53,28 @@ class Passenger:
     type: PassengerType = PassengerType.ADULT
 
 
+def _plain_spaces(text: str) -> str:
+    """Every Unicode space (category Zs: the no-break space, the ideographic space U+3000
+    that Japanese keyboards type in "山田　太郎", ...) as the plain one."""
+    return "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in text)
+
+
+def _most_marks_on_one_letter(name: str) -> int:
+    most = run = 0
+    for ch in name:
+        run = run + 1 if unicodedata.category(ch)[0] == "M" else 0
+        most = max(most, run)
+    return most
+
+
 def check_name(text: str, field: str) -> str:
-    """The name in NFC with its spaces tidied, or InvalidRequest naming the rule."""
+    """The name in NFC with its spaces tidied, or InvalidRequest naming the rule. Its length
+    is counted in code points (Python's len), so a name in supplementary-plane CJK is not
+    held to half the length a UTF-16 count would allow."""
     if len(text) > MAX_RAW_NAME_LENGTH:  # bounded before any work on it
         text = ""
-    name = " ".join(part for part in unicodedata.normalize("NFC", text).split(" ") if part)
+    spaced = _plain_spaces(unicodedata.normalize("NFC", text))
+    name = " ".join(part for part in spaced.split(" ") if part)
     allowed = all(
         unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION for ch in name
     ) and any(unicodedata.category(ch)[0] == "L" for ch in name)
@@ -57,6 +82,10 @@ def check_name(text: str, field: str) -> str:
         raise InvalidRequest(
             f"{field} must be {MIN_NAME_LENGTH} to {MAX_NAME_LENGTH} characters: letters,"
             " spaces, hyphens and apostrophes, as on the passport"
+        )
+    if _most_marks_on_one_letter(name) > MAX_MARKS_PER_LETTER:
+        raise InvalidRequest(
+            f"{field} has more than {MAX_MARKS_PER_LETTER} accents or marks on one letter"
         )
     return name
 

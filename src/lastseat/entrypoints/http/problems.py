@@ -64,6 +64,19 @@ def _cause(exc: BaseException) -> str:
     return type(cause).__name__ if cause is not None else type(exc).__name__
 
 
+# The bounds of a rule, as numbers a client can say in its own units (a page where admins
+# type major units formats a limit in minor units as money); never the submitted value.
+LIMIT_KEYS = ("gt", "ge", "lt", "le", "min_length", "max_length")
+
+
+def _limits(ctx: dict[str, object]) -> dict[str, int | float]:
+    return {
+        key: value
+        for key in LIMIT_KEYS
+        if isinstance(value := ctx.get(key), int | float) and not isinstance(value, bool)
+    }
+
+
 def _validation_problem(exc: RequestValidationError) -> Response:
     details = exc.errors()
     if any(item.get("type") == "json_invalid" for item in details):
@@ -72,7 +85,12 @@ def _validation_problem(exc: RequestValidationError) -> Response:
         )
     # Only where and what: never echo the submitted values (they may hold a password).
     fields = [
-        {"loc": [str(part) for part in item.get("loc", ())], "message": item.get("msg", "")}
+        {
+            "loc": [str(part) for part in item.get("loc", ())],
+            "message": item.get("msg", ""),
+            "type": item.get("type", ""),
+            "limits": _limits(item.get("ctx") or {}),
+        }
         for item in details
     ]
     summary = "; ".join(f"{'.'.join(f['loc'])}: {f['message']}" for f in fields[:5])

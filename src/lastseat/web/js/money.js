@@ -58,3 +58,30 @@ export function moneyShort({ amount, currency }) {
   const whole = new Intl.NumberFormat("en-GB", { style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
   return whole.format(String(amount / 10 ** digits));
 }
+
+// A seat fits about five characters at its price's size: longer prices ("JP¥16,500",
+// "US$1,250") are written compactly there ("¥16.5k", "$1.25k"); the seat's label and the
+// detail line keep the exact price.
+const SEAT_PRICE_CHARS = 5;
+const compactFormats = new Map();
+
+function compactFormatter(currency) {
+  if (!compactFormats.has(currency)) {
+    compactFormats.set(
+      currency,
+      new Intl.NumberFormat("en-GB", { style: "currency", currency, currencyDisplay: "narrowSymbol", notation: "compact", maximumSignificantDigits: 3 }),
+    );
+  }
+  return compactFormats.get(currency);
+}
+
+/** A seat's price as printed on the seat: `moneyShort` when that is short enough, else
+ *  compact (rounded to three significant digits: an indication, not the price charged). */
+export function moneyOnSeat({ amount, currency }) {
+  const short = moneyShort({ amount, currency });
+  if (short.length <= SEAT_PRICE_CHARS) return short;
+  return compactFormatter(currency).format(`${amount < 0 ? "-" : ""}${majorUnits(Math.abs(amount), currency)}`);
+}
+
+/** Whether a price on a seat still needs the smaller type ("CHF 150", "kr 1.5k"). */
+export const longOnSeat = (text) => text.length > SEAT_PRICE_CHARS;

@@ -3,13 +3,30 @@
 // seat in focus is and why it costs what it costs. Every state has a pattern or an icon as
 // well as a colour. What a click does (selection, holds) stays with the page.
 import { h, clear } from "./dom.js";
-import { money, moneyShort } from "./money.js";
+import { longOnSeat, money, moneyOnSeat, moneyShort } from "./money.js";
 import { cabinName, seatType, surchargeName, surchargeNames } from "./words.js";
 
 const STATUS_WORDS = { available: "available", held: "held by another traveller", booked: "booked", mine: "held by you" };
 const DETAIL_HINT = "Focus or tap a seat to see what it is and why it costs what it does.";
 
 const has = (info, feature) => info.features.includes(feature);
+
+/** Per cabin, the price most of its seats cost (on a tie the higher: window and aisle seats
+ *  are often as many as each other). With window and aisle surcharges nearly every seat has
+ *  one, so "+" marks a seat that costs more than this, not any surcharged seat: it picks out
+ *  the few that stand out, such as exit and front rows. */
+export function commonestPrices(seats) {
+  const counts = new Map();
+  for (const s of seats) {
+    const byAmount = counts.get(s.cabin) || new Map();
+    byAmount.set(s.price.amount, (byAmount.get(s.price.amount) || 0) + 1);
+    counts.set(s.cabin, byAmount);
+  }
+  const commonest = (byAmount) => [...byAmount].sort(([a, m], [b, n]) => n - m || b - a)[0][0];
+  return new Map([...counts].map(([cabin, byAmount]) => [cabin, commonest(byAmount)]));
+}
+
+const dearer = (info, common) => info.price.amount > common.get(info.cabin);
 
 /** Why the seat costs its price: "Economy fare €150.00 + Exit row seat €25.00". */
 export function priceReason(info) {
@@ -30,7 +47,8 @@ export function paintSeat(button, info, status, chosen) {
   );
 }
 
-function seatButton(info, onChoose, explain) {
+function seatButton(info, common, onChoose, explain) {
+  const price = moneyOnSeat(info.price);
   const button = h(
     "button",
     {
@@ -39,15 +57,15 @@ function seatButton(info, onChoose, explain) {
       "data-seat": info.seat,
       "data-premium": has(info, "premium_cabin"),
       "data-legroom": has(info, "extra_legroom"),
-      "data-surcharged": info.price_parts.surcharges.length > 0,
+      "data-dearer": dearer(info, common),
       onclick: () => onChoose(info.seat),
       onfocus: () => explain(info),
       onpointerenter: () => explain(info),
     },
     h("span", { class: "seat-icon", "aria-hidden": "true" }),
-    info.price_parts.surcharges.length ? h("span", { class: "seat-extra", "aria-hidden": "true" }, "+") : null,
+    dearer(info, common) ? h("span", { class: "seat-extra", "aria-hidden": "true" }, "+") : null,
     h("span", { class: "seat-name" }, info.seat),
-    h("span", { class: "seat-price" }, moneyShort(info.price)),
+    h("span", { class: "seat-price", "data-long": longOnSeat(price) }, price),
   );
   return button;
 }
@@ -61,6 +79,7 @@ function exitLabel(exit, side) {
  *  when one is pressed. */
 export function drawSeatMap(root, flight, seats, onChoose) {
   const buttons = new Map();
+  const common = commonestPrices(seats.values());
   const detail = h("p", { class: "seat-detail" }, DETAIL_HINT);
   const explain = (info) => {
     clear(detail).append(
@@ -87,7 +106,7 @@ export function drawSeatMap(root, flight, seats, onChoose) {
         if (column === "aisle") grid.append(h("span", { class: "aisle", "aria-hidden": "true" }));
         else if (!seats.has(seat)) grid.append(h("span", { class: "no-seat", "aria-hidden": "true" }));
         else {
-          const button = seatButton(seats.get(seat), onChoose, explain);
+          const button = seatButton(seats.get(seat), common, onChoose, explain);
           buttons.set(seat, button);
           grid.append(button);
         }
@@ -107,8 +126,9 @@ export function legend(seats) {
   const state = (status, text) =>
     h("li", {}, h("span", { class: "swatch", "data-status": status, "aria-hidden": "true" }, h("span", { class: "seat-icon" })), text);
   const type = (mark, text) => h("li", {}, mark, text);
-  const kinds = new Set(all.flatMap((s) => s.price_parts.surcharges.map((x) => x.kind)));
-  const extras = surchargeNames(kinds);
+  const common = commonestPrices(all);
+  const marked = all.filter((s) => dearer(s, common));
+  const kinds = new Set(marked.flatMap((s) => s.price_parts.surcharges.map((x) => x.kind)));
   return h(
     "div",
     { class: "legends" },
@@ -124,11 +144,15 @@ export function legend(seats) {
     h(
       "ul",
       { class: "legend", "aria-label": "Seat types" },
-      all.length > 0 && type(h("span", { class: "price-mark", "aria-hidden": "true" }, moneyShort(all[0].price)), "Price of the seat, before taxes"),
+      all.length > 0 && type(h("span", { class: "price-mark", "aria-hidden": "true" }, moneyOnSeat(all[0].price)), `Price of the seat, before taxes${some((s) => moneyOnSeat(s.price) !== moneyShort(s.price)) ? " (rounded; k: thousand, m: million)" : ""}`),
       some((s) => has(s, "premium_cabin")) && type(h("span", { class: "swatch wide", "aria-hidden": "true" }), "Wider seat: premium cabin"),
       some((s) => has(s, "exit_row")) && type(h("span", { class: "exit-label", "aria-hidden": "true" }, "EXIT"), "Exit row"),
       some((s) => has(s, "extra_legroom")) && type(h("span", { class: "swatch legroom", "aria-hidden": "true" }), "Extra legroom"),
-      kinds.size > 0 && type(h("span", { class: "seat-extra legend-extra", "aria-hidden": "true" }, "+"), `Extra charge (${extras})`),
+      marked.length > 0 &&
+        type(
+          h("span", { class: "seat-extra legend-extra", "aria-hidden": "true" }, "+"),
+          `Costs more than most seats of its cabin${kinds.size ? ` (${surchargeNames(kinds)})` : ""}`,
+        ),
     ),
   );
 }

@@ -8,6 +8,7 @@ import { clearFieldErrors, messageSlot, showFieldErrors } from "../message.js";
 import { fractionDigits, minorUnits, money, scaled } from "../money.js";
 import { departure, departureText } from "../time.js";
 import { SURCHARGE_NAMES } from "../words.js";
+import { inAdminWords } from "./admin-words.js";
 
 const CURRENCIES = ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD", "JPY"].map((c) => [c, c]);
 const MAX_ROW = 99;
@@ -67,29 +68,38 @@ function where(loc) {
   return text ? text[0].toUpperCase() + text.slice(1) : "The form";
 }
 
+/** "Cabin 2: " for a field of the second cabin, else nothing. */
+function cabinOf(loc) {
+  const at = loc.indexOf("cabins");
+  return at >= 0 && /^\d+$/.test(loc[at + 1] || "") ? `Cabin ${Number(loc[at + 1]) + 1}: ` : "";
+}
+
 /** The server's reason, shown next to the form that was refused (never a generic line). */
 function refusalText(error) {
   if (error instanceof FormProblem) return error.message;
   if (!(error instanceof ApiError)) return "Something went wrong in this page. Please reload and try again.";
   const fields = error.problem.errors;
   if (Array.isArray(fields) && fields.length) {
-    return fields.map((f) => `${where(f.loc || [])}: ${f.message}`).join(". ");
+    // A rule said in this page's words names its field already: only the cabin is added.
+    return fields.map((f) => (f.worded ? `${cabinOf(f.loc || [])}${f.message}` : `${where(f.loc || [])}: ${f.message}`)).join(". ");
   }
   if (error.status === 422 || error.status === 409) return error.problem.detail || error.plain;
   return error.plain;
 }
 
 /** What happened to a form's last try, in the shared message slot after its submit button:
- *  a refusal the API tied to fields is also shown under each of those fields. */
-function formMessage(form, submit) {
+ *  a refusal the API tied to fields is also shown under each of those fields. `units()`
+ *  says what the form's amounts were typed in ({currency, percent}), for admin-words.js. */
+function formMessage(form, submit, units) {
   const slot = messageSlot(submit, { urgent: false });
   return {
     done(...content) {
       clearFieldErrors(form);
       slot.show(h("span", {}, ...content), "info");
     },
-    refused(error) {
+    refused(refusal) {
       clearFieldErrors(form);
+      const error = refusal instanceof ApiError ? inAdminWords(refusal, units()) : refusal;
       if (error instanceof FormProblem) {
         slot.show(error.message);
         error.control.focus();
@@ -213,7 +223,7 @@ function flightForm(ctx, onCreated) {
     surcharges,
     h("div", { class: "form-actions" }, submit),
   );
-  const message = formMessage(form, submit);
+  const message = formMessage(form, submit, () => ({ currency: currency.value, percent: false }));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     ctx.clearMessages();
@@ -258,7 +268,8 @@ function discountForm(ctx) {
     field("Redemption cap (optional)", cap),
     h("div", { class: "form-actions" }, submit),
   );
-  const message = formMessage(form, submit);
+  // A code for any currency has two decimals, as EUR.
+  const message = formMessage(form, submit, () => ({ currency: currency.value || "EUR", percent: kind.value === "percent" }));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     ctx.clearMessages();

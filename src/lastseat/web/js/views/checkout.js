@@ -7,6 +7,7 @@ import { h, clear, field, select } from "../dom.js";
 import { forgetHold, rememberHold } from "../hold.js";
 import { messageSlot, showFieldErrors } from "../message.js";
 import { money } from "../money.js";
+import { isBookableName } from "../names.js";
 import { countdownTimer, departure, secondsUntil } from "../time.js";
 import { plural, plus, priceParts, seatList } from "../words.js";
 
@@ -64,11 +65,12 @@ export async function render(main, [holdId], ctx) {
 
 
   // One traveller per seat, named as on the passport; the server checks the names (and says
-  // what is wrong), so these fields only ask for something in each.
+  // what is wrong), so these fields only ask for something in each. No maxlength: it counts
+  // UTF-16 units and would cut a valid name of supplementary-plane characters.
   const travellers = hold.seats.map((seat, i) => {
     const section = i === 0 ? "" : `section-seat${seat} `;
-    const given = h("input", { name: `given-${seat}`, autocomplete: `${section}given-name`, maxlength: 64, required: true });
-    const family = h("input", { name: `family-${seat}`, autocomplete: `${section}family-name`, maxlength: 64, required: true });
+    const given = h("input", { name: `given-${seat}`, autocomplete: `${section}given-name`, required: true });
+    const family = h("input", { name: `family-${seat}`, autocomplete: `${section}family-name`, required: true });
     const set = h(
       "fieldset",
       { class: "passenger" },
@@ -102,9 +104,12 @@ export async function render(main, [holdId], ctx) {
   const payMessage = messageSlot(pay);
   const codeMessage = messageSlot(applyButton);
 
-  // The step indicator moves on to Pay once every seat has its traveller named.
-  const named = () => travellers.every((t) => t.given.value.trim() && t.family.value.trim());
-  payForm.addEventListener("input", () => ctx.step(named() ? "Pay" : "Passengers"));
+  // The step indicator moves on to Pay (Passengers done) only once every seat's traveller
+  // has a name the server will take, and back when one is not.
+  const named = () => travellers.every((t) => isBookableName(t.given.value) && isBookableName(t.family.value));
+  const paintStep = () => ctx.step(named() ? "Pay" : "Passengers");
+  payForm.addEventListener("input", paintStep);
+  paintStep();
 
   /** At expiry: say so where the traveller is acting, and offer nothing that cannot work. */
   function ended() {

@@ -3,6 +3,7 @@
 // "not found" (never which of the two was wrong) and how long to wait when throttled.
 import { api, ApiError } from "../api.js";
 import { h, clear, field } from "../dom.js";
+import { messageSlot } from "../message.js";
 import { departure } from "../time.js";
 import { statusName } from "../words.js";
 
@@ -55,9 +56,9 @@ function tripOf(found) {
 
 export async function render(main) {
   const reference = h("input", { name: "reference", required: true, maxlength: 16, autocomplete: "off", autocapitalize: "characters", spellcheck: "false" });
-  const family = h("input", { name: "family_name", required: true, maxlength: 64, autocomplete: "family-name" });
+  // No maxlength: it counts UTF-16 units and would cut a name of supplementary-plane letters.
+  const family = h("input", { name: "family_name", required: true, autocomplete: "family-name" });
   const find = h("button", { type: "submit", class: "primary" }, "Find booking");
-  const message = h("p", { class: "form-result", role: "status", "aria-live": "polite" });
   const result = h("div", { class: "manage-result" });
   const form = h(
     "form",
@@ -65,24 +66,21 @@ export async function render(main) {
     field("Booking reference", reference, "On your confirmation and in its email"),
     field("Family name", family, "Of any passenger on the booking"),
     find,
-    message,
   );
+  const message = messageSlot(find, { urgent: false });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clear(result);
-    message.textContent = "";
-    delete message.dataset.ok;
+    message.clear();
     find.disabled = true;
     try {
       const found = await api("POST", "/api/v1/bookings/lookup", {
         body: { reference: reference.value.trim(), family_name: family.value.trim() },
       });
       result.append(tripOf(found));
-      message.textContent = `Booking ${found.reference} found.`;
-      message.dataset.ok = "true";
+      message.show(`Booking ${found.reference} found.`, "info");
     } catch (error) {
-      message.textContent = refusal(error);
-      message.dataset.ok = "false";
+      message.show(refusal(error));
     } finally {
       find.disabled = false;
     }
