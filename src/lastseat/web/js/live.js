@@ -46,6 +46,14 @@ export function watchFlight(flightId, { onSnapshot, onSeat, onState }) {
   return () => {
     stopped = true;
     clearTimeout(timer);
-    if (socket) socket.close(1000);
+    if (!socket) return;
+    // Closing a socket still connecting makes Chromium log an error to the console
+    // ("closed before the connection is established"): let it open, then close it.
+    if (socket.readyState === WebSocket.CONNECTING) {
+      const opening = socket;
+      opening.addEventListener("open", () => opening.close(1000));
+    } else {
+      socket.close(1000);
+    }
   };
 }
