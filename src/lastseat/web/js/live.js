@@ -16,10 +16,12 @@ export function watchFlight(flightId, { onSnapshot, onSeat, onState }) {
     const after = lastEventId === null ? "" : `?after=${lastEventId}`;
     socket = new WebSocket(`${scheme}://${location.host}/ws/flights/${flightId}${after}`);
     socket.addEventListener("open", () => {
+      if (stopped) return;
       delay = 250;
       onState("live");
     });
     socket.addEventListener("message", (event) => {
+      if (stopped) return;
       const message = JSON.parse(event.data);
       if (message.type === "snapshot") {
         lastEventId = message.event_id;
