@@ -2,7 +2,7 @@
 import { api } from "../api.js";
 import { h, clear } from "../dom.js";
 import { money } from "../money.js";
-import { departure, when } from "../time.js";
+import { arrival, departure, when } from "../time.js";
 
 /** "LS100 MAD → CDG": a booking carries its flight's code, route and departure. */
 function flightName(b) {
@@ -14,6 +14,7 @@ function describe(b) {
     h("span", { class: "reference" }, b.reference),
     h("span", {}, flightName(b)),
     departure(b),
+    h("span", { class: "arrives" }, "arrives ", arrival(b)),
     h("span", {}, `Seats ${b.seats.join(", ")}`),
     h("span", { class: "num" }, money(b.total)),
     h("span", { class: `status ${b.status}` }, b.status),
@@ -85,6 +86,7 @@ export async function renderOne(main, [id], ctx) {
       h("dt", {}, "Reference"), h("dd", { "data-testid": "reference" }, booking.reference),
       h("dt", {}, "Flight"), h("dd", {}, h("a", { href: `#/flights/${booking.flight_id}` }, flightName(booking))),
       h("dt", {}, "Departs"), h("dd", { "data-testid": "departs" }, departure(booking)),
+      h("dt", {}, "Arrives"), h("dd", { "data-testid": "arrives" }, arrival(booking)),
       h("dt", {}, "Seats"), h("dd", {}, booking.seats.join(", ")),
       h("dt", {}, "Passengers"),
       h(
