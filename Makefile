@@ -17,11 +17,13 @@ down:
 
 # App hosts and a highly available PostgreSQL (etcd, Patroni, HAProxy) as network
 # namespaces (root only; docs/deployment.md); `make cluster-down` stops it.
+# Both hold the machine's interfaces lock (tests/support/interfaces.py) while namespaces
+# come and go, so a browser test elsewhere on the machine is not aborted by them.
 cluster: setup
-	$(BIN)/lastseat cluster up
+	$(BIN)/python -m tests.support.interfaces $(BIN)/lastseat cluster up
 
 cluster-down:
-	$(BIN)/lastseat cluster down
+	$(BIN)/python -m tests.support.interfaces $(BIN)/lastseat cluster down
 
 # Just the cluster's tests (also part of `make test`, which runs as root).
 cluster-test: setup

@@ -147,7 +147,8 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     # My bookings, and cancel.
     await page.get_by_role("link", name="My bookings", exact=True).click()
     row = page.locator(f"li[data-reference='{reference}']")
-    await expect(row).to_contain_text("confirmed")
+    await expect(row.locator(".status")).to_have_text("Confirmed")
+    await expect(row).to_contain_text("Seats 2A, 2B")
     await expect(row.locator("time.departure")).to_have_text(OSLO_DEPARTURE)
     await expect(row.locator("time.arrival")).to_have_text(BERLIN_ARRIVAL)
     await row.get_by_role("button", name=f"Cancel booking {reference}").click()
@@ -155,7 +156,9 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     await expect(page.get_by_role("status").first).to_have_text(
         f"Booking {reference} is cancelled."
     )
-    await expect(page.locator(f"li[data-reference='{reference}']")).to_contain_text("cancelled")
+    await expect(page.locator(f"li[data-reference='{reference}']").locator(".status")).to_have_text(
+        "Cancelled"
+    )
     after = (await api.call("GET", f"/api/v1/bookings/{booking['id']}", token)).json()
     assert after["status"] == "cancelled"
 
@@ -199,7 +202,9 @@ async def test_an_admin_creates_a_flight_and_sees_its_manifest(
     await form.get_by_label("Departs (UTC)").fill("2031-06-01T07:45")
     await form.get_by_label("Arrives (UTC)").fill("2031-06-01T11:20")
     await form.get_by_role("button", name="Create flight").click()
-    await expect(form.get_by_role("status")).to_contain_text("Flight LS777 created with 112 seats")
+    await expect(form.locator(".action-message")).to_contain_text(
+        "Flight LS777 created with 112 seats"
+    )
     href = await form.get_by_role("link", name="Open its seat map").get_attribute("href")
     assert href is not None
     flight_id = int(href.rsplit("/", 1)[1])

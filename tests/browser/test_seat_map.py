@@ -112,7 +112,7 @@ async def test_every_seat_shows_its_price_and_its_type_with_exit_rows_marked_at_
         "Wider seat: premium cabin",
         "Exit row",
         "Extra legroom",
-        "Extra charge (exit row, window seat)",
+        "Extra charge (Exit row seat, Window seat)",
     ):
         await expect(types).to_contain_text(named)
     states = page.get_by_role("list", name="Seat states")
@@ -124,7 +124,7 @@ async def test_every_seat_shows_its_price_and_its_type_with_exit_rows_marked_at_
     await traveller.seat("5A").focus()
     await expect(page.locator(".seat-detail")).to_have_text(
         "5A: window seat, exit row with extra legroom · €129.00 = "
-        "economy fare €99.00 + exit row €25.00 + window seat €5.00"
+        "Economy fare €99.00 + Exit row seat €25.00 + Window seat €5.00"
     )
 
 
@@ -141,12 +141,12 @@ async def test_on_the_phone_the_reason_for_a_price_is_in_view_beside_the_map(
     await traveller.seat("5D").click()  # a tap chooses the seat and explains it
     await expect(traveller.seat("5D")).to_have_attribute("aria-pressed", "true")
     detail = page.locator(".seat-detail")
-    await expect(detail).to_contain_text("exit row €25.00 + window seat €5.00")
+    await expect(detail).to_contain_text("Exit row seat €25.00 + Window seat €5.00")
     await expect(detail).to_be_in_viewport()
     # Further down the map the line stays in view, and follows the seat tapped.
     await traveller.seat("12C").scroll_into_view_if_needed()
     await traveller.seat("12C").click()
-    await expect(detail).to_have_text("12C: aisle seat · €99.00 = economy fare €99.00")
+    await expect(detail).to_have_text("12C: aisle seat · €99.00 = Economy fare €99.00")
     await expect(detail).to_be_in_viewport()
     # Nothing of the page is wider than the phone.
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]

@@ -147,7 +147,7 @@ async def test_an_admin_types_money_in_major_units_and_reads_the_servers_refusal
     await form.get_by_label("To (airport code)").fill("BER")
     await form.get_by_label("Departs (UTC)").fill("2031-03-03T08:30")
     submit = form.get_by_role("button", name="Create flight")
-    message = form.get_by_role("status")
+    message = form.locator(".action-message")  # the shared message slot, after the button
 
     # More decimals than the currency has: said before anything is sent.
     await economy.get_by_label("Fare").fill("150.001")
@@ -210,6 +210,27 @@ async def test_every_pattern_compiles_as_chromium_reads_it_and_codes_match_the_s
         await code.fill(typed)
         mismatch = await code.evaluate("el => el.validity.patternMismatch")
         assert mismatch == (re.fullmatch(TYPED_CODE_PATTERN, typed) is None), typed
+
+    # A refusal the server ties to a field is shown under that field, and the message
+    # slot beside the button points to it.
+    discount = page.get_by_role("form", name="Create a discount code")
+    await code.fill(f"CAP{next(FLIGHT_NUMBERS)}")
+    await discount.get_by_label("Value").fill("10")
+    cap = discount.get_by_label("Redemption cap (optional)")
+    await cap.fill("20000000")  # above the server's limit; the browser has none
+    await discount.get_by_role("button", name="Create code").click()
+    await expect(cap).to_have_attribute("aria-invalid", "true")
+    under_cap = discount.locator(".field-error")
+    await expect(under_cap).to_have_count(1)
+    await expect(under_cap).to_contain_text("10000000")
+    await expect(discount.get_by_role("alert")).to_have_text(
+        "Please correct the fields marked above."
+    )
+    await cap.fill("5")
+    await discount.get_by_role("button", name="Create code").click()
+    await expect(discount.locator(".action-message")).to_contain_text("created.")
+    await expect(under_cap).to_have_count(0)
+    await expect(cap).not_to_have_attribute("aria-invalid", "true")
 
     # On a phone the admin page fits: nothing (the manifest's long flight names) widens it.
     await page.set_viewport_size({"width": 390, "height": 844})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import shutil
 import ssl
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from lastseat.adapters.db.repositories import postgres
 from lastseat.client.errors import ApiError
 from lastseat.client.grpc import GrpcClient
 from lastseat.client.http import HttpClient
+from lastseat.cluster import network
 from lastseat.cluster.topology import APP_PORT, Host
 from tests.support.cluster import (
     ASTRAY_SQL,
@@ -31,8 +33,10 @@ from tests.support.cluster import (
     Ledger,
     Watcher,
     available_seats,
+    free_prefix_and_network,
     running_cluster,
 )
+from tests.support.commands import lastseat
 from tests.support.passengers import passengers_json
 from tests.support.waiting import eventually
 
@@ -284,3 +288,44 @@ async def replica_reads(plain: httpx.AsyncClient, host: Host) -> dict[str, float
                 found[sample.labels["reason"]] = sample.value
     assert "served" in found, "the app host counts no replica reads"
     return found
+
+
+async def test_a_second_up_over_a_running_clusters_network_is_refused_untouched(
+    cluster: Cluster,
+) -> None:
+    """`up` in another folder with the same prefix and /24 refuses before making anything
+    (it used to reuse the namespaces, fail, and remove them); a `down` in a folder with no
+    state refuses too, even forced while processes run in the namespaces."""
+    elsewhere = cluster.folder.with_name(cluster.folder.name + "-elsewhere")
+    try:
+        up = lastseat(cluster.env, "cluster", "up", "--folder", str(elsewhere), timeout=60)
+        down = lastseat(cluster.env, "cluster", "down", "--folder", str(elsewhere))
+        forced = lastseat(cluster.env, "cluster", "down", "--folder", str(elsewhere), "--force")
+    finally:
+        shutil.rmtree(elsewhere, ignore_errors=True)
+    said = {name: " ".join(run.stdout.split()) for name, run in (("up", up), ("down", down),
+            ("forced", forced))}  # fmt: skip
+    assert up.returncode == 1 and cluster.shape.bridge in said["up"], said
+    assert "cluster down --folder" in said["up"], said
+    assert down.returncode == 1 and "no cluster state" in said["down"], said
+    assert forced.returncode == 1 and "processes run in" in said["forced"], said
+    assert network.existing(cluster.shape) == [
+        *(h.namespace for h in cluster.shape.hosts),
+        *(h.veth for h in cluster.shape.hosts),
+        cluster.shape.bridge,
+    ]
+    async with cluster.client() as client:
+        assert await client.flights()
+
+
+def test_up_refuses_taken_edge_ports_before_making_a_network(cluster: Cluster) -> None:
+    prefix, net = free_prefix_and_network()
+    env = {**cluster.env, "LASTSEAT_CLUSTER_PREFIX": prefix, "LASTSEAT_CLUSTER_NETWORK": net}
+    elsewhere = cluster.folder.with_name(cluster.folder.name + "-ports")
+    try:
+        up = lastseat(env, "cluster", "up", "--folder", str(elsewhere), timeout=60)
+    finally:
+        shutil.rmtree(elsewhere, ignore_errors=True)
+    assert up.returncode == 1 and str(cluster.https_port) in " ".join(up.stdout.split())
+    assert not {n for n in network.namespaces() if n.startswith(prefix)}
+    assert not network.link_exists(f"{prefix}br0")

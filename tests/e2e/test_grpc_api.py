@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections import Counter
 from collections.abc import AsyncGenerator
 from pathlib import Path
@@ -20,7 +21,7 @@ from lastseat.client import ApiError, GrpcClient
 from lastseat.client.grpc import as_dict
 from tests.support.over_http import make_flight, make_users
 from tests.support.passengers import passengers_json
-from tests.support.servers import AppServer, AppServers
+from tests.support.servers import AppServer, AppServers, grpc_serving
 
 WAIT_SECONDS = 5.0  # a bound on waiting, not a performance figure
 RACERS = 300
@@ -185,6 +186,25 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
             assert gone.value.status == "FAILED_PRECONDITION"
 
 
+async def test_surcharged_seats_are_held_quoted_and_booked_over_grpc(
+    app_servers: AppServers, grpc_server: AppServer
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        [ann] = await make_users(client, app_servers, "grpc-surcharged", 1)
+        flight_id = await make_flight(client, app_servers, "LS987", surcharged=True)
+    async with GrpcClient(target(grpc_server), token=token_of(ann)) as rpc:
+        hold = await rpc.hold(flight_id, ["12A", "4D"])  # exit-row window, aisle
+        lines = {line.seat: line for line in hold.quote.lines}
+        assert [(s.kind, s.amount.amount, s.amount.currency) for s in lines["12A"].surcharges] == [
+            ("exit_row", 2_500, "EUR"), ("window", 500, "EUR"),
+        ]  # fmt: skip
+        assert [(s.kind, s.amount.amount) for s in lines["4D"].surcharges] == [("aisle", 300)]
+        quote = await rpc.quote(hold.id)
+        assert as_dict(quote.lines[0]) == as_dict(hold.quote.lines[0])
+        booking = await rpc.book(hold.id, "tok_ok", passengers=passengers_json(["12A", "4D"]))
+        assert booking.status == "confirmed" and booking.total == quote.total
+
+
 async def test_a_hold_grows_over_grpc_and_a_taken_seat_keeps_the_first_hold(
     app_servers: AppServers, grpc_server: AppServer
 ) -> None:
@@ -344,3 +364,29 @@ async def test_a_request_that_does_not_decode_is_an_invalid_argument(
                     await answer
             assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, method
     assert "DecodeError" not in (server_logs / "grpc.log").read_text()
+
+
+async def test_sigterm_ends_a_watch_stream_at_once_and_resumably(
+    app_servers: AppServers, server_logs: Path
+) -> None:
+    """A watcher's stream is ended by the stopping server with UNAVAILABLE (it watches
+    again with `after`), not held open for the grace period and then cancelled."""
+    own = AppServer(
+        app_servers.env, server_logs / "grpc-stopping.log", command="serve-grpc",
+        ready_check=grpc_serving,
+    ).start()  # fmt: skip
+    try:
+        async with httpx.AsyncClient() as client:
+            flight_id = await make_flight(client, app_servers, "LS981")
+        async with GrpcClient(target(own)) as rpc:
+            stream = rpc.watch(flight_id)
+            assert (await next_event(stream)).WhichOneof("event") == "snapshot"
+            assert own.process is not None
+            own.process.send_signal(signal.SIGTERM)
+            with pytest.raises(ApiError) as ended:
+                await next_event(stream)
+        assert ended.value.status == "UNAVAILABLE", ended.value
+        assert "shutting down" in ended.value.detail, ended.value
+        assert own.process.wait(timeout=30) == 0
+    finally:
+        own.stop()

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
+import grpc
 import httpx
 import pytest
 
 from lastseat.bootstrap import Services
 from lastseat.domain.users import Role
+from lastseat.entrypoints.grpc.server import build_server
 from lastseat.entrypoints.http.app import create_app
+from lastseat.stack.ports import free_port
+from lastseat.v1 import booking_pb2_grpc
 from tests.support.asgi import bearer, signed_in
-from tests.support.flights import flight_body
+from tests.support.flights import flight_body, surcharged_flight
 
 
 @pytest.fixture
@@ -34,3 +39,23 @@ async def flight_id(api: httpx.AsyncClient, admin: dict[str, str]) -> int:
     assert response.status_code == 201, response.text
     assert response.json()["seats"] == 4 + 28 * 6
     return int(response.json()["id"])
+
+
+@pytest.fixture
+async def surcharged_flight_id(api: httpx.AsyncClient, admin: dict[str, str]) -> int:
+    made = await api.post("/api/v1/admin/flights", json=surcharged_flight(), headers=admin)
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
+
+
+@pytest.fixture
+async def grpc_stub(services: Services) -> AsyncIterator[Any]:
+    """`lastseat.v1.Booking` in-process on a free loopback port, on the test's services."""
+    address = f"127.0.0.1:{free_port()}"
+    server, _, _ = build_server(services, address)
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(address) as channel:
+            yield booking_pb2_grpc.BookingStub(channel)  # type: ignore[no-untyped-call]
+    finally:
+        await server.stop(None)

@@ -239,3 +239,52 @@ async def test_a_replica_that_is_a_primary_is_not_trusted(
 
         await eventually(sampled_and_refused, "a read from a primary refused", WAIT_SECONDS)
         assert counts(app).served == 0
+
+
+async def test_a_standby_following_nobody_is_refused_though_it_replayed_further(
+    replicated: tuple[PostgresServer, PostgresServer], database: str, clock: FakeClock
+) -> None:
+    """A demoted old primary, not yet rewound: in recovery, streaming from nobody, its
+    position (of a history the primary never had) ahead of the primary's. Its map, which
+    lacks the primary's newest hold, is never served: the primary answers."""
+    primary, replica = replicated
+    async with app_process(primary, replica.sqlalchemy_url(database), database, clock) as app:
+        ann = await app.accounts.signup("ann@example.com", "ann-password-1")
+        flight = await app.catalog.create_flight(new_flight(clock()))
+    stray = start_private_replica(primary)
+    try:
+        conn = await asyncpg.connect(stray.dsn())
+        try:
+            assert await conn.fetchval("SELECT pg_promote()")  # its own timeline,
+            await conn.execute(  # and WAL the primary never had
+                "CREATE TABLE ahead AS SELECT generate_series(1, 100000) AS n"
+            )
+        finally:
+            await conn.close()
+        stray.restart_following_nobody()
+        async with app_process(primary, stray.sqlalchemy_url(database), database, clock) as app:
+            await app.reservations.hold_seats(ann, flight.id, ["12A"])
+            assert await position(stray, "pg_last_wal_replay_lsn") > await position(
+                primary, "pg_current_wal_lsn"
+            )
+
+            async def sampled() -> bool:
+                return (await app.catalog.seat_map(flight.id)).status("12A") == "held"
+
+            await eventually(sampled, "a seat map showing the hold", WAIT_SECONDS)
+            for _ in range(5):
+                assert (await app.catalog.seat_map(flight.id)).status("12A") == "held"
+            assert counts(app).served == 0
+            assert counts(app).fallbacks.get("not_streaming", 0) > 0
+    finally:
+        stray.stop()
+
+
+async def position(server: PostgresServer, function: str) -> int:
+    """A WAL position of `server`, in bytes: pg_last_wal_replay_lsn or pg_current_wal_lsn."""
+    conn = await asyncpg.connect(server.dsn())
+    try:
+        lsn: int = await conn.fetchval(f"SELECT {function}() - '0/0'::pg_lsn")
+        return lsn
+    finally:
+        await conn.close()

@@ -3,46 +3,12 @@ price), the same over HTTP and gRPC, on both databases."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import grpc
 import httpx
-import pytest
 
-from lastseat.bootstrap import Services
 from lastseat.client.grpc import as_dict
-from lastseat.entrypoints.grpc.server import build_server
-from lastseat.stack.ports import free_port
-from lastseat.v1 import booking_pb2, booking_pb2_grpc
-from tests.support.flights import flight_body
-
-SURCHARGES = {"exit_row": 2_500, "front_row": 1_000, "front_rows": 1, "window": 500, "aisle": 300}
-
-
-def surcharged_flight() -> dict[str, Any]:
-    body: dict[str, Any] = dict(flight_body(code="LS202"))
-    economy = {**body["cabins"][1], "exit_rows": [12], "aisle_after": "C"}
-    return {**body, "cabins": [body["cabins"][0], economy], "surcharges": SURCHARGES}
-
-
-@pytest.fixture
-async def surcharged_flight_id(api: httpx.AsyncClient, admin: dict[str, str]) -> int:
-    made = await api.post("/api/v1/admin/flights", json=surcharged_flight(), headers=admin)
-    assert made.status_code == 201, made.text
-    return int(made.json()["id"])
-
-
-@pytest.fixture
-async def grpc_stub(services: Services) -> AsyncIterator[Any]:
-    address = f"127.0.0.1:{free_port()}"
-    server, _ = build_server(services, address)
-    await server.start()
-    try:
-        async with grpc.aio.insecure_channel(address) as channel:
-            yield booking_pb2_grpc.BookingStub(channel)  # type: ignore[no-untyped-call]
-    finally:
-        await server.stop(None)
+from lastseat.v1 import booking_pb2
 
 
 def eur(amount: int) -> dict[str, Any]:

@@ -114,10 +114,16 @@ async def test_websocket_and_grpc_through_the_firewall_and_proxy(stack: Stack) -
                 )
                 assert health.status == health_pb2.HealthCheckResponse.SERVING
                 rpc = GrpcClient("", token=token, channel=channel)
+                # WatchFlight has a location of its own at both tiers (a stream's timeout)
+                events = rpc.watch(flight["id"])
+                first = await asyncio.wait_for(anext(events), WAIT_SECONDS)
+                assert first.WhichOneof("event") == "snapshot", first
                 held = await rpc.hold(flight["id"], ["9F"])
                 assert list(held.seats) == ["9F"]
+                streamed = await asyncio.wait_for(anext(events), WAIT_SECONDS)
             change = json.loads(await asyncio.wait_for(socket.recv(), WAIT_SECONDS))
             assert (change["seat"], change["status"]) == ("9F", "held")
+            assert streamed.WhichOneof("event") == "seat", streamed
 
 
 def test_status_shows_every_tier_up(stack: Stack) -> None:

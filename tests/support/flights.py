@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from lastseat.services.catalog import NewFlight
 from lastseat.services.samples import standard_layout
@@ -62,3 +62,13 @@ def flight_body(departs_at: str = "2030-01-10T09:00:00Z", code: str = "LS101") -
             },
         ],
     }
+
+
+SURCHARGES = {"exit_row": 2_500, "front_row": 1_000, "front_rows": 1, "window": 500, "aisle": 300}
+
+
+def surcharged_flight(code: str = "LS202") -> dict[str, Any]:
+    """The standard flight with an exit row (12) in economy and every kind of surcharge."""
+    body: dict[str, Any] = dict(flight_body(code=code))
+    economy = {**body["cabins"][1], "exit_rows": [12], "aisle_after": "C"}
+    return {**body, "cabins": [body["cabins"][0], economy], "surcharges": SURCHARGES}

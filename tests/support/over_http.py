@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.flights import flight_body
+from tests.support.flights import flight_body, surcharged_flight
 from tests.support.servers import PAYMENTS_KEY, AppServers
 
 
@@ -51,14 +51,19 @@ ARRIVES_AFTER = timedelta(hours=7, minutes=35)
 
 
 async def make_flight(
-    client: httpx.AsyncClient, app_servers: AppServers, code: str, origin: str = "LHR"
+    client: httpx.AsyncClient,
+    app_servers: AppServers,
+    code: str,
+    origin: str = "LHR",
+    surcharged: bool = False,
 ) -> int:
     # a new departure each time, so no two tests' flights can clash on (code, departs_at)
     departs = datetime(2030, 1, 10, 9, tzinfo=UTC) + timedelta(minutes=next(_departures))
     response = await client.post(
         app_servers.url() + "/api/v1/admin/flights",
         json={
-            **flight_body(departs_at=departs.isoformat().replace("+00:00", "Z"), code=code),
+            **(surcharged_flight(code) if surcharged else flight_body(code=code)),
+            "departs_at": departs.isoformat().replace("+00:00", "Z"),
             "arrives_at": (departs + ARRIVES_AFTER).isoformat().replace("+00:00", "Z"),
             "origin": origin,
         },

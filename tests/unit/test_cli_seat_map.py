@@ -8,6 +8,7 @@ from dataclasses import replace
 import orjson
 
 from lastseat.domain.fares import Surcharges
+from lastseat.domain.money import Money, format_money, major_units
 from lastseat.entrypoints.cli import seat_map_text
 from lastseat.entrypoints.cli.traveller import _money
 from lastseat.entrypoints.seatmap import SeatMapEncoder
@@ -36,3 +37,19 @@ def test_each_price_is_explained_by_its_fare_and_surcharges_in_words() -> None:
     )
     assert "150.00 EUR = economy fare 150.00 EUR: 112 seats" in reasons
     assert "exit_row" not in " ".join(reasons)
+
+
+def test_a_yen_fare_prints_without_decimals_and_a_euro_with_two_by_digits() -> None:
+    yen_cabins = tuple(replace(c, fare=Money(c.fare.amount, "JPY")) for c in LAYOUT.cabins)
+    yen = replace(FLIGHT, layout=replace(LAYOUT, cabins=yen_cabins))
+    seats = orjson.loads(SeatMapEncoder().encode(SeatMap(yen, {}, 1_000)))["seats"]
+    reasons = seat_map_text.price_reasons(seats, _money)
+    assert (
+        "17,500 JPY = economy fare 15,000 JPY + exit row 2,000 JPY + window seat 500 JPY: 14A 14F"
+        in reasons
+    )
+    assert all("." not in line for line in seat_map_text.row_lines(seats, _money))
+    assert _money({"amount": 1_999, "currency": "EUR"}) == "19.99 EUR"  # not 19.990000000000002
+    assert major_units(-5, "EUR") == "-0.05" and major_units(-5, "JPY") == "-5"
+    assert format_money(Money(123_456, "JPY")) == "JPY 123,456"
+    assert format_money(Money(123_456, "GBP")) == "GBP 1,234.56"

@@ -14,8 +14,8 @@ import segno
 from fpdf import FPDF
 
 from lastseat.domain.bcbp import BoardingPass, encode
-from lastseat.domain.mail import Letter, MailKind, format_money
-from lastseat.domain.money import Money
+from lastseat.domain.mail import Letter, MailKind
+from lastseat.domain.money import Money, format_money
 from lastseat.services.airports import airport_zone, local_time
 
 QR_SCALE = 6  # pixels a module: sharp enough to scan from a printout or a screen

@@ -50,6 +50,10 @@ FALL = 2
 # own, exact staleness bound on every read (adapters/db/replica.py); this keeps a replica
 # that is far behind (rejoining, or rebuilding) from being tried at all.
 REPLICA_MAX_LAG = "16MB"
+# And only to one that streams: Patroni 4.1's /replica says running and within the lag,
+# which a demoted old primary following nobody (not yet rewound) also is; its /readiness
+# (200 on the leader too, hence both) asks pg_stat_wal_receiver for 'streaming'.
+REPLICA_CHECKS = (f"/replica?lag={REPLICA_MAX_LAG}", f"/readiness?lag={REPLICA_MAX_LAG}")
 
 
 def secrets_placeholder() -> dict[str, str]:
@@ -157,6 +161,11 @@ def haproxy_config(topology: Topology, host: Host) -> str:
         f"    server {h.name} {h.address}:{POSTGRES_PORT} check port {PATRONI_PORT}"
         for h in topology.db_hosts
     )
+    replica_checks = "".join(
+        f"    http-check connect\n    http-check send meth GET uri {uri}\n"
+        "    http-check expect status 200\n"
+        for uri in REPLICA_CHECKS
+    )
     checks = (
         f"inter {CHECK_INTERVAL_MS}ms fastinter 500ms fall {FALL} rise 1"
         " on-marked-down shutdown-sessions"
@@ -184,9 +193,7 @@ listen replicas
     bind 127.0.0.1:{HAPROXY_REPLICAS_PORT}
     balance roundrobin
     option httpchk
-    http-check send meth GET uri /replica?lag={REPLICA_MAX_LAG}
-    http-check expect status 200
-    default-server {checks}
+{replica_checks}    default-server {checks}
 {servers}
 
 listen stats

@@ -72,6 +72,10 @@ APP_HOST_PROCESSES = ("haproxy", "app", "grpc")
 BOOTSTRAP_SECONDS = 120.0  # etcd, then Patroni's initdb, election and replicas' base backups
 
 
+class ClusterConflict(RuntimeError):
+    """What `up` would start over belongs to something else: nothing was touched."""
+
+
 class Launcher:
     def __init__(
         self,
@@ -94,6 +98,7 @@ class Launcher:
             "prefix": prefix,
             "network": network,
             "processes": [],
+            "owned": [],
         }
         self.edge = settings.model_copy(update={"stack_dir": self.paths.edge})
         self._postgres = pwd.getpwnam("postgres")
@@ -130,11 +135,12 @@ class Launcher:
     def start(self, flights: int = 50) -> None:
         """Everything, in order; on failure, stop what started and raise."""
         began = time.monotonic()
+        self.refuse_to_overlap()
         self.paths.logs.mkdir(parents=True, exist_ok=True)
         _write_state(self.paths, self.state)
         secrets_ = cluster_secrets(self.paths)
         try:
-            network.up(self.topology)
+            network.up(self.topology, self._made)
             self.say(f"network: {len(self.topology.hosts)} hosts on {self.topology.bridge}")
             self._start_etcd()
             self._start_patroni(secrets_)
@@ -149,6 +155,35 @@ class Launcher:
             self.stop()
             raise
         self.say(f"cluster up in {time.monotonic() - began:.1f}s")
+
+    def refuse_to_overlap(self) -> None:
+        """Before anything is made: ClusterConflict if the prefix's namespaces or links, or
+        the edge's ports, are taken (by another cluster: a start over them would reuse, and
+        its cleanup remove, what that cluster runs in)."""
+        taken = network.existing(self.topology)
+        if taken:
+            raise ClusterConflict(
+                f"{', '.join(taken)} exist already (another cluster's, or left behind): "
+                f"`lastseat cluster down --folder <its folder>` stops that cluster, or pick "
+                f"another --prefix and --network"
+            )
+        busy = [port for port in self.edge_ports() if port_open(port)]
+        if busy:
+            raise ClusterConflict(
+                f"edge port(s) {', '.join(map(str, busy))} taken: is `lastseat up` or another "
+                "cluster running? (LASTSEAT_HTTPS_PORT and the like pick others)"
+            )
+
+    def edge_ports(self) -> list[int]:
+        edge = self.edge
+        return [
+            edge.proxy_port, edge.proxy_grpc_port, edge.https_port, edge.http_port,
+            edge.dns_port, edge.doh_port,
+        ]  # fmt: skip
+
+    def _made(self, name: str) -> None:
+        self.state["owned"].append(name)
+        _write_state(self.paths, self.state)
 
     def _start_etcd(self) -> None:
         started = []
@@ -382,6 +417,9 @@ async def _create_role_and_database(primary: Host, secrets_: dict[str, str]) -> 
         if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", APP_ROLE):
             password = secrets_["app"].replace("'", "''")
             await conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{password}'")
+        # pg_stat_wal_receiver shows a standby's status and timeline only to this role's
+        # members: the seat map's replica reads need both (adapters/db/replica.py).
+        await conn.execute(f"GRANT pg_read_all_stats TO {APP_ROLE}")
         if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
             await conn.execute(f"CREATE DATABASE {DATABASE} OWNER {APP_ROLE}")
     finally:

@@ -10,6 +10,7 @@ on `cluster up` and `cluster down`.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 
 from lastseat.cluster.topology import PREFIX_LENGTH, Host, Topology
 
@@ -32,41 +33,62 @@ def link_exists(name: str) -> bool:
     return _ip("link", "show", name, check=False).returncode == 0
 
 
-def up(topology: Topology) -> None:
-    """Make the bridge and each host's namespace and link (what exists already is kept)."""
+def existing(topology: Topology) -> list[str]:
+    """The topology's namespaces, links and bridge already on this machine (another
+    cluster's, or one's left behind): `up` refuses to start over any of them."""
+    present = namespaces()
+    found = [h.namespace for h in topology.hosts if h.namespace in present]
+    links = [h.veth for h in topology.hosts] + [topology.bridge]
+    return found + [name for name in links if link_exists(name)]
+
+
+def occupants(names: list[str]) -> list[int]:
+    """Pids of processes inside these namespaces: a live cluster's (whoever's state)."""
+    pids: list[int] = []
+    for name in names:
+        listed = _ip("netns", "pids", name, check=False).stdout
+        pids += [int(word) for word in listed.split() if word.isdigit()]
+    return pids
+
+
+def up(topology: Topology, made: Callable[[str], None]) -> None:
+    """Make the bridge and each host's namespace and link, none of which may exist yet
+    (existing() is checked first); `made` is told each name as soon as it exists, so a
+    failed start removes only what it made."""
     bridge = topology.bridge
-    if not link_exists(bridge):
-        _ip("link", "add", bridge, "type", "bridge")
-        _ip("addr", "add", f"{topology.gateway}/{PREFIX_LENGTH}", "dev", bridge)
+    _ip("link", "add", bridge, "type", "bridge")
+    made(bridge)
+    _ip("addr", "add", f"{topology.gateway}/{PREFIX_LENGTH}", "dev", bridge)
     _ip("link", "set", bridge, "up")
-    present = namespaces()
     for host in topology.hosts:
-        if host.namespace not in present:
-            _ip("netns", "add", host.namespace)
-        if not link_exists(host.veth):
-            peer = host.peer
-            _ip("link", "add", host.veth, "type", "veth", "peer", "name", peer)
-            _ip("link", "set", peer, "netns", host.namespace)
-            inside = ["-n", host.namespace]
-            _ip(*inside, "link", "set", peer, "name", "eth0")
-            _ip(*inside, "addr", "add", f"{host.address}/{PREFIX_LENGTH}", "dev", "eth0")
-            _ip(*inside, "link", "set", "eth0", "up")
-            _ip(*inside, "link", "set", "lo", "up")
-            _ip(*inside, "route", "add", "default", "via", topology.gateway)
-            _ip("link", "set", host.veth, "master", bridge)
-            _ip("link", "set", host.veth, "up")
+        _ip("netns", "add", host.namespace)
+        made(host.namespace)
+        peer = host.peer
+        _ip("link", "add", host.veth, "type", "veth", "peer", "name", peer)
+        made(host.veth)
+        _ip("link", "set", peer, "netns", host.namespace)
+        inside = ["-n", host.namespace]
+        _ip(*inside, "link", "set", peer, "name", "eth0")
+        _ip(*inside, "addr", "add", f"{host.address}/{PREFIX_LENGTH}", "dev", "eth0")
+        _ip(*inside, "link", "set", "eth0", "up")
+        _ip(*inside, "link", "set", "lo", "up")
+        _ip(*inside, "route", "add", "default", "via", topology.gateway)
+        _ip("link", "set", host.veth, "master", bridge)
+        _ip("link", "set", host.veth, "up")
 
 
-def down(topology: Topology) -> None:
-    """Remove every namespace, link and the bridge `up` made (the namespaces' processes
-    must be stopped first)."""
+def down(topology: Topology, owned: list[str] | None = None) -> None:
+    """Remove the namespaces, links and bridge `up` made (`owned`: those of them a state
+    file records; None: all of the topology's). The namespaces' processes must be stopped
+    first."""
+    keep = set(owned) if owned is not None else None
     present = namespaces()
     for host in topology.hosts:
-        if host.namespace in present:
+        if host.namespace in present and (keep is None or host.namespace in keep):
             _ip("netns", "del", host.namespace, check=False)
-        if link_exists(host.veth):
+        if (keep is None or host.veth in keep) and link_exists(host.veth):
             _ip("link", "del", host.veth, check=False)
-    if link_exists(topology.bridge):
+    if (keep is None or topology.bridge in keep) and link_exists(topology.bridge):
         _ip("link", "del", topology.bridge, check=False)
 
 

@@ -8,7 +8,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from lastseat.cluster import configs
 from lastseat.cluster.topology import (
@@ -40,6 +40,9 @@ class ClusterState(TypedDict):
     prefix: str
     network: str  # the /24's first three octets
     processes: list[ProcessRecord]
+    # The namespaces, links and bridge this cluster made (older files: none recorded, all
+    # of its topology's): `down` removes these and nothing else.
+    owned: NotRequired[list[str]]
 
 
 @dataclass

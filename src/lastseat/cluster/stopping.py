@@ -75,7 +75,7 @@ def stop_cluster(
             }
             found = {pid: name for pid, name in orphans.items() if pid and is_postgres(pid)}
             _stop_all(found, say, signal.SIGINT)  # PostgreSQL's fast shutdown
-    network.down(topology)
+    network.down(topology, state.get("owned") if state is not None else None)
     paths.state.unlink(missing_ok=True)
 
 

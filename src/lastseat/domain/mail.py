@@ -107,10 +107,3 @@ def boarding_passes(booking: Booking, flight: Flight) -> tuple[BoardingPass, ...
         )
         for index, p in enumerate(booking.passengers, start=1)
     )
-
-
-def format_money(money: Money) -> str:
-    """ "EUR 123.45": two decimals, as every currency lastseat prices in has."""
-    sign = "-" if money.amount < 0 else ""
-    whole, cents = divmod(abs(money.amount), 100)
-    return f"{money.currency} {sign}{whole:,}.{cents:02d}"

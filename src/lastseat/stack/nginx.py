@@ -18,6 +18,7 @@ from string import Template
 
 from lastseat.browser_policy import BASE_HEADERS, CSP_APP, HSTS, WEB_ROOT
 from lastseat.config import Settings
+from lastseat.stack.edge_timeouts import CONNECT_SECONDS, STREAM_READ, edge_timeouts
 from lastseat.stack.tls import SiteCertificates
 
 CRS_RULES = Path("/usr/share/modsecurity-crs/rules")
@@ -211,6 +212,8 @@ def write_firewall(settings: Settings, certs: SiteCertificates, waf_log_port: in
             key=certs.key,
             redirect=_redirect(settings),
             problems=re.escape(PROBLEMS),
+            firewall_read=edge_timeouts(settings).firewall_seconds,
+            stream_read=STREAM_READ,
             **error_pages(tls=True, waf=True),
             **error_pages(tls=False, waf=True, prefix="http_"),
         )
@@ -250,6 +253,7 @@ def write_proxy(
     settings'), or at `app_servers` and `grpc_servers` (host:port each) if given."""
     folder = settings.stack_dir / "proxy"
     _prepare(folder)
+    timeouts = edge_timeouts(settings)
     conf = folder / "nginx.conf"
     conf.write_text(
         _template("proxy.conf").substitute(
@@ -265,6 +269,10 @@ def write_proxy(
             max_body=settings.max_body_bytes,
             web_root=WEB_ROOT,
             static_headers=_static_headers(),
+            connect=CONNECT_SECONDS,
+            unary_read=timeouts.unary_seconds,
+            retries=timeouts.retries_seconds,
+            stream_read=STREAM_READ,
             **error_pages(tls=True),
         )
     )

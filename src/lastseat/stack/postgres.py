@@ -48,6 +48,29 @@ class PostgresServer:
             self.run_as, [_bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "restart"]
         )
 
+    def restart_following_nobody(self) -> None:
+        """Restart a cluster we started as a standby with no primary to stream from (as
+        Patroni leaves a demoted primary before it rewinds it): in recovery, its replay
+        position where its own history ended."""
+        if self.data_dir is None:
+            raise RuntimeError("only a private cluster can be restarted")
+        ctl = [_bin("pg_ctl"), "-D", str(self.data_dir), "-w"]
+        _run_as(self.run_as, [_bin("psql"), "-h", self.host, "-p", str(self.port), "-U",
+                self.user, "-c", "ALTER SYSTEM SET primary_conninfo = ''"])  # fmt: skip
+        _run_as(self.run_as, [*ctl, "-m", "fast", "stop"])
+        _run_as(self.run_as, ["touch", str(self.data_dir / "standby.signal")])
+        _run_as(self.run_as, [*ctl, "-o", self._options, "-l", str(self._log), "start"])
+
+    @property
+    def _options(self) -> str:
+        assert self.data_dir is not None
+        return _options(self.port, self.data_dir.parent)
+
+    @property
+    def _log(self) -> Path:
+        assert self.data_dir is not None
+        return self.data_dir.parent / "log"
+
     def stop(self) -> None:
         if self.data_dir is None:
             return
@@ -107,6 +130,10 @@ def start_private_replica(primary: PostgresServer) -> PostgresServer:
     return _start(base, data_dir, primary.run_as)
 
 
+def _options(port: int, base: Path) -> str:
+    return f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+
+
 def _private_folder(prefix: str, run_as: str | None) -> Path:
     base = Path(tempfile.mkdtemp(prefix=prefix))
     if run_as is not None:
@@ -117,7 +144,7 @@ def _private_folder(prefix: str, run_as: str | None) -> Path:
 
 def _start(base: Path, data_dir: Path, run_as: str | None) -> PostgresServer:
     port = free_port()
-    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+    options = _options(port, base)
     _run_as(
         run_as,
         [

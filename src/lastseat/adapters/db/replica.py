@@ -4,7 +4,8 @@ A replica read asks the replica how far it has replayed (`pg_last_wal_replay_lsn
 only then reads the seats, in a later statement on the same connection: the seats' snapshot
 is taken after the replay position was read, so it shows every commit up to it. The read
 is served if that position has reached a sample of the primary's position taken within the
-bound (freshness.py); otherwise the primary answers. So does it while the replica is away
+bound, and its WAL receiver streams on the primary's timeline (freshness.py); otherwise
+the primary answers. So does it while the replica is away
 or slow (for one bound, then it is tried again), while the primary could not be sampled
 for a bound, and when the "replica" is a primary (after a failover: it may be an old,
 cut-off one, so it is not trusted).
@@ -25,16 +26,24 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lastseat.adapters.db.freshness import PrimaryPositions
+from lastseat.adapters.db.freshness import PrimaryPositions, Standby
 from lastseat.adapters.db.hot_reads import SeatRows, fetch_taken, pooled_driver
 from lastseat.services.ports import ReplicaReadCounts, SeatReader, TakenSeats
 
-# NULL on a primary (a promoted standby keeps its last replayed position: not what is read)
-REPLAY_LSN = (
+# replay: NULL on a primary (a promoted standby keeps its last replayed position: not what
+# is read). receiver, timeline: NULL with no WAL receiver (pg_stat_wal_receiver shows them
+# only to pg_read_all_stats: the app's role is granted it).
+STANDBY = (
     "SELECT CASE WHEN pg_is_in_recovery()"
-    " THEN (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint END"
+    " THEN (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint END AS replay,"
+    " (SELECT status FROM pg_stat_wal_receiver) AS receiver,"
+    " (SELECT received_tli FROM pg_stat_wal_receiver) AS timeline"
 )
-PRIMARY_LSN = "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint"
+# The timeline is the WAL file name's first 8 hex digits.
+PRIMARY_POSITION = (
+    "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint AS lsn,"
+    " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS timeline"
+)
 SAMPLES_PER_BOUND = 4
 log = structlog.get_logger("lastseat.replica")
 
@@ -74,9 +83,8 @@ class ReplicaSeats:
     async def sample(self, at: float) -> None:
         """Record the primary's WAL position, asked after monotonic time `at`."""
         async with self._primary.connect() as conn:
-            lsn = await conn.scalar(sa.text(PRIMARY_LSN))
-        if lsn is not None:
-            self._positions.add(at, int(lsn))
+            row = (await conn.execute(sa.text(PRIMARY_POSITION))).one()
+        self._positions.add(at, int(row.lsn), int(row.timeline))
 
     async def taken(self, flight_id: int, now: datetime) -> TakenSeats:
         started = self._monotonic()
@@ -86,23 +94,22 @@ class ReplicaSeats:
             return await self._fall_back("unsampled", flight_id, now)
         try:
             async with asyncio.timeout(self._positions.bound):
-                replay, rows = await self._read(flight_id, now)
+                standby, rows = await self._read(flight_id, now)
         except Exception as exc:  # the replica away or slow: the primary answers
             self._away_until = self._monotonic() + self._positions.bound
             log.warning("replica_unavailable", error=type(exc).__name__)
             return await self._fall_back("unavailable", flight_id, now)
-        if replay is None:
-            return await self._fall_back("not_a_replica", flight_id, now)
-        as_of = self._positions.fresh_as_of(started, replay)
-        if as_of is None:
-            return await self._fall_back("behind", flight_id, now)
+        as_of = self._positions.judge(started, standby)
+        if isinstance(as_of, str):
+            return await self._fall_back(as_of, flight_id, now)
         self._served += 1
         return TakenSeats(rows, as_of)
 
-    async def _read(self, flight_id: int, now: datetime) -> tuple[int | None, SeatRows]:
+    async def _read(self, flight_id: int, now: datetime) -> tuple[Standby, SeatRows]:
         async with pooled_driver(self._replica) as driver:
-            replay = await driver.fetchval(REPLAY_LSN)
-            return replay, await fetch_taken(driver, flight_id, now)
+            said = await driver.fetchrow(STANDBY)
+            standby = Standby(said["replay"], said["receiver"], said["timeline"])
+            return standby, await fetch_taken(driver, flight_id, now)
 
     async def _fall_back(self, reason: str, flight_id: int, now: datetime) -> TakenSeats:
         self._fallbacks[reason] += 1

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from lastseat.cluster import configs
+from lastseat.cluster import network as cluster_network
 from lastseat.cluster.launcher import Launcher
 from lastseat.cluster.patroni import members
 from lastseat.cluster.state import DEFAULT_FOLDER, Paths, live_processes, read_state, state_topology
@@ -91,19 +92,49 @@ def up(
 def down(
     folder: Folder = DEFAULT_FOLDER,
     purge: Annotated[bool, typer.Option(help="also delete the data, configs and logs")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="with no state file in --folder, remove the namespaces, links and bridge of "
+            "--prefix left behind (refused while any process runs in them)"
+        ),
+    ] = False,
     prefix: Prefix = PREFIX,
     network: Network = NETWORK,
 ) -> None:
-    """Stop every process of the cluster by pid and remove its namespaces and bridge (with
-    no state file, those of --prefix)."""
+    """Stop every process of the cluster by pid and remove the namespaces and bridge it
+    made. With no state file it refuses: --force removes those of --prefix, if nothing
+    runs in them (a live cluster is stopped from its own --folder)."""
     state = read_state(folder)
-    shape = state_topology(state) if state else topology(prefix=prefix, network=network)
+    if state is None:
+        # every host a cluster of this prefix may have (at most 9 of each)
+        shape = topology(9, 9, prefix=prefix, network=network)
+        if not force:
+            console.print(
+                f"[red]no cluster state in {folder}[/red]: nothing stopped. A cluster is "
+                "stopped from its own --folder; `--force` removes a left-behind network of "
+                f"--prefix {prefix}"
+            )
+            raise typer.Exit(1)
+        left = cluster_network.existing(shape)
+        running = cluster_network.occupants(
+            [h.namespace for h in shape.hosts if h.namespace in left]
+        )
+        if running:
+            console.print(
+                f"[red]processes run in {', '.join(left)}[/red] (pids "
+                f"{', '.join(map(str, running))}): a live cluster, stopped from its own "
+                "--folder; nothing removed"
+            )
+            raise typer.Exit(1)
+    else:
+        shape = state_topology(state)
     stop_cluster(folder, shape, state, console.print)
     if purge:
         import shutil
 
         shutil.rmtree(folder, ignore_errors=True)
-    console.print("stopped" if state else "no cluster state; removed any leftover network")
+    console.print("stopped" if state else f"no cluster state; removed {prefix}'s leftover network")
 
 
 @cluster_app.command("status")

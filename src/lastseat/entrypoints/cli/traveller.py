@@ -22,6 +22,7 @@ from lastseat.client import ApiError, GrpcClient, HttpClient, Unreachable, watch
 from lastseat.client.grpc import as_dict, grpc_target
 from lastseat.client.ws import RETRY_FOR_SECONDS
 from lastseat.domain.errors import InvalidRequest
+from lastseat.domain.money import major_units
 from lastseat.domain.requests import MAX_PAGE_SIZE, PAGE_SIZE, check_page
 from lastseat.entrypoints.cli import seat_map_text
 from lastseat.entrypoints.cli.running import console, notes
@@ -59,7 +60,7 @@ DEFAULT_API = "http://127.0.0.1:3001"
 
 
 def _money(value: dict[str, Any]) -> str:
-    return f"{value['amount'] / 100:,.2f} {value['currency']}"
+    return f"{major_units(value['amount'], value['currency'])} {value['currency']}"
 
 
 def _run(work: Awaitable[T]) -> T:

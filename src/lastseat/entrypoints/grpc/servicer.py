@@ -1,11 +1,12 @@
 """`lastseat.v1.Booking`: parse the request, call one service, map the result.
 
-Messages are filled from the same representations the HTTP API sends (json_format), so
+Messages are filled from the same representations the HTTP API sends (messages.py), so
 the two cannot disagree on a field. No business rule lives here.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection
 from datetime import date
 from typing import Any
@@ -13,7 +14,6 @@ from uuid import UUID
 
 import grpc
 import orjson
-from google.protobuf.json_format import ParseDict
 from google.protobuf.message import Message
 
 from lastseat.bootstrap import Services
@@ -31,7 +31,16 @@ from lastseat.domain.requests import (
 )
 from lastseat.domain.users import User
 from lastseat.entrypoints.credentials import presented_bearer, signed_in
+from lastseat.entrypoints.grpc.closing import until_closed
 from lastseat.entrypoints.grpc.errors import abort, mapped
+from lastseat.entrypoints.grpc.messages import (
+    booking_message,
+    flights_message,
+    found_booking_message,
+    hold_message,
+    quote_message,
+    seat_map_message,
+)
 from lastseat.entrypoints.representations import (
     booking_json,
     flight_summary_json,
@@ -48,10 +57,6 @@ from lastseat.v1 import booking_pb2 as pb
 from lastseat.v1 import booking_pb2_grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
-
-
-def _fill(message: Message, data: dict[str, Any]) -> Any:
-    return ParseDict(data, message, ignore_unknown_fields=True)
 
 
 def _metadata(context: Context, name: str) -> str | None:
@@ -91,6 +96,7 @@ def _discount_code(value: str) -> str | None:
 class BookingServicer(booking_pb2_grpc.BookingServicer):
     def __init__(self, services: Services) -> None:
         self._services = services
+        self.closing = asyncio.Event()  # set on SIGTERM: watch streams end (closing.py)
         self._trusted_proxies = frozenset(services.settings.trusted_proxies)
         self._seatmaps = SeatMapEncoder()
 
@@ -117,7 +123,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             context.set_trailing_metadata((("idempotent-replayed", "true"),))
 
     def _seat_map(self, seat_map: Any) -> Any:
-        return _fill(pb.SeatMap(), orjson.loads(self._seatmaps.encode(seat_map)))
+        return seat_map_message(orjson.loads(self._seatmaps.encode(seat_map)))
 
     @mapped
     async def ListFlights(self, request: Any, context: Context) -> Any:
@@ -131,7 +137,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         found = await self._services.catalog.search(
             request.origin or None, request.destination or None, day, limit, request.offset
         )
-        return _fill(pb.ListFlightsResponse(), {"flights": [flight_summary_json(f) for f in found]})
+        return flights_message([flight_summary_json(f) for f in found])
 
     @mapped
     async def GetSeatMap(self, request: Any, context: Context) -> Any:
@@ -153,7 +159,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             replaces,
         )
         self._replayed(context, result.replayed)
-        return _fill(pb.Hold(), hold_json(result.hold))
+        return hold_message(hold_json(result.hold))
 
     @mapped
     async def ReleaseHold(self, request: Any, context: Context) -> Any:
@@ -170,7 +176,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             _discount_code(request.discount_code),
             self._client_address(context),
         )
-        return _fill(pb.Quote(), quote_view_json(view))
+        return quote_message(quote_view_json(view))
 
     @mapped
     async def ConfirmBooking(self, request: Any, context: Context) -> Any:
@@ -191,14 +197,14 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         )
         self._replayed(context, result.replayed)
         [trip] = await self._services.bookings.with_flights([result.booking])
-        return _fill(pb.BookingRecord(), booking_json(trip.booking, trip.flight))
+        return booking_message(booking_json(trip.booking, trip.flight))
 
     @mapped
     async def FindBooking(self, request: Any, context: Context) -> Any:
         found = await self._services.bookings.look_up(
             request.reference, request.family_name, self._client_address(context)
         )
-        return _fill(pb.FoundBooking(), found_booking_json(found))
+        return found_booking_message(found_booking_json(found))
 
     @mapped
     async def CancelBooking(self, request: Any, context: Context) -> Any:
@@ -207,7 +213,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             user, _uuid(request.booking_id, "booking_id")
         )
         [trip] = await self._services.bookings.with_flights([booking])
-        return _fill(pb.BookingRecord(), booking_json(trip.booking, trip.flight))
+        return booking_message(booking_json(trip.booking, trip.flight))
 
     async def WatchFlight(self, request: Any, context: Context) -> AsyncIterator[Any]:
         """Same semantics as `WS /ws/flights/{id}`: snapshot, then changes, resumable."""
@@ -223,9 +229,15 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             snapshot=pb.Snapshot(event_id=start.event_id, seat_map=self._seat_map(start.seat_map))
         )
         try:
-            async for batch in watching.changes(flight_id, start.after):
+            changes = watching.changes(flight_id, start.after)
+            async for batch in until_closed(changes, self.closing):
                 for change in batch:
                     yield pb.FlightEvent(seat=pb.SeatChange(**seat_change_json(change)))
+            if self.closing.is_set():
+                await context.abort(
+                    grpc.StatusCode.UNAVAILABLE,
+                    "server shutting down; watch again with after=<last event_id>",
+                )
         except SlowConsumer as exc:
             await context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,

@@ -26,6 +26,9 @@ const routes = [
 const main = document.getElementById("main");
 let cleanup = null;
 let pendingNotice = null;
+// Which route() call is current: one still waiting for the server when the traveller moved
+// on is stale, and must neither draw into the page nor keep anything running.
+let rendering = 0;
 
 const ctx = {
   user: null,
@@ -131,7 +134,22 @@ function showUser() {
   document.getElementById("who").textContent = ctx.user ? ctx.user.email : "";
 }
 
+/** The shell's ctx for one render: a stale view's messages, steps and moves are dropped. */
+function viewContext(token) {
+  const current = () => token === rendering;
+  const only = (action) => ({ value: (...args) => (current() ? action(...args) : undefined) });
+  return Object.create(ctx, {
+    navigate: only(ctx.navigate),
+    notify: only(ctx.notify),
+    fail: only(ctx.fail),
+    step: only(ctx.step),
+    clearMessages: only(ctx.clearMessages),
+    requireUser: { value: (notice) => (current() ? ctx.requireUser(notice) : false) },
+  });
+}
+
 async function route() {
+  const token = ++rendering;
   if (cleanup) {
     cleanup();
     cleanup = null;
@@ -146,18 +164,27 @@ async function route() {
   for (const [pattern, view] of routes) {
     const match = pattern.exec(path);
     if (!match) continue;
+    // Each view draws into its own element: when the traveller moves on, the next route
+    // empties main, and whatever a stale view appends after its awaits lands nowhere.
+    const page = h("div", { class: "view" });
     // A page waiting for the server says so, rather than standing empty.
     const loading = h("p", { class: "loading", role: "status" }, "Loading…");
-    main.append(loading);
+    main.append(page, loading);
     main.setAttribute("aria-busy", "true");
+    let stop = null;
     try {
-      cleanup = (await view(main, match.slice(1), ctx)) || null;
+      stop = (await view(page, match.slice(1), viewContext(token))) || null;
     } catch (error) {
-      ctx.fail(error);
+      if (token === rendering) ctx.fail(error);
     } finally {
       loading.remove();
-      main.removeAttribute("aria-busy");
     }
+    if (token !== rendering) {
+      if (stop) stop(); // its timers and live feeds end with it
+      return;
+    }
+    cleanup = stop;
+    main.removeAttribute("aria-busy");
     // Each page is titled by its heading, and after a move between pages the keyboard and
     // screen-reader focus starts at the new content, not on a control that is gone.
     const heading = main.querySelector("h1");

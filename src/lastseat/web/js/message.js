@@ -6,7 +6,7 @@ import { clear, h } from "./dom.js";
 
 /**
  * A message slot placed just after `anchor` (the button or field an action starts from).
- * `show(errorOrText, tone)` fills it and brings it into view; `clear()` empties it. The live
+ * `show(errorTextOrNode, tone)` fills it and brings it into view; `clear()` empties it. The live
  * region is in the page from the start, empty, so what is put in it later is announced; an
  * error inside it is also an alert (role), an "info" tone is not.
  */
@@ -16,8 +16,8 @@ export function messageSlot(anchor, { urgent = true } = {}) {
   return {
     element: region,
     show(message, tone = "error") {
-      const text = typeof message === "string" ? message : describe(message);
-      clear(region).append(h("p", { role: tone === "error" ? "alert" : undefined, "data-tone": tone }, text));
+      const content = typeof message === "string" || message instanceof Node ? message : describe(message);
+      clear(region).append(h("p", { role: tone === "error" ? "alert" : undefined, "data-tone": tone }, content));
       region.scrollIntoView({ block: "nearest" });
     },
     clear() {

@@ -4,28 +4,18 @@
 // well as a colour. What a click does (selection, holds) stays with the page.
 import { h, clear } from "./dom.js";
 import { money, moneyShort } from "./money.js";
+import { cabinName, seatType, surchargeName, surchargeNames } from "./words.js";
 
 const STATUS_WORDS = { available: "available", held: "held by another traveller", booked: "booked", mine: "held by you" };
-const PLACE_WORDS = { window: "window seat", aisle: "aisle seat", middle: "middle seat" };
-const SURCHARGE_WORDS = { exit_row: "exit row", front_row: "front row", window: "window seat", aisle: "aisle seat" };
 const DETAIL_HINT = "Focus or tap a seat to see what it is and why it costs what it does.";
 
 const has = (info, feature) => info.features.includes(feature);
 
-/** What kind of seat it is, in a traveller's words: "window seat, exit row with extra legroom". */
-export function seatType(info) {
-  const places = ["window", "aisle", "middle"].filter((p) => has(info, p)).map((p) => PLACE_WORDS[p]);
-  const words = [places.join(" and ")];
-  if (has(info, "exit_row")) words.push(has(info, "extra_legroom") ? "exit row with extra legroom" : "exit row");
-  if (has(info, "front_row")) words.push("front row");
-  return words.filter(Boolean).join(", ");
-}
-
-/** Why the seat costs its price: "economy fare €150.00 + exit row €25.00". */
+/** Why the seat costs its price: "Economy fare €150.00 + Exit row seat €25.00". */
 export function priceReason(info) {
   const parts = info.price_parts;
-  const extras = parts.surcharges.map((s) => ` + ${SURCHARGE_WORDS[s.kind] || "seat charge"} ${money(s)}`);
-  return `${info.cabin} fare ${money(parts.fare)}${extras.join("")}`;
+  const extras = parts.surcharges.map((s) => ` + ${surchargeName(s.kind)} ${money(s)}`);
+  return `${cabinName(info.cabin)} fare ${money(parts.fare)}${extras.join("")}`;
 }
 
 /** Give a seat's button the look and label of its state (`status`: available, held,
@@ -118,7 +108,7 @@ export function legend(seats) {
     h("li", {}, h("span", { class: "swatch", "data-status": status, "aria-hidden": "true" }, h("span", { class: "seat-icon" })), text);
   const type = (mark, text) => h("li", {}, mark, text);
   const kinds = new Set(all.flatMap((s) => s.price_parts.surcharges.map((x) => x.kind)));
-  const extras = Object.keys(SURCHARGE_WORDS).filter((k) => kinds.has(k)).map((k) => SURCHARGE_WORDS[k]).join(", ");
+  const extras = surchargeNames(kinds);
   return h(
     "div",
     { class: "legends" },

@@ -1,7 +1,7 @@
 // Travellers' words: the one place that turns the API's names (surcharge kinds, demand in
 // permille, cabin names) into what a page says. Every view that names a seat extra or a
 // price part imports it from here, so the checkout, the seat map and its legend all say
-// "Exit row seat", never `exit_row`. Amounts stay the server's: nothing here prices.
+// "Exit row seat", never `exit_row`; the seat map also says what a seat is from here. Amounts stay the server's: nothing here prices.
 import { money } from "./money.js";
 
 /** What each seat surcharge kind the API sends (`surcharges[].kind`) is called. */
@@ -15,6 +15,24 @@ export const SURCHARGE_NAMES = Object.freeze({
 /** "Exit row seat"; a kind this page does not know yet is still said in words. */
 export function surchargeName(kind) {
   return SURCHARGE_NAMES[kind] || "Seat extra";
+}
+
+/** Where a seat is in its row, by the features the API lists (`features`). */
+export const PLACE_NAMES = Object.freeze({ window: "window seat", aisle: "aisle seat", middle: "middle seat" });
+
+/** What kind of seat it is, from its features: "window seat, exit row with extra legroom". */
+export function seatType(info) {
+  const has = (feature) => info.features.includes(feature);
+  const places = Object.keys(PLACE_NAMES).filter(has).map((p) => PLACE_NAMES[p]);
+  const words = [places.join(" and ")];
+  if (has("exit_row")) words.push(has("extra_legroom") ? "exit row with extra legroom" : "exit row");
+  if (has("front_row")) words.push("front row");
+  return words.filter(Boolean).join(", ");
+}
+
+/** "Exit row seat, Window seat": the kinds given, in this table's order, in words. */
+export function surchargeNames(kinds) {
+  return Object.keys(SURCHARGE_NAMES).filter((k) => kinds.has(k)).map(surchargeName).join(", ");
 }
 
 /** "+€25.00": an amount added to a price. */
@@ -71,7 +89,17 @@ export function statusName(status) {
   return STATUS_NAMES[status] || cabinName(status);
 }
 
+/** `one` for a count of 1, `many` otherwise: plural(1, "is", "are") is "is". */
+export function plural(count, one, many) {
+  return count === 1 ? one : many;
+}
+
 /** "1 seat", "24 seats" */
 export function seats(count) {
-  return `${count} seat${count === 1 ? "" : "s"}`;
+  return `${count} ${plural(count, "seat", "seats")}`;
+}
+
+/** "Seat 2A", "Seats 2A, 2B": a list of seats named. */
+export function seatList(names) {
+  return `${plural(names.length, "Seat", "Seats")} ${names.join(", ")}`;
 }

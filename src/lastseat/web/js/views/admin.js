@@ -4,6 +4,7 @@
 // next to the form's button, in the server's words.
 import { api, ApiError } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
+import { clearFieldErrors, messageSlot, showFieldErrors } from "../message.js";
 import { fractionDigits, minorUnits, money, scaled } from "../money.js";
 import { arrival, departure, departureText } from "../time.js";
 import { SURCHARGE_NAMES } from "../words.js";
@@ -78,19 +79,25 @@ function refusalText(error) {
   return error.plain;
 }
 
-/** The aria-live line next to a form's submit button: what happened to the last try. */
-function actionMessage() {
-  const element = h("p", { class: "form-result", role: "status", "aria-live": "polite" });
+/** What happened to a form's last try, in the shared message slot after its submit button:
+ *  a refusal the API tied to fields is also shown under each of those fields. */
+function formMessage(form, submit) {
+  const slot = messageSlot(submit, { urgent: false });
   return {
-    element,
     done(...content) {
-      clear(element).append(...content);
-      element.dataset.ok = "true";
+      clearFieldErrors(form);
+      slot.show(h("span", {}, ...content), "info");
     },
     refused(error) {
-      element.textContent = refusalText(error);
-      element.dataset.ok = "false";
-      if (error instanceof FormProblem) error.control.focus();
+      clearFieldErrors(form);
+      if (error instanceof FormProblem) {
+        slot.show(error.message);
+        error.control.focus();
+        return;
+      }
+      const fields = error instanceof ApiError && Array.isArray(error.problem.errors) ? error.problem.errors : [];
+      const placed = fields.length ? showFieldErrors(form, error) : 0;
+      slot.show(placed && placed === fields.length ? "Please correct the fields marked above." : refusalText(error));
     },
   };
 }
@@ -193,7 +200,7 @@ function flightForm(ctx, onCreated) {
     addCabin({ first, last: Math.min(first + NEW_CABIN_ROWS - 1, MAX_ROW) }).querySelector("input").focus();
   });
   const surcharges = surchargeFields();
-  const message = actionMessage();
+  const submit = h("button", { type: "submit", class: "primary" }, "Create flight");
   const form = h(
     "form",
     { class: "admin-flight", "aria-label": "Create a flight" },
@@ -206,8 +213,9 @@ function flightForm(ctx, onCreated) {
     cabins,
     h("div", { class: "form-actions" }, add),
     surcharges,
-    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Create flight"), message.element),
+    h("div", { class: "form-actions" }, submit),
   );
+  const message = formMessage(form, submit);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     ctx.clearMessages();
@@ -240,7 +248,7 @@ function discountForm(ctx) {
   const until = h("input", { type: "datetime-local", name: "valid_until" });
   const minSpend = amountInput("min_spend");
   const cap = h("input", { type: "number", name: "max_redemptions", min: 1 });
-  const message = actionMessage();
+  const submit = h("button", { type: "submit", class: "primary" }, "Create code");
   const form = h(
     "form",
     { class: "admin-discount", "aria-label": "Create a discount code" },
@@ -251,8 +259,9 @@ function discountForm(ctx) {
     field("Valid until (UTC, optional)", until),
     field("Minimum spend (optional)", minSpend, "In the currency, e.g. 100.00"),
     field("Redemption cap (optional)", cap),
-    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Create code"), message.element),
+    h("div", { class: "form-actions" }, submit),
   );
+  const message = formMessage(form, submit);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     ctx.clearMessages();

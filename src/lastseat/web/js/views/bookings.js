@@ -3,6 +3,7 @@ import { api } from "../api.js";
 import { h, clear } from "../dom.js";
 import { money } from "../money.js";
 import { arrival, departure, when } from "../time.js";
+import { seatList, statusName } from "../words.js";
 
 /** "LS100 MAD → CDG": a booking carries its flight's code, route and departure. */
 function flightName(b) {
@@ -15,9 +16,9 @@ function describe(b) {
     h("span", {}, flightName(b)),
     departure(b),
     h("span", { class: "arrives" }, "arrives ", arrival(b)),
-    h("span", {}, `Seats ${b.seats.join(", ")}`),
+    h("span", {}, seatList(b.seats)),
     h("span", { class: "num" }, money(b.total)),
-    h("span", { class: `status ${b.status}` }, b.status),
+    h("span", { class: `status ${b.status}` }, statusName(b.status)),
   ];
 }
 
@@ -98,7 +99,7 @@ export async function renderOne(main, [id], ctx) {
       ),
       h("dt", {}, "Paid"), h("dd", { "data-testid": "paid" }, money(booking.total)),
       h("dt", {}, "Discount code"), h("dd", {}, booking.discount_code || "none"),
-      h("dt", {}, "Status"), h("dd", { "data-testid": "status" }, booking.status),
+      h("dt", {}, "Status"), h("dd", { "data-testid": "status" }, statusName(booking.status)),
       h("dt", {}, "Booked"), h("dd", {}, when(booking.created_at)),
     ),
     booking.status === "confirmed" ? cancelControl(booking, ctx, (done) => ctx.navigate(`#/bookings/${booking.id}`, done)) : null,

@@ -1,0 +1,111 @@
+"""Every gRPC reply built from real service output on a flight with surcharges, on both
+databases: each carries what the HTTP API says about the same hold, quote or booking,
+field for field (quote lines' surcharges nest their amount as `Money`, v1's wire shape)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from lastseat.client.grpc import as_dict
+from lastseat.v1 import booking_pb2 as pb
+from tests.support.asgi import bearer, signed_in
+from tests.support.passengers import passengers_json
+
+SEATS = ["12A", "3B", "4D"]  # exit-row window, front row, aisle
+
+
+def flat_surcharges(quote: dict[str, Any]) -> dict[str, Any]:
+    """A gRPC quote in the HTTP shape: `{kind, amount: {amount, currency}}` made flat."""
+    lines = [
+        {**line, "surcharges": [{"kind": s["kind"], **s["amount"]} for s in line["surcharges"]]}
+        for line in quote["lines"]
+    ]
+    return {**quote, "lines": lines}
+
+
+def proto3(value: Any) -> Any:
+    """The HTTP JSON as proto3 carries it: no null, an absent string is ""."""
+    if isinstance(value, dict):
+        return {k: proto3(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [proto3(v) for v in value]
+    return "" if value is None else value
+
+
+async def test_hold_quote_book_find_and_cancel_surcharged_seats_over_grpc(
+    api: httpx.AsyncClient, surcharged_flight_id: int, grpc_stub: Any
+) -> None:
+    auth = bearer(await signed_in(api, "surcharged@example.com"))
+    metadata = (("authorization", auth["Authorization"]),)
+
+    hold = as_dict(
+        await grpc_stub.HoldSeats(
+            pb.HoldSeatsRequest(flight_id=surcharged_flight_id, seats=SEATS), metadata=metadata
+        )
+    )
+    [exit_window] = [line for line in hold["quote"]["lines"] if line["seat"] == "12A"]
+    assert exit_window["surcharges"] == [
+        {"kind": "exit_row", "amount": {"amount": 2_500, "currency": "EUR"}},
+        {"kind": "window", "amount": {"amount": 500, "currency": "EUR"}},
+    ]
+    by_http = (await api.get(f"/api/v1/holds/{hold['id']}", headers=auth)).json()
+    unrefused = {"discount_refused": "", **by_http["quote"]}  # proto3: no code, no refusal
+    assert {**hold, "quote": flat_surcharges(hold["quote"])} == proto3(
+        {**by_http, "quote": unrefused}
+    )
+
+    quote = as_dict(
+        await grpc_stub.GetQuote(
+            pb.GetQuoteRequest(hold_id=hold["id"], discount_code="NO-SUCH-CODE"),
+            metadata=metadata,
+        )
+    )
+    quoted_by_http = await api.get(
+        f"/api/v1/holds/{hold['id']}/quote", params={"discount_code": "NO-SUCH-CODE"}, headers=auth
+    )
+    assert quote["discount_refused"]
+    assert flat_surcharges(quote) == proto3(quoted_by_http.json())
+
+    passengers = [pb.Passenger(**p) for p in passengers_json(SEATS)]
+    booking = as_dict(
+        await grpc_stub.ConfirmBooking(
+            pb.ConfirmBookingRequest(
+                hold_id=hold["id"], payment_token="tok_ok", passengers=passengers
+            ),
+            metadata=metadata,
+        )
+    )
+    assert booking["total"] == hold["quote"]["total"]
+    booked_by_http = (await api.get(f"/api/v1/bookings/{booking['id']}", headers=auth)).json()
+    assert booking == proto3(booked_by_http)
+
+    family_name = passengers_json(SEATS)[0]["family_name"]
+    found = as_dict(
+        await grpc_stub.FindBooking(
+            pb.FindBookingRequest(reference=booking["reference"], family_name=family_name)
+        )
+    )
+    found_by_http = await api.post(
+        "/api/v1/bookings/lookup",
+        json={"reference": booking["reference"], "family_name": family_name},
+    )
+    assert found == proto3(found_by_http.json())
+
+    cancelled = as_dict(
+        await grpc_stub.CancelBooking(
+            pb.CancelBookingRequest(booking_id=booking["id"]), metadata=metadata
+        )
+    )
+    cancelled_by_http = (await api.get(f"/api/v1/bookings/{booking['id']}", headers=auth)).json()
+    assert cancelled["status"] == "cancelled" and cancelled == proto3(cancelled_by_http)
+
+
+async def test_the_flight_list_over_grpc_carries_what_http_lists(
+    api: httpx.AsyncClient, surcharged_flight_id: int, grpc_stub: Any
+) -> None:
+    listed = as_dict(await grpc_stub.ListFlights(pb.ListFlightsRequest(origin="LHR")))
+    by_http = (await api.get("/api/v1/flights", params={"origin": "LHR"})).json()["items"]
+    assert listed["flights"] == proto3(by_http)
+    assert [f["id"] for f in listed["flights"]] == [surcharged_flight_id]
