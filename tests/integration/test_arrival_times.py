@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.asgi import assert_problem, bearer, signed_in
+from tests.support.asgi import assert_problem, bearer, booked_seat, signed_in
 from tests.support.flights import flight_body
-from tests.support.passengers import passengers_json
 
 DEPARTS = "2030-03-31T00:30:00Z"
 # New York is on summer time by the end of March, Madrid moves its clocks that night
@@ -55,21 +54,7 @@ async def test_every_view_of_a_flight_or_booking_shows_the_local_arrival(
     assert arrival((await api.get(f"/api/v1/flights/{flight_id}")).json()) == ARRIVAL
 
     ann = bearer(await signed_in(api, "ann@example.com"))
-    held = await api.post(
-        "/api/v1/holds", json={"flight_id": flight_id, "seats": ["12A"]}, headers=ann
-    )
-    assert held.status_code == 201, held.text
-    booked = await api.post(
-        "/api/v1/bookings",
-        json={
-            "hold_id": held.json()["id"],
-            "payment": {"token": "tok_ok"},
-            "passengers": passengers_json(["12A"]),
-        },
-        headers=ann,
-    )
-    assert booked.status_code == 201, booked.text
-    booking = booked.json()
+    booking = await booked_seat(api, ann, flight_id, "12A")
     assert arrival(booking) == ARRIVAL
     shown = (await api.get(f"/api/v1/bookings/{booking['id']}", headers=ann)).json()
     assert arrival(shown) == ARRIVAL
