@@ -11,6 +11,7 @@ from playwright.async_api import expect
 
 from lastseat.domain.bcbp import name_field
 from tests.support.browser import (
+    BERLIN_ARRIVAL,
     PASSWORD,
     Api,
     OpenTraveller,
@@ -53,17 +54,23 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     listed = page.locator(f"li.flight[data-flight='{flight_id}']")
     await expect(listed).to_contain_text("24 seats left")
     # 08:30 UTC, on Oslo's clocks (CET in March: Chromium may name it GMT+1), zone named
-    departs = listed.locator("time")
+    departs = listed.locator("time.departure")
     await expect(departs).to_have_text(OSLO_DEPARTURE)
     await expect(departs).to_have_attribute("datetime", "2031-03-03T09:30:00+01:00")
+    # 10:25 UTC, on Berlin's clocks
+    arrives = listed.locator("time.arrival")
+    await expect(arrives).to_have_text(BERLIN_ARRIVAL)
+    await expect(arrives).to_have_attribute("datetime", "2031-03-03T11:25:00+01:00")
     await listed.get_by_role("link", name=re.compile("Choose seats")).click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("OSL → BER")
-    await expect(page.locator(".departs time")).to_have_text(OSLO_DEPARTURE)
+    await expect(page.locator(".departs time.departure")).to_have_text(OSLO_DEPARTURE)
+    await expect(page.locator(".departs time.arrival")).to_have_text(BERLIN_ARRIVAL)
     await expect(page.locator(".live")).to_have_text("live")
 
     hold_id = await hold_in_page(traveller, flight_id, ["2A", "2B"])
     await expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     await expect(page.locator("main time.departure")).to_have_text(OSLO_DEPARTURE)
+    await expect(page.locator("main time.arrival")).to_have_text(BERLIN_ARRIVAL)
     await expect(page.get_by_role("timer")).to_have_text(re.compile(r"^(10:00|9:[0-5]\d)$"))
     server = await in_page(traveller, f"/api/v1/holds/{hold_id}/quote")
     await expect(page.get_by_test_id("total")).to_contain_text(
@@ -103,6 +110,7 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     assert re.fullmatch(r"[A-Z0-9]{6,}", reference)
     assert await page.get_by_test_id("paid").inner_text() == shown_total
     await expect(page.get_by_test_id("departs")).to_have_text(OSLO_DEPARTURE)
+    await expect(page.get_by_test_id("arrives")).to_have_text(BERLIN_ARRIVAL)
 
     # The server agrees: one booking, at the discounted total.
     token = await api.token(email, PASSWORD)
@@ -141,7 +149,8 @@ async def test_sign_up_search_hold_discount_pay_see_and_cancel(
     row = page.locator(f"li[data-reference='{reference}']")
     await expect(row.locator(".status")).to_have_text("Confirmed")
     await expect(row).to_contain_text("Seats 2A, 2B")
-    await expect(row.locator("time")).to_have_text(OSLO_DEPARTURE)
+    await expect(row.locator("time.departure")).to_have_text(OSLO_DEPARTURE)
+    await expect(row.locator("time.arrival")).to_have_text(BERLIN_ARRIVAL)
     await row.get_by_role("button", name=f"Cancel booking {reference}").click()
     await row.get_by_role("button", name="Yes, cancel it").click()
     await expect(page.get_by_role("status").first).to_have_text(
@@ -189,8 +198,9 @@ async def test_an_admin_creates_a_flight_and_sees_its_manifest(
     form = page.get_by_role("form", name="Create a flight")
     await form.get_by_label("Flight code").fill("LS777")
     await form.get_by_label("From (airport code)").fill("VIE")
-    await form.get_by_label("To (airport code)").fill("CPH")
+    await form.get_by_label("To (airport code)").fill("LIS")
     await form.get_by_label("Departs (UTC)").fill("2031-06-01T07:45")
+    await form.get_by_label("Arrives (UTC)").fill("2031-06-01T11:20")
     await form.get_by_role("button", name="Create flight").click()
     await expect(form.locator(".action-message")).to_contain_text(
         "Flight LS777 created with 112 seats"
@@ -215,6 +225,10 @@ async def test_an_admin_creates_a_flight_and_sees_its_manifest(
     await expect(table).to_contain_text(booked["reference"])
     await expect(page.locator(".manifest h3")).to_contain_text("2 seats in 1 bookings")
     # 07:45 UTC is 09:45 on Vienna's summer clocks
-    await expect(page.locator(".manifest .departs time")).to_have_text(
+    # 11:20 UTC is 12:20 on Lisbon's summer clocks: another offset than Vienna's
+    await expect(page.locator(".manifest .departs time.arrival")).to_have_text(
+        re.compile(r"^Sun,? 1 Jun 2031,? 12:20 (WEST|GMT\+1) \(Europe/Lisbon\)$")
+    )
+    await expect(page.locator(".manifest .departs time.departure")).to_have_text(
         re.compile(r"^Sun,? 1 Jun 2031,? 09:45 (CEST|GMT\+2) \(Europe/Vienna\)$")
     )

@@ -14,6 +14,7 @@ from playwright.async_api import Page, Route, expect
 from lastseat.domain.discounts import TYPED_CODE_PATTERN
 from tests.browser.test_accessibility import axe_violations
 from tests.support.browser import (
+    BERLIN_ARRIVAL,
     FLIGHT_NUMBERS,
     Api,
     OpenTraveller,
@@ -264,6 +265,7 @@ async def test_manage_booking_finds_a_booking_by_reference_and_family_name(
     await expect(trip.get_by_test_id("passengers")).to_contain_text("Seat 3B: Bo Lee")
     await expect(trip.get_by_test_id("status")).to_have_text("Confirmed")
     await expect(trip.get_by_test_id("departs")).to_have_text(OSLO_DEPARTURE)
+    await expect(trip.get_by_test_id("arrives")).to_have_text(BERLIN_ARRIVAL)
     assert await axe_violations(page) == []
 
     # A wrong name says only that nothing was found, not which half was wrong.

@@ -44,6 +44,9 @@ async def test_list_show_and_book_over_http_and_grpc(
         # 09:xx UTC in January is 10:xx on Madrid's clocks, and the table says whose clocks
         local = re.compile(r"2030-01-10 10:\d\d Europe/Madrid \(UTC\+01:00\)")
         assert local.search(listed.stdout), listed.stdout
+        # 7 h 35 later, on New York's clocks (UTC-5 in January), its zone named
+        arrives = re.compile(r"2030-01-10 1[12]:\d\d America/New_York \(UTC-05:00\)")
+        assert arrives.search(listed.stdout), listed.stdout
 
         credentials = {"email": "cli-0@example.com", "password": "cli-password-0"}
         booked = cli(
@@ -53,12 +56,14 @@ async def test_list_show_and_book_over_http_and_grpc(
         assert booked.returncode == 0, booked.stdout + booked.stderr
         assert "booked" in booked.stdout and "total" in booked.stdout
         assert local.search(booked.stdout), booked.stdout
+        assert arrives.search(booked.stdout), booked.stdout
         over_grpc = cli(
             app_servers, "book", str(flight_id), "14C", "--grpc", f"127.0.0.1:{grpc_server.port}",
             "--passenger", "Bo Lee", **credentials,
         )  # fmt: skip
         assert over_grpc.returncode == 0, over_grpc.stdout + over_grpc.stderr
         assert local.search(over_grpc.stdout), over_grpc.stdout  # gRPC's booking says it too
+        assert arrives.search(over_grpc.stdout), over_grpc.stdout
         mine = (await client.get(app_servers.url() + "/api/v1/bookings", headers=ann)).json()[
             "items"
         ]
@@ -93,6 +98,8 @@ async def test_list_show_and_book_over_http_and_grpc(
         shown = cli(app_servers, "seats", str(flight_id))
         assert shown.returncode == 0, shown.stderr
         assert "4 booked" in shown.stdout and "168 available" in shown.stdout
+        assert "LS990 MAD-JFK: departs " in shown.stdout
+        assert local.search(shown.stdout) and arrives.search(shown.stdout), shown.stdout
         # Without colour (not a terminal here) a mark tells the states apart, and says how.
         assert "o available  ~ held  x booked" in shown.stdout
         assert " 12A x " in shown.stdout and " 12C o " in shown.stdout

@@ -68,6 +68,8 @@ async def test_health_reflection_and_public_reads(
         assert flights[flight_id] == flight_over_http  # local departure and zone included
         assert flights[flight_id]["departure_zone"] == "Europe/London"
         assert flights[flight_id]["departs_local"].endswith("+00:00")  # London in January
+        assert flights[flight_id]["arrival_zone"] == "America/New_York"
+        assert flights[flight_id]["arrives_local"].endswith("-05:00")  # New York in January
         with pytest.raises(ApiError) as missing:
             await rpc.seat_map(999_999)
         assert missing.value.status == "NOT_FOUND" and missing.value.problem == "not-found"
@@ -168,7 +170,10 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
         mine = (await client.get(app_servers.url(0) + "/api/v1/bookings", headers=ann)).json()
         assert [b["reference"] for b in mine["items"]] == [booking.reference]
         [over_http] = mine["items"]
-        when = ("code", "origin", "destination", "departs_at", "departs_local", "departure_zone")
+        when = (
+            "code", "origin", "destination", "departs_at", "departs_local", "departure_zone",
+            "arrives_at", "arrives_local", "arrival_zone",
+        )  # fmt: skip
         assert {k: as_dict(booking)[k] for k in when} == {k: over_http[k] for k in when}
         assert as_dict(found.flight) == {
             k: over_http[k] if k != "id" else flight_id for k in ("id", *when)

@@ -25,10 +25,15 @@ def flat_surcharges(quote: dict[str, Any]) -> dict[str, Any]:
     return {**quote, "lines": lines}
 
 
+# `optional` in the proto: an unknown arrival is unset there, null over HTTP
+UNSET_WHEN_NULL = frozenset({"arrives_at", "arrives_local"})
+
+
 def proto3(value: Any) -> Any:
-    """The HTTP JSON as proto3 carries it: no null, an absent string is ""."""
+    """The HTTP JSON as proto3 carries it: no null, an absent string is "" (an unset
+    `optional` field is left out)."""
     if isinstance(value, dict):
-        return {k: proto3(v) for k, v in value.items()}
+        return {k: proto3(v) for k, v in value.items() if not (v is None and k in UNSET_WHEN_NULL)}
     if isinstance(value, list):
         return [proto3(v) for v in value]
     return "" if value is None else value

@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 
-from tests.support.asgi import assert_problem, bearer, signed_in
+from tests.support.asgi import assert_problem, bearer, booked_seat, signed_in
 from tests.support.flights import flight_body
-from tests.support.passengers import passengers_json
 
 LOCAL = {
     "departs_at": "2030-03-31T00:30:00Z",
@@ -51,21 +50,7 @@ async def test_every_view_of_a_flight_or_booking_shows_the_local_departure(
     assert departure((await api.get(f"/api/v1/flights/{summer_id}")).json()) == SUMMER
 
     ann = bearer(await signed_in(api, "ann@example.com"))
-    held = await api.post(
-        "/api/v1/holds", json={"flight_id": winter_id, "seats": ["12A"]}, headers=ann
-    )
-    assert held.status_code == 201, held.text
-    booked = await api.post(
-        "/api/v1/bookings",
-        json={
-            "hold_id": held.json()["id"],
-            "payment": {"token": "tok_ok"},
-            "passengers": passengers_json(["12A"]),
-        },
-        headers=ann,
-    )
-    assert booked.status_code == 201, booked.text
-    booking = booked.json()
+    booking = await booked_seat(api, ann, winter_id, "12A")
     assert departure(booking) == LOCAL
     assert (booking["code"], booking["origin"], booking["destination"]) == ("LS301", "MAD", "JFK")
     assert booking["flight_id"] == winter_id  # the frozen fields stay as they were

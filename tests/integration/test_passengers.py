@@ -209,6 +209,10 @@ async def test_manage_booking_finds_a_booking_by_reference_and_family_name(
                 "departs_at": "2030-01-10T09:00:00Z",
                 "departs_local": "2030-01-10T09:00:00+00:00",  # London's clocks in January
                 "departure_zone": "Europe/London",
+                # flight_body gives no arrival: unknown, the zone still named
+                "arrives_at": None,
+                "arrives_local": None,
+                "arrival_zone": "America/New_York",
             },
             "seats": ["4A", "4B"],
             "passengers": booking["passengers"],

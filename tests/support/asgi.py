@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.passengers import passengers_json
+
 PROBLEM = "application/problem+json"
 
 
@@ -34,4 +36,26 @@ def assert_problem(
     assert body["status"] == status and body["title"] and body["detail"]
     if code is not None:
         assert body["type"].endswith(":" + code)
+    return body
+
+
+async def booked_seat(
+    api: httpx.AsyncClient, headers: dict[str, str], flight_id: int, seat: str
+) -> dict[str, Any]:
+    """Hold one seat and pay for it with the sandbox's good card: the booking's body."""
+    held = await api.post(
+        "/api/v1/holds", json={"flight_id": flight_id, "seats": [seat]}, headers=headers
+    )
+    assert held.status_code == 201, held.text
+    booked = await api.post(
+        "/api/v1/bookings",
+        json={
+            "hold_id": held.json()["id"],
+            "payment": {"token": "tok_ok"},
+            "passengers": passengers_json([seat]),
+        },
+        headers=headers,
+    )
+    assert booked.status_code == 201, booked.text
+    body: dict[str, Any] = booked.json()
     return body

@@ -153,6 +153,11 @@ class Api:
         return email, await self.token(email)
 
 
+# small_flight's arrival, 10:25 UTC, on Berlin's clocks. Berlin keeps Oslo's offset: the
+# zone named is what tells the arrival's clocks from the departure's.
+BERLIN_ARRIVAL = re.compile(r"^Mon,? 3 Mar 2031,? 11:25 (CET|GMT\+1) \(Europe/Berlin\)$")
+
+
 def small_flight(code: str, rows: int = 6, letters: str = "ABCD") -> dict[str, object]:
     """One economy cabin: small enough that a test can fill it or see all of it."""
     return {
@@ -160,6 +165,7 @@ def small_flight(code: str, rows: int = 6, letters: str = "ABCD") -> dict[str, o
         "origin": "OSL",
         "destination": "BER",
         "departs_at": "2031-03-03T08:30:00Z",
+        "arrives_at": "2031-03-03T10:25:00Z",  # 11:25 on Berlin's clocks
         "cabins": [
             {
                 "cabin": "economy",

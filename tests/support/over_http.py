@@ -46,6 +46,8 @@ async def make_users(
 
 
 _departures = itertools.count()
+# LHR or MAD to JFK, gate to gate: about as long as the sample flights take
+ARRIVES_AFTER = timedelta(hours=7, minutes=35)
 
 
 async def make_flight(
@@ -62,6 +64,7 @@ async def make_flight(
         json={
             **(surcharged_flight(code) if surcharged else flight_body(code=code)),
             "departs_at": departs.isoformat().replace("+00:00", "Z"),
+            "arrives_at": (departs + ARRIVES_AFTER).isoformat().replace("+00:00", "Z"),
             "origin": origin,
         },
         headers={"Authorization": f"Bearer {app_servers.admin_token}"},

@@ -95,6 +95,10 @@ class HttpClient(AsyncClosing):
         )
         return list(body["items"])
 
+    async def flight(self, flight_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call("GET", f"/flights/{flight_id}")
+        return result
+
     async def seat_map(self, flight_id: int) -> dict[str, Any]:
         result: dict[str, Any] = await self._call("GET", f"/flights/{flight_id}/seats")
         return result

@@ -16,6 +16,8 @@ MAX_SEATS_PER_FLIGHT = 1_000
 AIRPORT = re.compile(r"^[A-Z]{3}$")
 FLIGHT_CODE = re.compile(r"^[A-Z0-9]{2}[0-9]{1,4}$")
 SEAT_NAME = re.compile(r"^([1-9][0-9]?)([A-Z])$")
+# Longer than the longest scheduled non-stop (about 19 h): an arrival later than this is a typo.
+MAX_FLIGHT_TIME = timedelta(hours=20)
 
 
 class SeatStatus(StrEnum):
@@ -117,6 +119,8 @@ class Flight:
     destination: str
     departs_at: datetime
     layout: Layout
+    # None for a flight created before arrival times were kept: unknown, never guessed.
+    arrives_at: datetime | None = None
 
     def has_departed(self, now: datetime) -> bool:
         return self.departs_at <= now
@@ -186,6 +190,18 @@ def validate_route(code: str, origin: str, destination: str) -> None:
             raise InvalidRequest(f"airport {airport!r} is not a three-letter IATA code")
     if origin == destination:
         raise InvalidRequest("origin and destination must differ")
+
+
+def validate_schedule(departs_at: datetime, arrives_at: datetime | None) -> None:
+    """A flight lands after it leaves, and within MAX_FLIGHT_TIME of leaving; an arrival
+    not given (None) stays unknown."""
+    if arrives_at is None:
+        return
+    if arrives_at <= departs_at:
+        raise InvalidRequest("arrives_at must be after departs_at")
+    if arrives_at - departs_at > MAX_FLIGHT_TIME:
+        hours = int(MAX_FLIGHT_TIME.total_seconds() // 3600)
+        raise InvalidRequest(f"arrives_at must be at most {hours} hours after departs_at")
 
 
 def normalise_seat(name: str) -> str:

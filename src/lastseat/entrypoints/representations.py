@@ -39,15 +39,34 @@ def token_json(token: str) -> dict[str, Any]:
     return {"access_token": token, "token_type": "bearer"}
 
 
+def _on_airport_clocks(moment: datetime | None, airport: str) -> tuple[str | None, str | None]:
+    """The UTC instant (RFC 3339) and the same instant on the airport's clocks (ISO 8601
+    with that day's offset); both None for an instant that is not known."""
+    if moment is None:
+        return None, None
+    return rfc3339(moment), local_time(moment, airport).isoformat()
+
+
 def departure_fields(f: Flight | FlightSummary) -> dict[str, Any]:
     """When a flight leaves: the UTC instant, and the same instant on the origin airport's
-    clocks (ISO 8601 with that day's offset) with the zone named, so a client shows local
-    time without knowing any airport. Flights have no arrival time to show."""
+    clocks with the zone named, so a client shows local time without knowing any airport."""
+    at, local = _on_airport_clocks(f.departs_at, f.origin)
+    return {"departs_at": at, "departs_local": local, "departure_zone": airport_zone(f.origin).key}
+
+
+def arrival_fields(f: Flight | FlightSummary) -> dict[str, Any]:
+    """When a flight lands, by the same rule on the destination airport's clocks; the
+    instants are null for a flight created before arrivals were kept (unknown)."""
+    at, local = _on_airport_clocks(f.arrives_at, f.destination)
     return {
-        "departs_at": rfc3339(f.departs_at),
-        "departs_local": local_time(f.departs_at, f.origin).isoformat(),
-        "departure_zone": airport_zone(f.origin).key,
+        "arrives_at": at,
+        "arrives_local": local,
+        "arrival_zone": airport_zone(f.destination).key,
     }
+
+
+def schedule_fields(f: Flight | FlightSummary) -> dict[str, Any]:
+    return {**departure_fields(f), **arrival_fields(f)}
 
 
 def _flight_fields(f: Flight | FlightSummary) -> dict[str, Any]:
@@ -57,7 +76,7 @@ def _flight_fields(f: Flight | FlightSummary) -> dict[str, Any]:
         "code": f.code,
         "origin": f.origin,
         "destination": f.destination,
-        **departure_fields(f),
+        **schedule_fields(f),
     }
 
 
@@ -135,7 +154,7 @@ def booking_json(booking: Booking, flight: Flight) -> dict[str, Any]:
         "code": flight.code,
         "origin": flight.origin,
         "destination": flight.destination,
-        **departure_fields(flight),
+        **schedule_fields(flight),
     }
 
 
@@ -168,7 +187,7 @@ def manifest_json(manifest: Manifest) -> dict[str, Any]:
     return {
         "flight_id": manifest.flight.id,
         "code": manifest.flight.code,
-        **departure_fields(manifest.flight),
+        **schedule_fields(manifest.flight),
         "seats_booked": len(manifest.passengers),
         "bookings": manifest.bookings,
         "revenue": manifest.revenue.as_dict(),

@@ -8,7 +8,13 @@ from datetime import date, datetime
 from uuid import UUID
 
 from lastseat.domain.errors import InvalidRequest, NotFound, seat_sort_key
-from lastseat.domain.flights import Flight, Layout, SeatStatus, validate_route
+from lastseat.domain.flights import (
+    Flight,
+    Layout,
+    SeatStatus,
+    validate_route,
+    validate_schedule,
+)
 from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger
 from lastseat.domain.requests import PAGE_SIZE
@@ -27,6 +33,7 @@ class NewFlight:
     destination: str
     departs_at: datetime
     layout: Layout
+    arrives_at: datetime | None = None  # None: not given, shown as unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +44,7 @@ class FlightSummary:
     destination: str
     departs_at: datetime
     seats_available: int
+    arrives_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +124,15 @@ class Catalog:
         check_known(spec.origin, spec.destination)
         if spec.departs_at <= self._ctx.clock():
             raise InvalidRequest("departs_at must be in the future")
+        validate_schedule(spec.departs_at, spec.arrives_at)
         async with self._ctx.uow(write=True) as uow:
             flight = await uow.flights.add(
-                spec.code, spec.origin, spec.destination, spec.departs_at, spec.layout
+                spec.code,
+                spec.origin,
+                spec.destination,
+                spec.departs_at,
+                spec.layout,
+                spec.arrives_at,
             )
             await uow.commit()
         self._cache.put(flight)

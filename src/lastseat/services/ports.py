@@ -44,7 +44,13 @@ class Tokens(Protocol):
 
 class Flights(Protocol):
     async def add(
-        self, code: str, origin: str, destination: str, departs_at: datetime, layout: Layout
+        self,
+        code: str,
+        origin: str,
+        destination: str,
+        departs_at: datetime,
+        layout: Layout,
+        arrives_at: datetime | None = None,
     ) -> Flight: ...
     async def get(self, flight_id: int) -> Flight | None: ...
     async def search(
@@ -55,7 +61,7 @@ class Flights(Protocol):
         on: date | None,
         limit: int,
         offset: int,
-    ) -> list[tuple[int, str, str, str, datetime, int]]: ...
+    ) -> list[tuple[int, str, str, str, datetime, int, datetime | None]]: ...
 
 
 class Seats(Protocol):

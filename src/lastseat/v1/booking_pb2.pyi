@@ -29,7 +29,7 @@ class ListFlightsRequest(_message.Message):
     def __init__(self, origin: _Optional[str] = ..., destination: _Optional[str] = ..., date: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
 
 class FlightSummary(_message.Message):
-    __slots__ = ("id", "code", "origin", "destination", "departs_at", "seats_available", "departs_local", "departure_zone")
+    __slots__ = ("id", "code", "origin", "destination", "departs_at", "seats_available", "departs_local", "departure_zone", "arrives_at", "arrives_local", "arrival_zone")
     ID_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +38,9 @@ class FlightSummary(_message.Message):
     SEATS_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     DEPARTS_LOCAL_FIELD_NUMBER: _ClassVar[int]
     DEPARTURE_ZONE_FIELD_NUMBER: _ClassVar[int]
+    ARRIVES_AT_FIELD_NUMBER: _ClassVar[int]
+    ARRIVES_LOCAL_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_ZONE_FIELD_NUMBER: _ClassVar[int]
     id: int
     code: str
     origin: str
@@ -46,7 +49,10 @@ class FlightSummary(_message.Message):
     seats_available: int
     departs_local: str
     departure_zone: str
-    def __init__(self, id: _Optional[int] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., seats_available: _Optional[int] = ..., departs_local: _Optional[str] = ..., departure_zone: _Optional[str] = ...) -> None: ...
+    arrives_at: str
+    arrives_local: str
+    arrival_zone: str
+    def __init__(self, id: _Optional[int] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., seats_available: _Optional[int] = ..., departs_local: _Optional[str] = ..., departure_zone: _Optional[str] = ..., arrives_at: _Optional[str] = ..., arrives_local: _Optional[str] = ..., arrival_zone: _Optional[str] = ...) -> None: ...
 
 class ListFlightsResponse(_message.Message):
     __slots__ = ("flights",)
@@ -235,7 +241,7 @@ class ConfirmBookingRequest(_message.Message):
     def __init__(self, hold_id: _Optional[str] = ..., discount_code: _Optional[str] = ..., payment_token: _Optional[str] = ..., passengers: _Optional[_Iterable[_Union[Passenger, _Mapping]]] = ...) -> None: ...
 
 class BookingRecord(_message.Message):
-    __slots__ = ("id", "reference", "flight_id", "seats", "total", "discount_code", "status", "created_at", "passengers", "code", "origin", "destination", "departs_at", "departs_local", "departure_zone")
+    __slots__ = ("id", "reference", "flight_id", "seats", "total", "discount_code", "status", "created_at", "passengers", "code", "origin", "destination", "departs_at", "departs_local", "departure_zone", "arrives_at", "arrives_local", "arrival_zone")
     ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -251,6 +257,9 @@ class BookingRecord(_message.Message):
     DEPARTS_AT_FIELD_NUMBER: _ClassVar[int]
     DEPARTS_LOCAL_FIELD_NUMBER: _ClassVar[int]
     DEPARTURE_ZONE_FIELD_NUMBER: _ClassVar[int]
+    ARRIVES_AT_FIELD_NUMBER: _ClassVar[int]
+    ARRIVES_LOCAL_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_ZONE_FIELD_NUMBER: _ClassVar[int]
     id: str
     reference: str
     flight_id: int
@@ -266,7 +275,10 @@ class BookingRecord(_message.Message):
     departs_at: str
     departs_local: str
     departure_zone: str
-    def __init__(self, id: _Optional[str] = ..., reference: _Optional[str] = ..., flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., discount_code: _Optional[str] = ..., status: _Optional[str] = ..., created_at: _Optional[str] = ..., passengers: _Optional[_Iterable[_Union[Passenger, _Mapping]]] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., departs_local: _Optional[str] = ..., departure_zone: _Optional[str] = ...) -> None: ...
+    arrives_at: str
+    arrives_local: str
+    arrival_zone: str
+    def __init__(self, id: _Optional[str] = ..., reference: _Optional[str] = ..., flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., discount_code: _Optional[str] = ..., status: _Optional[str] = ..., created_at: _Optional[str] = ..., passengers: _Optional[_Iterable[_Union[Passenger, _Mapping]]] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., departs_local: _Optional[str] = ..., departure_zone: _Optional[str] = ..., arrives_at: _Optional[str] = ..., arrives_local: _Optional[str] = ..., arrival_zone: _Optional[str] = ...) -> None: ...
 
 class FindBookingRequest(_message.Message):
     __slots__ = ("reference", "family_name")
@@ -277,7 +289,7 @@ class FindBookingRequest(_message.Message):
     def __init__(self, reference: _Optional[str] = ..., family_name: _Optional[str] = ...) -> None: ...
 
 class FlightRef(_message.Message):
-    __slots__ = ("id", "code", "origin", "destination", "departs_at", "departs_local", "departure_zone")
+    __slots__ = ("id", "code", "origin", "destination", "departs_at", "departs_local", "departure_zone", "arrives_at", "arrives_local", "arrival_zone")
     ID_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
@@ -285,6 +297,9 @@ class FlightRef(_message.Message):
     DEPARTS_AT_FIELD_NUMBER: _ClassVar[int]
     DEPARTS_LOCAL_FIELD_NUMBER: _ClassVar[int]
     DEPARTURE_ZONE_FIELD_NUMBER: _ClassVar[int]
+    ARRIVES_AT_FIELD_NUMBER: _ClassVar[int]
+    ARRIVES_LOCAL_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_ZONE_FIELD_NUMBER: _ClassVar[int]
     id: int
     code: str
     origin: str
@@ -292,7 +307,10 @@ class FlightRef(_message.Message):
     departs_at: str
     departs_local: str
     departure_zone: str
-    def __init__(self, id: _Optional[int] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., departs_local: _Optional[str] = ..., departure_zone: _Optional[str] = ...) -> None: ...
+    arrives_at: str
+    arrives_local: str
+    arrival_zone: str
+    def __init__(self, id: _Optional[int] = ..., code: _Optional[str] = ..., origin: _Optional[str] = ..., destination: _Optional[str] = ..., departs_at: _Optional[str] = ..., departs_local: _Optional[str] = ..., departure_zone: _Optional[str] = ..., arrives_at: _Optional[str] = ..., arrives_local: _Optional[str] = ..., arrival_zone: _Optional[str] = ...) -> None: ...
 
 class FoundBooking(_message.Message):
     __slots__ = ("reference", "flight", "seats", "passengers", "status")

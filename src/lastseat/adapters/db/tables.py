@@ -63,6 +63,8 @@ flights = sa.Table(
     sa.Column("destination", sa.String(3), nullable=False),
     sa.Column("departs_at", UTCDateTime, nullable=False),
     sa.Column("layout", sa.JSON, nullable=False),
+    # NULL: a flight created before arrival times were kept, whose arrival is unknown
+    sa.Column("arrives_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("code", "departs_at", name="uq_flights_code_departs_at"),
     sa.Index("ix_flights_route_departs", "origin", "destination", "departs_at"),
     sa.Index("ix_flights_departs", "departs_at"),

@@ -110,11 +110,14 @@ def flights(
             return found, bool(after)
 
     found, more = _run(work())
-    table = Table("id", "flight", "from", "to", "departs (local)", "departs (UTC)", "seats free")
+    table = Table(
+        "id", "flight", "from", "to", "departs (local)", "departs (UTC)", "arrives (local)",
+        "seats free",
+    )  # fmt: skip
     for f in found:
         table.add_row(
             str(f["id"]), f["code"], f["origin"], f["destination"], _departure(f), f["departs_at"],
-            str(f["seats_available"]),
+            _arrival(f), str(f["seats_available"]),
         )  # fmt: skip
     console.print(table)
     if more:
@@ -127,12 +130,16 @@ def seats(flight_id: FlightId, api: Api = DEFAULT_API, dns: Dns = None, ca: Ca =
     """Show a flight's seat map: status and price of every seat, exit rows, and why each
     price is what it is."""
 
-    async def work() -> dict[str, Any]:
+    async def work() -> tuple[dict[str, Any], dict[str, Any]]:
         async with HttpClient(api, dns_server=dns, ca=ca) as client:
-            return await client.seat_map(flight_id)
+            return await client.flight(flight_id), await client.seat_map(flight_id)
 
-    seat_map = _run(work())
+    flight, seat_map = _run(work())
     seats = seat_map["seats"]
+    console.print(
+        f"{flight['code']} {flight['origin']}-{flight['destination']}: "
+        f"departs {_departure(flight)}, arrives {_arrival(flight)}"
+    )
     console.print(seat_map_text.legend())
     for line in seat_map_text.row_lines(seats, _money):
         console.print(line)
@@ -246,7 +253,8 @@ def book(
     booking = _run(work())
     console.print(
         f"[green]booked[/green] {booking['reference']}: seats {', '.join(booking['seats'])}, "
-        f"departs {_departure(booking)}, charged {_money(booking['total'])}"
+        f"departs {_departure(booking)}, arrives {_arrival(booking)}, "
+        f"charged {_money(booking['total'])}"
     )
 
 
@@ -271,13 +279,23 @@ async def _released_unless_booked(
 
 
 def _departure(body: dict[str, Any]) -> str:
-    """When a flight leaves, as the server put it on the origin airport's clocks, the zone
-    named: "2030-01-10 10:00 Europe/Madrid (UTC+01:00)". A server from before local times
-    gives only UTC, said so."""
-    if not body.get("departs_local"):
-        return f"{body['departs_at']} UTC"
-    local = datetime.fromisoformat(body["departs_local"])
-    return f"{local:%Y-%m-%d %H:%M} {zone_label(body['departure_zone'], local)}"
+    return _airport_time(body.get("departs_at"), body.get("departs_local"), body["departure_zone"])
+
+
+def _arrival(body: dict[str, Any]) -> str:
+    return _airport_time(
+        body.get("arrives_at"), body.get("arrives_local"), body.get("arrival_zone")
+    )
+
+
+def _airport_time(at: str | None, local: str | None, zone: str | None) -> str:
+    """A moment as the server put it on the airport's clocks, the zone named: "2030-01-10
+    10:00 Europe/Madrid (UTC+01:00)". A server from before local times gives only UTC,
+    said so; a flight whose arrival was never recorded says that it is unknown."""
+    if local and zone:
+        moment = datetime.fromisoformat(local)
+        return f"{moment:%Y-%m-%d %H:%M} {zone_label(zone, moment)}"
+    return f"{at} UTC" if at else "unknown"
 
 
 def _passengers(seat_names: list[str], given: list[str]) -> list[dict[str, str]]:

@@ -99,6 +99,11 @@ class FlightIn(Strict):
     origin: Annotated[StrictStr, Field(min_length=3, max_length=3)]
     destination: Annotated[StrictStr, Field(min_length=3, max_length=3)]
     departs_at: AwareDatetime
+    arrives_at: AwareDatetime | None = Field(
+        default=None,
+        description="when the flight lands; after departs_at and at most 20 hours later. "
+        "Left out: the arrival is unknown and shown as such",
+    )
     cabins: Annotated[list[CabinIn], Field(min_length=1, max_length=8)]
     surcharges: SurchargesIn = SurchargesIn()
 
@@ -256,6 +261,14 @@ class FlightFieldsOut(BaseModel):
         description="departs_at on the origin airport's clocks, with that day's UTC offset"
     )
     departure_zone: str = Field(description="the origin airport's IANA time zone")
+    arrives_at: datetime | None = Field(
+        description="when the flight lands (UTC); null: not known (a flight created before "
+        "arrival times were kept, or without one)"
+    )
+    arrives_local: datetime | None = Field(
+        description="arrives_at on the destination airport's clocks, with that day's UTC offset"
+    )
+    arrival_zone: str = Field(description="the destination airport's IANA time zone")
 
 
 class FlightOut(FlightFieldsOut):
@@ -363,6 +376,11 @@ class BookingOut(BaseModel):
     departs_at: datetime
     departs_local: datetime = Field(description="departs_at on the origin airport's clocks")
     departure_zone: str = Field(description="the origin airport's IANA time zone")
+    arrives_at: datetime | None = Field(description="when the flight lands (UTC); null: unknown")
+    arrives_local: datetime | None = Field(
+        description="arrives_at on the destination airport's clocks"
+    )
+    arrival_zone: str = Field(description="the destination airport's IANA time zone")
 
 
 class HoldList(BaseModel):
@@ -412,6 +430,9 @@ class ManifestOut(BaseModel):
     departs_at: datetime
     departs_local: datetime
     departure_zone: str
+    arrives_at: datetime | None
+    arrives_local: datetime | None
+    arrival_zone: str
     seats_booked: int
     bookings: int
     revenue: MoneyOut

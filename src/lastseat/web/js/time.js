@@ -1,5 +1,5 @@
-// Dates from the server are RFC 3339 UTC. A departure is read on its airport's clocks, in
-// the zone the server names (departure_zone); other moments (when a booking was made) in
+// Dates from the server are RFC 3339 UTC. A departure or an arrival is read on its airport's
+// clocks, in the zone the server names (departure_zone, arrival_zone); other moments (when a booking was made) in
 // the traveller's own zone.
 import { serverClockOffset } from "./api.js";
 import { h } from "./dom.js";
@@ -26,27 +26,42 @@ function zoned(zone) {
   return byZone.get(zone);
 }
 
-/** "Thu, 10 Jan 2030, 10:00 CET (Europe/Madrid)": a flight's departure on its airport's
- * clocks, with the zone's abbreviation (or offset) and its name. */
-export function departureText(flight) {
-  const zone = flight.departure_zone;
-  if (!zone) return `${when(flight.departs_at)} (your time)`;
+/** "Thu, 10 Jan 2030, 10:00 CET (Europe/Madrid)": an instant on an airport's clocks, with
+ * the zone's abbreviation (or offset) and its name. */
+function onAirportClocks(iso, zone) {
+  if (!zone) return `${when(iso)} (your time)`;
   let format;
   try {
     format = zoned(zone);
   } catch {
     format = zoned("UTC"); // a zone this browser's data lacks: still the right instant
   }
-  return `${format.format(new Date(flight.departs_at))} (${zone})`;
+  return `${format.format(new Date(iso))} (${zone})`;
 }
 
-/** The departure as a <time> element, its datetime the local ISO 8601 with offset. */
-export function departure(flight) {
+/** A <time> element, its datetime the local ISO 8601 with offset, its title the UTC instant. */
+function airportTime(className, iso, local, zone) {
   return h(
     "time",
-    { class: "departure", datetime: flight.departs_local || flight.departs_at, title: `${flight.departs_at.replace("T", " ").replace("Z", "")} UTC` },
-    departureText(flight),
+    { class: className, datetime: local || iso, title: `${iso.replace("T", " ").replace("Z", "")} UTC` },
+    onAirportClocks(iso, zone),
   );
+}
+
+/** A flight's departure on its origin airport's clocks. */
+export function departureText(flight) {
+  return onAirportClocks(flight.departs_at, flight.departure_zone);
+}
+
+export function departure(flight) {
+  return airportTime("departure", flight.departs_at, flight.departs_local, flight.departure_zone);
+}
+
+/** A flight's arrival on its destination airport's clocks; a flight created before arrival
+ * times were kept has none (null), said so rather than guessed. */
+export function arrival(flight) {
+  if (!flight.arrives_at) return h("span", { class: "arrival unknown" }, "arrival time not known");
+  return airportTime("arrival", flight.arrives_at, flight.arrives_local, flight.arrival_zone);
 }
 
 /** Seconds left until an RFC 3339 instant, by the server's clock. */

@@ -152,7 +152,13 @@ class SqlFlights:
         self._conn = conn
 
     async def add(
-        self, code: str, origin: str, destination: str, departs_at: datetime, layout: Layout
+        self,
+        code: str,
+        origin: str,
+        destination: str,
+        departs_at: datetime,
+        layout: Layout,
+        arrives_at: datetime | None = None,
     ) -> Flight:
         try:
             async with self._conn.begin_nested():
@@ -164,6 +170,7 @@ class SqlFlights:
                             origin=origin,
                             destination=destination,
                             departs_at=departs_at,
+                            arrives_at=arrives_at,
                             layout=layout_to_json(layout),
                         )
                         .returning(flights.c.id)
@@ -178,7 +185,7 @@ class SqlFlights:
                 for seat in layout.seat_names()
             ],
         )
-        return Flight(flight_id, code, origin, destination, departs_at, layout)
+        return Flight(flight_id, code, origin, destination, departs_at, layout, arrives_at)
 
     async def get(self, flight_id: int) -> Flight | None:
         row = (
@@ -190,12 +197,13 @@ class SqlFlights:
                     flights.c.destination,
                     flights.c.departs_at,
                     flights.c.layout,
+                    flights.c.arrives_at,
                 ).where(flights.c.id == flight_id)
             )
         ).first()
         if row is None:
             return None
-        return Flight(row[0], row[1], row[2], row[3], row[4], layout_from_json(row[5]))
+        return Flight(row[0], row[1], row[2], row[3], row[4], layout_from_json(row[5]), row[6])
 
     async def search(
         self,
@@ -205,7 +213,7 @@ class SqlFlights:
         on: date | None,
         limit: int,
         offset: int,
-    ) -> list[tuple[int, str, str, str, datetime, int]]:
+    ) -> list[tuple[int, str, str, str, datetime, int, datetime | None]]:
         free = (
             sa.select(sa.func.count())
             .where(seats.c.flight_id == flights.c.id, _IS_FREE)
@@ -218,6 +226,7 @@ class SqlFlights:
             flights.c.destination,
             flights.c.departs_at,
             free,
+            flights.c.arrives_at,
         ).where(flights.c.departs_at > now)
         if origin:
             query = query.where(flights.c.origin == origin)
@@ -230,7 +239,7 @@ class SqlFlights:
             )
         query = query.order_by(flights.c.departs_at, flights.c.id).limit(limit).offset(offset)
         rows = (await self._conn.execute(query, {"now": now})).all()
-        return [(r[0], r[1], r[2], r[3], r[4], int(r[5])) for r in rows]
+        return [(r[0], r[1], r[2], r[3], r[4], int(r[5]), r[6]) for r in rows]
 
 
 class SqlSeats:

@@ -23,7 +23,14 @@ router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 @router.post("/flights", status_code=201, response_model=AdminFlightOut)
 async def create_flight(body: FlightIn, admin: CurrentAdmin, services: ServicesDep) -> Response:
     flight = await services.catalog.create_flight(
-        NewFlight(body.code, body.origin, body.destination, body.departs_at, body.layout())
+        NewFlight(
+            body.code,
+            body.origin,
+            body.destination,
+            body.departs_at,
+            body.layout(),
+            body.arrives_at,
+        )
     )
     return JSON(admin_flight_json(flight), status_code=201)
 

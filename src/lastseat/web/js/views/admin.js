@@ -6,7 +6,7 @@ import { api, ApiError } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
 import { clearFieldErrors, messageSlot, showFieldErrors } from "../message.js";
 import { fractionDigits, minorUnits, money, scaled } from "../money.js";
-import { departure, departureText } from "../time.js";
+import { arrival, departure, departureText } from "../time.js";
 import { SURCHARGE_NAMES } from "../words.js";
 import { inAdminWords } from "./admin-words.js";
 
@@ -185,6 +185,7 @@ function flightForm(ctx, onCreated) {
   const origin = h("input", { name: "origin", required: true, pattern: "[A-Z]{3}", maxlength: 3 });
   const destination = h("input", { name: "destination", required: true, pattern: "[A-Z]{3}", maxlength: 3 });
   const departs = h("input", { type: "datetime-local", name: "departs_at", required: true });
+  const arrives = h("input", { type: "datetime-local", name: "arrives_at" });
   const currency = select({ name: "currency" }, CURRENCIES);
   const cabins = h("div", { class: "cabins" });
   const renumber = () => [...cabins.children].forEach((c, i, all) => c.number(i + 1, all.length === 1));
@@ -217,6 +218,7 @@ function flightForm(ctx, onCreated) {
     field("From (airport code)", origin),
     field("To (airport code)", destination),
     field("Departs (UTC)", departs),
+    field("Arrives (UTC)", arrives),
     field("Currency", currency),
     cabins,
     h("div", { class: "form-actions" }, add),
@@ -234,6 +236,7 @@ function flightForm(ctx, onCreated) {
           origin: origin.value.trim(),
           destination: destination.value.trim(),
           departs_at: utc(departs.value),
+          arrives_at: utc(arrives.value), // undefined, so left out, when not given: unknown
           cabins: [...cabins.children].map((c) => c.read(currency.value)),
           surcharges: surcharges.read(currency.value),
         },
@@ -316,7 +319,7 @@ function manifestPanel(ctx) {
       const m = await api("GET", `/api/v1/admin/flights/${flight.value}/manifest`);
       clear(out).append(
         h("h3", {}, `${m.code}: ${m.seats_booked} seats in ${m.bookings} bookings, revenue ${money(m.revenue)}`),
-        h("p", { class: "departs" }, "Departs ", departure(m)),
+        h("p", { class: "departs" }, "Departs ", departure(m), ", arrives ", arrival(m)),
         m.redemptions.length
           ? h("p", {}, `Discounts: ${m.redemptions.map((r) => `${r.code} used ${r.uses}× (${money(r.discounted)})`).join("; ")}`)
           : null,

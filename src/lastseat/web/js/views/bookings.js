@@ -2,7 +2,7 @@
 import { api } from "../api.js";
 import { h, clear } from "../dom.js";
 import { money } from "../money.js";
-import { departure, when } from "../time.js";
+import { arrival, departure, when } from "../time.js";
 import { seatList, statusName } from "../words.js";
 
 /** "LS100 MAD → CDG": a booking carries its flight's code, route and departure. */
@@ -15,6 +15,7 @@ function describe(b) {
     h("span", { class: "reference" }, b.reference),
     h("span", {}, flightName(b)),
     departure(b),
+    h("span", { class: "arrives" }, "arrives ", arrival(b)),
     h("span", {}, seatList(b.seats)),
     h("span", { class: "num" }, money(b.total)),
     h("span", { class: `status ${b.status}` }, statusName(b.status)),
@@ -86,6 +87,7 @@ export async function renderOne(main, [id], ctx) {
       h("dt", {}, "Reference"), h("dd", { "data-testid": "reference" }, booking.reference),
       h("dt", {}, "Flight"), h("dd", {}, h("a", { href: `#/flights/${booking.flight_id}` }, flightName(booking))),
       h("dt", {}, "Departs"), h("dd", { "data-testid": "departs" }, departure(booking)),
+      h("dt", {}, "Arrives"), h("dd", { "data-testid": "arrives" }, arrival(booking)),
       h("dt", {}, "Seats"), h("dd", {}, booking.seats.join(", ")),
       h("dt", {}, "Passengers"),
       h(

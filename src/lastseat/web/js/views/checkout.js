@@ -8,7 +8,7 @@ import { forgetHold, rememberHold } from "../hold.js";
 import { messageSlot, showFieldErrors } from "../message.js";
 import { money } from "../money.js";
 import { isBookableName } from "../names.js";
-import { countdownTimer, departure, secondsUntil } from "../time.js";
+import { arrival, countdownTimer, departure, secondsUntil } from "../time.js";
 import { plural, plus, priceParts, seatList } from "../words.js";
 
 // The payment sandbox decides by token, as a real provider's test cards do.
@@ -95,7 +95,7 @@ export async function render(main, [holdId], ctx) {
 
   main.append(
     h("h1", {}, "Checkout"),
-    h("p", {}, `${seatList(hold.seats)} on ${flight.code} ${flight.origin} → ${flight.destination}, departing `, departure(flight), `, ${plural(hold.seats.length, "is", "are")} yours for `, left, "."),
+    h("p", {}, `${seatList(hold.seats)} on ${flight.code} ${flight.origin} → ${flight.destination}, departing `, departure(flight), " and arriving ", arrival(flight), `, ${plural(hold.seats.length, "is", "are")} yours for `, left, "."),
     breakdown,
     discountForm,
     payForm,

@@ -7,7 +7,7 @@ import { watchFlight } from "../live.js";
 import { messageSlot } from "../message.js";
 import { money } from "../money.js";
 import { drawSeatMap, legend, paintSeat } from "../seatmap.js";
-import { countdownTimer, departure } from "../time.js";
+import { arrival, countdownTimer, departure } from "../time.js";
 
 function rowOf(seat) {
   return Number.parseInt(seat, 10);
@@ -39,7 +39,7 @@ export async function render(main, [id], ctx) {
 
   main.append(
     h("h1", {}, `${flight.code} ${flight.origin} → ${flight.destination}`),
-    h("p", { class: "departs" }, "Departs ", departure(flight), " · seat map ", liveState),
+    h("p", { class: "departs" }, "Departs ", departure(flight), ", arrives ", arrival(flight), " · seat map ", liveState),
     legend(seats),
     holdBox,
     mapRoot,

@@ -4,7 +4,7 @@
 import { api, ApiError } from "../api.js";
 import { h, clear, field } from "../dom.js";
 import { messageSlot } from "../message.js";
-import { departure } from "../time.js";
+import { arrival, departure } from "../time.js";
 import { statusName } from "../words.js";
 
 /** "30 seconds", "about 5 minutes": how long a throttled traveller waits. */
@@ -39,6 +39,7 @@ function tripOf(found) {
       { class: "booking" },
       h("dt", {}, "Flight"), h("dd", {}, `${flight.code} ${flight.origin} → ${flight.destination}`),
       h("dt", {}, "Departs"), h("dd", { "data-testid": "departs" }, departure(flight)),
+      h("dt", {}, "Arrives"), h("dd", { "data-testid": "arrives" }, arrival(flight)),
       h("dt", {}, "Seats"), h("dd", { "data-testid": "seats" }, found.seats.join(", ")),
       h("dt", {}, "Passengers"),
       h(

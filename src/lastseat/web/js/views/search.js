@@ -1,7 +1,7 @@
 // Flight search and list.
 import { api } from "../api.js";
 import { h, clear, field } from "../dom.js";
-import { departure } from "../time.js";
+import { arrival, departure } from "../time.js";
 import { seats } from "../words.js";
 
 export async function render(main, _params, ctx) {
@@ -49,6 +49,7 @@ export async function render(main, _params, ctx) {
           h("span", { class: "code" }, f.code),
           h("span", { class: "route" }, `${f.origin} → ${f.destination}`),
           departure(f),
+          h("span", { class: "arrives" }, "arrives ", arrival(f)),
           h("span", { class: "left" }, f.seats_available ? `${seats(f.seats_available)} left` : "Full"),
           h("a", { class: "button", href: `#/flights/${f.id}`, "aria-label": `Choose seats on ${f.code} from ${f.origin} to ${f.destination}` }, "Choose seats"),
         ),
