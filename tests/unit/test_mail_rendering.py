@@ -3,6 +3,7 @@ and each e-ticket's QR code, read by a real barcode reader (zbar), is the BCBP s
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -101,3 +102,12 @@ def test_the_qr_code_reads_back_as_the_bcbp_string() -> None:
     boarding = made.boarding_passes[0]
     [symbol] = decode(Image.open(io.BytesIO(qr_png(encode(boarding)))))
     assert symbol.data.decode() == encode(boarding)
+
+
+def test_a_ticket_names_the_arrival_on_the_destination_s_clocks() -> None:
+    arriving = dataclasses.replace(FLIGHT, arrives_at=DEPARTS + timedelta(hours=7, minutes=40))
+    message = render(dataclasses.replace(_letter(MailKind.BOOKED), flight=arriving), "x@l.test")
+    for shown in (text_part(message, "plain"), text_part(message, "html")):
+        assert "Thu 10 Jan 2030, 11:40 America/New_York (UTC-05:00)" in shown
+    # a flight whose arrival was never recorded says so, not a made-up time
+    assert "not known" in text_part(render(_letter(MailKind.BOOKED), "x@lastseat.test"), "plain")

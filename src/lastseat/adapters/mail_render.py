@@ -23,16 +23,27 @@ from lastseat.services.airports import airport_zone, local_time, zone_label
 QR_SCALE = 6  # pixels a module: sharp enough to scan from a printout or a screen
 
 
-def on_the_airport_clock(moment: datetime, letter: Letter, fmt: str) -> str:
-    """`moment` as the departure airport's clocks show it, the zone named as every
-    server-side output names it (services/airports.zone_label)."""
-    at = local_time(moment, letter.flight.origin)
-    return f"{at.strftime(fmt)} {zone_label(airport_zone(letter.flight.origin).key, at)}"
+def on_the_airport_clock(
+    moment: datetime, letter: Letter, fmt: str, airport: str | None = None
+) -> str:
+    """`moment` as an airport's clocks show it (the departure airport's unless told), the
+    zone named as every server-side output names it (services/airports.zone_label)."""
+    airport = airport or letter.flight.origin
+    at = local_time(moment, airport)
+    return f"{at.strftime(fmt)} {zone_label(airport_zone(airport).key, at)}"
 
 
 def when(letter: Letter) -> str:
     """The departure on the origin airport's clocks."""
     return on_the_airport_clock(letter.flight.departs_at, letter, "%a %d %b %Y, %H:%M")
+
+
+def arrives(letter: Letter) -> str:
+    """The arrival on the destination airport's clocks, or that it is not known."""
+    flight = letter.flight
+    if flight.arrives_at is None:
+        return "not known"
+    return on_the_airport_clock(flight.arrives_at, letter, "%a %d %b %Y, %H:%M", flight.destination)
 
 
 def subject(letter: Letter) -> str:
@@ -52,6 +63,7 @@ def _lines(letter: Letter) -> list[tuple[str, str]]:
         ("Booking reference", booking.reference),
         ("Flight", f"{flight.code} {flight.origin} to {flight.destination}"),
         ("Departs", when(letter)),
+        ("Arrives", arrives(letter)),
     ]
     for p in booking.passengers:
         rows.append((f"Seat {p.seat}", f"{p.given_name} {p.family_name} ({p.type.value})"))
@@ -121,6 +133,7 @@ def e_ticket(letter: Letter, boarding: BoardingPass) -> bytes:
         ("Booking reference", letter.booking.reference),
         ("Flight", f"{flight.code} {flight.origin} to {flight.destination}"),
         ("Departs", when(letter)),
+        ("Arrives", arrives(letter)),
         ("Seat", boarding.seat),
     ]
     pdf = FPDF(format=(148, 210))  # A5, in mm
