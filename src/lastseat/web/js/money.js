@@ -22,9 +22,13 @@ export function majorUnits(amount, currency) {
   return digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
 }
 
+/** Any integer minor units as a signed decimal string for Intl to format: -1250 EUR → "-12.50". */
+function signedMajor(amount, currency) {
+  return `${amount < 0 ? "-" : ""}${majorUnits(Math.abs(amount), currency)}`;
+}
+
 export function money({ amount, currency }) {
-  const negative = amount < 0;
-  return formatter(currency).format(`${negative ? "-" : ""}${majorUnits(Math.abs(amount), currency)}`);
+  return formatter(currency).format(signedMajor(amount, currency));
 }
 
 const DECIMAL = /^(\d{1,12})(?:\.(\d*))?$/;
@@ -80,7 +84,7 @@ function compactFormatter(currency) {
 export function moneyOnSeat({ amount, currency }) {
   const short = moneyShort({ amount, currency });
   if (short.length <= SEAT_PRICE_CHARS) return short;
-  return compactFormatter(currency).format(`${amount < 0 ? "-" : ""}${majorUnits(Math.abs(amount), currency)}`);
+  return compactFormatter(currency).format(signedMajor(amount, currency));
 }
 
 /** Whether a price on a seat still needs the smaller type ("CHF 150", "kr 1.5k"). */
