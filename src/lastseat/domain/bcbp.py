@@ -13,13 +13,10 @@ accents are dropped, letters with a mark inside lose it as manage-booking's name
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from anyascii import anyascii
-
-from lastseat.domain.passengers import UNMARKED
+from lastseat.domain.passengers import latin_letters
 
 FORMAT_CODE = "M"
 LEGS = "1"
@@ -56,14 +53,10 @@ class BoardingPass:
 
 
 def ascii_name(text: str) -> str:
-    """Capital ASCII letters and spaces: accents dropped, letters with a mark inside as
-    travellers type them bare (UNMARKED), any other script transliterated (anyascii),
-    punctuation removed. Never empty for a name with a letter in it."""
-    bare = unicodedata.normalize("NFKD", text.casefold().translate(UNMARKED))
-    bare = "".join(ch for ch in bare if not unicodedata.combining(ch))
-    plain = anyascii(bare).upper()
-    kept = "".join(ch if "A" <= ch <= "Z" or ch == " " else "" for ch in plain)
-    return " ".join(kept.split())
+    """The name in ASCII capitals and spaces (passengers.latin_letters), a letter no table
+    transliterates written "X" as a machine-readable zone fills what it cannot spell:
+    scanners read nothing else, and a name with a letter in it is never empty."""
+    return latin_letters(text, untransliterable="X")
 
 
 def name_field(family_name: str, given_name: str) -> str:

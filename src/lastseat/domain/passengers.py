@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
+from anyascii import anyascii
+
 from lastseat.domain.errors import InvalidRequest, seat_sort_key
 from lastseat.domain.flights import normalise_seat
 
@@ -196,12 +198,29 @@ UNMARKED = str.maketrans(
 )
 
 
+def latin_letters(name: str, untransliterable: str | None = None) -> str:
+    """A name as ASCII capitals and single spaces, the way a passport's machine-readable
+    zone and a boarding pass write it: accents dropped, letters with a mark inside bare
+    (UNMARKED), other scripts transliterated (anyascii: "李" is "LI"), punctuation left
+    out. A word no table transliterates (rare ideographs beyond the BMP) is written
+    `untransliterable`, or stays itself when that is None: never silently lost."""
+    words = []
+    for word in unicodedata.normalize("NFKD", name.casefold().translate(UNMARKED)).split():
+        bare = "".join(ch for ch in word if not unicodedata.combining(ch))
+        latin = "".join(ch for ch in anyascii(bare).upper() if "A" <= ch <= "Z")
+        if not latin and any(unicodedata.category(ch)[0] == "L" for ch in bare):
+            latin = bare if untransliterable is None else untransliterable
+        if latin:
+            words.append(latin)
+    return " ".join(words)
+
+
 def name_key(name: str) -> str:
-    """A family name as compared by manage-booking: case, accents and spacing ignored, so
-    "Müller", "MULLER" and "muller " find the same booking, and "Ørsted" "Orsted"."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().translate(UNMARKED).split())
+    """A family name as compared by manage-booking: its Latin letters only, so case,
+    accents, spacing and punctuation are ignored ("Müller", "MULLER", "muller " and
+    "Mül-ler" find the same booking), and the name as the boarding pass spells it works
+    too ("OBRIENLUKASIEWICZ" for "O'Brien-Łukasiewicz", "LI" for "李")."""
+    return latin_letters(name).replace(" ", "")
 
 
 def names_match(typed: str, passengers: Iterable[Passenger]) -> bool:
