@@ -13,7 +13,7 @@ from email.utils import format_datetime
 import segno
 from fpdf import FPDF
 
-from lastseat.adapters.ticket_fonts import FAMILY, use_ticket_fonts
+from lastseat.adapters.ticket_fonts import FAMILY, printable, use_ticket_fonts
 from lastseat.domain.bcbp import BoardingPass, encode
 from lastseat.domain.mail import Letter, MailKind
 from lastseat.domain.money import format_money
@@ -145,7 +145,7 @@ def e_ticket(letter: Letter, boarding: BoardingPass) -> bytes:
     pdf.set_font(FAMILY, size=11)
     for label, value in rows:
         pdf.cell(45, 7, label)
-        pdf.cell(0, 7, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 7, printable(pdf, value), new_x="LMARGIN", new_y="NEXT")
     pdf.image(io.BytesIO(qr_png(encode(boarding))), x=pdf.l_margin, y=pdf.get_y() + 5, w=60)
     return bytes(pdf.output())
 

@@ -1,35 +1,82 @@
 """The e-ticket's fonts: Unicode TrueType fonts from Debian packages, so a passenger's name
-prints in its own script ("Łukasiewicz", "李小龍"), never as "?" (fpdf2's core fonts are
-Latin-1 only). DejaVu Sans covers Latin, Greek and Cyrillic; Droid Sans Fallback is the
-fallback for Chinese, Japanese and Korean. scripts/setup installs both packages.
+prints in its own script ("Łukasiewicz", "محمد", "สมชาย", "李小龍"), never as "?" (fpdf2's
+core fonts are Latin-1 only) nor blank (a font without the glyph). DejaVu Sans is the text
+font (Latin, Greek, Cyrillic, Hebrew); a character it lacks is printed in the first fallback
+font that has it, one run of characters at a time. HarfBuzz (uharfbuzz) shapes each run, so
+Arabic letters join, Devanagari and Thai marks sit on their letters, and right-to-left runs
+read right to left. scripts/setup installs every package named here.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
+# fontTools logs each table it subsets at INFO (some 75 lines a ticket): silenced here, where
+# the fonts are loaded, so the app's log keeps one line per event; its warnings still show.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+FONT_DIR = Path("/usr/share/fonts/truetype")
 FAMILY = "DejaVuSans"
-CJK_FAMILY = "DroidSansFallback"
-# (family, style, file, Debian package)
-FONTS: tuple[tuple[str, str, Path, str], ...] = (
-    (FAMILY, "", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), "fonts-dejavu-core"),
-    (
-        FAMILY,
-        "B",
-        Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-        "fonts-dejavu-core",
-    ),
-    (
-        CJK_FAMILY,
-        "",
-        Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
-        "fonts-droid-fallback",
+# The text font is never used for Arabic script: a name has its Arabic letters from one
+# font only, or HarfBuzz cannot join them (it shapes each font's run apart), and DejaVu
+# lacks some letters of Urdu and Pashto names that Noto Sans Arabic has.
+ARABIC = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+# What the text font serves: the Basic Multilingual Plane but the Arabic blocks (not all of
+# Unicode: fpdf2 expands a range into a set of its code points, 0.15 s a font for all).
+TEXT_RANGES = ((0x0000, 0x05FF), (0x0700, 0x074F), (0x0780, 0x089F), (0x0900, 0xFB4F),
+               (0xFE00, 0xFE6F), (0xFF00, 0xFFFF))  # fmt: skip
+NO_GLYPH = "\N{REPLACEMENT CHARACTER}"  # in DejaVu Sans: printed for a character no font has
+
+
+@dataclass(frozen=True)
+class TicketFont:
+    """A font file, the Debian package that installs it, and the code points it prints."""
+
+    family: str
+    path: Path
+    package: str
+    ranges: tuple[tuple[int, int], ...]
+    style: str = ""
+
+    def serves(self, char: str) -> bool:
+        return any(low <= ord(char) <= high for low, high in self.ranges)
+
+
+TEXT_FONTS = (
+    TicketFont(FAMILY, FONT_DIR / "dejavu/DejaVuSans.ttf", "fonts-dejavu-core", TEXT_RANGES),
+    TicketFont(
+        FAMILY, FONT_DIR / "dejavu/DejaVuSans-Bold.ttf", "fonts-dejavu-core", TEXT_RANGES, "B"
     ),
 )
+# In the order fpdf2 tries them. Each is read only for a ticket with a character in its
+# ranges: reading a font costs tens to hundreds of milliseconds, and most tickets need none.
+FALLBACK_FONTS = (
+    # The UI cuts: their ascenders and descenders fit a line of Latin text.
+    TicketFont("NotoSansArabicUI", FONT_DIR / "noto/NotoSansArabicUI-Regular.ttf",
+               "fonts-noto-ui-core", ARABIC),
+    TicketFont("NotoSansThaiUI", FONT_DIR / "noto/NotoSansThaiUI-Regular.ttf",
+               "fonts-noto-ui-core", ((0x0E00, 0x0E7F),)),
+    TicketFont("NotoSansDevanagariUI", FONT_DIR / "noto/NotoSansDevanagariUI-Regular.ttf",
+               "fonts-noto-ui-core", ((0x0900, 0x097F), (0x1CD0, 0x1CFF), (0xA8E0, 0xA8FF))),
+    TicketFont("AbyssinicaSIL", FONT_DIR / "abyssinica/AbyssinicaSIL-Regular.ttf",
+               "fonts-sil-abyssinica", ((0x1200, 0x139F), (0x2D80, 0x2DDF), (0xAB00, 0xAB2F),
+                                        (0x1E7E0, 0x1E7FF))),
+    # Han, kana and Hangul in one face (Droid Sans Fallback's Han and kana, plus Hangul).
+    TicketFont("WenQuanYiMicroHei", FONT_DIR / "wqy/wqy-microhei.ttc", "fonts-wqy-microhei",
+               ((0x1100, 0x11FF), (0x2E80, 0x2FDF), (0x3000, 0x9FFF), (0xA960, 0xA97F),
+                (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF))),
+    # Ideographs beyond the Basic Multilingual Plane (CJK Extensions B to F: "𠮷", "𥓘"),
+    # which no font above has (nor Noto Sans CJK, 91 MB, all of them): HanaMin B has all.
+    TicketFont("HanaMinB", FONT_DIR / "hanazono/HanaMinB.ttf", "fonts-hanazono",
+               ((0x20000, 0x3FFFF),)),
+)  # fmt: skip
+FONTS = TEXT_FONTS + FALLBACK_FONTS
 
 
 class FontsMissing(RuntimeError):
@@ -38,26 +85,38 @@ class FontsMissing(RuntimeError):
 
 def missing_packages() -> list[str]:
     """Debian packages whose font files the e-ticket needs and cannot find."""
-    return sorted({package for _, _, path, package in FONTS if not path.exists()})
+    return sorted({font.package for font in FONTS if not font.path.exists()})
+
+
+def _add(pdf: FPDF, font: TicketFont) -> None:
+    pdf.add_font(font.family, style=font.style, fname=font.path, unicode_range=list(font.ranges))
 
 
 def use_ticket_fonts(pdf: FPDF, texts: Iterable[str]) -> None:
-    """Register the fonts on `pdf`: DejaVu Sans as the text font and, when `texts` (what
-    the ticket will print) have a character it lacks, the CJK font as its fallback. Only
-    then: reading that font takes about half a second per PDF."""
+    """Register the fonts on `pdf`: DejaVu Sans as the text font and, as its fallbacks, the
+    fonts serving a character of `texts` (what the ticket will print); and turn on text
+    shaping, which lays out every run in its script's own way."""
     missing = missing_packages()
     if missing:
         raise FontsMissing(
             "missing Debian packages: " + " ".join(missing) + " (run scripts/setup as root)"
         )
-    for family, style, path, _ in FONTS:
-        if family == FAMILY:
-            pdf.add_font(family, style=style, fname=str(path))
-    text_font = pdf.fonts[FAMILY.lower()]
-    assert isinstance(text_font, TTFFont)
-    covered = text_font.cmap
-    if any(ord(ch) not in covered for text in texts for ch in text if not ch.isspace()):
-        for family, style, path, _ in FONTS:
-            if family != FAMILY:
-                pdf.add_font(family, style=style, fname=str(path))
-        pdf.set_fallback_fonts([CJK_FAMILY], exact_match=False)
+    for font in TEXT_FONTS:
+        _add(pdf, font)
+    chars = {char for text in texts for char in text}
+    needed = [font for font in FALLBACK_FONTS if any(font.serves(char) for char in chars)]
+    for font in needed:
+        _add(pdf, font)
+    if needed:
+        pdf.set_fallback_fonts([font.family for font in needed], exact_match=False)
+    pdf.set_text_shaping(True)
+
+
+def printable(pdf: FPDF, text: str) -> str:
+    """`text` with each character that no font registered on `pdf` has a glyph for shown as
+    "�": a reader sees that a character could not be printed, where a gap would hide it."""
+    cmaps = [font.cmap for font in pdf.fonts.values() if isinstance(font, TTFFont)]
+    return "".join(
+        char if char.isspace() or any(ord(char) in cmap for cmap in cmaps) else NO_GLYPH
+        for char in text
+    )
