@@ -21,6 +21,8 @@ from lastseat.domain.price_words import PriceLine, breakdown
 from lastseat.services.airports import airport_zone, local_time, zone_label
 
 QR_SCALE = 6  # pixels a module: sharp enough to scan from a printout or a screen
+TICKET_PAGE_MM = (148, 210)  # A5
+LABEL_WIDTH_MM = 40  # "Booking reference" at 11 pt, and a gap
 
 
 def on_the_airport_clock(
@@ -136,7 +138,7 @@ def e_ticket(letter: Letter, boarding: BoardingPass) -> bytes:
         ("Arrives", arrives(letter)),
         ("Seat", boarding.seat),
     ]
-    pdf = FPDF(format=(148, 210))  # A5, in mm
+    pdf = FPDF(format=TICKET_PAGE_MM)
     use_ticket_fonts(pdf, [value for _, value in rows])
     pdf.set_title(f"E-ticket {letter.booking.reference} seat {boarding.seat}")
     pdf.add_page()
@@ -144,8 +146,9 @@ def e_ticket(letter: Letter, boarding: BoardingPass) -> bytes:
     pdf.cell(0, 10, "LastSeat e-ticket", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=11)
     for label, value in rows:
-        pdf.cell(45, 7, label)
-        pdf.cell(0, 7, printable(pdf, value), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(LABEL_WIDTH_MM, 7, label)
+        # wrapped within the page: a zone-named time or a 64-letter name is wider than A5
+        pdf.multi_cell(0, 7, printable(pdf, value), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.image(io.BytesIO(qr_png(encode(boarding))), x=pdf.l_margin, y=pdf.get_y() + 5, w=60)
     return bytes(pdf.output())
 
