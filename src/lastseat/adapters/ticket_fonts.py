@@ -20,6 +20,9 @@ from fpdf.fonts import TTFFont
 # fontTools logs each table it subsets at INFO (some 75 lines a ticket): silenced here, where
 # the fonts are loaded, so the app's log keeps one line per event; its warnings still show.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
+# Its subsetter also warns, on every Ethiopic ticket, that it drops Abyssinica SIL's
+# Graphite tables: PDF viewers never read them, so that warning is noise too.
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 FONT_DIR = Path("/usr/share/fonts/truetype")
 FAMILY = "DejaVuSans"
