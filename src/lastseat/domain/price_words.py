@@ -2,15 +2,15 @@
 discount, the taxes and the total, in words (never `exit_row` or "Demand 100.0%").
 
 The web client says the same things with its own words (src/lastseat/web/js/words.js:
-SURCHARGE_NAMES, fareLabel, demandPart); these are the server's, for mail and e-tickets,
-and must stay word for word the same.
+SURCHARGE_NAMES, fareLabel, demandPart); these are the server's, for mail, e-tickets and
+the CLI, and must stay word for word the same.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lastseat.domain.money import Money
+from lastseat.domain.money import Money, format_money
 from lastseat.domain.pricing import Quote, QuoteLine
 
 SURCHARGE_NAMES = {
@@ -53,8 +53,9 @@ def seat_parts(line: QuoteLine) -> list[PriceLine]:
     return parts
 
 
-def breakdown(quote: Quote) -> list[PriceLine]:
-    """The whole bill, seat by seat, then discount (if any), taxes and the total paid."""
+def breakdown(quote: Quote, *, paid: bool = True) -> list[PriceLine]:
+    """The whole bill, seat by seat, then discount (if any), taxes and the total: "Total
+    paid" once it is (mail), "Total" on a quote not paid yet (the CLI before it pays)."""
     lines = [part for line in quote.lines for part in seat_parts(line)]
     if quote.discount.amount:
         code = f" ({quote.discount_code})" if quote.discount_code else ""
@@ -63,5 +64,14 @@ def breakdown(quote: Quote) -> list[PriceLine]:
             PriceLine(f"Discount{code}", Money(-quote.discount.amount, currency), added=True)
         )
     lines.append(PriceLine("Taxes and fees", quote.taxes, added=True))
-    lines.append(PriceLine("Total paid", quote.total, added=False))
+    lines.append(PriceLine("Total paid" if paid else "Total", quote.total, added=False))
     return lines
+
+
+def amount_text(line: PriceLine) -> str:
+    """A part added to the line above reads "+EUR 25.00", one taken off "EUR -50.00"; the
+    seat's fare and the total read plainly."""
+    shown = format_money(line.amount)
+    if line.added and line.amount.amount >= 0:
+        return f"+{shown}"
+    return shown
