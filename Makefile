@@ -3,7 +3,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup up down test lint unit bench chaos chaos-cluster proto screenshots clean cluster cluster-down cluster-test
+.PHONY: setup up down test lint unit bench chaos chaos-cluster proto web-words screenshots clean cluster cluster-down cluster-test
 
 setup:
 	@scripts/setup
@@ -44,6 +44,11 @@ unit: setup
 proto: setup
 	$(BIN)/python -m grpc_tools.protoc -Iproto --python_out=src --pyi_out=src \
 		--grpc_python_out=src proto/lastseat/v1/booking.proto
+
+# Write web/js/server-words.js, the server's words and name rule for the web client
+# (committed; a test checks it is current).
+web-words: setup
+	$(BIN)/python -m lastseat.entrypoints.web_words
 
 # The README's screenshots: the browser test that takes them, writing into docs/.
 screenshots: setup

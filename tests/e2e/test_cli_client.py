@@ -54,7 +54,7 @@ async def test_list_show_and_book_over_http_and_grpc(
             "--passenger", "José María/de la Cruz", **credentials,
         )  # fmt: skip
         assert booked.returncode == 0, booked.stdout + booked.stderr
-        assert "booked" in booked.stdout and "total" in booked.stdout
+        assert "booked" in booked.stdout and "Total" in booked.stdout
         assert local.search(booked.stdout), booked.stdout
         assert arrives.search(booked.stdout), booked.stdout
         over_grpc = cli(

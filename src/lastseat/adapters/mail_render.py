@@ -17,7 +17,7 @@ from lastseat.adapters.ticket_fonts import FAMILY, printable, use_ticket_fonts
 from lastseat.domain.bcbp import BoardingPass, encode
 from lastseat.domain.mail import Letter, MailKind
 from lastseat.domain.money import format_money
-from lastseat.domain.price_words import PriceLine, breakdown
+from lastseat.domain.price_words import amount_text, breakdown
 from lastseat.services.airports import airport_zone, local_time, zone_label
 
 QR_SCALE = 6  # pixels a module: sharp enough to scan from a printout or a screen
@@ -72,7 +72,7 @@ def _lines(letter: Letter) -> list[tuple[str, str]]:
     if not booking.passengers:  # a booking made before passengers were named
         rows.append(("Seats", ", ".join(booking.seats)))
     if letter.kind is MailKind.BOOKED:
-        rows += [(line.label, _amount(line)) for line in breakdown(letter.price)]
+        rows += [(line.label, amount_text(line)) for line in breakdown(letter.price)]
         closes = on_the_airport_clock(letter.cancellable_until, letter, "%d %b %Y, %H:%M")
         rows.append(
             (
@@ -84,14 +84,6 @@ def _lines(letter: Letter) -> list[tuple[str, str]]:
     elif letter.refund is not None:
         rows.append(("Refunded", format_money(letter.refund)))
     return rows
-
-
-def _amount(line: PriceLine) -> str:
-    """A part added to the line above reads "+EUR 25.00" (or "-EUR 50.00" taken off)."""
-    shown = format_money(line.amount)
-    if line.added and line.amount.amount >= 0:
-        return f"+{shown}"
-    return shown
 
 
 def plain_text(letter: Letter) -> str:

@@ -1,16 +1,16 @@
 """A price as a traveller reads a bill: each seat's fare, its extras and demand, then the
 discount, the taxes and the total, in words (never `exit_row` or "Demand 100.0%").
 
-The web client says the same things with its own words (src/lastseat/web/js/words.js:
-SURCHARGE_NAMES, fareLabel, demandPart); these are the server's, for mail and e-tickets,
-and must stay word for word the same.
+The one place these words are written: mail, e-tickets and the CLI use them from here, and
+the web client reads them from web/js/server-words.js, which is written from this module
+(entrypoints/web_words.py) and checked by a test to be current.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lastseat.domain.money import Money
+from lastseat.domain.money import Money, format_money
 from lastseat.domain.pricing import Quote, QuoteLine
 
 SURCHARGE_NAMES = {
@@ -20,6 +20,9 @@ SURCHARGE_NAMES = {
     "aisle": "Aisle seat",
 }
 UNKNOWN_SURCHARGE = "Seat extra"  # a kind added since these words were written
+FARE_LABEL = "Seat {seat}, {cabin} fare"  # filled by name, in Python and in the web client
+HIGH_DEMAND = "High demand"
+LOW_DEMAND = "Low demand saving"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +42,14 @@ def demand_part(line: QuoteLine) -> PriceLine | None:
     amount = line.price.amount - line.fare.amount - extras
     if not amount:
         return None
-    label = "High demand" if amount > 0 else "Low demand saving"
+    label = HIGH_DEMAND if amount > 0 else LOW_DEMAND
     return PriceLine(label, Money(amount, line.price.currency), added=True)
 
 
 def seat_parts(line: QuoteLine) -> list[PriceLine]:
     """The fare first, then the seat's extras, then demand."""
-    parts = [PriceLine(f"Seat {line.seat}, {line.cabin} fare", line.fare, added=False)]
+    label = FARE_LABEL.format(seat=line.seat, cabin=line.cabin)
+    parts = [PriceLine(label, line.fare, added=False)]
     parts += [PriceLine(surcharge_name(kind), money, added=True) for kind, money in line.surcharges]
     demand = demand_part(line)
     if demand is not None:
@@ -53,8 +57,9 @@ def seat_parts(line: QuoteLine) -> list[PriceLine]:
     return parts
 
 
-def breakdown(quote: Quote) -> list[PriceLine]:
-    """The whole bill, seat by seat, then discount (if any), taxes and the total paid."""
+def breakdown(quote: Quote, *, paid: bool = True) -> list[PriceLine]:
+    """The whole bill, seat by seat, then discount (if any), taxes and the total: "Total
+    paid" once it is (mail), "Total" on a quote not paid yet (the CLI before it pays)."""
     lines = [part for line in quote.lines for part in seat_parts(line)]
     if quote.discount.amount:
         code = f" ({quote.discount_code})" if quote.discount_code else ""
@@ -63,5 +68,14 @@ def breakdown(quote: Quote) -> list[PriceLine]:
             PriceLine(f"Discount{code}", Money(-quote.discount.amount, currency), added=True)
         )
     lines.append(PriceLine("Taxes and fees", quote.taxes, added=True))
-    lines.append(PriceLine("Total paid", quote.total, added=False))
+    lines.append(PriceLine("Total paid" if paid else "Total", quote.total, added=False))
     return lines
+
+
+def amount_text(line: PriceLine) -> str:
+    """A part added to the line above reads "+EUR 25.00", one taken off "EUR -50.00"; the
+    seat's fare and the total read plainly."""
+    shown = format_money(line.amount)
+    if line.added and line.amount.amount >= 0:
+        return f"+{shown}"
+    return shown

@@ -9,6 +9,7 @@ import typer
 
 from lastseat.bootstrap import Services
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
+from lastseat.domain.money import Money, format_money
 from lastseat.domain.users import Role
 from lastseat.entrypoints.cli.running import command_group, console, run
 
@@ -98,6 +99,15 @@ def create_discount(
                 destination=destination,
             )
         )
-        return f"created {discount.code} ({discount.kind.value} {discount.value})"
+        return f"created {discount.code}: {_taken_off(discount)}"
 
     console.print(run(work))
+
+
+def _taken_off(discount: Discount) -> str:
+    """What the code takes off, as a buyer would read it ("15% off", "EUR 20.00 off"), not
+    the basis points or minor units it was typed in."""
+    if discount.kind is DiscountKind.PERCENT:
+        whole, part = divmod(discount.value, 100)
+        return f"{f'{whole}.{part:02d}'.rstrip('0').rstrip('.')}% off"
+    return f"{format_money(Money(discount.value, str(discount.currency)))} off"

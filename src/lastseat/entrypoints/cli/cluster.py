@@ -21,6 +21,7 @@ from lastseat.cluster.topology import NETWORK, PREFIX, check_network, check_pref
 from lastseat.entrypoints.cli.running import command_group, console
 from lastseat.entrypoints.cli.servers import refuse_development_secrets
 from lastseat.entrypoints.cli.starting import first_start_secrets
+from lastseat.entrypoints.cli.wording import listed
 from lastseat.stack.processes import still_runs
 
 cluster_app = command_group("App hosts and a highly available PostgreSQL, as namespaces.")
@@ -214,7 +215,7 @@ def rejoin(
     except (RuntimeError, KeyError) as exc:
         console.print(f"[red]could not restart {host}[/red]: {exc}")
         raise typer.Exit(1) from None
-    console.print(f"{host} rejoined (pids {', '.join(map(str, pids))})")
+    console.print(f"{host} rejoined ({listed(pids, 'pid')})")
 
 
 @cluster_app.command("config")

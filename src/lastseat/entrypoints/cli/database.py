@@ -10,6 +10,7 @@ from rich.progress import Progress
 from lastseat.bootstrap import Services
 from lastseat.config import get_settings
 from lastseat.entrypoints.cli.running import command_group, console, notes, run
+from lastseat.entrypoints.cli.wording import counted
 from lastseat.services.samples import seed_flights
 
 db_app = command_group("Database schema and sample data.")
@@ -46,4 +47,4 @@ def db_seed(
                 lambda n: progress.advance(task, n),
             )
 
-    console.print(f"created {run(work)} flights")
+    console.print(f"created {counted(run(work), 'flight')}")

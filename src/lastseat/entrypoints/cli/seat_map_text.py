@@ -1,24 +1,19 @@
 """`lastseat seats` as text: each row's seats with a state mark and price, exit rows named
-at both ends, and why each price is what it is (the server's price parts, in words)."""
+at both ends, and why each price is what it is (the server's price parts, in the words mail
+and the web client use: "Exit row seat", never `exit_row`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
+
+from lastseat.domain.price_words import surcharge_name
+from lastseat.entrypoints.cli.wording import counted, money_text
 
 # Each state with a colour and a mark: the mark alone tells them apart (no colour, or
 # colour blindness).
 SEAT_MARKS = {"available": ("green", "o"), "held": ("yellow", "~"), "booked": ("red", "x")}
 UNKNOWN_MARK = ("white", "?")
-SURCHARGE_WORDS = {
-    "exit_row": "exit row",
-    "front_row": "front row",
-    "window": "window seat",
-    "aisle": "aisle seat",
-}
 LISTED_SEATS = 8  # a price shared by more seats is told by count
-
-Money = Callable[[dict[str, Any]], str]
 
 
 def legend() -> str:
@@ -26,7 +21,7 @@ def legend() -> str:
     return "  ".join(marks) + "  EXIT exit row (extra legroom)"
 
 
-def row_lines(seats: list[dict[str, Any]], money: Money) -> list[str]:
+def row_lines(seats: list[dict[str, Any]]) -> list[str]:
     rows: dict[int, list[dict[str, Any]]] = {}
     for seat in seats:
         rows.setdefault(seat["row"], []).append(seat)
@@ -35,25 +30,26 @@ def row_lines(seats: list[dict[str, Any]], money: Money) -> list[str]:
         cells = []
         for seat in in_row:
             style, mark = SEAT_MARKS.get(seat["status"], UNKNOWN_MARK)
-            cells.append(f"[{style}]{seat['seat']:>4} {mark}[/{style}] {money(seat['price'])}")
+            cells.append(f"[{style}]{seat['seat']:>4} {mark}[/{style}] {money_text(seat['price'])}")
         exit_mark = "EXIT" if any("exit_row" in seat["features"] for seat in in_row) else "    "
         lines.append(f"{exit_mark} {row:>3}  " + "  ".join(cells) + f"  {exit_mark}".rstrip())
     return lines
 
 
-def price_reasons(seats: list[dict[str, Any]], money: Money) -> list[str]:
-    """One line per distinct make-up of a price: cabin fare plus surcharges, and its seats."""
+def price_reasons(seats: list[dict[str, Any]]) -> list[str]:
+    """One line per distinct make-up of a price, as the web's seat map explains a seat
+    ("Economy fare EUR 150.00 + Exit row seat EUR 20.00"), and its seats."""
     groups: dict[str, list[str]] = {}
     for seat in seats:
         parts = seat["price_parts"]
-        reason = f"{seat['cabin']} fare {money(parts['fare'])}" + "".join(
-            f" + {SURCHARGE_WORDS.get(item['kind'], item['kind'])} {money(item)}"
-            for item in parts["surcharges"]
+        cabin = seat["cabin"][:1].upper() + seat["cabin"][1:]
+        reason = f"{cabin} fare {money_text(parts['fare'])}" + "".join(
+            f" + {surcharge_name(item['kind'])} {money_text(item)}" for item in parts["surcharges"]
         )
-        groups.setdefault(f"{money(seat['price'])} = {reason}", []).append(seat["seat"])
+        groups.setdefault(f"{money_text(seat['price'])} = {reason}", []).append(seat["seat"])
     lines = []
     for reason, names in groups.items():
-        which = " ".join(names) if len(names) <= LISTED_SEATS else f"{len(names)} seats"
+        which = " ".join(names) if len(names) <= LISTED_SEATS else counted(len(names), "seat")
         lines.append(f"{reason}: {which}")
     return lines
 

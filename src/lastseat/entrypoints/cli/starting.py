@@ -11,6 +11,7 @@ from lastseat.bootstrap import Services
 from lastseat.config import Settings, env_file, get_settings
 from lastseat.entrypoints.cli.database import db_migrate
 from lastseat.entrypoints.cli.running import notes, run
+from lastseat.entrypoints.cli.wording import counted
 from lastseat.services.samples import seed_flights
 
 
@@ -43,4 +44,4 @@ def prepare_database(settings: Settings, flights: int) -> None:
 
     made = run(seed_if_empty, settings)
     if made:
-        notes.print(f"seeded {made} sample flights")
+        notes.print(f"seeded {counted(made, 'sample flight')}")

@@ -22,10 +22,10 @@ from lastseat.client import ApiError, GrpcClient, HttpClient, Unreachable, watch
 from lastseat.client.grpc import as_dict, grpc_target
 from lastseat.client.ws import RETRY_FOR_SECONDS
 from lastseat.domain.errors import InvalidRequest
-from lastseat.domain.money import major_units
 from lastseat.domain.requests import MAX_PAGE_SIZE, PAGE_SIZE, check_page
-from lastseat.entrypoints.cli import seat_map_text
+from lastseat.entrypoints.cli import quote_text, seat_map_text
 from lastseat.entrypoints.cli.running import console, notes
+from lastseat.entrypoints.cli.wording import counted, listed, money_text
 from lastseat.services.airports import zone_label
 
 T = TypeVar("T")
@@ -58,10 +58,6 @@ FlightId = Annotated[
 ]
 Airport = Annotated[str | None, typer.Option(metavar="CODE", help="IATA airport code, e.g. LHR")]
 DEFAULT_API = "http://127.0.0.1:3001"
-
-
-def _money(value: dict[str, Any]) -> str:
-    return f"{major_units(value['amount'], value['currency'])} {value['currency']}"
 
 
 def _run(work: Awaitable[T]) -> T:
@@ -141,10 +137,10 @@ def seats(flight_id: FlightId, api: Api = DEFAULT_API, dns: Dns = None, ca: Ca =
         f"departs {_departure(flight)}, arrives {_arrival(flight)}"
     )
     console.print(seat_map_text.legend())
-    for line in seat_map_text.row_lines(seats, _money):
+    for line in seat_map_text.row_lines(seats):
         console.print(line)
     console.print("Why each price:")
-    for line in seat_map_text.price_reasons(seats, _money):
+    for line in seat_map_text.price_reasons(seats):
         console.print(f"  {line}")
     console.print(seat_map_text.status_counts(seats))
 
@@ -178,7 +174,8 @@ def watch_flight(
         async for message in stream:
             if message["type"] == "snapshot":
                 taken = sum(s["status"] != "available" for s in message["seat_map"]["seats"])
-                console.print(f"snapshot at event {message['event_id']}: {taken} seats taken")
+                taken_text = counted(taken, "seat")
+                console.print(f"snapshot at event {message['event_id']}: {taken_text} taken")
                 continue
             console.print(f"{message['event_id']:>8}  {message['seat']:>4}  {message['status']}")
             seen += 1
@@ -247,14 +244,16 @@ def book(
         async with GrpcClient(grpc_target(grpc_address, dns), token=token, ca=ca) as rpc:
             held = await rpc.hold(flight_id, seat_names)
             async with _released_unless_booked(rpc, held.id, seat_names):
-                _print_quote(as_dict(await rpc.quote(held.id, discount or "")))
+                _print_quote(
+                    quote_text.from_grpc(as_dict(await rpc.quote(held.id, discount or "")))
+                )
                 return as_dict(await rpc.book(held.id, card, discount or "", passengers=named))
 
     booking = _run(work())
     console.print(
-        f"[green]booked[/green] {booking['reference']}: seats {', '.join(booking['seats'])}, "
+        f"[green]booked[/green] {booking['reference']}: {listed(booking['seats'], 'seat')}, "
         f"departs {_departure(booking)}, arrives {_arrival(booking)}, "
-        f"charged {_money(booking['total'])}"
+        f"charged {money_text(booking['total'])}"
     )
 
 
@@ -304,7 +303,8 @@ def _passengers(seat_names: list[str], given: list[str]) -> list[dict[str, str]]
     are checked by the server."""
     if len(given) > len(seat_names):
         raise typer.BadParameter(
-            f"{len(given)} passengers for {len(seat_names)} seats", param_hint="--passenger"
+            f"{counted(len(given), 'passenger')} for {counted(len(seat_names), 'seat')}",
+            param_hint="--passenger",
         )
     named = []
     for seat, text in zip(seat_names, given, strict=False):
@@ -335,10 +335,8 @@ def _passengers(seat_names: list[str], given: list[str]) -> list[dict[str, str]]
 
 
 def _print_quote(quote: dict[str, Any]) -> None:
-    for line in quote.get("lines", []):
-        console.print(f"  {line['seat']:>4}  {_money(line['price'])}")
+    """The server's quote as the bill the ticket mail will show, before paying."""
     if quote.get("discount_refused"):
         console.print(f"  [yellow]discount not applied[/yellow]: {quote['discount_refused']}")
-    for name in ("subtotal", "discount", "taxes", "total"):
-        if name in quote:
-            console.print(f"  {name:>8}  {_money(quote[name])}")
+    for line in quote_text.bill_lines(quote):
+        console.print(f"  {line}")

@@ -2,11 +2,14 @@
 // only so the step indicator marks Passengers done when it is (the server still decides,
 // and its message is the one shown on a refusal). Length is in code points, as the server
 // counts it, not in UTF-16 units as `maxlength` would: a name of supplementary-plane CJK
-// characters is not cut at half its length.
-const MAX_NAME_LENGTH = 64;
-const MAX_MARKS_PER_LETTER = 3;
-const NAME_CHARACTERS = /^[\p{L}\p{M}\-'\u2019 ]+$/u;
-const MARK_RUN = new RegExp(`\\p{M}{${MAX_MARKS_PER_LETTER + 1}}`, "u");
+// characters is not cut at half its length. The rule's numbers and punctuation are the
+// server's own, read from server-words.js (written from domain/passengers.py).
+import { NAME_RULE } from "./server-words.js";
+
+// Each allowed punctuation mark as a \u escape, so none means anything in a character class.
+const PUNCTUATION = [...NAME_RULE.punctuation].map((ch) => `\\u${ch.codePointAt(0).toString(16).padStart(4, "0")}`).join("");
+const NAME_CHARACTERS = new RegExp(`^[\\p{L}\\p{M}${PUNCTUATION}]+$`, "u");
+const MARK_RUN = new RegExp(`\\p{M}{${NAME_RULE.maxMarksPerLetter + 1}}`, "u");
 
 /** The name as the server stores it: NFC, any Unicode space a plain one, spaces tidied. */
 export function tidyName(text) {
@@ -16,5 +19,5 @@ export function tidyName(text) {
 export function isBookableName(text) {
   const name = tidyName(text);
   const length = [...name].length;
-  return length >= 1 && length <= MAX_NAME_LENGTH && NAME_CHARACTERS.test(name) && /\p{L}/u.test(name) && !MARK_RUN.test(name);
+  return length >= NAME_RULE.minLength && length <= NAME_RULE.maxLength && NAME_CHARACTERS.test(name) && /\p{L}/u.test(name) && !MARK_RUN.test(name);
 }

@@ -2,19 +2,16 @@
 // permille, cabin names) into what a page says. Every view that names a seat extra or a
 // price part imports it from here, so the checkout, the seat map and its legend all say
 // "Exit row seat", never `exit_row`; the seat map also says what a seat is from here. Amounts stay the server's: nothing here prices.
+// The bill's words (surcharge names, fare and demand labels) are the server's, the ones its
+// mail and CLI use, read from server-words.js (written from domain/price_words.py).
 import { money } from "./money.js";
+import { FARE_LABEL, HIGH_DEMAND, LOW_DEMAND, SURCHARGE_NAMES, UNKNOWN_SURCHARGE } from "./server-words.js";
 
-/** What each seat surcharge kind the API sends (`surcharges[].kind`) is called. */
-export const SURCHARGE_NAMES = Object.freeze({
-  exit_row: "Exit row seat",
-  front_row: "Front row seat",
-  window: "Window seat",
-  aisle: "Aisle seat",
-});
+export { SURCHARGE_NAMES };
 
 /** "Exit row seat"; a kind this page does not know yet is still said in words. */
 export function surchargeName(kind) {
-  return SURCHARGE_NAMES[kind] || "Seat extra";
+  return SURCHARGE_NAMES[kind] || UNKNOWN_SURCHARGE;
 }
 
 /** Where a seat is in its row, by the features the API lists (`features`). */
@@ -52,7 +49,7 @@ export function cabinName(cabin) {
 
 /** "Seat 12A, economy fare" */
 export function fareLabel(line) {
-  return `Seat ${line.seat}, ${line.cabin} fare`;
+  return FARE_LABEL.replace(/\{(seat|cabin)\}/g, (_, name) => line[name]);
 }
 
 /**
@@ -65,7 +62,7 @@ export function demandPart(line) {
   const amount = line.price.amount - line.fare.amount - extras;
   if (!amount) return null;
   return {
-    label: amount > 0 ? "High demand" : "Low demand saving",
+    label: amount > 0 ? HIGH_DEMAND : LOW_DEMAND,
     amount: { amount, currency: line.price.currency },
   };
 }
