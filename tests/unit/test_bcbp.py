@@ -77,6 +77,10 @@ def test_what_has_no_place_is_refused(boarding: BoardingPass) -> None:
         # scripts without a Latin form are transliterated, never left out
         ("李", "小龍", "LI/XIAOLONG"),
         ("Παπαδάκης", "Νίκος", "PAPADAKIS/NIKOS"),
+        # Greek letter pairs as Greek passports write them (ELOT 743)
+        ("Μαυρίδης", "Ευάγγελος", "MAVRIDIS/EVANGELOS"),
+        ("Παπαδοπούλου", "Ντόρα", "PAPADOPOULOU/DORA"),
+        ("Λαΐνας", "Ευθύμιος", "LAINAS/EFTHYMIOS"),  # the diaeresis splits a pair
         ("Иванова", "Анна", "IVANOVA/ANNA"),
         # a word no table transliterates is an X, as a passport's machine zone fills it
         ("𥓘", "小龍", "X/XIAOLONG"),

@@ -21,6 +21,7 @@ from anyascii import anyascii
 
 from lastseat.domain.errors import InvalidRequest, seat_sort_key
 from lastseat.domain.flights import normalise_seat
+from lastseat.domain.greek_digraphs import DIAERESIS, spelled_pairs
 
 MIN_NAME_LENGTH = 1
 MAX_NAME_LENGTH = 64
@@ -206,7 +207,8 @@ def latin_letters(name: str, untransliterable: str | None = None) -> str:
     `untransliterable`, or stays itself when that is None: never silently lost."""
     words = []
     for word in unicodedata.normalize("NFKD", name.casefold().translate(UNMARKED)).split():
-        bare = "".join(ch for ch in word if not unicodedata.combining(ch))
+        bare = "".join(ch for ch in word if not unicodedata.combining(ch) or ch == DIAERESIS)
+        bare = spelled_pairs(bare).replace(DIAERESIS, "")
         latin = "".join(ch for ch in anyascii(bare).upper() if "A" <= ch <= "Z")
         if not latin and any(unicodedata.category(ch)[0] == "L" for ch in bare):
             latin = bare if untransliterable is None else untransliterable
