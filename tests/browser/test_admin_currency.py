@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from playwright.async_api import Locator, Page, expect
 
+from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_words import open_admin
 from tests.support.browser import FLIGHT_NUMBERS, Api, OpenTraveller
 
@@ -120,6 +121,7 @@ async def test_every_field_a_refusal_names_is_marked_in_every_cabin(
     )
     for field in (*fares, window):
         await expect(field).to_have_attribute("aria-invalid", "true")
+    assert await axe_violations(page) == []
     await expect(form.locator(".field-error")).to_have_text(
         ["Fare must be more than 0", "Fare must be more than 0",
          "Window seat price must be at most JP¥100,000,000"]

@@ -30,7 +30,6 @@ function integer(input) {
   return input.value === "" ? undefined : Number.parseInt(input.value, 10);
 }
 
-
 /** "body.cabins.1.rows" → "Cabin 2, rows": where the server found a problem, in form words. */
 function where(loc) {
   const parts = loc.filter((part) => part !== "body");
