@@ -80,6 +80,8 @@ async def test_every_page_has_labels_for_every_control_and_passes_axe(
         await check(route)
     await traveller.sign_up()
     await traveller.goto(f"/flights/{flight_id}")
+    # A move by the hash alone is not a page load: goto can return before the map is drawn.
+    await expect(page.locator("button.seat")).to_have_count(24)
     await check("seat map")
     labels = await page.locator("button.seat").evaluate_all(
         "els => els.map(e => e.getAttribute('aria-label'))"

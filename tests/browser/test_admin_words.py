@@ -26,10 +26,10 @@ async def test_refused_amounts_are_said_in_the_units_the_admin_typed(
 
     await economy.get_by_label("Fare").fill("0")
     await submit.click()
-    await expect(message).to_have_text("Cabin 2: Fare must be more than 0")
+    await expect(message).to_have_text("Cabin 2: Fare must be more than 0.")
     await economy.get_by_label("Fare").fill("1000000.01")
     await submit.click()
-    await expect(message).to_have_text("Cabin 2: Fare must be at most €1,000,000.00")
+    await expect(message).to_have_text("Cabin 2: Fare must be at most €1,000,000.00.")
 
     # A surcharge's limit under its own field, in the flight's currency.
     await economy.get_by_label("Fare").fill("150")

@@ -112,6 +112,8 @@ async def test_a_signed_out_hold_keeps_the_selection_through_sign_up_into_checko
     await page.get_by_role("button", name="Hold 2 seats").click()
     await expect(page.get_by_text("your choice is kept")).to_be_visible()
     await page.get_by_role("link", name="Create an account").click()
+    # Not before the sign-up form replaces the sign-in one (each has an Email field).
+    await expect(page.get_by_role("heading", name="Sign up")).to_be_visible()
     await page.get_by_label("Email").fill("kept-selection@example.com")
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Create account").click()

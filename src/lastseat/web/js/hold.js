@@ -37,6 +37,20 @@ export async function liveHold(flightId) {
   return hold || null;
 }
 
+// More than a traveller could have made by hand; the web client itself keeps one per flight.
+const EARLIER_HOLDS_LIMIT = 20;
+
+/** Every live hold the signed-in traveller has on this flight, newest first (made in any
+ * tab, on any device); null if the server cannot be asked. */
+export async function liveHolds(flightId) {
+  try {
+    const found = await api("GET", "/api/v1/holds", { query: { flight_id: flightId, limit: EARLIER_HOLDS_LIMIT } });
+    return found.items;
+  } catch {
+    return null;
+  }
+}
+
 // Seats chosen while signed out, kept through sign-in or sign-up so the map can hold them
 // on the way back.
 const SELECTION_KEY = "lastseat.selection";

@@ -26,19 +26,26 @@ export function messageSlot(anchor, { urgent = true } = {}) {
   };
 }
 
+/** The one control of `form` named by the last name in `loc` (none if several share it). */
+function namedControl(form, loc) {
+  const name = [...loc].reverse().find((part) => Number.isNaN(Number(part)));
+  return name ? form.elements.namedItem(name) : null;
+}
+
 /**
  * Per-field errors of a 422 (`errors: [{loc, message}]` from the API), each shown under the
- * form control named by the last part of its `loc`, with aria-invalid and aria-describedby
- * set. Returns how many were placed; what matched no control is left to the caller.
+ * form control `controlFor(loc)` finds (by default the one named by the last part of its
+ * `loc`), with aria-invalid and aria-describedby set. Returns how many were placed; what
+ * matched no control is left to the caller.
  */
-export function showFieldErrors(form, error) {
+export function showFieldErrors(form, error, { controlFor = (loc) => namedControl(form, loc) } = {}) {
   clearFieldErrors(form);
   let placed = 0;
   for (const item of error?.problem?.errors || []) {
-    const name = [...(item.loc || [])].reverse().find((part) => Number.isNaN(Number(part)));
-    const control = name && form.elements.namedItem(name);
+    const control = controlFor(item.loc || []);
     if (!(control instanceof HTMLElement)) continue;
-    const note = h("small", { class: "field-error", id: `${control.id || name}-error` }, item.message);
+    // Unique: two refusals of one field are two notes, each its own description.
+    const note = h("small", { class: "field-error", id: `${control.id || control.name}-error-${placed}` }, item.message);
     control.setAttribute("aria-invalid", "true");
     control.setAttribute("aria-describedby", [control.getAttribute("aria-describedby"), note.id].filter(Boolean).join(" "));
     control.after(note);

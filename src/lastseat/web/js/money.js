@@ -54,6 +54,31 @@ export function minorUnits(text, currency) {
   return scaled(text, fractionDigits(currency));
 }
 
+/** `whole` major units written as the currency writes amounts: 150 is "150.00" in EUR,
+ *  "150" in JPY, "150.000" in KWD (what a form proposes before anything is typed). */
+export function wholeAmount(whole, currency) {
+  return majorUnits(whole * 10 ** fractionDigits(currency), currency);
+}
+
+/** A typed amount re-written with `currency`'s digits ("150.00" → "150" for JPY, "150" →
+ *  "150.000" for KWD), so a form that changes currency keeps what was meant; null when it
+ *  has decimals the currency cannot hold ("150.50" in JPY) or is not a plain amount. */
+export function retyped(text, currency) {
+  const match = DECIMAL.exec(String(text).trim());
+  if (!match) return null;
+  const digits = fractionDigits(currency);
+  const fraction = (match[2] || "").replace(/0+$/, "");
+  if (fraction.length > digits) return null;
+  return digits ? `${match[1]}.${fraction.padEnd(digits, "0")}` : match[1];
+}
+
+/** What an amount field of `currency` accepts, for its `pattern` (written for the `v` flag
+ *  Chromium compiles it with): no point at all for JPY, up to 2 decimals for EUR. */
+export function amountPattern(currency) {
+  const digits = fractionDigits(currency);
+  return digits ? String.raw`\d{1,12}(\.\d{0,${digits}})?` : String.raw`\d{1,12}`;
+}
+
 /** The same amount, without the minor units when they are zero ("€165", "€104.50"): short
  *  enough to print on a seat. */
 export function moneyShort({ amount, currency }) {

@@ -5,9 +5,10 @@
 import { api, ApiError } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
 import { clearFieldErrors, messageSlot, showFieldErrors } from "../message.js";
-import { fractionDigits, minorUnits, money, scaled } from "../money.js";
+import { money, scaled } from "../money.js";
 import { arrival, departure, departureText } from "../time.js";
 import { SURCHARGE_NAMES } from "../words.js";
+import { amountInput, amountOf, amountsFollow, followCurrency, FormProblem, hintOf, sayRule } from "./admin-amounts.js";
 import { inAdminWords } from "./admin-words.js";
 
 const CURRENCIES = ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD", "JPY"].map((c) => [c, c]);
@@ -16,16 +17,9 @@ const NEW_CABIN_ROWS = 10; // an added cabin starts with this many rows after th
 // The server's TYPED_CODE_PATTERN, written for the `v` flag Chromium compiles `pattern`
 // with: there a "-" inside a class must be escaped.
 const DISCOUNT_CODE_PATTERN = String.raw`[A-Za-z0-9][A-Za-z0-9_\-]{2,31}`;
+// Percent off, to hundredths (kept in basis points).
+const PERCENT_PATTERN = String.raw`\d{1,3}(\.\d{0,2})?`;
 const CABIN_NAME_PATTERN = String.raw`[A-Za-z0-9][A-Za-z0-9 _\-]{0,31}`;
-const AMOUNT_PATTERN = String.raw`\d{1,12}(\.\d*)?`;
-
-/** A problem with what was typed, found before anything is sent; `control` gets focus. */
-class FormProblem extends Error {
-  constructor(message, control) {
-    super(message);
-    this.control = control;
-  }
-}
 
 function utc(local) {
   // <input type=datetime-local> has no zone: the form says its times are UTC.
@@ -34,22 +28,6 @@ function utc(local) {
 
 function integer(input) {
   return input.value === "" ? undefined : Number.parseInt(input.value, 10);
-}
-
-function amountInput(name, value = "", required = false) {
-  return h("input", { name, value, required, inputmode: "decimal", autocomplete: "off", pattern: AMOUNT_PATTERN, maxlength: 16 });
-}
-
-/** A typed amount in major units as minor units of `currency` (blank: `blank`). */
-function amountOf(input, currency, what, blank = undefined) {
-  if (input.value.trim() === "" && blank !== undefined) return blank;
-  const amount = minorUnits(input.value, currency);
-  if (amount === null) {
-    const digits = fractionDigits(currency);
-    const example = digits ? `150.${"0".repeat(digits)}` : "150";
-    throw new FormProblem(`${what}: enter an amount in ${currency} such as ${example} (${digits ? `up to ${digits} decimals` : "no decimals"}).`, input);
-  }
-  return amount;
 }
 
 /** "body.cabins.1.rows" → "Cabin 2, rows": where the server found a problem, in form words. */
@@ -74,14 +52,46 @@ function cabinOf(loc) {
   return at >= 0 && /^\d+$/.test(loc[at + 1] || "") ? `Cabin ${Number(loc[at + 1]) + 1}: ` : "";
 }
 
+/**
+ * The control a 422's `loc` names: within the cabin it names (cabins.1.fare.amount is the
+ * second cabin's fare), the deepest part that names a control; the API's `rows` pair is
+ * two fields here, and a fare's currency is the flight's.
+ */
+function controlFor(form, loc) {
+  const parts = loc.filter((part) => part !== "body").map(String);
+  const at = parts.indexOf("cabins");
+  const index = at >= 0 && /^\d+$/.test(parts[at + 1] || "") ? Number(parts[at + 1]) : null;
+  const cabin = index === null ? null : form.querySelectorAll("fieldset.cabin-fields")[index];
+  const rest = index === null ? parts : parts.slice(at + 2);
+  for (let i = rest.length - 1; i >= 0; i -= 1) {
+    if (/^\d+$/.test(rest[i])) continue;
+    const name = rest[i] === "rows" ? (rest[i + 1] === "1" ? "last_row" : "first_row") : rest[i];
+    for (const scope of [cabin, form]) {
+      const control = scope?.querySelector(`[name="${CSS.escape(name)}"]`);
+      if (control) return control;
+    }
+  }
+  return null;
+}
+
+/** The field a loc names as the form labels it ("Redemption cap", "Cabin 2, letters"), not
+ *  as the API does ("max_redemptions"); the API's words where no control is found. */
+function fieldName(form, loc) {
+  const label = controlFor(form, loc)?.labels?.[0]?.textContent.replace(/\s*\(.*\)$/, "").trim();
+  if (!label) return where(loc);
+  const cabin = cabinOf(loc);
+  return cabin ? `${cabin.slice(0, -2)}, ${label.toLowerCase()}` : label;
+}
+
 /** The server's reason, shown next to the form that was refused (never a generic line). */
-function refusalText(error) {
+function refusalText(form, error) {
   if (error instanceof FormProblem) return error.message;
   if (!(error instanceof ApiError)) return "Something went wrong in this page. Please reload and try again.";
   const fields = error.problem.errors;
   if (Array.isArray(fields) && fields.length) {
     // A rule said in this page's words names its field already: only the cabin is added.
-    return fields.map((f) => (f.worded ? `${cabinOf(f.loc || [])}${f.message}` : `${where(f.loc || [])}: ${f.message}`)).join(". ");
+    const each = fields.map((f) => (f.worded ? `${cabinOf(f.loc || [])}${f.message}` : `${fieldName(form, f.loc || [])}: ${f.message}`));
+    return `${each.map((text) => text.replace(/\.$/, "")).join(". ")}.`;
   }
   if (error.status === 422 || error.status === 409) return error.problem.detail || error.plain;
   return error.plain;
@@ -105,21 +115,22 @@ function formMessage(form, submit, units) {
         error.control.focus();
         return;
       }
-      const fields = error instanceof ApiError && Array.isArray(error.problem.errors) ? error.problem.errors : [];
-      const placed = fields.length ? showFieldErrors(form, error) : 0;
-      slot.show(placed && placed === fields.length ? "Please correct the fields marked above." : refusalText(error));
+      // Each field the server named is marked where it is (a cabin's fare far up the form),
+      // and the slot by the button, the one place that is announced, says them all.
+      showFieldErrors(form, error, { controlFor: (loc) => controlFor(form, loc) });
+      slot.show(refusalText(form, error));
     },
   };
 }
 
-function cabinFields({ name: cabinName = "economy", first = 1, last = 10, letters: seatLetters = "ABCDEF", aisle: aisleAfter = "C", fare: fareText = "150.00" } = {}) {
+function cabinFields(currency, { name: cabinName = "economy", first = 1, last = 10, letters: seatLetters = "ABCDEF", aisle: aisleAfter = "C", fare: fareWhole = 150 } = {}) {
   const name = h("input", { name: "cabin", required: true, value: cabinName, maxlength: 32, pattern: CABIN_NAME_PATTERN });
   const firstRow = h("input", { type: "number", name: "first_row", min: 1, max: MAX_ROW, required: true, value: first });
   const lastRow = h("input", { type: "number", name: "last_row", min: 1, max: MAX_ROW, required: true, value: last });
   const letters = h("input", { name: "letters", required: true, pattern: "[A-Z]{1,12}", value: seatLetters });
   const aisle = h("input", { name: "aisle_after", pattern: "[A-Z]{0,12}", value: aisleAfter });
   const exits = h("input", { name: "exit_rows", pattern: "[0-9, ]*", value: "" });
-  const fare = amountInput("fare", fareText, true);
+  const fare = amountInput("fare", currency, { whole: fareWhole, required: true, hint: "Per seat, in the flight's currency, e.g. {example}" });
   const legend = h("legend", {});
   const remove = h("button", { type: "button", class: "remove-cabin" }, "Remove this cabin");
   const fieldset = h(
@@ -132,7 +143,7 @@ function cabinFields({ name: cabinName = "economy", first = 1, last = 10, letter
     field("Seat letters", letters, "Capital letters, left to right, e.g. ABCDEF"),
     field("Aisle after", aisle, "Letters with an aisle on their right, e.g. C"),
     field("Exit rows", exits, "Row numbers, comma-separated; their seats cost the exit row price"),
-    field("Fare", fare, "Per seat, in the flight's currency, e.g. 150.00"),
+    field("Fare", fare, hintOf(fare, currency)),
     remove,
   );
   fieldset.lastRow = () => integer(lastRow) || 0;
@@ -154,17 +165,17 @@ function cabinFields({ name: cabinName = "economy", first = 1, last = 10, letter
 }
 
 /** The flight's seat surcharges, in the words travellers read on the seat map. */
-function surchargeFields() {
-  const exitRow = amountInput("exit_row");
-  const frontRow = amountInput("front_row");
+function surchargeFields(currency) {
+  const exitRow = amountInput("exit_row", currency, { hint: "Added to seats in each cabin's exit rows, e.g. {example}" });
+  const frontRow = amountInput("front_row", currency);
   const frontRows = h("input", { type: "number", name: "front_rows", min: 0, max: MAX_ROW, value: "" });
-  const windowSeat = amountInput("window");
-  const aisleSeat = amountInput("aisle");
+  const windowSeat = amountInput("window", currency);
+  const aisleSeat = amountInput("aisle", currency);
   const fieldset = h(
     "fieldset",
     { class: "surcharge-fields" },
     h("legend", {}, "Seat surcharges (optional, for every cabin)"),
-    field(`${SURCHARGE_NAMES.exit_row} price`, exitRow, "Added to seats in each cabin's exit rows, e.g. 25.00"),
+    field(`${SURCHARGE_NAMES.exit_row} price`, exitRow, hintOf(exitRow, currency)),
     field(`${SURCHARGE_NAMES.front_row} price`, frontRow, "Added to seats in a cabin's first rows"),
     field("Front rows per cabin", frontRows, "How many rows count as front rows"),
     field(`${SURCHARGE_NAMES.window} price`, windowSeat),
@@ -190,7 +201,7 @@ function flightForm(ctx, onCreated) {
   const cabins = h("div", { class: "cabins" });
   const renumber = () => [...cabins.children].forEach((c, i, all) => c.number(i + 1, all.length === 1));
   const addCabin = (proposal) => {
-    const cabin = cabinFields(proposal);
+    const cabin = cabinFields(currency.value, proposal);
     cabin.onRemove(() => {
       const next = cabin.nextElementSibling || cabin.previousElementSibling;
       cabin.remove();
@@ -201,15 +212,15 @@ function flightForm(ctx, onCreated) {
     renumber();
     return cabin;
   };
-  addCabin({ name: "business", first: 1, last: 2, letters: "AC", aisle: "A", fare: "1200.00" });
-  addCabin({ name: "economy", first: 3, last: 20, letters: "ABCDEF", aisle: "C", fare: "150.00" });
+  addCabin({ name: "business", first: 1, last: 2, letters: "AC", aisle: "A", fare: 1200 });
+  addCabin({ name: "economy", first: 3, last: 20, letters: "ABCDEF", aisle: "C", fare: 150 });
   const add = h("button", { type: "button", class: "add-cabin" }, "Add a cabin");
   add.addEventListener("click", () => {
     // Rows after every cabin's last one: the new cabin overlaps none of them.
     const first = Math.min(Math.max(0, ...[...cabins.children].map((c) => c.lastRow())) + 1, MAX_ROW);
     addCabin({ first, last: Math.min(first + NEW_CABIN_ROWS - 1, MAX_ROW) }).querySelector("input").focus();
   });
-  const surcharges = surchargeFields();
+  const surcharges = surchargeFields(currency.value);
   const submit = h("button", { type: "submit", class: "primary" }, "Create flight");
   const form = h(
     "form",
@@ -226,6 +237,7 @@ function flightForm(ctx, onCreated) {
     h("div", { class: "form-actions" }, submit),
   );
   const message = formMessage(form, submit, () => ({ currency: currency.value, percent: false }));
+  currency.addEventListener("change", () => amountsFollow(form, currency.value));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     ctx.clearMessages();
@@ -253,10 +265,10 @@ function flightForm(ctx, onCreated) {
 function discountForm(ctx) {
   const code = h("input", { name: "code", required: true, pattern: DISCOUNT_CODE_PATTERN, maxlength: 32, title: "3 to 32 letters, digits, _ or -, starting with a letter or digit" });
   const kind = select({ name: "kind" }, [["percent", "Percent off"], ["fixed", "Fixed amount off"]]);
-  const value = amountInput("value", "", true);
+  const value = amountInput("value", "EUR", { required: true });
   const currency = select({ name: "currency" }, [["", "any (percent codes)"], ...CURRENCIES]);
   const until = h("input", { type: "datetime-local", name: "valid_until" });
-  const minSpend = amountInput("min_spend");
+  const minSpend = amountInput("min_spend", "EUR");
   const cap = h("input", { type: "number", name: "max_redemptions", min: 1 });
   const submit = h("button", { type: "submit", class: "primary" }, "Create code");
   const form = h(
@@ -273,6 +285,17 @@ function discountForm(ctx) {
   );
   // A code for any currency has two decimals, as EUR.
   const message = formMessage(form, submit, () => ({ currency: currency.value || "EUR", percent: kind.value === "percent" }));
+  const follow = () => {
+    followCurrency(minSpend, currency.value || "EUR");
+    if (kind.value === "fixed") followCurrency(value, currency.value || "EUR");
+    else {
+      Object.assign(value, { pattern: PERCENT_PATTERN, title: "Enter a percentage such as 10 or 12.5.", inputMode: "decimal" });
+      sayRule(value);
+    }
+  };
+  kind.addEventListener("change", follow);
+  currency.addEventListener("change", follow);
+  follow();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     ctx.clearMessages();

@@ -1,13 +1,14 @@
 // One flight: its seat map per cabin, live over the WebSocket; choose seats and hold them
 // (choosing more while holding some grows that hold).
-import { api, ApiError, isReachable, writer } from "../api.js";
+import { api, ApiError, describe, isReachable, writer } from "../api.js";
 import { h, clear } from "../dom.js";
-import { currentHold, forgetHold, keepSelection, liveHold, rememberHold, takeSelection } from "../hold.js";
+import { currentHold, forgetHold, keepSelection, liveHold, liveHolds, rememberHold, takeSelection } from "../hold.js";
 import { watchFlight } from "../live.js";
 import { messageSlot } from "../message.js";
 import { money } from "../money.js";
 import { drawSeatMap, legend, paintSeat } from "../seatmap.js";
 import { arrival, countdownTimer, departure } from "../time.js";
+import { earlierHoldsSlot } from "./earlier-holds.js";
 
 function rowOf(seat) {
   return Number.parseInt(seat, 10);
@@ -47,9 +48,16 @@ export async function render(main, [id], ctx) {
   );
   // What the Hold button and seat choices lead to is said right under the button.
   const holdMessage = messageSlot(holdButton);
+  // Where seats chosen before signing in meet the account's earlier holds (and the question
+  // what to hold) is said in the same place.
+  const earlierHolds = earlierHoldsSlot(holdButton);
+
+  // Seats of the account's other live holds here, found when it is asked what to hold: the
+  // map shows them as the traveller's too, until the server says they are free.
+  const earlierSeats = new Set();
 
   function mine(seat) {
-    return hold !== null && hold.seats.includes(seat);
+    return (hold !== null && hold.seats.includes(seat)) || earlierSeats.has(seat);
   }
 
   function statusOf(seat) {
@@ -78,7 +86,7 @@ export async function render(main, [id], ctx) {
         ),
       );
     } else {
-      const chosen = [...selected].sort((a, b) => rowOf(a) - rowOf(b) || a.localeCompare(b));
+      const chosen = chosenSeats();
       summary.append(
         h("p", {}, `Selected: ${chosen.map((s) => `${s} (${money(seats.get(s).price)})`).join(", ")}`),
         h("p", { class: "hint" }, "The price is fixed when you hold the seats, on the next page."),
@@ -131,6 +139,7 @@ export async function render(main, [id], ctx) {
   function toggle(seat) {
     if (statusOf(seat) !== "available") return;
     holdMessage.clear();
+    if (earlierHolds.asking) stopAsking(); // a changed choice is held with the button's words
     if (selected.has(seat)) selected.delete(seat);
     else if (selected.size >= seatsLeftToChoose()) {
       holdMessage.show(`You can hold up to ${ctx.config.max_seats_per_hold} seats at a time.`, "info");
@@ -195,6 +204,7 @@ export async function render(main, [id], ctx) {
   function apply(seat, status) {
     if (!seats.has(seat)) return;
     seats.get(seat).status = status;
+    if (status === "available") earlierSeats.delete(seat);
     if (status !== "available" && selected.has(seat)) {
       selected.delete(seat);
       paintSummary();
@@ -222,15 +232,91 @@ export async function render(main, [id], ctx) {
   };
   window.addEventListener("lastseat:reachability", onReachability);
 
+  /** Back from signing in with seats chosen before: straight on to checkout, unless the
+   * account already holds seats here; then the traveller says what to hold. */
+  async function carryOn() {
+    const earlier = (await liveHolds(flightId)) ?? (hold ? [hold] : []);
+    if (!earlier.length) {
+      holdSelected();
+      return;
+    }
+    for (const seat of earlier.flatMap((other) => other.seats)) {
+      earlierSeats.add(seat);
+      if (buttons.has(seat)) paint(seat);
+    }
+    holdButton.hidden = true;
+    earlierHolds.ask({
+      earlier,
+      chosen: chosenSeats(),
+      maxSeats: ctx.config.max_seats_per_hold,
+      together: () => holdBeside(earlier, true),
+      onlyNew: () => holdBeside(earlier, false),
+    });
+    // The question continues what the traveller pressed before signing in: it has the focus.
+    main.querySelector(".earlier-holds button:not(:disabled)")?.focus();
+  }
+
+  function stopAsking() {
+    earlierHolds.dismiss();
+    holdButton.hidden = false;
+  }
+
+  /** Hold the chosen seats with the earlier holds' seats (`keep`) or instead of them. */
+  async function holdBeside(earlier, keep) {
+    if (holding) return;
+    const [newest, ...older] = earlier;
+    const chosen = chosenSeats();
+    holding = true;
+    earlierHolds.busy(true);
+    holdMessage.clear();
+    let made = null;
+    try {
+      // `replaces` releases the newest earlier hold in the new hold's own transaction: if a
+      // chosen seat is taken, nothing changes.
+      const first = keep ? [...newest.seats, ...chosen] : chosen;
+      made = await sendHold({ flight_id: flightId, seats: first, replaces: newest.id });
+      for (const other of older) {
+        // One hold is replaced per request: each further one is released, and (kept) its
+        // seats are taken into the new hold at once.
+        await api("DELETE", `/api/v1/holds/${other.id}`);
+        if (keep) made = await sendHold({ flight_id: flightId, seats: [...made.seats, ...other.seats], replaces: made.id });
+      }
+      rememberHold(made);
+      ctx.navigate(`#/checkout/${made.id}`);
+    } catch (error) {
+      if (made) {
+        // Part of it was done: the new hold stands; say what could not follow it.
+        rememberHold(made);
+        const missed = keep
+          ? "Not all of your earlier seats could be added to this hold."
+          : "Some of your earlier seats could not be released yet: they are released when their hold ends.";
+        ctx.navigate(`#/checkout/${made.id}`, `${missed} ${describe(error)}`);
+        return;
+      }
+      stopAsking();
+      refused(error);
+    } finally {
+      holding = false;
+      earlierHolds.busy(false);
+      paintSummary();
+    }
+  }
+
+  function chosenSeats() {
+    return [...selected].sort((a, b) => rowOf(a) - rowOf(b) || a.localeCompare(b));
+  }
+
   paintHold();
   paintSummary();
+  // A choice made before signing in is not cut to fit beside a hold the account had: the
+  // traveller may want it on its own.
   const kept = takeSelection(flightId).filter((seat) => seats.has(seat) && statusOf(seat) === "available");
-  for (const seat of kept.slice(0, seatsLeftToChoose())) {
+  for (const seat of kept.slice(0, ctx.config.max_seats_per_hold)) {
     selected.add(seat);
     paint(seat);
   }
   paintSummary();
-  if (kept.length && ctx.user) holdSelected(); // back from signing in: carry on to checkout
+  if (kept.length && ctx.user) carryOn();
   const stop = watchFlight(flightId, {
     onSnapshot(snapshot) {
       for (const s of snapshot.seats) apply(s.seat, s.status);
