@@ -244,6 +244,36 @@ async def test_a_lost_hold_answer_is_retried_with_the_same_key_and_gets_the_same
     assert hold["seats"] == ["6A", "6B"] and hold["status"] == "active"
 
 
+async def test_the_live_feed_reporting_my_own_hold_first_is_not_called_someone_else_s(
+    stack: Stack, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    """The hold commits, the live feed tells the page its seats are held, and only then
+    does the hold's answer arrive: the page waits for the answer instead of telling the
+    traveller their own seat was just taken by someone else."""
+    flight_id = await make_flight()
+    traveller = await open_traveller()
+    await traveller.sign_up()
+    page = traveller.page
+    said_meanwhile: list[str] = []
+
+    async def answer_after_the_feed(route: Route) -> None:
+        answer = await forward(stack, route)
+        await expect(traveller.seat("2A")).to_have_attribute("data-status", "held")
+        said_meanwhile.append(await page.locator("main").inner_text())
+        await route.fulfill(
+            status=answer.status_code,
+            content_type=answer.headers["content-type"],
+            body=answer.content,
+        )
+
+    await page.route("**/api/v1/holds", answer_after_the_feed)
+    held = await hold_in_page(traveller, flight_id, ["2A"])
+    [meanwhile] = said_meanwhile
+    assert "taken" not in meanwhile, meanwhile
+    hold = await in_page(traveller, f"/api/v1/holds/{held}")
+    assert hold["seats"] == ["2A"] and hold["status"] == "active"
+
+
 async def test_with_lastseat_out_of_reach_the_map_says_so_and_offers_no_hold(
     open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
 ) -> None:

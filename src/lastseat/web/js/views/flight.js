@@ -205,7 +205,10 @@ export async function render(main, [id], ctx) {
     if (!seats.has(seat)) return;
     seats.get(seat).status = status;
     if (status === "available") earlierSeats.delete(seat);
-    if (status !== "available" && selected.has(seat)) {
+    // While a hold is on its way, its own seats turn held on the live feed before its answer
+    // arrives: that answer says whether they are the traveller's (on to checkout) or were
+    // taken by someone else (refused, and said so then).
+    if (status !== "available" && selected.has(seat) && !holding) {
       selected.delete(seat);
       paintSummary();
       holdMessage.show(`Seat ${seat} was just taken by another traveller.`);
