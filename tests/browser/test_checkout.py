@@ -6,11 +6,17 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable
 
-from playwright.async_api import expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.support.browser import OpenTraveller, hold_in_page
 
 ALIGNED_PX = 2  # how far apart left edges may be and still line up
+
+
+def passenger_groups(page: Page) -> tuple[Locator, Locator]:
+    """The checkout's fields for seats 1A and 1B."""
+    form = page.get_by_role("form", name="Passengers and payment")
+    return form.get_by_role("group", name="Seat 1A"), form.get_by_role("group", name="Seat 1B")
 
 
 async def test_one_seat_is_said_as_one_and_the_pay_form_is_one_column(
@@ -68,11 +74,7 @@ async def test_passengers_is_done_only_when_every_seat_has_a_bookable_name(
     await expect(current).to_have_text("Current step: Passengers")
     await expect(done).to_have_text(["Done: Seats"])
     # One seat named, the other not yet; then a name no passport carries: not done.
-    form = page.get_by_role("form", name="Passengers and payment")
-    first, second = (
-        form.get_by_role("group", name="Seat 1A"),
-        form.get_by_role("group", name="Seat 1B"),
-    )
+    first, second = passenger_groups(page)
     await first.get_by_label("Given names").fill("Ann")
     await first.get_by_label("Family name").fill("Lee")
     await expect(current).to_have_text("Current step: Passengers")
@@ -86,3 +88,29 @@ async def test_passengers_is_done_only_when_every_seat_has_a_bookable_name(
     await expect(second.get_by_label("Given names")).to_have_value(long_name)
     await expect(current).to_have_text("Current step: Pay")
     await expect(done).to_have_text(["Done: Seats", "Done: Passengers"])
+
+
+async def test_every_name_the_server_refuses_is_marked_at_its_own_field(
+    open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    traveller = await open_traveller(390, 844)
+    traveller.allow_http_errors(422)
+    page = traveller.page
+    await traveller.sign_up()
+    await hold_in_page(traveller, await make_flight(), ["1A", "1B"])
+    first, second = passenger_groups(page)
+    await first.get_by_label("Given names").fill("Ann")
+    await first.get_by_label("Family name").fill("Lee")
+    await second.get_by_label("Given names").fill("R2-D2")  # no passport carries digits
+    await second.get_by_label("Family name").fill("Lee")
+    await page.get_by_role("button", name="Pay").click()
+    refused = second.get_by_label("Given names")
+    await expect(refused).to_have_attribute("aria-invalid", "true")
+    await expect(refused).to_have_accessible_description(
+        "seat 1B: the given name must be 1 to 64 characters: letters, spaces, hyphens and"
+        " apostrophes, as on the passport"
+    )
+    for accepted in (first.get_by_label("Given names"), second.get_by_label("Family name")):
+        await expect(accepted).not_to_have_attribute("aria-invalid", "true")
+    # the one announced message, beside Pay, says it in the server's words
+    await expect(page.get_by_role("alert")).to_contain_text("Seat 1B: the given name must be")

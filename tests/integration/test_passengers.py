@@ -145,6 +145,34 @@ async def test_passengers_that_do_not_match_the_held_seats_are_a_422_and_charge_
     assert booked.status_code == 201, booked.text  # the hold was left as it was
 
 
+async def test_every_refused_passenger_field_is_named_by_its_place_in_the_request(
+    api: httpx.AsyncClient, flight_id: int, ann: dict[str, str]
+) -> None:
+    """A form marks each field the server refused, all at once, not one per try."""
+    hold_id = await _hold(api, ann, flight_id, "21A", "21B", "21C")
+    passengers = [
+        {"seat": "21C", "given_name": "Ann", "family_name": "Lee", "type": "child"},
+        {"seat": "21A", "given_name": "R2-D2", "family_name": "  ", "type": "adult"},
+        {"seat": "21B", "given_name": "Bo", "family_name": "Lee"},
+    ]
+    refused = await api.post("/api/v1/bookings", json=_booking(hold_id, passengers), headers=ann)
+    problem = assert_problem(refused, 422)
+    assert [(e["loc"], e["message"]) for e in problem["errors"]] == [
+        (["passengers", "0", "date_of_birth"], "seat 21C: a child needs a date of birth"),
+        (
+            ["passengers", "1", "given_name"],
+            "seat 21A: the given name must be 1 to 64 characters: letters, spaces, hyphens"
+            " and apostrophes, as on the passport",
+        ),
+        (
+            ["passengers", "1", "family_name"],
+            "seat 21A: the family name must be 1 to 64 characters: letters, spaces, hyphens"
+            " and apostrophes, as on the passport",
+        ),
+    ]
+    assert problem["detail"] == "; ".join(e["message"] for e in problem["errors"])
+
+
 async def test_names_typed_with_any_unicode_space_are_booked_with_plain_spaces(
     api: httpx.AsyncClient, flight_id: int, ann: dict[str, str]
 ) -> None:

@@ -7,6 +7,8 @@ import orjson
 
 from lastseat.domain.errors import (
     PROBLEM_TYPE_BASE,
+    FieldRefusal,
+    InvalidFields,
     LimitReached,
     NotFound,
     SeatsUnavailable,
@@ -40,3 +42,21 @@ def test_both_protocols_carry_them() -> None:
         ("maximum", "9"),
     )
     assert ("seats", "2A,10A") in trailers_for(SeatsUnavailable(["10A", "2A"]))
+
+
+def test_refused_fields_go_as_a_list_over_http_and_as_ascii_json_over_grpc() -> None:
+    exc = InvalidFields(
+        [
+            FieldRefusal(("passengers", 0, "given_name"), "seat 1A: the given name…"),
+            FieldRefusal(("passengers", 1, "type"), "seat 1B: a passenger aged 5 is a child"),
+        ]
+    )
+    body = orjson.loads(problem(422, exc.code, "Invalid request", exc.detail, **exc.extras).body)
+    assert body["errors"][1] == {
+        "loc": ["passengers", "1", "type"],
+        "message": "seat 1B: a passenger aged 5 is a child",
+        "type": "invalid-request",
+    }
+    [text] = [value for name, value in trailers_for(exc) if name == "errors"]
+    assert text.isascii()  # text metadata carries nothing else
+    assert orjson.loads(text) == body["errors"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 # Names each error by its `code` the same way over HTTP (the problem+json `type`), gRPC
@@ -34,6 +35,33 @@ class InvalidRequest(DomainError):
     """Well-formed input that breaks a rule (unknown seat, too many seats, bad layout)."""
 
     code = "invalid-request"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRefusal:
+    """One refused field: where it is in the request (`("passengers", 1, "family_name")`,
+    the path a problem's `errors` name fields by) and the rule it broke."""
+
+    loc: tuple[str | int, ...]
+    message: str
+
+
+class InvalidFields(InvalidRequest):
+    """Fields refused together, each named, so a form marks every one at once instead of
+    the first per try."""
+
+    def __init__(self, refusals: Iterable[FieldRefusal]) -> None:
+        self.refusals = tuple(refusals)
+        super().__init__("; ".join(refusal.message for refusal in self.refusals))
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {
+            "errors": [
+                {"loc": [str(part) for part in r.loc], "message": r.message, "type": self.code}
+                for r in self.refusals
+            ]
+        }
 
 
 class ValueRefused(InvalidRequest):

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from anyascii import anyascii
 
-from lastseat.domain.errors import InvalidRequest, seat_sort_key
+from lastseat.domain.errors import FieldRefusal, InvalidFields, InvalidRequest, seat_sort_key
 from lastseat.domain.flights import normalise_seat
 from lastseat.domain.greek_digraphs import DIAERESIS, spelled_pairs
 
@@ -115,17 +115,18 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def check_age(passenger: Passenger, departs_on: date) -> None:
-    """A date of birth must be in the past and fit the type: children and infants need one
-    (their fares and seating depend on it), an adult's is optional."""
+def age_refusal(passenger: Passenger, departs_on: date) -> tuple[str, str] | None:
+    """The field and the rule a passenger's age breaks, if any: a date of birth must be in
+    the past and fit the type, and children and infants need one (their fares and seating
+    depend on it); an adult's is optional."""
     born = passenger.date_of_birth
     seat = passenger.seat
     if born is None:
         if passenger.type is not PassengerType.ADULT:
-            raise InvalidRequest(f"seat {seat}: {_a(passenger.type)} needs a date of birth")
-        return
+            return "date_of_birth", f"seat {seat}: {_a(passenger.type)} needs a date of birth"
+        return None
     if born > departs_on:
-        raise InvalidRequest(f"seat {seat}: the date of birth is after the flight")
+        return "date_of_birth", f"seat {seat}: the date of birth is after the flight"
     age = age_on(born, departs_on)
     expected = (
         PassengerType.INFANT
@@ -135,9 +136,9 @@ def check_age(passenger: Passenger, departs_on: date) -> None:
         else PassengerType.ADULT
     )
     if expected is not passenger.type:
-        raise InvalidRequest(
-            f"seat {seat}: a passenger aged {age} on the day of the flight is {_a(expected)}"
-        )
+        aged = f"a passenger aged {age} on the day of the flight"
+        return "type", f"seat {seat}: {aged} is {_a(expected)}"
+    return None
 
 
 def _a(kind: PassengerType) -> str:
@@ -165,20 +166,30 @@ def passengers_for_seats(
     ]
     if problems:
         raise InvalidRequest("one passenger per held seat; " + "; ".join(problems))
-    by_seat = {p.seat: p for p in given}
-    tidy = []
-    for seat in seats:
-        p = by_seat[seat]
-        checked = Passenger(
-            seat,
-            check_name(p.given_name, f"seat {seat}: the given name"),
-            check_name(p.family_name, f"seat {seat}: the family name"),
-            p.date_of_birth,
-            p.type,
-        )
-        check_age(checked, departs_on)
-        tidy.append(checked)
-    return tuple(tidy)
+    # Every refused field is named at once, by its place in the request, so a form marks
+    # each of them instead of one per try.
+    refusals: list[FieldRefusal] = []
+    checked: dict[str, Passenger] = {}
+    for index, p in enumerate(given):
+        names = []
+        for field, words, typed in (
+            ("given_name", "the given name", p.given_name),
+            ("family_name", "the family name", p.family_name),
+        ):
+            try:
+                names.append(check_name(typed, f"seat {p.seat}: {words}"))
+            except InvalidRequest as refused:
+                refusals.append(FieldRefusal(("passengers", index, field), refused.detail))
+        if len(names) < 2:
+            continue
+        passenger = Passenger(p.seat, names[0], names[1], p.date_of_birth, p.type)
+        if (age := age_refusal(passenger, departs_on)) is not None:
+            field, rule = age
+            refusals.append(FieldRefusal(("passengers", index, field), rule))
+        checked[p.seat] = passenger
+    if refusals:
+        raise InvalidFields(refusals)
+    return tuple(checked[seat] for seat in seats)
 
 
 # Letters that carry their mark inside (no decomposition), as travellers type them without

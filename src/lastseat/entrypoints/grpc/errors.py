@@ -7,6 +7,7 @@ client handles both APIs' errors by the same names; `seats` lists conflicting se
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
@@ -53,8 +54,15 @@ def code_for(exc: errors.DomainError) -> grpc.StatusCode:
 def trailers_for(exc: errors.DomainError) -> tuple[tuple[str, str], ...]:
     trailers = [("problem-type", PROBLEM_TYPE_BASE + exc.code)]
     for name, value in exc.extras.items():
-        # Metadata values are text: a list goes comma-separated, as seat names hold no commas.
-        trailers.append((name, ",".join(value) if isinstance(value, list) else str(value)))
+        # Metadata values are text: a list of names goes comma-separated, as seat names hold
+        # no commas; structured members (refused fields) go as JSON.
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            text = ",".join(value)
+        elif isinstance(value, list | dict):
+            text = json.dumps(value)  # ASCII: text metadata carries no other bytes
+        else:
+            text = str(value)
+        trailers.append((name, text))
     return tuple(trailers)
 
 

@@ -81,6 +81,15 @@ export async function render(main, [holdId], ctx) {
     return { seat, given, family, set };
   });
 
+  /** The field a refusal names: `passengers.<i>.<field>` is the i-th traveller's (the
+   *  request lists them in this page's order). */
+  function passengerControl(loc) {
+    const parts = loc.filter((part) => part !== "body").map(String);
+    const at = parts.indexOf("passengers");
+    const traveller = at >= 0 ? travellers[Number(parts[at + 1])] : undefined;
+    return { given_name: traveller?.given, family_name: traveller?.family }[parts[at + 2]] ?? null;
+  }
+
   const discountForm = h("form", { class: "discount", "aria-label": "Discount code" }, field("Discount code", code), h("button", { type: "submit" }, "Apply"), codeStatus);
   const payForm = h(
     "form",
@@ -200,8 +209,10 @@ export async function render(main, [holdId], ctx) {
         ended();
         return;
       }
-      if (!showFieldErrors(payForm, error)) payMessage.show(error);
-      else payMessage.show("Please correct the fields marked above.");
+      // Each refused name is marked at its field; the message by Pay (the one announced)
+      // gives the server's words for all of them, seat by seat.
+      showFieldErrors(payForm, error, { controlFor: passengerControl });
+      payMessage.show(error);
       pay.disabled = false;
       pay.textContent = `Pay ${money(quote.total)}`;
     }
