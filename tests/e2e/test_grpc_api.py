@@ -125,6 +125,15 @@ async def test_a_seat_booked_over_grpc_shows_over_http_and_on_the_websocket(
                 await rpc.book(hold.id, "tok_ok", passengers=passengers_json(["12A"]))
             assert unnamed.value.status == "INVALID_ARGUMENT"
             assert "seats without a passenger: 12B" in unnamed.value.detail
+            with pytest.raises(ApiError) as misnamed:  # each refused name, by its place
+                await rpc.book(
+                    hold.id, "tok_ok",
+                    passengers=[{"seat": "12A", "given_name": "R2-D2", "family_name": "Lee"},
+                                {"seat": "12B", "given_name": "Li", "family_name": "4"}],
+                )  # fmt: skip
+            assert [e["loc"] for e in misnamed.value.body["errors"]] == [
+                ["passengers", "0", "given_name"], ["passengers", "1", "family_name"],
+            ]  # fmt: skip
             named = [
                 {"seat": "12A", "given_name": "Zoë", "family_name": "Ñúñez"},
                 {"seat": "12B", "given_name": "Li", "family_name": "Ñúñez", "type": "child",

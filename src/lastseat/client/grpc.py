@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
@@ -42,6 +43,8 @@ def _error(exc: grpc.aio.AioRpcError) -> ApiError:
     body: dict[str, Any] = {}
     if "seats" in trailers:
         body["seats"] = str(trailers["seats"]).split(",")
+    if "errors" in trailers:  # refused fields, as JSON (entrypoints/grpc/errors.trailers_for)
+        body["errors"] = json.loads(trailers["errors"])
     return ApiError(exc.code().name, problem, exc.details() or "", body)
 
 
