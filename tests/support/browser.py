@@ -67,8 +67,13 @@ class Traveller:
         self.problems.append(f"console {message.type}: {message.text}")
 
     async def goto(self, route: str = "") -> None:
+        """Open `route` and wait until the page shows it whole: a change of the hash alone
+        returns before the new route is drawn."""
         await self.page.goto(f"{self.stack.url}/#{route}")
         await self.page.wait_for_selector("body[data-ready='true']")
+        await self.page.wait_for_function(
+            "() => document.querySelector('main').dataset.shows === location.hash"
+        )
 
     async def sign_up(self, email: str | None = None) -> str:
         email = email or f"traveller-{uuid.uuid4().hex[:10]}@example.com"

@@ -157,9 +157,13 @@ async function route() {
   ctx.clearMessages();
   if (pendingNotice) ctx.notify(pendingNotice);
   pendingNotice = null;
-  const [rawPath, rawQuery] = location.hash.replace(/^#/, "").split("?");
+  const drawing = location.hash;
+  const [rawPath, rawQuery] = drawing.replace(/^#/, "").split("?");
   const path = decodeURIComponent(rawPath);
   clear(main);
+  // Which address main shows, once it shows it whole: a move within the page (only the
+  // hash changes) gives no load event to wait for, so tools and tests wait for this.
+  delete main.dataset.shows;
   paintSteps(stepOf(path, new URLSearchParams(rawQuery || "")));
   for (const [pattern, view] of routes) {
     const match = pattern.exec(path);
@@ -185,6 +189,7 @@ async function route() {
     }
     cleanup = stop;
     main.removeAttribute("aria-busy");
+    main.dataset.shows = drawing;
     // Each page is titled by its heading, and after a move between pages the keyboard and
     // screen-reader focus starts at the new content, not on a control that is gone.
     const heading = main.querySelector("h1");
@@ -193,6 +198,7 @@ async function route() {
     return;
   }
   main.append(document.createTextNode("There is no such page."));
+  main.dataset.shows = drawing;
 }
 
 async function start() {
