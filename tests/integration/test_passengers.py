@@ -230,7 +230,7 @@ async def test_manage_booking_finds_a_booking_by_reference_and_family_name(
     booking = await _book(api, ann, flight_id, named)
     reference = booking["reference"]
     # as typed, in another case or spacing, and as the e-ticket's boarding pass spells it
-    for typed in ("Müller", "MULLER", " muller ", "Mül-ler", "李", "Li"):
+    for typed in ("Müller", "MULLER", " muller ", "Mül-ler", "MUELLER", "李", "Li"):
         found = await api.post(
             "/api/v1/bookings/lookup", json={"reference": reference.lower(), "family_name": typed}
         )  # no sign-in
@@ -254,6 +254,11 @@ async def test_manage_booking_finds_a_booking_by_reference_and_family_name(
             "passengers": booking["passengers"],
             "status": "confirmed",
         }
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in reference)  # as typed in Japan
+    found = await api.post(
+        "/api/v1/bookings/lookup", json={"reference": full_width, "family_name": "Li"}
+    )
+    assert found.status_code == 200, found.text
     wrong_name = await api.post(
         "/api/v1/bookings/lookup", json={"reference": reference, "family_name": "Jörg"}
     )

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from lastseat.domain.bookings import MAX_REFERENCE_LENGTH, typed_reference
 from lastseat.domain.errors import InvalidRequest
 from lastseat.domain.passengers import (
     MAX_MARKS_PER_LETTER,
@@ -191,6 +192,13 @@ def test_manage_booking_compares_family_names_without_case_accents_or_extra_spac
         ("李", "李"),
         ("Παπαδάκης", "Papadakis"),
         ("Παπαδοπούλου", "PAPADOPOULOU"),  # as the Greek passport spells it
+        ("ヤマダ", "Yamada"),  # kana keep their voicing marks: DA, not TA
+        ("ガンダム", "GANDAMU"),
+        # letters a German or Nordic passport's machine zone writes out (ICAO 9303)
+        ("Müller-Lüdenscheidt", "MUELLER-LUEDENSCHEIDT"),
+        ("Ångström", "AANGSTROEM"),
+        # the pass's name field, cut at 20 letters
+        ("Chatzigeorgiou-Kallimanis", "CHATZIGEORGIOUKALLIM"),
         ("Иванова", "IVANOVA"),
         # a word no table transliterates is compared as itself
         ("𥓘", "𥓘"),
@@ -203,7 +211,41 @@ def test_a_family_name_is_found_as_typed_or_as_the_boarding_pass_spells_it(
 
 
 def test_names_that_spell_differently_do_not_match() -> None:
-    aboard = [Passenger("1A", "Ann", "𥓘"), Passenger("1B", "Bo", "李")]
+    aboard = [
+        Passenger("1A", "Ann", "𥓘"),
+        Passenger("1B", "Bo", "李"),
+        Passenger("1C", "Cy", "Chatzigeorgiou-Kallimanis"),
+    ]
     assert not names_match("X", aboard)  # the pass's stand-in for 𥓘 is no name
     assert not names_match("𥓙", aboard)
     assert not names_match("Lin", aboard)
+    assert not names_match("CHATZIGEORGIOU", aboard)  # a cut only where the pass cuts
+    assert not names_match("", aboard) and not names_match("-", aboard)
+
+
+@pytest.mark.parametrize(
+    ("typed", "bookable"),
+    [
+        ("محمد‌حسین", True),  # Persian, with its zero-width non-joiner
+        ("ශ්‍රී", True),  # Sinhala, with its zero-width joiner
+        ("‍Anna", False),  # a joiner joins two letters: never first
+        ("́Anna", False),  # a mark belongs on a letter
+        ("'t Hooft", True),  # Dutch names may start with an apostrophe
+        ("Ann​Lee", False),  # the zero-width space is no part of a name
+    ],
+)
+def test_joiners_are_part_of_names_and_marks_or_joiners_never_start_one(
+    typed: str, bookable: bool
+) -> None:
+    try:
+        check_name(typed, "name")
+    except InvalidRequest:
+        assert not bookable
+    else:
+        assert bookable
+
+
+def test_a_reference_typed_full_width_or_in_lower_case_is_the_stored_one() -> None:
+    assert typed_reference(" ８ｂ２ｖｊｐ７ｊ ") == "8B2VJP7J"  # noqa: RUF001  # as typed in Japan
+    assert typed_reference("8b2vjp7j\u3000") == "8B2VJP7J"
+    assert len(typed_reference("A" * 10_000)) == MAX_REFERENCE_LENGTH

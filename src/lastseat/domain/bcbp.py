@@ -16,12 +16,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from lastseat.domain.passengers import latin_letters
+from lastseat.domain.passengers import PASS_NAME_WIDTH, latin_letters
 
 FORMAT_CODE = "M"
 LEGS = "1"
 ELECTRONIC_TICKET = "E"
-NAME_WIDTH = 20
+NAME_WIDTH = PASS_NAME_WIDTH
 PNR_WIDTH = 7
 MANDATORY_LENGTH = 60
 # "0": ticket issued, not yet checked in (Resolution 792's passenger status table).

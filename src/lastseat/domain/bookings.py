@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -50,6 +51,15 @@ class PaymentStatus(StrEnum):
 
 def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def typed_reference(text: str) -> str:
+    """A reference as a traveller may type it, in the form references are stored: spaces
+    around it dropped, capitals, and full-width letters and digits (as a Japanese or
+    Chinese keyboard types them) as their ASCII forms (NFKC). Bounded
+    before any work on it."""
+    bounded = text[: 4 * MAX_REFERENCE_LENGTH]
+    return unicodedata.normalize("NFKC", bounded).strip().upper()[:MAX_REFERENCE_LENGTH]
 
 
 def is_reference(text: str) -> bool:

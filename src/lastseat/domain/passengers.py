@@ -35,6 +35,11 @@ MAX_RAW_NAME_LENGTH = 4 * MAX_NAME_LENGTH
 MAX_MARKS_PER_LETTER = 3
 # Hyphen, apostrophe and the typographic apostrophe (what phones type for O'Brien).
 NAME_PUNCTUATION = frozenset("-'\u2019 ")
+# The zero-width non-joiner and joiner: Persian writes "محمد‌حسین" with the first, Sinhala
+# "ශ්‍රී" with the second; never first (one joins two letters).
+NAME_JOINERS = frozenset("\u200c\u200d")
+# What a name may not start with: a mark belongs on a letter, a joiner between two.
+NOT_FIRST = ("M", "Cf")
 # Ages on the day of departure (IATA's usual bands): an infant has not turned 2, a child
 # has not turned 12.
 INFANT_UNDER = 2
@@ -78,9 +83,14 @@ def check_name(text: str, field: str) -> str:
         text = ""
     spaced = _plain_spaces(unicodedata.normalize("NFC", text))
     name = " ".join(part for part in spaced.split(" ") if part)
-    allowed = all(
-        unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION for ch in name
-    ) and any(unicodedata.category(ch)[0] == "L" for ch in name)
+    allowed = (
+        all(
+            unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION or ch in NAME_JOINERS
+            for ch in name
+        )
+        and any(unicodedata.category(ch)[0] == "L" for ch in name)
+        and not unicodedata.category(name[:1] or " ").startswith(NOT_FIRST)
+    )
     if not MIN_NAME_LENGTH <= len(name) <= MAX_NAME_LENGTH or not allowed:
         raise InvalidRequest(
             f"{field} must be {MIN_NAME_LENGTH} to {MAX_NAME_LENGTH} characters: letters,"
@@ -210,16 +220,38 @@ UNMARKED = str.maketrans(
 )
 
 
-def latin_letters(name: str, untransliterable: str | None = None) -> str:
+# Passports' machine-readable zones (ICAO 9303) write these letters out, as German and
+# Nordic passports do: "Müller" is MUELLER there, "Ångström" AANGSTROEM.
+SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "å": "aa", "ø": "oe"})
+# The blocks of accents that sit on Latin, Greek and Cyrillic letters: dropped. Other
+# combining marks (kana voicing, Indic vowel signs) are part of their letter and stay.
+ACCENT_BLOCKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF))
+# The boarding pass's name field ("FAMILY/GIVEN"), as bcbp.py writes it.
+PASS_NAME_WIDTH = 20
+
+
+def _accent(ch: str) -> bool:
+    return any(low <= ord(ch) <= high for low, high in ACCENT_BLOCKS)
+
+
+def latin_letters(
+    name: str, untransliterable: str | None = None, *, spelled_out: bool = False
+) -> str:
     """A name as ASCII capitals and single spaces, the way a passport's machine-readable
-    zone and a boarding pass write it: accents dropped, letters with a mark inside bare
-    (UNMARKED), other scripts transliterated (anyascii: "李" is "LI"), punctuation left
-    out. A word no table transliterates (rare ideographs beyond the BMP) is written
+    zone and a boarding pass write it: accents dropped (or, `spelled_out`, ä ö ü å ø
+    written out as ICAO 9303 allows), letters with a mark inside bare (UNMARKED), other
+    scripts transliterated (anyascii: "李" is "LI", "ガンダム" "GANDAMU"), punctuation
+    left out. A word no table transliterates (rare ideographs beyond the BMP) is written
     `untransliterable`, or stays itself when that is None: never silently lost."""
+    text = unicodedata.normalize("NFC", name).casefold()
+    if spelled_out:
+        text = text.translate(SPELLED_OUT)
     words = []
-    for word in unicodedata.normalize("NFKD", name.casefold().translate(UNMARKED)).split():
-        bare = "".join(ch for ch in word if not unicodedata.combining(ch) or ch == DIAERESIS)
+    for word in unicodedata.normalize("NFKD", text.translate(UNMARKED)).split():
+        bare = "".join(ch for ch in word if not _accent(ch) or ch == DIAERESIS)
         bare = spelled_pairs(bare).replace(DIAERESIS, "")
+        # Marks that are part of their letter join it again ("カ" + voicing is "ガ", GA).
+        bare = unicodedata.normalize("NFC", bare)
         latin = "".join(ch for ch in anyascii(bare).upper() if "A" <= ch <= "Z")
         if not latin and any(unicodedata.category(ch)[0] == "L" for ch in bare):
             latin = bare if untransliterable is None else untransliterable
@@ -229,19 +261,34 @@ def latin_letters(name: str, untransliterable: str | None = None) -> str:
 
 
 def name_key(name: str) -> str:
-    """A family name as compared by manage-booking: its Latin letters only, so case,
-    accents, spacing and punctuation are ignored ("Müller", "MULLER", "muller " and
-    "Mül-ler" find the same booking), and the name as the boarding pass spells it works
-    too ("OBRIENLUKASIEWICZ" for "O'Brien-Łukasiewicz", "LI" for "李")."""
+    """A name as typed to manage-booking, in the form it is compared: its Latin letters
+    only, so case, accents, spacing and punctuation are ignored ("Müller", "MULLER",
+    "muller " and "Mül-ler" are one key), and the boarding pass's spelling works too
+    ("OBRIENLUKASIEWICZ" for "O'Brien-Łukasiewicz", "LI" for "李")."""
     return latin_letters(name).replace(" ", "")
 
 
+def name_keys(family_name: str) -> tuple[str, str, str]:
+    """Every spelling of a booked family name that finds its booking: its key, the
+    passport's with letters spelled out ("MUELLER"), and the boarding pass's, cut to the
+    pass's name field when it is longer ("CHATZIGEORGIOUKALLIM"), else empty."""
+    on_the_pass = latin_letters(family_name, "X")[:PASS_NAME_WIDTH]
+    return (
+        name_key(family_name),
+        latin_letters(family_name, spelled_out=True).replace(" ", ""),
+        on_the_pass.replace(" ", "") if len(on_the_pass) == PASS_NAME_WIDTH else "",
+    )
+
+
 def names_match(typed: str, passengers: Iterable[Passenger]) -> bool:
-    """Whether `typed` is one passenger's family name, compared in constant time per
-    passenger and without stopping at the first match (the time says nothing either)."""
+    """Whether `typed` is one passenger's family name in one of its spellings, compared
+    in constant time per passenger and without stopping at the first match (the time
+    says nothing either)."""
     # bounded before any work on it: a name that long matches no one
     key = name_key(typed).encode() if len(typed) <= MAX_RAW_NAME_LENGTH else b"\xff"
     found = False
     for p in passengers:
-        found |= hmac.compare_digest(key, name_key(p.family_name).encode())
+        for spelling in name_keys(p.family_name):
+            # an empty spelling (no cut on the pass) is compared too, and matches nothing
+            found |= hmac.compare_digest(key, spelling.encode() or b"\xfe") and bool(key)
     return found

@@ -39,6 +39,8 @@ def module_text() -> str:
         "maxMarksPerLetter": passengers.MAX_MARKS_PER_LETTER,
         # sorted: a frozenset's order changes from one Python process to the next
         "punctuation": "".join(sorted(passengers.NAME_PUNCTUATION)),
+        "joiners": "".join(sorted(passengers.NAME_JOINERS)),
+        "maxRawLength": passengers.MAX_RAW_NAME_LENGTH,
     }
     return HEADER + "".join(
         (

@@ -27,12 +27,12 @@ from uuid import UUID
 import structlog
 
 from lastseat.domain.bookings import (
-    MAX_REFERENCE_LENGTH,
     Booking,
     BookingStatus,
     PaymentStatus,
     is_reference,
     new_reference,
+    typed_reference,
 )
 from lastseat.domain.discounts import DiscountNotApplicable
 from lastseat.domain.errors import (
@@ -266,7 +266,7 @@ class Bookings:
         family name, without signing in. A guessing target, so every attempt is counted
         first (429 past a limit) and only a match gives its count back; a wrong reference
         and a wrong name are the same 404, after the same work."""
-        reference = reference.strip().upper()[:MAX_REFERENCE_LENGTH]
+        reference = typed_reference(reference)
         throttles = await reserve_lookup(self._ctx, reference, address)
         booking = None
         if is_reference(reference):

@@ -6,9 +6,12 @@
 // server's own, read from server-words.js (written from domain/passengers.py).
 import { NAME_RULE } from "./server-words.js";
 
-// Each allowed punctuation mark as a \u escape, so none means anything in a character class.
-const PUNCTUATION = [...NAME_RULE.punctuation].map((ch) => `\\u${ch.codePointAt(0).toString(16).padStart(4, "0")}`).join("");
-const NAME_CHARACTERS = new RegExp(`^[\\p{L}\\p{M}${PUNCTUATION}]+$`, "u");
+// Each allowed punctuation mark and joiner as a \u escape, so none means anything in a
+// character class.
+const escaped = (chars) => [...chars].map((ch) => `\\u${ch.codePointAt(0).toString(16).padStart(4, "0")}`).join("");
+const NAME_CHARACTERS = new RegExp(`^[\\p{L}\\p{M}${escaped(NAME_RULE.punctuation + NAME_RULE.joiners)}]+$`, "u");
+// A mark belongs on a letter and a joiner between two: neither starts a name.
+const BAD_FIRST = new RegExp(`^[\\p{M}${escaped(NAME_RULE.joiners)}]`, "u");
 const MARK_RUN = new RegExp(`\\p{M}{${NAME_RULE.maxMarksPerLetter + 1}}`, "u");
 
 /** The name as the server stores it: NFC, any Unicode space a plain one, spaces tidied. */
@@ -17,7 +20,15 @@ export function tidyName(text) {
 }
 
 export function isBookableName(text) {
+  if ([...text].length > NAME_RULE.maxRawLength) return false; // as typed, before tidying
   const name = tidyName(text);
   const length = [...name].length;
-  return length >= NAME_RULE.minLength && length <= NAME_RULE.maxLength && NAME_CHARACTERS.test(name) && /\p{L}/u.test(name) && !MARK_RUN.test(name);
+  return (
+    length >= NAME_RULE.minLength &&
+    length <= NAME_RULE.maxLength &&
+    NAME_CHARACTERS.test(name) &&
+    !BAD_FIRST.test(name) &&
+    /\p{L}/u.test(name) &&
+    !MARK_RUN.test(name)
+  );
 }

@@ -18,4 +18,4 @@ export const HIGH_DEMAND = "High demand";
 export const LOW_DEMAND = "Low demand saving";
 
 /** A bookable passenger name: length in code points, marks on one letter, and the characters allowed besides letters and marks. */
-export const NAME_RULE = Object.freeze({"minLength": 1, "maxLength": 64, "maxMarksPerLetter": 3, "punctuation": " '-\u2019"});
+export const NAME_RULE = Object.freeze({"minLength": 1, "maxLength": 64, "maxMarksPerLetter": 3, "punctuation": " '-\u2019", "joiners": "\u200c\u200d", "maxRawLength": 256});
