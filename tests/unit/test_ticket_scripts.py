@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from functools import cache
 
 import pytest
@@ -31,6 +32,11 @@ NAMES = [
     ("Thai", "สมชาย", "ใจดี", {"NotoSansThaiUI"}),
     ("Devanagari", "राहुल", "शर्मा", {"NotoSansDevanagariUI"}),
     ("Ethiopic", "አበበ", "ቢቂላ", {"AbyssinicaSIL"}),
+    ("Tamil", "முருகன்", "செல்வம்", {"NotoSansTamilUI"}),
+    ("Bengali", "অমিত", "রায়", {"NotoSansBengaliUI"}),
+    ("Sinhala", "ශ්‍රී", "පෙරේරා", {"NotoSansSinhalaUI"}),
+    ("Myanmar", "အောင်", "ဆန်း", {"NotoSansMyanmarUI"}),
+    ("Khmer", "សុខ", "ចាន់", {"NotoSansKhmerUI"}),
     ("Korean", "민준", "김", {"WenQuanYiMicroHei"}),
     ("Japanese kana", "さくら", "タナカ", {"WenQuanYiMicroHei"}),
     ("Chinese", "小龍", "李", {"WenQuanYiMicroHei"}),
@@ -79,7 +85,9 @@ def test_a_name_prints_in_its_own_script(
     name = f"{given} {family}"
     pdf = FPDF()
     ticket_fonts.use_ticket_fonts(pdf, [name])
-    chosen = {char: family_for(pdf, char) for char in name if not char.isspace()}
+    # a joiner only joins (nothing is drawn for it), whichever font has it
+    drawn = [char for char in name if not char.isspace() and unicodedata.category(char) != "Cf"]
+    chosen = {char: family_for(pdf, char) for char in drawn}
     assert set(chosen.values()) == fonts
     for char, font in chosen.items():
         assert ord(char) in font_cmap(font), f"{font} has no glyph for {char!r}"
@@ -87,7 +95,9 @@ def test_a_name_prints_in_its_own_script(
     printed = ticket(given, family)
     assert len(printed) <= TICKET_BYTES_AT_MOST
     assert all(any(name.startswith(font) for name in embedded(printed)) for font in fonts)
-    text = pdf_text(printed)
+    # pypdf puts a control character where a shaped cluster's glyphs stand in another
+    # order than its letters (Tamil, Bengali, Myanmar vowel signs): not the page's text.
+    text = re.sub("[\x00-\x08\x0b-\x1f]", "", pdf_text(printed))
     if script in RIGHT_TO_LEFT:
         # Readers extract the words of a right-to-left line in the order they stand on the
         # page, each word's letters in reading order: a word of unjoined letters laid out

@@ -51,6 +51,12 @@ class TicketFont:
         return any(low <= ord(char) <= high for low, high in self.ranges)
 
 
+def _noto_ui(script: str, *ranges: tuple[int, int]) -> TicketFont:
+    """Noto Sans's UI cut for `script`: its ascenders and descenders fit a line of Latin."""
+    family = f"NotoSans{script}UI"
+    return TicketFont(family, FONT_DIR / f"noto/{family}-Regular.ttf", "fonts-noto-ui-core", ranges)
+
+
 TEXT_FONTS = (
     TicketFont(FAMILY, FONT_DIR / "dejavu/DejaVuSans.ttf", "fonts-dejavu-core", TEXT_RANGES),
     TicketFont(
@@ -60,13 +66,22 @@ TEXT_FONTS = (
 # In the order fpdf2 tries them. Each is read only for a ticket with a character in its
 # ranges: reading a font costs tens to hundreds of milliseconds, and most tickets need none.
 FALLBACK_FONTS = (
-    # The UI cuts: their ascenders and descenders fit a line of Latin text.
-    TicketFont("NotoSansArabicUI", FONT_DIR / "noto/NotoSansArabicUI-Regular.ttf",
-               "fonts-noto-ui-core", ARABIC),
-    TicketFont("NotoSansThaiUI", FONT_DIR / "noto/NotoSansThaiUI-Regular.ttf",
-               "fonts-noto-ui-core", ((0x0E00, 0x0E7F),)),
-    TicketFont("NotoSansDevanagariUI", FONT_DIR / "noto/NotoSansDevanagariUI-Regular.ttf",
-               "fonts-noto-ui-core", ((0x0900, 0x097F), (0x1CD0, 0x1CFF), (0xA8E0, 0xA8FF))),
+    _noto_ui("Arabic", *ARABIC),
+    _noto_ui("Thai", (0x0E00, 0x0E7F)),
+    _noto_ui("Devanagari", (0x0900, 0x097F), (0x1CD0, 0x1CFF), (0xA8E0, 0xA8FF)),
+    # The other scripts of South and South-East Asia whose names passports carry.
+    _noto_ui("Bengali", (0x0980, 0x09FF)),
+    _noto_ui("Gurmukhi", (0x0A00, 0x0A7F)),
+    _noto_ui("Gujarati", (0x0A80, 0x0AFF)),
+    _noto_ui("Oriya", (0x0B00, 0x0B7F)),
+    _noto_ui("Tamil", (0x0B80, 0x0BFF), (0x11FC0, 0x11FFF)),
+    _noto_ui("Telugu", (0x0C00, 0x0C7F)),
+    _noto_ui("Kannada", (0x0C80, 0x0CFF)),
+    _noto_ui("Malayalam", (0x0D00, 0x0D7F)),
+    _noto_ui("Sinhala", (0x0D80, 0x0DFF), (0x111E0, 0x111FF)),
+    _noto_ui("Lao", (0x0E80, 0x0EFF)),
+    _noto_ui("Myanmar", (0x1000, 0x109F), (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F)),
+    _noto_ui("Khmer", (0x1780, 0x17FF), (0x19E0, 0x19FF)),
     TicketFont("AbyssinicaSIL", FONT_DIR / "abyssinica/AbyssinicaSIL-Regular.ttf",
                "fonts-sil-abyssinica", ((0x1200, 0x139F), (0x2D80, 0x2DDF), (0xAB00, 0xAB2F),
                                         (0x1E7E0, 0x1E7FF))),
