@@ -4,7 +4,6 @@ uvicorn share."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from pathlib import Path
 from typing import Annotated, Any
@@ -88,12 +87,13 @@ def serve(
 
 def serve_grpc(host: Host = "127.0.0.1", port: Port = 3051) -> None:
     """Run one gRPC server (lastseat.v1.Booking, health, reflection)."""
-    from lastseat.entrypoints.grpc.server import serve
+    from lastseat.entrypoints.cli.stopping import run_server
+    from lastseat.entrypoints.grpc.server import EXIT_SECONDS, serve
 
     settings = get_settings()
     refuse_development_secrets(settings, settings.cookie_secure)
     server_logging(settings)
-    asyncio.run(serve(settings, host, port))
+    run_server(lambda stopping: serve(settings, host, port, stopping), EXIT_SECONDS)
 
 
 def payments_sandbox(host: Host = "127.0.0.1", port: Port = 3090) -> None:
