@@ -1,5 +1,5 @@
-"""A stopping `serve-grpc` ends within its bound whatever its database driver, a thread or
-its own event loop does, and says in its log what it had to leave behind.
+"""A stopping `serve-grpc` or `serve` ends within its bound whatever its database driver,
+a thread or its own event loop does, and says in its log what it had to leave behind.
 
 Each test runs its own server over its own SQLite file (loopback, a free port, stopped by
 pid); the bound waited for is generous, several times the one the server states.
@@ -8,15 +8,17 @@ pid); the bound waited for is generous, several times the one the server states.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from lastseat.bootstrap import build_services
@@ -60,9 +62,18 @@ def write_lock(database: tuple[Path, int]) -> Iterator[None]:
         holder.close()
 
 
-def start(path: Path, log: Path, *launcher: str, **env: str) -> tuple[subprocess.Popen[bytes], int]:
+def _http_ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def start(
+    path: Path, log: Path, *launcher: str, server: str = "serve-grpc", **env: str
+) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    command = [sys.executable, "-m", *launcher, "serve-grpc"]
+    command = [sys.executable, "-m", *launcher, server]
     with log.open("ab") as out:
         process = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(port)],
@@ -71,10 +82,14 @@ def start(path: Path, log: Path, *launcher: str, **env: str) -> tuple[subprocess
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    ready = grpc_serving(f"127.0.0.1:{port}")
+    ready: Callable[[], bool] = (
+        functools.partial(_http_ready, port)
+        if server == "serve"
+        else grpc_serving(f"127.0.0.1:{port}")
+    )
     for _ in range(int(STARTUP_SECONDS * 10)):
         if process.poll() is not None:
-            raise RuntimeError(f"serve-grpc exited early; see {log}")
+            raise RuntimeError(f"{server} exited early; see {log}")
         if ready():
             return process, port
         try:
@@ -82,7 +97,7 @@ def start(path: Path, log: Path, *launcher: str, **env: str) -> tuple[subprocess
         except subprocess.TimeoutExpired:
             pass
     stop(process)
-    raise RuntimeError(f"serve-grpc not ready within {STARTUP_SECONDS}s; see {log}")
+    raise RuntimeError(f"{server} not ready within {STARTUP_SECONDS}s; see {log}")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -168,3 +183,29 @@ async def test_a_blocked_event_loop_is_ended_by_the_watchdog_saying_where(
     threads = overran["threads"]
     assert isinstance(threads, dict)
     assert "time.sleep(STALL_SECONDS)" in threads["MainThread"]
+
+
+async def test_an_app_server_waiting_for_the_sqlite_lock_is_ended_by_the_watchdog(
+    database: tuple[Path, int], write_lock: None, tmp_path: Path
+) -> None:
+    """`serve` shares the cause: its app's shutdown waits for the sweeper's query, which
+    waits in SQLite's busy handler. Its shutdown has no deadline of its own, so the
+    watchdog ends it, naming the tasks that still wait."""
+    path, _ = database
+    log = tmp_path / "app.log"
+    process, _ = start(
+        path,
+        log,
+        "lastseat.entrypoints.cli.main",
+        server="serve",
+        LASTSEAT_SWEEP_INTERVAL_SECONDS="0.05",
+        LASTSEAT_SQLITE_BUSY_TIMEOUT_SECONDS="600",
+    )
+    try:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=EXIT_WAIT_SECONDS) == OVERRAN_STATUS, log.read_text()
+    finally:
+        stop(process)
+    tasks = events(log)["stop_overran"]["tasks"]
+    assert isinstance(tasks, list)
+    assert any("sweep_expired" in task for task in tasks), tasks

@@ -78,13 +78,16 @@ class Watchdog:
     deadline, but a step that blocks the event loop itself (synchronous work, a C call)
     or the interpreter's exit (a non-daemon thread it joins, an atexit handler) meets
     none of them. Past `seconds` this logs every thread's stack and ends the process
-    with OVERRAN_STATUS; a supervisor's SIGKILL would say nothing of why."""
+    with OVERRAN_STATUS; a supervisor's SIGKILL would say nothing of why. With `loop`,
+    it also says where each of its tasks waits (a thread's stack shows only the loop)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def arm(self) -> None:
+    def arm(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._loop = self._loop or loop
         if self._thread is None:
             self._thread = threading.Thread(target=self._bite, name="stop-watchdog", daemon=True)
             self._thread.start()
@@ -103,8 +106,16 @@ class Watchdog:
             for ident, frame in sys._current_frames().items()
             if ident != threading.get_ident()
         }
-        log.error("stop_overran", seconds=self.seconds, threads=stacks)
+        log.error("stop_overran", seconds=self.seconds, threads=stacks, tasks=self._tasks())
         drain_logs(REPORT_SECONDS)
+
+    def _tasks(self) -> list[str]:
+        if self._loop is None:
+            return []
+        try:  # read from another thread than the loop's: a change meanwhile only loses this
+            return [where(task) for task in asyncio.all_tasks(self._loop)]
+        except RuntimeError:
+            return ["(the loop's tasks changed while being listed)"]
 
 
 async def _teardown(seconds: float) -> list[str]:
@@ -145,7 +156,7 @@ def run_server(serve: Callable[[asyncio.Event], Awaitable[int]], stop_seconds: f
     stopping = asyncio.Event()
 
     def stop() -> None:
-        watchdog.arm()
+        watchdog.arm(loop)
         stopping.set()
 
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -156,7 +167,7 @@ def run_server(serve: Callable[[asyncio.Event], Awaitable[int]], stop_seconds: f
         status = loop.run_until_complete(serve(stopping))
     except BaseException as exc:  # the teardown is as bounded after a failure
         failure = exc
-    watchdog.arm()
+    watchdog.arm(loop)
     left = loop.run_until_complete(_teardown(TEARDOWN_SECONDS))
     if left:
         log.warning("stop_left_work", seconds=TEARDOWN_SECONDS, waiting_in=left)
