@@ -23,7 +23,9 @@ HTTP_APP = "lastseat.entrypoints.http.app:create_app"
 # For requests in flight and connections to close, once SIGTERM came; uvicorn's default
 # is to wait for them for ever.
 HTTP_GRACE_SECONDS = 5.0
-HTTP_CLEANUP_SECONDS = 5.0  # the app's shutdown: background jobs, then the pool
+# What the app's shutdown (background jobs, then the pool) is given; it has no deadline
+# of its own, so the watchdog holds it to this.
+HTTP_CLEANUP_SECONDS = 5.0
 # From SIGTERM to the end of an app server, whatever its shutdown does: within a
 # supervisor's wait (15 s), which SIGKILLs and so loses the reason.
 HTTP_EXIT_SECONDS = HTTP_GRACE_SECONDS + HTTP_CLEANUP_SECONDS + TEARDOWN_SECONDS + 2.0
@@ -84,8 +86,12 @@ class _WatchedServer(uvicorn.Server):
         self._watchdog = watchdog
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        # A signal handler in the main thread, which runs the loop: this is its loop.
-        self._watchdog.arm(asyncio.get_event_loop())
+        # Called in the main thread, which runs the loop: the loop whose tasks to report.
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        self._watchdog.arm(loop)
         super().handle_exit(sig, frame)
 
 

@@ -128,21 +128,22 @@ async def _teardown(seconds: float) -> list[str]:
     for task in left:
         task.cancel()
     loop = asyncio.get_running_loop()
-    closing = {
-        asyncio.ensure_future(loop.shutdown_asyncgens()),
-        asyncio.ensure_future(loop.shutdown_default_executor()),
-    }
     pending: set[asyncio.Future[Any]] = set()
     if left:
         _, pending = await asyncio.wait(left, timeout=max(0.0, deadline - loop.time()))
-    # After the tasks: an async generator a task is still in is closed with the task.
+    # After the tasks, as asyncio.run does: a generator a task is still in must not be
+    # closed under it.
+    closing = {
+        asyncio.ensure_future(loop.shutdown_asyncgens()): "the async generators' finally blocks",
+        # It waits for the executor's threads (asyncio.to_thread work) to return.
+        asyncio.ensure_future(loop.shutdown_default_executor()): "the default executor's threads",
+    }
     _, stuck = await asyncio.wait(closing, timeout=max(0.0, deadline - loop.time()))
     for task in left - pending:
         if not task.cancelled() and task.exception() is not None:
             log.error("task_failed_at_stop", task=task.get_name(), exc_info=task.exception())
     named = [where(task) for task in pending if isinstance(task, asyncio.Task)]
-    # The executor's shutdown waits for its threads (asyncio.to_thread work).
-    return named + ["the default executor's threads" for _ in stuck]
+    return named + [closing[future] for future in stuck]
 
 
 def run_server(serve: Callable[[asyncio.Event], Awaitable[int]], stop_seconds: float) -> None:
