@@ -7,7 +7,8 @@ them again at exit. A task can be unable to finish: cancelling a query SQLAlchem
 aiosqlite invalidates the connection and closes it in a shielded task, and that close
 waits for the connection's thread, which may sit in SQLite's busy handler for the write
 lock (up to LASTSEAT_SQLITE_BUSY_TIMEOUT_SECONDS; sqlite3_interrupt does not wake it).
-`serve-grpc` stopped on a loaded machine waited there, past its supervisor's 15 s.
+`serve-grpc` stopped on a loaded CI machine waited there past the 30 s its test allows
+(a supervisor waits 15 s, then SIGKILLs).
 
 Here each of those waits has a deadline; what is still running at it is named in a
 warning and left behind: the process ends without waiting for it again (its threads are
