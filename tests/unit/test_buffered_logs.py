@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
 
 from lastseat.entrypoints.logs import BufferedSink
@@ -35,3 +36,34 @@ def test_the_timer_writes_what_waits() -> None:
             break
         time.sleep(0.05)
     assert stream.getvalue() == "late line\n"
+
+
+class _BlockedStream(io.StringIO):
+    """A stream whose write blocks until let go, as stdout does on a pipe nobody reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.entered.set()
+        self.release.wait(timeout=60)
+        return super().write(text)
+
+
+def test_a_drain_at_exit_gives_up_on_a_write_that_blocks() -> None:
+    """The exit's drain must not hang the process on the flush thread's blocked write."""
+    stream = _BlockedStream()
+    sink = BufferedSink(stream, interval=3600)
+    print("first", file=sink)
+    writer = threading.Thread(target=sink.drain, daemon=True)
+    writer.start()
+    assert stream.entered.wait(timeout=10)
+    try:
+        assert sink.drain(timeout=0.1) is False
+    finally:
+        stream.release.set()
+        writer.join(timeout=10)
+    assert sink.drain(timeout=10) is True
+    assert stream.getvalue().splitlines() == ["first"]

@@ -48,6 +48,11 @@ def _orjson_dumps(value: Any, **_: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
+# The process's buffered sinks, for a server ending itself with os._exit (no atexit then).
+_SINKS: list[BufferedSink] = []
+EXIT_DRAIN_SECONDS = 2.0
+
+
 class BufferedSink:
     """Log lines collected in memory and written at most every `interval` seconds, the way
     nginx's `access_log ... buffer= flush=` does: one write per interval instead of one per
@@ -63,7 +68,10 @@ class BufferedSink:
         self._size = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        atexit.register(self.drain)
+        _SINKS.append(self)
+        # Bounded: the flush thread may hold the lock in a write that blocks (a pipe nobody
+        # reads); the exit then loses the last lines instead of hanging on them.
+        atexit.register(self.drain, EXIT_DRAIN_SECONDS)
 
     def write(self, text: str) -> int:
         with self._lock:
@@ -80,19 +88,31 @@ class BufferedSink:
     def flush(self) -> None:
         """print(..., flush=True) lands here: the timer flushes instead."""
 
-    def drain(self) -> None:
-        with self._lock:
+    def drain(self, timeout: float = -1) -> bool:
+        """Write what is buffered; False if the lock was not had within `timeout` s."""
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        try:
             text = "".join(self._parts)
             self._parts.clear()
             self._size = 0
             if text:
                 self._stream.write(text)
                 self._stream.flush()
+        finally:
+            self._lock.release()
+        return True
 
     def _flush_forever(self) -> None:
         while True:
             time.sleep(self._interval)
             self.drain()
+
+
+def drain_logs(timeout: float) -> None:
+    """Write every buffered log line now, waiting at most `timeout` s for each sink."""
+    for sink in _SINKS:
+        sink.drain(timeout)
 
 
 class JsonLinesHandler(logging.StreamHandler[TextIO]):

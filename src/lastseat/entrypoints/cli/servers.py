@@ -7,14 +7,28 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 from lastseat.config import Settings, get_settings
+from lastseat.entrypoints.cli.stopping import TEARDOWN_SECONDS, Watchdog
 from lastseat.entrypoints.logs import configure_logging, log_uncaught
 from lastseat.payments_sandbox.app import create_sandbox
+
+HTTP_APP = "lastseat.entrypoints.http.app:create_app"
+# For requests in flight and connections to close, once SIGTERM came; uvicorn's default
+# is to wait for them for ever.
+HTTP_GRACE_SECONDS = 5.0
+# What the app's shutdown (background jobs, then the pool) is given; it has no deadline
+# of its own, so the watchdog holds it to this.
+HTTP_CLEANUP_SECONDS = 5.0
+# From SIGTERM to the end of an app server, whatever its shutdown does: within a
+# supervisor's wait (15 s), which SIGKILLs and so loses the reason.
+HTTP_EXIT_SECONDS = HTTP_GRACE_SECONDS + HTTP_CLEANUP_SECONDS + TEARDOWN_SECONDS + 2.0
 
 Host = Annotated[str, typer.Option(metavar="ADDRESS", help="address to listen on")]
 Port = Annotated[int, typer.Option(metavar="PORT", help="port to listen on")]
@@ -61,6 +75,26 @@ def refuse_development_secrets(settings: Settings, tls: bool) -> None:
         raise typer.Exit(2)
 
 
+class _WatchedServer(uvicorn.Server):
+    """uvicorn's server with the stop's watchdog (stopping.py) armed by the signal that
+    starts its stop. The app's shutdown (background jobs, the pool) and asyncio's teardown
+    after it have no deadline: a query waiting in SQLite's busy handler held them up to
+    the busy timeout, as it did `serve-grpc`."""
+
+    def __init__(self, config: uvicorn.Config, watchdog: Watchdog) -> None:
+        super().__init__(config)
+        self._watchdog = watchdog
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Called in the main thread, which runs the loop: the loop whose tasks to report.
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        self._watchdog.arm(loop)
+        super().handle_exit(sig, frame)
+
+
 def serve(
     host: Host = "127.0.0.1",
     port: Port = 3001,
@@ -70,30 +104,37 @@ def serve(
     settings = get_settings()
     refuse_development_secrets(settings, settings.cookie_secure)
     server_logging(settings)
-    uvicorn.run(
-        "lastseat.entrypoints.http.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,  # the app writes its own structured access log
-        forwarded_allow_ips=",".join(settings.trusted_proxies),
-        ws_ping_interval=settings.ws_ping_interval_seconds,
-        ws_ping_timeout=settings.ws_ping_timeout_seconds,
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,  # the app writes its own structured access log
+        "forwarded_allow_ips": ",".join(settings.trusted_proxies),
+        "ws_ping_interval": settings.ws_ping_interval_seconds,
+        "ws_ping_timeout": settings.ws_ping_timeout_seconds,
+        "timeout_graceful_shutdown": HTTP_GRACE_SECONDS,
         **uvicorn_options(settings),
-    )
+    }
+    if workers > 1:  # uvicorn makes each worker's server itself: no watchdog there
+        uvicorn.run(HTTP_APP, workers=workers, **options)
+        return
+    server = _WatchedServer(uvicorn.Config(HTTP_APP, **options), Watchdog(HTTP_EXIT_SECONDS))
+    server.run()
+    if not server.started:
+        raise SystemExit(STARTUP_FAILURE)
 
 
 def serve_grpc(host: Host = "127.0.0.1", port: Port = 3051) -> None:
     """Run one gRPC server (lastseat.v1.Booking, health, reflection)."""
-    from lastseat.entrypoints.grpc.server import serve
+    from lastseat.entrypoints.cli.stopping import run_server
+    from lastseat.entrypoints.grpc.server import EXIT_SECONDS, serve
 
     settings = get_settings()
     refuse_development_secrets(settings, settings.cookie_secure)
     server_logging(settings)
-    asyncio.run(serve(settings, host, port))
+    run_server(lambda stopping: serve(settings, host, port, stopping), EXIT_SECONDS)
 
 
 def payments_sandbox(host: Host = "127.0.0.1", port: Port = 3090) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 
 import grpc
 import structlog
@@ -14,6 +13,7 @@ from lastseat import __version__
 from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings
 from lastseat.entrypoints import background
+from lastseat.entrypoints.cli.stopping import TEARDOWN_SECONDS, within
 from lastseat.entrypoints.grpc.malformed import MalformedRequests
 from lastseat.entrypoints.grpc.servicer import BookingServicer
 from lastseat.entrypoints.logs import configure_logging
@@ -21,7 +21,11 @@ from lastseat.v1 import booking_pb2, booking_pb2_grpc
 
 SERVICE = booking_pb2.DESCRIPTOR.services_by_name["Booking"].full_name
 GRACE_SECONDS = 5.0  # for unary calls in flight (streams are ended at once)
+STOP_SECONDS = GRACE_SECONDS + 1.0  # grpc's own stop: the grace, then cancelling the calls
 CLEANUP_SECONDS = 5.0  # background jobs and the pool, after the server stopped
+# From SIGTERM to the end of the process, whatever a step does (cli/stopping.py): within a
+# supervisor's wait (15 s), which SIGKILLs and so loses the reason.
+EXIT_SECONDS = STOP_SECONDS + CLEANUP_SECONDS + TEARDOWN_SECONDS + 1.0
 log = structlog.get_logger("lastseat.grpc")
 
 
@@ -49,15 +53,19 @@ def build_server(
     return server, checks, booking
 
 
-async def serve(settings: Settings, host: str, port: int) -> None:
+async def _cleanup(tasks: list[asyncio.Task[None]], services: Services) -> None:
+    await background.stop(tasks)
+    await services.close()
+
+
+async def serve(settings: Settings, host: str, port: int, stopping: asyncio.Event) -> int:
+    """Serve until `stopping` is set (by SIGTERM or SIGINT: cli/stopping.py); the exit
+    status. A step of the stop cut by its deadline is logged, and the stop still did its
+    job in bounds (0); one that raised is a fault (1), as if its exception went up."""
     configure_logging(settings.log_level, settings.log_json, settings.log_flush_seconds)
     services = build_services(settings)
     server, checks, booking = build_server(services, f"{host}:{port}")
     tasks = background.start(services)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
     await server.start()
     for name in ("", SERVICE):
         await checks.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -66,15 +74,14 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         await stopping.wait()
     finally:
         # Tell load balancers first, end the watch streams (resumable), then let unary calls
-        # in flight finish; the cleanup is bounded too, so the process is gone well within
-        # a supervisor's wait (15 s) whatever a database connection does meanwhile.
+        # in flight finish; each step has a deadline (a step past it is logged and left
+        # behind), so the process is gone within EXIT_SECONDS whatever a database
+        # connection, a thread or grpc does meanwhile.
         await checks.enter_graceful_shutdown()
         booking.closing.set()
-        await server.stop(GRACE_SECONDS)
-        try:
-            async with asyncio.timeout(CLEANUP_SECONDS):
-                await background.stop(tasks)
-                await services.close()
-        except TimeoutError:
-            log.warning("grpc_cleanup_timed_out", seconds=CLEANUP_SECONDS)
-        log.info("grpc_stopped")
+        outcomes = {
+            await within(STOP_SECONDS, server.stop(GRACE_SECONDS), "grpc_stop"),
+            await within(CLEANUP_SECONDS, _cleanup(tasks, services), "grpc_cleanup"),
+        }
+        log.info("grpc_stopped", clean=outcomes == {"done"})
+    return 1 if "failed" in outcomes else 0
