@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from lastseat.entrypoints.cli.stopping import where, within
+from lastseat.entrypoints.stopping import where, within
 
 
 async def _swallows_cancellation(started: asyncio.Event, released: asyncio.Event) -> None:

@@ -80,3 +80,13 @@ async def stop(tasks: list[asyncio.Task[None]]) -> None:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+# The jobs and the pool, after a server stopped serving: bounded by every server's stop.
+CLEANUP_SECONDS = 5.0
+
+
+async def stop_and_close(tasks: list[asyncio.Task[None]], services: Services) -> None:
+    """What every server process does last: its jobs end, then its database pool closes."""
+    await stop(tasks)
+    await services.close()

@@ -15,20 +15,18 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from lastseat.config import Settings, get_settings
-from lastseat.entrypoints.cli.stopping import TEARDOWN_SECONDS, Watchdog
+from lastseat.entrypoints.background import CLEANUP_SECONDS
 from lastseat.entrypoints.logs import configure_logging, log_uncaught
+from lastseat.entrypoints.stopping import TEARDOWN_SECONDS, Watchdog
 from lastseat.payments_sandbox.app import create_sandbox
 
 HTTP_APP = "lastseat.entrypoints.http.app:create_app"
 # For requests in flight and connections to close, once SIGTERM came; uvicorn's default
 # is to wait for them for ever.
 HTTP_GRACE_SECONDS = 5.0
-# What the app's shutdown (background jobs, then the pool) is given; it has no deadline
-# of its own, so the watchdog holds it to this.
-HTTP_CLEANUP_SECONDS = 5.0
 # From SIGTERM to the end of an app server, whatever its shutdown does: within a
 # supervisor's wait (15 s), which SIGKILLs and so loses the reason.
-HTTP_EXIT_SECONDS = HTTP_GRACE_SECONDS + HTTP_CLEANUP_SECONDS + TEARDOWN_SECONDS + 2.0
+HTTP_EXIT_SECONDS = HTTP_GRACE_SECONDS + CLEANUP_SECONDS + TEARDOWN_SECONDS + 2.0
 
 Host = Annotated[str, typer.Option(metavar="ADDRESS", help="address to listen on")]
 Port = Annotated[int, typer.Option(metavar="PORT", help="port to listen on")]
@@ -128,8 +126,8 @@ def serve(
 
 def serve_grpc(host: Host = "127.0.0.1", port: Port = 3051) -> None:
     """Run one gRPC server (lastseat.v1.Booking, health, reflection)."""
-    from lastseat.entrypoints.cli.stopping import run_server
     from lastseat.entrypoints.grpc.server import EXIT_SECONDS, serve
+    from lastseat.entrypoints.stopping import run_server
 
     settings = get_settings()
     refuse_development_secrets(settings, settings.cookie_secure)

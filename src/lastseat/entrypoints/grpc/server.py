@@ -13,19 +13,18 @@ from lastseat import __version__
 from lastseat.bootstrap import Services, build_services
 from lastseat.config import Settings
 from lastseat.entrypoints import background
-from lastseat.entrypoints.cli.stopping import TEARDOWN_SECONDS, within
 from lastseat.entrypoints.grpc.malformed import MalformedRequests
 from lastseat.entrypoints.grpc.servicer import BookingServicer
 from lastseat.entrypoints.logs import configure_logging
+from lastseat.entrypoints.stopping import TEARDOWN_SECONDS, within
 from lastseat.v1 import booking_pb2, booking_pb2_grpc
 
 SERVICE = booking_pb2.DESCRIPTOR.services_by_name["Booking"].full_name
 GRACE_SECONDS = 5.0  # for unary calls in flight (streams are ended at once)
 STOP_SECONDS = GRACE_SECONDS + 1.0  # grpc's own stop: the grace, then cancelling the calls
-CLEANUP_SECONDS = 5.0  # background jobs and the pool, after the server stopped
-# From SIGTERM to the end of the process, whatever a step does (cli/stopping.py): within a
-# supervisor's wait (15 s), which SIGKILLs and so loses the reason.
-EXIT_SECONDS = STOP_SECONDS + CLEANUP_SECONDS + TEARDOWN_SECONDS + 1.0
+# From SIGTERM to the end of the process, whatever a step does (entrypoints/stopping.py):
+# within a supervisor's wait (15 s), which SIGKILLs and so loses the reason.
+EXIT_SECONDS = STOP_SECONDS + background.CLEANUP_SECONDS + TEARDOWN_SECONDS + 1.0
 log = structlog.get_logger("lastseat.grpc")
 
 
@@ -53,14 +52,9 @@ def build_server(
     return server, checks, booking
 
 
-async def _cleanup(tasks: list[asyncio.Task[None]], services: Services) -> None:
-    await background.stop(tasks)
-    await services.close()
-
-
 async def serve(settings: Settings, host: str, port: int, stopping: asyncio.Event) -> int:
-    """Serve until `stopping` is set (by SIGTERM or SIGINT: cli/stopping.py); the exit
-    status. A step of the stop cut by its deadline is logged, and the stop still did its
+    """Serve until `stopping` is set (by SIGTERM or SIGINT: entrypoints/stopping.py); the
+    exit status. A step of the stop cut by its deadline is logged, and the stop still did its
     job in bounds (0); one that raised is a fault (1), as if its exception went up."""
     configure_logging(settings.log_level, settings.log_json, settings.log_flush_seconds)
     services = build_services(settings)
@@ -81,7 +75,11 @@ async def serve(settings: Settings, host: str, port: int, stopping: asyncio.Even
         booking.closing.set()
         outcomes = {
             await within(STOP_SECONDS, server.stop(GRACE_SECONDS), "grpc_stop"),
-            await within(CLEANUP_SECONDS, _cleanup(tasks, services), "grpc_cleanup"),
+            await within(
+                background.CLEANUP_SECONDS,
+                background.stop_and_close(tasks, services),
+                "grpc_cleanup",
+            ),
         }
         log.info("grpc_stopped", clean=outcomes == {"done"})
     return 1 if "failed" in outcomes else 0

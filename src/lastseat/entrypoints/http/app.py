@@ -27,6 +27,7 @@ from lastseat.entrypoints.http.problems import install_problem_handlers
 from lastseat.entrypoints.http.routes import admin, auth, bookings, docs, flights, health, holds
 from lastseat.entrypoints.logs import configure_logging
 from lastseat.entrypoints.seatmap import SeatMapEncoder
+from lastseat.entrypoints.stopping import within
 from lastseat.entrypoints.ws import flights as flights_ws
 
 log = structlog.get_logger("lastseat.app")
@@ -44,8 +45,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         try:
             yield
         finally:
-            await background.stop(tasks)
-            await services.close()
+            # Bounded as serve-grpc's is (entrypoints/stopping.py): a pool close stuck on a
+            # database lock is logged and left, not waited on past the supervisor's patience.
+            await within(
+                background.CLEANUP_SECONDS,
+                background.stop_and_close(tasks, services),
+                "app_cleanup",
+            )
 
     app = FastAPI(
         title="lastseat",
