@@ -167,7 +167,7 @@ function cabinFields(currency, { name: cabinName = "economy", first = 1, last = 
 
 /** The flight's seat surcharges, in the words travellers read on the seat map. */
 function surchargeFields(currency) {
-  const exitRow = amountInput("exit_row", currency, { hint: "Added to seats in each cabin's exit rows, e.g. {example}" });
+  const exitRow = amountInput("exit_row", currency, { example: 25, hint: "Added to seats in each cabin's exit rows, e.g. {example}" });
   const frontRow = amountInput("front_row", currency);
   const frontRows = h("input", { type: "number", name: "front_rows", min: 0, max: MAX_ROW, value: "" });
   const windowSeat = amountInput("window", currency);
