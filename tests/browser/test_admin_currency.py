@@ -28,7 +28,7 @@ def flight_form(page: Page) -> Locator:
 
 
 async def test_the_flight_form_proposes_and_accepts_amounts_in_the_currency_s_digits(
-    api: Api, admin: tuple[str, str], open_traveller: OpenTraveller
+    admin: tuple[str, str], open_traveller: OpenTraveller
 ) -> None:
     page = await open_admin(open_traveller, admin)
     form = flight_form(page)
@@ -39,12 +39,13 @@ async def test_the_flight_form_proposes_and_accepts_amounts_in_the_currency_s_di
         "Per seat, in the flight's currency, e.g. 150.00"
     )
 
-    # Yen: the proposals lose the decimals a yen has not, and the fields refuse them.
+    # Yen: the proposals are yen fares, without the decimals a yen has not, and the fields
+    # refuse those decimals.
     await form.get_by_label("Currency").select_option("JPY")
-    await expect(business).to_have_value("1200")
-    await expect(economy).to_have_value("150")
+    await expect(business).to_have_value("160000")
+    await expect(economy).to_have_value("20000")
     await expect(economy).to_have_accessible_description(
-        "Per seat, in the flight's currency, e.g. 150"
+        "Per seat, in the flight's currency, e.g. 20000"
     )
     await expect(economy).to_have_attribute("inputmode", "numeric")
     window = form.get_by_label("Window seat price")
@@ -75,7 +76,40 @@ async def test_the_flight_form_proposes_and_accepts_amounts_in_the_currency_s_di
     )
     assert kwd == ["150.000", "150.500", None, 150125]
 
-    # The yen proposals are created as they stand.
+
+async def test_a_new_currency_replaces_the_proposals_but_keeps_what_was_typed(
+    api: Api, admin: tuple[str, str], open_traveller: OpenTraveller
+) -> None:
+    page = await open_admin(open_traveller, admin)
+    form = flight_form(page)
+    currency = form.get_by_label("Currency")
+    business = form.get_by_role("group", name="Cabin 1").get_by_label("Fare")
+    economy = form.get_by_role("group", name="Cabin 2").get_by_label("Fare")
+    exit_row = form.get_by_label("Exit row seat price")
+    await expect(business).to_have_value("1200.00")
+    await expect(exit_row).to_have_accessible_description(
+        "Added to seats in each cabin's exit rows, e.g. 25.00"
+    )
+
+    await currency.select_option("JPY")
+    await expect(business).to_have_value("160000")
+    await expect(economy).to_have_value("20000")
+    await expect(exit_row).to_have_accessible_description(
+        "Added to seats in each cabin's exit rows, e.g. 3300"
+    )
+    # A fare typed is the admin's: a new currency re-writes its digits, never its amount;
+    # the fare still proposed follows the currency, there and back.
+    await economy.fill("18000")
+    await currency.select_option("EUR")
+    await expect(business).to_have_value("1200.00")
+    await expect(economy).to_have_value("18000.00")
+    await currency.select_option("SEK")
+    await expect(business).to_have_value("14000.00")
+    await currency.select_option("JPY")
+    await expect(business).to_have_value("160000")
+    await expect(economy).to_have_value("18000")
+
+    # Created as they stand: yen fares, not ¥1,200 and ¥150.
     await fill_route(form)
     await form.get_by_role("button", name="Create flight").click()
     await expect(form.locator(".action-message")).to_contain_text("created with 112 seats")
@@ -83,8 +117,8 @@ async def test_the_flight_form_proposes_and_accepts_amounts_in_the_currency_s_di
     assert href is not None
     seats = (await api.call("GET", f"/api/v1/flights/{href.rsplit('/', 1)[1]}/seats")).json()
     price = {s["seat"]: s["price"] for s in seats["seats"]}
-    assert price["1A"] == {"amount": 1200, "currency": "JPY"}
-    assert price["3A"] == {"amount": 150, "currency": "JPY"}
+    assert price["1A"] == {"amount": 160000, "currency": "JPY"}
+    assert price["3A"] == {"amount": 18000, "currency": "JPY"}
 
 
 async def test_every_field_a_refusal_names_is_marked_in_every_cabin(
@@ -105,7 +139,7 @@ async def test_every_field_a_refusal_names_is_marked_in_every_cabin(
     await expect(message).to_have_text("Cabin 2: Fare must be more than 0.")
     await expect(fares[1]).to_have_attribute("aria-invalid", "true")
     await expect(fares[1]).to_have_accessible_description(
-        "Per seat, in the flight's currency, e.g. 150 Fare must be more than 0"
+        "Per seat, in the flight's currency, e.g. 20000 Fare must be more than 0"
     )
     await expect(fares[0]).not_to_have_attribute("aria-invalid", "true")
     await expect(form.locator(".field-error")).to_have_count(1)

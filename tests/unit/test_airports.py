@@ -7,11 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lastseat.domain.errors import InvalidRequest
 from lastseat.domain.flights import Cabin, Flight, Layout
 from lastseat.domain.money import Money
 from lastseat.entrypoints.representations import departure_fields
-from lastseat.services.airports import airport_zone, check_known, is_known, local_time
+from lastseat.services.airports import airport_zone, is_known, local_time, unknown_airports
 
 LAYOUT = Layout((Cabin("economy", 1, 2, "AB", Money(100_00, "EUR")),))
 
@@ -31,9 +30,10 @@ def test_an_iata_code_gives_its_airport_s_zone(code: str, zone: str) -> None:
 
 def test_unknown_codes_are_refused_and_shown_in_utc() -> None:
     assert not is_known("QQQ")
-    with pytest.raises(InvalidRequest, match="unknown airport QQQ"):
-        check_known("MAD", "QQQ")
-    check_known("MAD", "JFK")
+    [refused] = unknown_airports(origin="MAD", destination="QQQ")
+    assert refused.loc == ("destination",)
+    assert refused.message == "unknown airport QQQ: not an IATA airport code in use"
+    assert unknown_airports(origin="MAD", destination="JFK") == []
     # a flight stored before airports were checked still shows a time, labelled UTC
     assert airport_zone("QQQ").key == "UTC"
 

@@ -60,3 +60,17 @@ def test_refused_fields_go_as_a_list_over_http_and_as_ascii_json_over_grpc() -> 
     [text] = [value for name, value in trailers_for(exc) if name == "errors"]
     assert text.isascii()  # text metadata carries nothing else
     assert orjson.loads(text) == body["errors"]
+
+
+def test_a_refusal_may_name_its_rule_and_the_numbers_its_words_need() -> None:
+    exc = InvalidFields(
+        [FieldRefusal(("cabins", 1, "rows"), "cabin y: rows overlap", "rows-overlap", {"other": 0})]
+    )
+    assert exc.extras["errors"] == [
+        {
+            "loc": ["cabins", "1", "rows"],
+            "message": "cabin y: rows overlap",
+            "type": "rows-overlap",
+            "context": {"other": 0},
+        }
+    ]

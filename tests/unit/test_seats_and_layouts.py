@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lastseat.domain.errors import InvalidRequest, seat_sort_key
+from lastseat.domain.errors import InvalidFields, InvalidRequest, seat_sort_key
 from lastseat.domain.flights import (
     Cabin,
     Layout,
@@ -116,3 +116,20 @@ def test_money_is_integer_minor_units_of_one_currency() -> None:
         Money(True, "EUR")
     with pytest.raises(ValueError, match="currency"):
         Money(1, "XXX")
+
+
+def test_every_rule_a_layout_breaks_is_named_at_its_cabin_s_field_at_once() -> None:
+    with pytest.raises(InvalidFields) as refused:
+        Layout(
+            (
+                Cabin("j", 1, 5, "AB", eur(1), aisle_after="B"),
+                Cabin("j", 5, 9, "AA", eur(1), exit_rows=(12,)),
+            )
+        )
+    assert [(r.loc, r.rule) for r in refused.value.refusals] == [
+        (("cabins", 0, "aisle_after"), "aisle-misplaced"),
+        (("cabins", 1, "cabin"), "cabin-name-taken"),
+        (("cabins", 1, "letters"), "letters-repeat"),
+        (("cabins", 1, "rows"), "rows-overlap"),
+        (("cabins", 1, "exit_rows"), "exit-rows-outside"),
+    ]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 # Names each error by its `code` the same way over HTTP (the problem+json `type`), gRPC
@@ -40,10 +40,26 @@ class InvalidRequest(DomainError):
 @dataclass(frozen=True, slots=True)
 class FieldRefusal:
     """One refused field: where it is in the request (`("passengers", 1, "family_name")`,
-    the path a problem's `errors` name fields by) and the rule it broke."""
+    the path a problem's `errors` name fields by) and the rule it broke. `rule`, if given,
+    names that rule for a client to say in its own words (the item's `type`, else the
+    error's code), and `context` the numbers those words need (its bounds, the other
+    cabin it clashes with), as a schema's refusals name their limits."""
 
     loc: tuple[str | int, ...]
     message: str
+    rule: str = ""
+    context: Mapping[str, int] = field(default_factory=dict)
+
+    def item(self, code: str) -> dict[str, Any]:
+        """The refusal as one of a problem's `errors`."""
+        item: dict[str, Any] = {
+            "loc": [str(part) for part in self.loc],
+            "message": self.message,
+            "type": self.rule or code,
+        }
+        if self.context:
+            item["context"] = dict(self.context)
+        return item
 
 
 class InvalidFields(InvalidRequest):
@@ -56,12 +72,7 @@ class InvalidFields(InvalidRequest):
 
     @property
     def extras(self) -> dict[str, Any]:
-        return {
-            "errors": [
-                {"loc": [str(part) for part in r.loc], "message": r.message, "type": self.code}
-                for r in self.refusals
-            ]
-        }
+        return {"errors": [refusal.item(self.code) for refusal in self.refusals]}
 
 
 class ValueRefused(InvalidRequest):

@@ -6,8 +6,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from lastseat.domain.errors import CancellationClosed, FlightClosed, InvalidRequest
+from lastseat.domain.errors import (
+    CancellationClosed,
+    Conflict,
+    FieldRefusal,
+    FlightClosed,
+    InvalidFields,
+    InvalidRequest,
+)
 from lastseat.domain.fares import Surcharges
 from lastseat.domain.money import Money
 
@@ -144,64 +152,209 @@ class Flight:
             )
 
 
+class FlightExists(Conflict):
+    """A flight with this code already leaves at this time: the code and the departure
+    are the fields to change."""
+
+    code = "flight-exists"
+
+    def __init__(self, flight_code: str, departs_at: datetime) -> None:
+        self.flight_code = flight_code
+        self.departs_at = departs_at
+        super().__init__(f"flight {flight_code} already departs at {departs_at.isoformat()}")
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {
+            "errors": [
+                FieldRefusal((name,), self.detail, self.code).item(self.code)
+                for name in ("code", "departs_at")
+            ]
+        }
+
+
 def validate_cabins(cabins: tuple[Cabin, ...]) -> None:
+    """Every rule a layout breaks, each at its field of the admin's request (`cabins.N`
+    is the N-th cabin), refused together."""
+    refusals = cabin_refusals(cabins)
+    if refusals:
+        raise InvalidFields(refusals)
+
+
+def cabin_refusals(cabins: tuple[Cabin, ...]) -> list[FieldRefusal]:
     if not cabins:
-        raise InvalidRequest("a flight needs at least one cabin")
-    names: set[str] = set()
-    rows: set[int] = set()
-    currencies = {cabin.fare.currency for cabin in cabins}
-    if len(currencies) != 1:
-        raise InvalidRequest("all cabin fares must use one currency")
+        return [FieldRefusal(("cabins",), "a flight needs at least one cabin", "cabins-missing")]
+    refusals: list[FieldRefusal] = []
+    currency = cabins[0].fare.currency
+    named: dict[str, int] = {}
+    row_owner: dict[int, int] = {}  # row -> index of the first cabin that has it
     total_seats = 0
-    for cabin in cabins:
-        if not cabin.name or cabin.name in names:
-            raise InvalidRequest(f"cabin names must be unique and non-empty: {cabin.name!r}")
-        names.add(cabin.name)
-        if not 1 <= cabin.first_row <= cabin.last_row <= MAX_ROWS:
-            raise InvalidRequest(
-                f"cabin {cabin.name}: rows must satisfy 1 <= first <= last <= {MAX_ROWS}"
+
+    def refuse(
+        index: int, where: tuple[str | int, ...], message: str, rule: str, **context: int
+    ) -> None:
+        refusals.append(FieldRefusal(("cabins", index, *where), message, rule, context))
+
+    for index, cabin in enumerate(cabins):
+        label = cabin.name
+        if not cabin.name:
+            refuse(index, ("cabin",), "cabin names must be non-empty", "cabin-name-missing")
+        elif cabin.name in named:
+            refuse(
+                index,
+                ("cabin",),
+                f"cabin names must be unique: {cabin.name!r} names two cabins",
+                "cabin-name-taken",
+                other=named[cabin.name],
+            )
+        else:
+            named[cabin.name] = index
+        if cabin.fare.currency != currency:
+            refuse(
+                index,
+                ("fare", "currency"),
+                "all cabin fares must use one currency",
+                "currency-mixed",
+            )
+        rows_ok = 1 <= cabin.first_row <= cabin.last_row <= MAX_ROWS
+        if not rows_ok:
+            refuse(
+                index,
+                ("rows", 1) if cabin.first_row > cabin.last_row else ("rows",),
+                f"cabin {label}: rows must satisfy 1 <= first <= last <= {MAX_ROWS}",
+                "rows-out-of-order",
+                ge=1,
+                le=MAX_ROWS,
             )
         letters = cabin.letters
         if not letters or not letters.isalpha() or not letters.isupper() or not letters.isascii():
-            raise InvalidRequest(f"cabin {cabin.name}: letters must be capital letters A-Z")
-        if len(set(letters)) != len(letters):
-            raise InvalidRequest(f"cabin {cabin.name}: seat letters repeat")
-        span = set(range(cabin.first_row, cabin.last_row + 1))
-        if span & rows:
-            raise InvalidRequest(f"cabin {cabin.name}: rows overlap another cabin")
-        rows |= span
+            refuse(
+                index,
+                ("letters",),
+                f"cabin {label}: letters must be capital letters A-Z",
+                "letters-invalid",
+            )
+        elif len(set(letters)) != len(letters):
+            refuse(index, ("letters",), f"cabin {label}: seat letters repeat", "letters-repeat")
+        span = range(cabin.first_row, cabin.last_row + 1)
+        overlapped = sorted({row_owner[row] for row in span if row in row_owner})
+        if overlapped:
+            refuse(
+                index,
+                ("rows",),
+                f"cabin {label}: rows overlap another cabin",
+                "rows-overlap",
+                other=overlapped[0],
+            )
+        for row in span:
+            row_owner.setdefault(row, index)
         if cabin.fare.amount <= 0:
-            raise InvalidRequest(f"cabin {cabin.name}: fare must be positive")
-        if not set(cabin.exit_rows) <= span:
-            raise InvalidRequest(f"cabin {cabin.name}: exit rows must be rows of the cabin")
-        if not set(cabin.aisle_after) <= set(letters) or letters[-1] in cabin.aisle_after:
-            raise InvalidRequest(f"cabin {cabin.name}: aisles go after one of its letters")
+            refuse(
+                index,
+                ("fare", "amount"),
+                f"cabin {label}: fare must be positive",
+                "fare-not-positive",
+            )
+        if rows_ok and not set(cabin.exit_rows) <= set(span):
+            refuse(
+                index,
+                ("exit_rows",),
+                f"cabin {label}: exit rows must be rows of the cabin",
+                "exit-rows-outside",
+                ge=cabin.first_row,
+                le=cabin.last_row,
+            )
+        if letters and (
+            not set(cabin.aisle_after) <= set(letters) or letters[-1] in cabin.aisle_after
+        ):
+            refuse(
+                index,
+                ("aisle_after",),
+                f"cabin {label}: aisles go after one of its letters",
+                "aisle-misplaced",
+            )
         total_seats += len(span) * len(letters)
     if total_seats > MAX_SEATS_PER_FLIGHT:
-        raise InvalidRequest(f"a flight has at most {MAX_SEATS_PER_FLIGHT} seats")
+        refusals.append(
+            FieldRefusal(
+                ("cabins",),
+                f"a flight has at most {MAX_SEATS_PER_FLIGHT} seats",
+                "too-many-seats",
+                {"le": MAX_SEATS_PER_FLIGHT, "seats": total_seats},
+            )
+        )
+    return refusals
+
+
+def route_refusals(code: str, origin: str, destination: str) -> list[FieldRefusal]:
+    """What is wrong with a flight's code and airports, each at its field."""
+    refusals: list[FieldRefusal] = []
+    # fullmatch, as requests.check_airports: with match, "$" also accepts a trailing newline.
+    if not FLIGHT_CODE.fullmatch(code):
+        refusals.append(
+            FieldRefusal(
+                ("code",),
+                "flight code must be an airline designator and number, e.g. LS101",
+                "code-invalid",
+            )
+        )
+    for name, airport in (("origin", origin), ("destination", destination)):
+        if not AIRPORT.fullmatch(airport):
+            refusals.append(
+                FieldRefusal(
+                    (name,),
+                    f"airport {airport!r} is not a three-letter IATA code",
+                    "airport-invalid",
+                )
+            )
+    if origin == destination:
+        refusals.append(
+            FieldRefusal(("destination",), "origin and destination must differ", "route-same")
+        )
+    return refusals
 
 
 def validate_route(code: str, origin: str, destination: str) -> None:
-    # fullmatch, as requests.check_airports: with match, "$" also accepts a trailing newline.
-    if not FLIGHT_CODE.fullmatch(code):
-        raise InvalidRequest("flight code must be an airline designator and number, e.g. LS101")
-    for airport in (origin, destination):
-        if not AIRPORT.fullmatch(airport):
-            raise InvalidRequest(f"airport {airport!r} is not a three-letter IATA code")
-    if origin == destination:
-        raise InvalidRequest("origin and destination must differ")
+    refusals = route_refusals(code, origin, destination)
+    if refusals:
+        raise InvalidFields(refusals)
+
+
+def schedule_refusals(
+    departs_at: datetime, arrives_at: datetime | None, now: datetime | None = None
+) -> list[FieldRefusal]:
+    """A new flight leaves after `now` (when given), lands after it leaves, and within
+    MAX_FLIGHT_TIME of leaving; an arrival not given (None) stays unknown."""
+    refusals: list[FieldRefusal] = []
+    if now is not None and departs_at <= now:
+        refusals.append(
+            FieldRefusal(("departs_at",), "departs_at must be in the future", "departure-past")
+        )
+    if arrives_at is None:
+        return refusals
+    if arrives_at <= departs_at:
+        refusals.append(
+            FieldRefusal(
+                ("arrives_at",), "arrives_at must be after departs_at", "arrival-before-departure"
+            )
+        )
+    elif arrives_at - departs_at > MAX_FLIGHT_TIME:
+        hours = int(MAX_FLIGHT_TIME.total_seconds() // 3600)
+        refusals.append(
+            FieldRefusal(
+                ("arrives_at",),
+                f"arrives_at must be at most {hours} hours after departs_at",
+                "flight-too-long",
+                {"hours": hours},
+            )
+        )
+    return refusals
 
 
 def validate_schedule(departs_at: datetime, arrives_at: datetime | None) -> None:
-    """A flight lands after it leaves, and within MAX_FLIGHT_TIME of leaving; an arrival
-    not given (None) stays unknown."""
-    if arrives_at is None:
-        return
-    if arrives_at <= departs_at:
-        raise InvalidRequest("arrives_at must be after departs_at")
-    if arrives_at - departs_at > MAX_FLIGHT_TIME:
-        hours = int(MAX_FLIGHT_TIME.total_seconds() // 3600)
-        raise InvalidRequest(f"arrives_at must be at most {hours} hours after departs_at")
+    refusals = schedule_refusals(departs_at, arrives_at)
+    if refusals:
+        raise InvalidFields(refusals)
 
 
 def normalise_seat(name: str) -> str:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import airportsdata
 
-from lastseat.domain.errors import InvalidRequest
+from lastseat.domain.errors import FieldRefusal
 
 
 @cache
@@ -26,11 +26,16 @@ def is_known(code: str) -> bool:
     return code in _zone_names()
 
 
-def check_known(*codes: str) -> None:
-    """A flight only between airports with a known zone, or its times could not be shown."""
-    for code in codes:
-        if not is_known(code):
-            raise InvalidRequest(f"unknown airport {code}: not an IATA airport code in use")
+def unknown_airports(**codes: str) -> list[FieldRefusal]:
+    """A flight only between airports with a known zone, or its times could not be shown:
+    each code not known, at its field (`origin="QQQ"` refuses `origin`)."""
+    return [
+        FieldRefusal(
+            (name,), f"unknown airport {code}: not an IATA airport code in use", "airport-unknown"
+        )
+        for name, code in codes.items()
+        if not is_known(code)
+    ]
 
 
 @cache

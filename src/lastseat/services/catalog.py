@@ -7,23 +7,26 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from lastseat.domain.errors import InvalidRequest, NotFound, seat_sort_key
+from lastseat.domain.errors import InvalidFields, NotFound, seat_sort_key
 from lastseat.domain.flights import (
     Flight,
     Layout,
     SeatStatus,
-    validate_route,
-    validate_schedule,
+    route_refusals,
+    schedule_refusals,
 )
 from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger
 from lastseat.domain.requests import PAGE_SIZE
-from lastseat.services.airports import check_known
+from lastseat.services.airports import unknown_airports
 from lastseat.services.bounded import bounded_put
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import SeatReader, UnitOfWork
 
 FLIGHT_CACHE_SIZE = 4_096
+# A new flight's fields in the order its request (and the admin's form) has them: refusals
+# are listed in this order.
+FLIGHT_FIELDS = ("code", "origin", "destination", "departs_at", "arrives_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +123,19 @@ class Catalog:
         return self._ctx.clock()
 
     async def create_flight(self, spec: NewFlight) -> Flight:
-        validate_route(spec.code, spec.origin, spec.destination)
-        check_known(spec.origin, spec.destination)
-        if spec.departs_at <= self._ctx.clock():
-            raise InvalidRequest("departs_at must be in the future")
-        validate_schedule(spec.departs_at, spec.arrives_at)
+        # Every field refused at once: the admin's form marks them all in one try.
+        refusals = route_refusals(spec.code, spec.origin, spec.destination)
+        refused = {refusal.loc for refusal in refusals}
+        refusals += unknown_airports(
+            **{
+                name: code
+                for name, code in (("origin", spec.origin), ("destination", spec.destination))
+                if (name,) not in refused
+            }
+        )
+        refusals += schedule_refusals(spec.departs_at, spec.arrives_at, self._ctx.clock())
+        if refusals:
+            raise InvalidFields(sorted(refusals, key=lambda r: FLIGHT_FIELDS.index(str(r.loc[0]))))
         async with self._ctx.uow(write=True) as uow:
             flight = await uow.flights.add(
                 spec.code,

@@ -18,10 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.repositories import seat_rules
 from lastseat.adapters.db.tables import UTCDateTime, events, events_pruned, flights, seats
-from lastseat.domain.errors import Conflict
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.fares import Surcharges
-from lastseat.domain.flights import Cabin, Flight, Layout, SeatStatus
+from lastseat.domain.flights import Cabin, Flight, FlightExists, Layout, SeatStatus
 from lastseat.domain.money import Money
 
 AVAILABLE = SeatStatus.AVAILABLE.value
@@ -177,7 +176,7 @@ class SqlFlights:
                     )
                 ).scalar_one()
         except IntegrityError:
-            raise Conflict(f"flight {code} already departs at {departs_at.isoformat()}") from None
+            raise FlightExists(code, departs_at) from None
         await self._conn.execute(
             seats.insert(),
             [

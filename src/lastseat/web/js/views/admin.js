@@ -1,7 +1,7 @@
 // Admin: create flights and discount codes, and read a flight's manifest. The server checks
 // the admin role on every call; hiding this page from others is only a courtesy. Money is
 // typed in major units (150.00) and sent as exact integer minor units; a refusal is shown
-// next to the form's button, in the server's words.
+// next to the form's button and under each field it names, in the form's words.
 import { api, ApiError } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
 import { clearFieldErrors, messageSlot, showFieldErrors } from "../message.js";
@@ -90,8 +90,9 @@ function refusalText(form, error) {
   const fields = error.problem.errors;
   if (Array.isArray(fields) && fields.length) {
     // A rule said in this page's words names its field already: only the cabin is added.
+    // One refusal of two fields (a flight that already departs then) is said once.
     const each = fields.map((f) => (f.worded ? `${cabinOf(f.loc || [])}${f.message}` : `${fieldName(form, f.loc || [])}: ${f.message}`));
-    return `${each.map((text) => text.replace(/\.$/, "")).join(". ")}.`;
+    return `${[...new Set(each.map((text) => text.replace(/\.$/, "")))].join(". ")}.`;
   }
   if (error.status === 422 || error.status === 409) return error.problem.detail || error.plain;
   return error.plain;
@@ -166,7 +167,7 @@ function cabinFields(currency, { name: cabinName = "economy", first = 1, last = 
 
 /** The flight's seat surcharges, in the words travellers read on the seat map. */
 function surchargeFields(currency) {
-  const exitRow = amountInput("exit_row", currency, { hint: "Added to seats in each cabin's exit rows, e.g. {example}" });
+  const exitRow = amountInput("exit_row", currency, { example: 25, hint: "Added to seats in each cabin's exit rows, e.g. {example}" });
   const frontRow = amountInput("front_row", currency);
   const frontRows = h("input", { type: "number", name: "front_rows", min: 0, max: MAX_ROW, value: "" });
   const windowSeat = amountInput("window", currency);
@@ -236,23 +237,23 @@ function flightForm(ctx, onCreated) {
     surcharges,
     h("div", { class: "form-actions" }, submit),
   );
-  const message = formMessage(form, submit, () => ({ currency: currency.value, percent: false }));
+  let sent = {}; // the last flight sent, whose refusals name its code, airports and times
+  const message = formMessage(form, submit, () => ({ currency: currency.value, percent: false, sent }));
   currency.addEventListener("change", () => amountsFollow(form, currency.value));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     ctx.clearMessages();
     try {
-      const made = await api("POST", "/api/v1/admin/flights", {
-        body: {
-          code: code.value.trim(),
-          origin: origin.value.trim(),
-          destination: destination.value.trim(),
-          departs_at: utc(departs.value),
-          arrives_at: utc(arrives.value), // undefined, so left out, when not given: unknown
-          cabins: [...cabins.children].map((c) => c.read(currency.value)),
-          surcharges: surcharges.read(currency.value),
-        },
-      });
+      sent = {
+        code: code.value.trim(),
+        origin: origin.value.trim(),
+        destination: destination.value.trim(),
+        departs_at: utc(departs.value),
+        arrives_at: utc(arrives.value), // undefined, so left out, when not given: unknown
+        cabins: [...cabins.children].map((c) => c.read(currency.value)),
+        surcharges: surcharges.read(currency.value),
+      };
+      const made = await api("POST", "/api/v1/admin/flights", { body: sent });
       message.done(`Flight ${made.code} created with ${made.seats} seats. `, h("a", { href: `#/flights/${made.id}` }, "Open its seat map"));
       onCreated(made);
     } catch (error) {
