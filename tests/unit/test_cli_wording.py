@@ -35,7 +35,7 @@ BILL = [
     ("Seat 12A, economy fare", "EUR 150.00"),
     ("Exit row seat", "+EUR 25.00"),
     ("High demand", "+EUR 15.00"),
-    ("Discount (SUMMER)", "EUR -10.00"),
+    ("Discount (SUMMER)", "\u2212EUR 10.00"),
     ("Taxes and fees", "+EUR 12.00"),
     ("Total", "EUR 192.00"),
 ]
