@@ -36,6 +36,21 @@ def test_migrate_seed_accounts_and_discounts(tmp_path: Path) -> None:
     assert weak.returncode == 1 and "password" in weak.stderr
 
 
+def test_a_discount_the_rules_refuse_is_one_line_and_not_saved(tmp_path: Path) -> None:
+    env = server_env(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", COLUMNS="250")
+    lastseat(env, "db", "migrate")
+    fixed = ("admin", "create-discount", "walk", "--kind", "fixed", "--value", "1000")
+    for bad in (("--currency", "XYZ"), ("--currency", "EUR", "--origin", "XYZ")):
+        refused = lastseat(env, *fixed, *bad)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+    made = lastseat(env, *fixed, "--currency", "jpy", "--origin", "NRT")
+    assert made.returncode == 0 and "created WALK: JPY 1,000 off" in made.stdout
+    again = lastseat(env, *fixed, "--currency", "JPY")
+    assert again.returncode == 1 and "discount code WALK already exists" in again.stderr
+    assert "or its flight" not in again.stderr
+
+
 async def test_an_operator_lists_stuck_payments_and_retries_one(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     payments = FakePayments()

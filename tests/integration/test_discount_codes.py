@@ -14,7 +14,7 @@ from lastseat.domain.discounts import (
     DiscountKind,
     DiscountNotApplicable,
 )
-from lastseat.domain.errors import Conflict, NotFound, TooManyAttempts
+from lastseat.domain.errors import Conflict, InvalidRequest, NotFound, TooManyAttempts
 from lastseat.domain.flights import Flight
 from lastseat.domain.holds import Hold
 from lastseat.domain.users import Role, User
@@ -262,3 +262,31 @@ async def test_new_accounts_at_one_address_do_not_add_up_to_more_guesses(
                 outcomes.append(refused.limit)
     assert outcomes.count(NOT_VALID_HERE) == 8
     assert outcomes.count("discount-codes-per-address") == 7
+
+
+async def test_a_new_code_is_refused_before_it_is_saved_or_saved_with_its_currency_in_capitals(
+    services: Services, clock: FakeClock
+) -> None:
+    ann, flight = await _setup(services, clock)
+    for refused in (
+        Discount("EURO5", DiscountKind.FIXED, 500, currency="XYZ"),
+        Discount("EURO5", DiscountKind.PERCENT, 500, origin="QQQ"),
+        Discount("EURO5", DiscountKind.PERCENT, 500, destination="QQQ"),
+    ):
+        with pytest.raises(InvalidRequest):
+            await services.discounts.create(refused)
+    # nothing was saved: the code is still free
+    made = await services.discounts.create(
+        Discount("EURO5", DiscountKind.FIXED, 500, currency="eur")
+    )
+    assert made.currency == "EUR"
+    hold = (await services.reservations.hold_seats(ann, flight.id, ["12A"])).hold
+    priced = await services.reservations.quote(ann, hold.id, "EURO5")
+    assert priced.discount_refused is None and priced.quote.discount.amount == 500
+
+
+async def test_a_code_made_twice_is_refused_for_what_it_is(services: Services) -> None:
+    await services.discounts.create(Discount("TWICE", DiscountKind.PERCENT, 100))
+    with pytest.raises(Conflict) as again:
+        await services.discounts.create(Discount("TWICE", DiscountKind.PERCENT, 200))
+    assert again.value.detail == "discount code TWICE already exists"

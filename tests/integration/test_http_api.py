@@ -345,6 +345,20 @@ async def test_admin_flight_input_is_validated(
     assert_problem(await api.post("/api/v1/admin/flights", json=flight_body(), headers=admin), 409)
 
 
+async def test_admin_discount_input_is_checked_by_the_rules_the_cli_uses(
+    api: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    body = {"code": "walkjpy", "kind": "fixed", "value": 1000, "currency": "jpy"}
+    for bad in ({"currency": "XYZ"}, {"origin": "QQQ"}, {"destination": "QQQ"}):
+        refused = await api.post("/api/v1/admin/discounts", json=body | bad, headers=admin)
+        assert_problem(refused, 422)
+    made = await api.post("/api/v1/admin/discounts", json=body, headers=admin)
+    assert made.status_code == 201 and made.json()["code"] == "WALKJPY"
+    again = await api.post("/api/v1/admin/discounts", json=body, headers=admin)
+    assert_problem(again, 409)
+    assert again.json()["detail"] == "discount code WALKJPY already exists"
+
+
 async def test_cookie_session_needs_csrf_for_writes(api: httpx.AsyncClient, flight_id: int) -> None:
     await signed_in(api, "ann@example.com")
     credentials = {"email": "ann@example.com", "password": "a-good-password"}

@@ -119,7 +119,7 @@ async def test_a_booking_writes_its_ticket_to_the_outbox_and_a_round_sends_it(
     for shown in (text, page):
         assert booking["reference"] in shown
         assert "Seat 12A" in shown and "Ann Lee" in shown and "José Núñez" in shown
-        assert "Total paid" in shown and "120 minutes before" in shown
+        assert "Total paid" in shown and "2 hours before departure; not after." in shown
         assert "Thu 10 Jan 2030, 09:00 Europe/London (UTC+00:00)" in shown
         # the breakdown is the hold's quote, read back by the round, seat by seat
         assert "Seat 12A, economy fare" in shown and "Seat 12B, economy fare" in shown

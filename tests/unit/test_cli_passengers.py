@@ -37,3 +37,18 @@ def test_without_a_terminal_a_seat_without_a_passenger_is_refused(
 def test_one_word_names_and_too_many_passengers_are_refused(given: list[str]) -> None:
     with pytest.raises(typer.BadParameter):
         traveller._passengers(["1A", "1B"], given)
+
+
+def test_every_name_the_domain_refuses_is_named_at_once() -> None:
+    with pytest.raises(typer.BadParameter) as refused:
+        traveller._passengers(["1A", "1B"], ["Ann L33", "B0 Lee"])
+    assert "seat 1A: the family name" in str(refused.value)
+    assert "seat 1B: the given name" in str(refused.value)
+
+
+def test_a_refused_name_at_the_prompt_is_asked_for_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["B0", "Bo", "Lee"])
+    monkeypatch.setattr(typer, "prompt", lambda text: next(answers))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)  # a person at a terminal
+    named = traveller._passengers(["1A"], [])
+    assert named == [{"seat": "1A", "given_name": "Bo", "family_name": "Lee"}]

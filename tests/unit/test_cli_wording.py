@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from lastseat.client import ApiError
 from lastseat.client.grpc import as_dict
 from lastseat.domain.discounts import Discount, DiscountKind
 from lastseat.domain.money import Money
@@ -35,7 +36,7 @@ BILL = [
     ("Seat 12A, economy fare", "EUR 150.00"),
     ("Exit row seat", "+EUR 25.00"),
     ("High demand", "+EUR 15.00"),
-    ("Discount (SUMMER)", "EUR -10.00"),
+    ("Discount (SUMMER)", "\u2212EUR 10.00"),
     ("Taxes and fees", "+EUR 12.00"),
     ("Total", "EUR 192.00"),
 ]
@@ -120,3 +121,51 @@ def test_booking_one_seat_says_seat_not_seats(monkeypatch: pytest.MonkeyPatch) -
     assert "booked ABCD2345: seat 1A, departs 2030-01-10 10:00 Europe/Madrid" in done.output
     assert "charged EUR 192.00" in done.output and "seats" not in done.output
     assert "Exit row seat" in done.output and "exit_row" not in done.output
+
+
+class DecliningApi(OneSeatApi):
+    """Holds and quotes, then refuses to book as the server words it; records releases."""
+
+    held: list[str] = []
+    released: list[str] = []
+
+    async def hold(self, flight_id: int, seats: list[str]) -> dict[str, Any]:
+        self.held.append("hold-1")
+        return await super().hold(flight_id, seats)
+
+    async def book(self, hold_id: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise ApiError(402, "payment-declined", "the card was declined [tok_declined]")
+
+    async def release(self, hold_id: str) -> None:
+        self.released.append(hold_id)
+
+
+def _book(*args: str) -> Any:
+    return CliRunner().invoke(
+        app,
+        ["book", "7", "1A", *args],
+        env={"LASTSEAT_EMAIL": "ann@example.com", "LASTSEAT_PASSWORD": "ann-password-1",
+             "COLUMNS": "200"},
+    )  # fmt: skip
+
+
+def test_a_refusal_is_the_servers_words_with_its_status_not_its_slug(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(traveller, "HttpClient", DecliningApi)
+    done = _book("--passenger", "Ann Lee")
+    assert done.exit_code == 1
+    assert "refused: the card was declined [tok_declined] (402)" in done.output
+    assert "payment-declined" not in done.output and DecliningApi.released == ["hold-1"]
+    grpc_refusal = ApiError("INVALID_ARGUMENT", "discount-not-applicable", "")
+    assert traveller._in_words(grpc_refusal) == "discount not applicable (INVALID_ARGUMENT)"
+
+
+def test_a_name_the_domain_refuses_is_refused_before_a_seat_is_held(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(traveller, "HttpClient", DecliningApi)
+    DecliningApi.held.clear()
+    done = _book("--passenger", "Ann L33")
+    assert done.exit_code == 2 and "seat 1A: the family name must be" in done.output
+    assert DecliningApi.held == [] and "Seat 1A, economy fare" not in done.output

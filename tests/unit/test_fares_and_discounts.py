@@ -13,6 +13,7 @@ from lastseat.domain.discounts import (
     Discount,
     DiscountKind,
     DiscountNotApplicable,
+    as_created,
     check_applies,
 )
 from lastseat.domain.errors import InvalidRequest
@@ -208,3 +209,23 @@ def test_quote_properties(names: list[str], taken: int, kind: DiscountKind, valu
         assert priced.total.amount >= 0
         assert pricing.Quote.from_dict(priced.as_dict()) == priced
     assert final.taxes == quote.taxes  # a discount never reduces the taxes
+
+
+def test_a_new_code_takes_its_currency_in_any_case_and_only_one_prices_are_kept_in() -> None:
+    typed = Discount("EURO5", DiscountKind.FIXED, 500, currency=" eur")
+    assert as_created(typed).currency == "EUR"
+    for currency in ("XYZ", "euro", ""):
+        with pytest.raises(InvalidRequest, match="currency"):
+            as_created(Discount("EURO5", DiscountKind.FIXED, 500, currency=currency))
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination"), [("nrt", None), ("NRTX", None), (None, "N1T"), ("NRT", "NRT")]
+)
+def test_a_new_codes_route_is_between_airports_as_a_flights_is(
+    origin: str | None, destination: str | None
+) -> None:
+    with pytest.raises(InvalidRequest):
+        as_created(
+            Discount("ROUTE", DiscountKind.PERCENT, 500, origin=origin, destination=destination)
+        )

@@ -18,6 +18,7 @@ from lastseat.domain.flights import Cabin, Flight, Layout
 from lastseat.domain.mail import Letter, MailKind, OutboxMail, letter
 from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger
+from lastseat.domain.price_words import cancellation_rule
 from lastseat.domain.pricing import Quote, QuoteLine
 from lastseat.services.airports import departure_date
 from tests.support.mail import barcodes, pdfs, text_part
@@ -78,8 +79,9 @@ def test_a_ticket_says_who_sits_where_when_what_it_cost_and_the_cancellation_rul
         assert "Zoë Ng" in shown and "Seat 12C" in shown
         assert "Thu 10 Jan 2030, 09:00 Europe/London (UTC+00:00)" in shown
         assert (
-            "120 minutes before departure (10 Jan 2030, 07:00 Europe/London (UTC+00:00))" in shown
-        )
+            "Cancellation: Free cancellation, with a full refund, until 10 Jan 2030, 07:00"
+            " Europe/London (UTC+00:00), 2 hours before departure; not after."
+        ) in shown.replace("</th><td>", ": ")
     tickets = pdfs(message)
     assert list(tickets) == ["e-ticket-ABCD2345-1A.pdf", "e-ticket-ABCD2345-12C.pdf"]
     [business] = barcodes(tickets["e-ticket-ABCD2345-1A.pdf"])
@@ -111,3 +113,15 @@ def test_a_ticket_names_the_arrival_on_the_destination_s_clocks() -> None:
         assert "Thu 10 Jan 2030, 11:40 America/New_York (UTC-05:00)" in shown
     # a flight whose arrival was never recorded says so, not a made-up time
     assert "not known" in text_part(render(_letter(MailKind.BOOKED), "x@lastseat.test"), "plain")
+
+
+def test_the_cancellation_rule_is_one_sentence_whatever_the_cutoff() -> None:
+    closes = "10 Dec 2026, 22:30 Asia/Tokyo (UTC+09:00)"
+    words = {m: cancellation_rule(closes, m) for m in (0, 1, 60, 90, 120)}
+    assert words[120] == (
+        "Free cancellation, with a full refund, until 10 Dec 2026, 22:30 Asia/Tokyo"
+        " (UTC+09:00), 2 hours before departure; not after."
+    )
+    assert ", 1 hour before departure;" in words[60] and ", 90 minutes before" in words[90]
+    assert ", 1 minute before" in words[1] and f"{closes}, at departure; not after." in words[0]
+    assert all(w.endswith(".") and "((" not in w and "))" not in w for w in words.values())

@@ -107,7 +107,7 @@ def test_demand_and_a_discount_are_shown_when_there_are_some() -> None:
     )
     plain = text_part(render(ticket_letter(booking, quote), "x@lastseat.test"), "plain")
     assert "High demand: +JPY 20,000" in plain
-    assert "Discount (SPRING): JPY -5,000" in plain
+    assert "Discount (SPRING): \u2212JPY 5,000" in plain
     assert "Total paid: JPY 105,000" in plain
 
 

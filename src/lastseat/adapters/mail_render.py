@@ -17,7 +17,7 @@ from lastseat.adapters.ticket_fonts import FAMILY, printable, use_ticket_fonts
 from lastseat.domain.bcbp import BoardingPass, encode
 from lastseat.domain.mail import Letter, MailKind
 from lastseat.domain.money import format_money
-from lastseat.domain.price_words import amount_text, breakdown
+from lastseat.domain.price_words import amount_text, breakdown, cancellation_rule
 from lastseat.services.airports import airport_zone, local_time, zone_label
 
 QR_SCALE = 6  # pixels a module: sharp enough to scan from a printout or a screen
@@ -74,13 +74,7 @@ def _lines(letter: Letter) -> list[tuple[str, str]]:
     if letter.kind is MailKind.BOOKED:
         rows += [(line.label, amount_text(line)) for line in breakdown(letter.price)]
         closes = on_the_airport_clock(letter.cancellable_until, letter, "%d %b %Y, %H:%M")
-        rows.append(
-            (
-                "Cancellation",
-                f"free, with a full refund, until {letter.cutoff_minutes} minutes before"
-                f" departure ({closes}); not after",
-            )
-        )
+        rows.append(("Cancellation", cancellation_rule(closes, letter.cutoff_minutes)))
     elif letter.refund is not None:
         rows.append(("Refunded", format_money(letter.refund)))
     return rows

@@ -4,14 +4,16 @@ one use per user, and an optional flight or route restriction."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from lastseat.domain.errors import InvalidRequest
 from lastseat.domain.fares import BASIS_POINTS, scale
 from lastseat.domain.flights import Flight
+from lastseat.domain.money import CURRENCY_CODES
 from lastseat.domain.pricing import Quote
+from lastseat.domain.requests import check_airports
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
 # A new code as an admin types it: any case, stored in capitals (`normalise_code`).
@@ -80,6 +82,25 @@ class Discount:
 
 def normalise_code(code: str) -> str:
     return code.strip().upper()
+
+
+def as_created(discount: Discount) -> Discount:
+    """A new code as an admin typed it (over HTTP or the CLI), ready to save or refused:
+    its currency in capitals ("eur" is EUR) and one prices are kept in, its airports IATA
+    codes of a route. Checked here, not when a stored code is read: a code saved before
+    these rules still applies or is refused as a customer's code always is."""
+    currency = discount.currency
+    if currency is not None:
+        currency = currency.strip().upper()
+        if currency not in CURRENCY_CODES:
+            raise InvalidRequest(
+                f"currency {discount.currency!r} is not one of {', '.join(sorted(CURRENCY_CODES))}"
+            )
+    airports = [a for a in (discount.origin, discount.destination) if a is not None]
+    check_airports(*airports)
+    if discount.origin is not None and discount.origin == discount.destination:
+        raise InvalidRequest("origin and destination must differ")
+    return replace(discount, currency=currency)
 
 
 def check_applies(

@@ -23,6 +23,7 @@ UNKNOWN_SURCHARGE = "Seat extra"  # a kind added since these words were written
 FARE_LABEL = "Seat {seat}, {cabin} fare"  # filled by name, in Python and in the web client
 HIGH_DEMAND = "High demand"
 LOW_DEMAND = "Low demand saving"
+MINUS = "\u2212"  # the minus sign, not the hyphen, before an amount taken off
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +74,28 @@ def breakdown(quote: Quote, *, paid: bool = True) -> list[PriceLine]:
 
 
 def amount_text(line: PriceLine) -> str:
-    """A part added to the line above reads "+EUR 25.00", one taken off "EUR -50.00"; the
-    seat's fare and the total read plainly."""
-    shown = format_money(line.amount)
-    if line.added and line.amount.amount >= 0:
-        return f"+{shown}"
-    return shown
+    """A part added to the line above reads "+EUR 25.00", one taken off "\u2212EUR 50.00"
+    (the sign before the currency; U+2212, the minus sign the web client writes); the seat's fare
+    and the total read plainly."""
+    if not line.added:
+        return format_money(line.amount)
+    sign = "+" if line.amount.amount >= 0 else MINUS
+    return f"{sign}{format_money(Money(abs(line.amount.amount), line.amount.currency))}"
+
+
+def _before(minutes: int) -> str:
+    """ "2 hours before departure", "90 minutes before departure", "at departure"."""
+    if not minutes:
+        return "at departure"
+    count, unit = (minutes // 60, "hour") if minutes % 60 == 0 else (minutes, "minute")
+    return f"{count} {unit}{'' if count == 1 else 's'} before departure"
+
+
+def cancellation_rule(closes: str, cutoff_minutes: int) -> str:
+    """The cancellation rule as one sentence: `closes` is the moment it ends, as the
+    departure airport's clocks show it, zone named ("10 Dec 2026, 22:30 Asia/Tokyo
+    (UTC+09:00)")."""
+    return (
+        f"Free cancellation, with a full refund, until {closes},"
+        f" {_before(cutoff_minutes)}; not after."
+    )

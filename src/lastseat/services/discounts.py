@@ -10,13 +10,15 @@ import structlog
 from lastseat.domain.discounts import (
     Discount,
     DiscountNotApplicable,
+    as_created,
     check_applies,
     normalise_code,
 )
-from lastseat.domain.errors import NotFound
+from lastseat.domain.errors import Conflict, NotFound
 from lastseat.domain.flights import Flight
 from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
+from lastseat.services.airports import check_known
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import UnitOfWork
 from lastseat.services.throttles import discount_code_throttles, give_back_now, reserve
@@ -72,9 +74,22 @@ class Discounts:
         self._ctx = ctx
 
     async def create(self, discount: Discount) -> Discount:
+        """Save a new code, or refuse it before anything is saved: the same rules however
+        it was typed (HTTP, CLI), and the same airports a flight may fly between."""
+        discount = as_created(discount)
+        check_known(*(a for a in (discount.origin, discount.destination) if a is not None))
         async with self._ctx.uow(write=True) as uow:
             if discount.flight_id is not None and await uow.flights.get(discount.flight_id) is None:
                 raise NotFound(f"flight {discount.flight_id} does not exist")
-            await uow.discounts.add(discount, self._ctx.clock())
+            try:
+                await uow.discounts.add(discount, self._ctx.clock())
+            except Conflict:
+                # Codes and flights are never deleted, so after a refused insert one of them
+                # is known for sure: the code is there now, or the flight is not.
+                if await uow.discounts.get(discount.code) is not None:
+                    raise Conflict(f"discount code {discount.code} already exists") from None
+                if discount.flight_id is None:
+                    raise
+                raise NotFound(f"flight {discount.flight_id} does not exist") from None
             await uow.commit()
         return discount

@@ -1,7 +1,9 @@
 """The traveller's commands (`flights`, `seats`, `watch`, `book`): lastseat.client at work.
 
 They talk to a running lastseat over its public APIs, like any other client, and hold no
-business rule: every price and refusal printed comes from the server.
+business rule of their own: every price and refusal printed comes from the server, and the
+one check made before a seat is held, a passenger's name, is the domain's own rule
+(domain/passengers.check_name), so a name the server would refuse holds no seat.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from typing import Annotated, Any, Protocol, TypeVar
 
 import httpx
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from lastseat.client import ApiError, GrpcClient, HttpClient, Unreachable, watch
 from lastseat.client.grpc import as_dict, grpc_target
 from lastseat.client.ws import RETRY_FOR_SECONDS
 from lastseat.domain.errors import InvalidRequest
+from lastseat.domain.passengers import check_name
 from lastseat.domain.requests import MAX_PAGE_SIZE, PAGE_SIZE, check_page
 from lastseat.entrypoints.cli import quote_text, seat_map_text
 from lastseat.entrypoints.cli.running import console, notes
@@ -58,13 +62,14 @@ FlightId = Annotated[
 ]
 Airport = Annotated[str | None, typer.Option(metavar="CODE", help="IATA airport code, e.g. LHR")]
 DEFAULT_API = "http://127.0.0.1:3001"
+NAME_FIELDS = ("given_name", "family_name")
 
 
 def _run(work: Awaitable[T]) -> T:
     try:
         return asyncio.run(work)  # type: ignore[arg-type]
     except ApiError as exc:
-        notes.print(f"[red]refused[/red] ({exc.status} {exc.problem}): {exc.detail}")
+        notes.print(f"[red]refused[/red]: {_in_words(exc)}")
         raise typer.Exit(1) from None
     except Unreachable as exc:
         notes.print(f"[red]no answer[/red]: {exc}")
@@ -257,6 +262,13 @@ def book(
     )
 
 
+def _in_words(refused: ApiError) -> str:
+    """The server's own words for a refusal, its status after them: "the card was declined
+    (402)", never the problem's slug ("payment-declined") in their place."""
+    words = refused.detail or refused.problem.replace("-", " ")
+    return f"{escape(words)} ({refused.status})"
+
+
 class Releasing(Protocol):
     async def release(self, hold_id: str) -> None: ...
 
@@ -299,8 +311,10 @@ def _airport_time(at: str | None, local: str | None, zone: str | None) -> str:
 
 def _passengers(seat_names: list[str], given: list[str]) -> list[dict[str, str]]:
     """One traveller per seat, from --passenger in order, the rest asked for. Never made up
-    (say, from the account's email): a ticket must carry the passport's name. The names
-    are checked by the server."""
+    (say, from the account's email): a ticket must carry the passport's name. Each name is
+    checked by the domain's rule, the one the server applies, before any seat is held:
+    every --passenger name it refuses is named at once, and an answer to a prompt it
+    refuses is asked for again."""
     if len(given) > len(seat_names):
         raise typer.BadParameter(
             f"{counted(len(given), 'passenger')} for {counted(len(seat_names), 'seat')}",
@@ -317,6 +331,14 @@ def _passengers(seat_names: list[str], given: list[str]) -> list[dict[str, str]]
                 param_hint="--passenger",
             )
         named.append({"seat": seat, "given_name": given_name, "family_name": family_name})
+    refused = [
+        broken.detail
+        for person in named
+        for field in NAME_FIELDS
+        if (broken := _name_refusal(person[field], _name_words(person["seat"], field)))
+    ]
+    if refused:
+        raise typer.BadParameter("; ".join(refused), param_hint="--passenger")
     unnamed = seat_names[len(given) :]
     if unnamed and not sys.stdin.isatty():  # nobody to ask: say so instead of "Aborted!"
         raise typer.BadParameter(
@@ -327,11 +349,33 @@ def _passengers(seat_names: list[str], given: list[str]) -> list[dict[str, str]]
         named.append(
             {
                 "seat": seat,
-                "given_name": typer.prompt(f"Seat {seat}, given name(s)"),
-                "family_name": typer.prompt(f"Seat {seat}, family name"),
+                "given_name": _asked_name(f"Seat {seat}, given name(s)", seat, "given_name"),
+                "family_name": _asked_name(f"Seat {seat}, family name", seat, "family_name"),
             }
         )
     return named
+
+
+def _name_words(seat: str, field: str) -> str:
+    """The field as the server names it in a refusal: "seat 12A: the family name"."""
+    return f"seat {seat}: the {field.replace('_', ' ')}"
+
+
+def _name_refusal(typed: str, words: str) -> InvalidRequest | None:
+    try:
+        check_name(typed, words)
+    except InvalidRequest as refused:
+        return refused
+    return None
+
+
+def _asked_name(prompt: str, seat: str, field: str) -> str:
+    while True:
+        typed = str(typer.prompt(prompt))
+        refused = _name_refusal(typed, _name_words(seat, field))
+        if refused is None:
+            return typed
+        notes.print(f"[red]{escape(refused.detail)}[/red]")
 
 
 def _print_quote(quote: dict[str, Any]) -> None:

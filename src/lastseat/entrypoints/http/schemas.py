@@ -20,7 +20,7 @@ from lastseat.domain.discounts import TYPED_CODE_PATTERN, Discount, DiscountKind
 from lastseat.domain.fares import Surcharges
 from lastseat.domain.flights import MAX_ROWS, Cabin, Layout
 from lastseat.domain.holds import MAX_SEATS_PER_HOLD, MIN_SEATS_PER_HOLD
-from lastseat.domain.money import Currency, Money
+from lastseat.domain.money import CURRENCY_CODES, Currency, Money
 from lastseat.domain.passengers import MAX_RAW_NAME_LENGTH, Passenger, PassengerType
 from lastseat.domain.requests import (
     AIRPORT_PATTERN,
@@ -127,13 +127,20 @@ Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 AirportCode = Annotated[StrictStr, Field(pattern=AIRPORT_PATTERN)]
 
 
+# Any case ("eur" is EUR): the service checks it, as it does a currency typed in the CLI.
+TypedCurrency = Annotated[
+    StrictStr,
+    Field(max_length=8, description=f"ISO 4217 code: {', '.join(sorted(CURRENCY_CODES))}"),
+]
+
+
 class DiscountIn(Strict):
     code: Annotated[StrictStr, Field(pattern=TYPED_CODE_PATTERN)]
     kind: Literal["percent", "fixed"]
     value: Annotated[
         StrictInt, Field(gt=0, le=MAX_AMOUNT, description="basis points or minor units")
     ]
-    currency: Currency | None = None
+    currency: TypedCurrency | None = None
     valid_from: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
     min_spend: Amount = 0
