@@ -14,11 +14,11 @@ from lastseat.domain.discounts import (
     check_applies,
     normalise_code,
 )
-from lastseat.domain.errors import Conflict, NotFound
+from lastseat.domain.errors import Conflict, InvalidFields, NotFound
 from lastseat.domain.flights import Flight
 from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
-from lastseat.services.airports import check_known
+from lastseat.services.airports import unknown_airports
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import UnitOfWork
 from lastseat.services.throttles import discount_code_throttles, give_back_now, reserve
@@ -77,7 +77,9 @@ class Discounts:
         """Save a new code, or refuse it before anything is saved: the same rules however
         it was typed (HTTP, CLI), and the same airports a flight may fly between."""
         discount = as_created(discount)
-        check_known(*(a for a in (discount.origin, discount.destination) if a is not None))
+        route = {"origin": discount.origin, "destination": discount.destination}
+        if refusals := unknown_airports(**{k: v for k, v in route.items() if v is not None}):
+            raise InvalidFields(refusals)
         async with self._ctx.uow(write=True) as uow:
             if discount.flight_id is not None and await uow.flights.get(discount.flight_id) is None:
                 raise NotFound(f"flight {discount.flight_id} does not exist")
