@@ -11,7 +11,9 @@ const PROBLEM_BASE = "urn:lastseat:problem:";
 const PLAIN_WORDS = {
   "seats-unavailable": "Sorry, someone else just took that seat.",
   "unknown-seats": "That seat does not exist on this flight.",
-  "hold-gone": "Your seats were released because the hold expired. Please choose them again.",
+  // Gone is not always expired: a hold may have been paid for or released in another tab
+  // (pages that hold one ask the server which, js/hold.js fateOf).
+  "hold-gone": "This hold has ended: it expired, was released, or was booked already. Check My bookings, or choose seats again.",
   "flight-closed": "This flight is no longer open for booking.",
   "cancellation-closed": "This booking can no longer be cancelled: cancelling closes shortly before departure.",
   "email-taken": "An account with this email already exists. Try signing in.",

@@ -1,7 +1,8 @@
 // The traveller's current hold, cached for this tab only (an id, seats and an expiry:
 // nothing secret, nothing priced). The server is the truth: signed in, a page asks it for
 // the traveller's live hold (liveHold), so another tab or browser sees the same seats as theirs.
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
+import { h } from "./dom.js";
 import { secondsUntil } from "./time.js";
 
 const KEY = "lastseat.hold";
@@ -35,6 +36,50 @@ export async function liveHold(flightId) {
   if (hold) rememberHold(hold);
   else if (currentHold(flightId)) forgetHold(); // ended elsewhere: released, booked or expired
   return hold || null;
+}
+
+/**
+ * What became of a hold the server no longer takes ("hold-gone"): a hold ends by expiring,
+ * by being released, or by being paid for (in another tab, where its Idempotency-Key is
+ * another), and only the server knows which. Resolves to {status: "booked", booking}
+ * (booking: the caller's booking of its seats, null if it cannot be found), {status:
+ * "active", hold} (still live: refused for another reason), {status: "released"} (let go,
+ * or replaced by a bigger hold, maybe in another tab), {status: "ended"} (expired), or
+ * {status: "unknown"} if the server cannot be asked.
+ */
+export async function fateOf(holdId) {
+  let now;
+  try {
+    now = await api("GET", `/api/v1/holds/${holdId}`);
+  } catch (error) {
+    return { status: error instanceof ApiError && error.status === 404 ? "ended" : "unknown" };
+  }
+  if (now.status === "booked") return { status: "booked", booking: await bookingOf(now) };
+  if (now.status === "active" && secondsUntil(now.expires_at) > 0) return { status: "active", hold: now };
+  return { status: now.status === "released" ? "released" : "ended" };
+}
+
+// A hold names no booking; the booking made from it has its flight and exactly its seats,
+// and among the caller's bookings (newest first) the newest such is the one.
+const BOOKINGS_LOOKED_AT = 200;
+
+async function bookingOf(hold) {
+  const wanted = [...hold.seats].sort().join(" ");
+  try {
+    const found = await api("GET", "/api/v1/bookings", { query: { limit: BOOKINGS_LOOKED_AT } });
+    return found.items.find((b) => b.flight_id === hold.flight_id && [...b.seats].sort().join(" ") === wanted) || null;
+  } catch {
+    return null;
+  }
+}
+
+/** "These seats are booked already. See your booking": said wherever a hold turns out to
+ * have been paid for elsewhere, with the way to that booking (or to all of them). */
+export function bookedAlready(booking, lead = "These seats are booked already.") {
+  const link = booking
+    ? h("a", { href: `#/bookings/${booking.id}` }, `See booking ${booking.reference}`)
+    : h("a", { href: "#/bookings" }, "See my bookings");
+  return h("span", {}, `${lead} `, link);
 }
 
 // More than a traveller could have made by hand; the web client itself keeps one per flight.

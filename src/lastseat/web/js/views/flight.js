@@ -2,12 +2,13 @@
 // (choosing more while holding some grows that hold).
 import { api, ApiError, describe, isReachable, writer } from "../api.js";
 import { h, clear } from "../dom.js";
-import { currentHold, forgetHold, keepSelection, liveHold, liveHolds, rememberHold, takeSelection } from "../hold.js";
+import { bookedAlready, currentHold, fateOf, forgetHold, keepSelection, liveHold, liveHolds, rememberHold, takeSelection } from "../hold.js";
 import { watchFlight } from "../live.js";
 import { messageSlot } from "../message.js";
 import { money } from "../money.js";
 import { drawSeatMap, legend, paintSeat } from "../seatmap.js";
 import { arrival, countdownTimer, departure } from "../time.js";
+import { plural, seatList } from "../words.js";
 import { earlierHoldsSlot } from "./earlier-holds.js";
 
 function rowOf(seat) {
@@ -105,12 +106,9 @@ export async function render(main, [id], ctx) {
     paintSummary(); // the Hold button's words depend on whether there is a hold to grow
     holdBox.hidden = hold === null;
     if (!hold) return;
+    const shown = hold;
     const timer = countdownTimer(hold.expires_at, () => {
-      hold = null;
-      forgetHold();
-      paintHold();
-      for (const seat of seats.keys()) paint(seat);
-      ctx.notify("Your hold expired and the seats were released.");
+      holdEnded(shown, () => ctx.notify("Your hold expired and the seats were released."));
     });
     stopCountdown = timer.stop;
     const left = timer.element;
@@ -125,7 +123,9 @@ export async function render(main, [id], ctx) {
         for (const seat of seats.keys()) paint(seat);
         ctx.notify("Your seats were released.");
       } catch (error) {
-        releaseMessage.show(error);
+        // Refused as already a booking: paid for in another tab meanwhile.
+        if (error instanceof ApiError && error.status === 409) holdEnded(hold, () => releaseMessage.show(error));
+        else releaseMessage.show(error);
       }
     });
     holdBox.append(
@@ -170,14 +170,36 @@ export async function render(main, [id], ctx) {
       rememberHold(made);
       ctx.navigate(`#/checkout/${made.id}`);
     } catch (error) {
-      refused(error);
+      refused(error, body.replaces ? hold : null);
     } finally {
       holding = false;
       paintSummary();
     }
   }
 
-  function refused(error) {
+  /**
+   * `gone`, a hold this page counted as the traveller's, has ended under it: its time ran
+   * out, or in another tab or window it was released or paid for. Paid for, its seats are
+   * booked and the traveller is shown the booking (`lead` says what that means for what
+   * they did); otherwise `otherwise(fate)` says so.
+   */
+  async function holdEnded(gone, otherwise, lead = "") {
+    if (hold?.id === gone.id) {
+      hold = null;
+      forgetHold();
+      paintHold();
+    }
+    for (const seat of gone.seats) earlierSeats.delete(seat);
+    const fate = await fateOf(gone.id);
+    if (fate.status === "booked") {
+      for (const seat of gone.seats) if (seats.has(seat)) seats.get(seat).status = "booked";
+      const said = `${seatList(gone.seats)} ${plural(gone.seats.length, "is", "are")} booked already, paid for in another tab or window.${lead}`;
+      holdMessage.show(bookedAlready(fate.booking, said), "info");
+    } else otherwise(fate);
+    for (const seat of seats.keys()) paint(seat);
+  }
+
+  function refused(error, replaced = null) {
     if (error instanceof ApiError && error.kind === "seats-unavailable") {
       const taken = error.problem.seats || [];
       for (const seat of taken) {
@@ -188,12 +210,13 @@ export async function render(main, [id], ctx) {
       const named = taken.length ? `seat ${taken.join(", ")} ${taken.length === 1 ? "was" : "were"}` : "a seat you chose was";
       const kept = hold ? ` Your hold on ${hold.seats.join(", ")} is unchanged.` : "";
       holdMessage.show(`Sorry, ${named} just taken by someone else. Please choose another seat.${kept}`);
-    } else if (error instanceof ApiError && error.kind === "hold-gone") {
-      hold = null;
-      forgetHold();
-      paintHold();
-      for (const seat of seats.keys()) paint(seat);
-      holdMessage.show("Your earlier hold has ended, so its seats were released. Hold your choice again.");
+    } else if (error instanceof ApiError && error.kind === "hold-gone" && replaced) {
+      // Not an expiry for certain: the hold to grow may have been paid for elsewhere.
+      holdEnded(
+        replaced,
+        () => holdMessage.show("Your earlier hold has ended, so its seats were released. Hold your choice again."),
+        " Your new choice was not held: hold it on its own.",
+      );
     } else {
       holdMessage.show(error);
     }
@@ -205,6 +228,11 @@ export async function render(main, [id], ctx) {
     if (!seats.has(seat)) return;
     seats.get(seat).status = status;
     if (status === "available") earlierSeats.delete(seat);
+    // A seat of the hold shown here booked: paid for in another tab. Asked once, as each
+    // of its seats arrives booked.
+    if (status === "booked" && hold?.seats.includes(seat) && !holding) {
+      holdEnded(hold, () => {});
+    }
     // While a hold is on its way, its own seats turn held on the live feed before its answer
     // arrives: that answer says whether they are the traveller's (on to checkout) or were
     // taken by someone else (refused, and said so then).
@@ -297,7 +325,7 @@ export async function render(main, [id], ctx) {
         return;
       }
       stopAsking();
-      refused(error);
+      refused(error, newest);
     } finally {
       holding = false;
       earlierHolds.busy(false);
