@@ -24,18 +24,15 @@ export function forgetHold() {
 }
 
 /** The signed-in traveller's newest live hold on this flight as the server knows it (and
- * cached), or null; if the server cannot be asked, the tab's cached one. */
+ * cached): {hold (or null), read: true}. If the server cannot be asked, the tab's cached one
+ * and read: false: a hold made in another tab or on another device may then be unknown here. */
 export async function liveHold(flightId) {
-  let found;
-  try {
-    found = await api("GET", "/api/v1/holds", { query: { flight_id: flightId, limit: 1 } });
-  } catch {
-    return currentHold(flightId);
-  }
-  const [hold] = found.items;
+  const found = await liveHolds(flightId);
+  if (found === null) return { hold: currentHold(flightId), read: false };
+  const [hold] = found;
   if (hold) rememberHold(hold);
   else if (currentHold(flightId)) forgetHold(); // ended elsewhere: released, booked or expired
-  return hold || null;
+  return { hold: hold || null, read: true };
 }
 
 /**
@@ -85,14 +82,22 @@ export function bookedAlready(booking, lead = "These seats are booked already.")
 // More than a traveller could have made by hand; the web client itself keeps one per flight.
 const EARLIER_HOLDS_LIMIT = 20;
 
+// A read that got no answer, or a server error, is tried again a few times: holding
+// without it could leave an earlier hold stranded beside the new one.
+const READ_RETRY_DELAYS_MS = [500, 1500];
+
 /** Every live hold the signed-in traveller has on this flight, newest first (made in any
- * tab, on any device); null if the server cannot be asked. */
+ * tab, on any device); null if the server cannot be asked, after a few tries. */
 export async function liveHolds(flightId) {
-  try {
-    const found = await api("GET", "/api/v1/holds", { query: { flight_id: flightId, limit: EARLIER_HOLDS_LIMIT } });
-    return found.items;
-  } catch {
-    return null;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const found = await api("GET", "/api/v1/holds", { query: { flight_id: flightId, limit: EARLIER_HOLDS_LIMIT } });
+      return found.items;
+    } catch (error) {
+      const passing = error instanceof ApiError && (error.status === 0 || error.status >= 500);
+      if (!passing || attempt >= READ_RETRY_DELAYS_MS.length) return null;
+      await new Promise((resolve) => setTimeout(resolve, READ_RETRY_DELAYS_MS[attempt]));
+    }
   }
 }
 

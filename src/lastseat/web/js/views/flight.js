@@ -22,11 +22,15 @@ export async function render(main, [id], ctx) {
   const [flight, map, held] = await Promise.all([
     api("GET", `/api/v1/flights/${flightId}`),
     api("GET", `/api/v1/flights/${flightId}/seats`),
-    ctx.user ? liveHold(flightId) : currentHold(flightId),
+    ctx.user ? liveHold(flightId) : { hold: currentHold(flightId), read: true },
   ]);
   const seats = new Map(map.seats.map((s) => [s.seat, s]));
   const selected = new Set();
-  let hold = held;
+  let hold = held.hold;
+  // Signed in, the account's live holds here could not be read: a hold made now could
+  // strand one made in another tab or on another device, so none is made until they are.
+  let unread = !held.read;
+  let checking = false; // reading them again, on the way to holding
   let stopCountdown = () => {};
 
   const liveState = h("span", { class: "live", "data-state": "connecting" }, "connecting…");
@@ -93,9 +97,10 @@ export async function render(main, [id], ctx) {
         h("p", { class: "hint" }, "The price is fixed when you hold the seats, on the next page."),
       );
     }
-    holdButton.disabled = count === 0 || holding || !reachable;
+    holdButton.disabled = count === 0 || holding || checking || !reachable;
     const seatsWord = `${count} seat${count === 1 ? "" : "s"}`;
-    if (holding) holdButton.textContent = "Holding…";
+    if (checking) holdButton.textContent = "Checking your holds…";
+    else if (holding) holdButton.textContent = "Holding…";
     else if (!count) holdButton.textContent = "Hold seats";
     else holdButton.textContent = hold ? `Add ${seatsWord} to your hold` : `Hold ${seatsWord}`;
   }
@@ -154,10 +159,14 @@ export async function render(main, [id], ctx) {
 
   // Signed out, the choice is kept through sign-in or sign-up and held on the way back.
   async function holdSelected() {
-    if (!selected.size || holding || !reachable) return;
+    if (!selected.size || holding || checking || !reachable) return;
     if (!ctx.user) {
       keepSelection(flightId, [...selected]);
       ctx.requireUser("Sign in or create an account to hold your seats: your choice is kept.");
+      return;
+    }
+    if (unread) {
+      carryOn(); // read them first; the traveller is asked if there are any
       return;
     }
     const body = { flight_id: flightId, seats: [...new Set([...(hold ? hold.seats : []), ...selected])] };
@@ -255,19 +264,44 @@ export async function render(main, [id], ctx) {
   // While calls fail, ask now and then (any answer means lastseat is back).
   const PROBE_MS = 3000;
   let probe = null;
-  const onReachability = (event) => {
-    callsUp = event.detail.reachable;
+  function probeWhileDown() {
     clearInterval(probe);
     if (!callsUp) probe = setInterval(() => api("GET", `/api/v1/flights/${flightId}`).catch(() => {}), PROBE_MS);
+  }
+  const onReachability = (event) => {
+    callsUp = event.detail.reachable;
+    probeWhileDown();
     paintReachability();
   };
   window.addEventListener("lastseat:reachability", onReachability);
+  // Out of reach already while this page was drawn (a read failed on the way): no change
+  // of reachability will come to start the asking, so it starts now.
+  probeWhileDown();
 
   /** Back from signing in with seats chosen before: straight on to checkout, unless the
    * account already holds seats here; then the traveller says what to hold. */
   async function carryOn() {
-    const earlier = (await liveHolds(flightId)) ?? (hold ? [hold] : []);
+    checking = true;
+    holdMessage.clear();
+    paintSummary();
+    const earlier = await liveHolds(flightId);
+    checking = false;
+    paintSummary();
+    if (earlier === null) {
+      unread = true;
+      holdMessage.show(
+        "We could not check whether you already hold seats on this flight, so nothing was held yet. Press Hold to check again.",
+      );
+      return;
+    }
+    unread = false;
     if (!earlier.length) {
+      if (hold) {
+        // The tab's cached hold has ended elsewhere: nothing to grow.
+        hold = null;
+        forgetHold();
+        paintHold();
+      }
       holdSelected();
       return;
     }
