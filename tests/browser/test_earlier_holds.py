@@ -14,6 +14,9 @@ from tests.browser.test_accessibility import axe_violations
 from tests.support.browser import HOLD_URL, PASSWORD, Api, OpenTraveller, Traveller, in_page
 
 CHOSEN = ["2A", "2B"]
+# A moment on the traveller's own clocks, its day and zone named: "Sun, 29 Nov 2026, 11:50
+# UTC (your time)".
+YOUR_TIME = r"\w{3}, \d{1,2} \w{3} \d{4}, \d\d:\d\d \S+ \(your time\)"
 QUESTION = "Your earlier seats on this flight"
 
 
@@ -47,7 +50,7 @@ async def test_an_earlier_hold_is_shown_beside_the_new_choice_and_not_merged_una
     page = traveller.page
 
     question = page.get_by_role("group", name=QUESTION)
-    await expect(question).to_contain_text(re.compile(r"5A, 5B, held until \d\d:\d\d"))
+    await expect(question).to_contain_text(re.compile(r"5A, 5B, held until " + YOUR_TIME))
     await expect(question).to_contain_text("You have just chosen 2A, 2B.")
     said = question.locator("[aria-live]")
     await expect(said).to_have_attribute("aria-live", "polite")
@@ -195,3 +198,20 @@ async def test_no_hold_is_made_until_the_earlier_holds_could_be_read(
     question = page.get_by_role("group", name=QUESTION)
     await expect(question).to_contain_text("5A, 5B, held until")
     await expect(said).to_have_count(0)
+
+
+async def test_earlier_seats_are_listed_by_row_then_letter(
+    api: Api, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    flight_id = await make_flight(rows=12)
+    email, token = await api.user()
+    await api.hold(token, flight_id, ["10A", "5C", "5B"])
+    traveller = await open_traveller()
+    await choose_then_sign_in(traveller, flight_id, email)
+    question = traveller.page.get_by_role("group", name=QUESTION)
+    await expect(question.get_by_role("listitem")).to_have_text(
+        re.compile(r"^5B, 5C, 10A, held until " + YOUR_TIME + "$")
+    )
+    await expect(
+        question.get_by_role("button", name="Hold only 2A, 2B, release 5B, 5C, 10A")
+    ).to_be_visible()
