@@ -128,8 +128,9 @@ export async function render(main, [id], ctx) {
         for (const seat of seats.keys()) paint(seat);
         ctx.notify("Your seats were released.");
       } catch (error) {
-        // Refused as already a booking: paid for in another tab meanwhile.
-        if (error instanceof ApiError && error.status === 409) holdEnded(hold, () => releaseMessage.show(error));
+        // Refused as already a booking (paid for in another tab meanwhile): the hold box
+        // goes, and this button's message with it, so the outcome is said by Hold.
+        if (error instanceof ApiError && error.status === 409) holdEnded(hold, () => holdMessage.show(error));
         else releaseMessage.show(error);
       }
     });
