@@ -8,12 +8,15 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
 from tests.browser.test_accessibility import axe_violations
 from tests.support.browser import HOLD_URL, PASSWORD, Api, OpenTraveller, Traveller, in_page
 
 CHOSEN = ["2A", "2B"]
+# A moment on the traveller's own clocks, its day and zone named: "Sun, 29 Nov 2026, 11:50
+# UTC (your time)".
+YOUR_TIME = r"\w{3}, \d{1,2} \w{3} \d{4}, \d\d:\d\d \S+ \(your time\)"
 QUESTION = "Your earlier seats on this flight"
 
 
@@ -47,7 +50,7 @@ async def test_an_earlier_hold_is_shown_beside_the_new_choice_and_not_merged_una
     page = traveller.page
 
     question = page.get_by_role("group", name=QUESTION)
-    await expect(question).to_contain_text(re.compile(r"5A, 5B, held until \d\d:\d\d"))
+    await expect(question).to_contain_text(re.compile(r"5A, 5B, held until " + YOUR_TIME))
     await expect(question).to_contain_text("You have just chosen 2A, 2B.")
     said = question.locator("[aria-live]")
     await expect(said).to_have_attribute("aria-live", "polite")
@@ -125,3 +128,90 @@ async def test_holding_only_the_new_choice_releases_the_earlier_seats(
     seats = await in_page(traveller, f"/api/v1/flights/{flight_id}/seats")
     status = {s["seat"]: s["status"] for s in seats["seats"]}
     assert status["5A"] == status["5B"] == "available"
+
+
+HOLDS_READ = re.compile(r"/api/v1/holds\?flight_id=")
+
+
+async def test_a_lost_read_of_the_earlier_holds_is_tried_again(
+    api: Api, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    flight_id = await make_flight()
+    email, token = await api.user()
+    await api.hold(token, flight_id, ["5A", "5B"])
+    traveller = await open_traveller()
+    traveller.allow_network_failures("net::ERR_FAILED")
+    lost: list[str] = []
+
+    # Two reads get no answer: the page's first, and what would be the only one again.
+    async def lose_first(route: Route) -> None:
+        if len(lost) < 2:
+            lost.append(route.request.url)
+            await route.abort()
+        else:
+            await route.continue_()
+
+    await traveller.page.route(HOLDS_READ, lose_first)
+    await choose_then_sign_in(traveller, flight_id, email)
+    question = traveller.page.get_by_role("group", name=QUESTION)
+    await expect(question).to_contain_text("5A, 5B, held until")
+    assert len(lost) == 2
+
+
+async def test_no_hold_is_made_until_the_earlier_holds_could_be_read(
+    api: Api, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    flight_id = await make_flight()
+    email, token = await api.user()
+    earlier = await api.hold(token, flight_id, ["5A", "5B"])
+    traveller = await open_traveller()
+    traveller.allow_network_failures("net::ERR_FAILED")
+    page = traveller.page
+    cut = [True]
+
+    async def cut_off(route: Route) -> None:
+        if cut[0]:
+            await route.abort()
+        else:
+            await route.continue_()
+
+    await page.route(HOLDS_READ, cut_off)
+    await choose_then_sign_in(traveller, flight_id, email)
+    hold = page.get_by_role("button", name="Hold 2 seats")
+    said = page.locator(".action-message").filter(has_text="could not check")
+    await expect(said).to_contain_text(
+        "We could not check whether you already hold seats on this flight, so nothing was held"
+    )
+    # Nothing was held beside the earlier hold.
+    holds = await api.call("GET", f"/api/v1/holds?flight_id={flight_id}", token)
+    assert [h["id"] for h in holds.json()["items"]] == [earlier["id"]]
+
+    # Pressing Hold reads them first; still cut off, it holds nothing and says so again.
+    await hold.click()
+    await expect(said).to_be_visible()
+    holds = await api.call("GET", f"/api/v1/holds?flight_id={flight_id}", token)
+    assert [h["id"] for h in holds.json()["items"]] == [earlier["id"]]
+
+    # Read at last: the traveller is asked what to hold, as after any sign-in.
+    cut[0] = False
+    await hold.click()
+    question = page.get_by_role("group", name=QUESTION)
+    await expect(question).to_contain_text("5A, 5B, held until")
+    await expect(said).to_have_count(0)
+
+
+async def test_earlier_seats_are_listed_by_row_then_letter(
+    api: Api, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
+) -> None:
+    flight_id = await make_flight(rows=12)
+    email, token = await api.user()
+    await api.hold(token, flight_id, ["10A", "5C", "5B"])
+    traveller = await open_traveller()
+    await choose_then_sign_in(traveller, flight_id, email)
+    question = traveller.page.get_by_role("group", name=QUESTION)
+    await expect(question.get_by_role("listitem")).to_have_text(
+        re.compile(r"^5B, 5C, 10A, held until " + YOUR_TIME + "$")
+    )
+    await expect(
+        question.get_by_role("button", name="Hold only 2A, 2B, release 5B, 5C, 10A")
+    ).to_be_visible()

@@ -11,19 +11,21 @@ const PROBLEM_BASE = "urn:lastseat:problem:";
 const PLAIN_WORDS = {
   "seats-unavailable": "Sorry, someone else just took that seat.",
   "unknown-seats": "That seat does not exist on this flight.",
-  "hold-gone": "Your seats were released because the hold expired. Please choose them again.",
+  // Gone is not always expired: a hold may have been paid for or released in another tab
+  // (pages that hold one ask the server which, js/hold.js fateOf).
+  "hold-gone": "This hold has ended: it expired, was released, or was booked already. Check My bookings, or choose seats again.",
   "flight-closed": "This flight is no longer open for booking.",
   "cancellation-closed": "This booking can no longer be cancelled: cancelling closes shortly before departure.",
   "email-taken": "An account with this email already exists. Try signing in.",
   "authentication-failed": "The email or password is not right.",
-  "too-many-attempts": "Too many attempts. Please wait a moment and try again.",
+  "too-many-attempts": "Too many attempts. Please wait {wait} and try again.",
   "payment-declined": "Your card was declined. No money was taken; try another card.",
   "payment-provider-error": "The payment provider had a problem. No money was taken; please try again.",
   "payment-unavailable": "Payments are unavailable right now. No money was taken; please try again shortly.",
   "idempotency-in-progress": "Your previous attempt is still being processed. Please wait.",
   "not-found": "We could not find that.",
   "forbidden": "You are not allowed to do that.",
-  "rate-limited": "You are going too fast. Please wait a second and try again.",
+  "rate-limited": "You are going too fast. Please wait {wait} and try again.",
   "firewall-blocked": "Our firewall refused this request. If you think that is a mistake, contact us with the reference below.",
   "database-busy": "We are very busy right now. Please try again.",
   "database-unavailable": "We are having trouble right now. Please try again shortly.",
@@ -47,13 +49,22 @@ export class ApiError extends Error {
       return "Please sign in to continue.";
     }
     const words = PLAIN_WORDS[this.kind];
-    if (words) return words;
+    // A throttled traveller is told how long, from the server's Retry-After.
+    if (words) return words.replace("{wait}", waitWords(this.retryAfter));
     if (this.status >= 500) return "Something went wrong on our side. Please try again.";
     if (this.kind === "validation-failed" && this.problem.errors?.length) {
       return sentence(this.problem.errors.map(fieldMessage).join("; "));
     }
     return sentence(this.problem.detail || this.problem.title || `The request failed (HTTP ${this.status})`);
   }
+}
+
+/** "30 seconds", "about 5 minutes": how long a throttled traveller waits, from a 429's
+ * Retry-After (seconds); "a moment" when the server did not say. */
+export function waitWords(seconds) {
+  if (!seconds || seconds < 1) return "a moment";
+  if (seconds < 120) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  return `about ${Math.ceil(seconds / 60)} minutes`;
 }
 
 /** "password: String should have at most 256 characters" from a 422's per-field error. */

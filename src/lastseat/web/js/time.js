@@ -4,12 +4,6 @@
 import { serverClockOffset } from "./api.js";
 import { h } from "./dom.js";
 
-const long = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
-
-export function when(iso) {
-  return long.format(new Date(iso));
-}
-
 const byZone = new Map();
 
 // dateStyle and timeStyle cannot be combined with timeZoneName, hence the parts spelled out.
@@ -26,10 +20,23 @@ function zoned(zone) {
   return byZone.get(zone);
 }
 
+/** "Sun, 29 Nov 2026, 11:50 CET (your time)": a moment tied to no airport (when a booking
+ * was made, until when a hold lasts) on the traveller's own clocks, their zone named as a
+ * departure's is, so it is never read as an airport's time. */
+export function yourTime(iso) {
+  let format;
+  try {
+    format = zoned(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  } catch {
+    format = zoned("UTC"); // a browser that names no zone of its own: still the right instant
+  }
+  return `${format.format(new Date(iso))} (your time)`;
+}
+
 /** "Thu, 10 Jan 2030, 10:00 CET (Europe/Madrid)": an instant on an airport's clocks, with
  * the zone's abbreviation (or offset) and its name. */
 function onAirportClocks(iso, zone) {
-  if (!zone) return `${when(iso)} (your time)`;
+  if (!zone) return yourTime(iso);
   let format;
   try {
     format = zoned(zone);

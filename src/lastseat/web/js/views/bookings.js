@@ -2,7 +2,7 @@
 import { api } from "../api.js";
 import { h, clear } from "../dom.js";
 import { money } from "../money.js";
-import { arrival, departure, when } from "../time.js";
+import { arrival, departure, yourTime } from "../time.js";
 import { seatList, statusName } from "../words.js";
 
 /** "LS100 MAD → CDG": a booking carries its flight's code, route and departure. */
@@ -100,7 +100,7 @@ export async function renderOne(main, [id], ctx) {
       h("dt", {}, "Paid"), h("dd", { "data-testid": "paid" }, money(booking.total)),
       h("dt", {}, "Discount code"), h("dd", {}, booking.discount_code || "none"),
       h("dt", {}, "Status"), h("dd", { "data-testid": "status" }, statusName(booking.status)),
-      h("dt", {}, "Booked"), h("dd", {}, when(booking.created_at)),
+      h("dt", {}, "Booked"), h("dd", { "data-testid": "booked" }, yourTime(booking.created_at)),
     ),
     booking.status === "confirmed" ? cancelControl(booking, ctx, (done) => ctx.navigate(`#/bookings/${booking.id}`, done)) : null,
     h("p", {}, h("a", { href: "#/bookings" }, "All my bookings")),

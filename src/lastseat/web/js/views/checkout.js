@@ -4,7 +4,7 @@
 // here came from the server; nothing here decides a price.
 import { api, ApiError, writer } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
-import { forgetHold, rememberHold } from "../hold.js";
+import { bookedAlready, fateOf, forgetHold, rememberHold } from "../hold.js";
 import { messageSlot, showFieldErrors } from "../message.js";
 import { money } from "../money.js";
 import { isBookableName } from "../names.js";
@@ -33,16 +33,15 @@ export async function render(main, [holdId], ctx) {
   }
   if (hold.status !== "active" || secondsUntil(hold.expires_at) <= 0) {
     forgetHold();
-    const booked = hold.status === "booked";
+    const fate = hold.status === "booked" ? await fateOf(hold.id) : null;
     main.append(
       h("h1", {}, "Checkout"),
       h(
         "p",
         {},
-        booked ? "These seats are booked already. " : "This hold has ended and its seats were released. ",
-        booked
-          ? h("a", { href: "#/bookings" }, "See my bookings")
-          : h("a", { href: `#/flights/${hold.flight_id}` }, "Choose seats again"),
+        fate?.status === "booked"
+          ? bookedAlready(fate.booking)
+          : ["This hold has ended and its seats were released. ", h("a", { href: `#/flights/${hold.flight_id}` }, "Choose seats again")],
       ),
     );
     return;
@@ -61,7 +60,9 @@ export async function render(main, [holdId], ctx) {
   const pay = h("button", { type: "submit", class: "primary" }, "Pay");
   const expired = () => secondsUntil(hold.expires_at) <= 0;
   // Deferred: at 0 already, the timer ends at once, before the page below is built.
-  const { element: left, stop } = countdownTimer(hold.expires_at, () => setTimeout(ended));
+  // At 0 the hold may also have been paid for in another tab: the server says which.
+  const { element: left, stop } = countdownTimer(hold.expires_at, () => setTimeout(endedAtZero));
+  const yoursFor = h("span", {}, `, ${plural(hold.seats.length, "is", "are")} yours for `, left, ".");
 
 
   // One traveller per seat, named as on the passport; the server checks the names (and says
@@ -104,7 +105,7 @@ export async function render(main, [holdId], ctx) {
 
   main.append(
     h("h1", {}, "Checkout"),
-    h("p", {}, `${seatList(hold.seats)} on ${flight.code} ${flight.origin} → ${flight.destination}, departing `, departure(flight), " and arriving ", arrival(flight), `, ${plural(hold.seats.length, "is", "are")} yours for `, left, "."),
+    h("p", {}, `${seatList(hold.seats)} on ${flight.code} ${flight.origin} → ${flight.destination}, departing `, departure(flight), " and arriving ", arrival(flight), yoursFor),
     breakdown,
     discountForm,
     payForm,
@@ -120,19 +121,62 @@ export async function render(main, [holdId], ctx) {
   payForm.addEventListener("input", paintStep);
   paintStep();
 
-  /** At expiry: say so where the traveller is acting, and offer nothing that cannot work. */
-  function ended() {
+  async function endedAtZero() {
+    const fate = await fateOf(hold.id);
+    ended(fate.status === "booked" ? fate : { status: "ended" });
+  }
+
+  /** The hold has ended (`fate` from fateOf): say how where the traveller is acting, stop
+   * the countdown, and offer nothing that cannot work. A hold paid for in another tab is
+   * a booking, not an expiry: the traveller is sent to it, not back to the seat map. */
+  function ended(fate) {
     if (payForm.dataset.expired) return;
     stop();
     forgetHold();
     for (const control of [pay, applyButton, code, card, ...travellers.flatMap((t) => [t.given, t.family])]) {
       control.disabled = true;
     }
+    pay.textContent = `Pay ${money(quote.total)}`;
     payForm.dataset.expired = "true";
-    const again = h("a", { class: "button primary", href: `#/flights/${hold.flight_id}` }, "Choose seats again");
-    const notice = h("div", { class: "expired", role: "alert" }, h("p", {}, "Your hold expired and the seats were released."), again);
-    main.querySelector("h1").after(notice);
-    payMessage.show("Your hold expired: paying is no longer possible. Choose your seats again on the seat map.", "info");
+    const booked = fate.status === "booked";
+    const are = plural(hold.seats.length, "is", "are");
+    yoursFor.replaceWith(booked ? `, ${are} booked.` : `, ${are} no longer held.`);
+    const toMap = (words) => h("a", { class: "button primary", href: `#/flights/${hold.flight_id}` }, words);
+    const [said, next, byPay] = {
+      booked: [bookedAlready(fate.booking), null, bookedAlready(fate.booking, "These seats are booked already: there is nothing left to pay.")],
+      released: [
+        "This hold was released or replaced, in this or another tab or window. The seat map shows what you hold now.",
+        toMap("Back to the seat map"),
+        "This hold was released or replaced: paying for it is no longer possible.",
+      ],
+      // Ended, but the server could not be asked how: it may have been paid for elsewhere.
+      unknown: [
+        ["This hold has ended: it was booked in another tab or window, or released, or it expired. Check ", h("a", { href: "#/bookings" }, "My bookings"), " before choosing seats again."],
+        toMap("Choose seats again"),
+        "This hold has ended: paying for it is no longer possible.",
+      ],
+      ended: [
+        "Your hold expired and the seats were released.",
+        toMap("Choose seats again"),
+        "Your hold expired: paying is no longer possible. Choose your seats again on the seat map.",
+      ],
+    }[fate.status] ?? [];
+    main.querySelector("h1").after(h("div", { class: "expired", role: "alert" }, h("p", {}, said), next));
+    payMessage.show(byPay, "info");
+    if (booked) ctx.step(null);
+  }
+
+  /** A refusal because the hold is gone: ended, however it ended; or, still live (refused
+   * for another reason, such as seats it no longer has), the server's words. Returns
+   * whether the page was ended. */
+  async function holdGone(error, message) {
+    const fate = await fateOf(hold.id);
+    if (fate.status === "active") {
+      message.show(error);
+      return false;
+    }
+    ended(fate);
+    return true;
   }
 
   // The server's quote as a bill in travellers' words (js/words.js): each seat's fare, then
@@ -186,7 +230,8 @@ export async function render(main, [holdId], ctx) {
       }
       paintQuote();
     } catch (error) {
-      codeMessage.show(error);
+      if (error instanceof ApiError && error.kind === "hold-gone") await holdGone(error, codeMessage);
+      else codeMessage.show(error);
     }
   });
 
@@ -205,10 +250,7 @@ export async function render(main, [holdId], ctx) {
       forgetHold();
       ctx.navigate(`#/bookings/${booking.id}?new=1`);
     } catch (error) {
-      if (error instanceof ApiError && error.kind === "hold-gone") {
-        ended();
-        return;
-      }
+      if (error instanceof ApiError && error.kind === "hold-gone" && (await holdGone(error, payMessage))) return;
       // Each refused name is marked at its field; the message by Pay (the one announced)
       // gives the server's words for all of them, seat by seat.
       showFieldErrors(payForm, error, { controlFor: passengerControl });

@@ -8,11 +8,12 @@
 // still be theirs to pay on a checkout they have forgotten. The release is part of the new
 // hold's request (`replaces`), so if a new seat is taken the earlier hold stays as it was.
 import { h, clear } from "../dom.js";
+import { yourTime } from "../time.js";
 
-const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-
-/** "2A, 2B", as the seat map's own messages list seats. */
-const listed = (seats) => seats.join(", ");
+/** "2A, 2B, 10C", as the seat map's own messages list seats: by row, then letter (a hold's
+ * seats come in the order they were chosen). */
+const listed = (seats) =>
+  [...seats].sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10) || a.localeCompare(b)).join(", ");
 
 const seatWord = (count) => `${count} seat${count === 1 ? "" : "s"}`;
 
@@ -41,7 +42,7 @@ export function earlierHoldsSlot(anchor) {
         h(
           "ul",
           {},
-          ...earlier.map((hold) => h("li", {}, `${listed(hold.seats)}, held until ${clock.format(new Date(hold.expires_at))}`)),
+          ...earlier.map((hold) => h("li", {}, `${listed(hold.seats)}, held until ${yourTime(hold.expires_at)}`)),
         ),
         h("p", {}, `You have just chosen ${listed(chosen)}. Hold them together with your earlier seats, or on their own?`),
       );

@@ -2,12 +2,13 @@
 // (choosing more while holding some grows that hold).
 import { api, ApiError, describe, isReachable, writer } from "../api.js";
 import { h, clear } from "../dom.js";
-import { currentHold, forgetHold, keepSelection, liveHold, liveHolds, rememberHold, takeSelection } from "../hold.js";
+import { bookedAlready, currentHold, fateOf, forgetHold, keepSelection, liveHold, liveHolds, rememberHold, takeSelection } from "../hold.js";
 import { watchFlight } from "../live.js";
 import { messageSlot } from "../message.js";
 import { money } from "../money.js";
 import { drawSeatMap, legend, paintSeat } from "../seatmap.js";
 import { arrival, countdownTimer, departure } from "../time.js";
+import { plural, seatList } from "../words.js";
 import { earlierHoldsSlot } from "./earlier-holds.js";
 
 function rowOf(seat) {
@@ -21,11 +22,15 @@ export async function render(main, [id], ctx) {
   const [flight, map, held] = await Promise.all([
     api("GET", `/api/v1/flights/${flightId}`),
     api("GET", `/api/v1/flights/${flightId}/seats`),
-    ctx.user ? liveHold(flightId) : currentHold(flightId),
+    ctx.user ? liveHold(flightId) : { hold: currentHold(flightId), read: true },
   ]);
   const seats = new Map(map.seats.map((s) => [s.seat, s]));
   const selected = new Set();
-  let hold = held;
+  let hold = held.hold;
+  // Signed in, the account's live holds here could not be read: a hold made now could
+  // strand one made in another tab or on another device, so none is made until they are.
+  let unread = !held.read;
+  let checking = false; // reading them again, on the way to holding
   let stopCountdown = () => {};
 
   const liveState = h("span", { class: "live", "data-state": "connecting" }, "connecting…");
@@ -92,9 +97,10 @@ export async function render(main, [id], ctx) {
         h("p", { class: "hint" }, "The price is fixed when you hold the seats, on the next page."),
       );
     }
-    holdButton.disabled = count === 0 || holding || !reachable;
+    holdButton.disabled = count === 0 || holding || checking || !reachable;
     const seatsWord = `${count} seat${count === 1 ? "" : "s"}`;
-    if (holding) holdButton.textContent = "Holding…";
+    if (checking) holdButton.textContent = "Checking your holds…";
+    else if (holding) holdButton.textContent = "Holding…";
     else if (!count) holdButton.textContent = "Hold seats";
     else holdButton.textContent = hold ? `Add ${seatsWord} to your hold` : `Hold ${seatsWord}`;
   }
@@ -105,12 +111,9 @@ export async function render(main, [id], ctx) {
     paintSummary(); // the Hold button's words depend on whether there is a hold to grow
     holdBox.hidden = hold === null;
     if (!hold) return;
+    const shown = hold;
     const timer = countdownTimer(hold.expires_at, () => {
-      hold = null;
-      forgetHold();
-      paintHold();
-      for (const seat of seats.keys()) paint(seat);
-      ctx.notify("Your hold expired and the seats were released.");
+      holdEnded(shown, () => ctx.notify("Your hold expired and the seats were released."));
     });
     stopCountdown = timer.stop;
     const left = timer.element;
@@ -125,7 +128,10 @@ export async function render(main, [id], ctx) {
         for (const seat of seats.keys()) paint(seat);
         ctx.notify("Your seats were released.");
       } catch (error) {
-        releaseMessage.show(error);
+        // Refused as already a booking (paid for in another tab meanwhile): the hold box
+        // goes, and this button's message with it, so the outcome is said by Hold.
+        if (error instanceof ApiError && error.status === 409) holdEnded(hold, () => holdMessage.show(error));
+        else releaseMessage.show(error);
       }
     });
     holdBox.append(
@@ -154,10 +160,14 @@ export async function render(main, [id], ctx) {
 
   // Signed out, the choice is kept through sign-in or sign-up and held on the way back.
   async function holdSelected() {
-    if (!selected.size || holding || !reachable) return;
+    if (!selected.size || holding || checking || !reachable) return;
     if (!ctx.user) {
       keepSelection(flightId, [...selected]);
       ctx.requireUser("Sign in or create an account to hold your seats: your choice is kept.");
+      return;
+    }
+    if (unread) {
+      carryOn(); // read them first; the traveller is asked if there are any
       return;
     }
     const body = { flight_id: flightId, seats: [...new Set([...(hold ? hold.seats : []), ...selected])] };
@@ -170,14 +180,36 @@ export async function render(main, [id], ctx) {
       rememberHold(made);
       ctx.navigate(`#/checkout/${made.id}`);
     } catch (error) {
-      refused(error);
+      refused(error, body.replaces ? hold : null);
     } finally {
       holding = false;
       paintSummary();
     }
   }
 
-  function refused(error) {
+  /**
+   * `gone`, a hold this page counted as the traveller's, has ended under it: its time ran
+   * out, or in another tab or window it was released or paid for. Paid for, its seats are
+   * booked and the traveller is shown the booking (`lead` says what that means for what
+   * they did); otherwise `otherwise(fate)` says so.
+   */
+  async function holdEnded(gone, otherwise, lead = "") {
+    if (hold?.id === gone.id) {
+      hold = null;
+      forgetHold();
+      paintHold();
+    }
+    for (const seat of gone.seats) earlierSeats.delete(seat);
+    const fate = await fateOf(gone.id);
+    if (fate.status === "booked") {
+      for (const seat of gone.seats) if (seats.has(seat)) seats.get(seat).status = "booked";
+      const said = `${seatList(gone.seats)} ${plural(gone.seats.length, "is", "are")} booked already, paid for in another tab or window.${lead}`;
+      holdMessage.show(bookedAlready(fate.booking, said), "info");
+    } else otherwise(fate);
+    for (const seat of seats.keys()) paint(seat);
+  }
+
+  function refused(error, replaced = null) {
     if (error instanceof ApiError && error.kind === "seats-unavailable") {
       const taken = error.problem.seats || [];
       for (const seat of taken) {
@@ -188,12 +220,13 @@ export async function render(main, [id], ctx) {
       const named = taken.length ? `seat ${taken.join(", ")} ${taken.length === 1 ? "was" : "were"}` : "a seat you chose was";
       const kept = hold ? ` Your hold on ${hold.seats.join(", ")} is unchanged.` : "";
       holdMessage.show(`Sorry, ${named} just taken by someone else. Please choose another seat.${kept}`);
-    } else if (error instanceof ApiError && error.kind === "hold-gone") {
-      hold = null;
-      forgetHold();
-      paintHold();
-      for (const seat of seats.keys()) paint(seat);
-      holdMessage.show("Your earlier hold has ended, so its seats were released. Hold your choice again.");
+    } else if (error instanceof ApiError && error.kind === "hold-gone" && replaced) {
+      // Not an expiry for certain: the hold to grow may have been paid for elsewhere.
+      holdEnded(
+        replaced,
+        () => holdMessage.show("Your earlier hold has ended, so its seats were released. Hold your choice again."),
+        " Your new choice was not held: hold it on its own.",
+      );
     } else {
       holdMessage.show(error);
     }
@@ -205,6 +238,11 @@ export async function render(main, [id], ctx) {
     if (!seats.has(seat)) return;
     seats.get(seat).status = status;
     if (status === "available") earlierSeats.delete(seat);
+    // A seat of the hold shown here booked: paid for in another tab. Asked once, as each
+    // of its seats arrives booked.
+    if (status === "booked" && hold?.seats.includes(seat) && !holding) {
+      holdEnded(hold, () => {});
+    }
     // While a hold is on its way, its own seats turn held on the live feed before its answer
     // arrives: that answer says whether they are the traveller's (on to checkout) or were
     // taken by someone else (refused, and said so then).
@@ -227,19 +265,44 @@ export async function render(main, [id], ctx) {
   // While calls fail, ask now and then (any answer means lastseat is back).
   const PROBE_MS = 3000;
   let probe = null;
-  const onReachability = (event) => {
-    callsUp = event.detail.reachable;
+  function probeWhileDown() {
     clearInterval(probe);
     if (!callsUp) probe = setInterval(() => api("GET", `/api/v1/flights/${flightId}`).catch(() => {}), PROBE_MS);
+  }
+  const onReachability = (event) => {
+    callsUp = event.detail.reachable;
+    probeWhileDown();
     paintReachability();
   };
   window.addEventListener("lastseat:reachability", onReachability);
+  // Out of reach already while this page was drawn (a read failed on the way): no change
+  // of reachability will come to start the asking, so it starts now.
+  probeWhileDown();
 
   /** Back from signing in with seats chosen before: straight on to checkout, unless the
    * account already holds seats here; then the traveller says what to hold. */
   async function carryOn() {
-    const earlier = (await liveHolds(flightId)) ?? (hold ? [hold] : []);
+    checking = true;
+    holdMessage.clear();
+    paintSummary();
+    const earlier = await liveHolds(flightId);
+    checking = false;
+    paintSummary();
+    if (earlier === null) {
+      unread = true;
+      holdMessage.show(
+        "We could not check whether you already hold seats on this flight, so nothing was held yet. Press Hold to check again.",
+      );
+      return;
+    }
+    unread = false;
     if (!earlier.length) {
+      if (hold) {
+        // The tab's cached hold has ended elsewhere: nothing to grow.
+        hold = null;
+        forgetHold();
+        paintHold();
+      }
       holdSelected();
       return;
     }
@@ -297,7 +360,7 @@ export async function render(main, [id], ctx) {
         return;
       }
       stopAsking();
-      refused(error);
+      refused(error, newest);
     } finally {
       holding = false;
       earlierHolds.busy(false);

@@ -1,18 +1,11 @@
 // Manage booking: a booking found by its reference and a passenger's family name, with no
 // sign-in (POST /bookings/lookup). The server throttles guesses; this page says only
 // "not found" (never which of the two was wrong) and how long to wait when throttled.
-import { api, ApiError } from "../api.js";
+import { api, ApiError, waitWords } from "../api.js";
 import { h, clear, field } from "../dom.js";
 import { messageSlot } from "../message.js";
 import { arrival, departure } from "../time.js";
 import { statusName } from "../words.js";
-
-/** "30 seconds", "about 5 minutes": how long a throttled traveller waits. */
-function wait(seconds) {
-  if (!seconds || seconds < 1) return "a moment";
-  if (seconds < 120) return `${seconds} second${seconds === 1 ? "" : "s"}`;
-  return `about ${Math.ceil(seconds / 60)} minutes`;
-}
 
 /** What the traveller is told when the look-up does not find a booking. */
 function refusal(error) {
@@ -20,7 +13,7 @@ function refusal(error) {
     return "We found no booking with that reference and family name. Check both as they are written on your confirmation.";
   }
   if (error instanceof ApiError && error.status === 429) {
-    return `Too many look-ups. For the bookings' safety, please wait ${wait(error.retryAfter)} before trying again.`;
+    return `Too many look-ups. For the bookings' safety, please wait ${waitWords(error.retryAfter)} before trying again.`;
   }
   if (error instanceof ApiError && error.kind === "validation-failed") {
     return "Please enter the booking reference and a passenger's family name.";
