@@ -107,10 +107,14 @@ async def test_every_name_the_server_refuses_is_marked_at_its_own_field(
     refused = second.get_by_label("Given names")
     await expect(refused).to_have_attribute("aria-invalid", "true")
     await expect(refused).to_have_accessible_description(
-        "seat 1B: the given name must be 1 to 64 characters: letters, spaces, hyphens and"
+        "Seat 1B: the given name must be 1 to 64 characters: letters, spaces, hyphens and"
         " apostrophes, as on the passport"
     )
     for accepted in (first.get_by_label("Given names"), second.get_by_label("Family name")):
         await expect(accepted).not_to_have_attribute("aria-invalid", "true")
     # the one announced message, beside Pay, says it in the server's words
     await expect(page.get_by_role("alert")).to_contain_text("Seat 1B: the given name must be")
+    # being put right, the field is no longer marked
+    await refused.fill("Artoo")
+    await expect(refused).not_to_have_attribute("aria-invalid", "true")
+    await expect(second.locator(".field-error")).to_have_count(0)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from playwright.async_api import Route, expect
+from playwright.async_api import Locator, Route, expect
 
 from tests.browser.test_accessibility import axe_violations
 from tests.support.browser import HOLD_URL, PASSWORD, Api, OpenTraveller, Traveller, in_page
@@ -34,6 +35,40 @@ async def choose_then_sign_in(traveller: Traveller, flight_id: int, email: str) 
     await expect(page).to_have_url(re.compile(rf"#/flights/{flight_id}$"))
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """A flight, an account, and that account's hold on it made elsewhere (on another
+    device)."""
+
+    flight_id: int
+    email: str
+    token: str
+    hold: dict[str, Any]
+
+
+async def an_earlier_hold(
+    api: Api, make_flight: Callable[..., Awaitable[int]], seats: list[str], **flight: int
+) -> Earlier:
+    flight_id = await make_flight(**flight)
+    email, token = await api.user()
+    return Earlier(flight_id, email, token, await api.hold(token, flight_id, seats))
+
+
+async def asked(
+    api: Api,
+    make_flight: Callable[..., Awaitable[int]],
+    open_traveller: OpenTraveller,
+    seats: list[str],
+    **flight: int,
+) -> tuple[Earlier, Traveller, Locator]:
+    """An account holding `seats` elsewhere chooses CHOSEN signed out and signs in: the
+    earlier hold, the traveller, and the question the page then asks."""
+    made = await an_earlier_hold(api, make_flight, seats, **flight)
+    traveller = await open_traveller()
+    await choose_then_sign_in(traveller, made.flight_id, made.email)
+    return made, traveller, traveller.page.get_by_role("group", name=QUESTION)
+
+
 async def live_holds(traveller: Traveller, flight_id: int) -> list[dict[str, Any]]:
     found = await in_page(traveller, f"/api/v1/holds?flight_id={flight_id}")
     return list(found["items"])
@@ -42,14 +77,9 @@ async def live_holds(traveller: Traveller, flight_id: int) -> list[dict[str, Any
 async def test_an_earlier_hold_is_shown_beside_the_new_choice_and_not_merged_unasked(
     api: Api, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
 ) -> None:
-    flight_id = await make_flight()
-    email, token = await api.user()
-    earlier = await api.hold(token, flight_id, ["5A", "5B"])  # on another device
-    traveller = await open_traveller()
-    await choose_then_sign_in(traveller, flight_id, email)
-    page = traveller.page
-
-    question = page.get_by_role("group", name=QUESTION)
+    # an earlier hold, on another device
+    made, traveller, question = await asked(api, make_flight, open_traveller, ["5A", "5B"])
+    flight_id, earlier, page = made.flight_id, made.hold, traveller.page
     await expect(question).to_contain_text(re.compile(r"5A, 5B, held until " + YOUR_TIME))
     await expect(question).to_contain_text("You have just chosen 2A, 2B.")
     said = question.locator("[aria-live]")
@@ -106,13 +136,8 @@ async def test_keeping_both_holds_every_seat_in_one_hold(
 async def test_holding_only_the_new_choice_releases_the_earlier_seats(
     api: Api, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
 ) -> None:
-    flight_id = await make_flight()
-    email, token = await api.user()
-    earlier = await api.hold(token, flight_id, ["5A", "5B"])
-    traveller = await open_traveller()
-    await choose_then_sign_in(traveller, flight_id, email)
-    page = traveller.page
-    question = page.get_by_role("group", name=QUESTION)
+    made, traveller, question = await asked(api, make_flight, open_traveller, ["5A", "5B"])
+    flight_id, earlier, page = made.flight_id, made.hold, traveller.page
     only = question.get_by_role("button", name="Hold only 2A, 2B, release 5A, 5B")
     await expect(question.get_by_role("button", name="Hold all 4 seats together")).to_be_focused()
     await page.keyboard.press("Tab")
@@ -136,9 +161,8 @@ HOLDS_READ = re.compile(r"/api/v1/holds\?flight_id=")
 async def test_a_lost_read_of_the_earlier_holds_is_tried_again(
     api: Api, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
 ) -> None:
-    flight_id = await make_flight()
-    email, token = await api.user()
-    await api.hold(token, flight_id, ["5A", "5B"])
+    made = await an_earlier_hold(api, make_flight, ["5A", "5B"])
+    flight_id, email = made.flight_id, made.email
     traveller = await open_traveller()
     traveller.allow_network_failures("net::ERR_FAILED")
     lost: list[str] = []
@@ -161,9 +185,8 @@ async def test_a_lost_read_of_the_earlier_holds_is_tried_again(
 async def test_no_hold_is_made_until_the_earlier_holds_could_be_read(
     api: Api, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
 ) -> None:
-    flight_id = await make_flight()
-    email, token = await api.user()
-    earlier = await api.hold(token, flight_id, ["5A", "5B"])
+    made = await an_earlier_hold(api, make_flight, ["5A", "5B"])
+    flight_id, email, earlier = made.flight_id, made.email, made.hold
     traveller = await open_traveller()
     traveller.allow_network_failures("net::ERR_FAILED")
     page = traveller.page
@@ -183,13 +206,13 @@ async def test_no_hold_is_made_until_the_earlier_holds_could_be_read(
         "We could not check whether you already hold seats on this flight, so nothing was held"
     )
     # Nothing was held beside the earlier hold.
-    holds = await api.call("GET", f"/api/v1/holds?flight_id={flight_id}", token)
+    holds = await api.call("GET", f"/api/v1/holds?flight_id={flight_id}", made.token)
     assert [h["id"] for h in holds.json()["items"]] == [earlier["id"]]
 
     # Pressing Hold reads them first; still cut off, it holds nothing and says so again.
     await hold.click()
     await expect(said).to_be_visible()
-    holds = await api.call("GET", f"/api/v1/holds?flight_id={flight_id}", token)
+    holds = await api.call("GET", f"/api/v1/holds?flight_id={flight_id}", made.token)
     assert [h["id"] for h in holds.json()["items"]] == [earlier["id"]]
 
     # Read at last: the traveller is asked what to hold, as after any sign-in.
@@ -203,12 +226,7 @@ async def test_no_hold_is_made_until_the_earlier_holds_could_be_read(
 async def test_earlier_seats_are_listed_by_row_then_letter(
     api: Api, open_traveller: OpenTraveller, make_flight: Callable[..., Awaitable[int]]
 ) -> None:
-    flight_id = await make_flight(rows=12)
-    email, token = await api.user()
-    await api.hold(token, flight_id, ["10A", "5C", "5B"])
-    traveller = await open_traveller()
-    await choose_then_sign_in(traveller, flight_id, email)
-    question = traveller.page.get_by_role("group", name=QUESTION)
+    _, _, question = await asked(api, make_flight, open_traveller, ["10A", "5C", "5B"], rows=12)
     await expect(question.get_by_role("listitem")).to_have_text(
         re.compile(r"^5B, 5C, 10A, held until " + YOUR_TIME + "$")
     )

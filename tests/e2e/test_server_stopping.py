@@ -118,6 +118,21 @@ async def watch_then_sigterm(process: subprocess.Popen[bytes], port: int, flight
     assert ended.value.status == "UNAVAILABLE", ended.value
 
 
+async def stopped_while_watched(
+    process: subprocess.Popen[bytes], port: int, flight_id: int, log: Path, status: int
+) -> dict[str, dict[str, object]]:
+    """SIGTERM with a watcher's stream open; the process must end with `status` within
+    the bound (it is killed by pid either way). What it logged, by event."""
+    try:
+        await watch_then_sigterm(process, port, flight_id)
+        exited = process.wait(timeout=EXIT_WAIT_SECONDS)
+    finally:
+        stop(process)
+    said = events(log)
+    assert exited == status, said
+    return said
+
+
 def events(log: Path) -> dict[str, dict[str, object]]:
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     return {line["event"]: line for line in lines}
@@ -138,12 +153,7 @@ async def test_a_writer_waiting_for_the_sqlite_lock_does_not_hold_the_stop(
         LASTSEAT_SWEEP_INTERVAL_SECONDS="0.05",  # the sweeper is waiting for the lock by then
         LASTSEAT_SQLITE_BUSY_TIMEOUT_SECONDS="600",
     )
-    try:
-        await watch_then_sigterm(process, port, flight_id)
-        assert process.wait(timeout=EXIT_WAIT_SECONDS) == 0, log.read_text()
-    finally:
-        stop(process)
-    said = events(log)
+    said = await stopped_while_watched(process, port, flight_id, log, 0)
     # Cut at the cleanup's deadline, or left at the teardown's: named either way.
     assert "stop_step_cut" in said or "stop_left_work" in said, log.read_text()
 
@@ -156,12 +166,7 @@ async def test_a_stuck_worker_thread_does_not_hold_the_stop(
     path, flight_id = database
     log = tmp_path / "grpc.log"
     process, port = start(path, log, "tests.support.stalled_server", "stuck_thread")
-    try:
-        await watch_then_sigterm(process, port, flight_id)
-        assert process.wait(timeout=EXIT_WAIT_SECONDS) == 0, log.read_text()
-    finally:
-        stop(process)
-    said = events(log)
+    said = await stopped_while_watched(process, port, flight_id, log, 0)
     assert said["grpc_stopped"]["clean"] is True
     assert said["stop_left_work"]["waiting_in"] == ["the default executor's threads"]
 
@@ -174,12 +179,8 @@ async def test_a_blocked_event_loop_is_ended_by_the_watchdog_saying_where(
     path, flight_id = database
     log = tmp_path / "grpc.log"
     process, port = start(path, log, "tests.support.stalled_server", "blocked_loop")
-    try:
-        await watch_then_sigterm(process, port, flight_id)
-        assert process.wait(timeout=EXIT_WAIT_SECONDS) == OVERRAN_STATUS, log.read_text()
-    finally:
-        stop(process)
-    overran = events(log)["stop_overran"]
+    said = await stopped_while_watched(process, port, flight_id, log, OVERRAN_STATUS)
+    overran = said["stop_overran"]
     threads = overran["threads"]
     assert isinstance(threads, dict)
     assert "time.sleep(STALL_SECONDS)" in threads["MainThread"]

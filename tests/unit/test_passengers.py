@@ -249,3 +249,9 @@ def test_a_reference_typed_full_width_or_in_lower_case_is_the_stored_one() -> No
     assert typed_reference(" ８ｂ２ｖｊｐ７ｊ ") == "8B2VJP7J"  # noqa: RUF001  # as typed in Japan
     assert typed_reference("8b2vjp7j\u3000") == "8B2VJP7J"
     assert len(typed_reference("A" * 10_000)) == MAX_REFERENCE_LENGTH
+
+
+def test_a_name_starting_with_a_mark_or_a_joiner_is_told_so() -> None:
+    for typed in ("\u0301Smith", "\u200dZed"):
+        with pytest.raises(InvalidRequest, match="must start with a letter, not an accent"):
+            check_name(typed, "the family name")

@@ -83,19 +83,17 @@ def check_name(text: str, field: str) -> str:
         text = ""
     spaced = _plain_spaces(unicodedata.normalize("NFC", text))
     name = " ".join(part for part in spaced.split(" ") if part)
-    allowed = (
-        all(
-            unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION or ch in NAME_JOINERS
-            for ch in name
-        )
-        and any(unicodedata.category(ch)[0] == "L" for ch in name)
-        and not unicodedata.category(name[:1] or " ").startswith(NOT_FIRST)
-    )
+    allowed = all(
+        unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION or ch in NAME_JOINERS
+        for ch in name
+    ) and any(unicodedata.category(ch)[0] == "L" for ch in name)
     if not MIN_NAME_LENGTH <= len(name) <= MAX_NAME_LENGTH or not allowed:
         raise InvalidRequest(
             f"{field} must be {MIN_NAME_LENGTH} to {MAX_NAME_LENGTH} characters: letters,"
             " spaces, hyphens and apostrophes, as on the passport"
         )
+    if unicodedata.category(name[0]).startswith(NOT_FIRST):
+        raise InvalidRequest(f"{field} must start with a letter, not an accent or a joiner")
     if _most_marks_on_one_letter(name) > MAX_MARKS_PER_LETTER:
         raise InvalidRequest(
             f"{field} has more than {MAX_MARKS_PER_LETTER} accents or marks on one letter"

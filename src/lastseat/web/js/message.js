@@ -45,7 +45,11 @@ export function showFieldErrors(form, error, { controlFor = (loc) => namedContro
     const control = controlFor(item.loc || []);
     if (!(control instanceof HTMLElement)) continue;
     // Unique: two refusals of one field are two notes, each its own description.
-    const note = h("small", { class: "field-error", id: `${control.id || control.name}-error-${placed}` }, item.message);
+    // A sentence under its field ("Seat 16B: the given name ..."), as the message by the
+    // button says it; the field's next edit takes its mark away (it may be put right).
+    const text = String(item.message);
+    const note = h("small", { class: "field-error", id: `${control.id || control.name}-error-${placed}` }, text.charAt(0).toUpperCase() + text.slice(1));
+    control.addEventListener("input", () => clearFieldError(control, note), { once: true });
     control.setAttribute("aria-invalid", "true");
     control.setAttribute("aria-describedby", [control.getAttribute("aria-describedby"), note.id].filter(Boolean).join(" "));
     control.after(note);
@@ -57,13 +61,17 @@ export function showFieldErrors(form, error, { controlFor = (loc) => namedContro
 
 export function clearFieldErrors(form) {
   for (const note of form.querySelectorAll(".field-error")) {
-    const control = form.querySelector(`[aria-describedby~="${note.id}"]`);
-    if (control) {
-      const rest = control.getAttribute("aria-describedby").split(" ").filter((id) => id !== note.id);
-      if (rest.length) control.setAttribute("aria-describedby", rest.join(" "));
-      else control.removeAttribute("aria-describedby");
-      control.removeAttribute("aria-invalid");
-    }
-    note.remove();
+    clearFieldError(form.querySelector(`[aria-describedby~="${note.id}"]`), note);
   }
+}
+
+function clearFieldError(control, note) {
+  if (control && note.isConnected) {
+    const rest = (control.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== note.id);
+    if (rest.length) control.setAttribute("aria-describedby", rest.join(" "));
+    else control.removeAttribute("aria-describedby");
+    // still invalid while another of the server's notes describes it
+    if (!rest.some((id) => document.getElementById(id)?.classList.contains("field-error"))) control.removeAttribute("aria-invalid");
+  }
+  note.remove();
 }
