@@ -26,9 +26,14 @@ export function messageSlot(anchor, { urgent = true } = {}) {
   };
 }
 
+/** A 422's `loc` as a path within the request's body: ["cabins", "1", "fare"]. */
+export function fieldPath(loc) {
+  return (loc || []).filter((part) => part !== "body").map(String);
+}
+
 /** The one control of `form` named by the last name in `loc` (none if several share it). */
 function namedControl(form, loc) {
-  const name = [...loc].reverse().find((part) => Number.isNaN(Number(part)));
+  const name = fieldPath(loc).reverse().find((part) => Number.isNaN(Number(part)));
   return name ? form.elements.namedItem(name) : null;
 }
 

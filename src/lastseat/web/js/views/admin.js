@@ -4,7 +4,7 @@
 // next to the form's button and under each field it names, in the form's words.
 import { api, ApiError } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
-import { clearFieldErrors, messageSlot, showFieldErrors } from "../message.js";
+import { clearFieldErrors, fieldPath, messageSlot, showFieldErrors } from "../message.js";
 import { money, scaled } from "../money.js";
 import { arrival, departure, departureText } from "../time.js";
 import { SURCHARGE_NAMES } from "../words.js";
@@ -32,7 +32,7 @@ function integer(input) {
 
 /** "body.cabins.1.rows" → "Cabin 2, rows": where the server found a problem, in form words. */
 function where(loc) {
-  const parts = loc.filter((part) => part !== "body");
+  const parts = fieldPath(loc);
   const words = [];
   for (let i = 0; i < parts.length; i += 1) {
     if (parts[i] === "cabins" && /^\d+$/.test(parts[i + 1] || "")) {
@@ -58,7 +58,7 @@ function cabinOf(loc) {
  * two fields here, and a fare's currency is the flight's.
  */
 function controlFor(form, loc) {
-  const parts = loc.filter((part) => part !== "body").map(String);
+  const parts = fieldPath(loc);
   const at = parts.indexOf("cabins");
   const index = at >= 0 && /^\d+$/.test(parts[at + 1] || "") ? Number(parts[at + 1]) : null;
   const cabin = index === null ? null : form.querySelectorAll("fieldset.cabin-fields")[index];

@@ -5,7 +5,7 @@
 import { api, ApiError, writer } from "../api.js";
 import { h, clear, field, select } from "../dom.js";
 import { bookedAlready, fateOf, forgetHold, rememberHold } from "../hold.js";
-import { messageSlot, showFieldErrors } from "../message.js";
+import { fieldPath, messageSlot, showFieldErrors } from "../message.js";
 import { money } from "../money.js";
 import { isBookableName } from "../names.js";
 import { arrival, countdownTimer, departure, secondsUntil } from "../time.js";
@@ -85,7 +85,7 @@ export async function render(main, [holdId], ctx) {
   /** The field a refusal names: `passengers.<i>.<field>` is the i-th traveller's (the
    *  request lists them in this page's order). */
   function passengerControl(loc) {
-    const parts = loc.filter((part) => part !== "body").map(String);
+    const parts = fieldPath(loc);
     const at = parts.indexOf("passengers");
     const traveller = at >= 0 ? travellers[Number(parts[at + 1])] : undefined;
     return { given_name: traveller?.given, family_name: traveller?.family }[parts[at + 2]] ?? null;
