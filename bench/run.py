@@ -88,22 +88,30 @@ async def prepare(pg: PostgresServer, database: str, flights: int, users: int) -
     }
 
 
+# The tables that point at a booking or a hold (passengers, mail, redemptions, ...), read from
+# the catalog so that a table added later is emptied too; seats are freed, never deleted.
+DEPENDENTS = """
+SELECT DISTINCT conrelid::regclass::text FROM pg_constraint
+WHERE contype = 'f' AND confrelid IN ('bookings'::regclass, 'holds'::regclass)
+  AND conrelid NOT IN ('seats'::regclass, 'bookings'::regclass)
+"""
+
+
 async def reset_inventory(pg: PostgresServer, database: str) -> None:
     """Every seat free again. The app servers may be running (their sweepers touch the same
     rows), so one transaction that locks the tables first, retried on a deadlock."""
     conn = await asyncpg.connect(pg.dsn(database))
     try:
+        dependents = [row[0] for row in await conn.fetch(DEPENDENTS)]
+        emptied = [*dependents, "bookings", "holds", "events", "idempotency_keys"]
         for attempt in range(5):
             try:
                 async with conn.transaction():
                     await conn.execute(
-                        "LOCK TABLE seats, holds, bookings, booking_seats, events, "
-                        "idempotency_keys, discount_redemptions IN ACCESS EXCLUSIVE MODE;"
+                        f"LOCK TABLE seats, {', '.join(emptied)} IN ACCESS EXCLUSIVE MODE;"
                         "UPDATE seats SET status='available', hold_id=NULL, held_until=NULL, "
                         "booking_id=NULL WHERE status <> 'available';"
-                        "DELETE FROM discount_redemptions; DELETE FROM idempotency_keys;"
-                        "DELETE FROM booking_seats; DELETE FROM bookings;"
-                        "DELETE FROM holds; DELETE FROM events;"
+                        + "".join(f"DELETE FROM {table};" for table in emptied)
                     )
                 break
             except asyncpg.exceptions.DeadlockDetectedError:
