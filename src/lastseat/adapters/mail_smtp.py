@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import aiosmtplib
 
-from lastseat.adapters.mail_render import render
 from lastseat.config import Settings
 from lastseat.domain.mail import Letter, MailUnavailable
 
@@ -14,6 +13,10 @@ class SmtpPostman:
         self._settings = settings
 
     async def send(self, letter: Letter) -> None:
+        # Here, not at the top: the e-tickets' PDF stack (fpdf2, fontTools, NumPy, Pillow,
+        # some 50 MB) loads with the first letter sent, not in every server that starts.
+        from lastseat.adapters.mail_render import render
+
         settings = self._settings
         password = settings.mail_relay_password
         host, port = settings.mail_relay
