@@ -19,6 +19,7 @@ end
 
 local pending = {}
 held, confirmed, refused, failed = 0, 0, 0, 0
+last_failure = ""  -- the status and start of the body of a thread's last failed request
 local headers
 function init(args)
   math.randomseed(os.time() * 7919 + id)  -- threads must not pick the same seats in step
@@ -51,6 +52,7 @@ function response(status, headers, body)
     refused = refused + 1
   else
     failed = failed + 1
+    last_failure = status .. " " .. string.sub(body, 1, 200)
   end
 end
 
@@ -58,6 +60,10 @@ function done(summary, latency, requests)
   local totals = {held = 0, confirmed = 0, refused = 0, failed = 0}
   for _, t in ipairs(threads) do
     for k, _ in pairs(totals) do totals[k] = totals[k] + (t:get(k) or 0) end
+  end
+  for _, t in ipairs(threads) do
+    local failure = t:get("last_failure")
+    if failure and failure ~= "" then io.write("last failure: " .. failure .. "\n") end
   end
   io.write(string.format("BENCH held=%d confirmed=%d refused=%d failed=%d\n",
     totals.held, totals.confirmed, totals.refused, totals.failed))

@@ -1,10 +1,11 @@
 """The whole stack against one app server: what DNS, the firewall and the proxy cost.
 
 `lastseat up` on PostgreSQL (2 app servers), then, in one run, with wrk (64 connections):
-the seat-map GET and the booking flow (hold, then confirm) straight to one app server
-over HTTP, and through the firewall (TLS, WAF) and the proxy to both app servers.
-Prints the throughput ratio and the p50/p99 latency the two tiers add.
-Writes var/bench/stack.json.
+the seat-map GET and the booking flow (hold, then confirm) entering at each tier: straight
+to one app server over HTTP, at the proxy (HTTP, both app servers), and at the firewall
+(TLS, WAF, then the proxy). Then lookups of the site's name at the DNS tier, and each app
+server's RSS after the runs. Prints the throughput ratio and the p50/p99 latency each tier
+adds. Writes var/bench/stack.json (the bench contract: bench/contract.py).
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import prepare, reset_inventory, run_wrk
+from contract import Measure, add_quick, at_least, measure, rss_mb, rss_measure, write_result
+from run import LOAD_LIMITS, prepare, reset_inventory, run_wrk
 
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
-from lastseat.stack.processes import lastseat_argv
+from lastseat.stack.processes import lastseat_argv, workers_of
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -63,10 +65,14 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
     try:
         app_port = free_port()
         ports = {name: free_port() for name in (
-            "DNS", "DOH", "HTTPS", "HTTP", "PROXY", "PROXY_GRPC", "GRPC")}  # fmt: skip
+            "DNS", "DOH", "HTTPS", "HTTP", "PROXY", "PROXY_GRPC", "GRPC", "MAIL_CATCHER",
+        )}  # fmt: skip
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")},
             "LASTSEAT_ENV_FILE": "/dev/null/lastseat.env",
+            # prepare() keyed the bench users' token hashes with the development secrets;
+            # a loopback bench is a development machine (`serve` refuses them behind TLS).
+            "LASTSEAT_ALLOW_DEV_SECRETS": "true",
             "LASTSEAT_DATABASE_URL": pg.sqlalchemy_url(database),
             "LASTSEAT_POOL_SIZE": "16",
             "LASTSEAT_STACK_DIR": str(folder),
@@ -75,6 +81,7 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
             "LASTSEAT_RATE_LIMIT_PER_SECOND": "1000000",
             "LASTSEAT_RATE_LIMIT_BURST": "1000000",
             "LASTSEAT_CONNECTIONS_PER_ADDRESS": "60000",
+            **LOAD_LIMITS,
             **{f"LASTSEAT_{name}_PORT": str(port) for name, port in ports.items()},
             **extra_env,
         }
@@ -109,54 +116,147 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
         shutil.rmtree(folder, ignore_errors=True)
 
 
+ENTRIES = ("app server", "proxy tier", "firewall tier")
+FLOWS = (
+    ("seat map", "seatmap.lua", "requests_per_s"),
+    ("booking", "booking.lua", "confirmed_per_s"),
+)
+TARGETS = {"seat map": 0.35, "booking": 0.85}  # issue 18: whole stack vs one app server
+
+
+def entry_urls(stack: Stack) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Where each tier is entered: one app server straight over HTTP; the proxy (HTTP, both
+    app servers); the firewall (TLS, limits, WAF, then the proxy): the whole stack."""
+    return {
+        "app server": (f"http://127.0.0.1:{stack.app_port}", ()),
+        "proxy tier": (f"http://127.0.0.1:{stack.ports['PROXY']}", HOST),
+        "firewall tier": (f"https://127.0.0.1:{stack.ports['HTTPS']}", HOST),
+    }
+
+
+def dns_lookups(port: int, count: int) -> dict[str, float]:
+    """`count` A lookups of the site's name at the stack's DNS tier, one after another (a
+    browser asks once per visit, then caches): their p50 and p99 in ms."""
+    import dns.message
+    import dns.query
+
+    took = []
+    for _ in range(count):
+        query = dns.message.make_query(HOST[1].split()[-1], "A")
+        started = time.perf_counter()
+        dns.query.udp(query, "127.0.0.1", port=port, timeout=2)
+        took.append((time.perf_counter() - started) * 1000)
+    took.sort()
+    return {
+        "p50_ms": took[len(took) // 2],
+        "p99_ms": took[min(len(took) - 1, round(len(took) * 0.99))],
+        "n": float(count),
+    }
+
+
+def app_server_rss(stack: Stack) -> dict[str, float]:
+    """Each app server's RSS now (its uvicorn workers' if it forked any)."""
+    state = json.loads((stack.folder / "state.json").read_text())
+    rss: dict[str, float] = {}
+    for tier in state["tiers"]:
+        if tier["name"].startswith("app-"):
+            for pid in sorted(workers_of(tier["pid"])) or [tier["pid"]]:
+                found = rss_mb(pid)
+                if found is not None:
+                    rss[f"{tier['name']} pid {pid}"] = found
+    return rss
+
+
+def measures_of(
+    runs: dict[str, dict[str, dict[str, float]]], rss: dict[str, float]
+) -> list[Measure]:
+    found = []
+    for flow, _, rate in FLOWS:
+        one, whole = runs[flow]["app server"], runs[flow]["firewall tier"]
+        found.append(
+            at_least(
+                f"{flow} through the whole stack vs one app server",
+                whole[rate],
+                "/s",
+                f"{flow}, one app server",
+                one[rate],
+                TARGETS[flow],
+            )
+        )
+        for pct in ("p50", "p99"):
+            found.append(
+                measure(
+                    f"{flow} {pct} the whole stack adds",
+                    whole[f"{pct}_ms"] - one[f"{pct}_ms"],
+                    "ms",
+                    "(context: see the tier chart)",
+                )
+            )
+    found.append(rss_measure("stack.py", rss))
+    return found
+
+
+def times(value: float, base: float) -> str:
+    return f"{value / base:.2f}x" if base else "n/a (nothing at the base)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--flights", type=int, default=200)
+    parser.add_argument("--dns-lookups", type=int, default=200)
+    add_quick(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.flights, args.dns_lookups = 3, 50, 50
     pg = find_or_start()
     database = f"lastseat_stack_bench_{uuid.uuid4().hex[:8]}"
-    results: dict[str, dict[str, float]] = {}
+    runs: dict[str, dict[str, dict[str, float]]] = {flow: {} for flow, _, _ in FLOWS}
     data = asyncio.run(prepare(pg, database, args.flights, args.connections))
     with running_stack(pg, database) as stack:
         tokens = stack.folder / "tokens.txt"
         tokens.write_text(data["tokens"] + "\n")
         wrk_env = {"BENCH_TOKENS": str(tokens), "BENCH_FLIGHTS": str(args.flights)}
-        direct = f"http://127.0.0.1:{stack.app_port}"
-        through = f"https://127.0.0.1:{stack.ports['HTTPS']}"
-        for name, url, script, extra in (
-            ("seat map, one app server", direct, "seatmap.lua", ()),
-            ("seat map, whole stack", through, "seatmap.lua", HOST),
-            ("booking, one app server", direct, "booking.lua", ()),
-            ("booking, whole stack", through, "booking.lua", HOST),
-        ):
-            console.print(name)
-            stats, out = run_wrk(url, script, args, wrk_env, extra)
-            if script == "booking.lua":
-                counts = dict(re.findall(r"(\w+)=(\d+)", out.split("BENCH", 1)[1]))
-                stats["confirmed_per_s"] = int(counts["confirmed"]) / args.seconds
-                asyncio.run(reset_inventory(pg, database))
-            results[name] = stats
+        rss_at_start = app_server_rss(stack)
+        for flow, script, _ in FLOWS:
+            for entry, (url, extra) in entry_urls(stack).items():
+                console.print(f"{flow}, entering at the {entry}")
+                stats, out = run_wrk(url, script, args, wrk_env, extra)
+                if script == "booking.lua":
+                    counts = dict(re.findall(r"(\w+)=(\d+)", out.split("BENCH", 1)[1]))
+                    stats.update({name: float(n) for name, n in counts.items()})
+                    stats["confirmed_per_s"] = int(counts["confirmed"]) / args.seconds
+                    asyncio.run(reset_inventory(pg, database))
+                runs[flow][entry] = stats
+        dns = dns_lookups(stack.ports["DNS"], args.dns_lookups)
+        rss = app_server_rss(stack)
 
-    table = Table(title="the whole stack vs one app server (PostgreSQL)")
+    details = {
+        "runs": runs, "dns": dns, "rss_mb": rss, "rss_mb_at_start": rss_at_start,
+        "args": vars(args),
+    }  # fmt: skip
+    write_result("stack", details, measures_of(runs, rss))
+    table = Table(title="the whole stack, tier by tier (PostgreSQL)")
     for column in ("measure", "per second", "p50 ms", "p99 ms", "vs one app server"):
         table.add_column(column)
-    for base, full, rate in (
-        ("seat map, one app server", "seat map, whole stack", "requests_per_s"),
-        ("booking, one app server", "booking, whole stack", "confirmed_per_s"),
-    ):
-        a, b = results[base], results[full]
-        table.add_row(base, f"{a[rate]:.0f}", f"{a['p50_ms']:.1f}", f"{a['p99_ms']:.1f}", "1.00")
-        table.add_row(
-            full, f"{b[rate]:.0f}", f"{b['p50_ms']:.1f}", f"{b['p99_ms']:.1f}",
-            f"{b[rate] / a[rate]:.2f}x; adds p50 {b['p50_ms'] - a['p50_ms']:+.1f} ms, "
-            f"p99 {b['p99_ms'] - a['p99_ms']:+.1f} ms",
-        )  # fmt: skip
+    for flow, _, rate in FLOWS:
+        one = runs[flow]["app server"]
+        for entry in ENTRIES:
+            got = runs[flow][entry]
+            table.add_row(
+                f"{flow}, entering at the {entry}", f"{got[rate]:.0f}",
+                f"{got['p50_ms']:.1f}", f"{got['p99_ms']:.1f}",
+                f"{times(got[rate], one[rate])}; adds p50 {got['p50_ms'] - one['p50_ms']:+.1f} ms,"
+                f" p99 {got['p99_ms'] - one['p99_ms']:+.1f} ms",
+            )  # fmt: skip
+    table.add_row("DNS lookup at the DNS tier (one at a time)", "", f"{dns['p50_ms']:.2f}",
+                  f"{dns['p99_ms']:.2f}", "")  # fmt: skip
+    for name, mb in rss.items():
+        start = rss_at_start.get(name)
+        table.add_row(f"RSS of {name} after the runs", f"{mb:.0f} MB", "", "",
+                      "" if start is None else f"{start:.0f} MB once up")  # fmt: skip
     console.print(table)
-    out_dir = ROOT / "var" / "bench"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "stack.json").write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
