@@ -63,11 +63,11 @@ chaos: setup
 chaos-cluster: setup
 	$(BIN)/python -m tests.chaos --cluster
 
+# Every bench script in one run, then one table of every measure with its ceiling, target
+# and met / not met (docs/benchmarks.md); `make bench QUICK=1`: the short run, for a
+# developer's loop. Results under var/bench/.
 bench: setup
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/firewall.py
-	$(BIN)/python bench/stack.py
-	$(BIN)/python bench/browser.py
+	$(BIN)/python bench/report.py $(if $(QUICK),--quick)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

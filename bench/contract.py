@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any, TypedDict
 
+from lastseat.stack.processes import workers_of
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 
@@ -68,6 +70,22 @@ def at_least(
     )
 
 
+class Skipped(TypedDict):
+    """A measure a script did not take in this run, and why: the report shows it so."""
+
+    name: str
+    why: str
+
+
+def skip(name: str, why: str) -> Skipped:
+    return {"name": name, "why": why}
+
+
+def ratio(value: float, base: float) -> str:
+    """value/base for a table, or n/a when nothing was measured at the base."""
+    return f"{value / base:.2f}" if base else "n/a"
+
+
 def add_quick(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
@@ -76,11 +94,18 @@ def add_quick(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def write_result(script: str, details: dict[str, Any], measures: list[Measure]) -> Path:
-    """var/bench/<script>.json: the details, and the measures the report gathers."""
+def write_result(
+    script: str,
+    details: dict[str, Any],
+    measures: list[Measure],
+    skipped: list[Skipped] | None = None,
+) -> Path:
+    """var/bench/<script>.json: the details, the measures the report gathers, and the
+    measures not taken in this run ("skipped", each with why)."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     path = BENCH_DIR / f"{script}.json"
-    path.write_text(json.dumps({**details, "measures": measures}, indent=2))
+    document = {**details, "measures": measures, "skipped": skipped or []}
+    path.write_text(json.dumps(document, indent=2))
     return path
 
 
@@ -94,6 +119,23 @@ def rss_mb(pid: int) -> float | None:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return None
+
+
+def server_rss(pid: int) -> dict[int, float]:
+    """The RSS of an app server `pid`, by process: of its uvicorn workers if it forked any
+    (multiprocessing's resource tracker, also a child, serves no request: left out)."""
+    workers = [
+        child for child in sorted(workers_of(pid)) if b"resource_tracker" not in read_cmdline(child)
+    ]
+    found = {each: rss_mb(each) for each in workers or [pid]}
+    return {each: mb for each, mb in found.items() if mb is not None}
+
+
+def read_cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 RSS_TARGET_MB = 120.0

@@ -30,7 +30,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chart import draw_tiers
-from contract import BENCH_DIR, ROOT, Measure, add_quick
+from contract import BENCH_DIR, ROOT, Measure, Skipped, add_quick
 
 HERE = Path(__file__).resolve().parent
 console = Console(width=160)
@@ -40,6 +40,7 @@ console = Console(width=160)
 class Script:
     name: str  # bench/<name>.py, writing var/bench/<name>.json
     timeout_s: int  # a full run's bound; a hung script is stopped, its rows "not measured"
+    in_quick: bool = True  # run by `--quick` too (else its rows say it was left out)
 
 
 # In the order they run. bench/fanout.py, run on its own once it speaks the contract (takes
@@ -48,7 +49,8 @@ SCRIPTS = (
     Script("run", 1800),
     Script("firewall", 1800),
     Script("stack", 1200),
-    Script("browser", 900),
+    # Chromium and a stack of its own: some 90 s however few holds, too long for --quick.
+    Script("browser", 900, in_quick=False),
     Script("fanout", 900),
     Script("hot_flight", 900),
 )
@@ -93,6 +95,10 @@ class Outcome:
         found: list[Measure] = (self.result or {}).get("measures", [])
         return found
 
+    def skipped(self) -> list[Skipped]:
+        found: list[Skipped] = (self.result or {}).get("skipped", [])
+        return found
+
 
 def speaks_contract(path: Path) -> bool:
     """A script that takes --quick follows the bench contract (bench/contract.py)."""
@@ -106,6 +112,9 @@ def run_script(script: Script, quick: bool, extra: list[str]) -> Outcome:
     path = HERE / f"{script.name}.py"
     if not path.exists():
         return Outcome(script.name, [], None, 0.0, None, f"bench/{script.name}.py is not there")
+    if quick and not script.in_quick:
+        note = f"bench/{script.name}.py runs in full mode only"
+        return Outcome(script.name, [], None, 0.0, None, note)
     contract = speaks_contract(path)
     if quick and not contract:
         note = f"bench/{script.name}.py has no --quick yet: not run in quick mode"
@@ -145,26 +154,35 @@ def row_of(source: str, found: Measure) -> dict[str, Any]:
     return {"source": source, **found}
 
 
+def matches(expected: str, name: str) -> bool:
+    return name.lower().startswith(expected.lower())
+
+
+def not_measured(source: str, name: str, target: str, why: str) -> dict[str, Any]:
+    return {
+        "source": source,
+        "name": name,
+        "value": None,
+        "unit": "",
+        "ceiling_name": None,
+        "ceiling": None,
+        "ratio": None,
+        "target": target,
+        "met": None,
+        "not_measured": why,
+    }
+
+
 def missing_row(expected: Expected, outcomes: dict[str, Outcome]) -> dict[str, Any]:
     why = []
     for source in expected.sources:
         outcome = outcomes.get(source)
         if outcome is None or outcome.note:
             why.append(outcome.note if outcome else f"bench/{source}.py is not run")
-        else:
-            why.append(f"bench/{source}.py wrote no such measure")
-    return {
-        "source": "/".join(expected.sources),
-        "name": expected.name,
-        "value": None,
-        "unit": "",
-        "ceiling_name": None,
-        "ceiling": None,
-        "ratio": None,
-        "target": expected.target,
-        "met": None,
-        "not_measured": "; ".join(why),
-    }
+            continue
+        said = [s["why"] for s in outcome.skipped() if matches(expected.name, s["name"])]
+        why.append(f"bench/{source}.py: {said[0]}" if said else f"bench/{source}.py took none")
+    return not_measured("/".join(expected.sources), expected.name, expected.target, "; ".join(why))
 
 
 def gather(outcomes: dict[str, Outcome]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -175,13 +193,13 @@ def gather(outcomes: dict[str, Outcome]) -> tuple[list[dict[str, Any]], list[dic
         rows = []
         for source in expected.sources:
             outcome = outcomes.get(source)
-            matches = [
+            taken_here = [
                 found
                 for found in (outcome.measures() if outcome else [])
-                if found["name"].lower().startswith(expected.name.lower())
+                if matches(expected.name, found["name"])
             ]
-            if matches:
-                rows = [row_of(source, found) for found in matches]
+            if taken_here:
+                rows = [row_of(source, found) for found in taken_here]
                 break
         issue.extend(rows or [missing_row(expected, outcomes)])
         taken.update((row["source"], row["name"]) for row in rows)
@@ -190,6 +208,11 @@ def gather(outcomes: dict[str, Outcome]) -> tuple[list[dict[str, Any]], list[dic
         for name, outcome in outcomes.items()
         for found in outcome.measures()
         if (name, found["name"]) not in taken
+    ]
+    others += [
+        not_measured(name, left["name"], "", left["why"])
+        for name, outcome in outcomes.items()
+        for left in outcome.skipped()
     ]
     return issue, others
 

@@ -11,7 +11,8 @@
 
 Machines here are shared and noisy: compare the ratios, not the absolute numbers.
 Writes var/bench/run.json (the bench contract: bench/contract.py), with each app server
-worker's RSS after the runs. `--quick`: 3 s runs, 100 flights, 200 watchers, one pgbench run.
+worker's RSS after the runs. `--quick`: 5 s runs, 100 flights, 200 watchers, one pgbench
+run, no (e) and (f).
 """
 
 from __future__ import annotations
@@ -42,13 +43,22 @@ from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
-from lastseat.stack.processes import workers_of
 from lastseat.stack.readiness import grpc_serving
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from contract import add_quick, at_least, measure, rss_mb, rss_measure, write_result  # noqa: E402
+from contract import (  # noqa: E402
+    Skipped,
+    add_quick,
+    at_least,
+    measure,
+    ratio,
+    rss_measure,
+    server_rss,
+    skip,
+    write_result,
+)
 
 console = Console(width=140)
 
@@ -144,7 +154,10 @@ def best_pgbench(
     """The ceiling is the database at its best: as many clients as HTTP has, or as the app
     servers hold connections, whichever runs faster (the inventory is reset in between)."""
     results = []
-    counts = {args.connections} if args.quick else {args.connections, args.workers * args.pool}
+    # quick: one run, with the app servers' connections (the machine's PostgreSQL is shared)
+    counts = (
+        {args.workers * args.pool} if args.quick else {args.connections, args.workers * args.pool}
+    )
     for clients in sorted(counts):
         results.append({**run_pgbench(pg, database, data, args, clients), "clients": clients})
         asyncio.run(reset_inventory(pg, database))
@@ -158,7 +171,7 @@ def run_pgbench(
     args: argparse.Namespace,
     clients: int,
 ) -> dict[str, float]:
-    out = subprocess.run(
+    done = subprocess.run(
         [
             "pgbench",
             "-n",
@@ -186,8 +199,11 @@ def run_pgbench(
         ],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"pgbench failed:\n{done.stderr[-2000:]}")
+    out = done.stdout
     tps = float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
     latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))  # type: ignore[union-attr]
     return {"tps": tps, "latency_avg_ms": latency}
@@ -257,9 +273,9 @@ class Process:
                 os.kill(self.proc.pid, signal.SIGKILL)
 
 
-def wait_ready(url: str, seconds: float = 120) -> None:
+def wait_ready(url: str, seconds: float = 120, log: Path | None = None) -> None:
     """Until `url` answers 200: an app server's start (its imports) can take half a minute
-    on a loaded 2-core machine."""
+    on a loaded 2-core machine. `log`: the server's, whose end the error shows."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -268,7 +284,8 @@ def wait_ready(url: str, seconds: float = 120) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"{url} did not become ready")
+    said = "" if log is None or not log.exists() else log.read_text()[-3000:]
+    raise RuntimeError(f"{url} did not become ready\n{said}")
 
 
 def wait_grpc(target: str, seconds: float = 30) -> None:
@@ -356,7 +373,7 @@ def main() -> None:
     add_quick(parser)
     args = parser.parse_args()
     if args.quick:
-        args.seconds, args.flights, args.watchers = 3, 100, 200
+        args.seconds, args.flights, args.watchers = 5, 100, 200
     raise_open_files_limit()
     for tool in ("pgbench", "wrk", "nginx"):
         if shutil.which(tool) is None:
@@ -368,6 +385,7 @@ def main() -> None:
     workdir.chmod(0o755)  # nginx workers drop root and must read the static file
     processes: list[Process] = []
     try:
+        skipped: list[Skipped] = []
         data = asyncio.run(prepare(pg, database, args.flights, args.connections))
         console.print(f"(a) pgbench: the service's hold+confirm SQL, {args.seconds}s per run")
         ceiling = best_pgbench(pg, database, data, args)
@@ -415,7 +433,7 @@ def main() -> None:
         )
         processes.append(app)  # registered before the wait, so a failed start is stopped too
         base = f"http://127.0.0.1:{port}"
-        wait_ready(base + "/readyz")
+        wait_ready(base + "/readyz", log=workdir / "app.log")
         tokens = workdir / "tokens.txt"
         tokens.write_text(data["tokens"] + "\n")
         wrk_env = {"BENCH_TOKENS": str(tokens), "BENCH_FLIGHTS": str(args.flights)}
@@ -431,33 +449,41 @@ def main() -> None:
             "--seconds", str(args.seconds), "--concurrency", str(args.connections),
         ]  # fmt: skip
         asyncio.run(reset_inventory(pg, database))
-        console.print("(e) HTTP booking flow from bench/load.py")
-        http_py = run_python("load.py", ["http", base, *load_args], args.seconds + 120)
-        asyncio.run(reset_inventory(pg, database))
-        grpc_port = free_port()
-        for i in range(args.workers):  # grpc.aio sets SO_REUSEPORT: the kernel spreads calls
-            processes.append(
-                Process(
-                    [
-                        sys.executable,
-                        "-m",
-                        "lastseat.entrypoints.cli.main",
-                        "serve-grpc",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(grpc_port),
-                    ],
-                    env,
-                    workdir / f"grpc-{i}.log",
+        http_py: dict[str, float] | None = None
+        grpc_py: dict[str, float] | None = None
+        if args.quick:  # two more servers to start: the quick run says it skipped them
+            skipped += [
+                skip("(e) HTTP bookings from load.py", "not run in quick mode"),
+                skip("(f) gRPC bookings from load.py", "not run in quick mode"),
+            ]
+        else:
+            console.print("(e) HTTP booking flow from bench/load.py")
+            http_py = run_python("load.py", ["http", base, *load_args], args.seconds + 120)
+            asyncio.run(reset_inventory(pg, database))
+            grpc_port = free_port()
+            for i in range(args.workers):  # grpc.aio sets SO_REUSEPORT: the kernel spreads calls
+                processes.append(
+                    Process(
+                        [
+                            sys.executable,
+                            "-m",
+                            "lastseat.entrypoints.cli.main",
+                            "serve-grpc",
+                            "--host",
+                            "127.0.0.1",
+                            "--port",
+                            str(grpc_port),
+                        ],
+                        env,
+                        workdir / f"grpc-{i}.log",
+                    )
                 )
+            wait_grpc(f"127.0.0.1:{grpc_port}")
+            console.print(f"(f) gRPC booking flow from bench/load.py, {args.workers} gRPC servers")
+            grpc_py = run_python(
+                "load.py", ["grpc", f"127.0.0.1:{grpc_port}", *load_args], args.seconds + 120
             )
-        wait_grpc(f"127.0.0.1:{grpc_port}")
-        console.print(f"(f) gRPC booking flow from bench/load.py, {args.workers} gRPC servers")
-        grpc_py = run_python(
-            "load.py", ["grpc", f"127.0.0.1:{grpc_port}", *load_args], args.seconds + 120
-        )
-        asyncio.run(reset_inventory(pg, database))
+            asyncio.run(reset_inventory(pg, database))
 
         console.print("(c) seat-map GET")
         seatmap, _ = run_wrk(base, "seatmap.lua", args, wrk_env)
@@ -484,7 +510,9 @@ def main() -> None:
         console.print("(h) bare uvicorn answering the same bytes (the app-server ceiling)")
         bare_stats, _ = run_wrk(f"http://127.0.0.1:{bare_port}/", "static.lua", args, {})
         fanout = None if args.no_fanout else run_fanout(base, data, args)
-        rss = app_server_rss(app.proc.pid)
+        if args.no_fanout:
+            skipped.append(skip("(g) fan-out", "bench/fanout.py measures it on its own"))
+        rss = {f"app server worker pid {pid}": mb for pid, mb in server_rss(app.proc.pid).items()}
     finally:
         for process in reversed(processes):
             process.stop()
@@ -533,19 +561,13 @@ def main() -> None:
         f"{bare_stats['requests_per_s'] / static['requests_per_s']:.3f} of (d); "
         f"(c) is {seatmap['requests_per_s'] / bare_stats['requests_per_s']:.2f} of it",
     )
-    ratio_grpc = grpc_py["confirmed_per_s"] / http_py["confirmed_per_s"]
-    row(
-        "(e) HTTP bookings confirmed (load.py)",
-        http_py["confirmed_per_s"],
-        {},
-        f"{http_py['confirmed_per_s'] / ceiling['tps']:.2f} of (a)",
-    )
-    row(
-        "(f) gRPC bookings confirmed (load.py)",
-        grpc_py["confirmed_per_s"],
-        {},
-        f"{grpc_py['confirmed_per_s'] / ceiling['tps']:.2f} of (a), {ratio_grpc:.2f} of (e)",
-    )
+    if http_py is not None and grpc_py is not None:
+        http_rate, grpc_rate = http_py["confirmed_per_s"], grpc_py["confirmed_per_s"]
+        row("(e) HTTP bookings confirmed (load.py)", http_rate, {},
+            f"{http_rate / ceiling['tps']:.2f} of (a)")  # fmt: skip
+        row("(f) gRPC bookings confirmed (load.py)", grpc_rate, {},
+            f"{grpc_rate / ceiling['tps']:.2f} of (a), {ratio(grpc_rate, http_rate)} of (e)",
+        )  # fmt: skip
     if fanout is not None:
         row(
             f"(g) changes delivered to {fanout['connected']:.0f} watchers",
@@ -569,22 +591,25 @@ def main() -> None:
         "nginx_static": static,
         "bare_uvicorn": bare_stats,
         "http_load_py": http_py,
-        "grpc_load_py": {**grpc_py, "ratio_to_http": ratio_grpc},
+        "grpc_load_py": grpc_py,
         "fanout": fanout,
         "rss_mb": rss,
         "args": vars(args),
     }
     # (measure, per second, its ceiling in this run, the ceiling's per second): context, no target
-    context = (
+    context = [
         ("seat-map GET, one app (2 servers) vs nginx static bytes", seatmap["requests_per_s"],
          "nginx serving the same bytes", static["requests_per_s"]),
         ("seat-map GET vs bare uvicorn, same bytes", seatmap["requests_per_s"],
          "bare uvicorn, no app", bare_stats["requests_per_s"]),
-        ("HTTP bookings from load.py vs pgbench", http_py["confirmed_per_s"],
-         "pgbench hold+confirm", ceiling["tps"]),
-        ("gRPC bookings vs HTTP bookings, both from load.py", grpc_py["confirmed_per_s"],
-         "HTTP bookings from load.py", http_py["confirmed_per_s"]),
-    )  # fmt: skip
+    ]  # fmt: skip
+    if http_py is not None and grpc_py is not None:
+        context += [
+            ("HTTP bookings from load.py vs pgbench", http_py["confirmed_per_s"],
+             "pgbench hold+confirm", ceiling["tps"]),
+            ("gRPC bookings vs HTTP bookings, both from load.py", grpc_py["confirmed_per_s"],
+             "HTTP bookings from load.py", http_py["confirmed_per_s"]),
+        ]  # fmt: skip
     measures = [
         at_least(
             "HTTP bookings vs pgbench running the same SQL",
@@ -603,7 +628,7 @@ def main() -> None:
                 fanout["delay_p99_ms"], "ms", "p99 < 65 ms", met=fanout["delay_p99_ms"] < 65,
             ),
         ]  # fmt: skip
-    path = write_result("run", results, measures)
+    path = write_result("run", results, measures, skipped)
     console.print(f"results written to {path}")
 
 
@@ -625,16 +650,6 @@ def run_fanout(
     except (RuntimeError, subprocess.TimeoutExpired, ValueError) as failed:
         console.print(f"(g) not measured: {failed}")
         return None
-
-
-def app_server_rss(master: int) -> dict[str, float]:
-    """The RSS of each of the app server's uvicorn workers, now, after the runs."""
-    rss = {}
-    for pid in sorted(workers_of(master)) or [master]:
-        found = rss_mb(pid)
-        if found is not None:
-            rss[f"app server worker pid {pid}"] = found
-    return rss
 
 
 if __name__ == "__main__":

@@ -32,12 +32,21 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from contract import Measure, add_quick, at_least, measure, rss_mb, rss_measure, write_result
+from contract import (
+    Measure,
+    add_quick,
+    at_least,
+    measure,
+    ratio,
+    rss_measure,
+    server_rss,
+    write_result,
+)
 from run import LOAD_LIMITS, prepare, reset_inventory, run_wrk
 
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
-from lastseat.stack.processes import lastseat_argv, workers_of
+from lastseat.stack.processes import lastseat_argv
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -157,14 +166,12 @@ def dns_lookups(port: int, count: int) -> dict[str, float]:
 def app_server_rss(stack: Stack) -> dict[str, float]:
     """Each app server's RSS now (its uvicorn workers' if it forked any)."""
     state = json.loads((stack.folder / "state.json").read_text())
-    rss: dict[str, float] = {}
-    for tier in state["tiers"]:
-        if tier["name"].startswith("app-"):
-            for pid in sorted(workers_of(tier["pid"])) or [tier["pid"]]:
-                found = rss_mb(pid)
-                if found is not None:
-                    rss[f"{tier['name']} pid {pid}"] = found
-    return rss
+    return {
+        f"{tier['name']} pid {pid}": mb
+        for tier in state["tiers"]
+        if tier["name"].startswith("app-")
+        for pid, mb in server_rss(tier["pid"]).items()
+    }
 
 
 def measures_of(
@@ -196,10 +203,6 @@ def measures_of(
     return found
 
 
-def times(value: float, base: float) -> str:
-    return f"{value / base:.2f}x" if base else "n/a (nothing at the base)"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=15)
@@ -209,7 +212,7 @@ def main() -> None:
     add_quick(parser)
     args = parser.parse_args()
     if args.quick:
-        args.seconds, args.flights, args.dns_lookups = 3, 50, 50
+        args.seconds, args.flights, args.dns_lookups = 5, 50, 50
     pg = find_or_start()
     database = f"lastseat_stack_bench_{uuid.uuid4().hex[:8]}"
     runs: dict[str, dict[str, dict[str, float]]] = {flow: {} for flow, _, _ in FLOWS}
@@ -247,7 +250,7 @@ def main() -> None:
             table.add_row(
                 f"{flow}, entering at the {entry}", f"{got[rate]:.0f}",
                 f"{got['p50_ms']:.1f}", f"{got['p99_ms']:.1f}",
-                f"{times(got[rate], one[rate])}; adds p50 {got['p50_ms'] - one['p50_ms']:+.1f} ms,"
+                f"{ratio(got[rate], one[rate])}x; adds p50 {got['p50_ms'] - one['p50_ms']:+.1f} ms,"
                 f" p99 {got['p99_ms'] - one['p99_ms']:+.1f} ms",
             )  # fmt: skip
     table.add_row("DNS lookup at the DNS tier (one at a time)", "", f"{dns['p50_ms']:.2f}",
