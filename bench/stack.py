@@ -32,16 +32,8 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from contract import (
-    Measure,
-    add_quick,
-    at_least,
-    measure,
-    ratio,
-    rss_measure,
-    server_rss,
-    write_result,
-)
+import contract
+from contract import Measure
 from run import LOAD_LIMITS, prepare, reset_inventory, run_wrk
 
 from lastseat.stack.ports import free_port
@@ -170,7 +162,7 @@ def app_server_rss(stack: Stack) -> dict[str, float]:
         f"{tier['name']} pid {pid}": mb
         for tier in state["tiers"]
         if tier["name"].startswith("app-")
-        for pid, mb in server_rss(tier["pid"]).items()
+        for pid, mb in contract.server_rss(tier["pid"]).items()
     }
 
 
@@ -181,7 +173,7 @@ def measures_of(
     for flow, _, rate in FLOWS:
         one, whole = runs[flow]["app server"], runs[flow]["firewall tier"]
         found.append(
-            at_least(
+            contract.at_least(
                 f"{flow} through the whole stack vs one app server",
                 whole[rate],
                 "/s",
@@ -192,14 +184,14 @@ def measures_of(
         )
         for pct in ("p50", "p99"):
             found.append(
-                measure(
+                contract.measure(
                     f"{flow} {pct} the whole stack adds",
                     whole[f"{pct}_ms"] - one[f"{pct}_ms"],
                     "ms",
                     "(context: see the tier chart)",
                 )
             )
-    found.append(rss_measure("stack.py", rss))
+    found.append(contract.rss_measure("stack.py", rss))
     return found
 
 
@@ -209,7 +201,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--flights", type=int, default=200)
     parser.add_argument("--dns-lookups", type=int, default=200)
-    add_quick(parser)
+    contract.add_quick(parser)
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.flights, args.dns_lookups = 5, 50, 50
@@ -239,7 +231,7 @@ def main() -> None:
         "runs": runs, "dns": dns, "rss_mb": rss, "rss_mb_at_start": rss_at_start,
         "args": vars(args),
     }  # fmt: skip
-    write_result("stack", details, measures_of(runs, rss))
+    contract.write_result("stack", details, measures_of(runs, rss))
     table = Table(title="the whole stack, tier by tier (PostgreSQL)")
     for column in ("measure", "per second", "p50 ms", "p99 ms", "vs one app server"):
         table.add_column(column)
@@ -250,7 +242,8 @@ def main() -> None:
             table.add_row(
                 f"{flow}, entering at the {entry}", f"{got[rate]:.0f}",
                 f"{got['p50_ms']:.1f}", f"{got['p99_ms']:.1f}",
-                f"{ratio(got[rate], one[rate])}x; adds p50 {got['p50_ms'] - one['p50_ms']:+.1f} ms,"
+                f"{contract.ratio(got[rate], one[rate])}x; "
+                f"adds p50 {got['p50_ms'] - one['p50_ms']:+.1f} ms,"
                 f" p99 {got['p99_ms'] - one['p99_ms']:+.1f} ms",
             )  # fmt: skip
     table.add_row("DNS lookup at the DNS tier (one at a time)", "", f"{dns['p50_ms']:.2f}",
