@@ -36,27 +36,31 @@ def tier_costs(stack: dict[str, Any], flow: str, pct: str) -> list[float]:
 
 
 def draw_tiers(stack: dict[str, Any], path: Path) -> Path:
-    figure, axes = plt.subplots(1, 2, figsize=(12, 3.6))
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4))
     flows = ("seat map", "booking")
     for axis, pct in zip(axes, ("p50", "p99"), strict=True):
         for y, flow in enumerate(flows):
+            costs = tier_costs(stack, flow, pct)
             left = 0.0
-            for (label, colour), cost in zip(SEGMENTS, tier_costs(stack, flow, pct), strict=True):
+            for (label, colour), cost in zip(SEGMENTS, costs, strict=True):
                 width = max(cost, 0.0)
-                axis.barh(y, width, left=left, color=colour, label=label if y == 0 else None)
-                if cost != 0:
-                    axis.text(
-                        left + width / 2, y + 0.32, f"{cost:+.1f}" if left else f"{cost:.1f}",
-                        ha="center", fontsize=7,
-                    )  # fmt: skip
+                axis.barh(y, width, left=left, height=0.5, color=colour,
+                          label=label if y == 0 else None)  # fmt: skip
                 left += width
+            # The figures under the bar, not on it: a tier that adds 1 ms has no room there.
+            words = ", ".join(
+                f"{label.lstrip('+ ').split(' (')[0]} {cost:+.1f}" if i else f"{label} {cost:.1f}"
+                for i, ((label, _), cost) in enumerate(zip(SEGMENTS, costs, strict=True))
+            )
+            axis.text(0, y - 0.38, f"{words} ms", fontsize=6.5, va="top")
         axis.set_yticks(range(len(flows)), flows)
+        axis.set_ylim(-0.9, len(flows) - 0.5)
         axis.set_xlabel(f"{pct} latency, ms (cost each tier adds)")
         axis.set_title(f"{pct}, wrk -c{stack['args']['connections']}")
-    axes[0].legend(loc="lower right", fontsize=7)
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=4, fontsize=8)
     mode = "quick" if stack["args"].get("quick") else "full"
     figure.suptitle(f"lastseat, the whole stack tier by tier ({mode} run of bench/stack.py)")
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.08, 1, 1))  # the legend's row below
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="svg")
     plt.close(figure)
