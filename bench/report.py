@@ -214,6 +214,12 @@ def gather(outcomes: dict[str, Outcome]) -> tuple[list[dict[str, Any]], list[dic
         for name, outcome in outcomes.items()
         for left in outcome.skipped()
     ]
+    # A script that failed or was left out is a row too, whether or not issue 18 needs it.
+    others += [
+        not_measured(name, f"bench/{name}.py", "", outcome.note)
+        for name, outcome in outcomes.items()
+        if outcome.result is None
+    ]
     return issue, others
 
 

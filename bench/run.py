@@ -517,6 +517,9 @@ def main() -> None:
         fanout = None if args.no_fanout else run_fanout(base, data, args)
         if args.no_fanout:
             skipped.append(skip("(g) fan-out", "bench/fanout.py measures it on its own"))
+        elif fanout is None:
+            skipped += [skip(f"fan-out {pct}", "(g) failed: see run.py's output")
+                        for pct in ("p50", "p99")]  # fmt: skip
         rss = {f"app server worker pid {pid}": mb for pid, mb in server_rss(app.proc.pid).items()}
     finally:
         for process in reversed(processes):

@@ -65,6 +65,12 @@ def test_a_missing_measure_is_not_measured_with_the_reason() -> None:
         assert why in missing["not_measured"]
 
 
+def test_a_script_that_wrote_nothing_is_a_row_of_its_own() -> None:
+    _, others = report.gather({"browser": absent("browser", "exited 1")})
+    (failed,) = row(others, "bench/browser.py")
+    assert failed["value"] is None and failed["not_measured"] == "exited 1"
+
+
 def test_fan_out_comes_from_its_own_script_first_then_from_run_py() -> None:
     own = contract.measure("fan-out p99, change to arrival", 40.0, "ms", "p99 < 65 ms", met=True)
     driven = contract.measure("fan-out p99 (run.py (g))", 90.0, "ms", "p99 < 65 ms", met=False)
