@@ -229,12 +229,13 @@ async def test_lastseat_own_traffic_passes_untouched(stack: Stack) -> None:
 
 
 async def pipelined_burst(
-    stack: Stack, local_address: str, count: int, connections: int
+    stack: Stack, local_address: str, count: int, connections: int, path: str = F
 ) -> list[int]:
-    """`count` GETs from one address, written back to back on keep-alive connections
-    (HTTP/1.1 pipelining): they arrive as fast as the firewall reads them, however slow
-    this client is, so the burst is a burst on any machine. The status of each answer."""
-    request = f"GET {F} HTTP/1.1\r\nHost: {DOMAIN}\r\n\r\n".encode()
+    """`count` GETs of `path` from one address, written back to back on keep-alive
+    connections (HTTP/1.1 pipelining): they arrive as fast as the firewall reads them,
+    however slow this client is, so the burst is a burst on any machine. The status of
+    each answer."""
+    request = f"GET {path} HTTP/1.1\r\nHost: {DOMAIN}\r\n\r\n".encode()
     status_line = re.compile(rb"HTTP/1\.1 (\d{3}) ")
 
     async def one_connection(n: int) -> list[int]:
