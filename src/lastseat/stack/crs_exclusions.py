@@ -8,8 +8,9 @@ a clean API GET's instructions, and the 24 on the sign-in routes cost more than 
 they exempt. So the exclusions are written with rule ids instead, resolved here once, when
 the config is generated:
 
-- an exclusion that holds on every route is static (`SecRuleUpdateTargetById`, placed
-  after the rules): libmodsecurity resolves it per rule, never per value;
+- an exclusion that holds on every route is written into the targets of the rules it
+  concerns, in copies of the CRS files (`SecRuleUpdateTargetById` would do the same, but
+  libmodsecurity walks the whole list of those for every rule of every request);
 - one that holds on some routes stays a `ctl` action of a route rule, by id
   (`ctl:ruleRemoveTargetById`: an integer comparison per entry, no tag evaluated).
 """
@@ -82,20 +83,46 @@ def inspects(rule: CrsRule, collection: str) -> bool:
                for target in rule.targets)  # fmt: skip
 
 
-def everywhere(rules: list[CrsRule]) -> str:
-    """The exclusions that hold on every route, as static updates of the rules' targets."""
-    lines = [
-        f'SecRuleUpdateTargetById {rule.id} "!REQUEST_COOKIES:{cookie}"'
-        for rule in rules
-        if inspects(rule, "REQUEST_COOKIES")
-        for cookie in OWN_COOKIES
-    ]
-    lines += [
-        f'SecRuleUpdateTargetById {rule_id} "!ARGS:{name}"'
-        for rule_id in ANALYTICS_RULES
-        for name in ANALYTICS_PARAMETERS
-    ]
-    return "\n".join(lines)
+def everywhere(rules: list[CrsRule]) -> dict[int, list[str]]:
+    """The exclusions that hold on every route: per rule id, the targets it must not judge."""
+    exempt: dict[int, list[str]] = {}
+    for rule in rules:
+        if inspects(rule, "REQUEST_COOKIES"):
+            exempt.setdefault(rule.id, []).extend(f"!REQUEST_COOKIES:{c}" for c in OWN_COOKIES)
+        if rule.id in ANALYTICS_RULES:
+            exempt.setdefault(rule.id, []).extend(f"!ARGS:{n}" for n in ANALYTICS_PARAMETERS)
+    return exempt
+
+
+def exempt_copies(files: Iterable[Path], exempt: dict[int, list[str]], folder: Path) -> list[Path]:
+    """Copies of the CRS files in `folder`, each rule of `exempt` with its exclusions added
+    to its own targets, as the CRS writes its own (`REQUEST_COOKIES|!REQUEST_COOKIES:/__utm/`):
+    the engine sets them aside with the rule's variables, no lookup per request. Every line
+    stays where it was, so a log line's `[line]` still points into the CRS as shipped."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    files = list(files)
+    for path in files:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for start, line in enumerate(lines):
+            if not line.startswith("SecRule "):  # (chained rules are indented: no id)
+                continue
+            end = start
+            while lines[end].endswith("\\") and end + 1 < len(lines):
+                end += 1
+            found = _ID.search(" ".join(lines[start : end + 1]))
+            if found is not None and int(found.group(1)) in exempt:
+                keyword, targets, rest = line.split(None, 2)
+                added = "|".join(exempt[int(found.group(1))])
+                lines[start] = f"{keyword} {targets}|{added} {rest}"
+        copy = folder / path.name
+        copy.write_text("\n".join(lines), encoding="utf-8")
+        copies.append(copy)
+    # (the phrase lists a rule names are looked up beside its file)
+    for data in {data for path in files for data in path.parent.glob("*.data")}:
+        (folder / data.name).unlink(missing_ok=True)
+        (folder / data.name).symlink_to(data)
+    return copies
 
 
 def password_removals(rules: list[CrsRule]) -> str:

@@ -180,8 +180,9 @@ def write_firewall(settings: Settings, certs: SiteCertificates, waf_log_port: in
     folder = firewall_dir(settings)
     _prepare(folder)
     files = crs_rule_files()
-    rules = "\n".join(f"Include {path}" for path in files)
     crs = crs_exclusions.crs_rules(files, settings.waf_paranoia_level)
+    copies = crs_exclusions.exempt_copies(files, crs_exclusions.everywhere(crs), folder / "crs")
+    rules = "\n".join(f"Include {path}" for path in copies)
     (folder / "crs-exclusions.conf").write_text(
         _template("crs-exclusions.conf").substitute(
             password_removals=crs_exclusions.password_removals(crs)
@@ -194,7 +195,6 @@ def write_firewall(settings: Settings, certs: SiteCertificates, waf_log_port: in
             paranoia=settings.waf_paranoia_level,
             grpc_services=grpc_services(settings),
             rules=rules,
-            everywhere=crs_exclusions.everywhere(crs),
         )
     )
     deny = "\n".join(f"    {network} 1;" for network in settings.deny_addresses)
