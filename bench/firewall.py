@@ -47,12 +47,12 @@ from lastseat.stack.tls import ensure_certificates
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import firewall_cpu
 from firewall_cpu import SHAPES
+from firewall_tiers import APACHE_MODULES, apache_conf, plain_proxy_conf, upstream_conf, wait_port
 from run import Process, parse_wrk
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 console = Console(width=140)
-APACHE_MODULES = Path("/usr/lib/apache2/modules")
 SEAT_MAP = "/api/v1/flights/7/seats"
 INSPECTED = "/api/v1/flights?origin=LHR&destination=JFK&date=2031-03-01"
 # (the last four on the seat map's path, off its model: inspected as any request)
@@ -71,101 +71,6 @@ SEAT_MAP_TARGET = 0.35  # of the TLS proxy: the whole stack's target for the sea
 CPU_TARGET = 0.70  # of the config before issue 18: 30% less
 
 
-def upstream_conf(folder: Path, port: int, body: bytes) -> Path:
-    (folder / "html").mkdir(parents=True)
-    (folder / "html" / "map.json").write_bytes(body)
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"""worker_processes 1;
-pid {folder}/nginx.pid;
-daemon off;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  keepalive_requests 100000;
-  server {{
-    listen 127.0.0.1:{port};
-    default_type application/json;
-    location / {{ root {folder}/html; rewrite ^ /map.json break; }}
-  }}
-}}
-"""
-    )
-    return conf
-
-
-def plain_proxy_conf(folder: Path, port: int, upstream: int, cert: Path, key: Path) -> Path:
-    folder.mkdir(parents=True)
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"""worker_processes 2;
-pid {folder}/nginx.pid;
-daemon off;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  upstream up {{ server 127.0.0.1:{upstream}; keepalive 64; }}
-  server {{
-    listen 127.0.0.1:{port} ssl;
-    ssl_certificate {cert};
-    ssl_certificate_key {key};
-    location / {{
-      proxy_pass http://up;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }}
-  }}
-}}
-"""
-    )
-    return conf
-
-
-def apache_conf(folder: Path, port: int, upstream: int, modsecurity: Path, cert: Path,
-                key: Path) -> Path:  # fmt: skip
-    conf = folder / "apache.conf"
-    user = "User nobody\nGroup nogroup" if os.geteuid() == 0 else ""
-    modules = [
-        ("mpm_event_module", "mod_mpm_event.so"),
-        ("authz_core_module", "mod_authz_core.so"),
-        ("unique_id_module", "mod_unique_id.so"),
-        ("security2_module", "mod_security2.so"),
-        ("proxy_module", "mod_proxy.so"),
-        ("proxy_http_module", "mod_proxy_http.so"),
-        ("socache_shmcb_module", "mod_socache_shmcb.so"),
-        ("ssl_module", "mod_ssl.so"),
-    ]
-    loads = "\n".join(f"LoadModule {name} {APACHE_MODULES / so}" for name, so in modules)
-    conf.write_text(
-        f"""ServerRoot {folder}
-{loads}
-{user}
-PidFile {folder}/apache.pid
-ErrorLog {folder}/error.log
-LogLevel warn
-ServerName lastseat.test
-Listen 127.0.0.1:{port}
-StartServers 2
-ServerLimit 2
-ThreadsPerChild 64
-MaxRequestWorkers 128
-MinSpareThreads 64
-MaxSpareThreads 128
-KeepAlive On
-MaxKeepAliveRequests 0
-SSLSessionCache shmcb:{folder}/ssl_cache(512000)
-Include {modsecurity}
-<VirtualHost 127.0.0.1:{port}>
-  SSLEngine on
-  SSLCertificateFile {cert}
-  SSLCertificateKeyFile {key}
-  ProxyPass / http://127.0.0.1:{upstream}/ keepalive=On
-</VirtualHost>
-"""
-    )
-    return conf
-
-
 def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
@@ -173,16 +78,6 @@ def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
         capture_output=True, text=True, check=True, timeout=seconds + 60,
     ).stdout  # fmt: skip
     return parse_wrk(out)
-
-
-def wait_port(url: str) -> None:
-    for _ in range(150):
-        try:
-            httpx.get(url, verify=False, timeout=1)  # noqa: S501 - loopback, our own CA
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
 
 
 async def blocked(url: str) -> list[int]:

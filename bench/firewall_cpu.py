@@ -104,8 +104,11 @@ def wrk_script(folder: Path, shape: Shape) -> Path:
 
 
 def workers(master: int) -> list[int]:
+    """The worker processes of nginx's `master` (not its cache manager and cache loader:
+    the loader exits a minute after the start)."""
     out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
-    return [int(pid) for pid in out.split()]
+    pids = [int(pid) for pid in out.split()]
+    return [pid for pid in pids if b"worker process" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
 def cpu_seconds(pids: list[int]) -> float:
