@@ -13,40 +13,38 @@ import httpx
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
 
 
+def _nginx(folder: Path, workers: int, http: str) -> Path:
+    """An nginx config in `folder` running in the foreground, with `http` as its http block."""
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"worker_processes {workers};\npid {folder}/nginx.pid;\ndaemon off;\n"
+        f"events {{ worker_connections 4096; }}\nhttp {{\n  access_log off;\n{http}}}\n"
+    )
+    return conf
+
+
 def upstream_conf(folder: Path, port: int, body: bytes) -> Path:
     (folder / "html").mkdir(parents=True)
     (folder / "html" / "map.json").write_bytes(body)
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"""worker_processes 1;
-pid {folder}/nginx.pid;
-daemon off;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  keepalive_requests 100000;
+    return _nginx(
+        folder,
+        1,
+        f"""  keepalive_requests 100000;
   server {{
     listen 127.0.0.1:{port};
     default_type application/json;
     location / {{ root {folder}/html; rewrite ^ /map.json break; }}
   }}
-}}
-"""
+""",
     )
-    return conf
 
 
 def plain_proxy_conf(folder: Path, port: int, upstream: int, cert: Path, key: Path) -> Path:
     folder.mkdir(parents=True)
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"""worker_processes 2;
-pid {folder}/nginx.pid;
-daemon off;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  upstream up {{ server 127.0.0.1:{upstream}; keepalive 64; }}
+    return _nginx(
+        folder,
+        2,
+        f"""  upstream up {{ server 127.0.0.1:{upstream}; keepalive 64; }}
   server {{
     listen 127.0.0.1:{port} ssl;
     ssl_certificate {cert};
@@ -57,10 +55,8 @@ http {{
       proxy_set_header Connection "";
     }}
   }}
-}}
-"""
+""",
     )
-    return conf
 
 
 def apache_conf(folder: Path, port: int, upstream: int, modsecurity: Path, cert: Path,
