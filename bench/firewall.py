@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -153,17 +154,21 @@ class Bench:
 
 
 def cpu_rounds(
-    bench: Bench, firewalls: dict[str, tuple[int, Process]], rounds: int, seconds: int
+    bench: Bench,
+    firewalls: dict[str, tuple[int, Callable[[], list[int]]]],
+    rounds: int,
+    seconds: int,
 ) -> dict[str, dict[str, Any]]:
     """Per shape and config: the median of `rounds` interleaved runs (before, after, before,
-    ...), so both meet the same moments of the machine's other load; every run kept."""
+    ...), so all meet the same moments of the machine's other load; every run kept.
+    `firewalls`: per config, its port and a function giving the pids of its workers."""
     runs: dict[str, dict[str, list[float]]] = {}
     for shape in SHAPES:
         script = firewall_cpu.wrk_script(bench.work, shape)
         runs[shape.name] = {config: [] for config in firewalls}
         for _ in range(rounds):
-            for config, (port, process) in firewalls.items():
-                pids = firewall_cpu.workers(process.proc.pid)
+            for config, (port, pids_of) in firewalls.items():
+                pids = pids_of()
                 micros, _count = firewall_cpu.cpu_per_request(
                     f"https://127.0.0.1:{port}", script, pids, seconds
                 )
@@ -175,6 +180,12 @@ def cpu_rounds(
         }
         for shape, configs in runs.items()
     }
+
+
+def apache_children(parent: int) -> list[int]:
+    """Apache's child processes (each with its threads: /proc/PID/stat counts them all)."""
+    out = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
 
 
 def main() -> None:
@@ -252,13 +263,23 @@ def main() -> None:
             )
             blocks[name] = asyncio.run(blocked(f"https://127.0.0.1:{port}"))
 
-        console.print("(3) CPU per inspected request, before and after, interleaved")
-        cpu = cpu_rounds(
-            bench,
-            {"before": (before, before_process), "after": (after, after_process)},
-            rounds,
-            seconds,
-        )
+        firewalls: dict[str, tuple[int, Callable[[], list[int]]]] = {
+            "before": (before, lambda: firewall_cpu.workers(before_process.proc.pid)),
+            "after": (after, lambda: firewall_cpu.workers(after_process.proc.pid)),
+        }
+        if apache:
+            v2 = free_port()
+            (work / "apache").mkdir()
+            rules = after_conf.parent / "modsecurity.conf"  # the very same as (3)
+            conf = apache_conf(work / "apache", v2, upstream, rules, certs.cert, certs.key)
+            process = Process(
+                ["apache2", "-f", str(conf), "-DFOREGROUND"], dict(os.environ), work / "apache.log"
+            )
+            bench.processes.append(process)
+            wait_port(f"https://127.0.0.1:{v2}/")
+            firewalls["apache_modsecurity_v2"] = (v2, lambda: apache_children(process.proc.pid))
+        console.print("(3) CPU per inspected request, interleaved: " + ", ".join(firewalls))
+        cpu = cpu_rounds(bench, firewalls, rounds, seconds)
         if not args.quick:
             console.print("(3) instructions per inspected request (callgrind), before and after")
             before_process.stop()
@@ -271,15 +292,6 @@ def main() -> None:
                 )
 
         if apache:
-            v2 = free_port()
-            (work / "apache").mkdir()
-            rules = after_conf.parent / "modsecurity.conf"  # the very same as (3)
-            conf = apache_conf(work / "apache", v2, upstream, rules, certs.cert, certs.key)
-            process = Process(
-                ["apache2", "-f", str(conf), "-DFOREGROUND"], dict(os.environ), work / "apache.log"
-            )
-            bench.processes.append(process)
-            wait_port(f"https://127.0.0.1:{v2}/")
             console.print("(4) Apache httpd + ModSecurity v2 + CRS (every request inspected)")
             results["apache_modsecurity_v2_seat_map"] = wrk(
                 f"https://127.0.0.1:{v2}{SEAT_MAP}", seconds, args.connections
@@ -351,6 +363,21 @@ def report(
                 after / before <= CPU_TARGET,
             )
         )
+    for shape, configs in cpu.items():
+        if "apache_modsecurity_v2" in configs:
+            apache = configs["apache_modsecurity_v2"]["median_us"]
+            nginx_v3 = configs["after"]["median_us"]
+            measures.append(
+                measure(
+                    f"CPU per inspected request, {shape}, Apache httpd + ModSecurity v2",
+                    apache,
+                    "us",
+                    "nginx + ModSecurity v3, same config, same run",
+                    nginx_v3,
+                    "none (below 1: Apache costs less)",
+                    None,
+                )
+            )
     for shape, after in instructions.get("after", {}).items():
         before = instructions["before"][shape]
         measures.append(
