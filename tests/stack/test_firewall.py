@@ -4,10 +4,10 @@ traffic passes untouched; limits per client address; a deny list; a body size li
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.flights import flight_body
@@ -228,16 +228,15 @@ async def test_lastseat_own_traffic_passes_untouched(stack: Stack) -> None:
             assert response.status_code < 400, (response.request.url, response.text)
 
 
-async def pipelined_burst(
-    stack: Stack, local_address: str, count: int, connections: int
-) -> list[int]:
-    """`count` GETs from one address, written back to back on keep-alive connections
-    (HTTP/1.1 pipelining): they arrive as fast as the firewall reads them, however slow
-    this client is, so the burst is a burst on any machine. The status of each answer."""
-    request = f"GET {F} HTTP/1.1\r\nHost: {DOMAIN}\r\n\r\n".encode()
-    status_line = re.compile(rb"HTTP/1\.1 (\d{3}) ")
+async def pipelined_answers(
+    stack: Stack, local_address: str, count: int, connections: int, path: str = F
+) -> list[httpx.Response]:
+    """`count` GETs of `path` from one address, written back to back on keep-alive
+    connections (HTTP/1.1 pipelining): they arrive as fast as the firewall reads them,
+    however slow this client is, so the burst is a burst on any machine. Every answer."""
+    request = f"GET {path} HTTP/1.1\r\nHost: {DOMAIN}\r\n\r\n".encode()
 
-    async def one_connection(n: int) -> list[int]:
+    async def one_connection(n: int) -> list[httpx.Response]:
         reader, writer = await asyncio.open_connection(
             "127.0.0.1",
             stack.settings.https_port,
@@ -245,22 +244,54 @@ async def pipelined_burst(
             server_hostname=DOMAIN,
             local_addr=(local_address, 0),
         )
+        answers: list[httpx.Response] = []
         try:
             writer.write(request * n)
             await writer.drain()
             received = b""
-            while len(status_line.findall(received)) < n:
+            while len(answers) < n:
                 chunk = await asyncio.wait_for(reader.read(65536), timeout=30)
                 if not chunk:
                     break
-                received += chunk
-            return [int(code) for code in status_line.findall(received)]
+                received = _take_answers(received + chunk, answers, stack.url + path)
+            return answers
         finally:
             writer.close()
 
     per_connection = count // connections
     answers = await asyncio.gather(*(one_connection(per_connection) for _ in range(connections)))
-    return [status for statuses in answers for status in statuses]
+    return [answer for connection in answers for answer in connection]
+
+
+def _take_answers(received: bytes, answers: list[httpx.Response], url: str) -> bytes:
+    """The complete answers at the start of `received` appended to `answers` (each with a
+    Content-Length, as nginx sends them here); what is left of `received`."""
+    while True:
+        head, blank, rest = received.partition(b"\r\n\r\n")
+        if not blank:
+            return received
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = [(name, value) for name, _, value in (line.partition(": ") for line in lines)]
+        length = int(next(v for k, v in headers if k.lower() == "content-length"))
+        if len(rest) < length:
+            return received
+        answers.append(
+            httpx.Response(
+                int(status_line.split()[1]),
+                headers=headers,
+                content=rest[:length],
+                request=httpx.Request("GET", url),
+            )
+        )
+        received = rest[length:]
+
+
+async def pipelined_burst(
+    stack: Stack, local_address: str, count: int, connections: int, path: str = F
+) -> list[int]:
+    """pipelined_answers' statuses."""
+    answers = await pipelined_answers(stack, local_address, count, connections, path)
+    return [answer.status_code for answer in answers]
 
 
 async def test_a_burst_from_one_address_is_limited_while_another_is_served(stack: Stack) -> None:

@@ -19,6 +19,7 @@ from string import Template
 
 from lastseat.browser_policy import BASE_HEADERS, CSP_APP, HSTS, WEB_ROOT
 from lastseat.config import Settings
+from lastseat.stack import crs_exclusions
 from lastseat.stack.edge_timeouts import CONNECT_SECONDS, STREAM_READ, edge_timeouts
 from lastseat.stack.tls import SiteCertificates
 
@@ -28,7 +29,7 @@ HEADERS_MORE_MODULE = Path("/usr/lib/nginx/modules/ngx_http_headers_more_filter_
 # The gRPC services the firewall routes to grpc_pass; reflection only if made public.
 PUBLIC_GRPC_SERVICES = ("lastseat.v1.Booking", "grpc.health.v1.Health")
 GRPC_REFLECTION = "grpc.reflection.v1alpha.ServerReflection"
-TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi", "modsecurity")
+TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi", "modsecurity", "cache")
 
 
 class NginxTemplate(Template):
@@ -178,8 +179,15 @@ def write_firewall(settings: Settings, certs: SiteCertificates, waf_log_port: in
     `waf_log_port` (stack/waf_tier.py)."""
     folder = firewall_dir(settings)
     _prepare(folder)
-    rules = "\n".join(f"Include {path}" for path in crs_rule_files())
-    (folder / "crs-exclusions.conf").write_text(_template("crs-exclusions.conf").template)
+    files = crs_rule_files()
+    crs = crs_exclusions.crs_rules(files, settings.waf_paranoia_level)
+    copies = crs_exclusions.exempt_copies(files, crs_exclusions.everywhere(crs), folder / "crs")
+    rules = "\n".join(f"Include {path}" for path in copies)
+    (folder / "crs-exclusions.conf").write_text(
+        _template("crs-exclusions.conf").substitute(
+            password_removals=crs_exclusions.password_removals(crs)
+        )
+    )
     (folder / "modsecurity.conf").write_text(
         _template("modsecurity.conf").substitute(
             dir=folder,
