@@ -4,9 +4,17 @@ watcher has already had some of its changes."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from lastseat.services.watching import ChangeBatch, SeatChange, SlowConsumer, Subscription
+from lastseat.services.watching import (
+    ChangeBatch,
+    SeatChange,
+    SlowConsumer,
+    Subscription,
+    until_cut_off,
+)
 
 
 def changes(first: int, count: int) -> ChangeBatch:
@@ -58,3 +66,21 @@ def test_a_batch_past_a_position_is_shared_whole_or_trimmed_to_what_is_new() -> 
     assert batch.after(4) is batch
     assert [c.event_id for c in batch.after(6)] == [7, 8]
     assert len(batch.after(8)) == 0
+
+
+async def test_a_reader_blocked_on_its_socket_is_cut_off_at_once() -> None:
+    subscription = Subscription(limit=10)
+    socket_full = asyncio.Event()  # never set: a send that waits for a client not reading
+
+    async def send_forever() -> None:
+        await subscription.next_batches()
+        await socket_full.wait()
+
+    subscription.offer(changes(1, 5))
+    sending = asyncio.ensure_future(until_cut_off(send_forever(), subscription.cut_off))
+    await asyncio.sleep(0)  # the sender takes its batch and blocks
+    assert not sending.done()
+    subscription.offer(changes(6, 6))
+    subscription.offer(changes(12, 6))  # 12 queued: past the limit
+    with pytest.raises(SlowConsumer):
+        await sending

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar, cast
@@ -118,10 +118,12 @@ class Wakeups:
 
 
 class Subscription:
-    """One watcher's queue of change batches; never holds more than `limit` changes."""
+    """One watcher's queue of change batches; never holds more than `limit` changes.
+    `cut_off` is set the moment it overflows, for a reader blocked on its socket."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, cut_off: asyncio.Event | None = None) -> None:
         self.limit = limit
+        self.cut_off = cut_off or asyncio.Event()
         self.high_water = 0  # the most it ever held, for tests and metrics
         self.overflowed = False
         self.pending = 0  # changes queued
@@ -135,6 +137,7 @@ class Subscription:
             self.overflowed = True
             self._batches.clear()  # the watcher is being cut off: free its backlog now
             self.pending = 0
+            self.cut_off.set()
         else:
             self._batches.append(batch)
             self.pending += len(batch)
@@ -152,6 +155,23 @@ class Subscription:
         self._batches.clear()
         self.pending = 0
         return batches
+
+
+async def until_cut_off(sending: Awaitable[None], cut_off: asyncio.Event) -> None:
+    """Await a watcher's sending, or raise SlowConsumer as soon as `cut_off` is set: a send
+    blocked on a socket its client does not read must not keep the watcher on (it would
+    learn of nothing until it read again, and then resume with a gap of silence)."""
+    work = asyncio.ensure_future(sending)
+    stop = asyncio.ensure_future(cut_off.wait())
+    try:
+        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if not work.done():
+            raise SlowConsumer("too many seat changes behind while its socket was full")
+        work.result()
+    finally:
+        for task in (work, stop):
+            task.cancel()
+        await asyncio.gather(work, stop, return_exceptions=True)
 
 
 class _Tail:
@@ -173,13 +193,15 @@ class Tails:
         return sum(len(tail.subscribers) for tail in self._tails.values())
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, flight_id: int, limit: int) -> AsyncIterator[Subscription]:
+    async def subscribe(
+        self, flight_id: int, limit: int, cut_off: asyncio.Event | None = None
+    ) -> AsyncIterator[Subscription]:
         """A subscription receiving every change committed after the tail's position."""
         tail = self._tails.get(flight_id)
         if tail is None:
             tail = self._tails[flight_id] = _Tail()
             tail.task = asyncio.create_task(self._run(flight_id, tail))
-        subscription = Subscription(limit)
+        subscription = Subscription(limit, cut_off)
         tail.subscribers.add(subscription)
         try:
             await tail.ready.wait()
@@ -198,13 +220,16 @@ class Tails:
             position = await self._latest(flight_id)
             tail.ready.set()
             quiet_until = 0.0
+            # A batch never exceeds what a watcher may queue: one larger would cut off
+            # every watcher, however fast, the moment a backlog is read.
+            size = min(BATCH, self._ctx.settings.watch_queue_limit)
             while True:
                 wait = quiet_until - loop.time()
                 if wait > 0:  # changes were read a moment ago: gather the rest of the tick
                     await asyncio.sleep(wait)
                 try:
                     async with self._ctx.uow() as uow:
-                        rows = await uow.events.for_flight(flight_id, position, BATCH)
+                        rows = await uow.events.for_flight(flight_id, position, size)
                 except Exception as exc:  # database away: keep the watchers, retry
                     log.warning("tail_read_failed", flight_id=flight_id, error=type(exc).__name__)
                     await asyncio.sleep(RETRY_SECONDS)
@@ -215,7 +240,7 @@ class Tails:
                     batch = ChangeBatch(SeatChange(*row) for row in rows)
                     for subscription in tail.subscribers:
                         subscription.offer(batch)
-                    if len(rows) == BATCH:
+                    if len(rows) == size:
                         continue
                 signal.clear()
                 with contextlib.suppress(TimeoutError):
@@ -293,17 +318,22 @@ class Watching:
         return total
 
     async def changes(
-        self, flight_id: int, after: int, limit: int | None = None
+        self,
+        flight_id: int,
+        after: int,
+        limit: int | None = None,
+        cut_off: asyncio.Event | None = None,
     ) -> AsyncIterator[ChangeBatch]:
         """Batches of seat changes with ids above `after`, for as long as the caller reads.
 
         Subscribes first, then catches up from the outbox: the subscription holds every
         change past the tail's position and the catch-up reaches at least that far, so
         nothing falls between them; ids already sent are skipped. Live batches are the
-        tail's own, shared with the process's other watchers.
+        tail's own, shared with the process's other watchers. `cut_off`, if given, is set
+        as soon as the caller falls `limit` changes behind (see `until_cut_off`).
         """
         limit = limit or self._ctx.settings.watch_queue_limit
-        async with self._tails.subscribe(flight_id, limit) as subscription:
+        async with self._tails.subscribe(flight_id, limit, cut_off) as subscription:
             while True:
                 async with self._ctx.uow() as uow:
                     rows = await uow.events.for_flight(flight_id, after, BATCH)

@@ -25,7 +25,7 @@ from lastseat.bootstrap import Services
 from lastseat.domain.errors import DatabaseUnavailable, DomainError, InvalidRequest, NotFound
 from lastseat.domain.requests import check_id, event_id_from_text
 from lastseat.entrypoints.seatmap import seat_change_texts
-from lastseat.services.watching import SlowConsumer
+from lastseat.services.watching import SlowConsumer, until_cut_off
 
 router = APIRouter()
 SLOW_CONSUMER = 4008
@@ -60,23 +60,27 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
         (b'{"type":"snapshot","event_id":%d,"seat_map":' % start.event_id + encoded + b"}").decode()
     )
 
+    cut_off = asyncio.Event()
+
     async def forward() -> None:
         try:
-            await send_changes()
+            await until_cut_off(send_changes(), cut_off)
         except DatabaseUnavailable:  # the client resumes with ?after= once it is back
             with contextlib.suppress(TimeoutError, RuntimeError, WebSocketDisconnect):
                 await asyncio.wait_for(websocket.close(code=TRY_AGAIN_LATER), CLOSE_TIMEOUT_SECONDS)
         except SlowConsumer as exc:
             websocket.app.state.metrics.watchers_cut_off.inc()
-            # A client this far behind may not read the close frame either: don't wait long.
+            # Its socket may be full: the close frame waits behind what the client has yet
+            # to read, as long as a ping waits for its pong (a client that reads by then
+            # learns to resume; one that doesn't is dropped by the keepalive anyway).
             with contextlib.suppress(TimeoutError, RuntimeError, WebSocketDisconnect):
                 await asyncio.wait_for(
                     websocket.close(code=SLOW_CONSUMER, reason=str(exc)[:120]),
-                    CLOSE_TIMEOUT_SECONDS,
+                    services.settings.ws_ping_timeout_seconds,
                 )
 
     async def send_changes() -> None:
-        async for batch in services.watching.changes(flight_id, start.after):
+        async for batch in services.watching.changes(flight_id, start.after, cut_off=cut_off):
             for text in batch.encoded(seat_change_texts):
                 await websocket.send_text(text)
 
