@@ -11,7 +11,8 @@ Against running app servers (as bench/run.py calls it):
     python bench/fanout.py http://127.0.0.1:3001,http://127.0.0.1:3002 --flight 1 --token T
 
 or on its own (`--quick`: fewer watchers, fewer seconds): it makes a database on the local
-PostgreSQL (or a private one), starts `lastseat serve --workers 2` on it, and removes both.
+PostgreSQL (or a private one), starts two `lastseat serve` processes on it (the watchers
+spread over both, the writer uses the first), and removes them all.
 
     python bench/fanout.py [--quick]
 
@@ -246,34 +247,37 @@ async def drop(pg: PostgresServer, database: str) -> None:
 
 
 @contextlib.contextmanager
-def own_app_servers(workdir: Path, args: argparse.Namespace) -> Iterator[str]:
-    """`lastseat serve --workers 2` on a database of its own; sets args.flight, args.token."""
+def own_app_servers(workdir: Path, args: argparse.Namespace) -> Iterator[list[str]]:
+    """`args.workers` app servers (`lastseat serve`, one process each, as the end-to-end
+    tests run them: uvicorn's multi-worker supervisor restarts workers that a loaded
+    machine starts too slowly for its health check) on a database of their own; sets
+    args.flight and args.token."""
     pg = find_or_start()
     database = f"lastseat_fanout_{uuid.uuid4().hex[:8]}"
-    app: Process | None = None
+    apps: list[Process] = []
     try:
         url, args.token = asyncio.run(prepare(pg, database))
         args.flight = 1
-        port = free_port()
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")},
             "LASTSEAT_ENV_FILE": "/dev/null/lastseat.env",
             "LASTSEAT_DATABASE_URL": url,
             "LASTSEAT_HOLDS_PER_CUSTOMER": "1000000",
+            "LASTSEAT_LOG_LEVEL": "warning",
         }
-        app = Process(
-            [
-                sys.executable, "-m", "lastseat.entrypoints.cli.main", "serve",
-                "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-            ],
-            env,
-            workdir / "app.log",
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: httpx.get(base + "/readyz").status_code == 200, "lastseat")
-        yield base
+        bases = []
+        for i in range(args.workers):
+            port = free_port()
+            argv = [sys.executable, "-m", "lastseat.entrypoints.cli.main", "serve"]
+            argv += ["--host", "127.0.0.1", "--port", str(port)]
+            apps.append(Process(argv, env, workdir / f"app-{i}.log"))
+            bases.append(f"http://127.0.0.1:{port}")
+        for base in bases:
+            ready = base + "/readyz"
+            wait_until(lambda: httpx.get(ready).status_code == 200, "lastseat")  # noqa: B023
+        yield bases
     finally:
-        if app is not None:
+        for app in apps:
             app.stop()
         if pg.data_dir is None:
             asyncio.run(drop(pg, database))
@@ -336,10 +340,10 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65_536)), hard))
     workdir = Path(tempfile.mkdtemp(prefix="lastseat-fanout-"))
     with contextlib.ExitStack() as stack:
-        bases = (
+        bases: list[str] = (
             args.bases.split(",")
             if args.bases
-            else [stack.enter_context(own_app_servers(workdir, args))]
+            else stack.enter_context(own_app_servers(workdir, args))
         )
         bare_port = stack.enter_context(bare_server(workdir))
         lastseat = uvloop.run(lastseat_run(bases, args))
