@@ -354,7 +354,7 @@ def main() -> None:
         # The same changes at the same pace as lastseat's writer kept, not faster.
         paced = argparse.Namespace(**vars(args))
         paced.rate = min(args.rate, lastseat["rate_kept"])
-        paced.seconds = lastseat["changes"] / paced.rate
+        paced.seconds = (lastseat["changes"] + 0.5) / paced.rate  # (as many, not one fewer)
         bare = uvloop.run(bare_run(bare_port, paced))
     result = {
         **lastseat,
