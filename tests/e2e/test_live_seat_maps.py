@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 from collections.abc import AsyncGenerator
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import websockets
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -29,6 +31,11 @@ WAIT_SECONDS = 5.0
 # so bursts go straight into the outbox; the loop is bounded.
 BURST = 10_000
 MAX_BURSTS = 20
+# Watchers that read all along next to the stalled one, on the same app server, and how
+# long they may take to read the 100,000 changes or more that the stalled one is cut off
+# after (a bound on waiting, not a performance figure).
+READERS = 1
+READ_ALL_SECONDS = 60.0
 
 
 def ws_url(base: str, flight_id: int, after: int | None = None) -> str:
@@ -89,6 +96,60 @@ async def test_a_reconnecting_watcher_gets_exactly_what_it_missed(app_servers: A
             assert after["seat"] == "20F" and after["event_id"] > ids[-1]
 
 
+async def test_every_watcher_gets_every_change_once_and_in_order_through_bursts(
+    app_servers: AppServers,
+) -> None:
+    """Concurrent holds through both servers and bursts written in one transaction each
+    land in the same tick: however they are batched, each watcher's messages are the
+    flight's events after its snapshot, each once, in id order, none left over."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        users = await make_users(client, app_servers, "bursts", 8)
+        flight_id = await make_flight(client, app_servers, "LS965")
+        urls = [ws_url(app_servers.url(i), flight_id) for i in range(12)]
+        async with contextlib.AsyncExitStack() as stack:
+            sockets = [await stack.enter_async_context(websockets.connect(u)) for u in urls]
+            starts = [(await receive(socket))["event_id"] for socket in sockets]
+            seats = [f"{row}{letter}" for row in range(3, 7) for letter in "ABCDEF"]
+            for wave, size in zip(range(0, len(seats), 8), (1, 20, 40), strict=True):
+                await asyncio.gather(
+                    *(
+                        client.post(
+                            app_servers.url(i) + "/api/v1/holds",
+                            json={"flight_id": flight_id, "seats": [seat]},
+                            headers=users[i],
+                        )
+                        for i, seat in enumerate(seats[wave : wave + 8])
+                    ),
+                    _burst(app_servers.database_url, flight_id, size),
+                )
+            events = await _events(app_servers.database_url, flight_id)
+            assert len(events) == len(seats) + 61
+            for socket, start in zip(sockets, starts, strict=True):
+                expected = [e for e in events if e[0] > start]
+                got = [await receive(socket) for _ in expected]
+                assert [(m["event_id"], m["seat"], m["status"]) for m in got] == expected
+            # Nothing repeated is left in any socket: the next message is the next change.
+            await hold_seats(client, app_servers, users[0], flight_id, ["20F"])
+            for socket in sockets:
+                following = await receive(socket)
+                assert following["seat"] == "20F" and following["event_id"] > events[-1][0]
+
+
+async def _events(database_url: str, flight_id: int) -> list[tuple[int, str, str]]:
+    """The flight's events in the outbox, in id order."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(tables.events.c.id, tables.events.c.seat, tables.events.c.status)
+                .where(tables.events.c.flight_id == flight_id)
+                .order_by(tables.events.c.id)
+            )
+            return [(row[0], row[1], row[2]) for row in rows]
+    finally:
+        await engine.dispose()
+
+
 async def test_unknown_flights_and_bad_positions_are_refused(app_servers: AppServers) -> None:
     for url, code in (
         (ws_url(app_servers.url(), 999_999), 4404),
@@ -101,6 +162,24 @@ async def test_unknown_flights_and_bad_positions_are_refused(app_servers: AppSer
                 assert closed.rcvd is not None and closed.rcvd.code == code
             else:
                 raise AssertionError(f"{url} was not refused")
+
+
+async def _bursts(
+    database_url: str, flight_id: int, written: list[int], stop: asyncio.Event
+) -> None:
+    """BURST changes at a time until `stop` (at most MAX_BURSTS), counted in `written`."""
+    for _ in range(MAX_BURSTS):
+        if stop.is_set():
+            return
+        await _burst(database_url, flight_id, BURST)
+        written[0] += BURST
+
+
+async def _read_ids(socket: Any, ids: list[int]) -> None:
+    """The event ids of a watcher's changes, as they come, until cancelled."""
+    assert json.loads(await socket.recv())["type"] == "snapshot"
+    async for raw in socket:
+        ids.append(json.loads(raw)["event_id"])
 
 
 def _metric(text: str, name: str) -> float:
@@ -142,6 +221,8 @@ async def _burst(database_url: str, flight_id: int, count: int) -> None:
 async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(
     app_servers: AppServers,
 ) -> None:
+    """...while the watchers of the same app server that read get every change, each once:
+    the stalled socket holds up no one but itself."""
     async with httpx.AsyncClient(timeout=30) as client:
         flight_id = await make_flight(client, app_servers, "LS962")
         metrics_url = app_servers.url(0) + "/metrics"
@@ -153,23 +234,36 @@ async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(
             sock=_stalled_socket(app_servers.servers[0].port),
             max_queue=1,  # the client library stops reading from the socket at once
         )
+        readers = [
+            await websockets.connect(ws_url(app_servers.url(0), flight_id), max_queue=None)
+            for _ in range(READERS)
+        ]
+        heard: list[list[int]] = [[] for _ in readers]
+        reading = [
+            asyncio.create_task(_read_ids(reader, ids))
+            for reader, ids in zip(readers, heard, strict=True)
+        ]
         try:
             first = await receive(slow)
             assert first["type"] == "snapshot"
-            changes = 0
-            for _ in range(MAX_BURSTS):
-                await _burst(app_servers.database_url, flight_id, BURST)
-                changes += BURST
-                for _ in range(20):  # the feed needs a moment to hand the burst over
-                    metrics = (await client.get(metrics_url)).text
-                    if _metric(metrics, "lastseat_watchers_cut_off_total") > cut_before:
-                        break
-                    await asyncio.sleep(0.1)
-                else:
-                    continue
-                break
+            # Bursts go on in the background while the metric is watched: the stalled
+            # client must start reading soon after it is cut off, or the server stops
+            # waiting to send it the close frame (CLOSE_TIMEOUT_SECONDS).
+            written = [0]
+            stop = asyncio.Event()
+            writing = asyncio.create_task(
+                _bursts(app_servers.database_url, flight_id, written, stop)
+            )
+            for _ in range(int(READ_ALL_SECONDS * 10)):  # (bounded, past the last burst)
+                metrics = (await client.get(metrics_url)).text
+                if _metric(metrics, "lastseat_watchers_cut_off_total") > cut_before:
+                    break
+                if writing.done():  # the app servers may still be reading the outbox
+                    writing.result()
+                await asyncio.sleep(0.1)
             else:
-                raise AssertionError(f"{changes} changes later the stalled watcher is on")
+                raise AssertionError(f"{written[0]} changes later the stalled watcher is on")
+            stop.set()  # (the burst under way ends: all of it is in `written`)
             # The stalled client now reads: what the socket held, then the 4008 close.
             received: list[dict[str, Any]] = []
             try:
@@ -177,11 +271,25 @@ async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(
                     received.append(await receive(slow))
             except websockets.exceptions.ConnectionClosed as closed:
                 assert closed.rcvd is not None and closed.rcvd.code == SLOW_CONSUMER
+            await writing
+            changes = written[0]
             assert len(received) < changes  # it was cut off, not served everything
             ids = [m["event_id"] for m in received]
             assert ids == sorted(set(ids))
+            # The readers beside it were not cut off and hear every change, each once.
+            every = [e[0] for e in await _events(app_servers.database_url, flight_id)]
+            for _ in range(int(READ_ALL_SECONDS * 10)):  # (bounded)
+                if all(len(reader_ids) >= len(every) for reader_ids in heard):
+                    break
+                await asyncio.sleep(0.1)
+            assert heard == [every] * READERS
+            assert not any(task.done() for task in reading)  # still open, none closed
         finally:
-            await slow.close()
+            for task in reading:
+                task.cancel()
+            await asyncio.gather(*reading, return_exceptions=True)
+            for socket in (slow, *readers):
+                await socket.close()
         # Resuming from its last event gets exactly the rest, with no gap or repeat.
         last = ids[-1] if ids else first["event_id"]
         async with websockets.connect(ws_url(app_servers.url(1), flight_id, last)) as resumed:

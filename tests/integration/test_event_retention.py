@@ -31,7 +31,7 @@ async def _next(services: Services, flight_id: int, after: int) -> list[SeatChan
     changes = services.watching.changes(flight_id, after)
     assert isinstance(changes, AsyncGenerator)
     try:
-        return await anext(changes)
+        return list(await anext(changes))
     finally:
         await changes.aclose()
 

@@ -22,10 +22,11 @@ PAYMENTS_KEY = "sk_test_e2e_payments_key_never_to_be_seen"
 # tests can look for it.
 DATABASE_PASSWORD = "e2e-database-password-never-to-be-seen"
 # The end-to-end app servers: how many, their admin account, and their per-reader queue of
-# seat changes (small, so the slow-consumer test reaches it with a few hundred changes).
+# seat changes (the default: the slow-consumer test must fill the socket's buffers, some
+# megabytes, whatever the queue, and the outbox is read in batches no larger than it).
 APP_SERVERS = 2
 ADMIN = ("admin@example.com", "admin-password-1")
-WATCH_QUEUE_LIMIT = 64
+WATCH_QUEUE_LIMIT = 1_024
 
 
 NO_ENV_FILE = "/dev/null/lastseat.env"

@@ -1,4 +1,4 @@
-"""Seat-map encoding: the hot read path.
+"""Seat-map encoding: the hot read path, and the live map's change messages.
 
 Each flight's static JSON fragments are built once, and the last encoding is kept with the
 taken seats it shows: when a fresh read finds the same taken seats, the bytes are reused.
@@ -16,8 +16,10 @@ import orjson
 
 from lastseat.domain.flights import Flight
 from lastseat.domain.seat_offers import seat_offer
+from lastseat.entrypoints.representations import seat_change_json
 from lastseat.services.bounded import bounded_put
 from lastseat.services.catalog import SeatMap
+from lastseat.services.watching import SeatChange
 
 TEMPLATE_CACHE_SIZE = 4_096
 # Any cache may keep a map but must ask again before each use: it is live.
@@ -84,3 +86,9 @@ class SeatMapEncoder:
         etag = f'"{hashlib.blake2b(encoded, digest_size=12).hexdigest()}"'
         bounded_put(self._last, flight_id, (seat_map, encoded, etag), self._size)
         return encoded, etag
+
+
+def seat_change_texts(changes: tuple[SeatChange, ...]) -> list[str]:
+    """The WebSocket messages of a batch of changes, one per change (made once per batch
+    and process: `ChangeBatch.encoded`)."""
+    return [orjson.dumps({"type": "seat", **seat_change_json(c)}).decode() for c in changes]

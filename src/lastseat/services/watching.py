@@ -6,10 +6,13 @@ nothing; SQLite has one writer at a time.
 
 Each process reads a watched flight's outbox once, however many watchers it has: one
 tail per flight fans batches out to its subscribers. A tail wakes on the seat feed
-(LISTEN/NOTIFY) and also polls, so a lost notification only delays an event. Every
-subscriber has a bounded queue; one that falls `queue_limit` events behind is cut off
-(`SlowConsumer`) instead of making the process buffer without limit, and can resume
-from the last event it received.
+(LISTEN/NOTIFY) and also polls, so a lost notification only delays an event. After a read
+that found changes it reads again no sooner than `TICK_SECONDS` later, so the changes of a
+burst travel as one batch: one read, one wake-up per watcher, written back to back. A
+batch is one object shared by every subscriber of the process, and an entrypoint encodes
+it once for all of them (`ChangeBatch.encoded`). Every subscriber has a bounded queue; one
+that falls `queue_limit` events behind is cut off (`SlowConsumer`) instead of making the
+process buffer without limit, and can resume from the last event it received.
 
 Events are kept for `seat_event_retention_hours` and then pruned, oldest first (an id
 prefix, recorded as "pruned through id N"). A watcher resuming from before that gets the
@@ -21,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar, cast
 
 import structlog
 
@@ -31,6 +35,13 @@ from lastseat.services.catalog import Catalog, SeatMap
 from lastseat.services.context import ServiceContext
 
 POLL_SECONDS = 0.25
+# The shortest time between two reads of a flight's outbox that found changes. A change
+# after a quiet spell goes out at once; one that follows another within the tick waits
+# for it, at most 5 ms: under a tenth of the 65 ms a change may take to reach a watcher,
+# and a third of a 60 Hz frame, so a person sees no difference. In exchange a hot flight
+# costs each process at most 200 reads and 200 wake-ups of each watcher a second, however
+# many changes it has (a herd books a few hundred seats a second).
+TICK_SECONDS = 0.005
 RETRY_SECONDS = 1.0
 BATCH = 500
 PRUNE_BATCH = 5_000
@@ -47,6 +58,40 @@ class SeatChange:
     event_id: int
     seat: str
     status: str
+
+
+Encoded = TypeVar("Encoded")
+
+
+class ChangeBatch:
+    """Changes read together, in id order. A tail hands the same batch to every subscriber
+    of the process, so what an entrypoint makes of it (its messages) is made once."""
+
+    __slots__ = ("_encodings", "changes")
+
+    def __init__(self, changes: Iterable[SeatChange]) -> None:
+        self.changes = tuple(changes)
+        self._encodings: dict[object, object] = {}
+
+    def __iter__(self) -> Iterator[SeatChange]:
+        return iter(self.changes)
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    def after(self, event_id: int) -> ChangeBatch:
+        """The changes past `event_id`: this batch itself (still shared) if all are."""
+        if not self.changes or self.changes[0].event_id > event_id:
+            return self
+        return ChangeBatch(c for c in self.changes if c.event_id > event_id)
+
+    def encoded(self, encode: Callable[[tuple[SeatChange, ...]], Encoded]) -> Encoded:
+        """`encode(changes)`, computed on the first call with this `encode` and kept."""
+        try:
+            return cast(Encoded, self._encodings[encode])
+        except KeyError:
+            value = self._encodings[encode] = encode(self.changes)
+            return value
 
 
 class Wakeups:
@@ -73,39 +118,60 @@ class Wakeups:
 
 
 class Subscription:
-    """One watcher's queue of changes; never holds more than `limit` of them."""
+    """One watcher's queue of change batches; never holds more than `limit` changes.
+    `cut_off` is set the moment it overflows, for a reader blocked on its socket."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, cut_off: asyncio.Event | None = None) -> None:
         self.limit = limit
+        self.cut_off = cut_off or asyncio.Event()
         self.high_water = 0  # the most it ever held, for tests and metrics
         self.overflowed = False
-        self._items: deque[SeatChange] = deque()
+        self.pending = 0  # changes queued
+        self._batches: deque[ChangeBatch] = deque()
         self._ready = asyncio.Event()
 
-    @property
-    def pending(self) -> int:
-        return len(self._items)
-
-    def offer(self, changes: list[SeatChange]) -> None:
+    def offer(self, batch: ChangeBatch) -> None:
         if self.overflowed:
             return
-        if len(self._items) + len(changes) > self.limit:
+        if self.pending + len(batch) > self.limit:
             self.overflowed = True
-            self._items.clear()  # the watcher is being cut off: free its backlog now
+            self._batches.clear()  # the watcher is being cut off: free its backlog now
+            self.pending = 0
+            self.cut_off.set()
         else:
-            self._items.extend(changes)
-            self.high_water = max(self.high_water, len(self._items))
+            self._batches.append(batch)
+            self.pending += len(batch)
+            self.high_water = max(self.high_water, self.pending)
         self._ready.set()
 
-    async def next_batch(self) -> list[SeatChange]:
-        while not self._items:
+    async def next_batches(self) -> list[ChangeBatch]:
+        """Every batch queued (waiting for one), oldest first."""
+        while not self._batches:
             if self.overflowed:
                 raise SlowConsumer(f"more than {self.limit} seat changes behind")
             self._ready.clear()
             await self._ready.wait()
-        batch = list(self._items)
-        self._items.clear()
-        return batch
+        batches = list(self._batches)
+        self._batches.clear()
+        self.pending = 0
+        return batches
+
+
+async def until_cut_off(sending: Awaitable[None], cut_off: asyncio.Event) -> None:
+    """Await a watcher's sending, or raise SlowConsumer as soon as `cut_off` is set: a send
+    blocked on a socket its client does not read must not keep the watcher on (it would
+    learn of nothing until it read again, and then resume with a gap of silence)."""
+    work = asyncio.ensure_future(sending)
+    stop = asyncio.ensure_future(cut_off.wait())
+    try:
+        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if not work.done():
+            raise SlowConsumer("too many seat changes behind while its socket was full")
+        work.result()
+    finally:
+        for task in (work, stop):
+            task.cancel()
+        await asyncio.gather(work, stop, return_exceptions=True)
 
 
 class _Tail:
@@ -127,13 +193,15 @@ class Tails:
         return sum(len(tail.subscribers) for tail in self._tails.values())
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, flight_id: int, limit: int) -> AsyncIterator[Subscription]:
+    async def subscribe(
+        self, flight_id: int, limit: int, cut_off: asyncio.Event | None = None
+    ) -> AsyncIterator[Subscription]:
         """A subscription receiving every change committed after the tail's position."""
         tail = self._tails.get(flight_id)
         if tail is None:
             tail = self._tails[flight_id] = _Tail()
             tail.task = asyncio.create_task(self._run(flight_id, tail))
-        subscription = Subscription(limit)
+        subscription = Subscription(limit, cut_off)
         tail.subscribers.add(subscription)
         try:
             await tail.ready.wait()
@@ -147,23 +215,32 @@ class Tails:
 
     async def _run(self, flight_id: int, tail: _Tail) -> None:
         signal = self._wakeups.register(flight_id)
+        loop = asyncio.get_running_loop()
         try:
             position = await self._latest(flight_id)
             tail.ready.set()
+            quiet_until = 0.0
+            # A batch never exceeds what a watcher may queue: one larger would cut off
+            # every watcher, however fast, the moment a backlog is read.
+            size = min(BATCH, self._ctx.settings.watch_queue_limit)
             while True:
+                wait = quiet_until - loop.time()
+                if wait > 0:  # changes were read a moment ago: gather the rest of the tick
+                    await asyncio.sleep(wait)
                 try:
                     async with self._ctx.uow() as uow:
-                        rows = await uow.events.for_flight(flight_id, position, BATCH)
+                        rows = await uow.events.for_flight(flight_id, position, size)
                 except Exception as exc:  # database away: keep the watchers, retry
                     log.warning("tail_read_failed", flight_id=flight_id, error=type(exc).__name__)
                     await asyncio.sleep(RETRY_SECONDS)
                     continue
                 if rows:
+                    quiet_until = loop.time() + TICK_SECONDS
                     position = rows[-1][0]
-                    batch = [SeatChange(*row) for row in rows]
+                    batch = ChangeBatch(SeatChange(*row) for row in rows)
                     for subscription in tail.subscribers:
                         subscription.offer(batch)
-                    if len(rows) == BATCH:
+                    if len(rows) == size:
                         continue
                 signal.clear()
                 with contextlib.suppress(TimeoutError):
@@ -241,16 +318,22 @@ class Watching:
         return total
 
     async def changes(
-        self, flight_id: int, after: int, limit: int | None = None
-    ) -> AsyncIterator[list[SeatChange]]:
+        self,
+        flight_id: int,
+        after: int,
+        limit: int | None = None,
+        cut_off: asyncio.Event | None = None,
+    ) -> AsyncIterator[ChangeBatch]:
         """Batches of seat changes with ids above `after`, for as long as the caller reads.
 
         Subscribes first, then catches up from the outbox: the subscription holds every
         change past the tail's position and the catch-up reaches at least that far, so
-        nothing falls between them; ids already sent are skipped.
+        nothing falls between them; ids already sent are skipped. Live batches are the
+        tail's own, shared with the process's other watchers. `cut_off`, if given, is set
+        as soon as the caller falls `limit` changes behind (see `until_cut_off`).
         """
         limit = limit or self._ctx.settings.watch_queue_limit
-        async with self._tails.subscribe(flight_id, limit) as subscription:
+        async with self._tails.subscribe(flight_id, limit, cut_off) as subscription:
             while True:
                 async with self._ctx.uow() as uow:
                     rows = await uow.events.for_flight(flight_id, after, BATCH)
@@ -260,11 +343,12 @@ class Watching:
                     raise SlowConsumer(f"the changes after event {after} were pruned")
                 if rows:
                     after = rows[-1][0]
-                    yield [SeatChange(*row) for row in rows]
+                    yield ChangeBatch(SeatChange(*row) for row in rows)
                 if len(rows) < BATCH:
                     break
             while True:
-                fresh = [c for c in await subscription.next_batch() if c.event_id > after]
-                if fresh:
-                    after = fresh[-1].event_id
-                    yield fresh
+                for batch in await subscription.next_batches():
+                    fresh = batch.after(after)
+                    if fresh:
+                        after = fresh.changes[-1].event_id
+                        yield fresh

@@ -118,6 +118,10 @@ def serve(
         "forwarded_allow_ips": ",".join(settings.trusted_proxies),
         "ws_ping_interval": settings.ws_ping_interval_seconds,
         "ws_ping_timeout": settings.ws_ping_timeout_seconds,
+        # No permessage-deflate: a deflate stream is per connection, so every live-map
+        # change would be compressed once per watcher instead of encoded once per process
+        # (and a ~70-byte change barely shrinks).
+        "ws_per_message_deflate": False,
         "timeout_graceful_shutdown": HTTP_GRACE_SECONDS,
         **uvicorn_options(settings),
     }

@@ -4,6 +4,8 @@ grpc decodes a request before any handler runs, and reports a decoding failure a
 (gRPC's 500) with an error-level traceback. This interceptor gives every unary and
 server-streaming method of our service a decoder that cannot fail, and a handler that
 answers an undecodable request with INVALID_ARGUMENT before the real one is called.
+A server-streaming method's rebuilt handler also sends bytes it is given as they are
+(pre_encoded.py: a watched change is serialized once per process).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 
 import grpc
 from google.protobuf.message import DecodeError
+
+from lastseat.entrypoints.grpc.pre_encoded import passing_bytes
 
 MESSAGE = "the request is not a valid protobuf message for this method"
 
@@ -77,6 +81,6 @@ class MalformedRequests(grpc.aio.ServerInterceptor):
                     yield reply
 
             return grpc.unary_stream_rpc_method_handler(
-                checked_stream, decode, handler.response_serializer
+                checked_stream, decode, passing_bytes(handler.response_serializer)
             )
         return handler

@@ -42,13 +42,13 @@ from lastseat.entrypoints.grpc.messages import (
     quote_message,
     seat_map_message,
 )
+from lastseat.entrypoints.grpc.pre_encoded import seat_change_events
 from lastseat.entrypoints.representations import (
     booking_json,
     flight_summary_json,
     found_booking_json,
     hold_json,
     quote_view_json,
-    seat_change_json,
 )
 from lastseat.entrypoints.seatmap import SeatMapEncoder
 from lastseat.services.idempotency import request_key
@@ -241,8 +241,8 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         try:
             changes = watching.changes(flight_id, start.after)
             async for batch in until_closed(changes, self.closing):
-                for change in batch:
-                    yield pb.FlightEvent(seat=pb.SeatChange(**seat_change_json(change)))
+                for event in batch.encoded(seat_change_events):  # serialized once per process
+                    yield event
             if self.closing.is_set():
                 await context.abort(
                     grpc.StatusCode.UNAVAILABLE,

@@ -5,11 +5,13 @@ Messages: `{"type": "snapshot", "event_id": N, "seat_map": {...}}` first, then
 the changes after that event come first (a reconnecting client misses nothing), then live
 ones; an `after` from before the retention window (those changes are pruned) starts from
 the snapshot instead: the changes after its `event_id` follow. Watching needs no sign-in.
-Close codes: 4404 unknown flight, 4400 bad `after`, 4008 slow consumer. Sends wait for
-the client (the socket's flow control); meanwhile its changes queue up to
-`watch_queue_limit`, and past that the server closes with 4008 rather than buffer without
-limit: the client reconnects with `?after=<last event_id>` and misses nothing. Pings
-(uvicorn's, `ws_ping_*` settings) drop peers that went away.
+Close codes: 4404 unknown flight, 4400 bad `after`, 4008 slow consumer. Each watcher has
+its own sending task, so a send that waits for its client (the socket's flow control)
+holds up that client alone; meanwhile its changes queue up to `watch_queue_limit`, and
+past that the server closes with 4008 rather than buffer without limit: the client
+reconnects with `?after=<last event_id>` and misses nothing. A change's message is made
+once per process, not per watcher (`seat_change_texts`, kept with the shared batch).
+Pings (uvicorn's, `ws_ping_*` settings) drop peers that went away.
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from lastseat.bootstrap import Services
 from lastseat.domain.errors import DatabaseUnavailable, DomainError, InvalidRequest, NotFound
 from lastseat.domain.requests import check_id, event_id_from_text
-from lastseat.entrypoints.representations import seat_change_json
-from lastseat.services.watching import SlowConsumer
+from lastseat.entrypoints.seatmap import seat_change_texts
+from lastseat.services.watching import SlowConsumer, until_cut_off
 
 router = APIRouter()
 SLOW_CONSUMER = 4008
@@ -59,26 +60,29 @@ async def watch_flight(websocket: WebSocket, flight_id: int) -> None:
         (b'{"type":"snapshot","event_id":%d,"seat_map":' % start.event_id + encoded + b"}").decode()
     )
 
+    cut_off = asyncio.Event()
+
     async def forward() -> None:
         try:
-            await send_changes()
+            await until_cut_off(send_changes(), cut_off)
         except DatabaseUnavailable:  # the client resumes with ?after= once it is back
             with contextlib.suppress(TimeoutError, RuntimeError, WebSocketDisconnect):
                 await asyncio.wait_for(websocket.close(code=TRY_AGAIN_LATER), CLOSE_TIMEOUT_SECONDS)
         except SlowConsumer as exc:
             websocket.app.state.metrics.watchers_cut_off.inc()
-            # A client this far behind may not read the close frame either: don't wait long.
+            # Its socket may be full: the close frame waits behind what the client has yet
+            # to read, as long as a ping waits for its pong (a client that reads by then
+            # learns to resume; one that doesn't is dropped by the keepalive anyway).
             with contextlib.suppress(TimeoutError, RuntimeError, WebSocketDisconnect):
                 await asyncio.wait_for(
                     websocket.close(code=SLOW_CONSUMER, reason=str(exc)[:120]),
-                    CLOSE_TIMEOUT_SECONDS,
+                    services.settings.ws_ping_timeout_seconds,
                 )
 
     async def send_changes() -> None:
-        async for batch in services.watching.changes(flight_id, start.after):
-            for change in batch:
-                message = {"type": "seat", **seat_change_json(change)}
-                await websocket.send_text(orjson.dumps(message).decode())
+        async for batch in services.watching.changes(flight_id, start.after, cut_off=cut_off):
+            for text in batch.encoded(seat_change_texts):
+                await websocket.send_text(text)
 
     async def until_closed() -> None:
         while True:
