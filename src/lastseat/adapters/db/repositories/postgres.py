@@ -10,6 +10,8 @@ sets on PostgreSQL and compares what they do.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -71,12 +73,30 @@ HOLD_SEATS = (
     "  ORDER BY seat FOR UPDATE)"
     " RETURNING seat"
 )
-# A flight's events are appended under a per-flight transaction lock, so their ids are
-# also their commit order: a watcher reading "id > last" can never skip a late commit.
-INSERT_EVENT = (
-    "INSERT INTO events (flight_id, seat, status, created_at)"
-    " SELECT $1, $2, $3, $4 FROM (SELECT pg_advisory_xact_lock(7345, $1)) AS serialized"
+# An event's id is numbered by its transaction (migration 0013), with no lock: ids follow
+# the order in which transactions began, not the order in which they commit, so a reader
+# takes only the ids below the oldest transaction still running ("settled"), which no
+# commit can add to, and "id > last" skips nothing.
+INSERT_EVENT = "INSERT INTO events (flight_id, seat, status, created_at) VALUES ($1, $2, $3, $4)"
+_SETTLED = "(SELECT lastseat_events_settled_below() AS below) AS settled"
+EVENTS_AFTER = (
+    "SELECT id, seat, status, id < settled.below FROM events,"  # noqa: S608
+    f" {_SETTLED} WHERE flight_id = $1 AND id > $2 ORDER BY id LIMIT $3"
 )
+LAST_EVENT = (
+    "SELECT id, id < settled.below FROM events,"  # noqa: S608
+    f" {_SETTLED} WHERE flight_id = $1 ORDER BY id DESC LIMIT 1"
+)
+LAST_SETTLED_EVENT = (
+    "SELECT coalesce(max(id), 0) FROM events"
+    " WHERE flight_id = $1 AND id < lastseat_events_settled_below()"
+)
+# How long a read waits for the transactions that hold back events it can already see (a
+# hold or booking that began first and has not ended, on any database of the server):
+# usually a few ms. Past that it answers with the settled ones only, and the tail's next
+# wake-up or poll brings the rest.
+SETTLE_WAIT_SECONDS = 0.5
+SETTLE_STEP_SECONDS = 0.002
 # One transaction at a time places holds for a customer, and for a client address (the
 # first number of each lock is the kind of thing locked, the second the thing).
 LOCK_CUSTOMER_HOLDS = "SELECT pg_advisory_xact_lock(7346, hashtext($1))"
@@ -144,6 +164,33 @@ class PgEvents(SqlEvents):
         stamp = naive_utc(now)
         rows = [(e.flight_id, e.seat, e.status.value, stamp) for e in items]
         await self._conn.exec_driver_sql(INSERT_EVENT, _one_or_many(rows))
+
+    async def _settled(self, statement: str, args: tuple[Any, ...]) -> list[Any]:
+        """The rows of `statement` whose last column says they are settled: waits, a
+        bounded time, while any row it returns is not settled yet."""
+        deadline = time.monotonic() + SETTLE_WAIT_SECONDS
+        while True:
+            found = (await self._conn.exec_driver_sql(statement, args)).all()
+            settled = [row for row in found if row[-1]]
+            if len(settled) == len(found) or time.monotonic() >= deadline:
+                return settled
+            await asyncio.sleep(SETTLE_STEP_SECONDS)
+
+    async def for_flight(
+        self, flight_id: int, after: int, limit: int
+    ) -> list[tuple[int, str, str]]:
+        """The flight's settled events after `after`, in id order."""
+        rows = await self._settled(EVENTS_AFTER, (flight_id, after, limit))
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def latest(self, flight_id: int) -> int:
+        """The id of the flight's last settled event (0 if none): every event committed
+        later has a higher id."""
+        last = await self._settled(LAST_EVENT, (flight_id,))
+        if last:
+            return int(last[0][0])
+        result = await self._conn.exec_driver_sql(LAST_SETTLED_EVENT, (flight_id,))
+        return int(result.scalar_one())
 
 
 class PgHolds(SqlHolds):
