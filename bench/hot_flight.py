@@ -48,6 +48,7 @@ from lastseat.domain.money import Money
 from lastseat.services.catalog import NewFlight
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
+from lastseat.stack.trace import METRIC
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -82,6 +83,10 @@ class Tally:
     """What the herd saw; times are per step, in ms."""
 
     times: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
+    # What the app server says of each answer (Server-Timing): its own time, and the
+    # part of it spent in database statements; the rest of `times` is queueing before it.
+    app_times: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
+    db_times: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
     refusals: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     booked_seats: int = 0
@@ -117,6 +122,10 @@ class Buyer:
             tally.errors[f"{step}: {type(exc).__name__}"] += 1
             return None
         tally.times[step].append((time.monotonic() - started) * 1000)
+        spent = dict(METRIC.findall(response.headers.get("Server-Timing", "")))
+        if "app" in spent:
+            tally.app_times[step].append(float(spent["app"]))
+            tally.db_times[step].append(float(spent.get("db", 0.0)))
         if response.status_code >= 500:
             tally.errors[f"{step}: {response.status_code} {response.text[:120]}"] += 1
             return None
@@ -224,13 +233,15 @@ async def oversold(pg: PostgresServer, database: str, flight: int) -> dict[str, 
 
 async def sample_waits(pg: PostgresServer, database: str, stop: asyncio.Event) -> Counter[str]:
     """What the database's sessions wait on during the herd, sampled every 50 ms: which
-    lock or I/O a hot flight queues behind (an idle session is not counted)."""
+    lock or I/O a hot flight queues behind, or (idle in transaction) which statement the
+    app sent last before it kept the transaction waiting. Idle sessions are not counted."""
     seen: Counter[str] = Counter()
     conn = await asyncpg.connect(pg.dsn(database))
     try:
         while not stop.is_set():
             rows = await conn.fetch(
-                "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU') AS waiting,"
+                "SELECT state || ', ' || coalesce(wait_event_type || ':' || wait_event, 'on CPU')"
+                " || ', ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 48) AS waiting,"
                 " count(*) FROM pg_stat_activity WHERE datname = $1 AND state <> 'idle'"
                 " AND pid <> pg_backend_pid() GROUP BY 1",
                 database,
@@ -345,6 +356,8 @@ def main() -> None:
             "count": len(tally.times[step]),
             "p50_ms": percentile(tally.times[step], 0.50),
             "p99_ms": percentile(tally.times[step], 0.99),
+            "app_p50_ms": percentile(tally.app_times[step], 0.50),
+            "db_p50_ms": percentile(tally.db_times[step], 0.50),
         }
         for step in STEPS
     }
@@ -377,7 +390,10 @@ def main() -> None:
         p50, p99 = stats["p50_ms"], stats["p99_ms"]
         table.add_row(
             f"{step} p50 / p99 ms ({stats['count']})",
-            "-" if p50 is None or p99 is None else f"{p50:.1f} / {p99:.1f}",
+            "-"
+            if p50 is None or p99 is None
+            else f"{p50:.1f} / {p99:.1f}; in the app p50 {stats['app_p50_ms']} ms,"
+            f" of which database {stats['db_p50_ms']} ms",
         )
     table.add_row("refusals", json.dumps(dict(tally.refusals)))
     table.add_row("gave up", json.dumps(dict(tally.gave_up)))

@@ -116,7 +116,8 @@ def serve(
         **uvicorn_options(settings),
     }
     if workers > 1:  # uvicorn makes each worker's server itself: no watchdog there
-        uvicorn.run(HTTP_APP, workers=workers, **options)
+        healthcheck = settings.worker_healthcheck_seconds
+        uvicorn.run(HTTP_APP, workers=workers, timeout_worker_healthcheck=healthcheck, **options)
         return
     server = _WatchedServer(uvicorn.Config(HTTP_APP, **options), Watchdog(HTTP_EXIT_SECONDS))
     server.run()
