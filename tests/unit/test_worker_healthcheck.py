@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import uvicorn
 
 from lastseat.entrypoints.cli import servers
 from tests.support.databases import make_settings
@@ -18,7 +19,7 @@ def test_workers_get_the_configured_time_to_answer_their_supervisor(
     settings = make_settings("sqlite+aiosqlite://", worker_healthcheck_seconds=45)
     monkeypatch.setattr(servers, "get_settings", lambda: settings)
     monkeypatch.setattr(servers, "server_logging", lambda _settings: None)
-    monkeypatch.setattr(servers.uvicorn, "run", lambda _app, **options: started.update(options))
+    monkeypatch.setattr(uvicorn, "run", lambda _app, **options: started.update(options))
     servers.serve(workers=2)
     assert started["workers"] == 2
     assert started["timeout_worker_healthcheck"] == 45
