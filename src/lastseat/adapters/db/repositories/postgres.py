@@ -78,23 +78,26 @@ HOLD_SEATS = (
 # takes only the ids below the oldest transaction still running ("settled"), which no
 # commit can add to, and "id > last" skips nothing.
 INSERT_EVENT = "INSERT INTO events (flight_id, seat, status, created_at) VALUES ($1, $2, $3, $4)"
-_SETTLED = "(SELECT lastseat_events_settled_below() AS below) AS settled"
+SETTLED_BELOW = "SELECT lastseat_events_settled_below()"
+_LINE = "(SELECT lastseat_events_settled_below() AS below) AS line"
+# Each read also says whether what it saw is settled by its own snapshot's line.
 EVENTS_AFTER = (
-    "SELECT id, seat, status, id < settled.below FROM events,"  # noqa: S608
-    f" {_SETTLED} WHERE flight_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+    "SELECT id, seat, status, id < line.below FROM events, "  # noqa: S608
+    f"{_LINE} WHERE flight_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+)
+SETTLED_EVENTS_AFTER = (
+    "SELECT id, seat, status, true FROM events"
+    " WHERE flight_id = $1 AND id > $2 AND id < $3 ORDER BY id LIMIT $4"
 )
 LAST_EVENT = (
-    "SELECT id, id < settled.below FROM events,"  # noqa: S608
-    f" {_SETTLED} WHERE flight_id = $1 ORDER BY id DESC LIMIT 1"
+    "SELECT id, id < line.below FROM events, "  # noqa: S608
+    f"{_LINE} WHERE flight_id = $1 ORDER BY id DESC LIMIT 1"
 )
-LAST_SETTLED_EVENT = (
-    "SELECT coalesce(max(id), 0) FROM events"
-    " WHERE flight_id = $1 AND id < lastseat_events_settled_below()"
-)
-# How long a read waits for the transactions that hold back events it can already see (a
-# hold or booking that began first and has not ended, on any database of the server):
-# usually a few ms. Past that it answers with the settled ones only, and the tail's next
-# wake-up or poll brings the rest.
+LAST_SETTLED_EVENT = "SELECT coalesce(max(id), 0) FROM events WHERE flight_id = $1 AND id < $2"
+# How long a read waits for the transactions that hold back the events it can already see
+# (a hold or booking that began before them and has not ended, on any database of the
+# server): usually a few ms. Past that it answers with the settled ones only, and the
+# tail's next wake-up or poll brings the rest.
 SETTLE_WAIT_SECONDS = 0.5
 SETTLE_STEP_SECONDS = 0.002
 # One transaction at a time places holds for a customer, and for a client address (the
@@ -165,31 +168,41 @@ class PgEvents(SqlEvents):
         rows = [(e.flight_id, e.seat, e.status.value, stamp) for e in items]
         await self._conn.exec_driver_sql(INSERT_EVENT, _one_or_many(rows))
 
-    async def _settled(self, statement: str, args: tuple[Any, ...]) -> list[Any]:
-        """The rows of `statement` whose last column says they are settled: waits, a
-        bounded time, while any row it returns is not settled yet."""
+    async def _settled_below(self) -> int:
+        return int((await self._conn.exec_driver_sql(SETTLED_BELOW)).scalar_one())
+
+    async def _settled_past(self, event_id: int) -> int:
+        """The settled line once it has passed `event_id` (waiting a bounded time for the
+        transactions that began before that event to end), or as it is at the deadline."""
         deadline = time.monotonic() + SETTLE_WAIT_SECONDS
-        while True:
-            found = (await self._conn.exec_driver_sql(statement, args)).all()
-            settled = [row for row in found if row[-1]]
-            if len(settled) == len(found) or time.monotonic() >= deadline:
-                return settled
+        below = await self._settled_below()
+        while below <= event_id and time.monotonic() < deadline:
             await asyncio.sleep(SETTLE_STEP_SECONDS)
+            below = await self._settled_below()
+        return below
 
     async def for_flight(
         self, flight_id: int, after: int, limit: int
     ) -> list[tuple[int, str, str]]:
-        """The flight's settled events after `after`, in id order."""
-        rows = await self._settled(EVENTS_AFTER, (flight_id, after, limit))
-        return [(row[0], row[1], row[2]) for row in rows]
+        """The flight's settled events after `after`, in id order. If the read sees an
+        event that is not settled yet, it waits for it to settle and reads again: by then
+        every event below it is committed or never will be, seen or not the first time."""
+        found = await self._conn.exec_driver_sql(EVENTS_AFTER, (flight_id, after, limit))
+        seen: list[Any] = list(found.all())
+        if seen and not seen[-1][3]:
+            below = await self._settled_past(seen[-1][0])
+            again = (flight_id, after, below, limit)
+            seen = list((await self._conn.exec_driver_sql(SETTLED_EVENTS_AFTER, again)).all())
+        return [(row[0], row[1], row[2]) for row in seen if row[3]]
 
     async def latest(self, flight_id: int) -> int:
         """The id of the flight's last settled event (0 if none): every event committed
         later has a higher id."""
-        last = await self._settled(LAST_EVENT, (flight_id,))
-        if last:
-            return int(last[0][0])
-        result = await self._conn.exec_driver_sql(LAST_SETTLED_EVENT, (flight_id,))
+        seen: Any = (await self._conn.exec_driver_sql(LAST_EVENT, (flight_id,))).first()
+        if seen is None or seen[1]:
+            return 0 if seen is None else int(seen[0])
+        below = await self._settled_past(seen[0])
+        result = await self._conn.exec_driver_sql(LAST_SETTLED_EVENT, (flight_id, below))
         return int(result.scalar_one())
 
 
