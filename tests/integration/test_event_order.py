@@ -19,8 +19,10 @@ from lastseat.stack.postgres import PostgresServer
 from tests.support.clock import FakeClock
 from tests.support.databases import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import new_flight
+from tests.support.waiting import eventually
 
 WRITERS = 40
+LATE = 30.0  # seconds an event may be held back by a transaction open elsewhere
 
 
 @pytest.fixture
@@ -65,7 +67,15 @@ async def test_a_later_commit_with_a_smaller_id_is_not_skipped(
             position = await uow.events.latest(flight.id)
         assert position == 0
         await first.commit()
-    rows = await _read(services, flight.id, position)
+    rows: list[tuple[int, str, str]] = []
+
+    async def both_read() -> bool:
+        # (late, never lost: another session's open transaction on the shared server also
+        # holds the line back for as long as it stays open)
+        rows[:] = await _read(services, flight.id, position)
+        return len(rows) == 2
+
+    await eventually(both_read, "both events read", seconds=LATE)
     assert [seat for _, seat, _ in rows] == ["1A", "2B"]
     assert rows[0][0] < rows[1][0]
     async with _uows(services)() as uow:
@@ -99,9 +109,14 @@ async def test_a_reader_tailing_concurrent_writers_misses_and_repeats_nothing(
             break
         await asyncio.sleep(0.005)
     await writers
-    read += await _read(services, flight.id, read[-1][0] if read else 0)
+    committed = {seats[n * 3 + i] for n in range(WRITERS) if n % 7 != 0 for i in range(3)}
 
+    async def all_read() -> bool:
+        nonlocal read
+        read += await _read(services, flight.id, read[-1][0] if read else 0)
+        return len(read) >= len(committed)
+
+    await eventually(all_read, "every committed event read", seconds=LATE)
     ids = [event_id for event_id, _, _ in read]
     assert ids == sorted(set(ids))  # in order, none twice
-    committed = {seats[n * 3 + i] for n in range(WRITERS) if n % 7 != 0 for i in range(3)}
     assert sorted(seat for _, seat, _ in read) == sorted(committed)
