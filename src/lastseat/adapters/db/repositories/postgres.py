@@ -96,9 +96,9 @@ LAST_EVENT = (
 LAST_SETTLED_EVENT = "SELECT coalesce(max(id), 0) FROM events WHERE flight_id = $1 AND id < $2"
 # How long a read waits for the transactions that hold back the events it can already see
 # (a hold or booking that began before them and has not ended, on any database of the
-# server): usually a few ms. Past that it answers with the settled ones only, and the
-# tail's next wake-up or poll brings the rest.
-SETTLE_WAIT_SECONDS = 0.5
+# server): usually a few ms, seconds on an overloaded server. Past that it answers with
+# the settled ones only, and the tail's next wake-up or poll brings the rest.
+SETTLE_WAIT_SECONDS = 2.0
 SETTLE_STEP_SECONDS = 0.002
 # One transaction at a time places holds for a customer, and for a client address (the
 # first number of each lock is the kind of thing locked, the second the thing).
