@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     # first: a server that closes first races a request just sent on that connection, and
     # the loser is a reset (a 502 for a POST nginx may not retry).
     http_keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
+    # uvicorn's supervisor kills a worker that does not answer its ping in this time, and a
+    # worker still importing on a busy machine cannot: at uvicorn's 5 s, a loaded 2-core
+    # host killed and restarted the workers every few seconds, with their transactions.
+    worker_healthcheck_seconds: int = Field(default=60, ge=1, le=3600)
     ws_ping_interval_seconds: float = Field(default=20.0, gt=0)
     ws_ping_timeout_seconds: float = Field(default=20.0, gt=0)
 

@@ -59,12 +59,6 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-# uvicorn kills a worker that has not answered its supervisor's ping within this bound, and
-# a worker still importing the app cannot answer: with uvicorn's 5 s, a busy 2-core machine
-# (imports taking 8-11 s) had every worker killed and restarted, for ever, never serving.
-WORKER_PING_SECONDS = 60
-
-
 def refuse_development_secrets(settings: Settings, tls: bool) -> None:
     """Behind TLS it is a deployment, not a laptop: the development secrets will not do."""
     names = settings.development_secrets()
@@ -126,9 +120,8 @@ def serve(
         **uvicorn_options(settings),
     }
     if workers > 1:  # uvicorn makes each worker's server itself: no watchdog there
-        uvicorn.run(
-            HTTP_APP, workers=workers, timeout_worker_healthcheck=WORKER_PING_SECONDS, **options
-        )
+        healthcheck = settings.worker_healthcheck_seconds
+        uvicorn.run(HTTP_APP, workers=workers, timeout_worker_healthcheck=healthcheck, **options)
         return
     server = _WatchedServer(uvicorn.Config(HTTP_APP, **options), Watchdog(HTTP_EXIT_SECONDS))
     server.run()

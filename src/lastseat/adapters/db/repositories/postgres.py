@@ -10,6 +10,8 @@ sets on PostgreSQL and compares what they do.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -71,12 +73,33 @@ HOLD_SEATS = (
     "  ORDER BY seat FOR UPDATE)"
     " RETURNING seat"
 )
-# A flight's events are appended under a per-flight transaction lock, so their ids are
-# also their commit order: a watcher reading "id > last" can never skip a late commit.
-INSERT_EVENT = (
-    "INSERT INTO events (flight_id, seat, status, created_at)"
-    " SELECT $1, $2, $3, $4 FROM (SELECT pg_advisory_xact_lock(7345, $1)) AS serialized"
+# An event's id is numbered by its transaction (migration 0013), with no lock: ids follow
+# the order in which transactions began, not the order in which they commit, so a reader
+# takes only the ids below the oldest transaction still running ("settled"), which no
+# commit can add to, and "id > last" skips nothing.
+INSERT_EVENT = "INSERT INTO events (flight_id, seat, status, created_at) VALUES ($1, $2, $3, $4)"
+SETTLED_BELOW = "SELECT lastseat_events_settled_below()"
+_LINE = "(SELECT lastseat_events_settled_below() AS below) AS line"
+# Each read also says whether what it saw is settled by its own snapshot's line.
+EVENTS_AFTER = (
+    "SELECT id, seat, status, id < line.below FROM events, "  # noqa: S608
+    f"{_LINE} WHERE flight_id = $1 AND id > $2 ORDER BY id LIMIT $3"
 )
+SETTLED_EVENTS_AFTER = (
+    "SELECT id, seat, status, true FROM events"
+    " WHERE flight_id = $1 AND id > $2 AND id < $3 ORDER BY id LIMIT $4"
+)
+LAST_EVENT = (
+    "SELECT id, id < line.below FROM events, "  # noqa: S608
+    f"{_LINE} WHERE flight_id = $1 ORDER BY id DESC LIMIT 1"
+)
+LAST_SETTLED_EVENT = "SELECT coalesce(max(id), 0) FROM events WHERE flight_id = $1 AND id < $2"
+# How long a read waits for the transactions that hold back the events it can already see
+# (a hold or booking that began before them and has not ended, on any database of the
+# server): usually a few ms, seconds on an overloaded server. Past that it answers with
+# the settled ones only, and the tail's next wake-up or poll brings the rest.
+SETTLE_WAIT_SECONDS = 2.0
+SETTLE_STEP_SECONDS = 0.002
 # One transaction at a time places holds for a customer, and for a client address (the
 # first number of each lock is the kind of thing locked, the second the thing).
 LOCK_CUSTOMER_HOLDS = "SELECT pg_advisory_xact_lock(7346, hashtext($1))"
@@ -144,6 +167,43 @@ class PgEvents(SqlEvents):
         stamp = naive_utc(now)
         rows = [(e.flight_id, e.seat, e.status.value, stamp) for e in items]
         await self._conn.exec_driver_sql(INSERT_EVENT, _one_or_many(rows))
+
+    async def _settled_below(self) -> int:
+        return int((await self._conn.exec_driver_sql(SETTLED_BELOW)).scalar_one())
+
+    async def _settled_past(self, event_id: int) -> int:
+        """The settled line once it has passed `event_id` (waiting a bounded time for the
+        transactions that began before that event to end), or as it is at the deadline."""
+        deadline = time.monotonic() + SETTLE_WAIT_SECONDS
+        below = await self._settled_below()
+        while below <= event_id and time.monotonic() < deadline:
+            await asyncio.sleep(SETTLE_STEP_SECONDS)
+            below = await self._settled_below()
+        return below
+
+    async def for_flight(
+        self, flight_id: int, after: int, limit: int
+    ) -> list[tuple[int, str, str]]:
+        """The flight's settled events after `after`, in id order. If the read sees an
+        event that is not settled yet, it waits for it to settle and reads again: by then
+        every event below it is committed or never will be, seen or not the first time."""
+        found = await self._conn.exec_driver_sql(EVENTS_AFTER, (flight_id, after, limit))
+        seen: list[Any] = list(found.all())
+        if seen and not seen[-1][3]:
+            below = await self._settled_past(seen[-1][0])
+            again = (flight_id, after, below, limit)
+            seen = list((await self._conn.exec_driver_sql(SETTLED_EVENTS_AFTER, again)).all())
+        return [(row[0], row[1], row[2]) for row in seen if row[3]]
+
+    async def latest(self, flight_id: int) -> int:
+        """The id of the flight's last settled event (0 if none): every event committed
+        later has a higher id."""
+        seen: Any = (await self._conn.exec_driver_sql(LAST_EVENT, (flight_id,))).first()
+        if seen is None or seen[1]:
+            return 0 if seen is None else int(seen[0])
+        below = await self._settled_past(seen[0])
+        result = await self._conn.exec_driver_sql(LAST_SETTLED_EVENT, (flight_id, below))
+        return int(result.scalar_one())
 
 
 class PgHolds(SqlHolds):
