@@ -1,8 +1,8 @@
 """Watching a flight: a snapshot, then every seat event after it, in order, without gaps.
 
-Events come from the `events` outbox, read by id. On PostgreSQL a flight's events are
-appended under a per-flight lock, so ids follow commit order and "id > last" misses
-nothing; SQLite has one writer at a time.
+Events come from the `events` outbox, read by id. On PostgreSQL an event's id follows its
+transaction's, and a read stops below the oldest transaction still running, which no later
+commit can add to, so "id > last" misses nothing; SQLite has one writer at a time.
 
 Each process reads a watched flight's outbox once, however many watchers it has: one
 tail per flight fans batches out to its subscribers. A tail wakes on the seat feed
