@@ -32,7 +32,7 @@ from lastseat.services.ports import PaymentGateway
 log = structlog.get_logger("lastseat.settlement")
 LEASE_SHARE = 0.5  # of its lease, how long a round may work on what it claimed
 CAPTURE_BATCH_SECONDS = 0.05  # captures written down together: one transaction for many
-CAPTURES_AT_ONCE = 32  # provider calls in flight from one process's capture queue
+CAPTURES_AT_ONCE = 32  # provider calls in flight from one process's captures
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,26 +47,21 @@ class Settlement:
         self._ctx = ctx
         self._payments = payments
         self.stuck_count = 0  # as of the last round (a metric reads it)
-        # Bookings committed and not yet captured, then captures made and not yet written
-        # down. If the process dies with either, a round captures those bookings (again,
-        # with the same key, which the provider answers without charging twice).
-        self._to_capture: dict[UUID, str] = {}
+        # Captures on their way (one task each, so a slow one delays no other), then captures
+        # made and not yet written down. If the process dies with either, a round captures
+        # those bookings (again, with the same key, which the provider answers without
+        # charging twice).
+        self._capturing: set[asyncio.Task[None]] = set()
         self._captured: set[UUID] = set()
-        self._capturer: asyncio.Task[None] | None = None
         self._recorder: asyncio.Task[None] | None = None
         self._in_flight = asyncio.Semaphore(CAPTURES_AT_ONCE)
 
     def booked(self, booking: Booking) -> None:
         """A booking just committed, authorized: capture it now, beside the request."""
         assert booking.payment_id is not None
-        self._to_capture[booking.id] = booking.payment_id
-        if self._capturer is None or self._capturer.done():
-            self._capturer = asyncio.create_task(self._capture_queued())
-
-    async def _capture_queued(self) -> None:
-        while self._to_capture:  # taking in what is queued meanwhile
-            queued, self._to_capture = self._to_capture, {}
-            await asyncio.gather(*(self._capture(b, p) for b, p in queued.items()))
+        task = asyncio.create_task(self._capture(booking.id, booking.payment_id))
+        self._capturing.add(task)
+        task.add_done_callback(self._capturing.discard)
 
     async def _capture(self, booking_id: UUID, payment: str) -> None:
         async with self._in_flight:
@@ -97,10 +92,9 @@ class Settlement:
 
     async def flush(self) -> None:
         """Capture and write down what is queued (at shutdown, and in tests)."""
-        for task in (self._capturer, self._recorder):
-            if task is not None:
-                await task
-        if self._recorder is not None:  # started by the capturer's last captures
+        while self._capturing:
+            await asyncio.gather(*self._capturing)
+        if self._recorder is not None:
             await self._recorder
 
     async def settle_due(self) -> int:
