@@ -39,6 +39,7 @@ from lastseat.domain.discounts import DiscountNotApplicable
 from lastseat.domain.errors import (
     DatabaseUnavailable,
     DomainError,
+    FlightClosed,
     HoldGone,
     NotFound,
 )
@@ -128,12 +129,10 @@ class Bookings:
             hold = await uow.holds.get_owned(hold_id, user.id)
         if hold is None:
             raise NotFound(f"hold {hold_id} not found")
-        # Live first: a hold ends at departure at the latest, so a retry of a booking made
-        # before departure is told HoldGone, and replayed, rather than refused for the time.
-        if not hold.is_live(now):
-            raise HoldGone("the hold has expired, been released or already been booked")
         flight = await self._catalog.flight(hold.flight_id)
         flight.check_bookable(now)
+        if not hold.is_live(now):
+            raise HoldGone("the hold has expired, been released or already been booked")
         named = passengers_for_seats(hold.seats, passengers, flight.departs_at.date())
         if discount_code is None:
             return hold.quote, named
@@ -154,10 +153,11 @@ class Bookings:
         """Book the hold for `passengers`, exactly one per held seat."""
         try:
             quote, named = await self._price(user, hold_id, passengers, discount_code, address)
-        except HoldGone:
+        except (HoldGone, FlightClosed):
             # A retry of a request that booked this hold (or a concurrent one that just
-            # did) finds it taken: the key's first use answers it. Looked up only then, so
-            # a first attempt does not pay a read for the key it claims in its transaction.
+            # did) finds it taken, or its flight gone: the key's first use answers it. Looked
+            # up only then, so a first attempt does not pay a read for the key it claims in
+            # its transaction.
             replay = await self._replay(user, idem)
             if replay is None:
                 raise
