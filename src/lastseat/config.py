@@ -162,6 +162,9 @@ class Settings(BaseSettings):
     payments_secret_key: SecretStr = SecretStr("sk_test_lastseat_sandbox_dev_key")
     payments_timeout_seconds: float = Field(default=5.0, gt=0)
     payments_settle_interval_seconds: float = Field(default=5.0, gt=0)
+    # A booking is captured by the process that made it, just after its commit; settlement
+    # rounds leave it to that process this long (past a capture's timeout), then take it.
+    payments_capture_grace_seconds: float = Field(default=10.0, ge=0)
     # Settlement: rows per round (oldest first), each leased to one process for a while;
     # a failed row waits a delay that doubles, and after so many attempts it is stuck.
     payments_settle_batch: int = Field(default=100, ge=1, le=10_000)

@@ -54,8 +54,9 @@ def test_a_discount_the_rules_refuse_is_one_line_and_not_saved(tmp_path: Path) -
 async def test_an_operator_lists_stuck_payments_and_retries_one(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     payments = FakePayments()
+    clock = FakeClock()
     services = build_services(
-        make_settings(url, payments_settle_max_attempts=1), clock=FakeClock(), payments=payments
+        make_settings(url, payments_settle_max_attempts=1), clock=clock, payments=payments
     )
     try:
         await services.database.upgrade()
@@ -68,6 +69,8 @@ async def test_an_operator_lists_stuck_payments_and_retries_one(tmp_path: Path) 
                 ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
             )
         ).booking
+        await services.settlement.flush()  # its own process's capture fails
+        clock.advance(seconds=services.settings.payments_capture_grace_seconds)
         await services.settlement.settle_due()  # fails once: with one attempt, stuck
     finally:
         await services.close()

@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,6 +29,7 @@ from lastseat.domain.events import seat_events
 from lastseat.domain.flights import SeatStatus
 from lastseat.domain.holds import Hold, HoldStatus
 from lastseat.domain.money import Money
+from lastseat.domain.passengers import Passenger, PassengerType
 from lastseat.domain.pricing import quote
 from lastseat.domain.users import Role, User
 from lastseat.services.samples import standard_layout
@@ -105,6 +106,16 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
         created_at=NOW,
         payment_id="pay-1",
         payment_status=PaymentStatus.AUTHORIZED,
+        passengers=tuple(
+            Passenger(
+                seat,
+                "Ann",
+                "Lee",
+                date(2020, 5, 1) if i else None,
+                PassengerType.CHILD if i else PassengerType.ADULT,
+            )
+            for i, seat in enumerate(first.seats)
+        ),
     )
     async with uows(write=True) as uow:
         seen.append(await uow.holds.take_for_booking(first.id, user.id, LATER) is None)
@@ -112,7 +123,6 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
         seen.append(taken == replace(first, status=HoldStatus.BOOKED))
         await uow.bookings.add(booking, first.id)
         seen.append(await uow.seats.book(first.id, booking.id, NOW))
-        await uow.bookings.add_seats(booking)
         seen.append(await uow.seats.count_booked(flight.id))
         seen.append(await uow.idempotency.claim(user.id, "k", "fp", booking.id, NOW))
         again = await uow.idempotency.claim(user.id, "k", "fp2", uuid.uuid4(), NOW)

@@ -34,10 +34,14 @@ async def test_a_booking_is_authorized_then_captured_for_the_held_quote(
             ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
         )
     ).booking
-    assert booking.payment_status is PaymentStatus.CAPTURED
+    # The traveller waited for the authorization only: the capture follows the commit.
+    assert booking.status is BookingStatus.CONFIRMED
+    assert booking.payment_status is PaymentStatus.AUTHORIZED
+    assert [call[0] for call in payments.calls] == ["authorize"]
+    assert payments.state == {booking.payment_id: "authorized"}
+    await services.settlement.flush()  # captured, and written down in a batch
     assert payments.state == {booking.payment_id: "captured"}
     assert payments.captured_total() == hold.quote.total.amount == booking.total.amount
-    await services.settlement.flush()  # captures are written down in batches
     stored = await services.bookings.get(ann, booking.id)
     assert stored.payment_status is PaymentStatus.CAPTURED
     assert await services.settlement.settle_due() == 0
@@ -76,6 +80,7 @@ async def test_a_failed_payment_books_nothing_and_keeps_the_hold(
     )
     assert again.replayed and again.booking.id == first.booking.id
     assert len(await services.bookings.list(ann)) == 1
+    await services.settlement.flush()
     assert payments.captured_total() == hold.quote.total.amount
 
 
@@ -91,7 +96,10 @@ async def test_a_failed_capture_is_settled_later_and_only_once(
         )
     ).booking
     assert booking.status is BookingStatus.CONFIRMED  # the authorization holds the money
-    assert booking.payment_status is PaymentStatus.AUTHORIZED
+    await services.settlement.flush()  # its process's capture failed
+    assert payments.state[booking.payment_id or ""] == "authorized"
+    assert await services.settlement.settle_due() == 0  # its process's to capture, a while
+    clock.advance(seconds=services.settings.payments_capture_grace_seconds)
     assert await services.settlement.settle_due() == 0  # still failing: retried later
     payments.capture_fails = False
     assert await services.settlement.settle_due() == 0  # not before its delay is over
@@ -114,8 +122,12 @@ async def test_a_capture_whose_answer_was_lost_is_not_made_twice(
             ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
         )
     ).booking
-    assert booking.payment_status is PaymentStatus.AUTHORIZED  # we do not know yet
+    await services.settlement.flush()  # the capture was made, its answer lost
+    assert (await services.bookings.get(ann, booking.id)).payment_status is (
+        PaymentStatus.AUTHORIZED  # we do not know yet
+    )
     payments.capture_reply_lost = False
+    clock.advance(seconds=services.settings.payments_capture_grace_seconds)
     assert await services.settlement.settle_due() == 1
     assert payments.captures == {booking.payment_id: 1}
     # settlement asked the provider first, found the capture made, and only wrote it down
@@ -147,6 +159,7 @@ async def test_an_authorization_without_a_booking_is_voided(
     )
     refused = [r for r in results if isinstance(r, DiscountNotApplicable)]
     assert len(refused) == 1 and len([r for r in results if not isinstance(r, Exception)]) == 1
+    await services.settlement.flush()
     assert sorted(payments.state.values()) == ["captured", "voided"]
 
 
@@ -160,6 +173,7 @@ async def test_cancelling_pays_back(
             ann, captured.id, "tok_ok", passengers=passengers_for(captured.seats)
         )
     ).booking
+    await services.settlement.flush()
     payments.capture_fails = True
     pending = (await services.reservations.hold_seats(ann, flight.id, ["2C"])).hold
     uncaptured = (
@@ -167,6 +181,7 @@ async def test_cancelling_pays_back(
             ann, pending.id, "tok_ok", passengers=passengers_for(pending.seats)
         )
     ).booking
+    await services.settlement.flush()
     await services.bookings.cancel(ann, uncaptured.id)  # never captured: the hold is voided
     payments.capture_fails = False
     await services.bookings.cancel(ann, booked.id)
@@ -192,5 +207,6 @@ async def test_concurrent_retries_authorize_and_capture_once(
     )
     assert len({r.booking.id for r in results}) == 1
     assert len(payments.authorized) == 1
+    await services.settlement.flush()
     assert [call for call in payments.calls if call[0] == "void"] == []
     assert payments.captured_total() == hold.quote.total.amount

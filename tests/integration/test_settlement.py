@@ -31,13 +31,20 @@ async def _setup(services: Services, clock: FakeClock) -> tuple[User, Flight]:
     return user, await services.catalog.create_flight(new_flight(clock()))
 
 
-async def _book(services: Services, user: User, flight: Flight, seat: str) -> Booking:
+async def _book(
+    services: Services, clock: FakeClock, user: User, flight: Flight, seat: str
+) -> Booking:
+    """A booking whose own process has tried its capture, now left to settlement rounds."""
     hold = (await services.reservations.hold_seats(user, flight.id, [seat])).hold
-    return (
+    booking = (
         await services.bookings.confirm(
             user, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
         )
     ).booking
+    await services.settlement.flush()
+    # past the while a new booking is left to the process that made it
+    clock.advance(seconds=services.settings.payments_capture_grace_seconds)
+    return booking
 
 
 async def test_a_capture_never_written_down_is_refunded_when_the_booking_is_cancelled(
@@ -48,7 +55,7 @@ async def test_a_capture_never_written_down_is_refunded_when_the_booking_is_canc
     a void (what our own record suggested) would be refused forever."""
     ann, flight = await _setup(services, clock)
     payments.capture_reply_lost = True  # captured at the provider; we never learn it
-    booking = await _book(services, ann, flight, "12A")
+    booking = await _book(services, clock, ann, flight, "12A")
     payments.capture_reply_lost = False
     assert (await services.bookings.get(ann, booking.id)).payment_status is PaymentStatus.AUTHORIZED
     assert payments.state[str(booking.payment_id)] == "captured"
@@ -70,9 +77,9 @@ async def test_rows_that_cannot_settle_do_not_stop_a_good_one_behind_them(
     seats = flight.layout.seat_names()
     failing = []
     for seat in seats[:15]:  # more than a batch, all older than the good one
-        failing.append(await _book(services, ann, flight, seat))
+        failing.append(await _book(services, clock, ann, flight, seat))
         clock.advance(seconds=1)
-    good = await _book(services, ann, flight, seats[15])
+    good = await _book(services, clock, ann, flight, seats[15])
     payments.capture_fails = False
     payments.failing = {str(b.payment_id) for b in failing}
     assert await services.settlement.settle_due() == 0  # ten failing rows: put back
@@ -94,7 +101,7 @@ async def test_a_row_that_keeps_failing_is_stuck_and_listed_until_an_operator_re
 ) -> None:
     ann, flight = await _setup(services, clock)
     payments.capture_fails = True
-    booking = await _book(services, ann, flight, "14C")
+    booking = await _book(services, clock, ann, flight, "14C")
     rules = services.settings.settle_retries
     for attempt in range(1, 4):
         assert await services.settlement.settle_due() == 0
@@ -119,7 +126,7 @@ async def test_a_confirmed_booking_whose_money_is_gone_goes_to_an_operator_at_on
 ) -> None:
     ann, flight = await _setup(services, clock)
     payments.capture_fails = True
-    booking = await _book(services, ann, flight, "15D")
+    booking = await _book(services, clock, ann, flight, "15D")
     payments.state[str(booking.payment_id)] = "voided"  # voided at the provider by someone
     assert await services.settlement.settle_due() == 0
     [stuck] = await services.settlement.stuck()
@@ -179,6 +186,10 @@ async def test_a_booking_whose_commit_answer_was_lost_keeps_its_money(
         ann, hold.id, "tok_ok", idem=key, passengers=passengers_for(hold.seats)
     )  # the client retries
     assert retried.replayed and retried.booking.status is BookingStatus.CONFIRMED
+    # No process knew it committed, so none captured it at once: a round does, once the
+    # booking is past the grace given to the process that made it.
+    assert await settlement.settle_due() == 0
+    clock.advance(seconds=services.settings.payments_capture_grace_seconds)
     await settlement.settle_due()
     assert payments.state[str(retried.booking.payment_id)] == "captured"
     stored = await services.bookings.get(ann, retried.booking.id)
@@ -206,6 +217,7 @@ async def test_a_double_submit_never_voids_the_money_behind_the_booking_that_won
     outcomes = await asyncio.gather(submit(), submit())  # a double click, no key
     [won] = [o for o in outcomes if isinstance(o, Booking)]
     assert [o for o in outcomes if isinstance(o, str)] == ["hold-gone"]
+    await services.settlement.flush()
     assert payments.state[str(won.payment_id)] == "captured"
     voided = [auth for auth, state in payments.state.items() if state == "voided"]
     assert voided and won.payment_id not in voided  # the loser voided its own
@@ -240,6 +252,7 @@ async def test_a_confirm_after_a_lost_race_is_not_handed_a_voided_authorization(
             ann, loser.id, "tok_ok", passengers=passengers_for(loser.seats)
         )
     ).booking
+    await services.settlement.flush()
     assert payments.state[str(again.payment_id)] == "captured"
     assert await services.settlement.stuck() == []
 
@@ -250,7 +263,7 @@ async def test_cancelling_a_booking_stuck_capturing_gives_the_refund_tries_of_it
 ) -> None:
     ann, flight = await _setup(services, clock)
     payments.capture_reply_lost = True  # captured at the provider, unknown to us
-    booking = await _book(services, ann, flight, "19A")
+    booking = await _book(services, clock, ann, flight, "19A")
     payments.capture_reply_lost = False
     payments.failing = {str(booking.payment_id)}
     payments.state[str(booking.payment_id)] = "authorized"  # the capture is yet to happen

@@ -75,6 +75,8 @@ class AppServer:
     ready_path: str = "/readyz"
     # How to tell it is ready, when not by HTTP (the gRPC server answers health checks).
     ready_check: Callable[[AppServer], bool] | None = None
+    # What runs the command: the CLI, or a test's wrapper of it (tests/support/stalled_server.py).
+    launcher: tuple[str, ...] = ("lastseat.entrypoints.cli.main",)
 
     @property
     def url(self) -> str:
@@ -86,7 +88,7 @@ class AppServer:
             [
                 sys.executable,
                 "-m",
-                "lastseat.entrypoints.cli.main",
+                *self.launcher,
                 self.command,
                 "--host",
                 "127.0.0.1",

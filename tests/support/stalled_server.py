@@ -5,6 +5,8 @@ still ends within its bound: `python -m tests.support.stalled_server STALL COMMA
   no deadline of the stop can act; only the watchdog can end the process.
 - stuck_thread: a to_thread call that never returns (as a hash or a lookup might hang),
   which asyncio.run's teardown and the interpreter's exit both wait for.
+- capture_never_answered: the payment provider never answers this server's captures (its
+  authorizations go through), so a booking it made stays uncaptured until it is killed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import time
 
 from lastseat import bootstrap
+from lastseat.adapters.payments import HttpPayments
 from lastseat.bootstrap import Services
 from lastseat.entrypoints import background
 from lastseat.entrypoints.cli.main import app
@@ -40,7 +43,18 @@ def stuck_thread() -> None:
     background.start = with_stuck_thread
 
 
-STALLS = {"blocked_loop": blocked_loop, "stuck_thread": stuck_thread}
+def capture_never_answered() -> None:
+    async def capture(self: HttpPayments, authorization: str, key: str) -> None:
+        await asyncio.sleep(STALL_SECONDS)
+
+    HttpPayments.capture = capture  # type: ignore[method-assign]
+
+
+STALLS = {
+    "blocked_loop": blocked_loop,
+    "stuck_thread": stuck_thread,
+    "capture_never_answered": capture_never_answered,
+}
 
 if __name__ == "__main__":
     STALLS[sys.argv[1]]()

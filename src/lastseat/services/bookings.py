@@ -8,11 +8,12 @@ How money and bookings stay in step (the provider is another process, reached ov
 3. One transaction takes the hold, writes the booking with the authorization id, books the
    seats and counts the discount. If it fails (hold gone, code exhausted), the
    authorization is voided: an authorization that is never captured charges nothing.
-4. The authorization is *captured*. If capture fails (or its record is lost with the
-   process), the booking stays `authorized` and settlement (services/settlement.py, run by
-   every app server) captures it later; cancellations are voided or refunded the same way,
-   each step chosen by what the provider's ledger says. So there is never a charge without
-   a booking, and a booking without a charge only until its capture is retried.
+4. The booking is answered `confirmed` and its authorization is *captured* after the
+   commit, off the request (services/settlement.py: the committing process at once, or any
+   process's settlement round if that one dies or its capture fails); cancellations are
+   voided or refunded the same way, each step chosen by what the provider's ledger says.
+   So the traveller waits for one provider call, there is never a charge without a
+   booking, and a booking without a charge only until its capture is made.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from lastseat.domain.discounts import DiscountNotApplicable
 from lastseat.domain.errors import (
     DatabaseUnavailable,
     DomainError,
+    FlightClosed,
     HoldGone,
     NotFound,
 )
@@ -149,13 +151,13 @@ class Bookings:
         passengers: Sequence[Passenger],
     ) -> BookingResult:
         """Book the hold for `passengers`, exactly one per held seat."""
-        replay = await self._replay(user, idem)
-        if replay is not None:
-            return BookingResult(replay, replayed=True)
         try:
             quote, named = await self._price(user, hold_id, passengers, discount_code, address)
-        except HoldGone:
-            # a concurrent retry with the same key may have just booked this very hold
+        except (HoldGone, FlightClosed):
+            # A retry of a request that booked this hold (or a concurrent one that just
+            # did) finds it taken, or its flight gone: the key's first use answers it. Looked
+            # up only then, so a first attempt does not pay a read for the key it claims in
+            # its transaction.
             replay = await self._replay(user, idem)
             if replay is None:
                 raise
@@ -181,8 +183,8 @@ class Bookings:
             if result.booking.payment_id != authorization:
                 await self._void_quietly(authorization)
             return result
-        booking = await self._settlement.capture_now(result.booking)
-        return BookingResult(booking, replayed=False)
+        self._settlement.booked(result.booking)
+        return result
 
     async def _book(
         self,
@@ -226,12 +228,10 @@ class Bookings:
             )
             if tuple(p.seat for p in passengers) != hold.seats:
                 raise HoldGone("the hold changed while it was being booked")
-            await uow.bookings.add(booking, hold_id)
+            await uow.bookings.add(booking, hold_id)  # with its seats and passengers
             booked = await uow.seats.book(hold_id, booking_id, now)
             if len(booked) != len(hold.seats):
                 raise HoldGone("some seats of the hold are no longer held")
-            await uow.bookings.add_seats(booking)
-            await uow.bookings.add_passengers(booking)
             if quote.discount_code is not None:
                 # Counted in this transaction: the cap holds under any concurrency.
                 await uow.discounts.redeem(

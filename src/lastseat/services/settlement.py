@@ -1,6 +1,12 @@
-"""Settlement: every process, now and then, brings unsettled bookings' money where the
-booking wants it, asking the provider first (domain/settlement.py has the states); and
-a booking just made is captured here, its capture written down in batches.
+"""Settlement: a booking just committed is captured here at once, off the traveller's
+request (as airlines capture at ticketing), its capture written down in batches; and every
+process, now and then, brings unsettled bookings' money where the booking wants it, asking
+the provider first (domain/settlement.py has the states).
+
+The outbox of captures is the bookings table itself: a booking committed `authorized` is
+one to capture. The process that committed it captures it within milliseconds; if that
+process dies first, or its capture fails, a settlement round of any process takes the row
+once it is older than `payments_capture_grace_seconds`.
 
 Rows are taken oldest first and leased to one process at a time, so three servers do not
 repeat each other's provider calls, and a row that keeps failing waits longer each time
@@ -11,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
 import structlog
 
-from lastseat.domain.bookings import Booking, PaymentStatus
+from lastseat.domain.bookings import Booking
 from lastseat.domain.errors import DatabaseUnavailable, DomainError, NotFound
 from lastseat.domain.settlement import Step, next_step, outcome
 from lastseat.services.context import ServiceContext
@@ -25,7 +31,8 @@ from lastseat.services.ports import PaymentGateway
 
 log = structlog.get_logger("lastseat.settlement")
 LEASE_SHARE = 0.5  # of its lease, how long a round may work on what it claimed
-CAPTURE_BATCH_SECONDS = 0.05
+CAPTURE_BATCH_SECONDS = 0.05  # captures written down together: one transaction for many
+CAPTURES_AT_ONCE = 32  # provider calls in flight from one process's captures
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,30 +47,39 @@ class Settlement:
         self._ctx = ctx
         self._payments = payments
         self.stuck_count = 0  # as of the last round (a metric reads it)
-        # Captures done but not yet written down: recorded in batches, one transaction per
-        # batch instead of one per booking. If the process dies first, a settlement round
-        # captures those bookings again with the same key, which the provider answers
-        # without charging twice.
+        # Captures on their way (one task each, so a slow one delays no other), then captures
+        # made and not yet written down. If the process dies with either, a round captures
+        # those bookings (again, with the same key, which the provider answers without
+        # charging twice).
+        self._capturing: set[asyncio.Task[None]] = set()
         self._captured: set[UUID] = set()
         self._recorder: asyncio.Task[None] | None = None
+        self._in_flight = asyncio.Semaphore(CAPTURES_AT_ONCE)
 
-    async def capture_now(self, booking: Booking) -> Booking:
-        """Capture a booking just made; if the provider fails, a later round does."""
+    def booked(self, booking: Booking) -> None:
+        """A booking just committed, authorized: capture it now, beside the request."""
         assert booking.payment_id is not None
-        try:
-            await self._payments.capture(booking.payment_id, f"capture-{booking.payment_id}")
-        except DomainError as failure:
-            # The booking stands on its authorization; settle_due captures it later.
-            log.warning("capture_deferred", booking=str(booking.id), reason=failure.code)
-            return booking
-        self._captured.add(booking.id)
+        task = asyncio.create_task(self._capture(booking.id, booking.payment_id))
+        self._capturing.add(task)
+        task.add_done_callback(self._capturing.discard)
+
+    async def _capture(self, booking_id: UUID, payment: str) -> None:
+        async with self._in_flight:
+            try:
+                await self._payments.capture(payment, f"capture-{payment}")
+            except DomainError as failure:  # a round captures it once its grace is over
+                log.warning("capture_deferred", booking=str(booking_id), reason=failure.code)
+                return
+            except Exception:  # the same, but unexpected
+                log.exception("capture_failed_unexpectedly", booking=str(booking_id))
+                return
+        self._captured.add(booking_id)
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record_captures())
-        return replace(booking, payment_status=PaymentStatus.CAPTURED)
 
     async def _record_captures(self) -> None:
         while self._captured:
-            await asyncio.sleep(CAPTURE_BATCH_SECONDS)
+            await asyncio.sleep(CAPTURE_BATCH_SECONDS)  # more come to share the transaction
             batch, self._captured = self._captured, set()
             try:
                 async with self._ctx.uow(write=True) as uow:
@@ -75,7 +91,9 @@ class Settlement:
                 log.exception("capture_record_failed", bookings=len(batch))
 
     async def flush(self) -> None:
-        """Write down the captures still pending (at shutdown, and in tests)."""
+        """Capture and write down what is queued (at shutdown, and in tests)."""
+        while self._capturing:
+            await asyncio.gather(*self._capturing)
         if self._recorder is not None:
             await self._recorder
 
@@ -85,9 +103,11 @@ class Settlement:
         attempts = settings.settle_retries.max_attempts
         now = self._ctx.clock()
         lease = timedelta(seconds=settings.payments_settle_lease_seconds)
+        # A booking younger than the grace is still its own process's to capture.
+        made_before = now - timedelta(seconds=settings.payments_capture_grace_seconds)
         async with self._ctx.uow(write=True) as uow:
             claimed = await uow.bookings.claim_unsettled(
-                now, now + lease, settings.payments_settle_batch, attempts
+                now, now + lease, settings.payments_settle_batch, attempts, made_before
             )
             await uow.commit()
         # Each row may take two provider calls: stop well inside the lease, and leave the

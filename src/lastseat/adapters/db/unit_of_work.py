@@ -16,8 +16,8 @@ from lastseat.adapters.db.repositories.discounts import SqlDiscounts
 from lastseat.adapters.db.repositories.holds import SqlHolds, SqlIdempotencyKeys
 from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlFlights, SqlSeats
 from lastseat.adapters.db.repositories.mail import SqlMailOutbox
+from lastseat.adapters.db.repositories.pg_bookings import PgBookings
 from lastseat.adapters.db.repositories.postgres import (
-    PgBookings,
     PgEvents,
     PgHolds,
     PgIdempotencyKeys,

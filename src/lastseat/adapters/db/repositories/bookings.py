@@ -108,6 +108,8 @@ class SqlBookings:
         self._conn = conn
 
     async def add(self, booking: Booking, hold_id: UUID) -> None:
+        """Write the booking with its seats, recorded as live (the unique index refuses any
+        seat sold twice), and its passengers."""
         await self._conn.execute(
             _INSERT_BOOKING,
             {
@@ -129,9 +131,6 @@ class SqlBookings:
                 ),
             },
         )
-
-    async def add_seats(self, booking: Booking) -> None:
-        """Record the booking's seats as live; the unique index refuses any seat sold twice."""
         await self._conn.execute(
             _INSERT_BOOKING_SEAT,
             [
@@ -144,22 +143,21 @@ class SqlBookings:
                 for seat in booking.seats
             ],
         )
-
-    async def add_passengers(self, booking: Booking) -> None:
-        await self._conn.execute(
-            _INSERT_PASSENGER,
-            [
-                {
-                    "booking_id": booking.id,
-                    "seat": p.seat,
-                    "given_name": p.given_name,
-                    "family_name": p.family_name,
-                    "date_of_birth": p.date_of_birth,
-                    "type": p.type.value,
-                }
-                for p in booking.passengers
-            ],
-        )
+        if booking.passengers:
+            await self._conn.execute(
+                _INSERT_PASSENGER,
+                [
+                    {
+                        "booking_id": booking.id,
+                        "seat": p.seat,
+                        "given_name": p.given_name,
+                        "family_name": p.family_name,
+                        "date_of_birth": p.date_of_birth,
+                        "type": p.type.value,
+                    }
+                    for p in booking.passengers
+                ],
+            )
 
     async def _with_passengers(self, found: list[Booking]) -> list[Booking]:
         """The bookings with their passengers, in each booking's seat order."""
@@ -221,14 +219,20 @@ class SqlBookings:
         )
 
     async def claim_unsettled(
-        self, now: datetime, lease_until: datetime, limit: int, max_attempts: int
+        self,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        max_attempts: int,
+        made_before: datetime,
     ) -> list[Booking]:
-        """The oldest unsettled bookings that are due, leased to this process until
-        `lease_until` (rows another process is working on are skipped, not waited for)."""
+        """The oldest unsettled bookings made by `made_before` that are due, leased to
+        this process until `lease_until` (rows another process is working on are skipped,
+        not waited for)."""
         ids = await lease_due(
             self._conn,
             bookings,
-            _UNSETTLED,
+            sa.and_(_UNSETTLED, bookings.c.created_at <= made_before),
             bookings.c.settle_attempts,
             bookings.c.settle_after,
             [bookings.c.created_at, bookings.c.id],
