@@ -22,7 +22,6 @@ from sqlalchemy.dialects import postgresql
 
 from lastseat.adapters.db.repositories import seat_rules
 from lastseat.adapters.db.repositories.accounts import SqlTokens, user_from
-from lastseat.adapters.db.repositories.bookings import SqlBookings
 from lastseat.adapters.db.repositories.holds import (
     SqlHolds,
     SqlIdempotencyKeys,
@@ -31,7 +30,6 @@ from lastseat.adapters.db.repositories.holds import (
 )
 from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlSeats
 from lastseat.adapters.db.repositories.throttling import SqlThrottles
-from lastseat.domain.bookings import Booking
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.flights import SeatStatus
 from lastseat.domain.holds import Hold
@@ -118,14 +116,6 @@ BOOK_SEATS = (
     "UPDATE seats SET status = 'booked', booking_id = $2, hold_id = NULL, held_until = NULL"  # noqa: S608
     f" WHERE hold_id = $1 AND {seat_rules.may_become(SeatStatus.BOOKED, now='$3')}"
     " RETURNING seat"
-)
-INSERT_BOOKING_SEAT = (
-    "INSERT INTO booking_seats (booking_id, seat, flight_id, active) VALUES ($1, $2, $3, true)"
-)
-INSERT_PASSENGER = (
-    "INSERT INTO booking_passengers"
-    " (booking_id, seat, given_name, family_name, date_of_birth, type)"
-    " VALUES ($1, $2, $3, $4, $5, $6)"
 )
 TAKEN = (
     "SELECT seat, status, held_until FROM seats"  # noqa: S608
@@ -240,38 +230,6 @@ class PgHolds(SqlHolds):
 
 class PgIdempotencyKeys(SqlIdempotencyKeys):
     _CLAIM = claim_statement(postgresql.insert)
-
-
-class PgBookings(SqlBookings):
-    async def add(self, booking: Booking, hold_id: UUID) -> None:
-        args = (
-            booking.id,
-            booking.reference,
-            booking.user_id,
-            booking.flight_id,
-            hold_id,
-            json_text(list(booking.seats)),
-            booking.total.amount,
-            booking.total.currency,
-            booking.status.value,
-            naive_utc(booking.created_at),
-            booking.discount_code,
-            booking.discount,
-            booking.payment_id,
-            None if booking.payment_status is None else booking.payment_status.value,
-        )
-        await self._conn.exec_driver_sql(INSERT_BOOKING, args)
-
-    async def add_seats(self, booking: Booking) -> None:
-        rows = [(booking.id, seat, booking.flight_id) for seat in booking.seats]
-        await self._conn.exec_driver_sql(INSERT_BOOKING_SEAT, _one_or_many(rows))
-
-    async def add_passengers(self, booking: Booking) -> None:
-        rows = [
-            (booking.id, p.seat, p.given_name, p.family_name, p.date_of_birth, p.type.value)
-            for p in booking.passengers
-        ]
-        await self._conn.exec_driver_sql(INSERT_PASSENGER, _one_or_many(rows))
 
 
 class PgThrottles(SqlThrottles):
