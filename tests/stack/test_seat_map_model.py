@@ -226,3 +226,33 @@ async def test_the_rate_limit_holds_on_the_model(stack: Stack) -> None:
     )
     assert status == 431
     assert b"application/problem+json" in answer
+
+
+async def test_an_http2_body_without_a_length_neither_hangs_nor_locks_the_map(
+    stack: Stack,
+) -> None:
+    """An HTTP/2 GET whose body comes without a length announces nothing the model can see,
+    so it is on the model: the firewall must send the proxy no body framing (it used to say
+    "chunked", and the proxy waited for a body for a minute per app server while the cache
+    lock kept every anonymous reader on an old map)."""
+    flight = await a_flight(stack)
+    path = f"/api/v1/flights/{flight}/seats"
+    curl = [
+        "curl", "--silent", "--http2", "--cacert", str(stack.ca),
+        "--resolve", f"{DOMAIN}:{stack.settings.https_port}:127.0.0.1",
+        "--max-time", "20", "--output", "/dev/null", "--write-out", "%{http_version} %{http_code}",
+    ]  # fmt: skip
+    bodied = await asyncio.create_subprocess_exec(
+        *curl, "-X", "GET", "-H", "Content-Length:", "--data-binary", "x", stack.url + path,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    answer, _ = await bodied.communicate()
+    assert bodied.returncode == 0, f"curl exited {bodied.returncode} (28: no answer in 20 s)"
+    version, status = answer.decode().split()
+    assert version == "2"
+    assert status in {"200", "400"}, status
+    waited = [line for line in stack.log("proxy").splitlines() if path in line and " 408 " in line]
+    assert not waited, waited  # the proxy waited for a body that never came
+    async with stack.client() as client:
+        read = await client.get(path)
+    assert read.status_code == 200, read.text
