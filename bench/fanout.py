@@ -28,9 +28,7 @@ import contextlib
 import json
 import os
 import resource
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +41,7 @@ import asyncpg
 import httpx
 import uvloop
 import websockets
+from run import Process, drop_database
 
 from lastseat.bootstrap import build_services
 from lastseat.config import Settings
@@ -182,23 +181,6 @@ async def bare_run(port: int, args: argparse.Namespace) -> dict[str, Any]:
         return await measure([f"ws://127.0.0.1:{port}/"], change, args)
 
 
-class Process:
-    """A child process, stopped by its pid."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
-        with log.open("ab") as sink:
-            self.proc = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.STDOUT)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
-
-
 def wait_until(ready: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -244,12 +226,6 @@ async def prepare(pg: PostgresServer, database: str) -> tuple[str, str]:
     return url, token
 
 
-async def drop(pg: PostgresServer, database: str) -> None:
-    conn = await asyncpg.connect(pg.dsn())
-    await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    await conn.close()
-
-
 @contextlib.contextmanager
 def own_app_servers(workdir: Path, args: argparse.Namespace) -> Iterator[list[str]]:
     """`args.workers` app servers (`lastseat serve`, one process each, as the end-to-end
@@ -284,7 +260,7 @@ def own_app_servers(workdir: Path, args: argparse.Namespace) -> Iterator[list[st
         for app in apps:
             app.stop()
         if pg.data_dir is None:
-            asyncio.run(drop(pg, database))
+            drop_database(pg, database)
         pg.stop()
 
 

@@ -39,7 +39,7 @@ import asyncpg
 import httpx
 from rich.console import Console
 from rich.table import Table
-from run import Process, prepare, wait_ready
+from run import Process, drop_database, prepare, wait_ready
 
 from lastseat.bootstrap import build_services
 from lastseat.config import Settings
@@ -339,13 +339,7 @@ def main() -> None:
         for process in reversed(processes):
             process.stop()
         if pg.data_dir is None:
-
-            async def drop() -> None:
-                conn = await asyncpg.connect(pg.dsn())
-                await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-                await conn.close()
-
-            asyncio.run(drop())
+            drop_database(pg, database)
         pg.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -265,6 +265,8 @@ def run_wrk(
 
 
 class Process:
+    """A child process, stopped by its pid."""
+
     def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
         with log.open("ab") as sink:
             self.proc = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.STDOUT)
@@ -276,6 +278,19 @@ class Process:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+
+
+def drop_database(pg: PostgresServer, database: str) -> None:
+    """The bench's database gone from a PostgreSQL it did not start (one it started goes
+    whole)."""
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(pg.dsn())
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await conn.close()
+
+    asyncio.run(drop())
 
 
 def wait_ready(url: str, seconds: float = 120, log: Path | None = None) -> None:
@@ -525,13 +540,7 @@ def main() -> None:
         for process in reversed(processes):
             process.stop()
         if pg.data_dir is None:
-
-            async def drop() -> None:
-                conn = await asyncpg.connect(pg.dsn())
-                await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-                await conn.close()
-
-            asyncio.run(drop())
+            drop_database(pg, database)
         pg.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 

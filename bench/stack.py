@@ -27,14 +27,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import contract
 from contract import Measure
-from run import LOAD_LIMITS, prepare, reset_inventory, run_wrk
+from run import LOAD_LIMITS, drop_database, prepare, reset_inventory, run_wrk
 
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
@@ -106,13 +105,8 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
             except subprocess.TimeoutExpired:
                 up.kill()
 
-        async def drop() -> None:
-            conn = await asyncpg.connect(pg.dsn())
-            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            await conn.close()
-
         if pg.data_dir is None:
-            asyncio.run(drop())
+            drop_database(pg, database)
         pg.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
