@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -39,7 +38,7 @@ import asyncpg
 import httpx
 from rich.console import Console
 from rich.table import Table
-from run import Process, drop_database, prepare, wait_ready
+from run import Process, prepare, tear_down, wait_ready
 
 from lastseat.bootstrap import build_services
 from lastseat.config import Settings
@@ -336,12 +335,7 @@ def main() -> None:
         sold = asyncio.run(oversold(pg, database, flight))
         settings = {"pool_size": args.pool or Settings(_env_file=None).pool_size}
     finally:
-        for process in reversed(processes):
-            process.stop()
-        if pg.data_dir is None:
-            drop_database(pg, database)
-        pg.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        tear_down(processes, pg, database, workdir)
 
     span = tally.last_booking_at or float("nan")
     rate = tally.bookings / span if tally.bookings else 0.0

@@ -293,6 +293,16 @@ def drop_database(pg: PostgresServer, database: str) -> None:
     asyncio.run(drop())
 
 
+def tear_down(processes: list[Process], pg: PostgresServer, database: str, workdir: Path) -> None:
+    """What a bench started, stopped last-started first; its database and folder gone."""
+    for process in reversed(processes):
+        process.stop()
+    if pg.data_dir is None:
+        drop_database(pg, database)
+    pg.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def wait_ready(url: str, seconds: float = 120, log: Path | None = None) -> None:
     """Until `url` answers 200: an app server's start (its imports) can take half a minute
     on a loaded 2-core machine. `log`: the server's, whose end the error shows."""
@@ -537,12 +547,7 @@ def main() -> None:
                         for pct in ("p50", "p99")]  # fmt: skip
         rss = {f"app server worker pid {pid}": mb for pid, mb in server_rss(app.proc.pid).items()}
     finally:
-        for process in reversed(processes):
-            process.stop()
-        if pg.data_dir is None:
-            drop_database(pg, database)
-        pg.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        tear_down(processes, pg, database, workdir)
 
     ratio_booking = confirmed_per_s / ceiling["tps"]
     ratio_seatmap = seatmap["requests_per_s"] / static["requests_per_s"]
