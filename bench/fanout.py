@@ -49,6 +49,7 @@ from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
+from lastseat.stack.processes import lastseat_argv
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -248,8 +249,7 @@ def own_app_servers(workdir: Path, args: argparse.Namespace) -> Iterator[list[st
         bases = []
         for i in range(args.workers):
             port = free_port()
-            argv = [sys.executable, "-m", "lastseat.entrypoints.cli.main", "serve"]
-            argv += ["--host", "127.0.0.1", "--port", str(port)]
+            argv = lastseat_argv("serve", "--host", "127.0.0.1", "--port", str(port))
             apps.append(Process(argv, env, workdir / f"app-{i}.log"))
             bases.append(f"http://127.0.0.1:{port}")
         for base in bases:

@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 import random
-import sys
 import tempfile
 import time
 import uuid
@@ -47,6 +46,7 @@ from lastseat.domain.money import Money
 from lastseat.services.catalog import NewFlight
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
+from lastseat.stack.processes import lastseat_argv
 from lastseat.stack.trace import METRIC
 
 HERE = Path(__file__).resolve().parent
@@ -320,14 +320,15 @@ def main() -> None:
             "LASTSEAT_LOG_LEVEL": "warning",
             **({"LASTSEAT_POOL_SIZE": str(args.pool)} if args.pool else {}),
         }
-        cli = [sys.executable, "-m", "lastseat.entrypoints.cli.main"]
         processes.append(
-            Process([*cli, "payments-sandbox", "--port", str(sandbox_port)], env,
+            Process(lastseat_argv("payments-sandbox", "--port", str(sandbox_port)), env,
                     workdir / "sandbox.log")
         )  # fmt: skip
         wait_ready(f"http://127.0.0.1:{sandbox_port}/healthz", 120)
         serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers"]
-        processes.append(Process([*cli, *serve, str(args.workers)], env, workdir / "app.log"))
+        processes.append(
+            Process(lastseat_argv(*serve, str(args.workers)), env, workdir / "app.log")
+        )
         base = f"http://127.0.0.1:{port}"
         wait_ready(base + "/readyz", 120)
         console.print(f"{args.buyers} buyers, one flight of {args.seats} seats, all at once")

@@ -43,6 +43,7 @@ from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
 from lastseat.stack.ports import free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
+from lastseat.stack.processes import lastseat_argv
 from lastseat.stack.readiness import grpc_serving
 
 HERE = Path(__file__).resolve().parent
@@ -428,28 +429,29 @@ def main() -> None:
             "LASTSEAT_POOL_SIZE": str(args.pool),
             "LASTSEAT_POOL_TIMEOUT_SECONDS": "30",
             "LASTSEAT_PAYMENTS_URL": f"http://127.0.0.1:{sandbox_port}",
+            # As `lastseat up` runs them: the mailer below draws and sends the tickets.
+            "LASTSEAT_MAIL_SEND_IN_SERVERS": "false",
             **LOAD_LIMITS,
         }
         # Every booking authorizes and captures at the payment sandbox, as in production.
         sandbox = Process(
-            [
-                sys.executable,
-                "-m",
-                "lastseat.entrypoints.cli.main",
+            lastseat_argv(
                 "payments-sandbox",
                 "--port",
                 str(sandbox_port),
-            ],
+            ),
             env,
             workdir / "sandbox.log",
         )
         processes.append(sandbox)
         wait_ready(f"http://127.0.0.1:{sandbox_port}/healthz")
+        mailer_port = free_port()
+        mailer = Process(lastseat_argv("mailer", "--port", str(mailer_port)), env,
+                         workdir / "mailer.log")  # fmt: skip
+        processes.append(mailer)
+        wait_ready(f"http://127.0.0.1:{mailer_port}/healthz", log=workdir / "mailer.log")
         app = Process(
-            [
-                sys.executable,
-                "-m",
-                "lastseat.entrypoints.cli.main",
+            lastseat_argv(
                 "serve",
                 "--host",
                 "127.0.0.1",
@@ -457,7 +459,7 @@ def main() -> None:
                 str(port),
                 "--workers",
                 str(args.workers),
-            ],
+            ),
             env,
             workdir / "app.log",
         )
@@ -494,16 +496,13 @@ def main() -> None:
             for i in range(args.workers):  # grpc.aio sets SO_REUSEPORT: the kernel spreads calls
                 processes.append(
                     Process(
-                        [
-                            sys.executable,
-                            "-m",
-                            "lastseat.entrypoints.cli.main",
+                        lastseat_argv(
                             "serve-grpc",
                             "--host",
                             "127.0.0.1",
                             "--port",
                             str(grpc_port),
-                        ],
+                        ),
                         env,
                         workdir / f"grpc-{i}.log",
                     )
@@ -546,6 +545,7 @@ def main() -> None:
             skipped += [skip(f"fan-out {pct}", "(g) failed: see run.py's output")
                         for pct in ("p50", "p99")]  # fmt: skip
         rss = {f"app server worker pid {pid}": mb for pid, mb in server_rss(app.proc.pid).items()}
+        mailer_rss = server_rss(mailer.proc.pid)
     finally:
         tear_down(processes, pg, database, workdir)
 
@@ -600,6 +600,8 @@ def main() -> None:
         )
     for name, mb in rss.items():
         table.add_row(f"RSS of {name} after the runs", f"{mb:.0f} MB", "", "", "")
+    for mb in mailer_rss.values():  # one process, whichever server count
+        table.add_row("RSS of the mailer after the runs", f"{mb:.0f} MB", "", "", "")
     console.print(table)
     results = {
         "pgbench": ceiling,
@@ -616,6 +618,7 @@ def main() -> None:
         "grpc_load_py": grpc_py,
         "fanout": fanout,
         "rss_mb": rss,
+        "mailer_rss_mb": next(iter(mailer_rss.values()), None),
         "args": vars(args),
     }
     # (measure, per second, its ceiling in this run, the ceiling's per second): context, no target

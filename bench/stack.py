@@ -65,7 +65,7 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
     try:
         app_port = free_port()
         ports = {name: free_port() for name in (
-            "DNS", "DOH", "HTTPS", "HTTP", "PROXY", "PROXY_GRPC", "GRPC", "MAIL_CATCHER",
+            "DNS", "DOH", "HTTPS", "HTTP", "PROXY", "PROXY_GRPC", "GRPC", "MAIL_CATCHER", "MAILER",
         )}  # fmt: skip
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")},

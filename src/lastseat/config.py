@@ -178,6 +178,10 @@ class Settings(BaseSettings):
 
     # Mail (docs/mail.md): tickets and cancellations leave through the `mail_outbox` table,
     # sent by every app process's round to this SMTP relay (by default `up`'s catcher).
+    # false: the app and gRPC servers leave the rounds to a mailer process
+    # (`lastseat up` runs one), so the e-tickets' PDF stack, some 100 MB once a ticket is
+    # drawn, lives in that one process instead of in every server.
+    mail_send_in_servers: bool = True
     mail_from: str = "LastSeat <tickets@lastseat.test>"
     mail_relay_host: str = "127.0.0.1"
     mail_relay_port: int | None = Field(default=None, ge=1, le=65_535)  # None: the catcher
@@ -196,6 +200,7 @@ class Settings(BaseSettings):
     # The catcher `up` starts (loopback only) and where it keeps what it receives
     # (default: mail/ in the stack dir).
     mail_catcher_port: int = Field(default=2525, ge=1, le=65_535)
+    mailer_port: int = Field(default=2526, ge=1, le=65_535)  # its health check (HTTP)
     mail_dir: Path | None = None
     # Keyed hash for bearer tokens at rest: a stolen tokens table is useless without it.
     # To rotate: move the current key to _previous, set a new one; sessions made under the

@@ -26,6 +26,7 @@ from lastseat.client import ApiError, GrpcClient
 from lastseat.entrypoints.stopping import OVERRAN_STATUS
 from lastseat.services.samples import seed_flights
 from lastseat.stack.ports import free_port
+from lastseat.stack.processes import SERVER_MODULE
 from lastseat.stack.readiness import grpc_serving
 from tests.support.databases import make_settings
 from tests.support.servers import STARTUP_SECONDS, server_env
@@ -158,7 +159,7 @@ async def test_a_writer_waiting_for_the_sqlite_lock_does_not_hold_the_stop(
     process, port = start(
         path,
         log,
-        "lastseat.entrypoints.cli.main",
+        SERVER_MODULE,
         LASTSEAT_SWEEP_INTERVAL_SECONDS="0.05",
         LASTSEAT_SQLITE_BUSY_TIMEOUT_SECONDS="600",
     )
@@ -210,7 +211,7 @@ async def test_an_app_server_waiting_for_the_sqlite_lock_is_ended_by_the_watchdo
     process, _ = start(
         path,
         log,
-        "lastseat.entrypoints.cli.main",
+        SERVER_MODULE,
         server="serve",
         LASTSEAT_SWEEP_INTERVAL_SECONDS="0.05",
         LASTSEAT_SQLITE_BUSY_TIMEOUT_SECONDS="600",

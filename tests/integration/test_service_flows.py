@@ -80,6 +80,20 @@ async def test_migrations_are_current(services: Services) -> None:
     assert await migrate.current_revision(engine_of(services.database)) == migrate.head_revision()
 
 
+async def test_the_revisions_read_without_alembic_are_alembic_s(services: Services) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    assert migrate.head_revision() == (
+        ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+    )
+    async with engine_of(services.database).connect() as conn:
+        stored = await conn.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+    assert stored == await migrate.current_revision(engine_of(services.database))
+
+
 async def test_signup_login_authenticate_logout(services: Services) -> None:
     user = await services.accounts.signup(" Ann@Example.com ", "ann-password-1")
     assert user.email == "ann@example.com" and user.role is Role.CUSTOMER

@@ -1,9 +1,12 @@
 """Through `lastseat up`: a booking's ticket reaches the mail tier, `lastseat mail` lists
-and shows it, and the saved e-ticket's barcode reads back as the BCBP string."""
+and shows it, and the saved e-ticket's barcode reads back as the BCBP string. The mailer
+tier drew it: no app or gRPC server loaded the PDF stack."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import httpx
 
 from lastseat.client import HttpClient
 from lastseat.domain.bcbp import name_field
@@ -41,3 +44,36 @@ async def test_a_booking_s_ticket_is_in_the_inbox_with_its_e_tickets(
 
     status = stack.lastseat("status")
     assert "mail" in status.stdout and status.returncode == 0
+    assert "mailer" in status.stdout
+
+
+# Shared libraries only the e-tickets' stack loads (HarfBuzz shapes names, Pillow draws).
+PDF_STACK = ("_harfbuzz", "PIL/_imaging")
+
+
+def loaded(pid: int) -> set[str]:
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return {library for library in PDF_STACK if library in maps}
+
+
+async def test_the_mailer_draws_the_tickets_and_no_server_loads_their_pdf_stack(
+    stack: Stack,
+) -> None:
+    async with HttpClient(stack.url, transport=stack.transport()) as api:
+        await api.signup("drawn@example.com", "a drawn password")
+        await api.login("drawn@example.com", "a drawn password")
+        [flight] = await api.flights(limit=1)
+        hold = await api.hold(flight["id"], ["7A"])
+        booking = await api.book(hold["id"], "tok_ok", passengers=passengers_json(hold["seats"]))
+    await inbox_line(stack, booking["reference"])
+
+    tiers = stack.tiers()
+    servers = {name: pid for name, pid in tiers.items() if name.startswith(("app-", "grpc-"))}
+    assert len(servers) >= 2
+    for name, pid in servers.items():
+        assert loaded(pid) == set(), f"{name} loaded the PDF stack"
+    assert loaded(tiers["mailer"]) == set(PDF_STACK)
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        health = await client.get(f"http://127.0.0.1:{stack.settings.mailer_port}/healthz")
+    assert health.json() == {"status": "ok", "stuck": 0}

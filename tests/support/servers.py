@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from lastseat.stack.ports import free_port
+from lastseat.stack.processes import SERVER_MODULE
 from lastseat.stack.readiness import grpc_serving as serving
 
 STARTUP_SECONDS = 30.0
@@ -76,7 +77,7 @@ class AppServer:
     # How to tell it is ready, when not by HTTP (the gRPC server answers health checks).
     ready_check: Callable[[AppServer], bool] | None = None
     # What runs the command: the CLI, or a test's wrapper of it (tests/support/stalled_server.py).
-    launcher: tuple[str, ...] = ("lastseat.entrypoints.cli.main",)
+    launcher: tuple[str, ...] = (SERVER_MODULE,)
 
     @property
     def url(self) -> str:

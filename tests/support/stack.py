@@ -143,7 +143,7 @@ def _up(database_url: str, **extra_env: str) -> Iterator[Stack]:
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="test-stack-", dir=PROJECT_ROOT / "var"))
     folder.chmod(0o755)
-    dns, doh, https, http, proxy, proxy_grpc, grpc_port, sandbox, mail = _free_ports(9)
+    dns, doh, https, http, proxy, proxy_grpc, grpc_port, sandbox, mail, mailer = _free_ports(10)
     env = server_env(
         database_url,
         LASTSEAT_STACK_DIR=str(folder),
@@ -158,6 +158,7 @@ def _up(database_url: str, **extra_env: str) -> Iterator[Stack]:
         LASTSEAT_PAYMENTS_URL=f"http://127.0.0.1:{sandbox}",
         LASTSEAT_MAIL_CATCHER_PORT=str(mail),
         LASTSEAT_MAIL_RELAY_PORT=str(mail),
+        LASTSEAT_MAILER_PORT=str(mailer),
         LASTSEAT_MAIL_SEND_INTERVAL_SECONDS="0.2",
         **{
             "LASTSEAT_RATE_LIMIT_PER_SECOND": "100",
@@ -172,7 +173,7 @@ def _up(database_url: str, **extra_env: str) -> Iterator[Stack]:
         stack_dir=folder, dns_port=dns, doh_port=doh, https_port=https, http_port=http,
         proxy_port=proxy, proxy_grpc_port=proxy_grpc, grpc_port=grpc_port,
         payments_url=f"http://127.0.0.1:{sandbox}", app_port=int(env["LASTSEAT_APP_PORT"]),
-        mail_catcher_port=mail,
+        mail_catcher_port=mail, mailer_port=mailer,
     )  # fmt: skip
     log = folder / "up.log"
     with log.open("wb") as sink:

@@ -19,7 +19,7 @@ from lastseat import bootstrap
 from lastseat.adapters.payments import HttpPayments
 from lastseat.bootstrap import Services
 from lastseat.entrypoints import background
-from lastseat.entrypoints.cli.main import app
+from lastseat.entrypoints.cli.servers import app
 
 STALL_SECONDS = 3600.0
 

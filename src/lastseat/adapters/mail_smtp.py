@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import aiosmtplib
-
 from lastseat.config import Settings
 from lastseat.domain.mail import Letter, MailUnavailable
 
@@ -14,7 +12,10 @@ class SmtpPostman:
 
     async def send(self, letter: Letter) -> None:
         # Here, not at the top: the e-tickets' PDF stack (fpdf2, fontTools, NumPy, Pillow,
-        # some 50 MB) loads with the first letter sent, not in every server that starts.
+        # some 50 MB) and the SMTP client load with the first letter sent, in the process
+        # that sends mail (docs/mail.md), not in every server that starts.
+        import aiosmtplib
+
         from lastseat.adapters.mail_render import render
 
         settings = self._settings

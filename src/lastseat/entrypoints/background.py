@@ -63,15 +63,20 @@ def start(services: Services) -> list[asyncio.Task[None]]:
                 services.settlement.settle_due,
             )
         ),
-        asyncio.create_task(
-            _every(settings.mail_send_interval_seconds, "mail_sent", services.mail.send_due)
-        ),
     ]
+    if settings.mail_send_in_servers:
+        tasks.append(mail_rounds(services))
     if services.seat_feed is not None:
         tasks.append(asyncio.create_task(services.seat_feed.run()))
     if services.replica_seats is not None:
         tasks.append(asyncio.create_task(services.replica_seats.run()))
     return tasks
+
+
+def mail_rounds(services: Services) -> asyncio.Task[None]:
+    """The mail outbox's rounds: in every server, or in the mailer alone (entrypoints/mailer.py)."""
+    interval = services.settings.mail_send_interval_seconds
+    return asyncio.create_task(_every(interval, "mail_sent", services.mail.send_due))
 
 
 async def stop(tasks: list[asyncio.Task[None]]) -> None:

@@ -2,26 +2,29 @@
 
 Each flight's static JSON fragments are built once, and the last encoding is kept with the
 taken seats it shows: when a fresh read finds the same taken seats, the bytes are reused.
-Each encoding carries a strong ETag, a digest of its bytes. A digest rather than the last
-event id because a map also changes with no event: an expired hold counts as free (and
-moves the demand price) before the sweeper writes its release.
+Each encoding carries a strong ETag, a digest of what decides its bytes (the template's
+digest, the flight, each seat's status). A digest rather than the last event id because a
+map also changes with no event: an expired hold counts as free (and moves the demand
+price) before the sweeper writes its release.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import orjson
 
-from lastseat.domain.flights import Flight
+from lastseat.domain.flights import Layout, SeatStatus
 from lastseat.domain.seat_offers import seat_offer
 from lastseat.entrypoints.representations import seat_change_json
-from lastseat.services.bounded import bounded_put
+from lastseat.services.bounded import WeighedLru, bounded_put
 from lastseat.services.catalog import SeatMap
 from lastseat.services.watching import SeatChange
 
-TEMPLATE_CACHE_SIZE = 4_096
+TEMPLATE_CACHE_SIZE = 256
+ENCODED_BUDGET_BYTES = 8 * 2**20
 # Any cache may keep a map but must ask again before each use: it is live.
 REVALIDATE = "no-cache"
 
@@ -31,25 +34,42 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") in (etag, "*") for tag in if_none_match.split(","))
 
 
-Template = tuple[bytes, list[tuple[str, bytes, bytes]]]
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A layout's seats at one demand price, as JSON with `%s` where each seat's status
+    goes ('%' doubled everywhere else): a map is one bytes formatting away."""
+
+    seats: tuple[str, ...]
+    body: bytes
+    digest: bytes  # of `body`: with the flight and the statuses, it decides every byte
+
+
+AVAILABLE = SeatStatus.AVAILABLE.value.encode()
 
 
 class SeatMapEncoder:
-    def __init__(self, size: int = TEMPLATE_CACHE_SIZE) -> None:
+    def __init__(
+        self, size: int = TEMPLATE_CACHE_SIZE, encoded_budget: int = ENCODED_BUDGET_BYTES
+    ) -> None:
         self._size = size
-        # Keyed by flight and demand multiplier: prices move with the load factor.
-        self._templates: OrderedDict[tuple[int, int], Template] = OrderedDict()
-        self._last: OrderedDict[int, tuple[SeatMap, bytes, str]] = OrderedDict()
+        # Keyed by layout and demand multiplier (prices move with the load factor), not by
+        # flight: flights share a few layouts.
+        self._templates: OrderedDict[tuple[Layout, int], Template] = OrderedDict()
+        # The last encoding of each flight, bounded by bytes: a thousand flights' maps
+        # would otherwise keep some 40 MB per server, and one dropped costs ~25 us again.
+        self._last: WeighedLru[int, tuple[SeatMap, bytes, str]] = WeighedLru(
+            encoded_budget, lambda last: len(last[1])
+        )
 
-    def _template(self, flight: Flight, permille: int) -> Template:
-        key = (flight.id, permille)
+    def _template(self, layout: Layout, permille: int) -> Template:
+        key = (layout, permille)
         cached = self._templates.get(key)
         if cached is not None:
             return cached
-        parts = []
-        for cabin in flight.layout.cabins:
+        seats, parts = [], []
+        for cabin in layout.cabins:
             for seat in cabin.seat_names():
-                offer = seat_offer(flight.layout, seat, permille)
+                offer = seat_offer(layout, seat, permille)
                 head = orjson.dumps({"seat": seat, "cabin": cabin.name})[:-1] + b',"status":"'
                 described = {
                     "price": offer.price.as_dict(),
@@ -59,8 +79,10 @@ class SeatMapEncoder:
                     "price_parts": offer.parts_json(),
                 }
                 tail = b'",' + orjson.dumps(described)[1:]
-                parts.append((seat, head, tail))
-        template = (b'{"flight_id":%d,"seats":[' % flight.id, parts)
+                seats.append(seat)
+                parts.append(head.replace(b"%", b"%%") + b"%s" + tail.replace(b"%", b"%%"))
+        body = b",".join(parts)
+        template = Template(tuple(seats), body, hashlib.blake2b(body, digest_size=16).digest())
         bounded_put(self._templates, key, template, self._size)
         return template
 
@@ -79,12 +101,16 @@ class SeatMapEncoder:
             )
         ):
             return last[1], last[2]
-        opening, parts = self._template(seat_map.flight, seat_map.demand_permille)
-        status = seat_map.status
-        body = b",".join(head + status(seat).encode() + tail for seat, head, tail in parts)
-        encoded = opening + body + b"]}"
-        etag = f'"{hashlib.blake2b(encoded, digest_size=12).hexdigest()}"'
-        bounded_put(self._last, flight_id, (seat_map, encoded, etag), self._size)
+        template = self._template(seat_map.flight.layout, seat_map.demand_permille)
+        taken = {seat: status.encode() for seat, status in seat_map.taken.items()}
+        statuses = tuple([taken.get(seat, AVAILABLE) for seat in template.seats])
+        opening = b'{"flight_id":%d,"seats":[' % flight_id
+        encoded = opening + template.body % statuses + b"]}"
+        # Strong, and the same in every process for the same bytes: a digest of what
+        # decides them (the template, the flight, each status), not of the 40 kB they are.
+        decided = template.digest + opening + b",".join(statuses)
+        etag = f'"{hashlib.blake2b(decided, digest_size=12).hexdigest()}"'
+        self._last.put(flight_id, (seat_map, encoded, etag))
         return encoded, etag
 
 

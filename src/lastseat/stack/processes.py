@@ -13,13 +13,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 CLI_MODULE = "lastseat.entrypoints.cli.main"
+# A server command runs from its own module, which loads only what serving needs.
+SERVER_MODULE = "lastseat.entrypoints.cli.servers"
+SERVER_COMMANDS = frozenset(
+    {"serve", "serve-grpc", "payments-sandbox", "mailer", "stack-dns", "stack-waf-log"}
+)
 READY_SECONDS = 45.0
 STOP_SECONDS = 15.0
 
 
 def lastseat_argv(*args: str) -> list[str]:
     """`lastseat ARGS` in this interpreter: the venv of the `lastseat` that starts it."""
-    return [sys.executable, "-m", CLI_MODULE, *args]
+    module = SERVER_MODULE if args and args[0] in SERVER_COMMANDS else CLI_MODULE
+    return [sys.executable, "-m", module, *args]
 
 
 def _die_with_parent() -> None:

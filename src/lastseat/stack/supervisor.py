@@ -1,9 +1,9 @@
 """`lastseat up / down / status`: the five tiers as processes, started, watched, stopped.
 
 Started bottom-up, each waited for before the next (a tier opens only once what it
-forwards to answers): payment sandbox, mail catcher, app servers, gRPC servers, reverse proxy, the
-firewall's log tier, firewall, DNS. The database comes first of all: migrations are
-applied before any of them. Stopped top-down. What runs is written to
+forwards to answers): payment sandbox, mail catcher, mailer, app servers, gRPC servers,
+reverse proxy, the firewall's log tier, firewall, DNS. The database comes first of all:
+migrations are applied before any of them. Stopped top-down. What runs is written to
 var/stack/state.json (tier, pid, port), which `down` and `status` read; every tier logs
 to var/stack/logs/.
 """
@@ -65,6 +65,8 @@ def tier_env(settings: Settings) -> dict[str, str]:
     return {
         "LASTSEAT_PUBLIC_ORIGIN": origin,
         "LASTSEAT_COOKIE_SECURE": "true",
+        # The mailer tier sends the outbox: no server loads the e-tickets' PDF stack.
+        "LASTSEAT_MAIL_SEND_IN_SERVERS": "false",
     }
 
 
@@ -94,6 +96,13 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
             ),
             settings.mail_catcher_port,
             partial(port_open, settings.mail_catcher_port),
+        ),
+        Tier(
+            "mailer",
+            lastseat_argv("mailer", "--port", str(settings.mailer_port)),
+            settings.mailer_port,
+            http_ok(f"http://127.0.0.1:{settings.mailer_port}/healthz"),
+            env,
         ),
     ]
     for i, port in enumerate(settings.app_ports):

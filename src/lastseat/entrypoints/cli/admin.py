@@ -11,7 +11,8 @@ from lastseat.bootstrap import Services
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.money import Money, format_money
 from lastseat.domain.users import Role
-from lastseat.entrypoints.cli.running import command_group, console, run
+from lastseat.entrypoints.cli.groups import command_group
+from lastseat.entrypoints.cli.running import console, run
 
 admin_app = command_group("Accounts and administration.")
 

@@ -18,7 +18,8 @@ from lastseat.cluster.readiness_watch import ReadinessWatch, read_status
 from lastseat.cluster.state import DEFAULT_FOLDER, Paths, live_processes, read_state, state_topology
 from lastseat.cluster.stopping import stop_cluster
 from lastseat.cluster.topology import NETWORK, PREFIX, check_network, check_prefix, topology
-from lastseat.entrypoints.cli.running import command_group, console
+from lastseat.entrypoints.cli.groups import command_group
+from lastseat.entrypoints.cli.running import console
 from lastseat.entrypoints.cli.servers import refuse_development_secrets
 from lastseat.entrypoints.cli.starting import first_start_secrets
 from lastseat.entrypoints.cli.wording import listed

@@ -9,7 +9,8 @@ from rich.progress import Progress
 
 from lastseat.bootstrap import Services
 from lastseat.config import get_settings
-from lastseat.entrypoints.cli.running import command_group, console, notes, run
+from lastseat.entrypoints.cli.groups import command_group
+from lastseat.entrypoints.cli.running import console, notes, run
 from lastseat.entrypoints.cli.wording import counted
 from lastseat.services.samples import seed_flights
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lastseat.config import get_settings
-from lastseat.entrypoints.cli.running import command_group
+from lastseat.entrypoints.cli.groups import command_group
 from lastseat.stack.mail_tier import MailStore, Stored, serve
 
 mail_app = command_group("The mail the stack's catcher kept: list, read, save e-tickets.")

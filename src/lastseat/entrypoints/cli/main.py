@@ -8,9 +8,9 @@ from lastseat.entrypoints.cli import dev, servers, site, stack, traveller
 from lastseat.entrypoints.cli.admin import admin_app
 from lastseat.entrypoints.cli.cluster import cluster_app
 from lastseat.entrypoints.cli.database import db_app
+from lastseat.entrypoints.cli.groups import command_group
 from lastseat.entrypoints.cli.mail import mail_app, stack_mail
 from lastseat.entrypoints.cli.payments import payments_app
-from lastseat.entrypoints.cli.running import command_group
 from lastseat.entrypoints.cli.waf import waf_app
 
 COMMANDS: dict[str, Callable[..., None]] = {
@@ -20,9 +20,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "watch": traveller.watch_flight,
     "book": traveller.book,
     # One server process each.
-    "serve": servers.serve,
-    "serve-grpc": servers.serve_grpc,
-    "payments-sandbox": servers.payments_sandbox,
+    **servers.COMMANDS,
     # The whole stack, a running one seen from outside, and just the app.
     "up": stack.up,
     "down": stack.down,
@@ -36,8 +34,8 @@ COMMANDS: dict[str, Callable[..., None]] = {
 app = command_group("lastseat: a flight-seat booking backend.")
 for name, command in COMMANDS.items():
     app.command(name)(command)
-app.command("stack-dns", hidden=True)(servers.stack_dns)  # the DNS tier, which `up` starts
-app.command("stack-waf-log", hidden=True)(servers.stack_waf_log)  # the firewall's log tier
+for name, hidden in servers.HIDDEN.items():  # the DNS and firewall log tiers `up` starts
+    app.command(name, hidden=True)(hidden)
 app.command("stack-mail", hidden=True)(stack_mail)  # the mail tier
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")

@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from lastseat.bootstrap import Services
-from lastseat.entrypoints.cli.running import command_group, console, run
+from lastseat.entrypoints.cli.groups import command_group
+from lastseat.entrypoints.cli.running import console, run
 from lastseat.services.settlement import StuckPayment
 
 payments_app = command_group("Payments settlement could not finish (stuck after its attempts).")

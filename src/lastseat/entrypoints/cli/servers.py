@@ -1,11 +1,28 @@
 """The commands that run one server process each (`serve`, `serve-grpc`,
 `payments-sandbox`, the DNS tier and the firewall's log tier), and what their logging and
-uvicorn share."""
+uvicorn share.
+
+`python -m lastseat.entrypoints.cli.servers COMMAND` runs them without the rest of the
+command line: the whole CLI (DNS, cluster, site and operator commands) would cost every
+app server some 35 MB and a second of start (stack/processes.py starts servers so).
+"""
 
 from __future__ import annotations
 
+import sys
+
+if __name__ in {"__main__", "__mp_main__"}:  # a server process (or a uvicorn worker of one)
+    # structlog loads rich, and rich pygments, for its console renderer whenever they are
+    # installed: some 8 MB of every server, which writes JSON lines only. Hidden while
+    # structlog loads, so it falls back to plain tracebacks it never prints here.
+    sys.modules["rich"] = None  # type: ignore[assignment]
+    import structlog  # noqa: F401
+
+    del sys.modules["rich"]
+
 import asyncio
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -16,6 +33,7 @@ from uvicorn.config import STARTUP_FAILURE
 
 from lastseat.config import Settings, get_settings
 from lastseat.entrypoints.background import CLEANUP_SECONDS
+from lastseat.entrypoints.cli.groups import command_group
 from lastseat.entrypoints.logs import configure_logging, log_uncaught
 from lastseat.entrypoints.stopping import TEARDOWN_SECONDS, Watchdog
 from lastseat.payments_sandbox.app import create_sandbox
@@ -153,6 +171,16 @@ def payments_sandbox(host: Host = "127.0.0.1", port: Port = 3090) -> None:
     uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
 
 
+def mailer(host: Host = "127.0.0.1", port: Port = 2526) -> None:
+    """Run the mailer: the mail outbox's rounds alone, for servers that leave them to it
+    (LASTSEAT_MAIL_SEND_IN_SERVERS=false, as `up` runs them); /healthz on PORT."""
+    from lastseat.entrypoints.mailer import create_mailer
+
+    settings = get_settings()
+    server_logging(settings)
+    uvicorn.run(create_mailer(settings), host=host, port=port, **uvicorn_options(settings))
+
+
 def stack_dns() -> None:
     """The DNS tier (run by `up`): UDP and TCP on dns_port, DNS-over-HTTP on doh_port."""
     from lastseat.stack.dns import ZoneResolver, doh_app, start_servers
@@ -185,3 +213,22 @@ def stack_waf_log(
     settings = get_settings()
     server_logging(settings)
     serve(folder or firewall_dir(settings), port)
+
+
+# In the order `lastseat --help` lists them; the hidden ones are started by `up`.
+COMMANDS: dict[str, Callable[..., None]] = {
+    "serve": serve,
+    "serve-grpc": serve_grpc,
+    "payments-sandbox": payments_sandbox,
+    "mailer": mailer,
+}
+HIDDEN: dict[str, Callable[..., None]] = {"stack-dns": stack_dns, "stack-waf-log": stack_waf_log}
+
+app = command_group("lastseat's server processes, one per command.")
+for name, command in COMMANDS.items():
+    app.command(name)(command)
+for name, command in HIDDEN.items():
+    app.command(name, hidden=True)(command)
+
+if __name__ == "__main__":
+    app()

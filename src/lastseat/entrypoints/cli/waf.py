@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from lastseat.config import get_settings
-from lastseat.entrypoints.cli.running import command_group
+from lastseat.entrypoints.cli.groups import command_group
 from lastseat.stack import waf_log
 from lastseat.stack.nginx import firewall_dir
 from lastseat.stack.waf_tier import WAF_LOG

@@ -6,12 +6,14 @@ is the rule ("only if still available"), so there is no read-then-write window.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,6 +24,7 @@ from lastseat.domain.events import SeatEvent
 from lastseat.domain.fares import Surcharges
 from lastseat.domain.flights import Cabin, Flight, FlightExists, Layout, SeatStatus
 from lastseat.domain.money import Money
+from lastseat.services.bounded import bounded_put
 
 AVAILABLE = SeatStatus.AVAILABLE.value
 HELD = SeatStatus.HELD.value
@@ -45,7 +48,20 @@ def layout_to_json(layout: Layout) -> dict[str, Any]:
     }
 
 
+# Flights share a handful of aircraft layouts: each distinct one is built and kept once
+# (a 180-seat layout with its seat index is some 15 kB), not once per flight in memory.
+_LAYOUTS: OrderedDict[bytes, Layout] = OrderedDict()
+LAYOUTS_KEPT = 256
+
+
 def layout_from_json(data: dict[str, Any]) -> Layout:
+    key = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    layout = _LAYOUTS.get(key) or _layout(data)
+    bounded_put(_LAYOUTS, key, layout, LAYOUTS_KEPT)
+    return layout
+
+
+def _layout(data: dict[str, Any]) -> Layout:
     # (migration 0008 gave layouts stored before surcharges existed this shape)
     return Layout(
         tuple(
