@@ -34,8 +34,17 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# The suites in two workers, each test file whole in one (a file's fixtures are shared);
+# then the firewall's replay of every request the others' suites made the app accept
+# (tests/stack/test_firewall.py), which needs them all finished. A plain `pytest` runs
+# everything in one process, the replay last.
+RECORDINGS := $(CURDIR)/var/test-recordings
+REPLAY := tests/stack/test_firewall.py::test_every_request_the_api_and_e2e_suites_made_passes_the_firewall
+
 test: setup lint
-	$(BIN)/pytest
+	rm -rf $(RECORDINGS)
+	LASTSEAT_TEST_RECORDINGS=$(RECORDINGS) $(BIN)/pytest -n 2 --dist loadfile --deselect $(REPLAY)
+	LASTSEAT_TEST_RECORDINGS=$(RECORDINGS) $(BIN)/pytest $(REPLAY)
 
 unit: setup
 	$(BIN)/pytest tests/unit

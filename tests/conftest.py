@@ -12,7 +12,7 @@ from lastseat.bootstrap import Services, build_services
 from lastseat.stack.postgres import PostgresServer, find_or_start
 from tests.support.clock import FakeClock
 from tests.support.databases import fresh_pg_database, make_settings
-from tests.support.leaks import ResponseScanner, known_secrets
+from tests.support.leaks import RECORDINGS_ENV, ResponseScanner, known_secrets
 from tests.support.payments import FakePayments
 
 
@@ -43,6 +43,10 @@ def no_secret_in_any_response() -> Iterator[ResponseScanner]:
     scanner.install()
     yield scanner
     scanner.uninstall()
+    if RECORDINGS_ENV in os.environ:
+        scanner.save(
+            Path(os.environ[RECORDINGS_ENV]), os.environ.get("PYTEST_XDIST_WORKER", "main")
+        )
     assert not scanner.leaks, "\n".join(scanner.leaks[:20])
 
 

@@ -1,6 +1,7 @@
 """Seat events on PostgreSQL are appended without a per-flight lock, so transactions commit
 out of id order; a reader of "id > last" must still never skip an event that commits
-later with a smaller id (migration 0013), nor read one twice."""
+later with a smaller id (migration 0013), nor read one twice, nor wait for a transaction
+that is not lastseat's (0014)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 
 from lastseat.adapters.db.database import SqlDatabase
@@ -120,3 +122,34 @@ async def test_a_reader_tailing_concurrent_writers_misses_and_repeats_nothing(
     ids = [event_id for event_id, _, _ in read]
     assert ids == sorted(set(ids))  # in order, none twice
     assert sorted(seat for _, seat, _ in read) == sorted(committed)
+
+
+@pytest.mark.parametrize("where", ["another database", "this database, outside lastseat"])
+async def test_a_transaction_left_open_by_another_session_holds_back_no_event(
+    on_postgres: Services, postgres: PostgresServer, clock: FakeClock, where: str
+) -> None:
+    """An operator's psql, a report, another application's leaked transaction: a session
+    that is not lastseat's writes no seat event, so an open transaction of its, however
+    old, does not keep the live maps from events committed after it began (0014)."""
+    services = on_postgres
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    database = "postgres" if where == "another database" else _database_of(services)
+    idle = await asyncpg.connect(postgres.dsn(database))
+    try:
+        async with idle.transaction():
+            await idle.fetchval("SELECT pg_current_xact_id()")  # an id older than the event's
+            async with _uows(services)(write=True) as uow:
+                await uow.events.append([_held(flight.id, "3C")], clock())
+                await uow.commit()
+            # read at once, with the other transaction still open: the event is settled
+            rows = await _read(services, flight.id, 0)
+            async with _uows(services)() as uow:
+                latest = await uow.events.latest(flight.id)
+    finally:
+        await idle.close()
+    assert [seat for _, seat, _ in rows] == ["3C"]
+    assert latest == rows[0][0]
+
+
+def _database_of(services: Services) -> str:
+    return services.settings.database_url.get_secret_value().rsplit("/", 1)[1].split("?")[0]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +30,8 @@ def known_secrets() -> list[str]:
 NOT_OWN_TRAFFIC = ("test_attackers_view", "test_schema_fuzzing", "tests/stack/")
 REPLAYED_HEADERS = ("content-type", "authorization", "idempotency-key", "x-csrf-token", "cookie")
 MAX_RECORDED = 4_000
+# Where each pytest process of a parallel `make test` saves what it recorded (Makefile).
+RECORDINGS_ENV = "LASTSEAT_TEST_RECORDINGS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,16 @@ class ResponseScanner:
             headers = tuple((n, v) for n, v in request.headers.items() if n in REPLAYED_HEADERS)
             self.accepted[key] = RecordedRequest(request.method, target, headers, body, test)
 
+    def save(self, folder: Path, name: str) -> None:
+        """What this process recorded, for a replay run by another process of the same
+        `make test` (the suites run in parallel workers: tests/stack/test_firewall.py)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [
+            json.dumps({**asdict(item), "body": base64.b64encode(item.body).decode()})
+            for item in self.accepted.values()
+        ]
+        (folder / f"{name}.jsonl").write_text("".join(line + "\n" for line in lines))
+
     def install(self) -> None:
         scanner = self
         original_async = httpx.AsyncClient.send
@@ -102,3 +117,16 @@ class ResponseScanner:
     def uninstall(self) -> None:
         for cls, original in self._originals.items():
             cls.send = original
+
+
+def recorded_by_others(folder: Path) -> dict[tuple[str, str, bytes], RecordedRequest]:
+    """What every worker of this run saved (ResponseScanner.save), one copy of each."""
+    found: dict[tuple[str, str, bytes], RecordedRequest] = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            data = json.loads(line)
+            body = base64.b64decode(data["body"])
+            headers = tuple((name, value) for name, value in data["headers"])
+            item = RecordedRequest(data["method"], data["target"], headers, body, data["test"])
+            found.setdefault((item.method, item.target, body), item)
+    return found

@@ -43,7 +43,7 @@ class SqlDatabase:
                 raise ValueError("a replica (LASTSEAT_REPLICA_DATABASE_URL) needs PostgreSQL")
             # Its own pool: nothing but ReplicaSeats ever gets a connection from it.
             replica = settings.model_copy(update={"database_url": settings.replica_database_url})
-            self._replica = create_engine(replica)
+            self._replica = create_engine(replica, writer=False)
 
     def seat_reader(self) -> SeatReaderPort:
         if self._postgres:

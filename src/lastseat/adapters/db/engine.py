@@ -23,9 +23,13 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, writer: bool = True) -> AsyncEngine:
+    """`writer`: its connections may write (a replica's never do)."""
     url = settings.database_url.get_secret_value()
-    engine = _sqlite_engine(url, settings) if settings.is_sqlite else _pg_engine(url, settings)
+    if settings.is_sqlite:
+        engine = _sqlite_engine(url, settings)
+    else:
+        engine = _pg_engine(url, settings, writer)
     _time_statements(engine)
     return engine
 
@@ -48,8 +52,14 @@ def _time_statements(engine: AsyncEngine) -> None:
             add_db_time(time.perf_counter() - started_at)
 
 
-def _pg_engine(url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+# Held by every connection of the pool for its whole life, from before its first
+# transaction: it marks the sessions that may write seat events, whose transactions alone
+# hold back the line readers take events below (migration 0014).
+REGISTER_EVENT_WRITER = "SELECT pg_advisory_lock_shared(7348, 0)"
+
+
+def _pg_engine(url: str, settings: Settings, writer: bool) -> AsyncEngine:
+    engine = create_async_engine(
         url,
         pool_size=settings.pool_size,
         max_overflow=settings.pool_max_overflow,
@@ -68,6 +78,19 @@ def _pg_engine(url: str, settings: Settings) -> AsyncEngine:
             },
         },
     )
+
+    if writer:
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _register(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(REGISTER_EVENT_WRITER)
+            cursor.close()
+            # The driver's adapter began a transaction for it: end it (the session's lock
+            # stays), else a LISTEN on this connection would never hear a notification.
+            dbapi_connection.rollback()
+
+    return engine
 
 
 def _milliseconds(seconds: float) -> str:

@@ -74,9 +74,12 @@ HOLD_SEATS = (
 # An event's id is numbered by its transaction (migration 0013), with no lock: ids follow
 # the order in which transactions began, not the order in which they commit, so a reader
 # takes only the ids below the oldest transaction still running ("settled"), which no
-# commit can add to, and "id > last" skips nothing.
+# commit can add to, and "id > last" skips nothing. Each read first asks the cheap line
+# (the oldest transaction on the whole server); only an event above it asks the exact one
+# (the oldest of the sessions that may write events, migration 0014).
 INSERT_EVENT = "INSERT INTO events (flight_id, seat, status, created_at) VALUES ($1, $2, $3, $4)"
-SETTLED_BELOW = "SELECT lastseat_events_settled_below()"
+# Exact, and dearer: the oldest transaction of a session that may write events (0014).
+WRITTEN_BELOW = "SELECT lastseat_events_written_below()"
 _LINE = "(SELECT lastseat_events_settled_below() AS below) AS line"
 # Each read also says whether what it saw is settled by its own snapshot's line.
 EVENTS_AFTER = (
@@ -93,8 +96,8 @@ LAST_EVENT = (
 )
 LAST_SETTLED_EVENT = "SELECT coalesce(max(id), 0) FROM events WHERE flight_id = $1 AND id < $2"
 # How long a read waits for the transactions that hold back the events it can already see
-# (a hold or booking that began before them and has not ended, on any database of the
-# server): usually a few ms, seconds on an overloaded server. Past that it answers with
+# (a transaction of lastseat's that began before them and has not ended): usually a few
+# ms, seconds on an overloaded server. Past that it answers with
 # the settled ones only, and the tail's next wake-up or poll brings the rest.
 SETTLE_WAIT_SECONDS = 2.0
 SETTLE_STEP_SECONDS = 0.002
@@ -159,7 +162,7 @@ class PgEvents(SqlEvents):
         await self._conn.exec_driver_sql(INSERT_EVENT, _one_or_many(rows))
 
     async def _settled_below(self) -> int:
-        return int((await self._conn.exec_driver_sql(SETTLED_BELOW)).scalar_one())
+        return int((await self._conn.exec_driver_sql(WRITTEN_BELOW)).scalar_one())
 
     async def _settled_past(self, event_id: int) -> int:
         """The settled line once it has passed `event_id` (waiting a bounded time for the
