@@ -94,9 +94,13 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
         deadline = time.monotonic() + 120
         while "lastseat is up" not in log.read_text():
             if up.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"the stack did not come up:\n{log.read_text()}")
+                kept = keep_logs(folder)
+                sys.exit(f"the stack did not come up (its logs: {kept}):\n{log.read_text()}")
             time.sleep(0.2)
         yield Stack(folder, env, app_port, ports)
+    except BaseException:
+        keep_logs(folder)
+        raise
     finally:
         if up is not None and up.poll() is None:
             up.send_signal(signal.SIGINT)
@@ -109,6 +113,20 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
             drop_database(pg, database)
         pg.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def keep_logs(folder: Path) -> Path:
+    """A failed run's tier logs, kept past the folder's removal (var/bench/stack-logs/)."""
+    kept = ROOT / "var" / "bench" / "stack-logs"
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir(parents=True)
+    for name in ("up.log", "logs"):
+        source = folder / name
+        if source.is_dir():
+            shutil.copytree(source, kept / name)
+        elif source.exists():
+            shutil.copy(source, kept / name)
+    return kept
 
 
 ENTRIES = ("app server", "proxy tier", "firewall tier")

@@ -17,6 +17,7 @@ import websockets
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from lastseat.adapters.db import tables
+from lastseat.adapters.db.engine import REGISTER_EVENT_WRITER
 from lastseat.bootstrap import build_services
 from lastseat.client import ApiError, watch
 from lastseat.entrypoints.ws.flights import SLOW_CONSUMER
@@ -213,6 +214,8 @@ async def _burst(database_url: str, flight_id: int, count: int) -> None:
     ]
     try:
         async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # as lastseat's own sessions do
+                await conn.exec_driver_sql(REGISTER_EVENT_WRITER)
             await conn.execute(tables.events.insert(), rows)
     finally:
         await engine.dispose()

@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from lastseat.adapters.db.database import SqlDatabase
+from lastseat.adapters.db.engine import REGISTER_EVENT_WRITER
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.bootstrap import Services, build_services
 from lastseat.domain.events import SeatEvent
@@ -153,3 +154,22 @@ async def test_a_transaction_left_open_by_another_session_holds_back_no_event(
 
 def _database_of(services: Services) -> str:
     return services.settings.database_url.get_secret_value().rsplit("/", 1)[1].split("?")[0]
+
+
+async def test_a_session_without_the_writers_lock_may_not_write_an_event(
+    on_postgres: Services, postgres: PostgresServer, clock: FakeClock
+) -> None:
+    """Its transaction would be invisible to the line readers take (0014): refused."""
+    flight = await on_postgres.catalog.create_flight(new_flight(clock()))
+    insert = (
+        "INSERT INTO events (flight_id, seat, status, created_at) VALUES ($1, '1A', 'held', now())"
+    )
+    outsider = await asyncpg.connect(postgres.dsn(_database_of(on_postgres)))
+    try:
+        with pytest.raises(asyncpg.RaiseError, match="event writers' lock"):
+            await outsider.execute(insert, flight.id)
+        await outsider.execute(REGISTER_EVENT_WRITER)
+        await outsider.execute(insert, flight.id)
+    finally:
+        await outsider.close()
+    assert [seat for _, seat, _ in await _read(on_postgres, flight.id, 0)] == ["1A"]

@@ -9,8 +9,9 @@ engine.py), so before any transaction on it has an id. `lastseat_events_written_
 reads which of those connections are in a transaction with an id (`pg_locks`,
 `pg_stat_activity.backend_xid`), and puts the line at the oldest of them, or at the next
 transaction id if none: a writer that registered after that id was read takes a later
-one, and any other session's transaction cannot add an event. Where the app's role may
-not see its own sessions' transaction ids, the line is drawn as 0013 drew it.
+one, and any other session's transaction cannot add an event (an insert into `events`
+from a session without the lock is refused). Where the app's role may not see its own
+sessions' transaction ids, the line is drawn as 0013 drew it.
 
 Revision ID: 0014
 Revises: 0013
@@ -58,8 +59,36 @@ def upgrade() -> None:
         """
     )
 
+    # A writer that did not take the lock would be invisible to that line, and a reader
+    # could pass its events before they commit: such an insert is refused, not trusted.
+    op.execute(
+        """
+        CREATE FUNCTION lastseat_refuse_unregistered_writers() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NOT EXISTS (
+            SELECT 1 FROM pg_locks
+             WHERE locktype = 'advisory' AND classid = 7348 AND objid = 0 AND objsubid = 2
+               AND pid = pg_backend_pid() AND granted
+          ) THEN
+            RAISE EXCEPTION 'seat events are written only by a session holding the'
+              ' event writers'' lock: SELECT pg_advisory_lock_shared(7348, 0) first'
+              USING HINT = 'see migration 0014 (live maps could skip these events)';
+          END IF;
+          RETURN NULL;
+        END
+        $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER events_by_registered_writers BEFORE INSERT ON events"
+        " FOR EACH STATEMENT EXECUTE FUNCTION lastseat_refuse_unregistered_writers()"
+    )
+
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute("DROP TRIGGER events_by_registered_writers ON events")
+    op.execute("DROP FUNCTION lastseat_refuse_unregistered_writers()")
     op.execute("DROP FUNCTION lastseat_events_written_below()")
