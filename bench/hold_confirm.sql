@@ -4,8 +4,8 @@
 -- tests/integration/test_booking_round_trips.py pins it; the capture's record (one
 -- UPDATE per batch of bookings, after the 201) is left out, as it is off the request.
 -- The service's sessions hold the event writers' lock (7348, 0) from their connect, at no
--- cost per transaction (migration 0014); pgbench has no connect hook, so each event insert
--- takes it in the same statement (no round trip more; no reader runs beside pgbench).
+-- cost per transaction (migration 0014); pgbench has no connect hook, so the hold's first
+-- statement takes it (held by the session from then on: no round trip more).
 \set flight random(1, :flights)
 \set slot random(0, 179)
 SELECT CASE WHEN :slot < 6 THEN (:slot / 2 + 1)::text || substr('AC', :slot % 2 + 1, 1)
@@ -15,7 +15,8 @@ SELECT users.id FROM tokens JOIN users ON users.id = tokens.user_id
   WHERE tokens.token_hash = ':token_hash' AND tokens.revoked_at IS NULL AND tokens.expires_at > now();
 BEGIN;
 INSERT INTO holds (id, user_id, flight_id, seats, quote, status, created_at, expires_at)
-  VALUES (':hold', ':user_id', :flight, json_build_array(':seat'), '{}', 'active', now(), now() + interval '10 minutes');
+  SELECT ':hold', ':user_id', :flight, json_build_array(':seat'), '{}', 'active', now(), now() + interval '10 minutes'
+  FROM (SELECT pg_advisory_lock_shared(7348, 0)) AS registered;
 WITH claimed AS (
   UPDATE seats SET status = 'held', hold_id = ':hold', held_until = now() + interval '10 minutes', booking_id = NULL
   WHERE flight_id = :flight AND seat IN (
@@ -26,7 +27,7 @@ WITH claimed AS (
 SELECT count(*) AS got FROM claimed \gset
 \if :got
 INSERT INTO events (flight_id, seat, status, created_at)
-  SELECT :flight, ':seat', 'held', now() FROM (SELECT pg_advisory_lock_shared(7348, 0)) AS registered;
+  SELECT :flight, ':seat', 'held', now();
 COMMIT;
 SELECT users.id FROM tokens JOIN users ON users.id = tokens.user_id
   WHERE tokens.token_hash = ':token_hash' AND tokens.revoked_at IS NULL AND tokens.expires_at > now();
@@ -47,7 +48,7 @@ INSERT INTO booking_passengers (booking_id, seat, given_name, family_name, date_
 UPDATE seats SET status = 'booked', booking_id = ':booking', hold_id = NULL, held_until = NULL
   WHERE hold_id = ':hold' AND status = 'held' AND held_until > now() RETURNING seat;
 INSERT INTO events (flight_id, seat, status, created_at)
-  SELECT :flight, ':seat', 'booked', now() FROM (SELECT pg_advisory_lock_shared(7348, 0)) AS registered;
+  SELECT :flight, ':seat', 'booked', now();
 INSERT INTO mail_outbox (message_id, kind, booking_id, recipient, refund_amount, created_at)
   VALUES ('<booked.:booking@bench>', 'booked', ':booking', 'bench@example.com', NULL, now());
 COMMIT;

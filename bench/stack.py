@@ -35,7 +35,7 @@ import contract
 from contract import Measure
 from run import LOAD_LIMITS, drop_database, prepare, reset_inventory, run_wrk
 
-from lastseat.stack.ports import free_port
+from lastseat.stack.ports import free_pair, free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
 from lastseat.stack.processes import lastseat_argv
 
@@ -63,7 +63,7 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
     folder.chmod(0o755)
     up = None
     try:
-        app_port = free_port()
+        app_port = free_pair()  # app-1 and app-2 listen on it and the next one
         ports = {name: free_port() for name in (
             "DNS", "DOH", "HTTPS", "HTTP", "PROXY", "PROXY_GRPC", "GRPC", "MAIL_CATCHER", "MAILER",
         )}  # fmt: skip

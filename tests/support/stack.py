@@ -21,6 +21,7 @@ import httpx
 
 from lastseat.client.resolve import resolving_transport
 from lastseat.config import PROJECT_ROOT, Settings
+from lastseat.stack.ports import free_pair
 from lastseat.stack.postgres import PostgresServer
 from lastseat.stack.processes import alive, lastseat_argv
 from lastseat.stack.state import read_state, state_path
@@ -43,20 +44,6 @@ def _free_ports(count: int) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
-
-
-def _free_pair() -> int:
-    """A port p with p+1 free too: the app servers take consecutive ports."""
-    for _ in range(100):
-        [port] = _free_ports(1)
-        with socket.socket() as a, socket.socket() as b:
-            try:
-                a.bind(("127.0.0.1", port))
-                b.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no two consecutive free ports")
 
 
 @dataclass
@@ -153,7 +140,7 @@ def _up(database_url: str, **extra_env: str) -> Iterator[Stack]:
         LASTSEAT_HTTP_PORT=str(http),
         LASTSEAT_PROXY_PORT=str(proxy),
         LASTSEAT_PROXY_GRPC_PORT=str(proxy_grpc),
-        LASTSEAT_APP_PORT=str(_free_pair()),
+        LASTSEAT_APP_PORT=str(free_pair()),
         LASTSEAT_GRPC_PORT=str(grpc_port),
         LASTSEAT_PAYMENTS_URL=f"http://127.0.0.1:{sandbox}",
         LASTSEAT_MAIL_CATCHER_PORT=str(mail),

@@ -12,6 +12,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_pair() -> int:
+    """A free port p with p+1 free too: a stack's app servers take consecutive ports."""
+    for _ in range(100):
+        port = free_port()
+        with socket.socket() as first, socket.socket() as second:
+            try:
+                first.bind(("127.0.0.1", port))
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two consecutive free ports")
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
