@@ -16,7 +16,7 @@ SELECT users.id FROM tokens JOIN users ON users.id = tokens.user_id
 BEGIN;
 INSERT INTO holds (id, user_id, flight_id, seats, quote, status, created_at, expires_at)
   SELECT ':hold', ':user_id', :flight, json_build_array(':seat'), '{}', 'active', now(), now() + interval '10 minutes'
-  FROM (SELECT pg_advisory_lock_shared(7348, 0)) AS registered;
+  FROM (SELECT lastseat_register_event_writer()) AS registered;
 WITH claimed AS (
   UPDATE seats SET status = 'held', hold_id = ':hold', held_until = now() + interval '10 minutes', booking_id = NULL
   WHERE flight_id = :flight AND seat IN (

@@ -159,15 +159,24 @@ def _database_of(services: Services) -> str:
 async def test_a_session_without_the_writers_lock_may_not_write_an_event(
     on_postgres: Services, postgres: PostgresServer, clock: FakeClock
 ) -> None:
-    """Its transaction would be invisible to the line readers take (0014): refused."""
+    """Its transaction would be invisible to the line readers take (0014): refused, as is
+    one that took the lock after its transaction had an id (a reader may be past it)."""
     flight = await on_postgres.catalog.create_flight(new_flight(clock()))
     insert = (
         "INSERT INTO events (flight_id, seat, status, created_at) VALUES ($1, '1A', 'held', now())"
     )
     outsider = await asyncpg.connect(postgres.dsn(_database_of(on_postgres)))
     try:
-        with pytest.raises(asyncpg.RaiseError, match="event writers' lock"):
+        with pytest.raises(asyncpg.RaiseError, match="registered as an event writer"):
             await outsider.execute(insert, flight.id)
+        # the lock alone, or registering once the transaction has an id, is not enough
+        await outsider.execute("SELECT pg_advisory_lock_shared(7348, 0)")
+        with pytest.raises(asyncpg.RaiseError, match="registered as an event writer"):
+            await outsider.execute(insert, flight.id)
+        async with outsider.transaction():
+            await outsider.fetchval("SELECT pg_current_xact_id()")
+            with pytest.raises(asyncpg.RaiseError, match="before the transaction writes"):
+                await outsider.execute(REGISTER_EVENT_WRITER)
         await outsider.execute(REGISTER_EVENT_WRITER)
         await outsider.execute(insert, flight.id)
     finally:

@@ -55,7 +55,7 @@ def _time_statements(engine: AsyncEngine) -> None:
 # Held by every connection of the pool for its whole life, from before its first
 # transaction: it marks the sessions that may write seat events, whose transactions alone
 # hold back the line readers take events below (migration 0014).
-REGISTER_EVENT_WRITER = "SELECT pg_advisory_lock_shared(7348, 0)"
+REGISTER_EVENT_WRITER = "SELECT lastseat_register_event_writer()"
 
 
 def _pg_engine(url: str, settings: Settings, writer: bool) -> AsyncEngine:
@@ -84,11 +84,18 @@ def _pg_engine(url: str, settings: Settings, writer: bool) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _register(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute(REGISTER_EVENT_WRITER)
-            cursor.close()
-            # The driver's adapter began a transaction for it: end it (the session's lock
-            # stays), else a LISTEN on this connection would never hear a notification.
-            dbapi_connection.rollback()
+            try:
+                cursor.execute(REGISTER_EVENT_WRITER)
+            except Exception as missing:  # not migrated yet (`lastseat db migrate` is next)
+                if "lastseat_register_event_writer" not in str(missing):
+                    raise
+                dbapi_connection.rollback()
+                return
+            finally:
+                cursor.close()
+            # The driver's adapter began a transaction for it: commit it (the session's
+            # setting is kept only so), else a LISTEN here would never hear a notification.
+            dbapi_connection.commit()
 
     return engine
 

@@ -70,6 +70,9 @@ async def upgrade(engine: AsyncEngine) -> None:
             await conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
             await conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
         await conn.run_sync(run)
+    # Connections made before the schema had it could not register as seat event writers
+    # (migration 0014; adapters/db/engine.py): the pool's next ones do.
+    await engine.dispose()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -47,7 +47,7 @@ HTTP_GRACE_SECONDS = 5.0
 HTTP_EXIT_SECONDS = HTTP_GRACE_SECONDS + CLEANUP_SECONDS + TEARDOWN_SECONDS + 2.0
 
 Host = Annotated[str, typer.Option(metavar="ADDRESS", help="address to listen on")]
-Port = Annotated[int, typer.Option(metavar="PORT", help="port to listen on")]
+Port = Annotated[int, typer.Option(metavar="PORT", help="port to listen on", min=1, max=65_535)]
 
 
 def _exit_on_signal(signum: int, _: object) -> None:

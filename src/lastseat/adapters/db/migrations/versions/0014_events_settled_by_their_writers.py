@@ -5,12 +5,13 @@ Migration 0013 drew it at the oldest transaction still running anywhere on the s
 (`pg_snapshot_xmin`): a session left idle in a transaction, in any database, held back
 every live map until it ended. Every connection lastseat writes events through now holds
 a shared session-level advisory lock (7348, 0), taken when it connects (adapters/db/
-engine.py), so before any transaction on it has an id. `lastseat_events_written_below()`
+engine.py, through `lastseat_register_event_writer()`), so before any transaction on it
+has an id. `lastseat_events_written_below()`
 reads which of those connections are in a transaction with an id (`pg_locks`,
 `pg_stat_activity.backend_xid`), and puts the line at the oldest of them, or at the next
 transaction id if none: a writer that registered after that id was read takes a later
 one, and any other session's transaction cannot add an event (an insert into `events`
-from a session without the lock is refused). Where the app's role may not see its own
+from a session not registered so is refused). Where the app's role may not see its own
 sessions' transaction ids, the line is drawn as 0013 drew it.
 
 Revision ID: 0014
@@ -59,20 +60,40 @@ def upgrade() -> None:
         """
     )
 
-    # A writer that did not take the lock would be invisible to that line, and a reader
+    # Registering: the lock, taken while this session's transaction has no id yet (one
+    # taken later would let a reader pass the events of the id it already had), and a
+    # session setting that says so.
+    op.execute(
+        """
+        CREATE FUNCTION lastseat_register_event_writer() RETURNS void
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+            RAISE EXCEPTION 'register as a seat event writer before the transaction writes'
+              USING HINT = 'see migration 0014 (live maps could skip its events)';
+          END IF;
+          PERFORM pg_advisory_lock_shared(7348, 0);
+          PERFORM set_config('lastseat.event_writer', 'registered', false);
+        END
+        $$
+        """
+    )
+    # A writer that did not register so would be invisible to that line, and a reader
     # could pass its events before they commit: such an insert is refused, not trusted.
     op.execute(
         """
         CREATE FUNCTION lastseat_refuse_unregistered_writers() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-          IF NOT EXISTS (
-            SELECT 1 FROM pg_locks
-             WHERE locktype = 'advisory' AND classid = 7348 AND objid = 0 AND objsubid = 2
-               AND pid = pg_backend_pid() AND granted
-          ) THEN
-            RAISE EXCEPTION 'seat events are written only by a session holding the'
-              ' event writers'' lock: SELECT pg_advisory_lock_shared(7348, 0) first'
+          IF current_setting('lastseat.event_writer', true) IS DISTINCT FROM 'registered'
+             OR NOT EXISTS (
+               SELECT 1 FROM pg_locks
+                WHERE locktype = 'advisory' AND classid = 7348 AND objid = 0
+                  AND objsubid = 2 AND pid = pg_backend_pid() AND granted)
+          THEN
+            RAISE EXCEPTION 'seat events are written only by a session registered as an'
+              ' event writer: SELECT lastseat_register_event_writer() first, outside a'
+              ' transaction or before it writes'
               USING HINT = 'see migration 0014 (live maps could skip these events)';
           END IF;
           RETURN NULL;
@@ -91,4 +112,5 @@ def downgrade() -> None:
         return
     op.execute("DROP TRIGGER events_by_registered_writers ON events")
     op.execute("DROP FUNCTION lastseat_refuse_unregistered_writers()")
+    op.execute("DROP FUNCTION lastseat_register_event_writer()")
     op.execute("DROP FUNCTION lastseat_events_written_below()")
