@@ -54,7 +54,7 @@ from lastseat.stack.processes import lastseat_argv
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TARGET_P99_MS = 65.0
-QUICK = {"watchers": 300, "seconds": 6.0}
+QUICK = {"watchers": 300, "seconds": 3.0}
 STARTUP_SECONDS = 90.0  # a loaded machine imports slowly
 Trigger = Callable[[], Awaitable[None]]
 

@@ -196,7 +196,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=None)
     parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
-    seconds = args.seconds or (2 if args.quick else 10)
+    seconds = args.seconds or (1 if args.quick else 10)
     rounds = 1 if args.quick else 3
     apache = not args.quick
     if apache and (

@@ -303,7 +303,7 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=None, help="connections per app server")
     args = parser.parse_args()
     if args.quick:
-        args.buyers, args.seats, args.seconds = 200, 160, 25
+        args.buyers, args.seats, args.seconds = 120, 96, 15
     pg = find_or_start()
     database = args.database = f"lastseat_hot_{uuid.uuid4().hex[:8]}"
     workdir = Path(tempfile.mkdtemp(prefix="lastseat-hot-"))

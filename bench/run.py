@@ -11,7 +11,7 @@
 
 Machines here are shared and noisy: compare the ratios, not the absolute numbers.
 Writes var/bench/run.json (the bench contract: bench/contract.py), with each app server
-worker's RSS after the runs. `--quick`: 5 s runs, 100 flights, 200 watchers, one pgbench
+worker's RSS after the runs. `--quick`: 2 s runs, 100 flights, 200 watchers, one pgbench
 run, no (e) and (f).
 """
 
@@ -404,7 +404,7 @@ def main() -> None:
     add_quick(parser)
     args = parser.parse_args()
     if args.quick:
-        args.seconds, args.flights, args.watchers = 5, 100, 200
+        args.seconds, args.flights, args.watchers = 2, 100, 200
     raise_open_files_limit()
     for tool in ("pgbench", "wrk", "nginx"):
         if shutil.which(tool) is None:

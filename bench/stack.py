@@ -216,7 +216,7 @@ def main() -> None:
     contract.add_quick(parser)
     args = parser.parse_args()
     if args.quick:
-        args.seconds, args.flights, args.dns_lookups = 5, 50, 50
+        args.seconds, args.flights, args.dns_lookups = 2, 50, 50
     pg = find_or_start()
     database = f"lastseat_stack_bench_{uuid.uuid4().hex[:8]}"
     runs: dict[str, dict[str, dict[str, float]]] = {flow: {} for flow, _, _ in FLOWS}
