@@ -294,7 +294,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="200 buyers for 160 seats")
+    parser.add_argument("--quick", action="store_true", help="120 buyers for 96 seats")
     parser.add_argument("--buyers", type=int, default=500)
     parser.add_argument("--seats", type=int, default=400)
     parser.add_argument("--attempts", type=int, default=6, help="holds tried per buyer")

@@ -41,6 +41,7 @@ from lastseat.stack.processes import lastseat_argv
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+KEPT_LOGS = ROOT / "var" / "bench" / "stack-logs"  # a failed run's tier logs
 console = Console(width=140)
 HOST = ("-H", "Host: lastseat.test")
 
@@ -94,8 +95,7 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
         deadline = time.monotonic() + 120
         while "lastseat is up" not in log.read_text():
             if up.poll() is not None or time.monotonic() > deadline:
-                kept = keep_logs(folder)
-                sys.exit(f"the stack did not come up (its logs: {kept}):\n{log.read_text()}")
+                sys.exit(f"the stack did not come up (its logs: {KEPT_LOGS}):\n{log.read_text()}")
             time.sleep(0.2)
         yield Stack(folder, env, app_port, ports)
     except BaseException:
@@ -115,18 +115,16 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def keep_logs(folder: Path) -> Path:
-    """A failed run's tier logs, kept past the folder's removal (var/bench/stack-logs/)."""
-    kept = ROOT / "var" / "bench" / "stack-logs"
-    shutil.rmtree(kept, ignore_errors=True)
-    kept.mkdir(parents=True)
+def keep_logs(folder: Path) -> None:
+    """A failed run's tier logs, kept past the folder's removal, in KEPT_LOGS."""
+    shutil.rmtree(KEPT_LOGS, ignore_errors=True)
+    KEPT_LOGS.mkdir(parents=True)
     for name in ("up.log", "logs"):
         source = folder / name
         if source.is_dir():
-            shutil.copytree(source, kept / name)
+            shutil.copytree(source, KEPT_LOGS / name)
         elif source.exists():
-            shutil.copy(source, kept / name)
-    return kept
+            shutil.copy(source, KEPT_LOGS / name)
 
 
 ENTRIES = ("app server", "proxy tier", "firewall tier")

@@ -179,7 +179,7 @@ class Settings(BaseSettings):
     # Mail (docs/mail.md): tickets and cancellations leave through the `mail_outbox` table,
     # sent by every app process's round to this SMTP relay (by default `up`'s catcher).
     # false: the app and gRPC servers leave the rounds to a mailer process
-    # (`lastseat up` runs one), so the e-tickets' PDF stack, some 100 MB once a ticket is
+    # (`lastseat up` runs one), so the e-tickets' PDF stack, some 50 MB once a ticket is
     # drawn, lives in that one process instead of in every server.
     mail_send_in_servers: bool = True
     mail_from: str = "LastSeat <tickets@lastseat.test>"

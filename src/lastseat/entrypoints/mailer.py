@@ -1,6 +1,6 @@
 """The mailer: a process that only sends the mail outbox (docs/mail.md), for a deployment
 whose servers leave it the rounds (`LASTSEAT_MAIL_SEND_IN_SERVERS=false`, as `lastseat up`
-runs them). Drawing e-tickets loads a PDF stack of some 100 MB; here it is loaded once,
+runs them). Drawing e-tickets loads a PDF stack of some 50 MB; here it is loaded once,
 not in every app and gRPC server. It answers `/healthz` on loopback for its supervisor,
 with the count of messages left for an operator."""
 

@@ -1,7 +1,8 @@
 """Seat-map encoding: the hot read path, and the live map's change messages.
 
-Each flight's static JSON fragments are built once, and the last encoding is kept with the
-taken seats it shows: when a fresh read finds the same taken seats, the bytes are reused.
+Each layout's static JSON at each demand price is built once (flights share layouts), and
+each flight's last encoding is kept with the taken seats it shows: when a fresh read finds
+the same taken seats, the bytes are reused.
 Each encoding carries a strong ETag, a digest of what decides its bytes (the template's
 digest, the flight, each seat's status). A digest rather than the last event id because a
 map also changes with no event: an expired hold counts as free (and moves the demand
@@ -56,7 +57,7 @@ class SeatMapEncoder:
         # flight: flights share a few layouts.
         self._templates: OrderedDict[tuple[Layout, int], Template] = OrderedDict()
         # The last encoding of each flight, bounded by bytes: a thousand flights' maps
-        # would otherwise keep some 40 MB per server, and one dropped costs ~25 us again.
+        # would otherwise keep some 40 MB per server, and one dropped costs ~60 us again.
         self._last: WeighedLru[int, tuple[SeatMap, bytes, str]] = WeighedLru(
             encoded_budget, lambda last: len(last[1])
         )

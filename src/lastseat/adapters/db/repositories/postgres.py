@@ -161,17 +161,17 @@ class PgEvents(SqlEvents):
         rows = [(e.flight_id, e.seat, e.status.value, stamp) for e in items]
         await self._conn.exec_driver_sql(INSERT_EVENT, _one_or_many(rows))
 
-    async def _settled_below(self) -> int:
+    async def _written_below(self) -> int:
         return int((await self._conn.exec_driver_sql(WRITTEN_BELOW)).scalar_one())
 
     async def _settled_past(self, event_id: int) -> int:
         """The settled line once it has passed `event_id` (waiting a bounded time for the
         transactions that began before that event to end), or as it is at the deadline."""
         deadline = time.monotonic() + SETTLE_WAIT_SECONDS
-        below = await self._settled_below()
+        below = await self._written_below()
         while below <= event_id and time.monotonic() < deadline:
             await asyncio.sleep(SETTLE_STEP_SECONDS)
-            below = await self._settled_below()
+            below = await self._written_below()
         return below
 
     async def for_flight(
