@@ -319,6 +319,36 @@ def wait_ready(url: str, seconds: float = 120, log: Path | None = None) -> None:
     raise RuntimeError(f"{url} did not become ready\n{said}")
 
 
+def start_booking_tiers(
+    env: dict[str, str],
+    workdir: Path,
+    processes: list[Process],
+    port: int,
+    sandbox_port: int,
+    workers: int,
+) -> tuple[Process, Process]:
+    """The tiers a booking crosses, as `lastseat up` runs them: the payment sandbox (every
+    booking authorizes and captures there, as in production), the mailer that draws and
+    sends the tickets (`env` should tell the servers not to), and the app servers on
+    `port`. Each is registered in `processes` before its wait, so a failed start is
+    stopped too. Returns the app server and the mailer."""
+    processes.append(
+        Process(lastseat_argv("payments-sandbox", "--port", str(sandbox_port)), env,
+                workdir / "sandbox.log")
+    )  # fmt: skip
+    wait_ready(f"http://127.0.0.1:{sandbox_port}/healthz", log=workdir / "sandbox.log")
+    mailer_port = free_port()
+    mailer = Process(lastseat_argv("mailer", "--port", str(mailer_port)), env,
+                     workdir / "mailer.log")  # fmt: skip
+    processes.append(mailer)
+    wait_ready(f"http://127.0.0.1:{mailer_port}/healthz", log=workdir / "mailer.log")
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    app = Process(lastseat_argv(*serve), env, workdir / "app.log")
+    processes.append(app)
+    wait_ready(f"http://127.0.0.1:{port}/readyz", log=workdir / "app.log")
+    return app, mailer
+
+
 def wait_grpc(target: str, seconds: float = 30) -> None:
     ready = grpc_serving(target)
     deadline = time.monotonic() + seconds
@@ -433,39 +463,8 @@ def main() -> None:
             "LASTSEAT_MAIL_SEND_IN_SERVERS": "false",
             **LOAD_LIMITS,
         }
-        # Every booking authorizes and captures at the payment sandbox, as in production.
-        sandbox = Process(
-            lastseat_argv(
-                "payments-sandbox",
-                "--port",
-                str(sandbox_port),
-            ),
-            env,
-            workdir / "sandbox.log",
-        )
-        processes.append(sandbox)
-        wait_ready(f"http://127.0.0.1:{sandbox_port}/healthz")
-        mailer_port = free_port()
-        mailer = Process(lastseat_argv("mailer", "--port", str(mailer_port)), env,
-                         workdir / "mailer.log")  # fmt: skip
-        processes.append(mailer)
-        wait_ready(f"http://127.0.0.1:{mailer_port}/healthz", log=workdir / "mailer.log")
-        app = Process(
-            lastseat_argv(
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ),
-            env,
-            workdir / "app.log",
-        )
-        processes.append(app)  # registered before the wait, so a failed start is stopped too
+        app, mailer = start_booking_tiers(env, workdir, processes, port, sandbox_port, args.workers)
         base = f"http://127.0.0.1:{port}"
-        wait_ready(base + "/readyz", log=workdir / "app.log")
         tokens = workdir / "tokens.txt"
         tokens.write_text(data["tokens"] + "\n")
         wrk_env = {"BENCH_TOKENS": str(tokens), "BENCH_FLIGHTS": str(args.flights)}

@@ -4,6 +4,7 @@ tier drew it: no app or gRPC server loaded the PDF stack."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import httpx
@@ -51,6 +52,11 @@ async def test_a_booking_s_ticket_is_in_the_inbox_with_its_e_tickets(
 PDF_STACK = ("_harfbuzz", "PIL/_imaging")
 
 
+def niceness(pid: int) -> int:
+    """The process's nice value (field 19 of /proc/PID/stat)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def loaded(pid: int) -> set[str]:
     maps = Path(f"/proc/{pid}/maps").read_text()
     return {library for library in PDF_STACK if library in maps}
@@ -73,6 +79,11 @@ async def test_the_mailer_draws_the_tickets_and_no_server_loads_their_pdf_stack(
     for name, pid in servers.items():
         assert loaded(pid) == set(), f"{name} loaded the PDF stack"
     assert loaded(tiers["mailer"]) == set(PDF_STACK)
+    # and it draws them at a lower priority than the requests the servers answer
+    ours = niceness(os.getpid())  # what every tier started from
+    assert stack.settings.mailer_niceness > 0
+    assert niceness(tiers["mailer"]) == min(19, ours + stack.settings.mailer_niceness)
+    assert {niceness(pid) for pid in servers.values()} == {ours}
 
     async with httpx.AsyncClient(timeout=5) as client:
         health = await client.get(f"http://127.0.0.1:{stack.settings.mailer_port}/healthz")

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from email.message import EmailMessage
+
 from lastseat.config import Settings
 from lastseat.domain.mail import Letter, MailUnavailable
+
+
+def _drawn(letter: Letter, sender: str) -> EmailMessage:
+    # Here, not at the top: the e-tickets' PDF stack (fpdf2, fontTools, NumPy, Pillow,
+    # some 50 MB) loads with the first letter sent, in the process that sends mail
+    # (docs/mail.md), not in every server that starts.
+    from lastseat.adapters.mail_render import render
+
+    return render(letter, sender)
 
 
 class SmtpPostman:
@@ -11,19 +23,18 @@ class SmtpPostman:
         self._settings = settings
 
     async def send(self, letter: Letter) -> None:
-        # Here, not at the top: the e-tickets' PDF stack (fpdf2, fontTools, NumPy, Pillow,
-        # some 50 MB) and the SMTP client load with the first letter sent, in the process
-        # that sends mail (docs/mail.md), not in every server that starts.
-        import aiosmtplib
+        import aiosmtplib  # with the first letter too, for the same reason
 
-        from lastseat.adapters.mail_render import render
-
+        # Drawn in a thread: loading the PDF stack takes the better part of a second and a
+        # ticket some 10 ms of CPU, which in the event loop would stall every request a
+        # server (`lastseat dev`, LASTSEAT_MAIL_SEND_IN_SERVERS) has in flight meanwhile.
         settings = self._settings
+        message = await asyncio.to_thread(_drawn, letter, settings.mail_from)
         password = settings.mail_relay_password
         host, port = settings.mail_relay
         try:
             await aiosmtplib.send(
-                render(letter, settings.mail_from),
+                message,
                 hostname=host,
                 port=port,
                 start_tls=settings.mail_relay_starttls,

@@ -9,6 +9,7 @@ app server some 35 MB and a second of start (stack/processes.py starts servers s
 
 from __future__ import annotations
 
+import os
 import sys
 
 if __name__ in {"__main__", "__mp_main__"}:  # a server process (or a uvicorn worker of one)
@@ -178,6 +179,7 @@ def mailer(host: Host = "127.0.0.1", port: Port = 2526) -> None:
 
     settings = get_settings()
     server_logging(settings)
+    os.nice(settings.mailer_niceness)  # a background tier: the requests come first
     uvicorn.run(create_mailer(settings), host=host, port=port, **uvicorn_options(settings))
 
 
