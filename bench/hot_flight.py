@@ -2,9 +2,10 @@
 
 500 buyers (each its own account and client address) start together on ONE flight of 400
 seats, as at the opening of a popular sale. Each reads the seat map, holds 1-4 free seats
-(on a 409 it reads the map again and tries other seats, a bounded number of times), then
-pays (POST /bookings with the sandbox's `tok_ok`). Two app servers and the payment sandbox
-run as `bench/run.py` starts them.
+(on a 409 it tries others from the free seats the refusal lists, a bounded number of
+times, and stops when the refusal says the flight is sold out), then pays (POST /bookings
+with the sandbox's `tok_ok`). Two app servers, the payment sandbox and the mailer run as
+`lastseat up` runs them (`start_booking_tiers` in bench/run.py).
 
 Reported: bookings/s on the flight, seats/s, time to sell out, p50/p99 of each step,
 refusals by kind, errors (any 5xx is a bug), and what the database holds at the end: no
@@ -148,13 +149,13 @@ class Buyer:
     async def run(self, go: asyncio.Event, tally: Tally, began: list[float]) -> None:
         await go.wait()
         want = self._rng.randint(1, 4)
+        answer = await self._call(tally, "map", "GET", f"/api/v1/flights/{self._flight}/seats")
+        if answer is None or answer.status_code != 200:
+            if answer is not None:
+                tally.refusals[f"map {answer.status_code}"] += 1
+            return
+        free = [s["seat"] for s in answer.json()["seats"] if s["status"] == "available"]
         for _ in range(self._args.attempts):
-            answer = await self._call(tally, "map", "GET", f"/api/v1/flights/{self._flight}/seats")
-            if answer is None or answer.status_code != 200:
-                if answer is not None:
-                    tally.refusals[f"map {answer.status_code}"] += 1
-                return
-            free = [s["seat"] for s in answer.json()["seats"] if s["status"] == "available"]
             if not free:
                 tally.gave_up["sold out"] += 1
                 return
@@ -163,8 +164,9 @@ class Buyer:
             held = await self._call(tally, "hold", "POST", "/api/v1/holds", body)
             if held is None:
                 return
-            if held.status_code == 409:
+            if held.status_code == 409 and "available" in (refusal := held.json()):
                 tally.refusals["hold 409 seats taken"] += 1
+                free = refusal["available"]  # the seats free now: no map to reread
                 continue
             if held.status_code != 201:
                 tally.refusals[f"hold {held.status_code} {held.json().get('title', '')}"] += 1

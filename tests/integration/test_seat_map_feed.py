@@ -9,12 +9,15 @@ import asyncpg
 import httpx
 import pytest
 
+from lastseat.adapters.db.database import engine_of
 from lastseat.bootstrap import Services, build_services
+from lastseat.domain.errors import SeatsUnavailable
 from lastseat.entrypoints.http.app import create_app
 from lastseat.stack.postgres import PostgresServer
 from tests.support.clock import FakeClock
 from tests.support.databases import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import new_flight
+from tests.support.round_trips import counting
 from tests.support.waiting import eventually
 
 
@@ -172,3 +175,51 @@ async def test_a_watcher_snapshot_shows_a_change_not_yet_notified(
     assert (await b.catalog.seat_map(flight.id)).status("12A") == "available"  # the stale cache
     start = await b.watching.start(flight.id, None)
     assert start.seat_map.status("12A") == "held"
+
+
+async def test_a_hold_the_live_map_shows_taken_is_refused_in_one_read_with_the_free_seats(
+    two_processes: tuple[Services, Services], clock: FakeClock
+) -> None:
+    """A herd's refused hold costs one read, not the throttle's and the hold's transactions
+    (16 round trips), and teaches: the refusal lists the seats free now."""
+    a, b = two_processes
+    ann = await a.accounts.signup("ann@example.com", "ann-password-1")
+    bob = await b.accounts.signup("bob@example.com", "bob-password-1")
+    flight = await a.catalog.create_flight(new_flight(clock()))
+    await a.reservations.hold_seats(ann, flight.id, ["12A"])
+
+    async def b_sees_it() -> bool:
+        return (await b.catalog.seat_map(flight.id)).status("12A") == "held"
+
+    await eventually(b_sees_it, "process B sees the hold")
+    with counting(engine_of(b.database)) as trips:
+        with pytest.raises(SeatsUnavailable) as refused:
+            await b.reservations.hold_seats(bob, flight.id, ["12A", "12B"], address="192.0.2.7")
+    # one read of the seats, and no throttle counted nor transaction begun
+    assert trips.statements() == ["SELECT seat, status, held_until"], trips.statements()
+    assert refused.value.seats == ["12A"]
+    assert refused.value.extras["sold_out"] is False
+    assert refused.value.available == [s for s in flight.layout.seat_names() if s != "12A"]
+
+
+async def test_a_seat_freed_behind_the_live_map_s_back_is_not_refused(
+    two_processes: tuple[Services, Services], clock: FakeClock
+) -> None:
+    """The map in memory may still show a seat another process has just freed: it only
+    says which seats to check, the database says whether they are taken."""
+    a, b = two_processes
+    ann = await a.accounts.signup("ann@example.com", "ann-password-1")
+    bob = await b.accounts.signup("bob@example.com", "bob-password-1")
+    flight = await a.catalog.create_flight(new_flight(clock()))
+    for round_ in range(5):
+        seat = f"{20 + round_}C"
+        held = await a.reservations.hold_seats(ann, flight.id, [seat])
+
+        async def b_sees_it(seat: str = seat) -> bool:
+            return (await b.catalog.seat_map(flight.id)).status(seat) == "held"
+
+        await eventually(b_sees_it, "process B sees the hold")
+        await a.reservations.release_hold(ann, held.hold.id)
+        # at once, before B's feed may have heard of the release
+        taken = await b.reservations.hold_seats(bob, flight.id, [seat])
+        assert taken.hold.seats == (seat,)

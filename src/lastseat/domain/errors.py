@@ -87,15 +87,30 @@ class Conflict(DomainError):
 
 
 class SeatsUnavailable(Conflict):
+    """Seats someone else has. With `available` (the flight's free seats when the refusal
+    was made), the refusal teaches: a client picks again from it, or stops when the
+    flight is sold out, instead of rereading the map or guessing seat by seat."""
+
     code = "seats-unavailable"
 
-    def __init__(self, seats: Iterable[str], reason: str = "no longer available") -> None:
+    def __init__(
+        self,
+        seats: Iterable[str],
+        reason: str = "no longer available",
+        available: Iterable[str] | None = None,
+    ) -> None:
         self.seats = sorted(seats, key=seat_sort_key)
-        super().__init__(f"seats {reason}: " + ", ".join(self.seats))
+        self.available = None if available is None else sorted(available, key=seat_sort_key)
+        detail = f"seats {reason}: " + ", ".join(self.seats)
+        if self.available == []:
+            detail += "; the flight is sold out"
+        super().__init__(detail)
 
     @property
     def extras(self) -> dict[str, Any]:
-        return {"seats": self.seats}
+        if self.available is None:
+            return {"seats": self.seats}
+        return {"seats": self.seats, "available": self.available, "sold_out": not self.available}
 
 
 class UnknownSeats(InvalidRequest):

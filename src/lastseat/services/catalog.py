@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -60,6 +61,12 @@ class SeatMap:
 
     def status(self, seat: str) -> str:
         return self.taken.get(seat, SeatStatus.AVAILABLE.value)
+
+    def taken_among(self, seats: Iterable[str]) -> list[str]:
+        return [seat for seat in seats if seat in self.taken]
+
+    def available(self) -> list[str]:
+        return [seat for seat in self.flight.layout.seat_names() if seat not in self.taken]
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,8 +58,8 @@ def trailers_for(exc: errors.DomainError) -> tuple[tuple[str, str], ...]:
         # no commas; structured members (refused fields) go as JSON.
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             text = ",".join(value)
-        elif isinstance(value, list | dict):
-            text = json.dumps(value)  # ASCII: text metadata carries no other bytes
+        elif isinstance(value, list | dict | bool):
+            text = json.dumps(value)  # ASCII: text metadata carries no other bytes; true, false
         else:
             text = str(value)
         trailers.append((name, text))
