@@ -24,6 +24,14 @@ local headers
 function init(args)
   math.randomseed(os.time() * 7919 + id)  -- threads must not pick the same seats in step
   headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+  -- BENCH_CLIENT_ADDRESSES: each thread its own client address too, as buyers have (an app
+  -- server believes X-Forwarded-For from loopback, its proxy tier); one address for all
+  -- queues every hold on that address's lock and throttle. bench/run.py sets it, as its
+  -- pgbench clients have an address each; bench/stack.py cannot (the firewall sends the
+  -- app the address wrk connects from, 127.0.0.1, for all), so neither of its entries does.
+  if os.getenv("BENCH_CLIENT_ADDRESSES") then
+    headers["X-Forwarded-For"] = "10.8." .. math.floor(id / 256) .. "." .. (id % 256)
+  end
 end
 
 function request()

@@ -11,26 +11,60 @@
 SELECT CASE WHEN :slot < 6 THEN (:slot / 2 + 1)::text || substr('AC', :slot % 2 + 1, 1)
             ELSE ((:slot - 6) / 6 + 4)::text || substr('ABCDEF', (:slot - 6) % 6 + 1, 1) END AS seat,
        gen_random_uuid() AS hold, gen_random_uuid() AS booking \gset
-SELECT users.id FROM tokens JOIN users ON users.id = tokens.user_id
-  WHERE tokens.token_hash = ':token_hash' AND tokens.revoked_at IS NULL AND tokens.expires_at > now();
+-- Each pgbench client is its own customer at its own address, as each of wrk's threads is
+-- (bench/booking.lua): which customer is picked inside the token look-up, no round trip more.
+SELECT users.id AS user_id FROM tokens JOIN users ON users.id = tokens.user_id
+  WHERE tokens.token_hash = (SELECT token_hash FROM tokens ORDER BY token_hash OFFSET :client_id % :users LIMIT 1)
+    AND tokens.revoked_at IS NULL AND tokens.expires_at > now() \gset
+-- the hold's throttles (services/throttles.py: the customer's, then the address's)
 BEGIN;
-INSERT INTO holds (id, user_id, flight_id, seats, quote, status, created_at, expires_at)
-  SELECT ':hold', ':user_id', :flight, json_build_array(':seat'), '{}', 'active', now(), now() + interval '10 minutes'
-  FROM (SELECT lastseat_register_event_writer()) AS registered;
-WITH claimed AS (
+INSERT INTO throttles (key, attempts, window_start) VALUES ('holds-per-customer:' || ':user_id', 1, now())
+  ON CONFLICT (key) DO UPDATE SET attempts = CASE WHEN throttles.locked_until IS NOT NULL AND throttles.locked_until > now() THEN throttles.attempts
+    WHEN throttles.window_start <= now() - interval '1 minute' THEN 1 ELSE throttles.attempts + 1 END
+  RETURNING attempts, window_start, locked_until;
+INSERT INTO throttles (key, attempts, window_start) VALUES ('holds-per-address:10.9.' || :client_id, 1, now())
+  ON CONFLICT (key) DO UPDATE SET attempts = CASE WHEN throttles.locked_until IS NOT NULL AND throttles.locked_until > now() THEN throttles.attempts
+    WHEN throttles.window_start <= now() - interval '1 minute' THEN 1 ELSE throttles.attempts + 1 END
+  RETURNING attempts, window_start, locked_until;
+COMMIT;
+-- the hold's transaction (services/reservations.py; booking.lua sends no Idempotency-Key):
+-- the customer's and the address's locks, what they hold and what the flight sold, the
+-- hold placed in one statement (repositories/postgres.py: LOCK_HOLDS, HELD_AND_SOLD, PLACE_HOLD)
+BEGIN;
+SELECT pg_advisory_xact_lock(7347, hashtext('10.9.' || :client_id))
+  FROM (SELECT pg_advisory_xact_lock(7346, hashtext(':user_id')), lastseat_register_event_writer()) AS customer;
+SELECT held.*, booked.*, sold.n FROM
+  (SELECT coalesce(sum(CASE WHEN holds.user_id = ':user_id' AND holds.flight_id = :flight THEN 1 ELSE 0 END), 0) AS mine_on_flight,
+          coalesce(sum(CASE WHEN holds.user_id = ':user_id' THEN 1 ELSE 0 END), 0) AS mine,
+          coalesce(sum(CASE WHEN holds.client_address = '10.9.' || :client_id AND holds.flight_id = :flight THEN 1 ELSE 0 END), 0) AS address
+     FROM holds JOIN seats ON seats.hold_id = holds.id
+    WHERE holds.status = 'active' AND holds.expires_at > now()
+      AND (holds.user_id = ':user_id' OR (holds.client_address = '10.9.' || :client_id AND holds.flight_id = :flight))) AS held,
+  (SELECT coalesce(sum(CASE WHEN bookings.user_id = ':user_id' THEN 1 ELSE 0 END), 0) AS booked_mine,
+          coalesce(sum(CASE WHEN holds.client_address = '10.9.' || :client_id THEN 1 ELSE 0 END), 0) AS booked_address
+     FROM booking_seats JOIN bookings ON bookings.id = booking_seats.booking_id JOIN holds ON holds.id = bookings.hold_id
+    WHERE booking_seats.flight_id = :flight AND booking_seats.active
+      AND (bookings.user_id = ':user_id' OR holds.client_address = '10.9.' || :client_id)) AS booked,
+  (SELECT count(*) AS n FROM seats WHERE flight_id = :flight AND status = 'booked') AS sold;
+WITH hold AS (
+  INSERT INTO holds (id, user_id, flight_id, seats, quote, status, created_at, expires_at, client_address)
+  VALUES (':hold', ':user_id', :flight, json_build_array(':seat'), '{}', 'active', now(), now() + interval '10 minutes', '10.9.' || :client_id)
+), claimed AS (
   UPDATE seats SET status = 'held', hold_id = ':hold', held_until = now() + interval '10 minutes', booking_id = NULL
   WHERE flight_id = :flight AND seat IN (
     SELECT seat FROM seats WHERE flight_id = :flight AND seat IN (':seat')
       AND (status = 'available' OR (status = 'held' AND held_until <= now()))
     ORDER BY seat FOR UPDATE)
-  RETURNING seat)
+  RETURNING seat
+), changes AS (
+  INSERT INTO events (flight_id, seat, status, created_at) SELECT :flight, ':seat', 'held', now()
+)
 SELECT count(*) AS got FROM claimed \gset
 \if :got
-INSERT INTO events (flight_id, seat, status, created_at)
-  SELECT :flight, ':seat', 'held', now();
 COMMIT;
 SELECT users.id FROM tokens JOIN users ON users.id = tokens.user_id
-  WHERE tokens.token_hash = ':token_hash' AND tokens.revoked_at IS NULL AND tokens.expires_at > now();
+  WHERE tokens.token_hash = (SELECT token_hash FROM tokens ORDER BY token_hash OFFSET :client_id % :users LIMIT 1)
+    AND tokens.revoked_at IS NULL AND tokens.expires_at > now();
 -- the confirm (services/bookings.py; bench/booking.lua sends no Idempotency-Key, so no key
 -- is claimed): the hold read to price it, the card authorized (not SQL), one transaction
 SELECT id, user_id, flight_id, seats, expires_at, status, quote FROM holds WHERE id = ':hold' AND user_id = ':user_id';

@@ -28,6 +28,7 @@ from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus, new_
 from lastseat.domain.events import seat_events
 from lastseat.domain.flights import SeatStatus
 from lastseat.domain.holds import Hold, HoldStatus
+from lastseat.domain.mail import MailKind, NewMail
 from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger, PassengerType
 from lastseat.domain.pricing import quote
@@ -60,10 +61,10 @@ def _hold(user: User, flight_id: int, seats: tuple[str, ...], until: datetime) -
 async def _place(uows: SqlUnitOfWorkFactory, hold: Hold, now: datetime = NOW) -> list[str]:
     async with uows(write=True) as uow:
         await uow.holds.serialize(hold.user_id, "192.0.2.1")
-        await uow.holds.add(hold, now, "192.0.2.1")
-        claimed = await uow.seats.hold(hold.flight_id, hold.seats, hold.id, now, hold.expires_at)
-        await uow.events.append(seat_events(hold.flight_id, claimed, SeatStatus.HELD), now)
-        await uow.commit()
+        changes = seat_events(hold.flight_id, list(hold.seats), SeatStatus.HELD)
+        claimed = await uow.holds.place(hold, now, "192.0.2.1", changes)
+        if len(claimed) == len(hold.seats):  # the service's rule: all or none
+            await uow.commit()
     return claimed
 
 
@@ -87,7 +88,7 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
 
     first = _hold(user, flight.id, ("1A", "1C"), LATER)
     seen.append(await _place(uows, first))
-    # 1C is held already: only 2A is claimed (all or none is the service's rule)
+    # 1C is held already: only 2A is claimed, and nothing is kept (all or none)
     seen.append(await _place(uows, _hold(user, flight.id, ("1C", "2A"), LATER)))
     racers = [_hold(user, flight.id, ("3A",), LATER) for _ in range(4)]
     claims = await asyncio.gather(*(_place(uows, racer) for racer in racers))
@@ -121,9 +122,10 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
         seen.append(await uow.holds.take_for_booking(first.id, user.id, LATER) is None)
         taken = await uow.holds.take_for_booking(first.id, user.id, NOW)
         seen.append(taken == replace(first, status=HoldStatus.BOOKED))
-        await uow.bookings.add(booking, first.id)
-        seen.append(await uow.seats.book(first.id, booking.id, NOW))
-        seen.append(await uow.seats.count_booked(flight.id))
+        ticket = NewMail(f"<{name}@twins>", MailKind.BOOKED, booking.id, user.email)
+        changes = seat_events(flight.id, list(first.seats), SeatStatus.BOOKED)
+        seen.append(await uow.bookings.place(booking, first.id, NOW, changes, ticket))
+        seen.append(await uow.holds.held_and_sold(user.id, "192.0.2.1", flight.id, NOW))
         seen.append(await uow.idempotency.claim(user.id, "k", "fp", booking.id, NOW))
         again = await uow.idempotency.claim(user.id, "k", "fp2", uuid.uuid4(), NOW)
         seen.append(again == ("fp", booking.id))
@@ -145,7 +147,7 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
         expired = await uow.seats.release_expired(LATER, 999)
         seen.append(sorted(seat for f, seat in expired if f == flight.id))
         seen.append(await uow.seats.free_booking(booking.id))
-        seen.append(await uow.seats.count_booked(flight.id))
+        seen.append(await uow.holds.held_and_sold(user.id, None, flight.id, NOW))
         await uow.commit()
 
     key = f"{name}:address"

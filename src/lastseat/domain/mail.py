@@ -30,6 +30,17 @@ class MailKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class NewMail:
+    """A message to write to the outbox, in the transaction of the change it tells of."""
+
+    message_id: str
+    kind: MailKind
+    booking_id: UUID
+    recipient: str
+    refund: int | None = None  # minor units, for a cancellation
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxMail:
     """A message waiting in the outbox (or sent). `message_id` is its Message-ID header,
     fixed when the row was written: every attempt sends the same one."""

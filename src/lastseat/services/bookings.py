@@ -54,6 +54,7 @@ from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
 from lastseat.services.discounts import as_seen_by, try_code
 from lastseat.services.idempotency import earlier_use, first_use
+from lastseat.services.mail import new_mail
 from lastseat.services.mail import queue as queue_mail
 from lastseat.services.ports import IdempotencyKey, PaymentGateway
 from lastseat.services.settlement import Settlement
@@ -228,22 +229,22 @@ class Bookings:
             )
             if tuple(p.seat for p in passengers) != hold.seats:
                 raise HoldGone("the hold changed while it was being booked")
-            await uow.bookings.add(booking, hold_id)  # with its seats and passengers
-            booked = await uow.seats.book(hold_id, booking_id, now)
+            # The booking with its seats and passengers, the seat-map change, and the
+            # ticket, which leaves through the outbox: written with the booking, sent later.
+            booked = await uow.bookings.place(
+                booking,
+                hold_id,
+                now,
+                seat_events(hold.flight_id, list(hold.seats), SeatStatus.BOOKED),
+                new_mail(self._ctx.settings.site_domain, MailKind.BOOKED, booking, user),
+            )
             if len(booked) != len(hold.seats):
-                raise HoldGone("some seats of the hold are no longer held")
+                raise HoldGone("some seats of the hold are no longer held")  # nothing kept
             if quote.discount_code is not None:
                 # Counted in this transaction: the cap holds under any concurrency.
                 await uow.discounts.redeem(
                     quote.discount_code, user.id, booking_id, quote.discount.amount, now
                 )
-            await uow.events.append(
-                seat_events(hold.flight_id, list(hold.seats), SeatStatus.BOOKED), now
-            )
-            # The ticket leaves through the outbox: written with the booking, sent later.
-            await queue_mail(
-                uow, self._ctx.settings.site_domain, MailKind.BOOKED, booking, user, now
-            )
             await uow.commit()
         self._ctx.seat_maps.changed(hold.flight_id)
         return BookingResult(booking, replayed=False)

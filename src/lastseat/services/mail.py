@@ -22,7 +22,14 @@ from datetime import datetime, timedelta
 import structlog
 
 from lastseat.domain.bookings import Booking
-from lastseat.domain.mail import MailKind, MailUnavailable, OutboxMail, letter, message_id
+from lastseat.domain.mail import (
+    MailKind,
+    MailUnavailable,
+    NewMail,
+    OutboxMail,
+    letter,
+    message_id,
+)
 from lastseat.domain.users import User
 from lastseat.services.airports import departure_date
 from lastseat.services.catalog import Catalog
@@ -31,6 +38,14 @@ from lastseat.services.ports import Postman, UnitOfWork
 
 log = structlog.get_logger("lastseat.mail")
 LEASE_SHARE = 0.5  # of its lease, how long a round may work on what it claimed
+
+
+def new_mail(
+    domain: str, kind: MailKind, booking: Booking, user: User, refund: int | None = None
+) -> NewMail:
+    """The message to write with the change, under a Message-ID of its own."""
+    mid = message_id(f"{kind.value}.{booking.id}.{uuid.uuid4().hex}", domain)
+    return NewMail(mid, kind, booking.id, user.email, refund)
 
 
 async def queue(
@@ -43,8 +58,7 @@ async def queue(
     refund: int | None = None,
 ) -> None:
     """Write the message to the outbox in the caller's transaction (committed with it)."""
-    mid = message_id(f"{kind.value}.{booking.id}.{uuid.uuid4().hex}", domain)
-    await uow.mail.add(mid, kind, booking.id, user.email, refund, now)
+    await uow.mail.add(new_mail(domain, kind, booking, user, refund), now)
 
 
 class Mail:

@@ -18,7 +18,7 @@ from lastseat.domain.errors import DatabaseUnavailable
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.flights import Flight, Layout
 from lastseat.domain.holds import HeldSeats, Hold, HoldStatus
-from lastseat.domain.mail import Letter, MailKind, OutboxMail
+from lastseat.domain.mail import Letter, NewMail, OutboxMail
 from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger
 from lastseat.domain.pricing import Quote
@@ -68,12 +68,7 @@ class Seats(Protocol):
     async def taken(
         self, flight_id: int, now: datetime
     ) -> list[tuple[str, str, datetime | None]]: ...
-    async def count_booked(self, flight_id: int) -> int: ...
-    async def hold(
-        self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime
-    ) -> list[str]: ...
     async def release_hold(self, hold_id: UUID) -> list[tuple[int, str]]: ...
-    async def book(self, hold_id: UUID, booking_id: UUID, now: datetime) -> list[str]: ...
     async def free_booking(self, booking_id: UUID) -> list[str]: ...
     async def release_expired(self, now: datetime, limit: int) -> list[tuple[int, str]]: ...
 
@@ -89,15 +84,25 @@ class Events(Protocol):
 
 
 class Holds(Protocol):
-    async def add(self, hold: Hold, now: datetime, address: str | None) -> None: ...
     async def serialize(self, user_id: UUID, address: str | None) -> None:
         """Make this transaction the only one placing holds for the customer and address
         until it ends, so what they hold can be counted and added to without a race."""
         ...
 
-    async def held_now(
+    async def held_and_sold(
         self, user_id: UUID, address: str | None, flight_id: int, now: datetime
-    ) -> HeldSeats: ...
+    ) -> tuple[HeldSeats, int]:
+        """What the customer and the address hold and have booked, for the limits, and the
+        seats sold on the flight, for the price: one read."""
+        ...
+
+    async def place(
+        self, hold: Hold, now: datetime, address: str | None, changes: Sequence[SeatEvent]
+    ) -> list[str]:
+        """Add the hold, claim its free seats and append `changes`; the seats claimed
+        (the caller rolls back unless all were)."""
+        ...
+
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None: ...
     async def live_owned(
         self, user_id: UUID, flight_id: int | None, now: datetime, limit: int, offset: int
@@ -113,8 +118,17 @@ class Holds(Protocol):
 
 
 class Bookings(Protocol):
-    async def add(self, booking: Booking, hold_id: UUID) -> None:
-        """The booking, its seats (live) and its passengers."""
+    async def place(
+        self,
+        booking: Booking,
+        hold_id: UUID,
+        now: datetime,
+        changes: Sequence[SeatEvent],
+        ticket: NewMail,
+    ) -> list[str]:
+        """Add the booking (its seats, live, and its passengers), book the hold's seats
+        still held, append `changes` and write `ticket` to the outbox; the seats booked
+        (the caller rolls back unless all were)."""
         ...
 
     async def get_owned(self, booking_id: UUID, user_id: UUID) -> Booking | None: ...
@@ -173,15 +187,7 @@ class Throttles(Protocol):
 
 
 class MailOutbox(Protocol):
-    async def add(
-        self,
-        message_id: str,
-        kind: MailKind,
-        booking_id: UUID,
-        recipient: str,
-        refund: int | None,
-        now: datetime,
-    ) -> None: ...
+    async def add(self, mail: NewMail, now: datetime) -> None: ...
     async def claim_due(
         self, now: datetime, lease_until: datetime, limit: int, max_attempts: int
     ) -> list[OutboxMail]: ...

@@ -143,11 +143,10 @@ class Reservations:
                     raise NotFound("the hold this key created no longer exists")
                 return HoldResult(replay, replayed=True)
             released = await _release_replaced(uow, user, replaces, flight_id, now)
-            held = await uow.holds.held_now(user.id, address, flight_id, now)
+            held, booked = await uow.holds.held_and_sold(user.id, address, flight_id, now)
             settings.hold_limits.check(held, len(wanted), flight.layout.capacity)
             # Priced by the seats sold so far, never by holds: holding seats cannot move
             # the price another customer pays. The quote is stored with the hold.
-            booked = await uow.seats.count_booked(flight_id)
             hold = Hold(
                 id=hold_id,
                 user_id=user.id,
@@ -159,11 +158,10 @@ class Reservations:
                     flight.layout, wanted, settings.fare_rules, booked, flight.layout.capacity
                 ),
             )
-            await uow.holds.add(hold, now, address)
-            claimed = await uow.seats.hold(flight_id, wanted, hold.id, now, hold.expires_at)
+            changes = replacement_events(flight_id, released, list(wanted))
+            claimed = await uow.holds.place(hold, now, address, changes)
             if len(claimed) != len(wanted):
-                raise SeatsUnavailable(set(wanted) - set(claimed))
-            await uow.events.append(replacement_events(flight_id, released, list(wanted)), now)
+                raise SeatsUnavailable(set(wanted) - set(claimed))  # and nothing is kept
             await uow.commit()
         self._ctx.seat_maps.changed(flight_id)
         return HoldResult(hold, replayed=False)

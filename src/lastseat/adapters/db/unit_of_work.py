@@ -21,7 +21,6 @@ from lastseat.adapters.db.repositories.postgres import (
     PgEvents,
     PgHolds,
     PgIdempotencyKeys,
-    PgSeats,
     PgThrottles,
     PgTokens,
 )
@@ -50,7 +49,6 @@ class Repositories:
 PORTABLE = Repositories()
 POSTGRESQL = Repositories(
     tokens=PgTokens,
-    seats=PgSeats,
     events=PgEvents,
     holds=PgHolds,
     bookings=PgBookings,

@@ -13,9 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.repositories.binds import NOW, OWNER, ROW_ID
+from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlSeats
 from lastseat.adapters.db.repositories.leases import lease_due
+from lastseat.adapters.db.repositories.mail import SqlMailOutbox
 from lastseat.adapters.db.tables import booking_passengers, booking_seats, bookings
 from lastseat.domain.bookings import Booking, BookingStatus, PaymentStatus
+from lastseat.domain.events import SeatEvent
+from lastseat.domain.mail import NewMail
 from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger, PassengerType
 
@@ -106,6 +110,22 @@ def passenger_from(row: Sequence[Any]) -> Passenger:
 class SqlBookings:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+
+    async def place(
+        self,
+        booking: Booking,
+        hold_id: UUID,
+        now: datetime,
+        changes: Sequence[SeatEvent],
+        ticket: NewMail,
+    ) -> list[str]:
+        """The booking added, the hold's seats booked, `changes` appended, `ticket` in the
+        outbox; the seats booked. PostgreSQL does it in one statement (pg_bookings.py)."""
+        await self.add(booking, hold_id)
+        booked = await SqlSeats(self._conn).book(hold_id, booking.id, now)
+        await SqlEvents(self._conn).append(changes, now)
+        await SqlMailOutbox(self._conn).add(ticket, now)
+        return booked
 
     async def add(self, booking: Booking, hold_id: UUID) -> None:
         """Write the booking with its seats, recorded as live (the unique index refuses any

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,6 +12,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.repositories.binds import NOW, OWNER, ROW_ID
+from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlSeats, count_booked
 from lastseat.adapters.db.tables import (
     booking_seats,
     bookings,
@@ -19,6 +20,7 @@ from lastseat.adapters.db.tables import (
     idempotency_keys,
     seats,
 )
+from lastseat.domain.events import SeatEvent
 from lastseat.domain.holds import HeldSeats, Hold, HoldStatus
 from lastseat.domain.pricing import Quote
 
@@ -95,9 +97,26 @@ class SqlHolds:
         """Nothing to do where a writing transaction holds the database's one write lock
         (SQLite); PostgreSQL locks the customer and the address (postgres.PgHolds)."""
 
-    async def held_now(
+    async def place(
+        self, hold: Hold, now: datetime, address: str | None, changes: Sequence[SeatEvent]
+    ) -> list[str]:
+        """Add the hold, claim its seats that are free, and append `changes` (the seat
+        events of the hold placed whole); the seats claimed. The caller rolls all of it
+        back unless every seat was claimed. PostgreSQL does it in one statement."""
+        await self.add(hold, now, address)
+        claimed = await SqlSeats(self._conn).hold(
+            hold.flight_id, hold.seats, hold.id, now, hold.expires_at
+        )
+        await SqlEvents(self._conn).append(changes, now)
+        return claimed
+
+    async def held_and_sold(
         self, user_id: UUID, address: str | None, flight_id: int, now: datetime
-    ) -> HeldSeats:
+    ) -> tuple[HeldSeats, int]:
+        """What the limits count (seats held by live holds and in live bookings, by the
+        customer and by holds asked from the address) and the seats sold on the flight
+        (what its price follows), in one statement."""
+
         def seats_where(condition: Any) -> Any:
             return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
@@ -108,37 +127,42 @@ class SqlHolds:
             if address is not None
             else sa.false()
         )
-        row = (
-            await self._conn.execute(
-                sa.select(
-                    seats_where(sa.and_(mine, on_flight)),
-                    seats_where(mine),
-                    seats_where(same_address),
-                )
-                .select_from(holds.join(seats, seats.c.hold_id == holds.c.id))
-                .where(
-                    holds.c.status == HoldStatus.ACTIVE.value,
-                    holds.c.expires_at > now,
-                    sa.or_(mine, same_address),
-                )
+        held = (
+            sa.select(
+                seats_where(sa.and_(mine, on_flight)).label("mine_on_flight"),
+                seats_where(mine).label("mine"),
+                seats_where(same_address).label("address"),
             )
-        ).one()
+            .select_from(holds.join(seats, seats.c.hold_id == holds.c.id))
+            .where(
+                holds.c.status == HoldStatus.ACTIVE.value,
+                holds.c.expires_at > now,
+                sa.or_(mine, same_address),
+            )
+            .subquery("held")
+        )
         # Seats in live bookings, by the customer and by holds asked from the address.
         owner = bookings.join(holds, holds.c.id == bookings.c.hold_id)
         mine_booked = bookings.c.user_id == user_id
         address_booked = holds.c.client_address == address if address is not None else sa.false()
         booked = (
-            await self._conn.execute(
-                sa.select(seats_where(mine_booked), seats_where(address_booked))
-                .select_from(booking_seats.join(owner, bookings.c.id == booking_seats.c.booking_id))
-                .where(
-                    booking_seats.c.flight_id == flight_id,
-                    booking_seats.c.active,
-                    sa.or_(mine_booked, address_booked),
-                )
+            sa.select(
+                seats_where(mine_booked).label("mine"),
+                seats_where(address_booked).label("address"),
             )
-        ).one()
-        return HeldSeats(int(row[0]), int(row[1]), int(row[2]), int(booked[0]), int(booked[1]))
+            .select_from(booking_seats.join(owner, bookings.c.id == booking_seats.c.booking_id))
+            .where(
+                booking_seats.c.flight_id == flight_id,
+                booking_seats.c.active,
+                sa.or_(mine_booked, address_booked),
+            )
+            .subquery("booked")
+        )
+        sold = count_booked(flight_id).scalar_subquery()
+        both = held.join(booked, sa.true())  # one row each
+        row = (await self._conn.execute(sa.select(held, booked, sold).select_from(both))).one()
+        counts = [int(value) for value in row]
+        return HeldSeats(*counts[:5]), counts[5]
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
         row = (await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})).first()

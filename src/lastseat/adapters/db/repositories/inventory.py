@@ -86,9 +86,15 @@ _IS_FREE = seat_rules.core(seat_rules.in_state(SeatStatus.AVAILABLE))
 _TAKEN = sa.select(seats.c.seat, seats.c.status, seats.c.held_until).where(
     seats.c.flight_id == _FLIGHT, seat_rules.core(seat_rules.taken())
 )
-_COUNT_BOOKED = sa.select(sa.func.count()).where(
-    seats.c.flight_id == _FLIGHT, seat_rules.core(seat_rules.in_state(SeatStatus.BOOKED))
-)
+
+
+def count_booked(flight: Any) -> sa.Select[int]:
+    """The seats of `flight` (an id or a bind parameter) that are sold."""
+    return sa.select(sa.func.count()).where(
+        seats.c.flight_id == flight, seat_rules.core(seat_rules.in_state(SeatStatus.BOOKED))
+    )
+
+
 # Lock the candidate rows in one fixed order first (PostgreSQL; SQLite takes the database
 # write lock at BEGIN), so overlapping multi-seat holds cannot deadlock.
 _HOLD_CANDIDATES = (
@@ -268,11 +274,6 @@ class SqlSeats:
         """
         rows = await self._conn.execute(_TAKEN, {"flight": flight_id, "now": now})
         return [(row[0], row[1], row[2]) for row in rows]
-
-    async def count_booked(self, flight_id: int) -> int:
-        """How many seats of the flight are sold (the load its demand price follows)."""
-        result = await self._conn.execute(_COUNT_BOOKED, {"flight": flight_id})
-        return int(result.scalar_one())
 
     async def hold(
         self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.repositories.leases import lease_due
 from lastseat.adapters.db.tables import bookings, holds, mail_outbox
-from lastseat.domain.mail import MailKind, OutboxMail
+from lastseat.domain.mail import MailKind, NewMail, OutboxMail
 from lastseat.domain.pricing import Quote
 
 _COLUMNS = (
@@ -51,22 +51,14 @@ class SqlMailOutbox:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(
-        self,
-        message_id: str,
-        kind: MailKind,
-        booking_id: UUID,
-        recipient: str,
-        refund: int | None,
-        now: datetime,
-    ) -> None:
+    async def add(self, mail: NewMail, now: datetime) -> None:
         await self._conn.execute(
             mail_outbox.insert().values(
-                message_id=message_id,
-                kind=kind.value,
-                booking_id=booking_id,
-                recipient=recipient,
-                refund_amount=refund,
+                message_id=mail.message_id,
+                kind=mail.kind.value,
+                booking_id=mail.booking_id,
+                recipient=mail.recipient,
+                refund_amount=mail.refund,
                 created_at=now,
             )
         )

@@ -28,11 +28,11 @@ from lastseat.adapters.db.repositories.holds import (
     claim_statement,
     hold_from,
 )
-from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlSeats
+from lastseat.adapters.db.repositories.inventory import SqlEvents
 from lastseat.adapters.db.repositories.throttling import SqlThrottles
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.flights import SeatStatus
-from lastseat.domain.holds import Hold
+from lastseat.domain.holds import HeldSeats, Hold
 from lastseat.domain.users import User
 
 
@@ -62,12 +62,14 @@ INSERT_HOLD = (
     " client_address) VALUES ($1, $2, $3, $4::json, $5::json, $6, $7, $8, $9)"
 )
 # (S608: the text spliced in is seat_rules' own constant SQL, never a value.)
-# Lock the candidate rows in one fixed order, so overlapping holds cannot deadlock.
-HOLD_SEATS = (
-    "UPDATE seats SET status = 'held', hold_id = $3, held_until = $5, booking_id = NULL"  # noqa: S608
-    " WHERE flight_id = $1 AND seat IN ("
-    "  SELECT seat FROM seats WHERE flight_id = $1 AND seat = ANY($2::varchar[])"
-    f"   AND {seat_rules.may_become(SeatStatus.HELD, now='$4')}"
+# Lock the candidate rows in one fixed order, so overlapping holds cannot deadlock. The
+# parameters are INSERT_HOLD's: $1 the hold, $3 the flight, $7 now, $8 its expiry, and
+# $10 the seats.
+HOLD_SEATS_OF_HOLD = (
+    "UPDATE seats SET status = 'held', hold_id = $1, held_until = $8, booking_id = NULL"  # noqa: S608
+    " WHERE flight_id = $3 AND seat IN ("
+    "  SELECT seat FROM seats WHERE flight_id = $3 AND seat = ANY($10::varchar[])"
+    f"   AND {seat_rules.may_become(SeatStatus.HELD, now='$7')}"
     "  ORDER BY seat FOR UPDATE)"
     " RETURNING seat"
 )
@@ -102,9 +104,50 @@ LAST_SETTLED_EVENT = "SELECT coalesce(max(id), 0) FROM events WHERE flight_id = 
 SETTLE_WAIT_SECONDS = 2.0
 SETTLE_STEP_SECONDS = 0.002
 # One transaction at a time places holds for a customer, and for a client address (the
-# first number of each lock is the kind of thing locked, the second the thing).
-LOCK_CUSTOMER_HOLDS = "SELECT pg_advisory_xact_lock(7346, hashtext($1))"
-LOCK_ADDRESS_HOLDS = "SELECT pg_advisory_xact_lock(7347, hashtext($1))"
+# first number of each lock is the kind of thing locked, the second the thing): the
+# customer's first, always, so two holds cannot deadlock on them. One round trip: a
+# subquery calling a volatile function is never merged into the query above it, so its
+# lock is taken before the outer one; with no address ($2 NULL) the strict functions
+# return NULL and lock nothing.
+LOCK_HOLDS = (
+    "SELECT pg_advisory_xact_lock(7347, hashtext($2))"
+    " FROM (SELECT pg_advisory_xact_lock(7346, hashtext($1))) AS customer"
+)
+# SqlHolds.held_and_sold as driver SQL ($1 the customer, $2 the address or NULL, which
+# matches nothing, $3 the flight, $4 now).
+HELD_AND_SOLD = (
+    "SELECT held.mine_on_flight, held.mine, held.address, booked.mine, booked.address, sold.n"  # noqa: S608
+    " FROM (SELECT"
+    "  coalesce(sum(CASE WHEN holds.user_id = $1 AND holds.flight_id = $3 THEN 1 ELSE 0 END), 0)"
+    "   AS mine_on_flight,"
+    "  coalesce(sum(CASE WHEN holds.user_id = $1 THEN 1 ELSE 0 END), 0) AS mine,"
+    "  coalesce(sum(CASE WHEN holds.client_address = $2 AND holds.flight_id = $3"
+    "   THEN 1 ELSE 0 END), 0) AS address"
+    "  FROM holds JOIN seats ON seats.hold_id = holds.id"
+    "  WHERE holds.status = 'active' AND holds.expires_at > $4"
+    "   AND (holds.user_id = $1 OR (holds.client_address = $2 AND holds.flight_id = $3))) AS held,"
+    " (SELECT coalesce(sum(CASE WHEN bookings.user_id = $1 THEN 1 ELSE 0 END), 0) AS mine,"
+    "  coalesce(sum(CASE WHEN holds.client_address = $2 THEN 1 ELSE 0 END), 0) AS address"
+    "  FROM booking_seats JOIN bookings ON bookings.id = booking_seats.booking_id"
+    "  JOIN holds ON holds.id = bookings.hold_id"
+    "  WHERE booking_seats.flight_id = $3 AND booking_seats.active"
+    "   AND (bookings.user_id = $1 OR holds.client_address = $2)) AS booked,"
+    " (SELECT count(*) AS n FROM seats WHERE flight_id = $3"
+    f"  AND {seat_rules.in_state(SeatStatus.BOOKED)}) AS sold"
+)
+# A hold placed in one statement: the hold, its free seats claimed (the candidate rows
+# locked in seat order, as HOLD_SEATS does), and its seat events, in the order given.
+# The seats' hold_id may name the hold inserted by the same statement: foreign keys are
+# checked at its end. The service rolls all of it back unless every seat was claimed.
+PLACE_HOLD = (
+    f"WITH hold AS ({INSERT_HOLD}),"  # noqa: S608
+    f" claimed AS ({HOLD_SEATS_OF_HOLD}),"
+    " changes AS (INSERT INTO events (flight_id, seat, status, created_at)"
+    "  SELECT $3, change.seat, change.status, $7"
+    "  FROM unnest($11::varchar[], $12::varchar[]) WITH ORDINALITY AS change(seat, status, n)"
+    "  ORDER BY change.n)"
+    " SELECT seat FROM claimed"
+)
 TAKE_HOLD_FOR_BOOKING = (
     "UPDATE holds SET status = 'booked'"
     " WHERE id = $1 AND user_id = $2 AND status = 'active' AND expires_at > $3"
@@ -115,18 +158,16 @@ INSERT_BOOKING = (
     " currency, status, created_at, discount_code, discount_amount, payment_id, payment_status)"
     " VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10, $11, $12, $13, $14)"
 )
-BOOK_SEATS = (
-    "UPDATE seats SET status = 'booked', booking_id = $2, hold_id = NULL, held_until = NULL"  # noqa: S608
-    f" WHERE hold_id = $1 AND {seat_rules.may_become(SeatStatus.BOOKED, now='$3')}"
+# The hold's seats booked, in PLACE_BOOKING (pg_bookings.py): $1 the booking, $5 the
+# hold, $10 now.
+BOOK_SEATS_OF_BOOKING = (
+    "UPDATE seats SET status = 'booked', booking_id = $1, hold_id = NULL, held_until = NULL"  # noqa: S608
+    f" WHERE hold_id = $5 AND {seat_rules.may_become(SeatStatus.BOOKED, now='$10')}"
     " RETURNING seat"
 )
 TAKEN = (
     "SELECT seat, status, held_until FROM seats"  # noqa: S608
     f" WHERE flight_id = $1 AND {seat_rules.taken(now='$2')}"
-)
-COUNT_BOOKED = (
-    "SELECT count(*) FROM seats"  # noqa: S608
-    f" WHERE flight_id = $1 AND {seat_rules.in_state(SeatStatus.BOOKED)}"
 )
 
 
@@ -135,22 +176,6 @@ class PgTokens(SqlTokens):
         result = await self._conn.exec_driver_sql(USER_BY_HASH, (token_hash, naive_utc(now)))
         row = result.first()
         return None if row is None else user_from(row._mapping)
-
-
-class PgSeats(SqlSeats):
-    async def count_booked(self, flight_id: int) -> int:
-        result = await self._conn.exec_driver_sql(COUNT_BOOKED, (flight_id,))
-        return int(result.scalar_one())
-
-    async def hold(
-        self, flight_id: int, names: Sequence[str], hold_id: UUID, now: datetime, until: datetime
-    ) -> list[str]:
-        args = (flight_id, list(names), hold_id, naive_utc(now), naive_utc(until))
-        return [row[0] for row in await self._conn.exec_driver_sql(HOLD_SEATS, args)]
-
-    async def book(self, hold_id: UUID, booking_id: UUID, now: datetime) -> list[str]:
-        args = (hold_id, booking_id, naive_utc(now))
-        return [row[0] for row in await self._conn.exec_driver_sql(BOOK_SEATS, args)]
 
 
 class PgEvents(SqlEvents):
@@ -200,7 +225,9 @@ class PgEvents(SqlEvents):
 
 
 class PgHolds(SqlHolds):
-    async def add(self, hold: Hold, now: datetime, address: str | None) -> None:
+    async def place(
+        self, hold: Hold, now: datetime, address: str | None, changes: Sequence[SeatEvent]
+    ) -> list[str]:
         args = (
             hold.id,
             hold.user_id,
@@ -211,15 +238,23 @@ class PgHolds(SqlHolds):
             naive_utc(now),
             naive_utc(hold.expires_at),
             address,
+            list(hold.seats),
+            [change.seat for change in changes],
+            [change.status.value for change in changes],
         )
-        await self._conn.exec_driver_sql(INSERT_HOLD, args)
+        return [row[0] for row in await self._conn.exec_driver_sql(PLACE_HOLD, args)]
+
+    async def held_and_sold(
+        self, user_id: UUID, address: str | None, flight_id: int, now: datetime
+    ) -> tuple[HeldSeats, int]:
+        args = (user_id, address, flight_id, naive_utc(now))
+        row = (await self._conn.exec_driver_sql(HELD_AND_SOLD, args)).one()
+        counts = [int(value) for value in row]
+        return HeldSeats(*counts[:5]), counts[5]
 
     async def serialize(self, user_id: UUID, address: str | None) -> None:
-        """Transaction locks on the customer and the address, always taken in that order
-        (so two holds cannot deadlock on them)."""
-        await self._conn.exec_driver_sql(LOCK_CUSTOMER_HOLDS, (str(user_id),))
-        if address is not None:
-            await self._conn.exec_driver_sql(LOCK_ADDRESS_HOLDS, (address,))
+        """Transaction locks on the customer and the address, in that order."""
+        await self._conn.exec_driver_sql(LOCK_HOLDS, (str(user_id), address))
 
     async def take_for_booking(self, hold_id: UUID, user_id: UUID, now: datetime) -> Hold | None:
         args = (hold_id, user_id, naive_utc(now))
