@@ -7,14 +7,19 @@ after a restart) every request waits on a pool the others hold.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from lastseat.adapters.db.database import engine_of
 from lastseat.bootstrap import Services, build_services
 from lastseat.domain.discounts import Discount, DiscountKind
+from lastseat.domain.errors import NotFound
 from tests.support.clock import FakeClock
 from tests.support.flights import new_flight
 from tests.support.passengers import passengers_for
 from tests.support.payments import FakePayments
+from tests.support.round_trips import counting
 
 
 @pytest.mark.settings(pool_size=1, pool_max_overflow=0, pool_timeout_seconds=0.5)
@@ -53,3 +58,26 @@ async def test_every_service_flow_runs_on_a_pool_of_one(
     again = (await services.reservations.hold_seats(ann, flight.id, ["12A"])).hold
     await services.reservations.release_hold(ann, again.id)
     await services.reservations.sweep_expired()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_cold_flight_asked_for_by_a_crowd_is_read_once(
+    services: Services, clock: FakeClock
+) -> None:
+    """A sale's first hundreds of requests reach a process that has not read the flight
+    yet: they share one read, and one caller giving up does not take it from the rest."""
+    other = build_services(services.settings, clock=clock)
+    try:
+        flight = await other.catalog.create_flight(new_flight(clock()))
+    finally:
+        await other.close()
+    with counting(engine_of(services.database)) as trips:
+        impatient = asyncio.create_task(services.catalog.flight(flight.id))
+        crowd = [asyncio.create_task(services.catalog.flight(flight.id)) for _ in range(200)]
+        await asyncio.sleep(0)  # every one of them has asked
+        impatient.cancel()
+        read = await asyncio.gather(*crowd)
+    assert {f.id for f in read} == {flight.id}
+    assert len(trips.statements()) == 1, trips.statements()  # the flight's, once
+    with pytest.raises(NotFound):  # a flight that does not exist: each caller is told so
+        await asyncio.gather(*(services.catalog.flight(flight.id + 1) for _ in range(20)))

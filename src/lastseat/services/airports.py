@@ -7,6 +7,7 @@ domain never sees it; flights keep UTC instants and are shown in their airports'
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -14,6 +15,13 @@ from zoneinfo import ZoneInfo
 import airportsdata
 
 from lastseat.domain.errors import FieldRefusal
+
+
+async def read_ahead() -> None:
+    """Read the airports now, in a thread: a server does it as it starts, not in the first
+    answer that shows a local time (some 70 ms in which, on the event loop, every other
+    request of a rush would wait)."""
+    await asyncio.to_thread(_zone_names)
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -125,6 +126,7 @@ class Catalog:
         self._seats = seats
         self._replica_seats = replica_seats or seats
         self._cache = cache or FlightCache()
+        self._reading: dict[int, asyncio.Future[Flight]] = {}
 
     def now(self) -> datetime:
         return self._ctx.clock()
@@ -163,11 +165,28 @@ class Catalog:
         cached = self._cache.get(flight_id)
         if cached is not None:
             return cached
-        if uow is None:
-            async with self._ctx.uow() as own:
-                flight = await own.flights.get(flight_id)
-        else:
-            flight = await uow.flights.get(flight_id)
+        if uow is not None:
+            return self._kept(flight_id, await uow.flights.get(flight_id))
+        # One read however many ask at once: when a sale opens, the first hundreds of
+        # requests for a flight this process has not read yet would each read it. Shielded,
+        # so a caller that gives up (a closed connection) does not cancel the others' read.
+        reading = self._reading.get(flight_id)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read(flight_id))
+            self._reading[flight_id] = reading
+            reading.add_done_callback(lambda done: self._read_over(flight_id, done))
+        return await asyncio.shield(reading)
+
+    async def _read(self, flight_id: int) -> Flight:
+        async with self._ctx.uow() as own:
+            return self._kept(flight_id, await own.flights.get(flight_id))
+
+    def _read_over(self, flight_id: int, done: asyncio.Future[Flight]) -> None:
+        del self._reading[flight_id]
+        if not done.cancelled():
+            done.exception()  # retrieved: a read all its callers gave up on logs nothing
+
+    def _kept(self, flight_id: int, flight: Flight | None) -> Flight:
         if flight is None:
             raise NotFound(f"flight {flight_id} does not exist")
         self._cache.put(flight)

@@ -17,6 +17,7 @@ from lastseat.entrypoints.grpc.malformed import MalformedRequests
 from lastseat.entrypoints.grpc.servicer import BookingServicer
 from lastseat.entrypoints.logs import configure_logging
 from lastseat.entrypoints.stopping import TEARDOWN_SECONDS, within
+from lastseat.services import airports
 from lastseat.v1 import booking_pb2, booking_pb2_grpc
 
 SERVICE = booking_pb2.DESCRIPTOR.services_by_name["Booking"].full_name
@@ -59,6 +60,7 @@ async def serve(settings: Settings, host: str, port: int, stopping: asyncio.Even
     configure_logging(settings.log_level, settings.log_json, settings.log_flush_seconds)
     services = build_services(settings)
     server, checks, booking = build_server(services, f"{host}:{port}")
+    await airports.read_ahead()
     tasks = background.start(services)
     await server.start()
     for name in ("", SERVICE):

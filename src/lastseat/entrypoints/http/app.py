@@ -29,6 +29,7 @@ from lastseat.entrypoints.logs import configure_logging
 from lastseat.entrypoints.seatmap import SeatMapEncoder
 from lastseat.entrypoints.stopping import within
 from lastseat.entrypoints.ws import flights as flights_ws
+from lastseat.services import airports
 
 log = structlog.get_logger("lastseat.app")
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await airports.read_ahead()
         tasks = background.start(services)
         log.info("app_started", version=__version__)
         try:
