@@ -223,3 +223,25 @@ async def test_a_seat_freed_behind_the_live_map_s_back_is_not_refused(
         # at once, before B's feed may have heard of the release
         taken = await b.reservations.hold_seats(bob, flight.id, [seat])
         assert taken.hold.seats == (seat,)
+
+
+async def test_a_crowd_asking_for_a_changed_map_shares_one_read_begun_after_the_change(
+    two_processes: tuple[Services, Services], clock: FakeClock
+) -> None:
+    _, b = two_processes
+    ann = await b.accounts.signup("ann@example.com", "ann-password-1")
+    flight = await b.catalog.create_flight(new_flight(clock()))
+    await b.catalog.flight(flight.id)
+    for seat in ("5A", "5B"):
+        with counting(engine_of(b.database)) as trips:
+            crowd = [asyncio.create_task(b.catalog.seat_map(flight.id)) for _ in range(200)]
+            await asyncio.sleep(0)  # every one has asked, and one read has begun
+            # a change made meanwhile by this process: no one asking after it shares the
+            # read begun before it
+            await b.reservations.hold_seats(ann, flight.id, [seat])
+            after = await b.catalog.seat_map(flight.id)
+            maps = await asyncio.gather(*crowd)
+        assert after.status(seat) == "held"
+        assert len({id(m) for m in maps}) == 1  # one read for the crowd
+        reads = [sql for sql in trips.statements() if sql.startswith("SELECT seat, status")]
+        assert len(reads) == 2, trips.statements()  # the crowd's and the one after the hold

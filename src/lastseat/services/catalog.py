@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from uuid import UUID
 
 from lastseat.domain.errors import InvalidFields, NotFound, seat_sort_key
@@ -24,6 +24,7 @@ from lastseat.services.airports import unknown_airports
 from lastseat.services.bounded import bounded_put
 from lastseat.services.context import ServiceContext
 from lastseat.services.ports import SeatReader, UnitOfWork
+from lastseat.services.shared_reads import SharedReads
 
 FLIGHT_CACHE_SIZE = 4_096
 # A new flight's fields in the order its request (and the admin's form) has them: refusals
@@ -126,7 +127,10 @@ class Catalog:
         self._seats = seats
         self._replica_seats = replica_seats or seats
         self._cache = cache or FlightCache()
-        self._reading: dict[int, asyncio.Future[Flight]] = {}
+        # When a sale opens, the first hundreds of requests would each read the flight, and
+        # then its map after every change: concurrent reads of either share one.
+        self._flight_reads: SharedReads[int, Flight] = SharedReads()
+        self._map_reads: SharedReads[tuple[int, tuple[int, int]], SeatMap] = SharedReads()
 
     def now(self) -> datetime:
         return self._ctx.clock()
@@ -167,24 +171,11 @@ class Catalog:
             return cached
         if uow is not None:
             return self._kept(flight_id, await uow.flights.get(flight_id))
-        # One read however many ask at once: when a sale opens, the first hundreds of
-        # requests for a flight this process has not read yet would each read it. Shielded,
-        # so a caller that gives up (a closed connection) does not cancel the others' read.
-        reading = self._reading.get(flight_id)
-        if reading is None:
-            reading = asyncio.ensure_future(self._read(flight_id))
-            self._reading[flight_id] = reading
-            reading.add_done_callback(lambda done: self._read_over(flight_id, done))
-        return await asyncio.shield(reading)
+        return await self._flight_reads.read(flight_id, partial(self._read, flight_id))
 
     async def _read(self, flight_id: int) -> Flight:
         async with self._ctx.uow() as own:
             return self._kept(flight_id, await own.flights.get(flight_id))
-
-    def _read_over(self, flight_id: int, done: asyncio.Future[Flight]) -> None:
-        del self._reading[flight_id]
-        if not done.cancelled():
-            done.exception()  # retrieved: a read all its callers gave up on logs nothing
 
     def _kept(self, flight_id: int, flight: Flight | None) -> Flight:
         if flight is None:
@@ -228,6 +219,19 @@ class Catalog:
         if cached is not None:
             return cached
         token = cache.token(flight_id)
+        if current or not cache.live:
+            return await self._read_map(flight, now, token, current)
+        # Shared only while the change feed is live, and only with a read that began after
+        # the last change this process heard of (the token names it): what the cache
+        # itself would have answered, had the read been over.
+        read = partial(self._read_map, flight, now, token, current)
+        return await self._map_reads.read((flight_id, token), read)
+
+    async def _read_map(
+        self, flight: Flight, now: datetime, token: tuple[int, int], current: bool
+    ) -> SeatMap:
+        flight_id = flight.id
+        cache = self._ctx.seat_maps
         taken = await (self._seats if current else self._replica_seats).taken(flight_id, now)
         rows = taken.rows
         booked = sum(1 for _, status, _ in rows if status == SeatStatus.BOOKED.value)
