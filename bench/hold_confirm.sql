@@ -16,17 +16,16 @@ SELECT CASE WHEN :slot < 6 THEN (:slot / 2 + 1)::text || substr('AC', :slot % 2 
 SELECT users.id AS user_id FROM tokens JOIN users ON users.id = tokens.user_id
   WHERE tokens.token_hash = (SELECT token_hash FROM tokens ORDER BY token_hash OFFSET :client_id % :users LIMIT 1)
     AND tokens.revoked_at IS NULL AND tokens.expires_at > now() \gset
--- the hold's throttles (services/throttles.py: the customer's, then the address's)
-BEGIN;
-INSERT INTO throttles (key, attempts, window_start) VALUES ('holds-per-customer:' || ':user_id', 1, now())
-  ON CONFLICT (key) DO UPDATE SET attempts = CASE WHEN throttles.locked_until IS NOT NULL AND throttles.locked_until > now() THEN throttles.attempts
-    WHEN throttles.window_start <= now() - interval '1 minute' THEN 1 ELSE throttles.attempts + 1 END
-  RETURNING attempts, window_start, locked_until;
-INSERT INTO throttles (key, attempts, window_start) VALUES ('holds-per-address:10.9.' || :client_id, 1, now())
-  ON CONFLICT (key) DO UPDATE SET attempts = CASE WHEN throttles.locked_until IS NOT NULL AND throttles.locked_until > now() THEN throttles.attempts
-    WHEN throttles.window_start <= now() - interval '1 minute' THEN 1 ELSE throttles.attempts + 1 END
-  RETURNING attempts, window_start, locked_until;
-COMMIT;
+-- the hold's throttles, the customer's and the address's, in one statement that commits
+-- as it runs (repositories/postgres.py: COUNT_ATTEMPTS)
+INSERT INTO throttles AS t (key, attempts, window_start)
+  SELECT key, 1, now() FROM unnest(ARRAY['holds-per-customer:' || ':user_id', 'holds-per-address:10.9.' || :client_id])
+    WITH ORDINALITY AS given(key, n) ORDER BY n
+  ON CONFLICT (key) DO UPDATE SET attempts = CASE WHEN t.locked_until IS NOT NULL AND t.locked_until > now() THEN t.attempts
+    WHEN t.window_start <= now() - interval '1 minute' THEN 1 ELSE t.attempts + 1 END,
+  window_start = CASE WHEN t.window_start <= now() - interval '1 minute'
+    AND NOT (t.locked_until IS NOT NULL AND t.locked_until > now()) THEN excluded.window_start ELSE t.window_start END
+  RETURNING t.key, t.attempts, t.window_start, t.locked_until;
 -- the hold's transaction (services/reservations.py; booking.lua sends no Idempotency-Key):
 -- the customer's and the address's locks, what they hold and what the flight sold, the
 -- hold placed in one statement (repositories/postgres.py: LOCK_HOLDS, HELD_AND_SOLD, PLACE_HOLD)

@@ -155,6 +155,10 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
         for moment in (NOW, NOW, NOW + timedelta(minutes=1), LATER):
             counted = await uow.throttles.count(key, moment, NOW - timedelta(seconds=30))
             seen.append((counted.attempts, counted.window_start, counted.locked_until))
+        both = [f"{name}:customer", key]  # a key new and one counted above
+        for moment in (NOW, LATER, LATER + timedelta(seconds=1)):
+            counters = await uow.throttles.count_all(both, moment, moment - timedelta(seconds=30))
+            seen.append([(c.attempts, c.window_start, c.locked_until) for c in counters])
         await uow.throttles.remember(f"{name}:known", NOW)
         seen.append(await uow.throttles.remembered_since(f"{name}:known", NOW - timedelta(days=1)))
         await uow.commit()

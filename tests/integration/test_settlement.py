@@ -141,8 +141,8 @@ class _CommitsThenLosesTheReply:
         self._inner = inner
         self.lose_next = False
 
-    def __call__(self, write: bool = False) -> UnitOfWork:
-        uow = self._inner(write)
+    def __call__(self, write: bool = False, single: bool = False) -> UnitOfWork:
+        uow = self._inner(write, single)
         factory = self
 
         class Lossy:

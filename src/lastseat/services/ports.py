@@ -176,6 +176,12 @@ class Discounts(Protocol):
 
 class Throttles(Protocol):
     async def count(self, key: str, now: datetime, window_start_after: datetime) -> Counter: ...
+    async def count_all(
+        self, keys: Sequence[str], now: datetime, window_start_after: datetime
+    ) -> list[Counter]:
+        """`count` for each of `keys` (distinct, one window), in one statement, in order."""
+        ...
+
     async def lock(self, key: str, until: datetime) -> None: ...
     async def give_back(self, key: str) -> None: ...
     async def clear(self, key: str) -> None: ...
@@ -233,7 +239,10 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, write: bool = False) -> UnitOfWork: ...
+    def __call__(self, write: bool = False, single: bool = False) -> UnitOfWork:
+        """`single`: the unit of work is one write statement, committed as it runs where
+        the database can (PostgreSQL: no BEGIN and COMMIT round trips)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

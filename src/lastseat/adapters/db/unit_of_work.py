@@ -147,6 +147,15 @@ class SqlUnitOfWorkFactory:
         self._reader = (
             engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
         )
+        # A write of one statement commits as it runs on PostgreSQL (SQLite keeps BEGIN
+        # IMMEDIATE: its write lock is the transaction's).
+        self._single_writer = (
+            self._writer.execution_options(isolation_level="AUTOCOMMIT")
+            if postgres
+            else self._writer
+        )
 
-    def __call__(self, write: bool = False) -> SqlUnitOfWork:
+    def __call__(self, write: bool = False, single: bool = False) -> SqlUnitOfWork:
+        if write and single:
+            return SqlUnitOfWork(self._single_writer, self._repositories)
         return SqlUnitOfWork(self._writer if write else self._reader, self._repositories)

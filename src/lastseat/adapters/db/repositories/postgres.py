@@ -29,10 +29,11 @@ from lastseat.adapters.db.repositories.holds import (
     hold_from,
 )
 from lastseat.adapters.db.repositories.inventory import SqlEvents
-from lastseat.adapters.db.repositories.throttling import SqlThrottles
+from lastseat.adapters.db.repositories.throttling import SqlThrottles, in_order
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.flights import SeatStatus
 from lastseat.domain.holds import HeldSeats, Hold
+from lastseat.domain.throttling import Counter
 from lastseat.domain.users import User
 
 
@@ -134,6 +135,20 @@ HELD_AND_SOLD = (
     "   AND (bookings.user_id = $1 OR holds.client_address = $2)) AS booked,"
     " (SELECT count(*) AS n FROM seats WHERE flight_id = $3"
     f"  AND {seat_rules.in_state(SeatStatus.BOOKED)}) AS sold"
+)
+# SqlThrottles.count_all as driver SQL ($1 the keys, $2 now, $3 the window's start after
+# which a count stands): the keys' rows are locked in the order given.
+COUNT_ATTEMPTS = (
+    "INSERT INTO throttles AS t (key, attempts, window_start)"
+    " SELECT key, 1, $2 FROM unnest($1::varchar[]) WITH ORDINALITY AS given(key, n) ORDER BY n"
+    " ON CONFLICT (key) DO UPDATE SET"
+    # while a lock is in force nothing is counted: the attempt is refused unheard
+    " attempts = CASE WHEN t.locked_until IS NOT NULL AND t.locked_until > $2 THEN t.attempts"
+    "  WHEN t.window_start <= $3 THEN 1 ELSE t.attempts + 1 END,"
+    " window_start = CASE WHEN t.window_start <= $3"
+    "  AND NOT (t.locked_until IS NOT NULL AND t.locked_until > $2)"
+    "  THEN excluded.window_start ELSE t.window_start END"
+    " RETURNING t.key, t.attempts, t.window_start, t.locked_until"
 )
 # A hold placed in one statement: the hold, its free seats claimed (the candidate rows
 # locked in seat order, as HOLD_SEATS does), and its seat events, in the order given.
@@ -272,3 +287,11 @@ class PgIdempotencyKeys(SqlIdempotencyKeys):
 
 class PgThrottles(SqlThrottles):
     _insert = staticmethod(postgresql.insert)
+
+    async def count_all(
+        self, keys: Sequence[str], now: datetime, window_start_after: datetime
+    ) -> list[Counter]:
+        args = (list(keys), naive_utc(now), naive_utc(window_start_after))
+        found: list[Any] = list(await self._conn.exec_driver_sql(COUNT_ATTEMPTS, args))
+        rows = [(row[0], row[1], aware(row[2]), aware(row[3])) for row in found]
+        return in_order(keys, rows)

@@ -6,6 +6,7 @@ attempts on one key (in any process) take their counts one after another.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,9 +18,9 @@ from lastseat.adapters.db.tables import throttles
 from lastseat.domain.throttling import Counter
 
 
-def _upsert(insert: Any, key: str, now: datetime, window_start_after: datetime) -> Any:
+def _upsert(insert: Any, keys: Sequence[str], now: datetime, window_start_after: datetime) -> Any:
     table: Any = throttles
-    insert = insert.values(key=key, attempts=1, window_start=now)
+    insert = insert.values([{"key": key, "attempts": 1, "window_start": now} for key in keys])
     stale = table.c.window_start <= window_start_after
     locked = sa.and_(table.c.locked_until.is_not(None), table.c.locked_until > now)
     return insert.on_conflict_do_update(
@@ -32,7 +33,13 @@ def _upsert(insert: Any, key: str, now: datetime, window_start_after: datetime) 
                 else_=table.c.window_start,
             ),
         },
-    ).returning(table.c.attempts, table.c.window_start, table.c.locked_until)
+    ).returning(table.c.key, table.c.attempts, table.c.window_start, table.c.locked_until)
+
+
+def in_order(keys: Sequence[str], rows: Sequence[Any]) -> list[Counter]:
+    """Rows of (key, attempts, window_start, locked_until), as counters in `keys`' order."""
+    by_key = {row[0]: Counter(int(row[1]), row[2], row[3]) for row in rows}
+    return [by_key[key] for key in keys]
 
 
 class SqlThrottles:
@@ -44,9 +51,16 @@ class SqlThrottles:
 
     async def count(self, key: str, now: datetime, window_start_after: datetime) -> Counter:
         """Count one attempt in the key's current window (a stale window starts again)."""
-        statement = _upsert(self._insert(throttles), key, now, window_start_after)
-        row = (await self._conn.execute(statement)).one()
-        return Counter(int(row[0]), row[1], row[2])
+        [counter] = await self.count_all([key], now, window_start_after)
+        return counter
+
+    async def count_all(
+        self, keys: Sequence[str], now: datetime, window_start_after: datetime
+    ) -> list[Counter]:
+        """`count` for each of `keys` (distinct: a statement cannot update a row twice), in
+        one statement; the counters in the order of `keys`."""
+        statement = _upsert(self._insert(throttles), keys, now, window_start_after)
+        return in_order(keys, (await self._conn.execute(statement)).all())
 
     async def lock(self, key: str, until: datetime) -> None:
         await self._conn.execute(
