@@ -70,3 +70,19 @@ async def test_a_sold_out_flight_says_so(
     assert over_grpc.value.code() == grpc.StatusCode.ABORTED
     trailers = dict(over_grpc.value.trailing_metadata() or ())
     assert (trailers["seats"], trailers["available"], trailers["sold_out"]) == ("1A", "", "true")
+
+
+@pytest.mark.settings(holds_per_customer=2)
+async def test_a_replayed_hold_is_not_a_new_attempt(api: httpx.AsyncClient, flight_id: int) -> None:
+    """Retries of one hold (the same key) count as the one attempt they repeat: a client
+    on a flaky network does not use up its rate by retrying."""
+    ann = bearer(await signed_in(api, "ann@example.com"))
+    body = {"flight_id": flight_id, "seats": ["7A"]}
+    keyed = {**ann, "Idempotency-Key": "hold-7A"}
+    first = await api.post("/api/v1/holds", json=body, headers=keyed)
+    for _ in range(3):
+        again = await api.post("/api/v1/holds", json=body, headers=keyed)
+        assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+        assert again.headers["idempotent-replayed"] == "true"
+    assert (await _hold(api, ann, flight_id, ["7B"])).status_code == 201  # the second
+    assert (await _hold(api, ann, flight_id, ["7C"])).status_code == 429  # the third

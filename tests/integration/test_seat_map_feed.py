@@ -11,8 +11,9 @@ import pytest
 
 from lastseat.adapters.db.database import engine_of
 from lastseat.bootstrap import Services, build_services
-from lastseat.domain.errors import SeatsUnavailable
+from lastseat.domain.errors import IdempotencyKeyReused, SeatsUnavailable
 from lastseat.entrypoints.http.app import create_app
+from lastseat.services.ports import IdempotencyKey
 from lastseat.stack.postgres import PostgresServer
 from tests.support.clock import FakeClock
 from tests.support.databases import create_pg_database, drop_pg_database, make_settings
@@ -195,11 +196,36 @@ async def test_a_hold_the_live_map_shows_taken_is_refused_in_one_read_with_the_f
     with counting(engine_of(b.database)) as trips:
         with pytest.raises(SeatsUnavailable) as refused:
             await b.reservations.hold_seats(bob, flight.id, ["12A", "12B"], address="192.0.2.7")
-    # one read of the seats, and no throttle counted nor transaction begun
-    assert trips.statements() == ["SELECT seat, status, held_until"], trips.statements()
+    # the attempt counted (one statement), one read of the seats, and no transaction
+    expected = ["INSERT INTO throttles AS", "SELECT seat, status, held_until"]
+    assert trips.of_the_app() == expected, trips.statements()
     assert refused.value.seats == ["12A"]
     assert refused.value.extras["sold_out"] is False
     assert refused.value.available == [s for s in flight.layout.seat_names() if s != "12A"]
+
+
+async def test_a_retried_hold_is_answered_by_its_key_even_when_the_live_map_shows_its_seats(
+    two_processes: tuple[Services, Services], clock: FakeClock
+) -> None:
+    """Its seats are the caller's own, held by the request it retries (whose answer a
+    flaky network lost): a replay, not a refusal; the key reused for other seats, a 422."""
+    _, b = two_processes
+    ann = await b.accounts.signup("ann@example.com", "ann-password-1")
+    flight = await b.catalog.create_flight(new_flight(clock()))
+    key = IdempotencyKey("hold-1", "fingerprint-1")
+    first = await b.reservations.hold_seats(ann, flight.id, ["12A"], key, address="192.0.2.7")
+
+    async def in_memory() -> bool:  # once the feed has told this process of its own hold
+        await b.catalog.seat_map(flight.id)
+        cached = b.catalog.cached_seat_map(flight.id)
+        return cached is not None and cached.status("12A") == "held"
+
+    await eventually(in_memory, "the map, with the hold, in memory")
+    again = await b.reservations.hold_seats(ann, flight.id, ["12A"], key, address="192.0.2.7")
+    assert again.replayed and again.hold.id == first.hold.id
+    other = IdempotencyKey("hold-1", "fingerprint-2")
+    with pytest.raises(IdempotencyKeyReused):
+        await b.reservations.hold_seats(ann, flight.id, ["12A"], other, address="192.0.2.7")
 
 
 async def test_a_seat_freed_behind_the_live_map_s_back_is_not_refused(

@@ -29,6 +29,13 @@ _WAITS = {
 }
 
 
+_INTROSPECTION = (
+    "SELECT current_setting('jit')",
+    "WITH RECURSIVE typeinfo_tree",
+    "SELECT set_config('jit'",
+)
+
+
 @dataclass
 class RoundTrips:
     """What was sent and waited for, in order: (kind, first words of the SQL)."""
@@ -40,6 +47,11 @@ class RoundTrips:
 
     def statements(self) -> list[str]:
         return [sql for kind, sql in self.trips if kind != "prepare"]
+
+    def of_the_app(self) -> list[str]:
+        """The statements but asyncpg's own: the first time a connection meets a type
+        (a `varchar[]` parameter), asyncpg reads its description once, with JIT off."""
+        return [sql for sql in self.statements() if not sql.startswith(_INTROSPECTION)]
 
     def prepared(self) -> int:
         return sum(1 for kind, _ in self.trips if kind == "prepare")

@@ -33,7 +33,7 @@ from lastseat.services.context import ServiceContext
 from lastseat.services.discounts import try_code
 from lastseat.services.idempotency import first_use
 from lastseat.services.ports import IdempotencyKey, UnitOfWork
-from lastseat.services.throttles import hold_throttles, reserve
+from lastseat.services.throttles import give_back_now, hold_throttles, reserve
 
 SWEEP_BATCH = 1_000
 
@@ -90,28 +90,42 @@ class Reservations:
             raise UnknownSeats(unknown)
         now = self._ctx.clock()
         flight.check_bookable(now)
+        throttles = hold_throttles(self._ctx.settings, user.id, address)
+        # Every attempt counts toward the rates, refused or not (a bot probing taken seats
+        # is paced as one placing holds); a replay of a key gives its count back.
+        await reserve(self._ctx, throttles)
         if replaces is None:  # a replaced hold's own seats show as taken on the map
-            await self._refuse_if_taken(flight_id, wanted)
-        settings = self._ctx.settings
-        await reserve(self._ctx, hold_throttles(settings, user.id, address))
+            await self._refuse_if_taken(user, flight_id, wanted, idem)
         try:
-            return await self._hold(user, flight, wanted, idem, address, replaces)
+            result = await self._hold(user, flight, wanted, idem, address, replaces)
         except SeatsUnavailable as refused:
             raise await self._taught(flight_id, refused.seats) from None
+        if result.replayed:
+            await give_back_now(self._ctx, throttles)
+        return result
 
-    async def _refuse_if_taken(self, flight_id: int, wanted: tuple[str, ...]) -> None:
-        """Refuse seats taken before any throttle or transaction: when a herd goes for one
+    async def _refuse_if_taken(
+        self, user: User, flight_id: int, wanted: tuple[str, ...], idem: IdempotencyKey | None
+    ) -> None:
+        """Refuse seats taken before the hold's transaction: when a herd goes for one
         flight, most holds ask for seats someone has just taken, and a refusal through the
-        transaction cost 16 round trips. This process's live map says which may be taken;
-        the database alone decides, in one read (a seat freed a moment ago is not
-        refused). A map not in memory proves nothing: the transaction decides then."""
+        transaction cost its round trips and a rollback. This process's live map says which
+        may be taken; the database alone decides, in one read (a seat freed a moment ago
+        is not refused). A map not in memory proves nothing: the transaction decides then.
+        Nor does a key used before: the seats may be the caller's own, held by the request
+        this one retries, which the transaction answers (a replay, or a key reused)."""
         cached = self._catalog.cached_seat_map(flight_id)
         if cached is None or not cached.taken_among(wanted):
             return
         current = await self._catalog.seat_map(flight_id, current=True)
         taken = current.taken_among(wanted)
-        if taken:
-            raise SeatsUnavailable(taken, available=current.available())
+        if not taken:
+            return
+        if idem is not None:
+            async with self._ctx.uow() as uow:
+                if await uow.idempotency.find(user.id, idem.key) is not None:
+                    return
+        raise SeatsUnavailable(taken, available=current.available())
 
     async def _taught(self, flight_id: int, seats: list[str]) -> SeatsUnavailable:
         """The refusal with the flight's free seats as they are now (read from the
