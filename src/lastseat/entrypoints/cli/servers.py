@@ -135,6 +135,10 @@ def serve(
         # change would be compressed once per watcher instead of encoded once per process
         # (and a ~70-byte change barely shrinks).
         "ws_per_message_deflate": False,
+        # The Sans-I/O protocol writes a message straight to the transport and waits only
+        # while the transport is paused (flow control): the legacy one awaited a drain per
+        # message, one event-loop turn per watcher for every change.
+        "ws": "websockets-sansio",
         "timeout_graceful_shutdown": HTTP_GRACE_SECONDS,
         **uvicorn_options(settings),
     }
