@@ -30,7 +30,7 @@ INSERT INTO throttles AS t (key, attempts, window_start)
 -- the customer's and the address's locks, what they hold and what the flight sold, the
 -- hold placed in one statement (repositories/postgres.py: LOCK_HOLDS, HELD_AND_SOLD, PLACE_HOLD)
 BEGIN;
-SELECT pg_advisory_xact_lock(7347, hashtext('10.9.' || :client_id))
+SELECT pg_advisory_xact_lock(7347, hashtext('10.9.' || :client_id || ' ' || :flight))
   FROM (SELECT pg_advisory_xact_lock(7346, hashtext(':user_id')), lastseat_register_event_writer()) AS customer;
 SELECT held.*, booked.*, sold.n FROM
   (SELECT coalesce(sum(CASE WHEN holds.user_id = ':user_id' AND holds.flight_id = :flight THEN 1 ELSE 0 END), 0) AS mine_on_flight,

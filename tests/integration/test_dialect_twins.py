@@ -60,7 +60,7 @@ def _hold(user: User, flight_id: int, seats: tuple[str, ...], until: datetime) -
 
 async def _place(uows: SqlUnitOfWorkFactory, hold: Hold, now: datetime = NOW) -> list[str]:
     async with uows(write=True) as uow:
-        await uow.holds.serialize(hold.user_id, "192.0.2.1")
+        await uow.holds.serialize(hold.user_id, "192.0.2.1", hold.flight_id)
         changes = seat_events(hold.flight_id, list(hold.seats), SeatStatus.HELD)
         claimed = await uow.holds.place(hold, now, "192.0.2.1", changes)
         if len(claimed) == len(hold.seats):  # the service's rule: all or none

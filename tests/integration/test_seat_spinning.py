@@ -10,6 +10,7 @@ import asyncio
 import httpx
 import pytest
 
+from lastseat.adapters.db.database import SqlDatabase
 from lastseat.bootstrap import Services
 from lastseat.domain.errors import DomainError, LimitReached, TooManyAttempts
 from lastseat.domain.flights import Flight
@@ -261,3 +262,27 @@ async def test_bookings_count_toward_a_share_so_booking_and_cancelling_cannot_sp
         )
         booked_here += 9
     assert booked_here <= share
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_one_address_is_served_one_hold_at_a_time_per_flight_not_across_flights(
+    services: Services, clock: FakeClock
+) -> None:
+    """An address's limits are shares of one flight, so its holds queue per flight only:
+    an office or a NAT booking on many flights is not served one hold at a time."""
+    first = await services.catalog.create_flight(new_flight(clock(), code="LS301"))
+    second = await services.catalog.create_flight(new_flight(clock(), code="LS302"))
+    ann = await services.accounts.signup("ann@example.com", "ann-password-1")
+    bob = await services.accounts.signup("bob@example.com", "bob-password-1")
+    # a hold of ann's from the address on the first flight, stopped inside its transaction
+    assert isinstance(services.database, SqlDatabase)
+    async with services.database.units_of_work(write=True) as uow:
+        await uow.holds.serialize(ann.id, BOT_ADDRESS, first.id)
+        other_flight = await asyncio.wait_for(
+            _hold(services, bob, second.id, ["3A"], BOT_ADDRESS), timeout=10
+        )
+        assert isinstance(other_flight, Hold)
+        same_flight = asyncio.create_task(_hold(services, bob, first.id, ["3A"], BOT_ADDRESS))
+        await asyncio.sleep(0.5)
+        assert not same_flight.done()  # queued behind the open one
+    assert isinstance(await asyncio.wait_for(same_flight, timeout=10), Hold)

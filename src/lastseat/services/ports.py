@@ -84,9 +84,10 @@ class Events(Protocol):
 
 
 class Holds(Protocol):
-    async def serialize(self, user_id: UUID, address: str | None) -> None:
-        """Make this transaction the only one placing holds for the customer and address
-        until it ends, so what they hold can be counted and added to without a race."""
+    async def serialize(self, user_id: UUID, address: str | None, flight_id: int) -> None:
+        """Make this transaction the only one placing holds for the customer (on any
+        flight) and for the address on the flight until it ends, so what they hold can be
+        counted and added to without a race."""
         ...
 
     async def held_and_sold(

@@ -148,8 +148,8 @@ class Reservations:
         hold_id = uuid.uuid4()
         async with self._ctx.uow(write=True) as uow:
             # Counting what they hold and adding to it is one step: no other hold of this
-            # customer or address can commit in between.
-            await uow.holds.serialize(user.id, address)
+            # customer, or from this address on this flight, can commit in between.
+            await uow.holds.serialize(user.id, address, flight_id)
             earlier = await first_use(uow, user.id, idem, hold_id, now)
             if earlier is not None:
                 replay = await uow.holds.get_owned(earlier, user.id)

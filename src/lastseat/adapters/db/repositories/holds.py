@@ -93,7 +93,7 @@ class SqlHolds:
             },
         )
 
-    async def serialize(self, user_id: UUID, address: str | None) -> None:
+    async def serialize(self, user_id: UUID, address: str | None, flight_id: int) -> None:
         """Nothing to do where a writing transaction holds the database's one write lock
         (SQLite); PostgreSQL locks the customer and the address (postgres.PgHolds)."""
 

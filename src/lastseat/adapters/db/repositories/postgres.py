@@ -104,14 +104,16 @@ LAST_SETTLED_EVENT = "SELECT coalesce(max(id), 0) FROM events WHERE flight_id = 
 # the settled ones only, and the tail's next wake-up or poll brings the rest.
 SETTLE_WAIT_SECONDS = 2.0
 SETTLE_STEP_SECONDS = 0.002
-# One transaction at a time places holds for a customer, and for a client address (the
-# first number of each lock is the kind of thing locked, the second the thing): the
-# customer's first, always, so two holds cannot deadlock on them. One round trip: a
-# subquery calling a volatile function is never merged into the query above it, so its
-# lock is taken before the outer one; with no address ($2 NULL) the strict functions
-# return NULL and lock nothing.
+# One transaction at a time places holds for a customer, and for a client address on a
+# flight (the first number of each lock is the kind of thing locked, the second the
+# thing): the customer's first, always, so two holds cannot deadlock on them. The
+# customer's limits count every flight, an address's only the flight held on: one address
+# (a NAT, an office) holding seats on many flights at once is not served one at a time.
+# One round trip: a subquery calling a volatile function is never merged into the query
+# above it, so its lock is taken before the outer one; with no address ($2 NULL) the
+# strict functions return NULL and lock nothing.
 LOCK_HOLDS = (
-    "SELECT pg_advisory_xact_lock(7347, hashtext($2))"
+    "SELECT pg_advisory_xact_lock(7347, hashtext($2 || ' ' || $3::integer::text))"
     " FROM (SELECT pg_advisory_xact_lock(7346, hashtext($1))) AS customer"
 )
 # SqlHolds.held_and_sold as driver SQL ($1 the customer, $2 the address or NULL, which
@@ -267,9 +269,9 @@ class PgHolds(SqlHolds):
         counts = [int(value) for value in row]
         return HeldSeats(*counts[:5]), counts[5]
 
-    async def serialize(self, user_id: UUID, address: str | None) -> None:
-        """Transaction locks on the customer and the address, in that order."""
-        await self._conn.exec_driver_sql(LOCK_HOLDS, (str(user_id), address))
+    async def serialize(self, user_id: UUID, address: str | None, flight_id: int) -> None:
+        """Transaction locks on the customer and the address on the flight, in that order."""
+        await self._conn.exec_driver_sql(LOCK_HOLDS, (str(user_id), address, flight_id))
 
     async def take_for_booking(self, hold_id: UUID, user_id: UUID, now: datetime) -> Hold | None:
         args = (hold_id, user_id, naive_utc(now))
