@@ -267,6 +267,30 @@ async def test_release_frees_seats_once(services: Services, clock: FakeClock) ->
         )
 
 
+async def test_a_release_racing_a_confirm_never_says_released_when_it_was_booked(
+    services: Services, clock: FakeClock
+) -> None:
+    """Either the release wins (the confirm finds the hold gone) or the booking does (the
+    release is refused): never a 204 for a hold that became a booking."""
+    ann = await _user(services)
+    flight = await _flight(services, clock)
+    for row in range(10, 30):
+        hold = (await services.reservations.hold_seats(ann, flight.id, [f"{row}A"])).hold
+        released, booked = await asyncio.gather(
+            services.reservations.release_hold(ann, hold.id),
+            services.bookings.confirm(
+                ann, hold.id, "tok_ok", passengers=passengers_for(hold.seats)
+            ),
+            return_exceptions=True,
+        )
+        if isinstance(booked, BaseException):
+            assert isinstance(booked, HoldGone) and released is None
+        else:
+            assert isinstance(released, Conflict), released
+        status = (await services.reservations.get_hold(ann, hold.id)).status
+        assert status is (HoldStatus.RELEASED if released is None else HoldStatus.BOOKED)
+
+
 async def test_only_the_owner_sees_or_touches_a_hold_or_booking(
     services: Services, clock: FakeClock
 ) -> None:

@@ -228,7 +228,13 @@ class Reservations:
             if hold.status is HoldStatus.BOOKED:
                 raise Conflict("this hold is already confirmed as a booking; cancel the booking")
             if not await uow.holds.close(hold_id, HoldStatus.RELEASED):
-                return  # already released or expired: releasing again changes nothing
+                # Ended meanwhile. Released or expired: releasing again changes nothing.
+                # Booked by a confirm that won the race: not released, and the client
+                # must not be told so.
+                ended = await uow.holds.get_owned(hold_id, user.id)
+                if ended is not None and ended.status is HoldStatus.BOOKED:
+                    raise Conflict("this hold was just confirmed as a booking; cancel the booking")
+                return
             freed = await uow.seats.release_hold(hold_id)
             await uow.events.append(freed_events(freed), now)
             await uow.commit()
