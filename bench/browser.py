@@ -119,7 +119,8 @@ async def observe(stack: Stack, tokens: list[str], holds: int, loads: int) -> di
                         },
                     )
                     answered = now_ms()
-                    made.raise_for_status()
+                    if made.status_code != 201:
+                        raise RuntimeError(f"hold {seat}: {made.status_code} {made.text[:300]}")
                     for _ in range(100):  # up to 5 s for both to see it
                         held = await page.evaluate("(seat) => window.heldAt[seat]", seat)
                         if held and seat in ws_seen:

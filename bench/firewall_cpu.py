@@ -175,7 +175,11 @@ def instructions_per_request(conf: Path, port: int, shapes: tuple[Shape, ...], c
                 counts[shape.name] = int(total) / count
     finally:
         process.terminate()
-        process.wait(timeout=60)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # callgrind's last dump, slow on a loaded machine:
+            process.kill()  # the counts were taken from the dumps above
+            process.wait(timeout=30)
     return counts
 
 
