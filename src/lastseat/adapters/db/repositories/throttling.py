@@ -51,7 +51,8 @@ class SqlThrottles:
 
     async def count(self, key: str, now: datetime, window_start_after: datetime) -> Counter:
         """Count one attempt in the key's current window (a stale window starts again)."""
-        [counter] = await self.count_all([key], now, window_start_after)
+        statement = _upsert(self._insert(throttles), [key], now, window_start_after)
+        [counter] = in_order([key], (await self._conn.execute(statement)).all())
         return counter
 
     async def count_all(
