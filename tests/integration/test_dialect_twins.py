@@ -124,7 +124,9 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
         seen.append(taken == replace(first, status=HoldStatus.BOOKED))
         ticket = NewMail(f"<{name}@twins>", MailKind.BOOKED, booking.id, user.email)
         changes = seat_events(flight.id, list(first.seats), SeatStatus.BOOKED)
-        seen.append(await uow.bookings.place(booking, first.id, NOW, changes, ticket))
+        # placed a moment after the booking was made: the row keeps the booking's own time
+        placed_at = NOW + timedelta(seconds=1)
+        seen.append(await uow.bookings.place(booking, first.id, placed_at, changes, ticket))
         seen.append(await uow.holds.held_and_sold(user.id, "192.0.2.1", flight.id, NOW))
         seen.append(await uow.idempotency.claim(user.id, "k", "fp", booking.id, NOW))
         again = await uow.idempotency.claim(user.id, "k", "fp2", uuid.uuid4(), NOW)

@@ -19,7 +19,8 @@ from lastseat.domain.events import SeatEvent
 from lastseat.domain.mail import NewMail
 
 # A booking placed in one statement: the booking, its seats and passengers, the hold's
-# seats booked, the seat events and the ticket in the outbox. The sibling statements see
+# seats booked, the seat events and the ticket in the outbox ($27 now, as the portable
+# steps have it; $10 is the booking's own time). The sibling statements see
 # the same snapshot; the foreign keys to the booking are checked at the statement's end,
 # when its row is there. (S608: the text spliced in is postgres.py's constant SQL, never a
 # value.)
@@ -34,12 +35,12 @@ PLACE_BOOKING = (
     " $20::varchar[])"
     f"), booked AS ({BOOK_SEATS_OF_BOOKING}), changes AS ("
     " INSERT INTO events (flight_id, seat, status, created_at)"
-    " SELECT $4, change.seat, change.status, $10"
+    " SELECT $4, change.seat, change.status, $27"
     " FROM unnest($21::varchar[], $22::varchar[]) WITH ORDINALITY AS change(seat, status, n)"
     " ORDER BY change.n"
     "), ticket AS ("
     " INSERT INTO mail_outbox (message_id, kind, booking_id, recipient, refund_amount,"
-    " created_at) VALUES ($23, $24, $1, $25, $26, $10)"
+    " created_at) VALUES ($23, $24, $1, $25, $26, $27)"
     ") SELECT seat FROM booked"
 )
 
@@ -64,7 +65,7 @@ class PgBookings(SqlBookings):
             booking.total.amount,
             booking.total.currency,
             booking.status.value,
-            naive_utc(now),
+            naive_utc(booking.created_at),
             booking.discount_code,
             booking.discount,
             booking.payment_id,
@@ -81,5 +82,6 @@ class PgBookings(SqlBookings):
             ticket.kind.value,
             ticket.recipient,
             ticket.refund,
+            naive_utc(now),
         )
         return [row[0] for row in await self._conn.exec_driver_sql(PLACE_BOOKING, args)]

@@ -176,10 +176,10 @@ INSERT_BOOKING = (
     " VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10, $11, $12, $13, $14)"
 )
 # The hold's seats booked, in PLACE_BOOKING (pg_bookings.py): $1 the booking, $5 the
-# hold, $10 now.
+# hold, $27 now.
 BOOK_SEATS_OF_BOOKING = (
     "UPDATE seats SET status = 'booked', booking_id = $1, hold_id = NULL, held_until = NULL"  # noqa: S608
-    f" WHERE hold_id = $5 AND {seat_rules.may_become(SeatStatus.BOOKED, now='$10')}"
+    f" WHERE hold_id = $5 AND {seat_rules.may_become(SeatStatus.BOOKED, now='$27')}"
     " RETURNING seat"
 )
 TAKEN = (
