@@ -61,6 +61,13 @@ _IDEMPOTENCY_ROW = sa.select(idempotency_keys.c.fingerprint, idempotency_keys.c.
 )
 
 
+def held_and_sold_from(row: Sequence[Any]) -> tuple[HeldSeats, int]:
+    """A held-and-sold read's one row: the five counts of HeldSeats, in its order, then the
+    seats sold on the flight."""
+    counts = [int(value) for value in row]
+    return HeldSeats(*counts[:5]), counts[5]
+
+
 def hold_from(row: Mapping[Any, Any]) -> Hold:
     return Hold(
         id=row["id"],
@@ -95,7 +102,8 @@ class SqlHolds:
 
     async def serialize(self, user_id: UUID, address: str | None, flight_id: int) -> None:
         """Nothing to do where a writing transaction holds the database's one write lock
-        (SQLite); PostgreSQL locks the customer and the address (postgres.PgHolds)."""
+        (SQLite); PostgreSQL locks the customer, and the address on the flight
+        (postgres.PgHolds)."""
 
     async def place(
         self, hold: Hold, now: datetime, address: str | None, changes: Sequence[SeatEvent]
@@ -161,8 +169,7 @@ class SqlHolds:
         sold = count_booked(flight_id).scalar_subquery()
         both = held.join(booked, sa.true())  # one row each
         row = (await self._conn.execute(sa.select(held, booked, sold).select_from(both))).one()
-        counts = [int(value) for value in row]
-        return HeldSeats(*counts[:5]), counts[5]
+        return held_and_sold_from(row)
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
         row = (await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})).first()

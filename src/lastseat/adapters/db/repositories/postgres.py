@@ -26,6 +26,7 @@ from lastseat.adapters.db.repositories.holds import (
     SqlHolds,
     SqlIdempotencyKeys,
     claim_statement,
+    held_and_sold_from,
     hold_from,
 )
 from lastseat.adapters.db.repositories.inventory import SqlEvents
@@ -153,7 +154,7 @@ COUNT_ATTEMPTS = (
     " RETURNING t.key, t.attempts, t.window_start, t.locked_until"
 )
 # A hold placed in one statement: the hold, its free seats claimed (the candidate rows
-# locked in seat order, as HOLD_SEATS does), and its seat events, in the order given.
+# locked in seat order, HOLD_SEATS_OF_HOLD), and its seat events, in the order given.
 # The seats' hold_id may name the hold inserted by the same statement: foreign keys are
 # checked at its end. The service rolls all of it back unless every seat was claimed.
 PLACE_HOLD = (
@@ -265,9 +266,7 @@ class PgHolds(SqlHolds):
         self, user_id: UUID, address: str | None, flight_id: int, now: datetime
     ) -> tuple[HeldSeats, int]:
         args = (user_id, address, flight_id, naive_utc(now))
-        row = (await self._conn.exec_driver_sql(HELD_AND_SOLD, args)).one()
-        counts = [int(value) for value in row]
-        return HeldSeats(*counts[:5]), counts[5]
+        return held_and_sold_from((await self._conn.exec_driver_sql(HELD_AND_SOLD, args)).one())
 
     async def serialize(self, user_id: UUID, address: str | None, flight_id: int) -> None:
         """Transaction locks on the customer and the address on the flight, in that order."""

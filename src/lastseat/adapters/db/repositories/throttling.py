@@ -51,8 +51,9 @@ class SqlThrottles:
 
     async def count(self, key: str, now: datetime, window_start_after: datetime) -> Counter:
         """Count one attempt in the key's current window (a stale window starts again)."""
-        statement = _upsert(self._insert(throttles), [key], now, window_start_after)
-        [counter] = in_order([key], (await self._conn.execute(statement)).all())
+        # The portable statement on every dialect (the sign-in keys' path, as it was);
+        # PostgreSQL's driver-SQL count_all serves the batched plain rates alone.
+        [counter] = await SqlThrottles.count_all(self, [key], now, window_start_after)
         return counter
 
     async def count_all(
