@@ -113,6 +113,19 @@ class SeatsUnavailable(Conflict):
         return {"seats": self.seats, "available": self.available, "sold_out": not self.available}
 
 
+class NoSeatsFit(SeatsUnavailable):
+    """No choice of free seats fits a best-available request (seat_choice.SeatWish); the
+    refusal still names the flight's free seats, so a client can ask for less together."""
+
+    def __init__(self, wanted: str, available: Iterable[str]) -> None:
+        super().__init__([], available=available)
+        free = len(self.available or [])
+        self.detail = f"no {wanted} free: " + (
+            "the flight is sold out" if not free else f"{free} seats are free"
+        )
+        self.args = (self.detail,)
+
+
 class UnknownSeats(InvalidRequest):
     code = "unknown-seats"
 

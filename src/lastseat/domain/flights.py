@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -114,6 +115,10 @@ class Layout:
             return self._cabin_of[seat]
         except KeyError:
             raise InvalidRequest(f"seat {seat} does not exist on this flight") from None
+
+    def free_seats(self, taken: AbstractSet[str]) -> set[str]:
+        """The flight's seats but those `taken`."""
+        return self._cabin_of.keys() - taken
 
     def unknown_seats(self, seats: list[str]) -> list[str]:
         return [seat for seat in seats if seat not in self._cabin_of]

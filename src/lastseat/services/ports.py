@@ -90,6 +90,11 @@ class Holds(Protocol):
         counted and added to without a race."""
         ...
 
+    async def serialize_choices(self, flight_id: int) -> None:
+        """Make this transaction the only one choosing seats on the flight for a group
+        (best-available) until it ends, so two choices never see the same free seats."""
+        ...
+
     async def held_and_sold(
         self, user_id: UUID, address: str | None, flight_id: int, now: datetime
     ) -> tuple[HeldSeats, int]:

@@ -21,6 +21,7 @@ from lastseat.adapters.db.repositories.postgres import (
     PgEvents,
     PgHolds,
     PgIdempotencyKeys,
+    PgSeats,
     PgThrottles,
     PgTokens,
 )
@@ -50,6 +51,7 @@ PORTABLE = Repositories()
 POSTGRESQL = Repositories(
     tokens=PgTokens,
     events=PgEvents,
+    seats=PgSeats,
     holds=PgHolds,
     bookings=PgBookings,
     idempotency=PgIdempotencyKeys,

@@ -29,6 +29,7 @@ from lastseat.domain.requests import (
     check_page,
     check_seat_list,
 )
+from lastseat.domain.seat_choice import SeatWish, Together
 from lastseat.domain.users import User
 from lastseat.entrypoints.credentials import presented_bearer, signed_in
 from lastseat.entrypoints.grpc.closing import until_closed
@@ -81,6 +82,23 @@ def client_address(context: Context, trusted_proxies: Collection[str]) -> str | 
 
 def _flight_id(value: int) -> int:
     return check_id(value, "flight_id")
+
+
+def _wanted(request: Any) -> list[str] | SeatWish:
+    """A hold request's seats named, or its best-available wish (proto3: 0 and "" are
+    "not given")."""
+    seats = list(request.seats)
+    if request.count == 0:
+        if request.cabin or request.together:
+            raise InvalidRequest("cabin and together go with count, not with named seats")
+        check_seat_list(seats)
+        return seats
+    if seats:
+        raise InvalidRequest("give either seats (named) or count (chosen for you), not both")
+    together = request.together or Together.CLOSE
+    if together not in set(Together):
+        raise InvalidRequest("together is one of: " + ", ".join(Together))
+    return SeatWish(request.count, request.cabin or None, Together(together))
 
 
 def _uuid(value: str, name: str) -> UUID:
@@ -147,8 +165,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
     @mapped
     async def HoldSeats(self, request: Any, context: Context) -> Any:
         user = await self._user(context)
-        seats = list(request.seats)
-        check_seat_list(seats)
+        seats = _wanted(request)
         idem = self._idempotency(context, "HoldSeats", request)
         replaces = _uuid(request.replaces, "replaces") if request.replaces else None
         result = await self._services.reservations.hold_seats(

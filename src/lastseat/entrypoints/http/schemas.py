@@ -7,7 +7,15 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import Path, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 from lastseat.domain.bookings import MAX_REFERENCE_LENGTH
 from lastseat.domain.checkout import (
@@ -29,6 +37,7 @@ from lastseat.domain.requests import (
     MAX_PAGE_SIZE,
     MAX_SEAT_NAME_LENGTH,
 )
+from lastseat.domain.seat_choice import SeatWish, Together
 from lastseat.domain.seat_offers import SeatFeature
 from lastseat.domain.users import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
 
@@ -38,6 +47,7 @@ _EMAIL_CHAR = r"[^@\s\x00-\x1f\x7f]"
 EMAIL_PATTERN = rf"^{_EMAIL_CHAR}{{1,64}}@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
 PASSWORD_PATTERN = r"^[^\x00]*$"  # noqa: S105 - a pattern, not a password
 CABIN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _-]*$"
+CabinName = Annotated[StrictStr, Field(min_length=1, max_length=32, pattern=CABIN_PATTERN)]
 
 # Path and query parameters.
 FlightId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -76,7 +86,7 @@ Amount = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT)]
 
 
 class CabinIn(Strict):
-    cabin: Annotated[StrictStr, Field(min_length=1, max_length=32, pattern=CABIN_PATTERN)]
+    cabin: CabinName
     rows: Annotated[list[Row], Field(min_length=2, max_length=2)]
     letters: Annotated[StrictStr, Field(min_length=1, max_length=12, pattern=r"^[A-Z]+$")]
     fare: MoneyIn
@@ -166,14 +176,37 @@ class DiscountIn(Strict):
 
 
 class HoldIn(Strict):
+    """Seats named (`seats`), or a group's wish (`count`, and optionally `cabin` and
+    `together`) for which the server chooses the best available seats."""
+
     flight_id: Id
-    seats: Annotated[
-        list[Annotated[StrictStr, Field(max_length=MAX_SEAT_NAME_LENGTH)]],
-        Field(min_length=MIN_SEATS_PER_HOLD, max_length=MAX_SEATS_PER_HOLD),
-    ]
+    seats: (
+        Annotated[
+            list[Annotated[StrictStr, Field(max_length=MAX_SEAT_NAME_LENGTH)]],
+            Field(min_length=MIN_SEATS_PER_HOLD, max_length=MAX_SEATS_PER_HOLD),
+        ]
+        | None
+    ) = None
+    count: Annotated[StrictInt, Field(ge=MIN_SEATS_PER_HOLD, le=MAX_SEATS_PER_HOLD)] | None = None
+    cabin: CabinName | None = Field(default=None, description="with count: any cabin if absent")
+    together: Together | None = Field(default=None, description="with count: close if absent")
     # The caller's live hold on this flight that the new one replaces (to grow or change
     # a selection without stranding the first hold).
     replaces: UUID | None = None
+
+    @model_validator(mode="after")
+    def _seats_or_count(self) -> HoldIn:
+        if (self.seats is None) == (self.count is None):
+            raise ValueError("give either seats (named) or count (chosen for you), not both")
+        if self.count is None and (self.cabin is not None or self.together is not None):
+            raise ValueError("cabin and together go with count, not with named seats")
+        return self
+
+    def wanted(self) -> list[str] | SeatWish:
+        if self.seats is not None:
+            return self.seats
+        assert self.count is not None  # by _seats_or_count
+        return SeatWish(self.count, self.cabin, self.together or Together.CLOSE)
 
 
 class PaymentIn(Strict):

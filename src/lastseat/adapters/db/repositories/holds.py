@@ -105,6 +105,9 @@ class SqlHolds:
         (SQLite); PostgreSQL locks the customer, and the address on the flight
         (postgres.PgHolds)."""
 
+    async def serialize_choices(self, flight_id: int) -> None:
+        """Nothing to do here either (SQLite); PostgreSQL locks the flight's choices."""
+
     async def place(
         self, hold: Hold, now: datetime, address: str | None, changes: Sequence[SeatEvent]
     ) -> list[str]:

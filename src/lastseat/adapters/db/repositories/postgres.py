@@ -29,7 +29,7 @@ from lastseat.adapters.db.repositories.holds import (
     held_and_sold_from,
     hold_from,
 )
-from lastseat.adapters.db.repositories.inventory import SqlEvents
+from lastseat.adapters.db.repositories.inventory import SqlEvents, SqlSeats
 from lastseat.adapters.db.repositories.throttling import SqlThrottles, in_order
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.flights import SeatStatus
@@ -117,6 +117,11 @@ LOCK_HOLDS = (
     "SELECT pg_advisory_xact_lock(7347, hashtext($2 || ' ' || $3::integer::text))"
     " FROM (SELECT pg_advisory_xact_lock(7346, hashtext($1))) AS customer"
 )
+# The flight's lock for choosing seats for groups (best-available), taken after the
+# customer's and the address's and as late as can be: every choice on the flight waits
+# for it, so it is held for the read of the free seats, the claim and the commit only.
+# Holds that name their seats do not take it (row locks order them against a choice).
+LOCK_CHOICES = "SELECT pg_advisory_xact_lock(7348, $1::integer)"
 # SqlHolds.held_and_sold as driver SQL ($1 the customer, $2 the address or NULL, which
 # matches nothing, $3 the flight, $4 now).
 HELD_AND_SOLD = (
@@ -242,6 +247,12 @@ class PgEvents(SqlEvents):
         return int(result.scalar_one())
 
 
+class PgSeats(SqlSeats):
+    async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
+        found: Any = await self._conn.exec_driver_sql(TAKEN, (flight_id, naive_utc(now)))
+        return [(seat, status, aware(until)) for seat, status, until in found]
+
+
 class PgHolds(SqlHolds):
     async def place(
         self, hold: Hold, now: datetime, address: str | None, changes: Sequence[SeatEvent]
@@ -271,6 +282,9 @@ class PgHolds(SqlHolds):
     async def serialize(self, user_id: UUID, address: str | None, flight_id: int) -> None:
         """Transaction locks on the customer and the address on the flight, in that order."""
         await self._conn.exec_driver_sql(LOCK_HOLDS, (str(user_id), address, flight_id))
+
+    async def serialize_choices(self, flight_id: int) -> None:
+        await self._conn.exec_driver_sql(LOCK_CHOICES, (flight_id,))
 
     async def take_for_booking(self, hold_id: UUID, user_id: UUID, now: datetime) -> Hold | None:
         args = (hold_id, user_id, naive_utc(now))

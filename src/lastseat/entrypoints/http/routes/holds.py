@@ -41,7 +41,7 @@ async def create_hold(
     result = await services.reservations.hold_seats(
         user,
         body.flight_id,
-        body.seats,
+        body.wanted(),
         fingerprint(key, request, body),
         client_address(request),
         body.replaces,

@@ -1,0 +1,184 @@
+"""Best-available seats on both databases and both APIs: a hold may ask for N seats of a
+cabin, how together, and the server chooses them (domain/seat_choice.py) and holds them
+atomically: under a crowd of groups no two receive the same seat, none is refused
+because another took a seat it had considered, and each receives what the rule chooses
+from the seats free when its turn came (docs/api.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+
+from lastseat.adapters.db.database import SqlDatabase
+from lastseat.bootstrap import Services
+from lastseat.domain.errors import NoSeatsFit, SeatsUnavailable
+from lastseat.domain.holds import Hold
+from lastseat.domain.seat_choice import SeatWish, Together, choose_seats
+from lastseat.domain.users import User
+from lastseat.v1 import booking_pb2 as pb
+from tests.support.asgi import assert_problem, bearer, signed_in
+from tests.support.clock import FakeClock
+from tests.support.flights import flight_body, new_flight
+
+GROUPS = 200
+
+
+async def _ask(api: httpx.AsyncClient, who: dict[str, str], body: dict[str, Any]) -> httpx.Response:
+    return await api.post("/api/v1/holds", json=body, headers=who)
+
+
+async def test_seats_chosen_together_over_http_and_grpc(
+    api: httpx.AsyncClient, flight_id: int, grpc_stub: Any
+) -> None:
+    ann = bearer(await signed_in(api, "ann@example.com"))
+    held = await _ask(api, ann, {"flight_id": flight_id, "count": 3, "cabin": "economy"})
+    assert held.status_code == 201, held.text
+    seats = held.json()["seats"]
+    assert len(seats) == 3 and len({seat[:-1] for seat in seats}) == 1  # one row
+    # a group of two side by side, over gRPC, from the same rule
+    answer = await grpc_stub.HoldSeats(
+        pb.HoldSeatsRequest(flight_id=flight_id, count=2, cabin="economy", together="row"),
+        metadata=(("authorization", ann["Authorization"]),),
+    )
+    assert len(answer.seats) == 2 and not set(answer.seats) & set(seats)
+    map_after = (await api.get(f"/api/v1/flights/{flight_id}/seats")).json()["seats"]
+    held_now = {s["seat"] for s in map_after if s["status"] == "held"}
+    assert held_now == set(seats) | set(answer.seats)
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"seats": ["3A"], "count": 1}, 422),  # both
+        ({}, 422),  # neither
+        ({"seats": ["3A"], "together": "row"}, 422),  # a wish without count
+        ({"count": 0}, 422),
+        ({"count": 10}, 422),
+        ({"count": 2, "together": "apart"}, 422),
+        ({"count": 2, "cabin": "first"}, 422),  # no such cabin on this flight
+    ],
+)
+async def test_wishes_that_cannot_be_served_are_refused_clearly(
+    api: httpx.AsyncClient, flight_id: int, body: dict[str, Any], status: int
+) -> None:
+    ann = bearer(await signed_in(api, "ann@example.com"))
+    refused = await _ask(api, ann, {"flight_id": flight_id, **body})
+    assert refused.status_code == status, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    # and nothing was held
+    assert (await api.get("/api/v1/holds", headers=ann)).json()["items"] == []
+
+
+async def test_no_room_together_teaches_and_sold_out_says_so(
+    api: httpx.AsyncClient, admin: dict[str, str], grpc_stub: Any
+) -> None:
+    body: dict[str, Any] = dict(flight_body(code="LS003"))
+    body["cabins"] = [{**body["cabins"][1], "rows": [1, 2], "letters": "ABC"}]
+    flight = int((await api.post("/api/v1/admin/flights", json=body, headers=admin)).json()["id"])
+    ann = bearer(await signed_in(api, "ann@example.com"))
+    bob = bearer(await signed_in(api, "bob@example.com"))
+    assert (await _ask(api, ann, {"flight_id": flight, "seats": ["1B", "2B"]})).status_code == 201
+    # no row has two free side by side: refused, with the free seats to choose from
+    refused = assert_problem(
+        await _ask(api, bob, {"flight_id": flight, "count": 2, "together": "row"}),
+        409,
+        "seats-unavailable",
+    )
+    assert (refused["available"], refused["sold_out"]) == (["1A", "1C", "2A", "2C"], False)
+    assert "no 2 seats side by side in one row" in refused["detail"]
+    # as close as can be: over the rows
+    close = await _ask(api, bob, {"flight_id": flight, "count": 4})
+    assert close.status_code == 201, close.text
+    sold_out = assert_problem(await _ask(api, ann, {"flight_id": flight, "count": 1}), 409)
+    assert (sold_out["available"], sold_out["sold_out"]) == ([], True)
+    assert "sold out" in sold_out["detail"]
+    with pytest.raises(grpc.aio.AioRpcError) as over_grpc:
+        await grpc_stub.HoldSeats(
+            pb.HoldSeatsRequest(flight_id=flight, count=1),
+            metadata=(("authorization", ann["Authorization"]),),
+        )
+    assert over_grpc.value.code() == grpc.StatusCode.ABORTED
+    assert dict(over_grpc.value.trailing_metadata() or ())["sold_out"] == "true"
+
+
+async def _signed_up(services: Services, count: int) -> list[User]:
+    return list(
+        await asyncio.gather(
+            *(
+                services.accounts.signup(f"g{n}@example.com", "group-password-1")
+                for n in range(count)
+            )
+        )
+    )
+
+
+async def _try(services: Services, user: User, flight: int, wish: list[str] | SeatWish) -> Any:
+    try:
+        return (await services.reservations.hold_seats(user, flight, wish)).hold
+    except SeatsUnavailable as refused:
+        return refused
+
+
+@pytest.mark.settings(holds_per_customer=1_000)
+async def test_two_hundred_groups_at_once_never_share_a_seat(
+    services: Services, clock: FakeClock
+) -> None:
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    layout = flight.layout
+    users = await _signed_up(services, GROUPS)
+    rng = random.Random(19)
+    wishes = [SeatWish(rng.randint(1, 4), "economy", rng.choice(list(Together))) for _ in users]
+    outcomes = await asyncio.gather(
+        *(_try(services, u, flight.id, w) for u, w in zip(users, wishes, strict=True))
+    )
+    holds = [o for o in outcomes if isinstance(o, Hold)]
+    refused = [o for o in outcomes if not isinstance(o, Hold)]
+    seats = [seat for hold in holds for seat in hold.seats]
+    assert len(seats) == len(set(seats)) <= layout.capacity
+    assert holds and refused  # the crowd wanted more than the cabin has
+    # refused only for want of room of the kind asked, never for a race lost
+    assert all(isinstance(r, NoSeatsFit) for r in refused)
+    economy = {s for s in layout.seat_names() if layout.cabin_of(s).name == "economy"}
+    for wish, refusal in zip(wishes, outcomes, strict=True):
+        if isinstance(refusal, NoSeatsFit):
+            assert choose_seats(layout, set(refusal.available or []), wish) is None
+    # each group received what the rule chooses from the seats free at its turn, in the
+    # order the holds were written: the choices were made one at a time
+    assert isinstance(services.database, SqlDatabase)
+    async with services.database.units_of_work() as uow:
+        events = await uow.events.for_flight(flight.id, 0, 10_000)
+    first_event = {seat: event_id for event_id, seat, _ in reversed(events)}
+    free = set(economy)
+    wish_of = {id(hold): wish for hold, wish in zip(outcomes, wishes, strict=True)}
+    for hold in sorted(holds, key=lambda h: min(first_event[s] for s in h.seats)):
+        assert hold.seats == choose_seats(layout, free, wish_of[id(hold)])
+        free -= set(hold.seats)
+
+
+@pytest.mark.settings(holds_per_customer=1_000)
+async def test_groups_and_named_seats_racing_never_overlap(
+    services: Services, clock: FakeClock
+) -> None:
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    users = await _signed_up(services, 120)
+    names = flight.layout.seat_names()
+    rng = random.Random(20)
+    asked: list[list[str] | SeatWish] = [
+        SeatWish(rng.randint(1, 4)) if n % 2 else rng.sample(names, rng.randint(1, 3))
+        for n in range(len(users))
+    ]
+    outcomes = await asyncio.gather(
+        *(_try(services, u, flight.id, a) for u, a in zip(users, asked, strict=True))
+    )
+    seats = [seat for o in outcomes if isinstance(o, Hold) for seat in o.seats]
+    assert len(seats) == len(set(seats)) <= flight.layout.capacity
+    for wish, outcome in zip(asked, outcomes, strict=True):
+        if isinstance(wish, SeatWish) and not isinstance(outcome, Hold):
+            assert isinstance(outcome, NoSeatsFit)  # only for want of room
+    seat_map = await services.catalog.seat_map(flight.id, current=True)
+    assert set(seats) == set(seat_map.taken)
