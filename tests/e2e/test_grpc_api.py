@@ -19,6 +19,9 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from lastseat.client import ApiError, GrpcClient
 from lastseat.client.grpc import as_dict
+from lastseat.v1 import booking_pb2 as pb
+from lastseat.v1 import booking_pb2_grpc
+from tests.support.outbox import STALLED_GRPC_CHANNEL, seat_changes_written
 from tests.support.over_http import make_flight, make_users
 from tests.support.passengers import passengers_json
 from tests.support.servers import AppServer, AppServers, grpc_serving
@@ -403,3 +406,82 @@ async def test_sigterm_ends_a_watch_stream_at_once_and_resumably(
         assert own.process.wait(timeout=30) == 0
     finally:
         own.stop()
+
+
+# Some 800 changes fill that window, and watch_queue_limit (1,024) more the server's queue;
+# a step at a time is what a reading client keeps up with.
+STALL_STEP = 500
+STALL_STEPS = 10
+
+
+async def _first_is_snapshot(stream: Any) -> bool:
+    first = await asyncio.wait_for(stream.read(), WAIT_SECONDS)
+    return bool(first.WhichOneof("event") == "snapshot")
+
+
+async def test_a_watch_stream_not_read_is_cut_off_while_others_read_on(
+    app_servers: AppServers, grpc_server: AppServer
+) -> None:
+    """As over WebSocket: a stream whose client stops reading is ended with
+    RESOURCE_EXHAUSTED once it falls too far behind (its write blocked is given up), and
+    resumes with `after`; a stream beside it that reads gets every change."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        flight_id = await make_flight(client, app_servers, "LS982")
+    request = pb.WatchFlightRequest(flight_id=flight_id)
+    async with (
+        grpc.aio.insecure_channel(target(grpc_server), options=STALLED_GRPC_CHANNEL) as stalled,
+        grpc.aio.insecure_channel(target(grpc_server)) as reading,
+    ):
+        slow = booking_pb2_grpc.BookingStub(stalled).WatchFlight(request)  # type: ignore[no-untyped-call]
+        assert await _first_is_snapshot(slow)
+        reader = booking_pb2_grpc.BookingStub(reading).WatchFlight(request)  # type: ignore[no-untyped-call]
+        assert (await asyncio.wait_for(reader.read(), WAIT_SECONDS)).WhichOneof(
+            "event"
+        ) == "snapshot"
+        heard: list[int] = []
+
+        async def read_on() -> None:
+            while (event := await reader.read()) is not grpc.aio.EOF:
+                heard.append(event.seat.event_id)
+
+        reading_task = asyncio.create_task(read_on())
+        written = [0]
+        try:
+            # Far more changes than the stalled stream's window and queue hold, written in
+            # steps a reading client keeps up with; the stalled one reads nothing meanwhile.
+            for _ in range(STALL_STEPS):
+                await seat_changes_written(app_servers.database_url, flight_id, STALL_STEP)
+                written[0] += STALL_STEP
+                await asyncio.sleep(0.2)
+            received: list[int] = []
+            with pytest.raises(grpc.aio.AioRpcError) as ended:
+                for _ in range(written[0] + 1):  # (bounded: never more than was written)
+                    event = await asyncio.wait_for(slow.read(), WAIT_SECONDS)
+                    assert event is not grpc.aio.EOF
+                    received.append(event.seat.event_id)
+            assert ended.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert "after=<last event_id>" in (ended.value.details() or "")
+            assert len(received) < written[0] and received == sorted(set(received))
+            for _ in range(600):  # (bounded) the reader beside it hears every change
+                if len(heard) >= written[0]:
+                    break
+                await asyncio.sleep(0.1)
+            assert len(heard) == written[0] and heard == sorted(set(heard))
+            assert not reading_task.done()  # still open
+        finally:
+            reading_task.cancel()
+            await asyncio.gather(reading_task, return_exceptions=True)
+        # resuming from the last change received gets exactly the rest
+        last = received[-1] if received else heard[0] - 1
+        resumed = booking_pb2_grpc.BookingStub(reading).WatchFlight(  # type: ignore[no-untyped-call]
+            pb.WatchFlightRequest(flight_id=flight_id, after=last)
+        )
+        assert (await asyncio.wait_for(resumed.read(), WAIT_SECONDS)).WhichOneof(
+            "event"
+        ) == "snapshot"
+        rest = [
+            (await asyncio.wait_for(resumed.read(), WAIT_SECONDS)).seat.event_id
+            for _ in range(written[0] - len(received))
+        ]
+        assert received + rest == heard
+        resumed.cancel()

@@ -17,21 +17,17 @@ import websockets
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from lastseat.adapters.db import tables
-from lastseat.adapters.db.engine import REGISTER_EVENT_WRITER
 from lastseat.bootstrap import build_services
 from lastseat.client import ApiError, watch
 from lastseat.entrypoints.ws.flights import SLOW_CONSUMER
 from tests.support.clock import FakeClock
 from tests.support.databases import make_settings
+from tests.support.outbox import seat_change_bursts, seat_changes_written
 from tests.support.over_http import hold_seats, make_flight, make_users
 from tests.support.servers import AppServers
 
 # A bound on waiting, not a performance figure: events normally arrive in milliseconds.
 WAIT_SECONDS = 5.0
-# The slow-consumer test: socket buffers on loopback hold a few MB (some 40,000 changes),
-# so bursts go straight into the outbox; the loop is bounded.
-BURST = 10_000
-MAX_BURSTS = 20
 # Watchers that read all along next to the stalled one, on the same app server, and how
 # long they may take to read the 100,000 changes or more that the stalled one is cut off
 # after (a bound on waiting, not a performance figure).
@@ -121,7 +117,7 @@ async def test_every_watcher_gets_every_change_once_and_in_order_through_bursts(
                         )
                         for i, seat in enumerate(seats[wave : wave + 8])
                     ),
-                    _burst(app_servers.database_url, flight_id, size),
+                    seat_changes_written(app_servers.database_url, flight_id, size),
                 )
             events = await _events(app_servers.database_url, flight_id)
             assert len(events) == len(seats) + 61
@@ -165,17 +161,6 @@ async def test_unknown_flights_and_bad_positions_are_refused(app_servers: AppSer
                 raise AssertionError(f"{url} was not refused")
 
 
-async def _bursts(
-    database_url: str, flight_id: int, written: list[int], stop: asyncio.Event
-) -> None:
-    """BURST changes at a time until `stop` (at most MAX_BURSTS), counted in `written`."""
-    for _ in range(MAX_BURSTS):
-        if stop.is_set():
-            return
-        await _burst(database_url, flight_id, BURST)
-        written[0] += BURST
-
-
 async def _read_ids(socket: Any, ids: list[int]) -> None:
     """The event ids of a watcher's changes, as they come, until cancelled."""
     assert json.loads(await socket.recv())["type"] == "snapshot"
@@ -197,28 +182,6 @@ def _stalled_socket(port: int) -> socket.socket:
     sock.connect(("127.0.0.1", port))
     sock.setblocking(False)
     return sock
-
-
-async def _burst(database_url: str, flight_id: int, count: int) -> None:
-    """`count` seat changes written straight into the outbox, as many writers' would be."""
-    engine = create_async_engine(database_url)
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "flight_id": flight_id,
-            "seat": "10A",
-            "status": ("held", "available")[i % 2],
-            "created_at": now,
-        }
-        for i in range(count)
-    ]
-    try:
-        async with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # as lastseat's own sessions do
-                await conn.exec_driver_sql(REGISTER_EVENT_WRITER)
-            await conn.execute(tables.events.insert(), rows)
-    finally:
-        await engine.dispose()
 
 
 async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(
@@ -255,7 +218,7 @@ async def test_a_watcher_that_stops_reading_is_cut_off_and_can_resume(
             written = [0]
             stop = asyncio.Event()
             writing = asyncio.create_task(
-                _bursts(app_servers.database_url, flight_id, written, stop)
+                seat_change_bursts(app_servers.database_url, flight_id, written, stop)
             )
             for _ in range(int(READ_ALL_SECONDS * 10)):  # (bounded, past the last burst)
                 metrics = (await client.get(metrics_url)).text

@@ -49,13 +49,18 @@ async def surcharged_flight_id(api: httpx.AsyncClient, admin: dict[str, str]) ->
 
 
 @pytest.fixture
-async def grpc_stub(services: Services) -> AsyncIterator[Any]:
+async def grpc_address(services: Services) -> AsyncIterator[str]:
     """`lastseat.v1.Booking` in-process on a free loopback port, on the test's services."""
     address = f"127.0.0.1:{free_port()}"
     server, _, _ = build_server(services, address)
     await server.start()
     try:
-        async with grpc.aio.insecure_channel(address) as channel:
-            yield booking_pb2_grpc.BookingStub(channel)  # type: ignore[no-untyped-call]
+        yield address
     finally:
         await server.stop(None)
+
+
+@pytest.fixture
+async def grpc_stub(grpc_address: str) -> AsyncIterator[Any]:
+    async with grpc.aio.insecure_channel(grpc_address) as channel:
+        yield booking_pb2_grpc.BookingStub(channel)  # type: ignore[no-untyped-call]

@@ -15,8 +15,9 @@ import httpx
 import pytest
 
 from lastseat.adapters.db.database import SqlDatabase
+from lastseat.adapters.db.repositories.postgres import PgHolds
 from lastseat.bootstrap import Services
-from lastseat.domain.errors import NoSeatsFit, SeatsUnavailable
+from lastseat.domain.errors import DomainError, NoSeatsFit, SeatsUnavailable
 from lastseat.domain.holds import Hold
 from lastseat.domain.seat_choice import SeatWish, Together, choose_seats
 from lastseat.domain.users import User
@@ -26,6 +27,15 @@ from tests.support.clock import FakeClock
 from tests.support.flights import flight_body, new_flight
 
 GROUPS = 200
+
+
+async def _six_seats(api: httpx.AsyncClient, admin: dict[str, str], code: str) -> int:
+    """A flight of one cabin, rows 1 and 2, seats A to C."""
+    body: dict[str, Any] = dict(flight_body(code=code))
+    body["cabins"] = [{**body["cabins"][1], "rows": [1, 2], "letters": "ABC"}]
+    made = await api.post("/api/v1/admin/flights", json=body, headers=admin)
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
 
 
 async def _ask(api: httpx.AsyncClient, who: dict[str, str], body: dict[str, Any]) -> httpx.Response:
@@ -77,9 +87,7 @@ async def test_wishes_that_cannot_be_served_are_refused_clearly(
 async def test_no_room_together_teaches_and_sold_out_says_so(
     api: httpx.AsyncClient, admin: dict[str, str], grpc_stub: Any
 ) -> None:
-    body: dict[str, Any] = dict(flight_body(code="LS003"))
-    body["cabins"] = [{**body["cabins"][1], "rows": [1, 2], "letters": "ABC"}]
-    flight = int((await api.post("/api/v1/admin/flights", json=body, headers=admin)).json()["id"])
+    flight = await _six_seats(api, admin, "LS003")
     ann = bearer(await signed_in(api, "ann@example.com"))
     bob = bearer(await signed_in(api, "bob@example.com"))
     assert (await _ask(api, ann, {"flight_id": flight, "seats": ["1B", "2B"]})).status_code == 201
@@ -182,3 +190,76 @@ async def test_groups_and_named_seats_racing_never_overlap(
             assert isinstance(outcome, NoSeatsFit)  # only for want of room
     seat_map = await services.catalog.seat_map(flight.id, current=True)
     assert set(seats) == set(seat_map.taken)
+
+
+async def test_a_refusal_to_grow_a_hold_does_not_offer_the_callers_own_seats(
+    api: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    flight = await _six_seats(api, admin, "LS004")
+    ann = bearer(await signed_in(api, "ann@example.com"))
+    bob = bearer(await signed_in(api, "bob@example.com"))
+    first = (await _ask(api, ann, {"flight_id": flight, "count": 2})).json()
+    assert (await _ask(api, bob, {"flight_id": flight, "count": 3})).status_code == 201
+    grown = await _ask(api, ann, {"flight_id": flight, "count": 3, "replaces": first["id"]})
+    assert grown.status_code == 201, grown.text
+    refused = assert_problem(
+        await _ask(api, ann, {"flight_id": flight, "count": 4, "replaces": grown.json()["id"]}),
+        409,
+        "seats-unavailable",
+    )
+    # the caller's held seats are not free to anyone else: the flight is sold out
+    assert (refused["available"], refused["sold_out"]) == ([], True)
+    assert (await api.get(f"/api/v1/holds/{grown.json()['id']}", headers=ann)).json()[
+        "status"
+    ] == "active"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.settings(hold_ttl_seconds=600, hold_max_address_share_percent=100)
+async def test_growing_a_hold_as_it_expires_beside_a_choice_does_not_deadlock(
+    api: httpx.AsyncClient,
+    admin: dict[str, str],
+    services: Services,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A choice that replaces a hold takes the flight's turn before it releases the old
+    hold (which locks that hold's seats): a choice holding the turn may want those very
+    seats once the hold has expired, and the two would wait on each other (PostgreSQL
+    would end one as a deadlock, a 503). SQLite has one writer: nothing to interleave."""
+    flight = await _six_seats(api, admin, "LS005")
+    ann, bob, carol = await _signed_up(services, 3)
+    old = (await services.reservations.hold_seats(ann, flight, ["1A", "1B"])).hold
+    clock.advance(seconds=10)
+    await services.reservations.hold_seats(carol, flight, ["1C", "2A", "2B", "2C"])
+    clock.advance(seconds=589)  # the old hold has a second to live
+    ann_waits, bob_has_the_turn = asyncio.Event(), asyncio.Event()
+    serialize_choices = PgHolds.serialize_choices
+
+    async def interleaved(holds: PgHolds, flight_id: int) -> None:
+        """Ann asks for the turn only once Bob holds it (and keeps it a moment)."""
+        if asyncio.current_task() is growing:
+            ann_waits.set()
+            await bob_has_the_turn.wait()
+        await serialize_choices(holds, flight_id)
+        if asyncio.current_task() is choosing:
+            bob_has_the_turn.set()
+            await asyncio.sleep(0.3)
+
+    monkeypatch.setattr(PgHolds, "serialize_choices", interleaved)
+    growing = asyncio.create_task(_try_to_grow(services, ann, flight, old.id))
+    await asyncio.wait_for(ann_waits.wait(), 10)
+    clock.advance(seconds=2)  # past the old hold's end: Bob may choose its seats
+    choosing = asyncio.create_task(_try(services, bob, flight, SeatWish(2)))
+    grown, chosen = await asyncio.wait_for(asyncio.gather(growing, choosing), 30)
+    assert isinstance(chosen, Hold) and chosen.seats == ("1A", "1B")
+    assert isinstance(grown, DomainError) and grown.code in {"hold-gone", "seats-unavailable"}
+
+
+async def _try_to_grow(services: Services, user: User, flight: int, old: Any) -> Any:
+    try:
+        return (
+            await services.reservations.hold_seats(user, flight, SeatWish(2), replaces=old)
+        ).hold
+    except DomainError as refused:
+        return refused

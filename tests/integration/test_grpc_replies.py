@@ -4,14 +4,22 @@ field for field (quote lines' surcharges nest their amount as `Money`, v1's wire
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import grpc
 import httpx
+import pytest
 
+from lastseat.bootstrap import Services
 from lastseat.client.grpc import as_dict
 from lastseat.v1 import booking_pb2 as pb
+from lastseat.v1 import booking_pb2_grpc
 from tests.support.asgi import bearer, signed_in
+from tests.support.outbox import STALLED_GRPC_CHANNEL, seat_changes_written
 from tests.support.passengers import passengers_json
+
+WAIT_SECONDS = 10.0  # a bound on waiting, not a performance figure
 
 SEATS = ["12A", "3B", "4D"]  # exit-row window, front row, aisle
 
@@ -122,3 +130,29 @@ async def test_the_flight_list_over_grpc_carries_what_http_lists(
     by_http = (await api.get("/api/v1/flights", params={"origin": "LHR"})).json()["items"]
     assert listed["flights"] == proto3(by_http)
     assert [f["id"] for f in listed["flights"]] == [surcharged_flight_id]
+
+
+async def test_a_watch_stream_not_read_is_cut_off_before_it_reads_again(
+    services: Services, grpc_address: str, flight_id: int, database_url: str
+) -> None:
+    """A stream whose client stops reading is ended as soon as it falls too far behind (the
+    write blocked on it is given up), not when the client reads again: its subscription
+    is gone meanwhile, and what the client then reads ends with RESOURCE_EXHAUSTED."""
+    request = pb.WatchFlightRequest(flight_id=flight_id)
+    async with grpc.aio.insecure_channel(grpc_address, options=STALLED_GRPC_CHANNEL) as channel:
+        stream = booking_pb2_grpc.BookingStub(channel).WatchFlight(request)  # type: ignore[no-untyped-call]
+        first = await asyncio.wait_for(stream.read(), WAIT_SECONDS)
+        assert first.WhichOneof("event") == "snapshot"
+        assert services.watching.watchers == 1
+        # more than the stream's window and the watcher's queue hold, read by no one
+        changes = 3 * services.settings.watch_queue_limit
+        await seat_changes_written(database_url, flight_id, changes)
+        for _ in range(int(WAIT_SECONDS * 10)):  # (bounded)
+            if services.watching.watchers == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert services.watching.watchers == 0
+        with pytest.raises(grpc.aio.AioRpcError) as ended:
+            for _ in range(changes + 1):  # (bounded: never more than was written)
+                assert await asyncio.wait_for(stream.read(), WAIT_SECONDS) is not grpc.aio.EOF
+        assert ended.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED

@@ -66,7 +66,7 @@ class SeatWish:
             Together.AISLE: "in one row",
             Together.CLOSE: "",
         }[self.together]
-        cabin = f" in {self.cabin}" if self.cabin else ""
+        cabin = f" in {self.cabin}" if self.cabin else " in one cabin"
         return (
             " ".join(
                 part

@@ -134,9 +134,8 @@ class Reservations:
                 break
             except ChoiceRaced:
                 continue  # a hold naming its seats took one of those chosen: choose again
-            except SeatsUnavailable as refused:
-                if isinstance(refused, NoSeatsFit):
-                    raise
+            except SeatsUnavailable as refused:  # told anew: a replaced hold's seats were
+                # free inside the transaction, and are the caller's again now
                 raise await self._taught(flight_id, refused.seats, wanted) from None
         if result is None:  # every choice lost its seats to holds naming them
             raise await self._taught(flight_id, [], wanted)
@@ -232,12 +231,17 @@ class Reservations:
                 if replay is None:
                     raise NotFound("the hold this key created no longer exists")
                 return HoldResult(replay, replayed=True)
+            if choosing and replaces is not None:
+                # before the old hold's seats are locked by its release: a choice holding
+                # the flight's turn may want those very seats once the hold has expired
+                await uow.holds.serialize_choices(flight_id)
             released = await _release_replaced(uow, user, replaces, flight_id, now)
             held, booked = await uow.holds.held_and_sold(user.id, address, flight_id, now)
             count = wanted.count if isinstance(wanted, SeatWish) else len(wanted)
             settings.hold_limits.check(held, count, layout.capacity)
             if isinstance(wanted, SeatWish):
-                await uow.holds.serialize_choices(flight_id)  # choices one at a time
+                if replaces is None:
+                    await uow.holds.serialize_choices(flight_id)  # choices one at a time
                 taken = {seat for seat, _, _ in await uow.seats.taken(flight_id, now)}
                 free = layout.free_seats(taken)
                 seats = choose_seats(layout, free, wanted)

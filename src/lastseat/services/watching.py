@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar, cast
@@ -323,7 +323,7 @@ class Watching:
         after: int,
         limit: int | None = None,
         cut_off: asyncio.Event | None = None,
-    ) -> AsyncIterator[ChangeBatch]:
+    ) -> AsyncGenerator[ChangeBatch, None]:
         """Batches of seat changes with ids above `after`, for as long as the caller reads.
 
         Subscribes first, then catches up from the outbox: the subscription holds every

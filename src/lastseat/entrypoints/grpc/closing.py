@@ -10,22 +10,23 @@ watcher resumes elsewhere with `after` (its last event id), as after any lost co
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-async def until_closed(items: AsyncIterator[T], closing: asyncio.Event) -> AsyncIterator[T]:
-    """`items` until they end or `closing` is set (then this ends, the source cancelled)."""
+async def until_closed(items: AsyncIterator[T], closing: asyncio.Event) -> AsyncGenerator[T, None]:
+    """`items` until they end or `closing` is set (then this ends, the source cancelled).
+    Cancelled itself while it waits, it cancels the read of `items` under way too, so the
+    source is left closed or between items, never running (it can then be closed)."""
     closed = asyncio.ensure_future(closing.wait())
+    following: asyncio.Future[T] | None = None
     try:
         while True:
             following = asyncio.ensure_future(anext(items))
             await asyncio.wait({following, closed}, return_when=asyncio.FIRST_COMPLETED)
             if not following.done():
-                following.cancel()
-                await asyncio.gather(following, return_exceptions=True)
                 return
             try:
                 item = following.result()
@@ -34,3 +35,6 @@ async def until_closed(items: AsyncIterator[T], closing: asyncio.Event) -> Async
             yield item
     finally:
         closed.cancel()
+        if following is not None and not following.done():
+            following.cancel()
+            await asyncio.gather(following, return_exceptions=True)

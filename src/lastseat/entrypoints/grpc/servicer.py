@@ -7,7 +7,8 @@ the two cannot disagree on a field. No business rule lives here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Collection
+from collections.abc import Collection
+from contextlib import aclosing
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -54,7 +55,7 @@ from lastseat.entrypoints.representations import (
 from lastseat.entrypoints.seatmap import SeatMapEncoder
 from lastseat.services.idempotency import request_key
 from lastseat.services.ports import Database, IdempotencyKey
-from lastseat.services.watching import SlowConsumer
+from lastseat.services.watching import SlowConsumer, until_cut_off
 from lastseat.v1 import booking_pb2 as pb
 from lastseat.v1 import booking_pb2_grpc
 
@@ -242,8 +243,11 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         [trip] = await self._services.bookings.with_flights([booking])
         return booking_message(booking_json(trip.booking, trip.flight))
 
-    async def WatchFlight(self, request: Any, context: Context) -> AsyncIterator[Any]:
-        """Same semantics as `WS /ws/flights/{id}`: snapshot, then changes, resumable."""
+    async def WatchFlight(self, request: Any, context: Context) -> None:
+        """Same semantics as `WS /ws/flights/{id}`: snapshot, then changes, resumable. A
+        watcher whose stream is not read (its flow-control window and socket full) is cut
+        off as soon as it falls too far behind, as over WebSocket, not when it reads
+        again: a write blocked on it is given up."""
         watching = self._services.watching
         try:
             flight_id = _flight_id(request.flight_id)
@@ -252,14 +256,26 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
         except DomainError as exc:
             await abort(context, exc)
             return
-        yield pb.FlightEvent(
-            snapshot=pb.Snapshot(event_id=start.event_id, seat_map=self._seat_map(start.seat_map))
+        await context.write(
+            pb.FlightEvent(
+                snapshot=pb.Snapshot(
+                    event_id=start.event_id, seat_map=self._seat_map(start.seat_map)
+                )
+            )
         )
+        cut_off = asyncio.Event()
+
+        async def send_changes() -> None:
+            # Closed on the way out, not when collected: a stream cut off waits on its
+            # abort until its client reads again, and must not stay subscribed meanwhile.
+            changes = watching.changes(flight_id, start.after, cut_off=cut_off)
+            async with aclosing(changes), aclosing(until_closed(changes, self.closing)) as batches:
+                async for batch in batches:
+                    for event in batch.encoded(seat_change_events):  # encoded once a process
+                        await context.write(event)
+
         try:
-            changes = watching.changes(flight_id, start.after)
-            async for batch in until_closed(changes, self.closing):
-                for event in batch.encoded(seat_change_events):  # serialized once per process
-                    yield event
+            await until_cut_off(send_changes(), cut_off)
             if self.closing.is_set():
                 await context.abort(
                     grpc.StatusCode.UNAVAILABLE,
