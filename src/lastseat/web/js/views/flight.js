@@ -40,6 +40,22 @@ export async function render(main, [id], ctx) {
   const mapRoot = h("div", { class: "seatmap" });
   const offline = h("p", { class: "offline", role: "status", "aria-live": "polite" });
   const sendHold = writer("POST", "/api/v1/holds");
+  // Best-available: the server chooses the seats for a group, together (POST /holds with
+  // a count), instead of the traveller picking them one by one on the map.
+  const groupSize = h("input", { id: "group-size", type: "number", min: "1", max: "9", value: "2", inputmode: "numeric" });
+  const groupCabin = flight.cabins.length > 1
+    ? h("select", { id: "group-cabin" }, h("option", { value: "" }, "the lowest fare"), ...flight.cabins.map((c) => h("option", { value: c.cabin }, c.cabin)))
+    : null;
+  const findButton = h("button", { type: "button" }, "Find seats together");
+  const findBox = h(
+    "section",
+    { class: "find-together", "aria-label": "Find seats together" },
+    h("label", { for: "group-size" }, "Seats for your group "),
+    groupSize,
+    ...(groupCabin ? [h("label", { for: "group-cabin" }, " in "), groupCabin] : []),
+    " ",
+    findButton,
+  );
   let holding = false; // a hold request is on its way
   let reachable = true; // the last API call and the WebSocket both reached lastseat
 
@@ -50,12 +66,14 @@ export async function render(main, [id], ctx) {
     holdBox,
     mapRoot,
     h("section", { class: "selection", "aria-label": "Your selection" }, summary, offline, holdButton),
+    findBox,
   );
   // What the Hold button and seat choices lead to is said right under the button.
   const holdMessage = messageSlot(holdButton);
   // Where seats chosen before signing in meet the account's earlier holds (and the question
   // what to hold) is said in the same place.
   const earlierHolds = earlierHoldsSlot(holdButton);
+  const findMessage = messageSlot(findButton);
 
   // Seats of the account's other live holds here, found when it is asked what to hold: the
   // map shows them as the traveller's too, until the server says they are free.
@@ -233,6 +251,47 @@ export async function render(main, [id], ctx) {
   }
 
   holdButton.addEventListener("click", holdSelected);
+
+  // The group's seats chosen by the server: held whole or not at all, then paid for.
+  async function findTogether() {
+    if (holding || checking || !reachable) return;
+    const count = Number(groupSize.value);
+    if (!Number.isInteger(count) || count < 1 || count > 9) {
+      findMessage.show("Choose 1 to 9 seats.");
+      return;
+    }
+    if (!ctx.user) {
+      ctx.requireUser("Sign in or create an account to hold seats for your group.");
+      return;
+    }
+    if (hold || unread) {
+      findMessage.show(hold ? `You hold ${seatList(hold.seats)} already: continue to checkout, or release it first.` : "Your earlier holds could not be read yet: try again in a moment.");
+      return;
+    }
+    const body = { flight_id: flightId, count, together: "close" };
+    if (groupCabin?.value) body.cabin = groupCabin.value;
+    holding = true;
+    findMessage.clear();
+    paintSummary();
+    try {
+      const made = await sendHold(body);
+      rememberHold(made);
+      ctx.navigate(`#/checkout/${made.id}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.kind === "seats-unavailable") {
+        const free = (error.problem.available || []).length;
+        findMessage.show(
+          error.problem.sold_out
+            ? "Sorry, the flight is sold out."
+            : `Sorry, there are no ${count} seats free together: ${free} ${plural(free, "seat is", "seats are")} free. Try fewer, or choose them on the map.`,
+        );
+      } else findMessage.show(error);
+    } finally {
+      holding = false;
+      paintSummary();
+    }
+  }
+  findButton.addEventListener("click", findTogether);
 
   function apply(seat, status) {
     if (!seats.has(seat)) return;
