@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from contextvars import ContextVar
 from typing import Any
 
 import grpc
@@ -16,7 +17,7 @@ import pytest
 
 from lastseat.adapters.db.database import SqlDatabase
 from lastseat.adapters.db.repositories.postgres import PgHolds
-from lastseat.bootstrap import Services
+from lastseat.bootstrap import Services, build_services
 from lastseat.domain.errors import DomainError, NoSeatsFit, SeatsUnavailable
 from lastseat.domain.holds import Hold
 from lastseat.domain.seat_choice import SeatWish, Together, choose_seats
@@ -25,6 +26,7 @@ from lastseat.v1 import booking_pb2 as pb
 from tests.support.asgi import assert_problem, bearer, signed_in
 from tests.support.clock import FakeClock
 from tests.support.flights import flight_body, new_flight
+from tests.support.payments import FakePayments
 
 GROUPS = 200
 
@@ -221,12 +223,14 @@ async def test_growing_a_hold_as_it_expires_beside_a_choice_does_not_deadlock(
     admin: dict[str, str],
     services: Services,
     clock: FakeClock,
+    payments: FakePayments,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A choice that replaces a hold takes the flight's turn before it releases the old
-    hold (which locks that hold's seats): a choice holding the turn may want those very
-    seats once the hold has expired, and the two would wait on each other (PostgreSQL
-    would end one as a deadlock, a 503). SQLite has one writer: nothing to interleave."""
+    """Two app servers (two services on one database), each with a round of choices: one
+    replacing a hold takes the flight's turn before it releases the old hold (which locks
+    that hold's seats), since a round holding the turn may want those very seats once the
+    hold has expired, and the two would wait on each other (PostgreSQL would end one as a
+    deadlock, a 503). On SQLite one writer at a time: nothing to interleave."""
     flight = await _six_seats(api, admin, "LS005")
     ann, bob, carol = await _signed_up(services, 3)
     old = (await services.reservations.hold_seats(ann, flight, ["1A", "1B"])).hold
@@ -237,29 +241,39 @@ async def test_growing_a_hold_as_it_expires_beside_a_choice_does_not_deadlock(
     serialize_choices = PgHolds.serialize_choices
 
     async def interleaved(holds: PgHolds, flight_id: int) -> None:
-        """Ann asks for the turn only once Bob holds it (and keeps it a moment)."""
-        if asyncio.current_task() is growing:
+        """Ann's round asks for the turn only once Bob's holds it (and keeps it a moment).
+        (A round runs in a task of its own, which inherits the asking request's context.)"""
+        if ROUND_OF.get(None) == "ann":
             ann_waits.set()
             await bob_has_the_turn.wait()
         await serialize_choices(holds, flight_id)
-        if asyncio.current_task() is choosing:
+        if ROUND_OF.get(None) == "bob":
             bob_has_the_turn.set()
             await asyncio.sleep(0.3)
 
     monkeypatch.setattr(PgHolds, "serialize_choices", interleaved)
-    growing = asyncio.create_task(_try_to_grow(services, ann, flight, old.id))
-    await asyncio.wait_for(ann_waits.wait(), 10)
-    clock.advance(seconds=2)  # past the old hold's end: Bob may choose its seats
-    choosing = asyncio.create_task(_try(services, bob, flight, SeatWish(2)))
-    grown, chosen = await asyncio.wait_for(asyncio.gather(growing, choosing), 30)
+    other_server = build_services(services.settings, clock=clock, payments=payments)
+    try:
+        growing = asyncio.create_task(_try_to_grow(services, ann, flight, old.id, "ann"))
+        await asyncio.wait_for(ann_waits.wait(), 10)
+        clock.advance(seconds=2)  # past the old hold's end: Bob may choose its seats
+        choosing = asyncio.create_task(_try_to_grow(other_server, bob, flight, None, "bob"))
+        grown, chosen = await asyncio.wait_for(asyncio.gather(growing, choosing), 30)
+    finally:
+        await other_server.close()
     assert isinstance(chosen, Hold) and chosen.seats == ("1A", "1B")
     assert isinstance(grown, DomainError) and grown.code in {"hold-gone", "seats-unavailable"}
 
 
-async def _try_to_grow(services: Services, user: User, flight: int, old: Any) -> Any:
+ROUND_OF: ContextVar[str] = ContextVar("round_of")
+
+
+async def _try_to_grow(
+    services: Services, user: User, flight: int, old: Any, who: str
+) -> Hold | DomainError:
+    ROUND_OF.set(who)
     try:
-        return (
-            await services.reservations.hold_seats(user, flight, SeatWish(2), replaces=old)
-        ).hold
+        grown = await services.reservations.hold_seats(user, flight, SeatWish(2), replaces=old)
     except DomainError as refused:
         return refused
+    return grown.hold

@@ -90,6 +90,13 @@ class Holds(Protocol):
         counted and added to without a race."""
         ...
 
+    async def serialize_round(
+        self, user_ids: Sequence[UUID], addresses: Sequence[str | None], flight_id: int
+    ) -> None:
+        """`serialize` for several holds at once (a round of groups' choices): their
+        customers' locks, then their addresses' on the flight, each in one fixed order."""
+        ...
+
     async def serialize_choices(self, flight_id: int) -> None:
         """Make this transaction the only one choosing seats on the flight for a group
         (best-available) until it ends, so two choices never see the same free seats."""

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
-import weakref
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 from lastseat.domain import pricing
 from lastseat.domain.discounts import DiscountNotApplicable
 from lastseat.domain.errors import (
     Conflict,
-    HoldGone,
     NoSeatsFit,
     NotFound,
     SeatsUnavailable,
@@ -25,7 +20,6 @@ from lastseat.domain.flights import Flight
 from lastseat.domain.holds import (
     Hold,
     HoldStatus,
-    check_replaceable,
     expiry,
     requested_seats,
 )
@@ -34,23 +28,15 @@ from lastseat.domain.requests import PAGE_SIZE
 from lastseat.domain.seat_choice import SeatWish, choose_seats
 from lastseat.domain.users import User
 from lastseat.services.catalog import Catalog, SeatMap
+from lastseat.services.choice_rounds import ChoiceRaced, ChoiceRounds
 from lastseat.services.context import ServiceContext
 from lastseat.services.discounts import try_code
+from lastseat.services.holding import HoldResult, release_replaced
 from lastseat.services.idempotency import first_use
-from lastseat.services.ports import IdempotencyKey, UnitOfWork
+from lastseat.services.ports import IdempotencyKey
 from lastseat.services.throttles import give_back_now, hold_throttles, reserve
 
 SWEEP_BATCH = 1_000
-# Choices made again after a hold naming its seats took one of the seats chosen between
-# the choice's read and its claim (a rare race: choices on one flight are serialized).
-CHOICE_ATTEMPTS = 3
-# Choices on one flight under way in one process: one holds the database's turn while the
-# next does what comes before it (its customer's lock, its key, its limits).
-CHOOSING_AT_ONCE = 2
-
-
-class ChoiceRaced(Exception):
-    """A seat chosen for a group was claimed by another hold before this one's claim."""
 
 
 def _refusal(
@@ -72,34 +58,11 @@ class QuoteView:
     discount_refused: str | None  # why the requested code does not apply
 
 
-@dataclass(frozen=True, slots=True)
-class HoldResult:
-    hold: Hold
-    replayed: bool
-
-
-async def _release_replaced(
-    uow: UnitOfWork, user: User, replaces: UUID | None, flight_id: int, now: datetime
-) -> list[str]:
-    """Release the hold a new one replaces, inside the new one's transaction (so a refusal
-    rolls the release back); the seats it held, or none without one."""
-    if replaces is None:
-        return []
-    old = check_replaceable(await uow.holds.get_owned(replaces, user.id), flight_id, now)
-    if not await uow.holds.close(old.id, HoldStatus.RELEASED):
-        raise HoldGone("the hold to replace has ended; hold the seats anew")
-    await uow.seats.release_hold(old.id)
-    return list(old.seats)
-
-
 class Reservations:
     def __init__(self, ctx: ServiceContext, catalog: Catalog) -> None:
         self._ctx = ctx
         self._catalog = catalog
-        # per flight, while some request holds or waits for it (weak: no flight is kept)
-        self._choosing: weakref.WeakValueDictionary[int, asyncio.Semaphore] = (
-            weakref.WeakValueDictionary()
-        )
+        self._rounds = ChoiceRounds(ctx)
 
     async def hold_seats(
         self,
@@ -126,36 +89,20 @@ class Reservations:
         await reserve(self._ctx, throttles)
         if replaces is None:  # a replaced hold's own seats show as taken on the map
             await self._refuse_early(user, flight, wanted, idem)
-        result = None
-        for _ in range(CHOICE_ATTEMPTS):
+        if isinstance(wanted, SeatWish):
             try:
-                async with self._turn_to_choose(flight_id, wanted):
-                    result = await self._hold(user, flight, wanted, idem, address, replaces)
-                break
-            except ChoiceRaced:
-                continue  # a hold naming its seats took one of those chosen: choose again
-            except SeatsUnavailable as refused:  # told anew: a replaced hold's seats were
-                # free inside the transaction, and are the caller's again now
+                result = await self._rounds.hold(flight, user, wanted, idem, address, replaces)
+            except (SeatsUnavailable, ChoiceRaced):  # told anew, from the map as it is now
+                # (a replaced hold's seats were free inside the round, and are the caller's)
+                raise await self._taught(flight_id, [], wanted) from None
+        else:
+            try:
+                result = await self._hold(user, flight, wanted, idem, address, replaces)
+            except SeatsUnavailable as refused:
                 raise await self._taught(flight_id, refused.seats, wanted) from None
-        if result is None:  # every choice lost its seats to holds naming them
-            raise await self._taught(flight_id, [], wanted)
         if result.replayed:
             await give_back_now(self._ctx, throttles)
         return result
-
-    def _turn_to_choose(
-        self, flight_id: int, wanted: tuple[str, ...] | SeatWish
-    ) -> contextlib.AbstractAsyncContextManager[object]:
-        """A choice waits for this process's other choices on the flight before it takes
-        a connection: the database lets one choice at a time through (serialize_choices),
-        and a crowd of choices each waiting on it with a connection of the pool would
-        leave none for anything else (bookings, sign-ins, the seat map)."""
-        if not isinstance(wanted, SeatWish):
-            return contextlib.nullcontext()
-        turn = self._choosing.get(flight_id)
-        if turn is None:
-            turn = self._choosing[flight_id] = asyncio.Semaphore(CHOOSING_AT_ONCE)
-        return turn
 
     @staticmethod
     def _wanted(flight: Flight, seats: list[str] | SeatWish) -> tuple[str, ...] | SeatWish:
@@ -210,15 +157,15 @@ class Reservations:
         self,
         user: User,
         flight: Flight,
-        wanted: tuple[str, ...] | SeatWish,
+        wanted: tuple[str, ...],
         idem: IdempotencyKey | None,
         address: str | None,
         replaces: UUID | None,
     ) -> HoldResult:
+        """The named seats held (groups' choices go by rounds: choice_rounds.py)."""
         settings = self._ctx.settings
         flight_id = flight.id
         layout = flight.layout
-        choosing = isinstance(wanted, SeatWish)
         now = self._ctx.clock()
         hold_id = uuid.uuid4()
         async with self._ctx.uow(write=True) as uow:
@@ -231,41 +178,24 @@ class Reservations:
                 if replay is None:
                     raise NotFound("the hold this key created no longer exists")
                 return HoldResult(replay, replayed=True)
-            if choosing and replaces is not None:
-                # before the old hold's seats are locked by its release: a choice holding
-                # the flight's turn may want those very seats once the hold has expired
-                await uow.holds.serialize_choices(flight_id)
-            released = await _release_replaced(uow, user, replaces, flight_id, now)
+            released = await release_replaced(uow, user, replaces, flight_id, now)
             held, booked = await uow.holds.held_and_sold(user.id, address, flight_id, now)
-            count = wanted.count if isinstance(wanted, SeatWish) else len(wanted)
-            settings.hold_limits.check(held, count, layout.capacity)
-            if isinstance(wanted, SeatWish):
-                if replaces is None:
-                    await uow.holds.serialize_choices(flight_id)  # choices one at a time
-                taken = {seat for seat, _, _ in await uow.seats.taken(flight_id, now)}
-                free = layout.free_seats(taken)
-                seats = choose_seats(layout, free, wanted)
-                if seats is None:
-                    raise NoSeatsFit(wanted.words(), free)
-            else:
-                seats = wanted
+            settings.hold_limits.check(held, len(wanted), layout.capacity)
             # Priced by the seats sold so far, never by holds: holding seats cannot move
             # the price another customer pays. The quote is stored with the hold.
             hold = Hold(
                 id=hold_id,
                 user_id=user.id,
                 flight_id=flight_id,
-                seats=seats,
+                seats=wanted,
                 expires_at=expiry(now, settings.hold_ttl, flight.departs_at),
                 status=HoldStatus.ACTIVE,
-                quote=pricing.quote(layout, seats, settings.fare_rules, booked, layout.capacity),
+                quote=pricing.quote(layout, wanted, settings.fare_rules, booked, layout.capacity),
             )
-            changes = replacement_events(flight_id, released, list(seats))
+            changes = replacement_events(flight_id, released, list(wanted))
             claimed = await uow.holds.place(hold, now, address, changes)
-            if len(claimed) != len(seats):  # and nothing is kept
-                if choosing:
-                    raise ChoiceRaced
-                raise SeatsUnavailable(set(seats) - set(claimed))
+            if len(claimed) != len(wanted):
+                raise SeatsUnavailable(set(wanted) - set(claimed))  # and nothing is kept
             await uow.commit()
         self._ctx.seat_maps.changed(flight_id)
         return HoldResult(hold, replayed=False)

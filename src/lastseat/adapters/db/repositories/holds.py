@@ -105,6 +105,11 @@ class SqlHolds:
         (SQLite); PostgreSQL locks the customer, and the address on the flight
         (postgres.PgHolds)."""
 
+    async def serialize_round(
+        self, user_ids: Sequence[UUID], addresses: Sequence[str | None], flight_id: int
+    ) -> None:
+        """Nothing to do here either (SQLite)."""
+
     async def serialize_choices(self, flight_id: int) -> None:
         """Nothing to do here either (SQLite); PostgreSQL locks the flight's choices."""
 

@@ -117,6 +117,18 @@ LOCK_HOLDS = (
     "SELECT pg_advisory_xact_lock(7347, hashtext($2 || ' ' || $3::integer::text))"
     " FROM (SELECT pg_advisory_xact_lock(7346, hashtext($1))) AS customer"
 )
+# LOCK_HOLDS for a round of holds (choice_rounds.py): every customer's lock, then every
+# address's on the flight, each kind in the order of its keys. A single hold takes one of
+# each in the same order (customer first), so neither can wait for the other in a circle.
+LOCK_ROUND_CUSTOMERS = (
+    "SELECT count(pg_advisory_xact_lock(7346, k))"
+    " FROM (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS c ORDER BY 1) AS keys"
+)
+LOCK_ROUND_ADDRESSES = (
+    "SELECT count(pg_advisory_xact_lock(7347, k))"
+    " FROM (SELECT DISTINCT hashtext(a || ' ' || $2::integer::text) AS k"
+    "  FROM unnest($1::text[]) AS a ORDER BY 1) AS keys"
+)
 # The flight's lock for choosing seats for groups (best-available), taken after the
 # customer's and the address's and as late as can be: every choice on the flight waits
 # for it, so it is held for the read of the free seats, the claim and the commit only.
@@ -282,6 +294,15 @@ class PgHolds(SqlHolds):
     async def serialize(self, user_id: UUID, address: str | None, flight_id: int) -> None:
         """Transaction locks on the customer and the address on the flight, in that order."""
         await self._conn.exec_driver_sql(LOCK_HOLDS, (str(user_id), address, flight_id))
+
+    async def serialize_round(
+        self, user_ids: Sequence[UUID], addresses: Sequence[str | None], flight_id: int
+    ) -> None:
+        customers = [str(user_id) for user_id in user_ids]
+        await self._conn.exec_driver_sql(LOCK_ROUND_CUSTOMERS, (customers,))
+        given = [address for address in addresses if address is not None]
+        if given:
+            await self._conn.exec_driver_sql(LOCK_ROUND_ADDRESSES, (given, flight_id))
 
     async def serialize_choices(self, flight_id: int) -> None:
         await self._conn.exec_driver_sql(LOCK_CHOICES, (flight_id,))

@@ -1,0 +1,285 @@
+"""Seats chosen for groups on one flight, a round at a time.
+
+Choices on a flight are made one at a time: each must see the seats the last one took, or
+two groups could leave a lone seat between them that neither choice alone would have
+(domain/seat_choice.py). The database's turn for choosing on a flight
+(`Holds.serialize_choices`) is therefore held by one transaction at a time. Taken once per
+request, it was held for a read of the free seats, a claim and a commit each, and every
+one of those waited for a busy app server to send it: a herd on one flight queued behind
+the turn.
+
+So this process gathers the wishes that arrive while a round is under way and serves them
+together in the next one: one transaction, one turn, one read of the free seats, then a
+claim per group in the order they came, and one commit. Each group still gets what a hold
+of its own would give it: its customer's and its address's locks and limits, its
+idempotency key (a replay is answered as such), its own refusal. A round takes at most one
+group per customer and per address (their limits count only what is placed, and the round
+has placed nothing yet when it counts); the others wait for the next round. A refusal
+found once a round's work has begun rolls the round back, and it is made again without
+the groups refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from lastseat.domain import pricing
+from lastseat.domain.errors import DomainError, NoSeatsFit, NotFound
+from lastseat.domain.events import replacement_events
+from lastseat.domain.flights import Flight
+from lastseat.domain.holds import Hold, HoldStatus, expiry
+from lastseat.domain.seat_choice import SeatWish, choose_seats
+from lastseat.domain.users import User
+from lastseat.services.context import ServiceContext
+from lastseat.services.holding import HoldResult, release_replaced
+from lastseat.services.idempotency import first_use
+from lastseat.services.ports import IdempotencyKey, UnitOfWork
+
+# Groups served by one round: enough that a herd's round trips under the flight's turn
+# are a few per group, not three; few enough that the first of them is not kept waiting.
+ROUND_SIZE = 16
+# Rounds made again after a hold naming its seats took one of those chosen between the
+# round's read and its claim; then its groups are told what is free.
+RACE_ATTEMPTS = 3
+
+
+class ChoiceRaced(Exception):
+    """A seat chosen for a group was claimed by another hold before the round's claim."""
+
+
+@dataclass(eq=False)
+class _Ask:
+    user: User
+    wish: SeatWish
+    idem: IdempotencyKey | None
+    address: str | None
+    replaces: UUID | None
+    answer: asyncio.Future[HoldResult]
+    hold_id: UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(eq=False)
+class _Counted:
+    """A group whose limits allow its hold, with what its hold is priced and told by."""
+
+    ask: _Ask
+    released: list[str]  # the seats of the hold it replaces
+    booked: int  # seats sold on the flight
+
+
+class _Refused(Exception):
+    """Groups refused after the round's work began: it is rolled back without them."""
+
+    def __init__(self, refusals: dict[_Ask, Exception]) -> None:
+        super().__init__(f"{len(refusals)} refused")
+        self.refusals = refusals
+
+
+def _answer(ask: _Ask, result: HoldResult | BaseException) -> None:
+    if ask.answer.done():  # its request has gone (cancelled)
+        return
+    if isinstance(result, BaseException):
+        ask.answer.set_exception(result)
+    else:
+        ask.answer.set_result(result)
+
+
+def _next_round(waiting: deque[_Ask]) -> list[_Ask]:
+    """The first groups waiting, at most one per customer and per address; those left out
+    keep their place for the next round. A group whose request has gone is dropped."""
+    chosen: list[_Ask] = []
+    customers: set[UUID] = set()
+    addresses: set[str] = set()
+    later: deque[_Ask] = deque()
+    while waiting:
+        ask = waiting.popleft()
+        if ask.answer.done():
+            continue
+        clash = ask.user.id in customers or (ask.address is not None and ask.address in addresses)
+        if clash or len(chosen) == ROUND_SIZE:
+            later.append(ask)
+            continue
+        chosen.append(ask)
+        customers.add(ask.user.id)
+        if ask.address is not None:
+            addresses.add(ask.address)
+    waiting.extend(later)
+    return chosen
+
+
+class ChoiceRounds:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self._waiting: dict[int, deque[_Ask]] = {}
+        self._runners: dict[int, asyncio.Task[None]] = {}
+
+    async def hold(
+        self,
+        flight: Flight,
+        user: User,
+        wish: SeatWish,
+        idem: IdempotencyKey | None,
+        address: str | None,
+        replaces: UUID | None,
+    ) -> HoldResult:
+        """The group's hold, placed by the flight's next round in this process."""
+        answer: asyncio.Future[HoldResult] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(flight.id, deque()).append(
+            _Ask(user, wish, idem, address, replaces, answer)
+        )
+        if flight.id not in self._runners:
+            self._runners[flight.id] = asyncio.create_task(self._run(flight))
+        return await answer
+
+    async def _run(self, flight: Flight) -> None:
+        waiting = self._waiting[flight.id]
+        served: list[_Ask] = []
+        try:
+            while waiting:
+                served = _next_round(waiting)
+                try:
+                    await self._serve(flight, served)
+                except Exception as failed:  # the database away, say: the round hears it
+                    for ask in served:
+                        _answer(ask, failed)
+        finally:
+            # (no await since the last look at `waiting`: nothing was added after it,
+            # unless this runner was cancelled: the server stopping, whose requests end)
+            del self._runners[flight.id]
+            del self._waiting[flight.id]
+            for ask in [*served, *waiting]:
+                if not ask.answer.done():
+                    ask.answer.cancel()
+
+    async def _serve(self, flight: Flight, asks: list[_Ask]) -> None:
+        pending = asks
+        raced = 0
+        # Groups with no room, told so once the round they were refused in stands: the
+        # seats the groups before them took are taken by then (the round is made again
+        # without them), and a refusal is told with the map as it is.
+        no_room: dict[_Ask, Exception] = {}
+        try:
+            while pending:
+                try:
+                    placed = await self._round(flight, pending)
+                except _Refused as refused:
+                    for ask, why in refused.refusals.items():
+                        if isinstance(why, NoSeatsFit):
+                            no_room[ask] = why
+                        else:
+                            _answer(ask, why)
+                except ChoiceRaced as race:
+                    raced += 1
+                    if raced == RACE_ATTEMPTS:
+                        for ask in pending:
+                            _answer(ask, race)
+                else:
+                    for ask, result in placed.items():
+                        _answer(ask, result)
+                    if placed:
+                        self._ctx.seat_maps.changed(flight.id)
+                    return
+                pending = [a for a in pending if not a.answer.done() and a not in no_room]
+        finally:
+            for ask, why in no_room.items():
+                _answer(ask, why)
+
+    async def _round(self, flight: Flight, asks: list[_Ask]) -> dict[_Ask, HoldResult]:
+        """One transaction for `asks`: each counted, chosen for and claimed, or, if any is
+        refused on the way, nothing kept (`_Refused`). Replays are answered at once."""
+        now = self._ctx.clock()
+        async with self._ctx.uow(write=True) as uow:
+            await uow.holds.serialize_round(
+                [ask.user.id for ask in asks], [ask.address for ask in asks], flight.id
+            )
+            replacing = any(ask.replaces is not None for ask in asks)
+            if replacing:
+                # before the replaced holds' seats are locked by their release: a choice
+                # holding the turn elsewhere may want those very seats once they expire
+                await uow.holds.serialize_choices(flight.id)
+            counted = await self._counted(uow, flight, asks, now)
+            if not replacing:
+                await uow.holds.serialize_choices(flight.id)
+            taken = {seat for seat, _, _ in await uow.seats.taken(flight.id, now)}
+            chosen = _choices(flight, counted, flight.layout.free_seats(taken))
+            placed: dict[_Ask, HoldResult] = {}
+            for group, seats in chosen:
+                hold = self._hold_of(flight, group, seats, now)
+                changes = replacement_events(flight.id, group.released, list(seats))
+                claimed = await uow.holds.place(hold, now, group.ask.address, changes)
+                if len(claimed) != len(seats):  # and nothing is kept
+                    raise ChoiceRaced("seats chosen were taken meanwhile by holds naming them")
+                placed[group.ask] = HoldResult(hold, replayed=False)
+            await uow.commit()
+        return placed
+
+    async def _counted(
+        self, uow: UnitOfWork, flight: Flight, asks: list[_Ask], now: datetime
+    ) -> list[_Counted]:
+        """The groups whose keys are new and whose limits allow their holds; a replay is
+        answered here (the hold its key made), a refusal ends the round (`_Refused`)."""
+        counted: list[_Counted] = []
+        refusals: dict[_Ask, Exception] = {}
+        limits = self._ctx.settings.hold_limits
+        for ask in asks:
+            try:
+                earlier = await first_use(uow, ask.user.id, ask.idem, ask.hold_id, now)
+                if earlier is not None:
+                    replay = await uow.holds.get_owned(earlier, ask.user.id)
+                    if replay is None:
+                        raise NotFound("the hold this key created no longer exists")
+                    _answer(ask, HoldResult(replay, replayed=True))
+                    continue
+                released = await release_replaced(uow, ask.user, ask.replaces, flight.id, now)
+                held, booked = await uow.holds.held_and_sold(
+                    ask.user.id, ask.address, flight.id, now
+                )
+                limits.check(held, ask.wish.count, flight.layout.capacity)
+            except DomainError as refused:
+                refusals[ask] = refused
+                continue
+            counted.append(_Counted(ask, released, booked))
+        if refusals:
+            raise _Refused(refusals)
+        return counted
+
+    def _hold_of(
+        self, flight: Flight, group: _Counted, seats: tuple[str, ...], now: datetime
+    ) -> Hold:
+        settings = self._ctx.settings
+        layout = flight.layout
+        return Hold(
+            id=group.ask.hold_id,
+            user_id=group.ask.user.id,
+            flight_id=flight.id,
+            seats=seats,
+            expires_at=expiry(now, settings.hold_ttl, flight.departs_at),
+            status=HoldStatus.ACTIVE,
+            # priced by the seats sold so far, never by holds (see Reservations)
+            quote=pricing.quote(layout, seats, settings.fare_rules, group.booked, layout.capacity),
+        )
+
+
+def _choices(
+    flight: Flight, counted: Iterable[_Counted], free: set[str]
+) -> list[tuple[_Counted, tuple[str, ...]]]:
+    """Each group's seats, chosen in turn from what the groups before it left free; a
+    group with no choice that fits ends the round (`_Refused`)."""
+    chosen: list[tuple[_Counted, tuple[str, ...]]] = []
+    refusals: dict[_Ask, Exception] = {}
+    for group in counted:
+        seats = choose_seats(flight.layout, free, group.ask.wish)
+        if seats is None:
+            refusals[group.ask] = NoSeatsFit(group.ask.wish.words(), free)
+            continue
+        free -= set(seats)
+        chosen.append((group, seats))
+    if refusals:
+        raise _Refused(refusals)
+    return chosen
