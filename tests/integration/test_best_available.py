@@ -22,6 +22,8 @@ from lastseat.domain.errors import DomainError, NoSeatsFit, SeatsUnavailable
 from lastseat.domain.holds import Hold
 from lastseat.domain.seat_choice import SeatWish, Together, choose_seats
 from lastseat.domain.users import User
+from lastseat.services.choice_rounds import ChoiceRounds
+from lastseat.services.holding import HoldResult
 from lastseat.v1 import booking_pb2 as pb
 from tests.support.asgi import assert_problem, bearer, signed_in
 from tests.support.clock import FakeClock
@@ -240,9 +242,15 @@ async def test_growing_a_hold_as_it_expires_beside_a_choice_does_not_deadlock(
     ann_waits, bob_has_the_turn = asyncio.Event(), asyncio.Event()
     serialize_choices = PgHolds.serialize_choices
 
+    serialize_round = PgHolds.serialize_round
+
+    async def round_of(holds: PgHolds, users: Any, addresses: Any, flight_id: int) -> None:
+        """Whose round this is, for the rest of the round (it runs in a task of its own)."""
+        ROUND_OF.set("ann" if ann.id in users else "bob")
+        await serialize_round(holds, users, addresses, flight_id)
+
     async def interleaved(holds: PgHolds, flight_id: int) -> None:
-        """Ann's round asks for the turn only once Bob's holds it (and keeps it a moment).
-        (A round runs in a task of its own, which inherits the asking request's context.)"""
+        """Ann's round asks for the turn only once Bob's holds it (and keeps it a moment)."""
         if ROUND_OF.get(None) == "ann":
             ann_waits.set()
             await bob_has_the_turn.wait()
@@ -251,13 +259,14 @@ async def test_growing_a_hold_as_it_expires_beside_a_choice_does_not_deadlock(
             bob_has_the_turn.set()
             await asyncio.sleep(0.3)
 
+    monkeypatch.setattr(PgHolds, "serialize_round", round_of)
     monkeypatch.setattr(PgHolds, "serialize_choices", interleaved)
     other_server = build_services(services.settings, clock=clock, payments=payments)
     try:
-        growing = asyncio.create_task(_try_to_grow(services, ann, flight, old.id, "ann"))
+        growing = asyncio.create_task(_try_to_grow(services, ann, flight, old.id))
         await asyncio.wait_for(ann_waits.wait(), 10)
         clock.advance(seconds=2)  # past the old hold's end: Bob may choose its seats
-        choosing = asyncio.create_task(_try_to_grow(other_server, bob, flight, None, "bob"))
+        choosing = asyncio.create_task(_try_to_grow(other_server, bob, flight, None))
         grown, chosen = await asyncio.wait_for(asyncio.gather(growing, choosing), 30)
     finally:
         await other_server.close()
@@ -268,12 +277,106 @@ async def test_growing_a_hold_as_it_expires_beside_a_choice_does_not_deadlock(
 ROUND_OF: ContextVar[str] = ContextVar("round_of")
 
 
-async def _try_to_grow(
-    services: Services, user: User, flight: int, old: Any, who: str
-) -> Hold | DomainError:
-    ROUND_OF.set(who)
+async def _try_to_grow(services: Services, user: User, flight: int, old: Any) -> Any:
     try:
         grown = await services.reservations.hold_seats(user, flight, SeatWish(2), replaces=old)
     except DomainError as refused:
         return refused
     return grown.hold
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_round_claiming_seats_beside_a_hold_naming_them_does_not_deadlock(
+    api: httpx.AsyncClient,
+    admin: dict[str, str],
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A round claims its groups' seats one group after another, so it might take them in
+    an order of its own (2C, then 1A) while a hold naming both takes them by name (1A, then
+    2C): each would wait for the other. The round locks all its seats first, by name, as
+    every claim does. (SQLite: one writer at a time, nothing to interleave.)"""
+    body: dict[str, Any] = dict(flight_body(code="LS006"))
+    business, economy = body["cabins"]
+    body["cabins"] = [
+        {**business, "rows": [1, 1], "letters": "ABC"},
+        {**economy, "rows": [2, 2], "letters": "ABC"},
+    ]
+    made = await api.post("/api/v1/admin/flights", json=body, headers=admin)
+    flight = await services.catalog.flight(int(made.json()["id"]))
+    ann, bob, carol, dan = await _signed_up(services, 4)
+    await services.reservations.hold_seats(carol, flight.id, ["1B", "1C", "2A", "2B"])
+    first_claimed, named_waits = asyncio.Event(), asyncio.Event()
+    place = PgHolds.place
+
+    async def paused(holds: PgHolds, hold: Hold, *args: Any) -> list[str]:
+        """The round's first claim (Ann's 2C), then Dan's hold naming 1A and 2C starts
+        before the round's second claim (Bob's 1A)."""
+        claimed = await place(holds, hold, *args)
+        if hold.user_id == ann.id:
+            first_claimed.set()
+            await named_waits.wait()
+        return claimed
+
+    async def dan_names_both() -> Any:
+        await first_claimed.wait()
+        try:
+            return await services.reservations.hold_seats(dan, flight.id, ["1A", "2C"])
+        except DomainError as refused:
+            return refused
+
+    async def round_goes_on() -> None:
+        """Once Dan's claim has begun (and waits on a row lock): a bound on waiting."""
+        await first_claimed.wait()
+        await asyncio.sleep(0.5)
+        named_waits.set()
+
+    monkeypatch.setattr(PgHolds, "place", paused)
+    rounds = services.reservations._rounds  # both groups in one round: asked together
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(
+            rounds.hold(flight, ann, SeatWish(1, "economy"), None, None, None),
+            rounds.hold(flight, bob, SeatWish(1, "business"), None, None, None),
+            dan_names_both(),
+            round_goes_on(),
+            return_exceptions=True,
+        ),
+        30,
+    )
+    ann_got, bob_got, dan_got, _ = outcomes
+    assert isinstance(ann_got, HoldResult) and ann_got.hold.seats == ("2C",)
+    assert isinstance(bob_got, HoldResult) and bob_got.hold.seats == ("1A",)
+    assert isinstance(dan_got, DomainError) and dan_got.code == "seats-unavailable"
+
+
+async def test_a_request_gone_mid_round_is_not_served(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As its own transaction would be rolled back with it: a group whose request goes
+    (its client away) while its round is under way gets no hold, and keeps the one it
+    asked to replace; the round goes on for the others."""
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    ann, bob = await _signed_up(services, 2)
+    old = (await services.reservations.hold_seats(ann, flight.id, SeatWish(1))).hold
+    counted, go_on = asyncio.Event(), asyncio.Event()
+    count = ChoiceRounds._counted
+
+    async def paused(rounds: ChoiceRounds, *args: Any) -> Any:
+        found = await count(rounds, *args)
+        counted.set()
+        await go_on.wait()
+        return found
+
+    monkeypatch.setattr(ChoiceRounds, "_counted", paused)
+    rounds = services.reservations._rounds  # both groups in one round: asked together
+    growing = asyncio.ensure_future(rounds.hold(flight, ann, SeatWish(2), None, None, old.id))
+    choosing = asyncio.ensure_future(rounds.hold(flight, bob, SeatWish(2), None, None, None))
+    await asyncio.wait_for(counted.wait(), 10)
+    growing.cancel()  # Ann's client goes away
+    go_on.set()
+    chosen = await asyncio.wait_for(choosing, 10)
+    assert len(chosen.hold.seats) == 2
+    mine = await services.reservations.live_holds(ann, flight.id, 10, 0)
+    assert [hold.id for hold in mine] == [old.id]  # the old hold as it was, no new one
+    seat_map = await services.catalog.seat_map(flight.id, current=True)
+    assert set(seat_map.taken) == set(old.seats) | set(chosen.hold.seats)

@@ -22,6 +22,7 @@ the groups refused.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import uuid
 from collections import deque
 from collections.abc import Iterable
@@ -76,7 +77,7 @@ class _Counted:
 class _Refused(Exception):
     """Groups refused after the round's work began: it is rolled back without them."""
 
-    def __init__(self, refusals: dict[_Ask, Exception]) -> None:
+    def __init__(self, refusals: dict[_Ask, BaseException]) -> None:
         super().__init__(f"{len(refusals)} refused")
         self.refusals = refusals
 
@@ -134,7 +135,11 @@ class ChoiceRounds:
             _Ask(user, wish, idem, address, replaces, answer)
         )
         if flight.id not in self._runners:
-            self._runners[flight.id] = asyncio.create_task(self._run(flight))
+            # in a context of its own: not the first asker's (its request id in the logs,
+            # the database time its answer reports)
+            self._runners[flight.id] = asyncio.create_task(
+                self._run(flight), context=contextvars.Context()
+            )
         return await answer
 
     async def _run(self, flight: Flight) -> None:
@@ -163,7 +168,7 @@ class ChoiceRounds:
         # Groups with no room, told so once the round they were refused in stands: the
         # seats the groups before them took are taken by then (the round is made again
         # without them), and a refusal is told with the map as it is.
-        no_room: dict[_Ask, Exception] = {}
+        no_room: dict[_Ask, BaseException] = {}
         try:
             while pending:
                 try:
@@ -208,6 +213,7 @@ class ChoiceRounds:
                 await uow.holds.serialize_choices(flight.id)
             taken = {seat for seat, _, _ in await uow.seats.taken(flight.id, now)}
             chosen = _choices(flight, counted, flight.layout.free_seats(taken))
+            await uow.holds.lock_seats(flight.id, [seat for _, seats in chosen for seat in seats])
             placed: dict[_Ask, HoldResult] = {}
             for group, seats in chosen:
                 hold = self._hold_of(flight, group, seats, now)
@@ -216,6 +222,13 @@ class ChoiceRounds:
                 if len(claimed) != len(seats):  # and nothing is kept
                     raise ChoiceRaced("seats chosen were taken meanwhile by holds naming them")
                 placed[group.ask] = HoldResult(hold, replayed=False)
+            # A request gone meanwhile (its client away, its task cancelled) gets nothing:
+            # as its own transaction would have been, its part is not committed.
+            gone: dict[_Ask, BaseException] = {
+                ask: asyncio.CancelledError() for ask in placed if ask.answer.done()
+            }
+            if gone:
+                raise _Refused(gone)
             await uow.commit()
         return placed
 
@@ -225,7 +238,7 @@ class ChoiceRounds:
         """The groups whose keys are new and whose limits allow their holds; a replay is
         answered here (the hold its key made), a refusal ends the round (`_Refused`)."""
         counted: list[_Counted] = []
-        refusals: dict[_Ask, Exception] = {}
+        refusals: dict[_Ask, BaseException] = {}
         limits = self._ctx.settings.hold_limits
         for ask in asks:
             try:
@@ -272,7 +285,7 @@ def _choices(
     """Each group's seats, chosen in turn from what the groups before it left free; a
     group with no choice that fits ends the round (`_Refused`)."""
     chosen: list[tuple[_Counted, tuple[str, ...]]] = []
-    refusals: dict[_Ask, Exception] = {}
+    refusals: dict[_Ask, BaseException] = {}
     for group in counted:
         seats = choose_seats(flight.layout, free, group.ask.wish)
         if seats is None:

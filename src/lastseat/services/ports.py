@@ -97,6 +97,13 @@ class Holds(Protocol):
         customers' locks, then their addresses' on the flight, each in one fixed order."""
         ...
 
+    async def lock_seats(self, flight_id: int, seats: Sequence[str]) -> None:
+        """Lock the seats' rows in the order every claim locks them (by name), before a
+        round claims them group by group: its claims then wait for no row in an order of
+        their own, which a hold claiming some of the same seats could meet the other way
+        round (a deadlock)."""
+        ...
+
     async def serialize_choices(self, flight_id: int) -> None:
         """Make this transaction the only one choosing seats on the flight for a group
         (best-available) until it ends, so two choices never see the same free seats."""

@@ -110,6 +110,9 @@ class SqlHolds:
     ) -> None:
         """Nothing to do here either (SQLite)."""
 
+    async def lock_seats(self, flight_id: int, seats: Sequence[str]) -> None:
+        """Nothing to lock where one transaction writes at a time (SQLite)."""
+
     async def serialize_choices(self, flight_id: int) -> None:
         """Nothing to do here either (SQLite); PostgreSQL locks the flight's choices."""
 

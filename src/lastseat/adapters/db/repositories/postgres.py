@@ -129,6 +129,11 @@ LOCK_ROUND_ADDRESSES = (
     " FROM (SELECT DISTINCT hashtext(a || ' ' || $2::integer::text) AS k"
     "  FROM unnest($1::text[]) AS a ORDER BY 1) AS keys"
 )
+# A round's chosen seats locked at once, in HOLD_SEATS_OF_HOLD's order (by name).
+LOCK_SEATS = (
+    "SELECT count(*) FROM (SELECT seat FROM seats WHERE flight_id = $1"
+    " AND seat = ANY($2::varchar[]) ORDER BY seat FOR UPDATE) AS locked"
+)
 # The flight's lock for choosing seats for groups (best-available), taken after the
 # customer's and the address's and as late as can be: every choice on the flight waits
 # for it, so it is held for the read of the free seats, the claim and the commit only.
@@ -303,6 +308,9 @@ class PgHolds(SqlHolds):
         given = [address for address in addresses if address is not None]
         if given:
             await self._conn.exec_driver_sql(LOCK_ROUND_ADDRESSES, (given, flight_id))
+
+    async def lock_seats(self, flight_id: int, seats: Sequence[str]) -> None:
+        await self._conn.exec_driver_sql(LOCK_SEATS, (flight_id, list(seats)))
 
     async def serialize_choices(self, flight_id: int) -> None:
         await self._conn.exec_driver_sql(LOCK_CHOICES, (flight_id,))
