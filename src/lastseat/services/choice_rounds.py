@@ -30,16 +30,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from lastseat.domain import pricing
-from lastseat.domain.errors import DomainError, NoSeatsFit, NotFound
+from lastseat.domain.errors import DomainError, NoSeatsFit
 from lastseat.domain.events import replacement_events
 from lastseat.domain.flights import Flight
-from lastseat.domain.holds import Hold, HoldStatus, expiry
 from lastseat.domain.seat_choice import SeatWish, choose_seats
 from lastseat.domain.users import User
 from lastseat.services.context import ServiceContext
-from lastseat.services.holding import HoldResult, release_replaced
-from lastseat.services.idempotency import first_use
+from lastseat.services.holding import HoldResult, new_hold, release_replaced, replay_of
 from lastseat.services.ports import IdempotencyKey, UnitOfWork
 
 # Groups served by one round: enough that a herd's round trips under the flight's turn
@@ -199,6 +196,7 @@ class ChoiceRounds:
         """One transaction for `asks`: each counted, chosen for and claimed, or, if any is
         refused on the way, nothing kept (`_Refused`). Replays are answered at once."""
         now = self._ctx.clock()
+        settings = self._ctx.settings
         async with self._ctx.uow(write=True) as uow:
             await uow.holds.serialize_round(
                 [ask.user.id for ask in asks], [ask.address for ask in asks], flight.id
@@ -216,12 +214,13 @@ class ChoiceRounds:
             await uow.holds.lock_seats(flight.id, [seat for _, seats in chosen for seat in seats])
             placed: dict[_Ask, HoldResult] = {}
             for group, seats in chosen:
-                hold = self._hold_of(flight, group, seats, now)
+                ask = group.ask
+                hold = new_hold(settings, flight, ask.hold_id, ask.user, seats, group.booked, now)
                 changes = replacement_events(flight.id, group.released, list(seats))
-                claimed = await uow.holds.place(hold, now, group.ask.address, changes)
+                claimed = await uow.holds.place(hold, now, ask.address, changes)
                 if len(claimed) != len(seats):  # and nothing is kept
                     raise ChoiceRaced("seats chosen were taken meanwhile by holds naming them")
-                placed[group.ask] = HoldResult(hold, replayed=False)
+                placed[ask] = HoldResult(hold, replayed=False)
             # A request gone meanwhile (its client away, its task cancelled) gets nothing:
             # as its own transaction would have been, its part is not committed.
             gone: dict[_Ask, BaseException] = {
@@ -242,12 +241,9 @@ class ChoiceRounds:
         limits = self._ctx.settings.hold_limits
         for ask in asks:
             try:
-                earlier = await first_use(uow, ask.user.id, ask.idem, ask.hold_id, now)
-                if earlier is not None:
-                    replay = await uow.holds.get_owned(earlier, ask.user.id)
-                    if replay is None:
-                        raise NotFound("the hold this key created no longer exists")
-                    _answer(ask, HoldResult(replay, replayed=True))
+                replay = await replay_of(uow, ask.user, ask.idem, ask.hold_id, now)
+                if replay is not None:
+                    _answer(ask, replay)
                     continue
                 released = await release_replaced(uow, ask.user, ask.replaces, flight.id, now)
                 held, booked = await uow.holds.held_and_sold(
@@ -261,22 +257,6 @@ class ChoiceRounds:
         if refusals:
             raise _Refused(refusals)
         return counted
-
-    def _hold_of(
-        self, flight: Flight, group: _Counted, seats: tuple[str, ...], now: datetime
-    ) -> Hold:
-        settings = self._ctx.settings
-        layout = flight.layout
-        return Hold(
-            id=group.ask.hold_id,
-            user_id=group.ask.user.id,
-            flight_id=flight.id,
-            seats=seats,
-            expires_at=expiry(now, settings.hold_ttl, flight.departs_at),
-            status=HoldStatus.ACTIVE,
-            # priced by the seats sold so far, never by holds (see Reservations)
-            quote=pricing.quote(layout, seats, settings.fare_rules, group.booked, layout.capacity),
-        )
 
 
 def _choices(

@@ -1,4 +1,5 @@
-"""What every way of placing a hold shares: its result, and the release of the hold it
+"""What every way of placing a hold shares (seats named, or chosen in rounds): its result,
+the replay of a key used before, the new hold itself, and the release of the hold it
 replaces."""
 
 from __future__ import annotations
@@ -7,10 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from lastseat.domain.errors import HoldGone
-from lastseat.domain.holds import Hold, HoldStatus, check_replaceable
+from lastseat.config import Settings
+from lastseat.domain import pricing
+from lastseat.domain.errors import HoldGone, NotFound
+from lastseat.domain.flights import Flight
+from lastseat.domain.holds import Hold, HoldStatus, check_replaceable, expiry
 from lastseat.domain.users import User
-from lastseat.services.ports import UnitOfWork
+from lastseat.services.idempotency import first_use
+from lastseat.services.ports import IdempotencyKey, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +36,41 @@ async def release_replaced(
         raise HoldGone("the hold to replace has ended; hold the seats anew")
     await uow.seats.release_hold(old.id)
     return list(old.seats)
+
+
+async def replay_of(
+    uow: UnitOfWork, user: User, idem: IdempotencyKey | None, hold_id: UUID, now: datetime
+) -> HoldResult | None:
+    """Claim the key for the hold `hold_id` about to be placed: None if it is new, else
+    the hold the key placed before (a replay)."""
+    earlier = await first_use(uow, user.id, idem, hold_id, now)
+    if earlier is None:
+        return None
+    replay = await uow.holds.get_owned(earlier, user.id)
+    if replay is None:
+        raise NotFound("the hold this key created no longer exists")
+    return HoldResult(replay, replayed=True)
+
+
+def new_hold(
+    settings: Settings,
+    flight: Flight,
+    hold_id: UUID,
+    user: User,
+    seats: tuple[str, ...],
+    booked: int,
+    now: datetime,
+) -> Hold:
+    """A live hold of `seats`, priced by the `booked` seats sold so far, never by holds:
+    holding seats cannot move the price another customer pays. The quote is stored with
+    the hold."""
+    layout = flight.layout
+    return Hold(
+        id=hold_id,
+        user_id=user.id,
+        flight_id=flight.id,
+        seats=seats,
+        expires_at=expiry(now, settings.hold_ttl, flight.departs_at),
+        status=HoldStatus.ACTIVE,
+        quote=pricing.quote(layout, seats, settings.fare_rules, booked, layout.capacity),
+    )

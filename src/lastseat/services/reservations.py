@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
-from lastseat.domain import pricing
 from lastseat.domain.discounts import DiscountNotApplicable
 from lastseat.domain.errors import (
     Conflict,
@@ -20,7 +19,6 @@ from lastseat.domain.flights import Flight
 from lastseat.domain.holds import (
     Hold,
     HoldStatus,
-    expiry,
     requested_seats,
 )
 from lastseat.domain.pricing import Quote
@@ -31,8 +29,7 @@ from lastseat.services.catalog import Catalog, SeatMap
 from lastseat.services.choice_rounds import ChoiceRaced, ChoiceRounds
 from lastseat.services.context import ServiceContext
 from lastseat.services.discounts import try_code
-from lastseat.services.holding import HoldResult, release_replaced
-from lastseat.services.idempotency import first_use
+from lastseat.services.holding import HoldResult, new_hold, release_replaced, replay_of
 from lastseat.services.ports import IdempotencyKey
 from lastseat.services.throttles import give_back_now, hold_throttles, reserve
 
@@ -172,26 +169,13 @@ class Reservations:
             # Counting what they hold and adding to it is one step: no other hold of this
             # customer, or from this address on this flight, can commit in between.
             await uow.holds.serialize(user.id, address, flight_id)
-            earlier = await first_use(uow, user.id, idem, hold_id, now)
-            if earlier is not None:
-                replay = await uow.holds.get_owned(earlier, user.id)
-                if replay is None:
-                    raise NotFound("the hold this key created no longer exists")
-                return HoldResult(replay, replayed=True)
+            replay = await replay_of(uow, user, idem, hold_id, now)
+            if replay is not None:
+                return replay
             released = await release_replaced(uow, user, replaces, flight_id, now)
             held, booked = await uow.holds.held_and_sold(user.id, address, flight_id, now)
             settings.hold_limits.check(held, len(wanted), layout.capacity)
-            # Priced by the seats sold so far, never by holds: holding seats cannot move
-            # the price another customer pays. The quote is stored with the hold.
-            hold = Hold(
-                id=hold_id,
-                user_id=user.id,
-                flight_id=flight_id,
-                seats=wanted,
-                expires_at=expiry(now, settings.hold_ttl, flight.departs_at),
-                status=HoldStatus.ACTIVE,
-                quote=pricing.quote(layout, wanted, settings.fare_rules, booked, layout.capacity),
-            )
+            hold = new_hold(settings, flight, hold_id, user, wanted, booked, now)
             changes = replacement_events(flight_id, released, list(wanted))
             claimed = await uow.holds.place(hold, now, address, changes)
             if len(claimed) != len(wanted):

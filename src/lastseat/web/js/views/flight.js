@@ -190,15 +190,21 @@ export async function render(main, [id], ctx) {
     }
     const body = { flight_id: flightId, seats: [...new Set([...(hold ? hold.seats : []), ...selected])] };
     if (hold) body.replaces = hold.id; // grow the hold, never strand it beside a second one
+    await holdThenCheckOut(body, holdMessage, (error) => refused(error, body.replaces ? hold : null));
+  }
+
+  /** Asks for the hold `body` describes and goes on to its checkout; `message` is where
+   * the request's outcome is said, `onRefused(error)` says why it was not held. */
+  async function holdThenCheckOut(body, message, onRefused) {
     holding = true;
-    holdMessage.clear();
+    message.clear();
     paintSummary();
     try {
       const made = await sendHold(body);
       rememberHold(made);
       ctx.navigate(`#/checkout/${made.id}`);
     } catch (error) {
-      refused(error, body.replaces ? hold : null);
+      onRefused(error);
     } finally {
       holding = false;
       paintSummary();
@@ -270,14 +276,7 @@ export async function render(main, [id], ctx) {
     }
     const body = { flight_id: flightId, count, together: "close" };
     if (groupCabin?.value) body.cabin = groupCabin.value;
-    holding = true;
-    findMessage.clear();
-    paintSummary();
-    try {
-      const made = await sendHold(body);
-      rememberHold(made);
-      ctx.navigate(`#/checkout/${made.id}`);
-    } catch (error) {
+    await holdThenCheckOut(body, findMessage, (error) => {
       if (error instanceof ApiError && error.kind === "seats-unavailable") {
         const free = (error.problem.available || []).length;
         findMessage.show(
@@ -286,11 +285,9 @@ export async function render(main, [id], ctx) {
             : `Sorry, there are no ${count} seats free together: ${free} ${plural(free, "seat is", "seats are")} free. Try fewer, or choose them on the map.`,
         );
       } else findMessage.show(error);
-    } finally {
-      holding = false;
-      paintSummary();
-    }
+    });
   }
+
   findButton.addEventListener("click", findTogether);
 
   function apply(seat, status) {
