@@ -26,6 +26,7 @@ from lastseat.services.ports import (
 from lastseat.services.reservations import Reservations
 from lastseat.services.seat_map_cache import SeatMapCache
 from lastseat.services.settlement import Settlement
+from lastseat.services.waiting_room import WaitingRoom
 from lastseat.services.watching import Tails, Wakeups, Watching
 
 
@@ -40,6 +41,7 @@ class Services:
     settlement: Settlement
     discounts: Discounts
     watching: Watching
+    waiting_room: WaitingRoom
     payments: PaymentGateway
     mail: Mail
     # Other processes' seat changes; None where there is no feed (one process, SQLite).
@@ -48,6 +50,7 @@ class Services:
     replica_seats: ReplicaSeatReader | None = None
 
     async def close(self) -> None:
+        await self.waiting_room.close()
         await self.settlement.flush()
         await self.payments.close()
         await self.database.close()
@@ -76,16 +79,18 @@ def build_services(
     replica_seats = database.replica_seat_reader()
     catalog = Catalog(ctx, database.seat_reader(), replica_seats)
     settlement = Settlement(ctx, gateway)
+    waiting_room = WaitingRoom(ctx, catalog)
     return Services(
         settings=settings,
         database=database,
         accounts=Accounts(ctx, Argon2Hasher(settings)),
         catalog=catalog,
-        reservations=Reservations(ctx, catalog),
+        reservations=Reservations(ctx, catalog, waiting_room),
         bookings=Bookings(ctx, catalog, gateway, settlement),
         settlement=settlement,
         discounts=Discounts(ctx),
         watching=Watching(ctx, catalog, Tails(ctx, wakeups)),
+        waiting_room=waiting_room,
         payments=gateway,
         mail=Mail(ctx, catalog, postman or SmtpPostman(settings)),
         seat_feed=database.change_feed(on_change=changed, on_live=seat_maps.set_live),

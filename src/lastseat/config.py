@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     # No cancellation (and so no refund) this close to departure.
     cancellation_cutoff_minutes: int = Field(default=120, ge=0, le=100_000)
 
+    # Waiting rooms (docs/waiting-room.md): how long an app server may go on not knowing
+    # that a sale was opened or ended, and how often a line it serves moves on and its
+    # watchers are told their places.
+    sale_refresh_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
+    line_tick_seconds: float = Field(default=1.0, ge=0.05, le=60.0)
+
     # Live seat maps: a watcher more than this many changes behind is disconnected (it
     # resumes with ?after); WebSocket pings find dead peers.
     watch_queue_limit: int = Field(default=1_024, ge=1, le=1_000_000)

@@ -60,6 +60,23 @@ class World:
             seat = f"{3 + next(counter) % 27}{'ABCDEF'[next(counter) % 6]}"
         raise AssertionError("no free seat for A")
 
+    async def flight_on_sale(self, opened: bool = True) -> int:
+        """A new flight (made by the admin), on sale through a waiting room if `opened`."""
+        made = await self.api.post(
+            "/api/v1/admin/flights",
+            json=flight_body(code=f"LW{next(counter)}"),
+            headers=self.auth("admin"),
+        )
+        flight_id = int(made.json()["id"])
+        if opened:
+            sale = await self.api.post(
+                f"/api/v1/admin/flights/{flight_id}/sale",
+                json=_SALE_BODY,
+                headers=self.auth("admin"),
+            )
+            assert sale.status_code == 201, sale.text
+        return flight_id
+
     async def booking_of_a(self) -> str:
         return str((await self.booked_by_a())["id"])
 
@@ -85,6 +102,40 @@ def call(
         return await world.api.request(method, url, json=payload, headers=world.auth(actor))
 
     return run
+
+
+_SALE_BODY = {
+    "opens_at": "2026-01-01T00:00:00Z",
+    "admissions_per_minute": 60,
+    "active_cap": 10,
+}
+
+
+async def _sale_body(world: World) -> dict[str, Any]:
+    return _SALE_BODY
+
+
+async def _new_sale_path(world: World) -> str:
+    return f"/api/v1/admin/flights/{await world.flight_on_sale(opened=False)}/sale"
+
+
+async def _open_sale_path(world: World) -> str:
+    return f"/api/v1/admin/flights/{await world.flight_on_sale()}/sale"
+
+
+async def _sale_path(world: World) -> str:
+    return f"/api/v1/flights/{await world.flight_on_sale()}/sale"
+
+
+async def _queue_path(world: World) -> str:
+    return f"/api/v1/flights/{await world.flight_on_sale()}/queue"
+
+
+async def _place(world: World, actor: str) -> httpx.Response:
+    """One's place in a line, taken first (by the actor, if signed in)."""
+    path = await _queue_path(world)
+    await world.api.post(path, headers=world.auth(actor))
+    return await world.api.get(path, headers=world.auth(actor))
 
 
 async def _new_user(world: World) -> dict[str, str]:
@@ -231,6 +282,19 @@ MATRIX: dict[tuple[str, str], tuple[Request, dict[str, int | None], int]] = {
         ADMIN_ONLY,
         201,
     ),
+    ("POST", "/api/v1/admin/flights/{flight_id}/sale"): (
+        call("POST", _new_sale_path, _sale_body),
+        ADMIN_ONLY,
+        201,
+    ),
+    ("DELETE", "/api/v1/admin/flights/{flight_id}/sale"): (
+        call("DELETE", _open_sale_path),
+        ADMIN_ONLY,
+        204,
+    ),
+    ("GET", "/api/v1/flights/{flight_id}/sale"): (call("GET", _sale_path), PUBLIC, 200),
+    ("POST", "/api/v1/flights/{flight_id}/queue"): (call("POST", _queue_path), SIGNED_IN, 201),
+    ("GET", "/api/v1/flights/{flight_id}/queue"): (_place, SIGNED_IN, 200),
     ("GET", "/api/v1/config"): (call("GET", "/api/v1/config"), PUBLIC, 200),
     ("GET", "/healthz"): (call("GET", "/healthz"), PUBLIC, 200),
     ("GET", "/readyz"): (call("GET", "/readyz"), PUBLIC, 200),

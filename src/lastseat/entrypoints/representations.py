@@ -16,10 +16,12 @@ from lastseat.domain.holds import Hold
 from lastseat.domain.passengers import Passenger
 from lastseat.domain.pricing import Quote
 from lastseat.domain.users import User
+from lastseat.domain.waiting_room import Place, Sale
 from lastseat.services.airports import airport_zone, local_time
 from lastseat.services.bookings import FoundBooking
 from lastseat.services.catalog import FlightSummary, Manifest
 from lastseat.services.reservations import QuoteView
+from lastseat.services.waiting_room import SaleView, poll_after
 from lastseat.services.watching import SeatChange
 
 
@@ -208,3 +210,39 @@ def manifest_json(manifest: Manifest) -> dict[str, Any]:
             for e in manifest.passengers
         ],
     }
+
+
+def sale_json(view: SaleView) -> dict[str, Any]:
+    sale = view.sale
+    return {
+        "flight_id": sale.flight_id,
+        "opens_at": rfc3339(sale.opens_at),
+        "state": view.state.value,
+        "admissions_per_minute": sale.admissions_per_minute,
+        "active_cap": sale.active_cap,
+        "admission_minutes": int(sale.admission_ttl.total_seconds()) // 60,
+        "waiting": view.waiting,
+        "active": view.active,
+    }
+
+
+def place_json(place: Place) -> dict[str, Any]:
+    admission = place.admission
+    return {
+        "place_id": str(place.place_id),
+        "flight_id": place.flight_id,
+        "state": place.state.value,
+        "position": place.position,
+        "wait_seconds": place.wait_seconds,
+        "poll_after_seconds": poll_after(place),
+        "opens_at": rfc3339(place.opens_at),
+        "admission": None
+        if admission is None
+        else {"token": admission.token, "expires_at": rfc3339(admission.expires_at)},
+    }
+
+
+def flight_detail_json(flight: Flight, sale: Sale | None) -> dict[str, Any]:
+    """A flight, and its sale through a waiting room if one runs."""
+    opens = None if sale is None else {"opens_at": rfc3339(sale.opens_at)}
+    return {**flight_json(flight), "sale": opens}

@@ -32,6 +32,7 @@ from lastseat.services.discounts import try_code
 from lastseat.services.holding import HoldResult, new_hold, release_replaced, replay_of
 from lastseat.services.ports import IdempotencyKey
 from lastseat.services.throttles import give_back_now, hold_throttles, reserve
+from lastseat.services.waiting_room import WaitingRoom
 
 SWEEP_BATCH = 1_000
 
@@ -56,9 +57,10 @@ class QuoteView:
 
 
 class Reservations:
-    def __init__(self, ctx: ServiceContext, catalog: Catalog) -> None:
+    def __init__(self, ctx: ServiceContext, catalog: Catalog, room: WaitingRoom) -> None:
         self._ctx = ctx
         self._catalog = catalog
+        self._room = room
         self._rounds = ChoiceRounds(ctx)
 
     async def hold_seats(
@@ -69,6 +71,7 @@ class Reservations:
         idem: IdempotencyKey | None = None,
         address: str | None = None,
         replaces: UUID | None = None,
+        admission: str | None = None,
     ) -> HoldResult:
         """Hold seats all or none, within what one customer and one address may hold:
         the seats named, or those chosen for a group's wish (best-available, seat_choice).
@@ -80,6 +83,7 @@ class Reservations:
         wanted = self._wanted(flight, seats)
         now = self._ctx.clock()
         flight.check_bookable(now)
+        await self._room.check_admission(user, flight_id, admission)
         throttles = hold_throttles(self._ctx.settings, user.id, address)
         # Every attempt counts toward the rates, refused or not (a bot probing taken seats
         # is paced as one placing holds); a replay of a key gives its count back.

@@ -113,20 +113,22 @@ class SeatMap(_message.Message):
     def __init__(self, flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[_Union[Seat, _Mapping]]] = ...) -> None: ...
 
 class HoldSeatsRequest(_message.Message):
-    __slots__ = ("flight_id", "seats", "replaces", "count", "cabin", "together")
+    __slots__ = ("flight_id", "seats", "replaces", "count", "cabin", "together", "admission")
     FLIGHT_ID_FIELD_NUMBER: _ClassVar[int]
     SEATS_FIELD_NUMBER: _ClassVar[int]
     REPLACES_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     CABIN_FIELD_NUMBER: _ClassVar[int]
     TOGETHER_FIELD_NUMBER: _ClassVar[int]
+    ADMISSION_FIELD_NUMBER: _ClassVar[int]
     flight_id: int
     seats: _containers.RepeatedScalarFieldContainer[str]
     replaces: str
     count: int
     cabin: str
     together: str
-    def __init__(self, flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., replaces: _Optional[str] = ..., count: _Optional[int] = ..., cabin: _Optional[str] = ..., together: _Optional[str] = ...) -> None: ...
+    admission: str
+    def __init__(self, flight_id: _Optional[int] = ..., seats: _Optional[_Iterable[str]] = ..., replaces: _Optional[str] = ..., count: _Optional[int] = ..., cabin: _Optional[str] = ..., together: _Optional[str] = ..., admission: _Optional[str] = ...) -> None: ...
 
 class Surcharge(_message.Message):
     __slots__ = ("kind", "amount")

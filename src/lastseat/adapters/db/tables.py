@@ -304,3 +304,38 @@ throttles = sa.Table(
     sa.Column("window_start", UTCDateTime, nullable=False),
     sa.Column("locked_until", UTCDateTime, nullable=True),
 )
+
+# A flight's sale through a waiting room (domain/waiting_room.py); at most one per flight,
+# deleted with its line when an admin ends it. `paced_until`: how far the admissions so
+# far have used the rate up (moved on under this row's lock).
+sales = sa.Table(
+    "sales",
+    metadata,
+    sa.Column("flight_id", sa.Integer, sa.ForeignKey("flights.id"), primary_key=True),
+    sa.Column("opens_at", UTCDateTime, nullable=False),
+    sa.Column("admissions_per_minute", sa.Integer, nullable=False),
+    sa.Column("active_cap", sa.Integer, nullable=False),
+    sa.Column("admission_seconds", sa.Integer, nullable=False),
+    sa.Column("paced_until", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The line: one place per traveller and sale, ordered by (arrival_second, draw).
+sale_places = sa.Table(
+    "sale_places",
+    metadata,
+    sa.Column(
+        "flight_id",
+        sa.Integer,
+        sa.ForeignKey("sales.flight_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("place_id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("joined_at", UTCDateTime, nullable=False),
+    sa.Column("arrival_second", sa.BigInteger, nullable=False),
+    sa.Column("draw", sa.BigInteger, nullable=False),
+    sa.Column("admitted_at", UTCDateTime, nullable=True),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Index("ix_sale_places_line", "flight_id", "arrival_second", "draw"),
+)

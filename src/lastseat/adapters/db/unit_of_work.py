@@ -25,6 +25,7 @@ from lastseat.adapters.db.repositories.postgres import (
     PgThrottles,
     PgTokens,
 )
+from lastseat.adapters.db.repositories.sales import SqlSales
 from lastseat.adapters.db.repositories.throttling import SqlThrottles
 from lastseat.domain.errors import DomainError
 
@@ -44,6 +45,7 @@ class Repositories:
     discounts: type[SqlDiscounts] = SqlDiscounts
     throttles: type[SqlThrottles] = SqlThrottles
     mail: type[SqlMailOutbox] = SqlMailOutbox
+    sales: type[SqlSales] = SqlSales
 
 
 # Portable Core statements; on PostgreSQL the hot path goes as driver SQL instead.
@@ -71,6 +73,7 @@ class SqlUnitOfWork:
     discounts: SqlDiscounts
     throttles: SqlThrottles
     mail: SqlMailOutbox
+    sales: SqlSales
 
     def __init__(self, engine: AsyncEngine, repositories: Repositories = PORTABLE) -> None:
         self._engine = engine
@@ -101,6 +104,7 @@ class SqlUnitOfWork:
         self.discounts = chosen.discounts(conn)
         self.throttles = chosen.throttles(conn)
         self.mail = chosen.mail(conn)
+        self.sales = chosen.sales(conn)
         return self
 
     async def commit(self) -> None:

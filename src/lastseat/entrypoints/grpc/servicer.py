@@ -176,6 +176,7 @@ class BookingServicer(booking_pb2_grpc.BookingServicer):
             idem,
             self._client_address(context),
             replaces,
+            request.admission or None,
         )
         self._replayed(context, result.replayed)
         return hold_message(hold_json(result.hold))

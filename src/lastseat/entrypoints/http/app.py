@@ -24,11 +24,21 @@ from lastseat.entrypoints.http.middleware import (
     StrictCORSMiddleware,
 )
 from lastseat.entrypoints.http.problems import install_problem_handlers
-from lastseat.entrypoints.http.routes import admin, auth, bookings, docs, flights, health, holds
+from lastseat.entrypoints.http.routes import (
+    admin,
+    auth,
+    bookings,
+    docs,
+    flights,
+    health,
+    holds,
+    sales,
+)
 from lastseat.entrypoints.logs import configure_logging
 from lastseat.entrypoints.seatmap import SeatMapEncoder
 from lastseat.entrypoints.stopping import within
 from lastseat.entrypoints.ws import flights as flights_ws
+from lastseat.entrypoints.ws import queue as queue_ws
 from lastseat.services import airports
 
 log = structlog.get_logger("lastseat.app")
@@ -79,12 +89,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.seatmaps = SeatMapEncoder()
     install_problem_handlers(app)
     app.include_router(flights_ws.router)
+    app.include_router(queue_ws.router)
     for router in (
         auth.router,
         flights.router,
         holds.router,
         bookings.router,
         admin.router,
+        sales.router,
         health.router,
         docs.router,
     ):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -40,6 +40,13 @@ from lastseat.domain.requests import (
 from lastseat.domain.seat_choice import SeatWish, Together
 from lastseat.domain.seat_offers import SeatFeature
 from lastseat.domain.users import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
+from lastseat.domain.waiting_room import (
+    MAX_ACTIVE_CAP,
+    MAX_ADMISSION_MINUTES,
+    MAX_ADMISSIONS_PER_MINUTE,
+    MAX_TOKEN_LENGTH,
+    Sale,
+)
 
 MAX_AMOUNT = 100_000_000  # one million in major units: no fare is larger
 # No control characters anywhere: PostgreSQL text cannot hold NUL, and nothing needs them.
@@ -193,6 +200,8 @@ class HoldIn(Strict):
     # The caller's live hold on this flight that the new one replaces (to grow or change
     # a selection without stranding the first hold).
     replaces: UUID | None = None
+    # The caller's admission token while the flight's sale runs through a waiting room.
+    admission: Annotated[StrictStr, Field(min_length=1, max_length=MAX_TOKEN_LENGTH)] | None = None
 
     @model_validator(mode="after")
     def _seats_or_count(self) -> HoldIn:
@@ -327,8 +336,15 @@ class CabinOut(BaseModel):
     exit_rows: list[int]
 
 
+class SaleOpensOut(BaseModel):
+    opens_at: datetime
+
+
 class FlightDetailOut(FlightFieldsOut):
     cabins: list[CabinOut]
+    sale: SaleOpensOut | None = Field(
+        default=None, description="on sale through a waiting room: holds need an admission"
+    )
 
 
 class SurchargeOut(BaseModel):
@@ -379,6 +395,51 @@ class QuoteOut(BaseModel):
     discount_refused: str | None = Field(
         default=None, description="why the requested discount code does not apply"
     )
+
+
+class SaleIn(Strict):
+    opens_at: AwareDatetime = Field(description="from then on the line is admitted")
+    admissions_per_minute: Annotated[StrictInt, Field(ge=1, le=MAX_ADMISSIONS_PER_MINUTE)]
+    active_cap: Annotated[StrictInt, Field(ge=1, le=MAX_ACTIVE_CAP)] = Field(
+        description="at most this many admitted and not yet booked at once"
+    )
+    admission_minutes: Annotated[StrictInt, Field(ge=1, le=MAX_ADMISSION_MINUTES)] = 15
+
+    def sale(self, flight_id: int) -> Sale:
+        return Sale(
+            flight_id,
+            self.opens_at.astimezone(UTC),
+            self.admissions_per_minute,
+            self.active_cap,
+            timedelta(minutes=self.admission_minutes),
+        )
+
+
+class SaleOut(BaseModel):
+    flight_id: int
+    opens_at: datetime
+    state: str
+    admissions_per_minute: int
+    active_cap: int
+    admission_minutes: int
+    waiting: int
+    active: int
+
+
+class AdmissionOut(BaseModel):
+    token: str
+    expires_at: datetime
+
+
+class PlaceOut(BaseModel):
+    place_id: UUID
+    flight_id: int
+    state: str
+    position: int | None
+    wait_seconds: int
+    poll_after_seconds: int
+    opens_at: datetime
+    admission: AdmissionOut | None
 
 
 class HoldOut(BaseModel):

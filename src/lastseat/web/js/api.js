@@ -11,6 +11,8 @@ const PROBLEM_BASE = "urn:lastseat:problem:";
 const PLAIN_WORDS = {
   "seats-unavailable": "Sorry, someone else just took that seat.",
   "unknown-seats": "That seat does not exist on this flight.",
+  "admission-required": "This flight is on sale through a waiting room: please wait for your turn.",
+  "admission-refused": "Your turn to choose seats has ended: please join the line again.",
   // Gone is not always expired: a hold may have been paid for or released in another tab
   // (pages that hold one ask the server which, js/hold.js fateOf).
   "hold-gone": "This hold has ended: it expired, was released, or was booked already. Check My bookings, or choose seats again.",

@@ -10,10 +10,12 @@ import * as bookings from "./views/bookings.js";
 import * as account from "./views/account.js";
 import * as admin from "./views/admin.js";
 import * as manage from "./views/manage.js";
+import * as waiting from "./views/waiting.js";
 
 const routes = [
   [/^\/?$/, search.render],
   [/^\/flights\/(\d+)$/, flight.render],
+  [/^\/flights\/(\d+)\/wait$/, waiting.render],
   [/^\/checkout\/([0-9a-f-]{36})$/, checkout.render],
   [/^\/bookings$/, bookings.renderList],
   [/^\/bookings\/([0-9a-f-]{36})$/, bookings.renderOne],

@@ -19,7 +19,7 @@ from lastseat.entrypoints.http.schemas import (
     Offset,
     SeatMapOut,
 )
-from lastseat.entrypoints.representations import flight_json, flight_summary_json
+from lastseat.entrypoints.representations import flight_detail_json, flight_summary_json
 from lastseat.entrypoints.seatmap import REVALIDATE, etag_matches
 
 router = APIRouter(prefix="/api/v1", tags=["flights"])
@@ -40,7 +40,9 @@ async def list_flights(
 
 @router.get("/flights/{flight_id}", response_model=FlightDetailOut)
 async def flight_detail(flight_id: FlightId, services: ServicesDep) -> Response:
-    return JSON(flight_json(await services.catalog.flight(flight_id)))
+    """The flight, and `sale` when it is on sale through a waiting room (its holds then need
+    an admission: join the line, POST /api/v1/flights/{id}/queue)."""
+    return JSON(flight_detail_json(*await services.waiting_room.flight(flight_id)))
 
 
 @router.get(

@@ -45,6 +45,7 @@ async def create_hold(
         fingerprint(key, request, body),
         client_address(request),
         body.replaces,
+        body.admission,
     )
     return created(hold_json(result.hold), result.replayed, request.app.state.metrics.holds)
 

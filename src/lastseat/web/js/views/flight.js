@@ -1,5 +1,6 @@
 // One flight: its seat map per cabin, live over the WebSocket; choose seats and hold them
 // (choosing more while holding some grows that hold).
+import { admissionFor, forgetAdmission, needsTurn, withAdmission } from "../admission.js";
 import { api, ApiError, describe, isReachable, writer } from "../api.js";
 import { h, clear } from "../dom.js";
 import { bookedAlready, currentHold, fateOf, forgetHold, keepSelection, liveHold, liveHolds, rememberHold, takeSelection } from "../hold.js";
@@ -24,6 +25,11 @@ export async function render(main, [id], ctx) {
     api("GET", `/api/v1/flights/${flightId}/seats`),
     ctx.user ? liveHold(flightId) : { hold: currentHold(flightId), read: true },
   ]);
+  // A flight on sale through a waiting room is held only at one's turn: wait for it first.
+  if (flight.sale && !admissionFor(flightId)) {
+    ctx.navigate(`#/flights/${flightId}/wait`);
+    return null;
+  }
   const seats = new Map(map.seats.map((s) => [s.seat, s]));
   const selected = new Set();
   let hold = held.hold;
@@ -39,7 +45,8 @@ export async function render(main, [id], ctx) {
   const holdButton = h("button", { type: "button", class: "primary", disabled: true }, "Hold seats");
   const mapRoot = h("div", { class: "seatmap" });
   const offline = h("p", { class: "offline", role: "status", "aria-live": "polite" });
-  const sendHold = writer("POST", "/api/v1/holds");
+  const postHold = writer("POST", "/api/v1/holds");
+  const sendHold = (body) => postHold(withAdmission(flightId, body));
   // Best-available: the server chooses the seats for a group, together (POST /holds with
   // a count), instead of the traveller picking them one by one on the map.
   const groupSize = h("input", { id: "group-size", type: "number", min: "1", max: "9", value: "2", inputmode: "numeric" });
@@ -204,6 +211,11 @@ export async function render(main, [id], ctx) {
       rememberHold(made);
       ctx.navigate(`#/checkout/${made.id}`);
     } catch (error) {
+      if (needsTurn(error)) {
+        forgetAdmission(flightId);
+        ctx.navigate(`#/flights/${flightId}/wait`, describe(error));
+        return;
+      }
       onRefused(error);
     } finally {
       holding = false;

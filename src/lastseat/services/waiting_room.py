@@ -1,0 +1,334 @@
+"""Sales through a waiting room: an admin opens one; travellers join its line, see where
+they stand, and are admitted at the sale's pace with a signed token that every hold on the
+flight needs while the sale runs (domain/waiting_room.py has the rules, docs/waiting-room.md
+the why).
+
+Admissions are made in the database, under the sale row's lock, by whichever app server
+gets there first: each one advances a line it serves at most once a tick, so the pace and
+the cap hold however many servers there are, and none of them has to be the one that
+admits. A hold checks its token against the key alone, and the sale's existence against
+this process's list of sales, read at most once per `sale_refresh_seconds`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+import structlog
+
+from lastseat.domain.errors import Conflict, DomainError, NotFound
+from lastseat.domain.flights import Flight
+from lastseat.domain.users import User
+from lastseat.domain.waiting_room import (
+    DRAW_BITS,
+    Admission,
+    Place,
+    PlaceState,
+    Sale,
+    SaleState,
+    admission_token,
+    check_admission,
+)
+from lastseat.services.catalog import Catalog
+from lastseat.services.context import ServiceContext
+from lastseat.services.ports import LinePlace
+from lastseat.services.shared_reads import SharedReads
+
+# The line is read for watchers this far from its front; a watcher further back is counted.
+LINE_READ_LIMIT = 20_000
+ADMISSION_KEY_PURPOSE = b"lastseat admission tokens"
+log = structlog.get_logger("lastseat.waiting_room")
+
+
+@dataclass(frozen=True, slots=True)
+class SaleView:
+    sale: Sale
+    state: SaleState
+    waiting: int
+    active: int
+
+
+@dataclass(slots=True)
+class _Watcher:
+    latest: Place | None = None
+    gone: DomainError | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def poll_after(place: Place) -> int:
+    """When a client that polls instead of watching should ask again: soon near the front,
+    rarely far back (a line of thousands must not poll itself into a flood)."""
+    if place.state is not PlaceState.WAITING:
+        return 0
+    return max(1, min(30, place.wait_seconds // 4))
+
+
+class WaitingRoom:
+    def __init__(self, ctx: ServiceContext, catalog: Catalog) -> None:
+        self._ctx = ctx
+        self._catalog = catalog
+        self._sales: dict[int, Sale] = {}
+        self._sales_read_at = float("-inf")
+        self._sales_reads: SharedReads[str, dict[int, Sale]] = SharedReads()
+        self._advances: SharedReads[int, None] = SharedReads()
+        self._advanced_at: dict[int, float] = {}
+        self._watchers: dict[int, dict[UUID, _Watcher]] = {}
+        self._tickers: dict[int, asyncio.Task[None]] = {}
+
+    def _keys(self) -> list[bytes]:
+        """The tokens' keys, derived from the token signing key (and its predecessor while
+        keys rotate), so a token is never a session token's hash or the other way round."""
+        settings = self._ctx.settings
+        secrets_ = [settings.token_signing_key, settings.token_signing_key_previous]
+        return [
+            hmac.new(
+                secret.get_secret_value().encode(), ADMISSION_KEY_PURPOSE, hashlib.sha256
+            ).digest()
+            for secret in secrets_
+            if secret is not None
+        ]
+
+    # -- the admin's side
+
+    async def open_sale(self, sale: Sale) -> Sale:
+        sale.check()
+        flight = await self._catalog.flight(sale.flight_id)
+        now = self._ctx.clock()
+        flight.check_bookable(now)
+        async with self._ctx.uow(write=True) as uow:
+            if not await uow.sales.add(sale, now):
+                raise Conflict(f"flight {flight.code} has a sale already: end it first")
+            await uow.commit()
+        self._sales_read_at = float("-inf")
+        return sale
+
+    async def end_sale(self, flight_id: int) -> None:
+        """End the sale and its line: holds need no admission from then on."""
+        async with self._ctx.uow(write=True) as uow:
+            if not await uow.sales.remove(flight_id):
+                raise NotFound(f"flight {flight_id} has no sale")
+            await uow.commit()
+        self._sales_read_at = float("-inf")
+
+    async def sale(self, flight_id: int) -> SaleView:
+        await self._advance_if_due(flight_id)
+        now = self._ctx.clock()
+        async with self._ctx.uow() as uow:
+            found = await uow.sales.get(flight_id)
+            if found is None:
+                raise NotFound(f"flight {flight_id} has no sale")
+            waiting, active = await uow.sales.counts(flight_id, now)
+        sale = found[0]
+        return SaleView(sale, sale.state(now), waiting, active)
+
+    # -- the hold's check
+
+    async def _current_sales(self) -> dict[int, Sale]:
+        refresh = self._ctx.settings.sale_refresh_seconds
+        if time.monotonic() - self._sales_read_at < refresh:
+            return self._sales
+        return await self._sales_reads.read("sales", self._read_sales)
+
+    async def _read_sales(self) -> dict[int, Sale]:
+        started = time.monotonic()
+        async with self._ctx.uow() as uow:
+            found = {sale.flight_id: sale for sale in await uow.sales.all()}
+        self._sales, self._sales_read_at = found, started
+        return found
+
+    async def flight(self, flight_id: int) -> tuple[Flight, Sale | None]:
+        """The flight, and its sale through the waiting room if one runs (as this process
+        knows it: within `sale_refresh_seconds`)."""
+        flight = await self._catalog.flight(flight_id)
+        return flight, (await self._current_sales()).get(flight_id)
+
+    async def check_admission(self, user: User, flight_id: int, token: str | None) -> None:
+        """Refuse a hold on a flight whose sale runs unless `token` admits `user` to it."""
+        sales = await self._current_sales()
+        if flight_id in sales:
+            check_admission(self._keys(), token, flight_id, user.id, self._ctx.clock())
+
+    # -- the traveller's side
+
+    async def join(self, user: User, flight_id: int) -> tuple[Place, bool]:
+        """The traveller's place in the line, taken now if they had none (or their
+        admission is over): joining again keeps the place. True if it is new."""
+        now = self._ctx.clock()
+        async with self._ctx.uow(write=True) as uow:
+            found = await uow.sales.get(flight_id)
+            if found is None:
+                raise NotFound(f"flight {flight_id} has no sale to wait for")
+            sale = found[0]
+            candidate = LinePlace(
+                uuid.uuid4(), user.id, sale.arrival_second(now), secrets.randbits(DRAW_BITS)
+            )
+            joined = await uow.sales.join(flight_id, user.id, candidate, now)
+            if not joined:
+                held = await uow.sales.place(flight_id, user.id)
+                if held is not None and held.expires_at is not None and held.expires_at <= now:
+                    await uow.sales.rejoin(flight_id, user.id, candidate, now)
+                    joined = True
+            await uow.commit()
+        return await self.place(user, flight_id), joined
+
+    async def place(self, user: User, flight_id: int) -> Place:
+        await self._advance_if_due(flight_id)
+        now = self._ctx.clock()
+        async with self._ctx.uow() as uow:
+            found = await uow.sales.get(flight_id)
+            if found is None:
+                raise NotFound(f"flight {flight_id} has no sale")
+            held = await uow.sales.place(flight_id, user.id)
+            if held is None:
+                raise NotFound("you have no place in this sale's line: join it")
+            ahead = 0 if held.admitted_at else await uow.sales.ahead_of(flight_id, held)
+        return self._view(found[0], held, ahead + 1, now)
+
+    def _view(self, sale: Sale, held: LinePlace, position: int, now: datetime) -> Place:
+        if held.expires_at is None:
+            return self._waiting(sale, held.place_id, position, now)
+        if held.expires_at <= now:
+            state, admission = PlaceState.EXPIRED, None
+        else:
+            token = admission_token(self._keys()[0], sale.flight_id, held.user_id, held.expires_at)
+            state, admission = PlaceState.ADMITTED, Admission(token, held.expires_at)
+        return Place(held.place_id, sale.flight_id, state, None, 0, sale.opens_at, admission)
+
+    # -- admissions
+
+    async def _advance_if_due(self, flight_id: int) -> None:
+        """Admit whoever is due, at most once a tick per process and line."""
+        last = self._advanced_at.get(flight_id, float("-inf"))
+        if time.monotonic() - last < self._ctx.settings.line_tick_seconds:
+            return
+        await self._advances.read(flight_id, lambda: self.advance(flight_id))
+
+    async def advance(self, flight_id: int) -> None:
+        """Admit the next in line as far as the pace and the cap allow now."""
+        self._advanced_at[flight_id] = time.monotonic()
+        async with self._ctx.uow(write=True) as uow:
+            found = await uow.sales.get(flight_id, lock=True)
+            if found is None:
+                return
+            sale, paced_until = found
+            now = self._ctx.clock()  # read under the lock: the pace is the line's, not ours
+            if now < sale.opens_at:
+                return
+            _, active = await uow.sales.counts(flight_id, now)
+            due = sale.admissions_due(paced_until, now, active)
+            if due == 0:
+                return
+            expires_at = (now + sale.admission_ttl).replace(microsecond=0)
+            admitted = await uow.sales.admit(
+                flight_id, due, sale.closed_second(now), now, expires_at
+            )
+            if admitted:
+                await uow.sales.set_paced_until(
+                    flight_id, sale.paced_after(paced_until, now, admitted)
+                )
+                await uow.commit()
+
+    # -- watching one's place
+
+    async def watch(self, flight_id: int, place_id: UUID) -> AsyncGenerator[Place]:
+        """The place as it moves, once per tick when it changed, until it is admitted or
+        over (its last message). NotFound when the place or the sale is gone."""
+        watcher = _Watcher()
+        watchers = self._watchers.setdefault(flight_id, {})
+        watchers[place_id] = watcher
+        if flight_id not in self._tickers:
+            self._tickers[flight_id] = asyncio.create_task(self._tick(flight_id))
+        try:
+            sent: Place | None = None
+            while True:
+                await watcher.changed.wait()
+                watcher.changed.clear()
+                if watcher.gone is not None:
+                    raise watcher.gone
+                latest = watcher.latest
+                if latest is None or latest == sent:
+                    continue
+                sent = latest
+                yield latest
+                if latest.state is not PlaceState.WAITING:
+                    return
+        finally:
+            if watchers.get(place_id) is watcher:
+                del watchers[place_id]
+
+    async def _tick(self, flight_id: int) -> None:
+        """One task per watched line in this process: a read of the line a tick, whatever
+        the number of watchers, each told its own place."""
+        try:
+            while self._watchers.get(flight_id):
+                try:
+                    await self._tell_watchers(flight_id)
+                except DomainError as exc:  # the database away a moment: tell them next tick
+                    log.warning("line_tick_failed", flight_id=flight_id, problem=exc.code)
+                await asyncio.sleep(self._ctx.settings.line_tick_seconds)
+        finally:
+            self._tickers.pop(flight_id, None)
+            if not self._watchers.get(flight_id):
+                self._watchers.pop(flight_id, None)
+
+    async def _tell_watchers(self, flight_id: int) -> None:
+        await self._advance_if_due(flight_id)
+        watchers = self._watchers.get(flight_id, {})
+        now = self._ctx.clock()
+        async with self._ctx.uow() as uow:
+            found = await uow.sales.get(flight_id)
+            if found is None:
+                for watcher in watchers.values():
+                    watcher.gone = NotFound(f"flight {flight_id} has no sale")
+                    watcher.changed.set()
+                return
+            sale = found[0]
+            order = await uow.sales.waiting_order(flight_id, LINE_READ_LIMIT)
+            positions = {place_id: index for index, place_id in enumerate(order, 1)}
+            places: dict[UUID, Place | None] = {}
+            for place_id in list(watchers):
+                position = positions.get(place_id)
+                if position is not None:
+                    places[place_id] = self._waiting(sale, place_id, position, now)
+                    continue
+                held = await uow.sales.place_by_id(flight_id, place_id)
+                if held is None:
+                    places[place_id] = None
+                    continue
+                ahead = 0 if held.admitted_at else await uow.sales.ahead_of(flight_id, held)
+                places[place_id] = self._view(sale, held, ahead + 1, now)
+        for place_id, place in places.items():
+            told = watchers.get(place_id)
+            if told is None:
+                continue
+            if place is None:
+                told.gone = NotFound("this place is no longer in the line")
+            told.latest = place
+            told.changed.set()
+
+    def _waiting(self, sale: Sale, place_id: UUID, position: int, now: datetime) -> Place:
+        return Place(
+            place_id,
+            sale.flight_id,
+            PlaceState.WAITING,
+            position,
+            sale.wait_estimate(position, now),
+            sale.opens_at,
+            None,
+        )
+
+    async def close(self) -> None:
+        for task in list(self._tickers.values()):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,145 @@
+// A flight on sale through a waiting room: the countdown to the opening, then the
+// traveller's place in line and the wait, live over the WebSocket; at their turn, on to the
+// seat map with the admission every hold there needs. Reloading keeps the place: joining
+// again is answered with the same one.
+import { admissionFor, keepAdmission } from "../admission.js";
+import { api, ApiError, waitWords } from "../api.js";
+import { h } from "../dom.js";
+import { countdown, secondsUntil, yourTime } from "../time.js";
+
+const GONE = 4404;
+const BAD_REQUEST = 4400;
+
+export async function render(main, [id], ctx) {
+  const flightId = Number(id);
+  if (!ctx.requireUser("Sign in or create an account to join the line for this flight.")) return null;
+  if (admissionFor(flightId)) {
+    ctx.navigate(`#/flights/${flightId}`);
+    return null;
+  }
+  let flight;
+  let sale;
+  try {
+    [flight, sale] = await Promise.all([
+      api("GET", `/api/v1/flights/${flightId}`),
+      api("GET", `/api/v1/flights/${flightId}/sale`),
+    ]);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    ctx.navigate(`#/flights/${flightId}`); // no sale (any more): the seat map is open to all
+    return null;
+  }
+  let place = await api("POST", `/api/v1/flights/${flightId}/queue`);
+
+  const opening = h("p", { class: "sale-opens" });
+  const timer = h("strong", { class: "countdown", role: "timer", "aria-live": "off" });
+  const position = h("p", { class: "line-position", role: "status", "aria-live": "polite" });
+  const wait = h("p", { class: "line-wait" });
+  main.append(
+    h("h1", {}, `Waiting room: ${flight.code} ${flight.origin} → ${flight.destination}`),
+    opening,
+    position,
+    wait,
+    h(
+      "p",
+      { class: "line-note" },
+      "Keep this page open: when it is your turn you go straight to the seat map. Reloading keeps your place in line.",
+    ),
+  );
+
+  let stopped = false;
+  let socket = null;
+  let retry = null;
+
+  function paint() {
+    const untilOpen = secondsUntil(sale.opens_at);
+    if (untilOpen > 0) {
+      timer.textContent = countdown(untilOpen);
+      opening.replaceChildren(`The sale opens at ${yourTime(sale.opens_at)}, in `, timer, ".");
+    } else {
+      opening.textContent = "The sale is open: travellers are let in a few at a time, in the order they arrived.";
+    }
+    if (place.state === "waiting") {
+      position.textContent =
+        untilOpen > 0
+          ? `You are in line. Everyone who arrives before the opening gets a place drawn at random when it opens, so there is no need to hurry. For now you are number ${place.position}.`
+          : `You are number ${place.position} in line.`;
+      wait.textContent = `Estimated wait: ${waitWords(place.wait_seconds)}.`;
+    }
+  }
+
+  function arrived(next) {
+    place = next;
+    if (place.state === "admitted") {
+      keepAdmission(flightId, place.admission);
+      stop();
+      ctx.navigate(
+        `#/flights/${flightId}`,
+        `It is your turn: choose your seats and hold them before ${yourTime(place.admission.expires_at)}.`,
+      );
+      return;
+    }
+    if (place.state === "expired") {
+      rejoin();
+      return;
+    }
+    paint();
+  }
+
+  async function rejoin() {
+    try {
+      arrived(await api("POST", `/api/v1/flights/${flightId}/queue`));
+      if (!stopped) watch();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) ctx.navigate(`#/flights/${flightId}`);
+      else ctx.fail(error);
+    }
+  }
+
+  // Told over the WebSocket; if it drops, asked again by HTTP when the server suggests,
+  // then watched anew.
+  function watch() {
+    if (stopped) return;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}/ws/flights/${flightId}/queue?place=${place.place_id}`);
+    socket.addEventListener("message", (event) => {
+      if (!stopped) arrived(JSON.parse(event.data));
+    });
+    socket.addEventListener("close", (event) => {
+      if (stopped || place.state !== "waiting") return;
+      if (event.code === GONE || event.code === BAD_REQUEST) {
+        rejoin(); // the sale ended, or this place did: the line says which
+        return;
+      }
+      retry = setTimeout(poll, 1000 * Math.max(1, place.poll_after_seconds || 1));
+    });
+  }
+
+  async function poll() {
+    try {
+      arrived(await api("GET", `/api/v1/flights/${flightId}/queue`));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        ctx.navigate(`#/flights/${flightId}`);
+        return;
+      }
+    }
+    watch();
+  }
+
+  const ticking = setInterval(paint, 1000);
+  function stop() {
+    stopped = true;
+    clearInterval(ticking);
+    clearTimeout(retry);
+    if (socket && socket.readyState === WebSocket.OPEN) socket.close(1000);
+    else if (socket && socket.readyState === WebSocket.CONNECTING) {
+      const opening = socket;
+      opening.addEventListener("open", () => opening.close(1000));
+    }
+  }
+
+  arrived(place);
+  if (!stopped) watch();
+  return stop;
+}

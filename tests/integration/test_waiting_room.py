@@ -1,0 +1,279 @@
+"""A sale through a waiting room, on both databases (docs/waiting-room.md): holds on the
+flight need the traveller's own admission while the sale runs; the line is admitted in
+order of arrival (ties within a second, and everyone before the opening, by a fair draw),
+at the sale's pace and within its cap, however many app servers admit; joining again
+keeps one's place."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+
+from lastseat.adapters.db.database import SqlDatabase
+from lastseat.bootstrap import Services, build_services
+from lastseat.domain.users import User
+from lastseat.domain.waiting_room import PlaceState, Sale
+from lastseat.v1 import booking_pb2 as pb
+from tests.support.asgi import assert_problem, bearer, signed_in
+from tests.support.clock import FakeClock
+from tests.support.databases import make_settings
+from tests.support.passengers import passengers_for
+from tests.support.payments import FakePayments
+
+pytestmark = pytest.mark.settings(sale_refresh_seconds=0, line_tick_seconds=0.05)
+
+
+def _sale_body(opens_in: timedelta, clock: FakeClock, **fields: Any) -> dict[str, Any]:
+    return {
+        "opens_at": (clock.now + opens_in).isoformat(),
+        "admissions_per_minute": 60,
+        "active_cap": 100,
+        **fields,
+    }
+
+
+async def _open_sale(
+    api: httpx.AsyncClient, admin: dict[str, str], flight_id: int, body: dict[str, Any]
+) -> dict[str, Any]:
+    opened = await api.post(f"/api/v1/admin/flights/{flight_id}/sale", json=body, headers=admin)
+    assert opened.status_code == 201, opened.text
+    return dict(opened.json())
+
+
+async def _travellers(services: Services, count: int, prefix: str = "t") -> list[User]:
+    return [
+        await services.accounts.signup(f"{prefix}{n}@example.com", "a-good-password")
+        for n in range(count)
+    ]
+
+
+async def _admitted(services: Services, flight_id: int, users: list[User]) -> set[User]:
+    """Those of `users` admitted so far, read as stored (a read through the service would
+    move the line on as it goes)."""
+    assert isinstance(services.database, SqlDatabase)
+    async with services.database.units_of_work() as uow:
+        places = [await uow.sales.place(flight_id, user.id) for user in users]
+    return {
+        user
+        for user, place in zip(users, places, strict=True)
+        if place is not None and place.admitted_at is not None
+    }
+
+
+async def test_holds_on_a_flight_on_sale_need_the_travellers_own_admission(
+    api: httpx.AsyncClient,
+    admin: dict[str, str],
+    flight_id: int,
+    services: Services,
+    clock: FakeClock,
+    grpc_stub: Any,
+) -> None:
+    ann = bearer(await signed_in(api, "ann@example.com"))
+    bob = bearer(await signed_in(api, "bob@example.com"))
+    sale = await _open_sale(api, admin, flight_id, _sale_body(timedelta(minutes=5), clock))
+    assert sale["state"] == "upcoming" and sale["waiting"] == 0
+    hold = {"flight_id": flight_id, "seats": ["12A"]}
+    refused = assert_problem(await api.post("/api/v1/holds", json=hold, headers=ann), 403)
+    assert refused["type"].endswith(":admission-required") and refused["flight_id"] == flight_id
+
+    joined = await api.post(f"/api/v1/flights/{flight_id}/queue", headers=ann)
+    assert joined.status_code == 201, joined.text
+    place = joined.json()
+    assert place["state"] == "waiting" and place["position"] == 1 and place["admission"] is None
+    assert place["wait_seconds"] >= 300  # the countdown, then one's turn
+    # a reload joins again: the same place
+    again = await api.post(f"/api/v1/flights/{flight_id}/queue", headers=ann)
+    assert again.status_code == 200 and again.json()["place_id"] == place["place_id"]
+    assert (await api.get(f"/api/v1/flights/{flight_id}/queue", headers=ann)).json() == again.json()
+
+    clock.advance(minutes=5, seconds=1)
+    await api.post(f"/api/v1/flights/{flight_id}/queue", headers=bob)  # a second later
+    await services.waiting_room.advance(flight_id)
+    ann_place = (await api.get(f"/api/v1/flights/{flight_id}/queue", headers=ann)).json()
+    assert ann_place["state"] == "admitted", ann_place
+    token = ann_place["admission"]["token"]
+    bob_place = (await api.get(f"/api/v1/flights/{flight_id}/queue", headers=bob)).json()
+    assert bob_place["state"] == "waiting" and bob_place["position"] == 1  # his second goes on
+
+    async def hold_with(who: dict[str, str], admission: str, seat: str) -> httpx.Response:
+        body = {"flight_id": flight_id, "seats": [seat], "admission": admission}
+        return await api.post("/api/v1/holds", json=body, headers=who)
+
+    reasons = {
+        "other-traveller": await hold_with(bob, token, "12B"),
+        "forged": await hold_with(ann, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), "12B"),
+        "malformed": await hold_with(ann, "adm1.not-a-token", "12B"),
+    }
+    for reason, answer in reasons.items():
+        assert assert_problem(answer, 403, "admission-refused")["reason"] == reason
+    held = await hold_with(ann, token, "12A")
+    assert held.status_code == 201, held.text
+    # gRPC asks the same: no admission, refused; Ann's, accepted
+    metadata = (("authorization", ann["Authorization"]),)
+    with pytest.raises(grpc.aio.AioRpcError) as no_admission:
+        await grpc_stub.HoldSeats(
+            pb.HoldSeatsRequest(flight_id=flight_id, seats=["14A"]), metadata=metadata
+        )
+    assert no_admission.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    by_grpc = await grpc_stub.HoldSeats(
+        pb.HoldSeatsRequest(flight_id=flight_id, seats=["14A"], admission=token),
+        metadata=metadata,
+    )
+    assert list(by_grpc.seats) == ["14A"]
+
+    clock.advance(minutes=15)  # the admission is over
+    expired = assert_problem(await hold_with(ann, token, "12C"), 403, "admission-refused")
+    assert expired["reason"] == "expired"
+    over = (await api.get(f"/api/v1/flights/{flight_id}/queue", headers=ann)).json()
+    assert over["state"] == "expired" and over["admission"] is None
+    back = await api.post(f"/api/v1/flights/{flight_id}/queue", headers=ann)
+    assert back.status_code == 201 and back.json()["state"] == "waiting"
+    assert back.json()["place_id"] != place["place_id"]  # a new place, at the back
+
+    ended = await api.delete(f"/api/v1/admin/flights/{flight_id}/sale", headers=admin)
+    assert ended.status_code == 204
+    assert (
+        await api.post("/api/v1/holds", json={**hold, "seats": ["15A"]}, headers=bob)
+    ).status_code == 201
+    assert_problem(await api.get(f"/api/v1/flights/{flight_id}/queue", headers=ann), 404)
+
+
+async def test_a_token_for_another_flight_is_refused(
+    api: httpx.AsyncClient,
+    admin: dict[str, str],
+    flight_id: int,
+    services: Services,
+    clock: FakeClock,
+) -> None:
+    from tests.support.flights import flight_body
+
+    other = await api.post("/api/v1/admin/flights", json=flight_body(code="LS777"), headers=admin)
+    other_id = int(other.json()["id"])
+    ann = bearer(await signed_in(api, "ann@example.com"))
+    for flight in (flight_id, other_id):
+        await _open_sale(api, admin, flight, _sale_body(timedelta(seconds=0), clock))
+        await api.post(f"/api/v1/flights/{flight}/queue", headers=ann)
+    clock.advance(seconds=2)
+    await services.waiting_room.advance(other_id)
+    token = (await api.get(f"/api/v1/flights/{other_id}/queue", headers=ann)).json()["admission"]
+    body = {"flight_id": flight_id, "seats": ["12A"], "admission": token["token"]}
+    refused = assert_problem(await api.post("/api/v1/holds", json=body, headers=ann), 403)
+    assert refused["reason"] == "other-flight"
+
+
+async def test_admission_follows_arrival_with_ties_drawn_fairly(
+    services: Services, flight_id: int, clock: FakeClock
+) -> None:
+    """Everyone who came before the opening, and everyone in its first second, is one tie,
+    ordered by the draw (not by who came first); later arrivals in order of arrival."""
+    room = services.waiting_room
+    opens = clock.now + timedelta(seconds=30)
+    await room.open_sale(Sale(flight_id, opens, 60, 1_000, timedelta(minutes=10)))
+    users = await _travellers(services, 30)
+    tie, late = users[:24], users[24:]
+    order: list[User] = []
+
+    async def note_admissions() -> None:
+        """Who was admitted since the last look (joining also moves the line on)."""
+        newly = await _admitted(services, flight_id, users) - set(order)
+        assert len(newly) <= 1  # 60 a minute: one a second
+        order.extend(newly)
+
+    for user in tie[:20]:  # before the opening, a second apart
+        await room.join(user, flight_id)
+        clock.advance(seconds=1)
+    clock.now = opens + timedelta(milliseconds=300)
+    for user in tie[20:]:  # within the opening second
+        await room.join(user, flight_id)
+        clock.advance(milliseconds=100)
+    for user in late:  # one a second after that
+        clock.advance(seconds=1)
+        await room.join(user, flight_id)
+        await note_admissions()
+    for _ in range(2 * len(users)):
+        if len(order) == len(users):
+            break
+        clock.advance(seconds=1)
+        await room.advance(flight_id)
+        await note_admissions()
+    assert set(order[: len(tie)]) == set(tie)
+    assert order[len(tie) :] == late
+    assert order[: len(tie)] != tie  # drawn, not first come (1 in 24! to fail by chance)
+
+
+async def test_pace_and_cap_hold_across_app_servers(
+    services: Services, flight_id: int, clock: FakeClock, payments: FakePayments
+) -> None:
+    """Two app servers (two services on one database) advancing the line at once, again
+    and again: the pace is the sale's, not the sum of the servers'; the cap counts the
+    admitted who have neither booked since nor run out of time."""
+    other = build_services(
+        make_settings(services.settings.database_url.get_secret_value(), sale_refresh_seconds=0),
+        clock=clock,
+        payments=payments,
+    )
+    try:
+        room = services.waiting_room
+        opens = clock.now + timedelta(seconds=5)
+        await room.open_sale(Sale(flight_id, opens, 120, 7, timedelta(minutes=2)))
+        users = await _travellers(services, 12)
+        for user in users:
+            await room.join(user, flight_id)
+        clock.now = opens + timedelta(seconds=1)
+        rooms = (room, other.waiting_room)
+        admitted: set[User] = set()
+        for step in range(1, 6):  # 120 a minute: two a second, however often asked
+            await asyncio.gather(*(r.advance(flight_id) for r in rooms for _ in range(4)))
+            admitted = await _admitted(services, flight_id, users)
+            assert len(admitted) == min(2 * step, 7), step
+            clock.advance(seconds=1)
+        # one admitted books: their turn is over, the cap lets one more in
+        first = next(iter(admitted))
+        token = (await room.place(first, flight_id)).admission
+        assert token is not None
+        hold = (
+            await services.reservations.hold_seats(first, flight_id, ["12A"], admission=token.token)
+        ).hold
+        await services.bookings.confirm(
+            first, hold.id, "tok_ok", passengers=passengers_for(["12A"])
+        )
+        await asyncio.gather(*(r.advance(flight_id) for r in rooms for _ in range(4)))
+        assert len(await _admitted(services, flight_id, users)) == 8
+        view = await room.sale(flight_id)
+        assert (view.waiting, view.active) == (4, 7)
+        clock.advance(minutes=2)  # every admission over: seven more may come in, at the pace
+        await asyncio.gather(*(r.advance(flight_id) for r in rooms for _ in range(4)))
+        assert (await room.sale(flight_id)).waiting == 2
+    finally:
+        await other.close()
+
+
+async def test_the_line_is_watched_live(
+    services: Services, flight_id: int, clock: FakeClock
+) -> None:
+    """A watcher is told its place as the line moves, then its admission, and the watch
+    ends; one per process reads the line for all of them."""
+    room = services.waiting_room
+    opens = clock.now + timedelta(seconds=1)
+    await room.open_sale(Sale(flight_id, opens, 60, 100, timedelta(minutes=10)))
+    ann, bob = await _travellers(services, 2)
+    await room.join(ann, flight_id)
+    bob_place, _ = await room.join(bob, flight_id)
+    clock.advance(seconds=3)
+    seen: list[PlaceState] = []
+    positions: list[int | None] = []
+
+    async def watch() -> None:
+        async for place in room.watch(flight_id, bob_place.place_id):
+            seen.append(place.state)
+            positions.append(place.position)
+            clock.advance(seconds=1)
+
+    await asyncio.wait_for(watch(), timeout=20)
+    assert seen[-1] is PlaceState.ADMITTED
+    assert positions[0] in (1, 2) and positions[-1] is None
