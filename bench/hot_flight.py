@@ -29,6 +29,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -159,8 +160,11 @@ class Buyer:
         seat to guess; a refusal means there is no room for the group."""
         body = {"flight_id": self._flight, "count": want, "cabin": "economy"}
         held = await self._call(tally, "hold", "POST", "/api/v1/holds", body)
-        if held is None:
-            return
+        if held is not None:
+            await self._pay_if_held(held, tally, began)
+
+    async def _pay_if_held(self, held: Answer, tally: Tally, began: list[float]) -> None:
+        """Pay for a group's hold; a refusal ends the group (sold out, or no room)."""
         if held.status_code == 409 and "available" in (refusal := held.json()):
             tally.gave_up["sold out" if refusal["sold_out"] else "no room for the group"] += 1
             return
@@ -217,14 +221,29 @@ class Buyer:
         tally.gave_up["attempts spent"] += 1
 
 
+async def all_at_once(buyers: Sequence[Buyer], tally: Tally, seconds: float) -> None:
+    """Every buyer started at one instant (`go`), and each one still at it after
+    `seconds` stopped and counted as an error, as is any that failed."""
+    go, began = asyncio.Event(), [0.0]
+    tasks = [asyncio.create_task(buyer.run(go, tally, began)) for buyer in buyers]
+    await asyncio.sleep(0.5)  # every task waiting on the start
+    began[0] = time.monotonic()
+    go.set()
+    done, pending = await asyncio.wait(tasks, timeout=seconds)
+    for task in pending:  # bounded: those still at it at the limit are reported so
+        task.cancel()
+        tally.errors["unfinished at the time limit"] += 1
+    for task in done:
+        if task.exception() is not None:
+            tally.errors[f"buyer: {task.exception()!r}"[:160]] += 1
+
+
 async def herd(
     base: str, tokens: list[str], flight: int, args: argparse.Namespace, pg: PostgresServer
 ) -> Tally:
     tally = Tally()
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_waits(pg, args.database, stop))
-    go = asyncio.Event()
-    began = [0.0]
     # aiohttp, not httpx: with one pool of 500 connections httpx spent ~20 ms of the
     # bench's CPU per request, and the herd measured the client (98% CPU) instead of
     # the servers (8% each).
@@ -232,17 +251,7 @@ async def herd(
     timeout = aiohttp.ClientTimeout(total=args.seconds)
     async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as client:
         buyers = [Buyer(client, tokens[i], i, flight, args) for i in range(args.buyers)]
-        tasks = [asyncio.create_task(b.run(go, tally, began)) for b in buyers]
-        await asyncio.sleep(0.2)  # every task waiting on the start
-        began[0] = time.monotonic()
-        go.set()
-        done, pending = await asyncio.wait(tasks, timeout=args.seconds)
-        for task in pending:  # bounded: a herd still running at the limit is reported so
-            task.cancel()
-            tally.errors["unfinished at the time limit"] += 1
-        for task in done:
-            if task.exception() is not None:
-                tally.errors[f"buyer: {task.exception()!r}"[:160]] += 1
+        await all_at_once(buyers, tally, args.seconds)
     stop.set()
     tally.waits = await sampler
     return tally
@@ -307,6 +316,34 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def step_stats(tally: Tally) -> dict[str, dict[str, Any]]:
+    """Each step's count and latencies (ms): as the client saw them, and the app's own
+    time and its database part, from Server-Timing."""
+    return {
+        step: {
+            "count": len(times),
+            "p50_ms": percentile(times, 0.50),
+            "p99_ms": percentile(times, 0.99),
+            "app_p50_ms": percentile(tally.app_times[step], 0.50),
+            "app_p99_ms": percentile(tally.app_times[step], 0.99),
+            "db_p50_ms": percentile(tally.db_times[step], 0.50),
+        }
+        for step, times in tally.times.items()
+    }
+
+
+def step_rows(table: Table, steps: dict[str, dict[str, Any]]) -> None:
+    for step, stats in steps.items():
+        p50, p99 = stats["p50_ms"], stats["p99_ms"]
+        if p50 is None or p99 is None:
+            continue
+        table.add_row(
+            f"{step} p50 / p99 ms ({stats['count']})",
+            f"{p50:.1f} / {p99:.1f}; in the app p50 {stats['app_p50_ms']} ms"
+            f" (p99 {stats['app_p99_ms']}), of which database p50 {stats['db_p50_ms']} ms",
+        )
+
+
 def measures(herds: dict[str, dict[str, Any]], seats: int) -> list[dict[str, Any]]:
     """The target is on the herd that asks for seats together (best-available, as the
     web client's "Find N seats together" does); the herd that names seats from the map is
@@ -347,15 +384,28 @@ def measures(herds: dict[str, dict[str, Any]], seats: int) -> list[dict[str, Any
     return rows
 
 
-def sell(pick: str, args: argparse.Namespace, pg: PostgresServer) -> dict[str, Any]:
-    """One herd on one flight, with tiers and a database of its own."""
-    args.pick = pick
-    database = args.database = f"lastseat_hot_{uuid.uuid4().hex[:8]}"
-    workdir = Path(tempfile.mkdtemp(prefix="lastseat-hot-"))
+@dataclass(frozen=True)
+class Scene:
+    """One flight on sale, with tiers and a database of its own: where to reach them."""
+
+    base: str
+    tokens: list[str]
+    flight: int
+    database: str
+
+
+@contextlib.contextmanager
+def one_flight(
+    pg: PostgresServer, name: str, buyers: int, seats: int, workers: int, pool: int | None = None
+) -> Iterator[Scene]:
+    """`buyers` accounts and a flight of `seats` in a database of their own, and the tiers
+    a booking crosses, as `lastseat up` runs them; all of it gone afterwards."""
+    database = f"lastseat_{name}_{uuid.uuid4().hex[:8]}"
+    workdir = Path(tempfile.mkdtemp(prefix=f"lastseat-{name}-"))
     processes: list[Process] = []
     try:
-        data = asyncio.run(prepare(pg, database, 0, args.buyers))
-        flight = asyncio.run(create_flight(pg, database, args.seats))
+        data = asyncio.run(prepare(pg, database, 0, buyers))
+        flight = asyncio.run(create_flight(pg, database, seats))
         port, sandbox_port = free_port(), free_port()
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("LASTSEAT_")},
@@ -365,29 +415,27 @@ def sell(pick: str, args: argparse.Namespace, pg: PostgresServer) -> dict[str, A
             "LASTSEAT_LOG_LEVEL": "warning",
             # As `lastseat up` runs them: the mailer draws and sends the tickets.
             "LASTSEAT_MAIL_SEND_IN_SERVERS": "false",
-            **({"LASTSEAT_POOL_SIZE": str(args.pool)} if args.pool else {}),
+            **({"LASTSEAT_POOL_SIZE": str(pool)} if pool else {}),
         }
-        start_booking_tiers(env, workdir, processes, port, sandbox_port, args.workers)
-        base = f"http://127.0.0.1:{port}"
-        how = "ask for seats together" if pick == "best" else "name seats from the map"
-        console.print(f"{args.buyers} buyers {how}, one flight of {args.seats} seats, all at once")
-        tally = asyncio.run(herd(base, data["tokens"].split(), flight, args, pg))
-        sold = asyncio.run(oversold(pg, database, flight))
+        start_booking_tiers(env, workdir, processes, port, sandbox_port, workers)
+        yield Scene(f"http://127.0.0.1:{port}", data["tokens"].split(), flight, database)
     finally:
         tear_down(processes, pg, database, workdir)
 
+
+def sell(pick: str, args: argparse.Namespace, pg: PostgresServer) -> dict[str, Any]:
+    """One herd on one flight, with tiers and a database of its own."""
+    args.pick = pick
+    with one_flight(pg, "hot", args.buyers, args.seats, args.workers, args.pool) as scene:
+        args.database = scene.database
+        how = "ask for seats together" if pick == "best" else "name seats from the map"
+        console.print(f"{args.buyers} buyers {how}, one flight of {args.seats} seats, all at once")
+        tally = asyncio.run(herd(scene.base, scene.tokens, scene.flight, args, pg))
+        sold = asyncio.run(oversold(pg, scene.database, scene.flight))
+
     span = tally.last_booking_at or float("nan")
     rate = tally.bookings / span if tally.bookings else 0.0
-    steps = {
-        step: {
-            "count": len(tally.times[step]),
-            "p50_ms": percentile(tally.times[step], 0.50),
-            "p99_ms": percentile(tally.times[step], 0.99),
-            "app_p50_ms": percentile(tally.app_times[step], 0.50),
-            "db_p50_ms": percentile(tally.db_times[step], 0.50),
-        }
-        for step in STEPS
-    }
+    steps = step_stats(tally)
     results = {
         "pick": pick,
         "bookings": tally.bookings,
@@ -409,15 +457,7 @@ def sell(pick: str, args: argparse.Namespace, pg: PostgresServer) -> dict[str, A
     table.add_row("bookings/s on the flight", f"{rate:.1f}")
     table.add_row("seats/s", f"{results['seats_per_s']:.1f}")
     table.add_row("time to last booking (s)", f"{span:.2f}, sold out: {results['sold_out']}")
-    for step, stats in steps.items():
-        p50, p99 = stats["p50_ms"], stats["p99_ms"]
-        table.add_row(
-            f"{step} p50 / p99 ms ({stats['count']})",
-            "-"
-            if p50 is None or p99 is None
-            else f"{p50:.1f} / {p99:.1f}; in the app p50 {stats['app_p50_ms']} ms,"
-            f" of which database {stats['db_p50_ms']} ms",
-        )
+    step_rows(table, steps)
     table.add_row("refusals", json.dumps(dict(tally.refusals)))
     table.add_row("gave up", json.dumps(dict(tally.gave_up)))
     table.add_row("errors", json.dumps(dict(tally.errors)) or "none")

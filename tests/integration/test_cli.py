@@ -107,3 +107,20 @@ def test_operator_commands_on_an_unmigrated_or_unreachable_database_say_so(
         done = lastseat(away, *args)
         assert done.returncode == 1, done.stderr
         assert "Traceback" not in done.stderr and "cannot be reached" in done.stderr
+
+
+def test_an_operator_opens_and_ends_a_sale_through_a_waiting_room(tmp_path: Path) -> None:
+    env = server_env(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", COLUMNS="250")
+    lastseat(env, "db", "migrate")
+    assert lastseat(env, "db", "seed", "--flights", "1").returncode == 0
+    sale = ("admin", "open-sale", "1", "--rate", "600", "--cap", "50")
+    opened = lastseat(env, *sale, "--opens-at", "2026-01-01T09:00")
+    assert opened.returncode == 0, opened.stderr
+    assert "from 2026-01-01T09:00:00+00:00" in opened.stdout
+    again = lastseat(env, *sale, "--opens-at", "2026-01-01T09:00")
+    assert again.returncode == 1 and "has a sale already" in again.stderr
+    assert lastseat(env, "admin", "end-sale", "1").returncode == 0
+    gone = lastseat(env, "admin", "end-sale", "1")
+    assert gone.returncode == 1 and "has no sale" in gone.stderr
+    late = lastseat(env, *sale, "--opens-at", "2999-01-01T09:00")
+    assert late.returncode == 1 and "before the flight departs" in late.stderr

@@ -7,6 +7,8 @@ keeps one's place."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
 from datetime import timedelta
 from typing import Any
 
@@ -14,16 +16,19 @@ import grpc
 import httpx
 import pytest
 
-from lastseat.adapters.db.database import SqlDatabase
+from lastseat.adapters.db.database import SqlDatabase, engine_of
 from lastseat.bootstrap import Services, build_services
+from lastseat.domain.errors import NotFound
 from lastseat.domain.users import User
-from lastseat.domain.waiting_room import PlaceState, Sale
+from lastseat.domain.waiting_room import Place, PlaceState, Sale
 from lastseat.v1 import booking_pb2 as pb
 from tests.support.asgi import assert_problem, bearer, signed_in
 from tests.support.clock import FakeClock
 from tests.support.databases import make_settings
+from tests.support.flights import flight_body
 from tests.support.passengers import passengers_for
 from tests.support.payments import FakePayments
+from tests.support.round_trips import counting
 
 pytestmark = pytest.mark.settings(sale_refresh_seconds=0, line_tick_seconds=0.05)
 
@@ -143,6 +148,23 @@ async def test_holds_on_a_flight_on_sale_need_the_travellers_own_admission(
     assert_problem(await api.get(f"/api/v1/flights/{flight_id}/queue", headers=ann), 404)
 
 
+async def _admitted_now(
+    api: httpx.AsyncClient,
+    admin: dict[str, str],
+    flight_id: int,
+    services: Services,
+    clock: FakeClock,
+    who: dict[str, str],
+) -> str:
+    """A sale opened now, `who` alone in its line and admitted: their admission token."""
+    await _open_sale(api, admin, flight_id, _sale_body(timedelta(0), clock))
+    await api.post(f"/api/v1/flights/{flight_id}/queue", headers=who)
+    clock.advance(seconds=2)
+    await services.waiting_room.advance(flight_id)
+    place = (await api.get(f"/api/v1/flights/{flight_id}/queue", headers=who)).json()
+    return str(place["admission"]["token"])
+
+
 async def test_a_token_for_another_flight_is_refused(
     api: httpx.AsyncClient,
     admin: dict[str, str],
@@ -150,18 +172,11 @@ async def test_a_token_for_another_flight_is_refused(
     services: Services,
     clock: FakeClock,
 ) -> None:
-    from tests.support.flights import flight_body
-
     other = await api.post("/api/v1/admin/flights", json=flight_body(code="LS777"), headers=admin)
-    other_id = int(other.json()["id"])
     ann = bearer(await signed_in(api, "ann@example.com"))
-    for flight in (flight_id, other_id):
-        await _open_sale(api, admin, flight, _sale_body(timedelta(seconds=0), clock))
-        await api.post(f"/api/v1/flights/{flight}/queue", headers=ann)
-    clock.advance(seconds=2)
-    await services.waiting_room.advance(other_id)
-    token = (await api.get(f"/api/v1/flights/{other_id}/queue", headers=ann)).json()["admission"]
-    body = {"flight_id": flight_id, "seats": ["12A"], "admission": token["token"]}
+    await _open_sale(api, admin, flight_id, _sale_body(timedelta(0), clock))
+    token = await _admitted_now(api, admin, int(other.json()["id"]), services, clock, ann)
+    body = {"flight_id": flight_id, "seats": ["12A"], "admission": token}
     refused = assert_problem(await api.post("/api/v1/holds", json=body, headers=ann), 403)
     assert refused["reason"] == "other-flight"
 
@@ -277,3 +292,102 @@ async def test_the_line_is_watched_live(
     await asyncio.wait_for(watch(), timeout=20)
     assert seen[-1] is PlaceState.ADMITTED
     assert positions[0] in (1, 2) and positions[-1] is None
+
+
+async def test_an_admission_to_an_ended_sale_is_worth_nothing_in_the_next(
+    api: httpx.AsyncClient,
+    admin: dict[str, str],
+    flight_id: int,
+    services: Services,
+    clock: FakeClock,
+) -> None:
+    ann = bearer(await signed_in(api, "ann@example.com"))
+    token = await _admitted_now(api, admin, flight_id, services, clock, ann)
+    await api.delete(f"/api/v1/admin/flights/{flight_id}/sale", headers=admin)
+    await _open_sale(api, admin, flight_id, _sale_body(timedelta(minutes=30), clock))
+    for wish in ({"seats": ["12A"]}, {"count": 2}):
+        body = {"flight_id": flight_id, "admission": token, **wish}
+        refused = assert_problem(await api.post("/api/v1/holds", json=body, headers=ann), 403)
+        assert refused["reason"] == "other-sale"
+
+
+async def test_a_sale_opens_before_departure_and_at_a_moment_in_utc(
+    api: httpx.AsyncClient, admin: dict[str, str], flight_id: int, clock: FakeClock
+) -> None:
+    path = f"/api/v1/admin/flights/{flight_id}/sale"
+    late = _sale_body(timedelta(days=36_500), clock)  # long after it departs
+    refused = assert_problem(await api.post(path, json=late, headers=admin), 422)
+    assert refused["errors"][0]["loc"] == ["opens_at"]
+    for edge in ("9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00"):
+        body = {**late, "opens_at": edge}
+        assert_problem(await api.post(path, json=body, headers=admin), 422)
+
+
+async def test_joins_racing_the_end_of_the_sale_are_told_it_is_gone(
+    services: Services, flight_id: int, clock: FakeClock
+) -> None:
+    """A join that meets the sale's end is a 404, never a place pointing at nothing (a
+    foreign key error, a 500)."""
+    room = services.waiting_room
+    users = await _travellers(services, 20)
+    for _ in range(3):
+        await room.open_sale(Sale(flight_id, clock.now, 60, 100, timedelta(minutes=10)))
+        joins = [room.join(user, flight_id) for user in users]
+        outcomes = await asyncio.gather(
+            *joins[:10], room.end_sale(flight_id), *joins[10:], return_exceptions=True
+        )
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        assert all(isinstance(failure, NotFound) for failure in failures), failures
+        with contextlib.suppress(NotFound):
+            await room.end_sale(flight_id)
+
+
+async def test_concurrent_joins_after_an_admission_is_over_take_one_new_place(
+    services: Services, flight_id: int, clock: FakeClock
+) -> None:
+    room = services.waiting_room
+    await room.open_sale(Sale(flight_id, clock.now, 60, 100, timedelta(minutes=1)))
+    [ann] = await _travellers(services, 1)
+    first, _ = await room.join(ann, flight_id)
+    clock.advance(seconds=2)
+    await room.advance(flight_id)
+    clock.advance(minutes=2)  # her admission is over
+    outcomes = await asyncio.gather(*(room.join(ann, flight_id) for _ in range(10)))
+    assert sum(new for _, new in outcomes) == 1
+    now = await room.place(ann, flight_id)
+    assert now.state is PlaceState.WAITING and now.place_id != first.place_id
+    assert {place.place_id for place, _ in outcomes} == {now.place_id}
+
+
+async def test_every_watcher_of_a_place_is_told(
+    services: Services, flight_id: int, clock: FakeClock
+) -> None:
+    """Two tabs on one place (or a stranger who knows its id) mute no one: each is told
+    the admission."""
+    room = services.waiting_room
+    await room.open_sale(Sale(flight_id, clock.now, 60, 100, timedelta(minutes=10)))
+    [ann] = await _travellers(services, 1)
+    place, _ = await room.join(ann, flight_id)
+    clock.advance(seconds=2)
+
+    async def last_of(watch: AsyncGenerator[Place]) -> Place:
+        async with contextlib.aclosing(watch):
+            return [place async for place in watch][-1]
+
+    ends = await asyncio.wait_for(
+        asyncio.gather(*(last_of(room.watch(flight_id, place.place_id)) for _ in range(2))),
+        timeout=20,
+    )
+    assert [end.state for end in ends] == [PlaceState.ADMITTED] * 2
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_asking_about_flights_without_a_sale_takes_no_lock(
+    api: httpx.AsyncClient, services: Services
+) -> None:
+    """Only a sale this process knows of is advanced: any other flight id is a 404 that
+    locks nothing and leaves nothing behind."""
+    with counting(engine_of(services.database)) as trips:
+        for flight in range(1_000, 1_050):
+            assert_problem(await api.get(f"/api/v1/flights/{flight}/sale"), 404)
+    assert not [sql for sql in trips.statements() if "FOR " in sql or "UPDATE" in sql]

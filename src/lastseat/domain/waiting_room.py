@@ -55,9 +55,14 @@ class Sale:
     admissions_per_minute: int
     active_cap: int
     admission_ttl: timedelta
+    # Drawn when the sale is opened and signed into its admissions, so that an admission
+    # to an ended sale is worth nothing in the next sale of the same flight.
+    number: int = 0
 
-    def refusals(self) -> list[FieldRefusal]:
+    def refusals(self, departs_at: datetime) -> list[FieldRefusal]:
         found = []
+        if self.opens_at >= departs_at:
+            found.append(FieldRefusal(("opens_at",), "must be before the flight departs"))
         if not 1 <= self.admissions_per_minute <= MAX_ADMISSIONS_PER_MINUTE:
             found.append(
                 FieldRefusal(
@@ -81,8 +86,8 @@ class Sale:
             )
         return found
 
-    def check(self) -> None:
-        refusals = self.refusals()
+    def check(self, departs_at: datetime) -> None:
+        refusals = self.refusals(departs_at)
         if refusals:
             raise InvalidFields(refusals)
 
@@ -147,6 +152,7 @@ class Place:
     wait_seconds: int
     opens_at: datetime
     admission: Admission | None
+    sold_out: bool = False  # no seat free now (one may come back if a hold is not paid)
 
 
 class AdmissionRequired(Forbidden):
@@ -185,36 +191,43 @@ def _signature(key: bytes, body: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def admission_token(key: bytes, flight_id: int, user_id: UUID, expires_at: datetime) -> str:
-    """A token naming the flight, the traveller and the end of the admission, signed: any
-    app server holding the key checks it without a read, and nobody without it can make or
-    alter one."""
-    body = f"{flight_id}.{user_id.hex}.{math.floor(expires_at.timestamp())}"
+def admission_token(key: bytes, sale: Sale, user_id: UUID, expires_at: datetime) -> str:
+    """A token naming the sale (its flight and number), the traveller and the end of the
+    admission, signed: any app server holding the key checks it without a read, and
+    nobody without it can make or alter one."""
+    expires = math.floor(expires_at.timestamp())
+    body = f"{sale.flight_id}.{sale.number}.{user_id.hex}.{expires}"
     return f"{TOKEN_VERSION}.{body}.{_signature(key, body)}"
 
 
 def check_admission(
-    keys: Sequence[bytes], token: str | None, flight_id: int, user_id: UUID, now: datetime
+    keys: Sequence[bytes], token: str | None, sale: Sale, user_id: UUID, now: datetime
 ) -> datetime:
-    """The end of a valid admission of `user_id` to `flight_id` at `now`; refused if the
-    token is missing, forged or altered, another traveller's, another flight's, or over."""
+    """The end of a valid admission of `user_id` to `sale` at `now`; refused if the token
+    is missing, forged or altered, another traveller's, another flight's or another sale's,
+    or over."""
     if token is None:
-        raise AdmissionRequired(flight_id)
+        raise AdmissionRequired(sale.flight_id)
     parts = token.split(".") if len(token) <= MAX_TOKEN_LENGTH and token.isascii() else []
-    if len(parts) != 5 or parts[0] != TOKEN_VERSION:
+    if len(parts) != 6 or parts[0] != TOKEN_VERSION:
         raise AdmissionRefused("malformed", "this is not an admission token")
-    body = ".".join(parts[1:4])
-    if not any(hmac.compare_digest(_signature(key, body), parts[4]) for key in keys):
+    body = ".".join(parts[1:5])
+    if not any(hmac.compare_digest(_signature(key, body), parts[5]) for key in keys):
         raise AdmissionRefused("forged", "this admission token was not issued by lastseat")
     try:  # signed by us, so well-formed; read defensively all the same
-        token_flight, token_user = int(parts[1]), UUID(hex=parts[2])
-        expires_at = datetime.fromtimestamp(int(parts[3]), UTC)
+        token_flight, token_sale = int(parts[1]), int(parts[2])
+        token_user = UUID(hex=parts[3])
+        expires_at = datetime.fromtimestamp(int(parts[4]), UTC)
     except (ValueError, OverflowError, binascii.Error):
         raise AdmissionRefused("malformed", "this is not an admission token") from None
     if token_user != user_id:
         raise AdmissionRefused("other-traveller", "this admission belongs to another traveller")
-    if token_flight != flight_id:
-        raise AdmissionRefused("other-flight", f"this admission is not for flight {flight_id}")
+    if token_flight != sale.flight_id:
+        raise AdmissionRefused("other-flight", f"this admission is not for flight {sale.flight_id}")
+    if token_sale != sale.number:
+        raise AdmissionRefused(
+            "other-sale", "this admission was for an earlier sale of this flight: join its line"
+        )
     if now >= expires_at:
         raise AdmissionRefused("expired", "this admission has expired: join the line again")
     return expires_at

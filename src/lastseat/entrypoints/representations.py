@@ -239,6 +239,7 @@ def place_json(place: Place) -> dict[str, Any]:
         "admission": None
         if admission is None
         else {"token": admission.token, "expires_at": rfc3339(admission.expires_at)},
+        "sold_out": place.sold_out,
     }
 
 

@@ -20,8 +20,9 @@ import secrets
 import time
 import uuid
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from uuid import UUID
 
 import structlog
@@ -41,7 +42,7 @@ from lastseat.domain.waiting_room import (
 )
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
-from lastseat.services.ports import LinePlace
+from lastseat.services.ports import LinePlace, SaleLock
 from lastseat.services.shared_reads import SharedReads
 
 # The line is read for watchers this far from its front; a watcher further back is counted.
@@ -58,7 +59,7 @@ class SaleView:
     active: int
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Watcher:
     latest: Place | None = None
     gone: DomainError | None = None
@@ -79,10 +80,11 @@ class WaitingRoom:
         self._catalog = catalog
         self._sales: dict[int, Sale] = {}
         self._sales_read_at = float("-inf")
-        self._sales_reads: SharedReads[str, dict[int, Sale]] = SharedReads()
+        self._sales_generation = 0
+        self._sales_reads: SharedReads[int, dict[int, Sale]] = SharedReads()
         self._advances: SharedReads[int, None] = SharedReads()
         self._advanced_at: dict[int, float] = {}
-        self._watchers: dict[int, dict[UUID, _Watcher]] = {}
+        self._watchers: dict[int, dict[UUID, set[_Watcher]]] = {}
         self._tickers: dict[int, asyncio.Task[None]] = {}
 
     def _keys(self) -> list[bytes]:
@@ -101,15 +103,16 @@ class WaitingRoom:
     # -- the admin's side
 
     async def open_sale(self, sale: Sale) -> Sale:
-        sale.check()
         flight = await self._catalog.flight(sale.flight_id)
         now = self._ctx.clock()
         flight.check_bookable(now)
+        sale.check(flight.departs_at)
+        sale = replace(sale, number=secrets.randbits(DRAW_BITS))
         async with self._ctx.uow(write=True) as uow:
             if not await uow.sales.add(sale, now):
                 raise Conflict(f"flight {flight.code} has a sale already: end it first")
             await uow.commit()
-        self._sales_read_at = float("-inf")
+        self._forget_sales()
         return sale
 
     async def end_sale(self, flight_id: int) -> None:
@@ -118,7 +121,7 @@ class WaitingRoom:
             if not await uow.sales.remove(flight_id):
                 raise NotFound(f"flight {flight_id} has no sale")
             await uow.commit()
-        self._sales_read_at = float("-inf")
+        self._forget_sales()
 
     async def sale(self, flight_id: int) -> SaleView:
         await self._advance_if_due(flight_id)
@@ -133,17 +136,27 @@ class WaitingRoom:
 
     # -- the hold's check
 
+    def _forget_sales(self) -> None:
+        """This process changed the sales: the next hold reads them anew, not from a read
+        that began before the change (it is another generation)."""
+        self._sales_generation += 1
+        self._sales_read_at = float("-inf")
+
     async def _current_sales(self) -> dict[int, Sale]:
         refresh = self._ctx.settings.sale_refresh_seconds
         if time.monotonic() - self._sales_read_at < refresh:
             return self._sales
-        return await self._sales_reads.read("sales", self._read_sales)
+        generation = self._sales_generation
+        return await self._sales_reads.read(generation, partial(self._read_sales, generation))
 
-    async def _read_sales(self) -> dict[int, Sale]:
+    async def _read_sales(self, generation: int) -> dict[int, Sale]:
         started = time.monotonic()
         async with self._ctx.uow() as uow:
             found = {sale.flight_id: sale for sale in await uow.sales.all()}
-        self._sales, self._sales_read_at = found, started
+        if generation == self._sales_generation:  # else a change came after this read began
+            self._sales, self._sales_read_at = found, started
+            for gone in self._advanced_at.keys() - found.keys():
+                del self._advanced_at[gone]
         return found
 
     async def flight(self, flight_id: int) -> tuple[Flight, Sale | None]:
@@ -154,32 +167,38 @@ class WaitingRoom:
 
     async def check_admission(self, user: User, flight_id: int, token: str | None) -> None:
         """Refuse a hold on a flight whose sale runs unless `token` admits `user` to it."""
-        sales = await self._current_sales()
-        if flight_id in sales:
-            check_admission(self._keys(), token, flight_id, user.id, self._ctx.clock())
+        sale = (await self._current_sales()).get(flight_id)
+        if sale is not None:
+            check_admission(self._keys(), token, sale, user.id, self._ctx.clock())
 
     # -- the traveller's side
 
     async def join(self, user: User, flight_id: int) -> tuple[Place, bool]:
         """The traveller's place in the line, taken now if they had none (or their
-        admission is over): joining again keeps the place. True if it is new."""
+        admission is over): joining again keeps the place. True if it is new. One
+        transaction: the place is told as it was taken (at the busiest moment of a sale,
+        when everyone arrives at once)."""
+        await self._advance_if_due(flight_id)
         now = self._ctx.clock()
         async with self._ctx.uow(write=True) as uow:
-            found = await uow.sales.get(flight_id)
+            # The sale cannot end under the join (its place would point at nothing);
+            # joins do not wait for each other, nor for admissions.
+            found = await uow.sales.get(flight_id, SaleLock.KEEP)
             if found is None:
                 raise NotFound(f"flight {flight_id} has no sale to wait for")
             sale = found[0]
             candidate = LinePlace(
                 uuid.uuid4(), user.id, sale.arrival_second(now), secrets.randbits(DRAW_BITS)
             )
-            joined = await uow.sales.join(flight_id, user.id, candidate, now)
-            if not joined:
-                held = await uow.sales.place(flight_id, user.id)
-                if held is not None and held.expires_at is not None and held.expires_at <= now:
-                    await uow.sales.rejoin(flight_id, user.id, candidate, now)
-                    joined = True
+            joined = await uow.sales.join(flight_id, user.id, candidate, now) or (
+                await uow.sales.rejoin(flight_id, user.id, candidate, now)
+            )
+            held = candidate if joined else await uow.sales.place(flight_id, user.id)
+            if held is None:  # not possible under the lock; said plainly all the same
+                raise NotFound("you have no place in this sale's line: join it")
+            ahead = 0 if held.admitted_at else await uow.sales.ahead_of(flight_id, held)
             await uow.commit()
-        return await self.place(user, flight_id), joined
+        return self._view(sale, held, ahead + 1, now, await self._sold_out(flight_id)), joined
 
     async def place(self, user: User, flight_id: int) -> Place:
         await self._advance_if_due(flight_id)
@@ -192,22 +211,44 @@ class WaitingRoom:
             if held is None:
                 raise NotFound("you have no place in this sale's line: join it")
             ahead = 0 if held.admitted_at else await uow.sales.ahead_of(flight_id, held)
-        return self._view(found[0], held, ahead + 1, now)
+        sold_out = await self._sold_out(flight_id)
+        return self._view(found[0], held, ahead + 1, now, sold_out)
 
-    def _view(self, sale: Sale, held: LinePlace, position: int, now: datetime) -> Place:
+    async def _sold_out(self, flight_id: int) -> bool:
+        """No seat free now: those waiting may leave (the seat map between changes, as
+        this process keeps it)."""
+        return not (await self._catalog.seat_map(flight_id)).available()
+
+    def _view(
+        self, sale: Sale, held: LinePlace, position: int, now: datetime, sold_out: bool
+    ) -> Place:
         if held.expires_at is None:
-            return self._waiting(sale, held.place_id, position, now)
+            return self._waiting(sale, held.place_id, position, now, sold_out)
         if held.expires_at <= now:
             state, admission = PlaceState.EXPIRED, None
         else:
-            token = admission_token(self._keys()[0], sale.flight_id, held.user_id, held.expires_at)
+            token = admission_token(self._keys()[0], sale, held.user_id, held.expires_at)
             state, admission = PlaceState.ADMITTED, Admission(token, held.expires_at)
-        return Place(held.place_id, sale.flight_id, state, None, 0, sale.opens_at, admission)
+        return Place(
+            held.place_id, sale.flight_id, state, None, 0, sale.opens_at, admission, sold_out
+        )
+
+    def _waiting(
+        self, sale: Sale, place_id: UUID, position: int, now: datetime, sold_out: bool
+    ) -> Place:
+        wait = sale.wait_estimate(position, now)
+        return Place(
+            place_id, sale.flight_id, PlaceState.WAITING, position, wait, sale.opens_at, None,
+            sold_out,
+        )  # fmt: skip
 
     # -- admissions
 
     async def _advance_if_due(self, flight_id: int) -> None:
-        """Admit whoever is due, at most once a tick per process and line."""
+        """Admit whoever is due, at most once a tick per process and line (and only for a
+        sale this process knows of: asking about any flight id takes no lock)."""
+        if flight_id not in await self._current_sales():
+            return
         last = self._advanced_at.get(flight_id, float("-inf"))
         if time.monotonic() - last < self._ctx.settings.line_tick_seconds:
             return
@@ -217,7 +258,7 @@ class WaitingRoom:
         """Admit the next in line as far as the pace and the cap allow now."""
         self._advanced_at[flight_id] = time.monotonic()
         async with self._ctx.uow(write=True) as uow:
-            found = await uow.sales.get(flight_id, lock=True)
+            found = await uow.sales.get(flight_id, SaleLock.ADMIT)
             if found is None:
                 return
             sale, paced_until = found
@@ -242,10 +283,11 @@ class WaitingRoom:
 
     async def watch(self, flight_id: int, place_id: UUID) -> AsyncGenerator[Place]:
         """The place as it moves, once per tick when it changed, until it is admitted or
-        over (its last message). NotFound when the place or the sale is gone."""
+        over (its last message). NotFound when the place or the sale is gone. Each watcher
+        of a place is told (two tabs, or a stranger who knows the place id, mute no one)."""
         watcher = _Watcher()
         watchers = self._watchers.setdefault(flight_id, {})
-        watchers[place_id] = watcher
+        watchers.setdefault(place_id, set()).add(watcher)
         if flight_id not in self._tickers:
             self._tickers[flight_id] = asyncio.create_task(self._tick(flight_id))
         try:
@@ -263,8 +305,10 @@ class WaitingRoom:
                 if latest.state is not PlaceState.WAITING:
                     return
         finally:
-            if watchers.get(place_id) is watcher:
-                del watchers[place_id]
+            same_place = watchers.get(place_id, set())
+            same_place.discard(watcher)
+            if not same_place:
+                watchers.pop(place_id, None)
 
     async def _tick(self, flight_id: int) -> None:
         """One task per watched line in this process: a read of the line a tick, whatever
@@ -288,44 +332,35 @@ class WaitingRoom:
         async with self._ctx.uow() as uow:
             found = await uow.sales.get(flight_id)
             if found is None:
-                for watcher in watchers.values():
-                    watcher.gone = NotFound(f"flight {flight_id} has no sale")
-                    watcher.changed.set()
+                self._tell(watchers, {place_id: None for place_id in watchers})
                 return
             sale = found[0]
             order = await uow.sales.waiting_order(flight_id, LINE_READ_LIMIT)
             positions = {place_id: index for index, place_id in enumerate(order, 1)}
+            sold_out = await self._sold_out(flight_id)
             places: dict[UUID, Place | None] = {}
             for place_id in list(watchers):
                 position = positions.get(place_id)
                 if position is not None:
-                    places[place_id] = self._waiting(sale, place_id, position, now)
+                    places[place_id] = self._waiting(sale, place_id, position, now, sold_out)
                     continue
                 held = await uow.sales.place_by_id(flight_id, place_id)
                 if held is None:
                     places[place_id] = None
                     continue
                 ahead = 0 if held.admitted_at else await uow.sales.ahead_of(flight_id, held)
-                places[place_id] = self._view(sale, held, ahead + 1, now)
-        for place_id, place in places.items():
-            told = watchers.get(place_id)
-            if told is None:
-                continue
-            if place is None:
-                told.gone = NotFound("this place is no longer in the line")
-            told.latest = place
-            told.changed.set()
+                places[place_id] = self._view(sale, held, ahead + 1, now, sold_out)
+        self._tell(watchers, places)
 
-    def _waiting(self, sale: Sale, place_id: UUID, position: int, now: datetime) -> Place:
-        return Place(
-            place_id,
-            sale.flight_id,
-            PlaceState.WAITING,
-            position,
-            sale.wait_estimate(position, now),
-            sale.opens_at,
-            None,
-        )
+    @staticmethod
+    def _tell(watchers: dict[UUID, set[_Watcher]], places: dict[UUID, Place | None]) -> None:
+        """Each watcher its place, or that it is gone (None)."""
+        for place_id, place in places.items():
+            for watcher in watchers.get(place_id, set()):
+                if place is None:
+                    watcher.gone = NotFound("this place is no longer in the line")
+                watcher.latest = place
+                watcher.changed.set()
 
     async def close(self) -> None:
         for task in list(self._tickers.values()):

@@ -317,6 +317,7 @@ sales = sa.Table(
     sa.Column("active_cap", sa.Integer, nullable=False),
     sa.Column("admission_seconds", sa.Integer, nullable=False),
     sa.Column("paced_until", UTCDateTime, nullable=False),
+    sa.Column("number", sa.BigInteger, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 

@@ -1,8 +1,9 @@
-"""`lastseat admin ...`: accounts and discount codes, as an operator makes them."""
+"""`lastseat admin ...`: accounts, discount codes and sales through a waiting room, as an
+operator makes them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -11,6 +12,7 @@ from lastseat.bootstrap import Services
 from lastseat.domain.discounts import Discount, DiscountKind, normalise_code
 from lastseat.domain.money import Money, format_money
 from lastseat.domain.users import Role
+from lastseat.domain.waiting_room import Sale
 from lastseat.entrypoints.cli.groups import command_group
 from lastseat.entrypoints.cli.running import console, run
 
@@ -112,3 +114,47 @@ def _taken_off(discount: Discount) -> str:
         whole, part = divmod(discount.value, 100)
         return f"{f'{whole}.{part:02d}'.rstrip('0').rstrip('.')}% off"
     return f"{format_money(Money(discount.value, str(discount.currency)))} off"
+
+
+@admin_app.command("open-sale")
+def open_sale(
+    flight_id: Annotated[int, typer.Argument(min=1, metavar="FLIGHT_ID")],
+    opens_at: Annotated[
+        datetime,
+        typer.Option(metavar="WHEN", help="when the line is let in (UTC), e.g. 2026-12-01T09:00"),
+    ],
+    rate: Annotated[int, typer.Option(min=1, metavar="N", help="travellers let in a minute")],
+    cap: Annotated[
+        int, typer.Option(min=1, metavar="N", help="at most this many let in and not yet booked")
+    ],
+    minutes: Annotated[
+        int, typer.Option(min=1, metavar="N", help="how long an admission lasts")
+    ] = 15,
+) -> None:
+    """Sell a flight through a waiting room (docs/waiting-room.md): from now on its holds
+    need an admission."""
+
+    async def work(services: Services) -> str:
+        sale = await services.waiting_room.open_sale(
+            Sale(
+                flight_id,
+                opens_at.replace(tzinfo=opens_at.tzinfo or UTC),
+                rate,
+                cap,
+                timedelta(minutes=minutes),
+            )
+        )
+        return f"flight {flight_id} sells through a waiting room from {sale.opens_at.isoformat()}"
+
+    console.print(run(work))
+
+
+@admin_app.command("end-sale")
+def end_sale(flight_id: Annotated[int, typer.Argument(min=1, metavar="FLIGHT_ID")]) -> None:
+    """End a flight's sale through a waiting room, and its line."""
+
+    async def work(services: Services) -> str:
+        await services.waiting_room.end_sale(flight_id)
+        return f"flight {flight_id}'s sale and its line have ended"
+
+    console.print(run(work))

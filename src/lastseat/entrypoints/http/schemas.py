@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     StrictInt,
     StrictStr,
+    field_validator,
     model_validator,
 )
 
@@ -405,10 +406,18 @@ class SaleIn(Strict):
     )
     admission_minutes: Annotated[StrictInt, Field(ge=1, le=MAX_ADMISSION_MINUTES)] = 15
 
+    @field_validator("opens_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        try:  # an offset at the calendar's very edge has no UTC instant
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("must be a moment with a UTC equivalent") from None
+
     def sale(self, flight_id: int) -> Sale:
         return Sale(
             flight_id,
-            self.opens_at.astimezone(UTC),
+            self.opens_at,
             self.admissions_per_minute,
             self.active_cap,
             timedelta(minutes=self.admission_minutes),
@@ -440,6 +449,7 @@ class PlaceOut(BaseModel):
     poll_after_seconds: int
     opens_at: datetime
     admission: AdmissionOut | None
+    sold_out: bool
 
 
 class HoldOut(BaseModel):

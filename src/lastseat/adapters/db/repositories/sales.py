@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.tables import bookings, sale_places, sales
 from lastseat.domain.waiting_room import Sale
-from lastseat.services.ports import LinePlace
+from lastseat.services.ports import LinePlace, SaleLock
 
 _SALE = (
     sales.c.flight_id,
@@ -22,6 +22,7 @@ _SALE = (
     sales.c.admissions_per_minute,
     sales.c.active_cap,
     sales.c.admission_seconds,
+    sales.c.number,
     sales.c.paced_until,
 )
 _PLACE = (
@@ -42,8 +43,9 @@ def _sale(row: Sequence[Any]) -> tuple[Sale, datetime]:
         admissions_per_minute=row[2],
         active_cap=row[3],
         admission_ttl=timedelta(seconds=row[4]),
+        number=row[5],
     )
-    return sale, row[5]
+    return sale, row[6]
 
 
 def _place(row: Sequence[Any]) -> LinePlace:
@@ -73,6 +75,7 @@ class SqlSales:
                 active_cap=sale.active_cap,
                 admission_seconds=int(sale.admission_ttl.total_seconds()),
                 paced_until=sale.opens_at,
+                number=sale.number,
                 created_at=now,
             )
             .on_conflict_do_nothing()
@@ -80,12 +83,17 @@ class SqlSales:
         )
         return (await self._conn.execute(statement)).first() is not None
 
-    async def get(self, flight_id: int, lock: bool = False) -> tuple[Sale, datetime] | None:
-        """The sale and how far its admissions have paced; `lock`: held until the end of
-        the transaction, so admissions to one line are made one process at a time."""
+    async def get(
+        self, flight_id: int, lock: SaleLock | None = None
+    ) -> tuple[Sale, datetime] | None:
+        """The sale and how far its admissions have paced, with `lock` until the end of the
+        transaction: `admit` makes admissions to one line one process at a time; `keep`
+        keeps the sale from ending meanwhile, and does not wait for admissions."""
         query = sa.select(*_SALE).where(sales.c.flight_id == flight_id)
-        if lock:
-            query = query.with_for_update()
+        if lock is SaleLock.ADMIT:
+            query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE
+        elif lock is SaleLock.KEEP:
+            query = query.with_for_update(read=True, key_share=True)  # FOR KEY SHARE
         row = (await self._conn.execute(query)).first()
         return None if row is None else _sale(row)
 
@@ -145,11 +153,17 @@ class SqlSales:
 
     async def rejoin(
         self, flight_id: int, user_id: UUID, place: LinePlace, joined_at: datetime
-    ) -> None:
-        """Back of the line for a traveller whose admission is over."""
-        await self._conn.execute(
+    ) -> bool:
+        """Back of the line for a traveller whose admission is over at `joined_at`; False
+        if it is not (another request of theirs put them back first)."""
+        result = await self._conn.execute(
             sale_places.update()
-            .where(sale_places.c.flight_id == flight_id, sale_places.c.user_id == user_id)
+            .where(
+                sale_places.c.flight_id == flight_id,
+                sale_places.c.user_id == user_id,
+                sale_places.c.expires_at <= joined_at,
+            )
+            .returning(sale_places.c.place_id)
             .values(
                 place_id=place.place_id,
                 joined_at=joined_at,
@@ -159,6 +173,7 @@ class SqlSales:
                 expires_at=None,
             )
         )
+        return result.first() is not None
 
     async def ahead_of(self, flight_id: int, place: LinePlace) -> int:
         """How many wait before `place`."""

@@ -64,7 +64,9 @@ export async function render(main, [id], ctx) {
         untilOpen > 0
           ? `You are in line. Everyone who arrives before the opening gets a place drawn at random when it opens, so there is no need to hurry. For now you are number ${place.position}.`
           : `You are number ${place.position} in line.`;
-      wait.textContent = `Estimated wait: ${waitWords(place.wait_seconds)}.`;
+      wait.textContent = place.sold_out
+        ? "Every seat is taken for now. Seats held but not paid for come back, so you keep your place in case."
+        : `Estimated wait: ${waitWords(place.wait_seconds)}.`;
     }
   }
 

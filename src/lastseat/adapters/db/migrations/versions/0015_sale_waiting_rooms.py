@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("active_cap", sa.Integer(), nullable=False),
         sa.Column("admission_seconds", sa.Integer(), nullable=False),
         sa.Column("paced_until", sa.DateTime(), nullable=False),
+        sa.Column("number", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["flight_id"], ["flights.id"]),
         sa.PrimaryKeyConstraint("flight_id"),
