@@ -107,6 +107,14 @@ class Answer:
         return orjson.loads(self.body)
 
 
+def problem_code(answer: Answer) -> str:
+    """The problem's type (`database-busy`), else the start of the body."""
+    try:
+        return str(answer.json()["type"]).rsplit(":", 1)[-1]
+    except (ValueError, KeyError, TypeError):
+        return answer.body[:80].decode(errors="replace")
+
+
 class Buyer:
     def __init__(
         self, client: aiohttp.ClientSession, token: str, number: int, flight: int, args: Any
@@ -142,9 +150,9 @@ class Buyer:
             tally.app_times[step].append(float(spent["app"]))
             tally.db_times[step].append(float(spent.get("db", 0.0)))
         if response.status_code >= 500:
-            text = response.body[:120].decode(errors="replace")
-            tally.errors[f"{step}: {response.status_code} {text}"] += 1
-            return None
+            tally.errors[f"{step}: {response.status_code} {problem_code(response)}"] += 1
+            # A 503 (the database busy a moment) is the caller's to retry, if it will.
+            return response if response.status_code == 503 else None
         return response
 
     async def run(self, go: asyncio.Event, tally: Tally, began: list[float]) -> None:

@@ -53,6 +53,8 @@ SCRIPTS = (
     Script("browser", 900, in_quick=False),
     Script("fanout", 900),
     Script("hot_flight", 900),
+    # 5,000 travellers (their accounts made first) twice: some 4 minutes, too long for --quick.
+    Script("sale_day", 900, in_quick=False),
 )
 
 

@@ -19,7 +19,7 @@ import hmac
 import secrets
 import time
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -27,7 +27,7 @@ from uuid import UUID
 
 import structlog
 
-from lastseat.domain.errors import Conflict, DomainError, NotFound
+from lastseat.domain.errors import Conflict, DatabaseBusy, DomainError, NotFound
 from lastseat.domain.flights import Flight
 from lastseat.domain.users import User
 from lastseat.domain.waiting_room import (
@@ -85,7 +85,26 @@ class WaitingRoom:
         self._advances: SharedReads[int, None] = SharedReads()
         self._advanced_at: dict[int, float] = {}
         self._watchers: dict[int, dict[UUID, set[_Watcher]]] = {}
+        # The line's share of this process's database connections: at the first rush of
+        # a sale thousands join at once, and the holds and payments of those already let
+        # in must still find a connection (else a 503 on the very path the room protects).
+        self._line_slots = asyncio.Semaphore(max(1, ctx.settings.pool_size // 2))
         self._tickers: dict[int, asyncio.Task[None]] = {}
+
+    @contextlib.asynccontextmanager
+    async def _line_turn(self) -> AsyncIterator[None]:
+        """One of the line's connections, waited for as long as the pool would be (then a
+        503: joining and asking again lose nothing)."""
+        try:
+            await asyncio.wait_for(
+                self._line_slots.acquire(), self._ctx.settings.pool_timeout_seconds
+            )
+        except TimeoutError:
+            raise DatabaseBusy("the line is busy this moment; ask again shortly") from None
+        try:
+            yield
+        finally:
+            self._line_slots.release()
 
     def _keys(self) -> list[bytes]:
         """The tokens' keys, derived from the token signing key (and its predecessor while
@@ -124,6 +143,10 @@ class WaitingRoom:
         self._forget_sales()
 
     async def sale(self, flight_id: int) -> SaleView:
+        async with self._line_turn():
+            return await self._sale(flight_id)
+
+    async def _sale(self, flight_id: int) -> SaleView:
         await self._advance_if_due(flight_id)
         now = self._ctx.clock()
         async with self._ctx.uow() as uow:
@@ -178,6 +201,10 @@ class WaitingRoom:
         admission is over): joining again keeps the place. True if it is new. One
         transaction: the place is told as it was taken (at the busiest moment of a sale,
         when everyone arrives at once)."""
+        async with self._line_turn():
+            return await self._join(user, flight_id)
+
+    async def _join(self, user: User, flight_id: int) -> tuple[Place, bool]:
         await self._advance_if_due(flight_id)
         now = self._ctx.clock()
         async with self._ctx.uow(write=True) as uow:
@@ -201,6 +228,10 @@ class WaitingRoom:
         return self._view(sale, held, ahead + 1, now, await self._sold_out(flight_id)), joined
 
     async def place(self, user: User, flight_id: int) -> Place:
+        async with self._line_turn():
+            return await self._place(user, flight_id)
+
+    async def _place(self, user: User, flight_id: int) -> Place:
         await self._advance_if_due(flight_id)
         now = self._ctx.clock()
         async with self._ctx.uow() as uow:
@@ -316,7 +347,8 @@ class WaitingRoom:
         try:
             while self._watchers.get(flight_id):
                 try:
-                    await self._tell_watchers(flight_id)
+                    async with self._line_turn():
+                        await self._tell_watchers(flight_id)
                 except DomainError as exc:  # the database away a moment: tell them next tick
                     log.warning("line_tick_failed", flight_id=flight_id, problem=exc.code)
                 await asyncio.sleep(self._ctx.settings.line_tick_seconds)
@@ -328,6 +360,7 @@ class WaitingRoom:
     async def _tell_watchers(self, flight_id: int) -> None:
         await self._advance_if_due(flight_id)
         watchers = self._watchers.get(flight_id, {})
+        sold_out = await self._sold_out(flight_id)  # before the line's read: one connection
         now = self._ctx.clock()
         async with self._ctx.uow() as uow:
             found = await uow.sales.get(flight_id)
@@ -337,7 +370,6 @@ class WaitingRoom:
             sale = found[0]
             order = await uow.sales.waiting_order(flight_id, LINE_READ_LIMIT)
             positions = {place_id: index for index, place_id in enumerate(order, 1)}
-            sold_out = await self._sold_out(flight_id)
             places: dict[UUID, Place | None] = {}
             for place_id in list(watchers):
                 position = positions.get(place_id)

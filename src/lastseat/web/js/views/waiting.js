@@ -9,6 +9,20 @@ import { countdown, secondsUntil, yourTime } from "../time.js";
 
 const GONE = 4404;
 const BAD_REQUEST = 4400;
+const BUSY_RETRIES = 5;
+
+/** A place in the line (the same one again, if the traveller has one): at the first rush
+ * of a sale the server may be busy a moment (503), and joining again loses nothing. */
+async function joinLine(flightId) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await api("POST", `/api/v1/flights/${flightId}/queue`);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 503) || attempt >= BUSY_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * (error.retryAfter || 1)));
+    }
+  }
+}
 
 export async function render(main, [id], ctx) {
   const flightId = Number(id);
@@ -29,7 +43,7 @@ export async function render(main, [id], ctx) {
     ctx.navigate(`#/flights/${flightId}`); // no sale (any more): the seat map is open to all
     return null;
   }
-  let place = await api("POST", `/api/v1/flights/${flightId}/queue`);
+  let place = await joinLine(flightId);
 
   const opening = h("p", { class: "sale-opens" });
   const timer = h("strong", { class: "countdown", role: "timer", "aria-live": "off" });
@@ -90,7 +104,7 @@ export async function render(main, [id], ctx) {
 
   async function rejoin() {
     try {
-      arrived(await api("POST", `/api/v1/flights/${flightId}/queue`));
+      arrived(await joinLine(flightId));
       if (!stopped) watch();
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) ctx.navigate(`#/flights/${flightId}`);
