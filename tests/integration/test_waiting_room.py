@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 from typing import Any
@@ -125,6 +126,8 @@ async def test_holds_on_a_flight_on_sale_need_the_travellers_own_admission(
             pb.HoldSeatsRequest(flight_id=flight_id, seats=["14A"]), metadata=metadata
         )
     assert no_admission.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    trailers = dict(no_admission.value.trailing_metadata() or ())
+    assert str(trailers["problem-type"]).endswith(":admission-required")
     by_grpc = await grpc_stub.HoldSeats(
         pb.HoldSeatsRequest(flight_id=flight_id, seats=["14A"], admission=token),
         metadata=metadata,
@@ -391,3 +394,25 @@ async def test_asking_about_flights_without_a_sale_takes_no_lock(
         for flight in range(1_000, 1_050):
             assert_problem(await api.get(f"/api/v1/flights/{flight}/sale"), 404)
     assert not [sql for sql in trips.statements() if "FOR " in sql or "UPDATE" in sql]
+
+
+async def test_a_watch_of_no_place_or_of_a_sale_that_ends_is_told_it_is_gone(
+    services: Services, flight_id: int, clock: FakeClock
+) -> None:
+    """A place id that is not in the line (or a flight with no sale) is refused at once,
+    and a watcher whose sale ends is told so: no watch waits for ever."""
+    room = services.waiting_room
+    for flight, place_id in ((10_000_000, uuid.uuid4()), (flight_id, uuid.uuid4())):
+        with pytest.raises(NotFound):
+            await anext(room.watch(flight, place_id))
+    await room.open_sale(
+        Sale(flight_id, clock.now + timedelta(hours=1), 60, 9, timedelta(minutes=5))
+    )
+    [ann] = await _travellers(services, 1)
+    place, _ = await room.join(ann, flight_id)
+    watch = room.watch(flight_id, place.place_id)
+    async with contextlib.aclosing(watch):
+        assert (await anext(watch)).state is PlaceState.WAITING
+        await room.end_sale(flight_id)
+        with pytest.raises(NotFound):
+            await asyncio.wait_for(anext(watch), timeout=10)

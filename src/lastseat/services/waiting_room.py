@@ -121,7 +121,9 @@ class WaitingRoom:
 
     # -- the admin's side
 
-    async def open_sale(self, sale: Sale) -> Sale:
+    async def open_sale(self, sale: Sale) -> SaleView:
+        """The sale opened (its line empty): holds on the flight need an admission from
+        now on, on every app server within `sale_refresh_seconds`."""
         flight = await self._catalog.flight(sale.flight_id)
         now = self._ctx.clock()
         flight.check_bookable(now)
@@ -132,7 +134,7 @@ class WaitingRoom:
                 raise Conflict(f"flight {flight.code} has a sale already: end it first")
             await uow.commit()
         self._forget_sales()
-        return sale
+        return SaleView(sale, sale.state(now), waiting=0, active=0)
 
     async def end_sale(self, flight_id: int) -> None:
         """End the sale and its line: holds need no admission from then on."""
@@ -316,6 +318,9 @@ class WaitingRoom:
         """The place as it moves, once per tick when it changed, until it is admitted or
         over (its last message). NotFound when the place or the sale is gone. Each watcher
         of a place is told (two tabs, or a stranger who knows the place id, mute no one)."""
+        async with self._line_turn(), self._ctx.uow() as uow:
+            if await uow.sales.place_by_id(flight_id, place_id) is None:
+                raise NotFound("no such place in this flight's line")
         watcher = _Watcher()
         watchers = self._watchers.setdefault(flight_id, {})
         watchers.setdefault(place_id, set()).add(watcher)
@@ -349,8 +354,13 @@ class WaitingRoom:
                 try:
                     async with self._line_turn():
                         await self._tell_watchers(flight_id)
+                except NotFound as gone:  # the sale, or its flight: no line to wait in
+                    watchers = self._watchers.get(flight_id, {})
+                    self._tell(watchers, dict.fromkeys(watchers), gone)
                 except DomainError as exc:  # the database away a moment: tell them next tick
                     log.warning("line_tick_failed", flight_id=flight_id, problem=exc.code)
+                except Exception:  # a bug: logged, and the watchers are not left hanging
+                    log.exception("line_tick_crashed", flight_id=flight_id)
                 await asyncio.sleep(self._ctx.settings.line_tick_seconds)
         finally:
             self._tickers.pop(flight_id, None)
@@ -358,39 +368,50 @@ class WaitingRoom:
                 self._watchers.pop(flight_id, None)
 
     async def _tell_watchers(self, flight_id: int) -> None:
+        """Read the line once and tell each watcher its place. NotFound once the sale is
+        gone."""
         await self._advance_if_due(flight_id)
         watchers = self._watchers.get(flight_id, {})
-        sold_out = await self._sold_out(flight_id)  # before the line's read: one connection
         now = self._ctx.clock()
         async with self._ctx.uow() as uow:
             found = await uow.sales.get(flight_id)
             if found is None:
-                self._tell(watchers, {place_id: None for place_id in watchers})
-                return
+                raise NotFound(f"flight {flight_id} has no sale")
             sale = found[0]
             order = await uow.sales.waiting_order(flight_id, LINE_READ_LIMIT)
             positions = {place_id: index for index, place_id in enumerate(order, 1)}
-            places: dict[UUID, Place | None] = {}
+            held: dict[UUID, tuple[LinePlace, int] | None] = {}
             for place_id in list(watchers):
-                position = positions.get(place_id)
-                if position is not None:
-                    places[place_id] = self._waiting(sale, place_id, position, now, sold_out)
+                if place_id in positions:
                     continue
-                held = await uow.sales.place_by_id(flight_id, place_id)
-                if held is None:
-                    places[place_id] = None
+                stored = await uow.sales.place_by_id(flight_id, place_id)
+                if stored is None:
+                    held[place_id] = None
                     continue
-                ahead = 0 if held.admitted_at else await uow.sales.ahead_of(flight_id, held)
-                places[place_id] = self._view(sale, held, ahead + 1, now, sold_out)
-        self._tell(watchers, places)
+                ahead = 0 if stored.admitted_at else await uow.sales.ahead_of(flight_id, stored)
+                held[place_id] = stored, ahead + 1
+        sold_out = await self._sold_out(flight_id)  # after the line's read: one connection
+        places: dict[UUID, Place | None] = {}
+        for place_id in list(watchers):
+            position = positions.get(place_id)
+            found_place = held.get(place_id)
+            if position is not None:
+                places[place_id] = self._waiting(sale, place_id, position, now, sold_out)
+            elif found_place is not None:
+                places[place_id] = self._view(sale, *found_place, now, sold_out)
+            else:
+                places[place_id] = None
+        self._tell(watchers, places, NotFound("this place is no longer in the line"))
 
     @staticmethod
-    def _tell(watchers: dict[UUID, set[_Watcher]], places: dict[UUID, Place | None]) -> None:
-        """Each watcher its place, or that it is gone (None)."""
+    def _tell(
+        watchers: dict[UUID, set[_Watcher]], places: dict[UUID, Place | None], gone: NotFound
+    ) -> None:
+        """Each watcher its place, or (None) that it is `gone`."""
         for place_id, place in places.items():
             for watcher in watchers.get(place_id, set()):
                 if place is None:
-                    watcher.gone = NotFound("this place is no longer in the line")
+                    watcher.gone = gone
                 watcher.latest = place
                 watcher.changed.set()
 

@@ -135,7 +135,7 @@ def open_sale(
     need an admission."""
 
     async def work(services: Services) -> str:
-        sale = await services.waiting_room.open_sale(
+        opened = await services.waiting_room.open_sale(
             Sale(
                 flight_id,
                 opens_at.replace(tzinfo=opens_at.tzinfo or UTC),
@@ -144,7 +144,8 @@ def open_sale(
                 timedelta(minutes=minutes),
             )
         )
-        return f"flight {flight_id} sells through a waiting room from {sale.opens_at.isoformat()}"
+        opens = opened.sale.opens_at.isoformat()
+        return f"flight {flight_id} sells through a waiting room from {opens}"
 
     console.print(run(work))
 

@@ -17,9 +17,9 @@ router = APIRouter(prefix="/api/v1", tags=["sales"])
 async def open_sale(
     flight_id: FlightId, body: SaleIn, admin: CurrentAdmin, services: ServicesDep
 ) -> Response:
-    room = services.waiting_room
-    await room.open_sale(body.sale(flight_id))
-    return JSON(sale_json(await room.sale(flight_id)), status_code=201)
+    return JSON(
+        sale_json(await services.waiting_room.open_sale(body.sale(flight_id))), status_code=201
+    )
 
 
 @router.delete("/admin/flights/{flight_id}/sale", status_code=204)

@@ -31,19 +31,22 @@ export async function render(main, [id], ctx) {
     ctx.navigate(`#/flights/${flightId}`);
     return null;
   }
-  let flight;
-  let sale;
-  try {
-    [flight, sale] = await Promise.all([
-      api("GET", `/api/v1/flights/${flightId}`),
-      api("GET", `/api/v1/flights/${flightId}/sale`),
-    ]);
-  } catch (error) {
-    if (!(error instanceof ApiError && error.status === 404)) throw error;
+  // The flight says whether and when its sale opens, from what the server keeps in memory:
+  // no read of the line, which may be busy at the first rush.
+  const flight = await api("GET", `/api/v1/flights/${flightId}`);
+  const sale = flight.sale;
+  if (!sale) {
     ctx.navigate(`#/flights/${flightId}`); // no sale (any more): the seat map is open to all
     return null;
   }
-  let place = await joinLine(flightId);
+  let place;
+  try {
+    place = await joinLine(flightId);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    ctx.navigate(`#/flights/${flightId}`); // the sale ended meanwhile
+    return null;
+  }
 
   const opening = h("p", { class: "sale-opens" });
   const timer = h("strong", { class: "countdown", role: "timer", "aria-live": "off" });
@@ -62,9 +65,9 @@ export async function render(main, [id], ctx) {
   );
 
   let stopped = false;
-  let socket = null;
+  let socket = null; // the one socket following the current place
   let retry = null;
-
+  let backoff = 1000; // after a dropped socket, doubled up to 30 s, reset by a message
   function paint() {
     const untilOpen = secondsUntil(sale.opens_at);
     if (untilOpen > 0) {
@@ -84,7 +87,9 @@ export async function render(main, [id], ctx) {
     }
   }
 
+  /** The place as the server says it now: on to the seat map, back in line, or shown. */
   function arrived(next) {
+    const moved = next.place_id !== place.place_id;
     place = next;
     if (place.state === "admitted") {
       keepAdmission(flightId, place.admission);
@@ -100,34 +105,48 @@ export async function render(main, [id], ctx) {
       return;
     }
     paint();
+    if (moved || !socket) follow();
   }
 
   async function rejoin() {
     try {
       arrived(await joinLine(flightId));
-      if (!stopped) watch();
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) ctx.navigate(`#/flights/${flightId}`);
       else ctx.fail(error);
     }
   }
 
-  // Told over the WebSocket; if it drops, asked again by HTTP when the server suggests,
-  // then watched anew.
-  function watch() {
+  function closeQuietly(old) {
+    if (old.readyState === WebSocket.OPEN) old.close(1000);
+    else if (old.readyState === WebSocket.CONNECTING) old.addEventListener("open", () => old.close(1000));
+  }
+
+  // Told over the WebSocket; if it drops, asked again by HTTP after a backoff (or when the
+  // server suggests, if later), then followed anew. One socket at a time.
+  function follow() {
     if (stopped) return;
+    clearTimeout(retry);
+    if (socket) closeQuietly(socket);
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/ws/flights/${flightId}/queue?place=${place.place_id}`);
-    socket.addEventListener("message", (event) => {
-      if (!stopped) arrived(JSON.parse(event.data));
+    const opened = new WebSocket(`${scheme}://${location.host}/ws/flights/${flightId}/queue?place=${place.place_id}`);
+    socket = opened;
+    opened.addEventListener("message", (event) => {
+      if (stopped || opened !== socket) return;
+      backoff = 1000;
+      arrived(JSON.parse(event.data));
     });
-    socket.addEventListener("close", (event) => {
-      if (stopped || place.state !== "waiting") return;
+    opened.addEventListener("close", (event) => {
+      if (stopped || opened !== socket) return;
+      socket = null;
+      if (place.state !== "waiting") return;
       if (event.code === GONE || event.code === BAD_REQUEST) {
-        rejoin(); // the sale ended, or this place did: the line says which
+        rejoin(); // the sale ended, or this place did: joining says which
         return;
       }
-      retry = setTimeout(poll, 1000 * Math.max(1, place.poll_after_seconds || 1));
+      const wait = Math.max(backoff, 1000 * (place.poll_after_seconds || 1));
+      retry = setTimeout(poll, wait * (1 + Math.random() / 2));
+      backoff = Math.min(backoff * 2, 30_000);
     });
   }
 
@@ -136,11 +155,11 @@ export async function render(main, [id], ctx) {
       arrived(await api("GET", `/api/v1/flights/${flightId}/queue`));
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        ctx.navigate(`#/flights/${flightId}`);
+        rejoin(); // no place (the sale ended, or it did): joining says which
         return;
       }
     }
-    watch();
+    if (!socket) follow();
   }
 
   const ticking = setInterval(paint, 1000);
@@ -148,14 +167,10 @@ export async function render(main, [id], ctx) {
     stopped = true;
     clearInterval(ticking);
     clearTimeout(retry);
-    if (socket && socket.readyState === WebSocket.OPEN) socket.close(1000);
-    else if (socket && socket.readyState === WebSocket.CONNECTING) {
-      const opening = socket;
-      opening.addEventListener("open", () => opening.close(1000));
-    }
+    if (socket) closeQuietly(socket);
+    socket = null;
   }
 
   arrived(place);
-  if (!stopped) watch();
   return stop;
 }
