@@ -123,8 +123,29 @@ async def running_stack(postgres: PostgresServer, **extra_env: str) -> AsyncIter
             yield stack
 
 
+# A port picked free can be taken before its tier binds it (as another process's ephemeral
+# port): a stack whose start meets that is started again on new ports, once.
+PORT_TAKEN = "Address already in use"
+
+
 @contextlib.contextmanager
 def _up(database_url: str, **extra_env: str) -> Iterator[Stack]:
+    try:
+        with _up_once(database_url, **extra_env) as stack:
+            yield stack
+            return
+    except PortTaken:
+        pass
+    with _up_once(database_url, **extra_env) as stack:
+        yield stack
+
+
+class PortTaken(Exception):
+    """The stack did not start: one of its picked ports was taken meanwhile."""
+
+
+@contextlib.contextmanager
+def _up_once(database_url: str, **extra_env: str) -> Iterator[Stack]:
     # Under the project's var/, not pytest's private temp folder: nginx workers run as
     # nobody and must be able to reach their temp files (pytest's base is mode 700).
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
@@ -174,6 +195,8 @@ def _up(database_url: str, **extra_env: str) -> Iterator[Stack]:
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while "lastseat is up" not in log.read_text():
+            if up.poll() is not None and PORT_TAKEN in log.read_text():
+                raise PortTaken(log.read_text())
             assert up.poll() is None, log.read_text()
             assert time.monotonic() < deadline, f"stack not up in {STARTUP_SECONDS}s"
             time.sleep(0.2)

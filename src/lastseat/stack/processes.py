@@ -42,6 +42,16 @@ def start_bound_child(*args: str) -> subprocess.Popen[bytes]:
     )
 
 
+def _tail(log: Path | str, size: int = 600) -> str:
+    """The end of a log, to say why a tier exited (its folder may be gone by the time
+    anyone reads it)."""
+    try:
+        text = Path(log).read_bytes()[-size:].decode(errors="replace").strip()
+    except OSError:
+        return ""
+    return f"; it ends: {text}" if text else ""
+
+
 def wait_ready(
     name: str,
     process: subprocess.Popen[bytes],
@@ -53,7 +63,8 @@ def wait_ready(
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
+            said = _tail(log)
+            raise RuntimeError(f"{name} exited with {process.returncode}; see {log}{said}")
         if ready():
             return
         time.sleep(0.1)
