@@ -27,6 +27,7 @@ from uuid import UUID
 
 import structlog
 
+from lastseat.config import Settings
 from lastseat.domain.errors import Conflict, DatabaseBusy, DomainError, NotFound
 from lastseat.domain.flights import Flight
 from lastseat.domain.users import User
@@ -42,7 +43,7 @@ from lastseat.domain.waiting_room import (
 )
 from lastseat.services.catalog import Catalog
 from lastseat.services.context import ServiceContext
-from lastseat.services.ports import LinePlace, SaleLock
+from lastseat.services.ports import LinePlace, SaleLock, UnitOfWork
 from lastseat.services.shared_reads import SharedReads
 
 # The line is read for watchers this far from its front; a watcher further back is counted.
@@ -66,12 +67,28 @@ class _Watcher:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+def admission_keys(settings: Settings) -> list[bytes]:
+    """The tokens' keys, derived once from the token signing key (and its predecessor while
+    keys rotate), so a token is never a session token's hash or the other way round."""
+    secrets_ = [settings.token_signing_key, settings.token_signing_key_previous]
+    return [
+        hmac.new(secret.get_secret_value().encode(), ADMISSION_KEY_PURPOSE, hashlib.sha256).digest()
+        for secret in secrets_
+        if secret is not None
+    ]
+
+
 def poll_after(place: Place) -> int:
     """When a client that polls instead of watching should ask again: soon near the front,
     rarely far back (a line of thousands must not poll itself into a flood)."""
     if place.state is not PlaceState.WAITING:
         return 0
     return max(1, min(30, place.wait_seconds // 4))
+
+
+async def _position(uow: UnitOfWork, flight_id: int, place: LinePlace) -> int:
+    """Where a waiting place stands (1 is next); an admitted one is counted as first."""
+    return 1 if place.admitted_at else await uow.sales.ahead_of(flight_id, place) + 1
 
 
 class WaitingRoom:
@@ -90,6 +107,7 @@ class WaitingRoom:
         # in must still find a connection (else a 503 on the very path the room protects).
         self._line_slots = asyncio.Semaphore(max(1, ctx.settings.pool_size // 2))
         self._tickers: dict[int, asyncio.Task[None]] = {}
+        self._keys = admission_keys(ctx.settings)
 
     @contextlib.asynccontextmanager
     async def _line_turn(self) -> AsyncIterator[None]:
@@ -105,19 +123,6 @@ class WaitingRoom:
             yield
         finally:
             self._line_slots.release()
-
-    def _keys(self) -> list[bytes]:
-        """The tokens' keys, derived from the token signing key (and its predecessor while
-        keys rotate), so a token is never a session token's hash or the other way round."""
-        settings = self._ctx.settings
-        secrets_ = [settings.token_signing_key, settings.token_signing_key_previous]
-        return [
-            hmac.new(
-                secret.get_secret_value().encode(), ADMISSION_KEY_PURPOSE, hashlib.sha256
-            ).digest()
-            for secret in secrets_
-            if secret is not None
-        ]
 
     # -- the admin's side
 
@@ -194,7 +199,7 @@ class WaitingRoom:
         """Refuse a hold on a flight whose sale runs unless `token` admits `user` to it."""
         sale = (await self._current_sales()).get(flight_id)
         if sale is not None:
-            check_admission(self._keys(), token, sale, user.id, self._ctx.clock())
+            check_admission(self._keys, token, sale, user.id, self._ctx.clock())
 
     # -- the traveller's side
 
@@ -225,9 +230,9 @@ class WaitingRoom:
             held = candidate if joined else await uow.sales.place(flight_id, user.id)
             if held is None:  # not possible under the lock; said plainly all the same
                 raise NotFound("you have no place in this sale's line: join it")
-            ahead = 0 if held.admitted_at else await uow.sales.ahead_of(flight_id, held)
+            position = await _position(uow, flight_id, held)
             await uow.commit()
-        return self._view(sale, held, ahead + 1, now, await self._sold_out(flight_id)), joined
+        return self._view(sale, held, position, now, await self._sold_out(flight_id)), joined
 
     async def place(self, user: User, flight_id: int) -> Place:
         async with self._line_turn():
@@ -243,9 +248,9 @@ class WaitingRoom:
             held = await uow.sales.place(flight_id, user.id)
             if held is None:
                 raise NotFound("you have no place in this sale's line: join it")
-            ahead = 0 if held.admitted_at else await uow.sales.ahead_of(flight_id, held)
+            position = await _position(uow, flight_id, held)
         sold_out = await self._sold_out(flight_id)
-        return self._view(found[0], held, ahead + 1, now, sold_out)
+        return self._view(found[0], held, position, now, sold_out)
 
     async def _sold_out(self, flight_id: int) -> bool:
         """No seat free now: those waiting may leave (the seat map between changes, as
@@ -260,7 +265,7 @@ class WaitingRoom:
         if held.expires_at <= now:
             state, admission = PlaceState.EXPIRED, None
         else:
-            token = admission_token(self._keys()[0], sale, held.user_id, held.expires_at)
+            token = admission_token(self._keys[0], sale, held.user_id, held.expires_at)
             state, admission = PlaceState.ADMITTED, Admission(token, held.expires_at)
         return Place(
             held.place_id, sale.flight_id, state, None, 0, sale.opens_at, admission, sold_out
@@ -388,8 +393,7 @@ class WaitingRoom:
                 if stored is None:
                     held[place_id] = None
                     continue
-                ahead = 0 if stored.admitted_at else await uow.sales.ahead_of(flight_id, stored)
-                held[place_id] = stored, ahead + 1
+                held[place_id] = stored, await _position(uow, flight_id, stored)
         sold_out = await self._sold_out(flight_id)  # after the line's read: one connection
         places: dict[UUID, Place | None] = {}
         for place_id in list(watchers):

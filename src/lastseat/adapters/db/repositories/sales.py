@@ -113,23 +113,14 @@ class SqlSales:
         )
 
     async def place(self, flight_id: int, user_id: UUID) -> LinePlace | None:
-        row = (
-            await self._conn.execute(
-                sa.select(*_PLACE).where(
-                    sale_places.c.flight_id == flight_id, sale_places.c.user_id == user_id
-                )
-            )
-        ).first()
-        return None if row is None else _place(row)
+        return await self._one_place(flight_id, sale_places.c.user_id == user_id)
 
     async def place_by_id(self, flight_id: int, place_id: UUID) -> LinePlace | None:
-        row = (
-            await self._conn.execute(
-                sa.select(*_PLACE).where(
-                    sale_places.c.flight_id == flight_id, sale_places.c.place_id == place_id
-                )
-            )
-        ).first()
+        return await self._one_place(flight_id, sale_places.c.place_id == place_id)
+
+    async def _one_place(self, flight_id: int, which: sa.ColumnElement[bool]) -> LinePlace | None:
+        query = sa.select(*_PLACE).where(sale_places.c.flight_id == flight_id, which)
+        row = (await self._conn.execute(query)).first()
         return None if row is None else _place(row)
 
     async def join(
