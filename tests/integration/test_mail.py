@@ -5,7 +5,6 @@ mail being down delays nothing, and a message is kept once across crashes and re
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from lastseat.adapters.mail_smtp import SmtpPostman
 from lastseat.bootstrap import Services, build_services
 from lastseat.domain.mail import Letter
 from lastseat.stack.mail_tier import MailStore, start_catcher
+from lastseat.stack.ports import free_port
 from tests.support.asgi import bearer, signed_in
 from tests.support.clock import FakeClock
 from tests.support.databases import make_settings
@@ -27,15 +27,9 @@ from tests.support.mail import barcodes, kept, pdfs, text_part
 from tests.support.payments import FakePayments
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def mail_port() -> int:
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture

@@ -41,13 +41,13 @@ from lastseat.cluster.topology import (
     topology,
 )
 from lastseat.config import PROJECT_ROOT
+from lastseat.stack.ports import free_ports
 from lastseat.stack.processes import alive
 from lastseat.stack.tls import ca_path
 from tests.support.commands import lastseat
 from tests.support.interfaces import interfaces_may_change
 from tests.support.passengers import passengers_json
 from tests.support.servers import server_env
-from tests.support.stack import _free_ports
 
 UP_SECONDS = 180.0
 RETRYABLE = frozenset({502, 503, 504})
@@ -154,7 +154,7 @@ def _running_cluster(app_hosts: int, flights: int, folder_prefix: str) -> Iterat
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=folder_prefix, dir=PROJECT_ROOT / "var"))
     folder.chmod(0o755)  # Patroni (user postgres) and nginx's workers (nobody) reach in
-    dns, doh, https, http, proxy, proxy_grpc, grpc_port, sandbox = _free_ports(8)
+    dns, doh, https, http, proxy, proxy_grpc, grpc_port, sandbox = free_ports(8)
     env = server_env(
         "postgresql+asyncpg://set-by-the-cluster@127.0.0.1/none",
         LASTSEAT_DNS_PORT=str(dns),

@@ -8,7 +8,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -21,7 +20,7 @@ import httpx
 
 from lastseat.client.resolve import resolving_transport
 from lastseat.config import PROJECT_ROOT, Settings
-from lastseat.stack.ports import free_pair
+from lastseat.stack.ports import free_pair, free_ports
 from lastseat.stack.postgres import PostgresServer
 from lastseat.stack.processes import alive, lastseat_argv
 from lastseat.stack.state import read_state, state_path
@@ -33,17 +32,6 @@ from tests.support.servers import server_env
 STARTUP_SECONDS = 120.0
 WAIT_SECONDS = 5.0  # bounds on waiting for a log line, not performance figures
 DOMAIN = "lastseat.test"
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 @dataclass
@@ -123,9 +111,10 @@ async def running_stack(postgres: PostgresServer, **extra_env: str) -> AsyncIter
             yield stack
 
 
-# A port picked free can be taken before its tier binds it (as another process's ephemeral
-# port): a stack whose start meets that is started again on new ports, once.
-PORT_TAKEN = "Address already in use"
+# A port picked free can still be taken before its tier binds it (by another test's pick):
+# a stack whose start meets that is started again on new ports, once. Servers word it
+# differently ("Address already in use", "address already in use"), hence the lower case.
+PORT_TAKEN = "address already in use"
 
 
 @contextlib.contextmanager
@@ -151,7 +140,7 @@ def _up_once(database_url: str, **extra_env: str) -> Iterator[Stack]:
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="test-stack-", dir=PROJECT_ROOT / "var"))
     folder.chmod(0o755)
-    dns, doh, https, http, proxy, proxy_grpc, grpc_port, sandbox, mail, mailer = _free_ports(10)
+    dns, doh, https, http, proxy, proxy_grpc, grpc_port, sandbox, mail, mailer = free_ports(10)
     env = server_env(
         database_url,
         LASTSEAT_STACK_DIR=str(folder),
@@ -195,7 +184,7 @@ def _up_once(database_url: str, **extra_env: str) -> Iterator[Stack]:
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while "lastseat is up" not in log.read_text():
-            if up.poll() is not None and PORT_TAKEN in log.read_text():
+            if up.poll() is not None and PORT_TAKEN in log.read_text().lower():
                 raise PortTaken(log.read_text())
             assert up.poll() is None, log.read_text()
             assert time.monotonic() < deadline, f"stack not up in {STARTUP_SECONDS}s"

@@ -1,29 +1,70 @@
-"""Loopback ports: a free one to listen on, and whether one is taken."""
+"""Loopback ports: a free one to listen on, and whether one is taken.
+
+Ports are picked outside the kernel's ephemeral range. A port picked inside it can be given,
+between the pick and the bind, to any process's outgoing connection as its own port (CI lost
+a stack's app server that way, with hundreds of connections opening beside it); outside it,
+only another pick can take it, and picks are random over thousands of ports."""
 
 from __future__ import annotations
 
+import random
 import socket
+from pathlib import Path
+
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST = 10000  # below: ports that well-known services may expect to find free
+TRIES = 200
+
+
+def _listening_ports() -> range:
+    """The ports not handed out as connections' own: below the ephemeral range, or above
+    it when too few are below."""
+    try:
+        low, high = (int(part) for part in EPHEMERAL_RANGE.read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999  # Linux's default
+    if low - LOWEST >= 1000:
+        return range(LOWEST, low)
+    return range(high + 1, 65536)
+
+
+def _bindable(port: int, kind: socket.SocketKind = socket.SOCK_STREAM) -> bool:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port() -> int:
-    """A port nothing listens on now (the kernel's pick)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on now, outside the ephemeral range."""
+    return free_run(1)
 
 
 def free_pair() -> int:
     """A free port p with p+1 free too: a stack's app servers take consecutive ports."""
-    for _ in range(100):
+    return free_run(2)
+
+
+def free_run(length: int) -> int:
+    """The first of `length` consecutive free ports."""
+    ports = _listening_ports()
+    for _ in range(TRIES):
+        first = random.randrange(ports.start, ports.stop - length + 1)
+        if all(_bindable(port) for port in range(first, first + length)):
+            return first
+    raise RuntimeError(f"no {length} consecutive free ports")
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports."""
+    picked: list[int] = []
+    while len(picked) < count:
         port = free_port()
-        with socket.socket() as first, socket.socket() as second:
-            try:
-                first.bind(("127.0.0.1", port))
-                second.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no two consecutive free ports")
+        if port not in picked:
+            picked.append(port)
+    return picked
 
 
 def port_open(port: int) -> bool:
@@ -34,18 +75,20 @@ def port_open(port: int) -> bool:
 
 def reserve_udp_and_tcp_port() -> tuple[int, list[socket.socket]]:
     """A port free for both UDP and TCP, held by two bound sockets until they are closed:
-    meanwhile no other process's connection is given it as its own (ephemeral) port."""
-    for _ in range(100):
+    meanwhile no other pick is given it."""
+    ports = _listening_ports()
+    for _ in range(TRIES):
+        port = random.randrange(ports.start, ports.stop)
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        tcp.bind(("127.0.0.1", 0))
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            udp.bind(("127.0.0.1", tcp.getsockname()[1]))
+            tcp.bind(("127.0.0.1", port))
+            udp.bind(("127.0.0.1", port))
         except OSError:
             tcp.close()
             udp.close()
             continue
-        return int(tcp.getsockname()[1]), [tcp, udp]
+        return port, [tcp, udp]
     raise RuntimeError("no port free for both UDP and TCP")
 
 

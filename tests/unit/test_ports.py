@@ -1,0 +1,48 @@
+"""Picked ports lie outside the kernel's ephemeral range, where no outgoing connection can be
+given one between the pick and the bind."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from lastseat.stack.ports import free_pair, free_ports, reserve_udp_and_tcp_port
+
+
+def _ephemeral() -> range:
+    low, high = (
+        int(part) for part in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    )
+    return range(low, high + 1)
+
+
+def test_picked_ports_are_distinct_free_and_outside_the_ephemeral_range() -> None:
+    ports = free_ports(40)
+    assert len(set(ports)) == 40
+    assert not any(port in _ephemeral() for port in ports)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", ports[0]))  # free when picked
+
+
+def test_a_pair_is_two_consecutive_free_ports() -> None:
+    first = free_pair()
+    assert first not in _ephemeral() and first + 1 not in _ephemeral()
+    with socket.socket() as one, socket.socket() as two:
+        one.bind(("127.0.0.1", first))
+        two.bind(("127.0.0.1", first + 1))
+
+
+def test_a_reserved_port_is_held_for_udp_and_tcp_until_released() -> None:
+    port, held = reserve_udp_and_tcp_port()
+    try:
+        assert port not in _ephemeral()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+            try:
+                other.bind(("127.0.0.1", port))
+            except OSError:
+                pass
+            else:
+                raise AssertionError("a reserved port could be bound again")
+    finally:
+        for sock in held:
+            sock.close()
