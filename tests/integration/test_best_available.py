@@ -19,11 +19,13 @@ from lastseat.adapters.db.database import SqlDatabase
 from lastseat.adapters.db.repositories.postgres import PgHolds
 from lastseat.bootstrap import Services, build_services
 from lastseat.domain.errors import DomainError, NoSeatsFit, SeatsUnavailable
+from lastseat.domain.flights import Flight
 from lastseat.domain.holds import Hold
 from lastseat.domain.seat_choice import SeatWish, Together, choose_seats
 from lastseat.domain.users import User
 from lastseat.services.choice_rounds import ChoiceRounds
 from lastseat.services.holding import HoldResult
+from lastseat.services.ports import IdempotencyKey
 from lastseat.v1 import booking_pb2 as pb
 from tests.support.asgi import assert_problem, bearer, signed_in
 from tests.support.clock import FakeClock
@@ -116,6 +118,20 @@ async def test_no_room_together_teaches_and_sold_out_says_so(
         )
     assert over_grpc.value.code() == grpc.StatusCode.ABORTED
     assert dict(over_grpc.value.trailing_metadata() or ())["sold_out"] == "true"
+
+
+async def _two_rows(
+    api: httpx.AsyncClient, admin: dict[str, str], services: Services, code: str
+) -> Flight:
+    """A flight of two rows, business 1A-1C and economy 2A-2C."""
+    body: dict[str, Any] = dict(flight_body(code=code))
+    business, economy = body["cabins"]
+    body["cabins"] = [
+        {**business, "rows": [1, 1], "letters": "ABC"},
+        {**economy, "rows": [2, 2], "letters": "ABC"},
+    ]
+    made = await api.post("/api/v1/admin/flights", json=body, headers=admin)
+    return await services.catalog.flight(int(made.json()["id"]))
 
 
 async def _signed_up(services: Services, count: int) -> list[User]:
@@ -292,30 +308,23 @@ async def test_a_round_claiming_seats_beside_a_hold_naming_them_does_not_deadloc
     services: Services,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A round claims its groups' seats one group after another, so it might take them in
-    an order of its own (2C, then 1A) while a hold naming both takes them by name (1A, then
-    2C): each would wait for the other. The round locks all its seats first, by name, as
-    every claim does. (SQLite: one writer at a time, nothing to interleave.)"""
-    body: dict[str, Any] = dict(flight_body(code="LS006"))
-    business, economy = body["cabins"]
-    body["cabins"] = [
-        {**business, "rows": [1, 1], "letters": "ABC"},
-        {**economy, "rows": [2, 2], "letters": "ABC"},
-    ]
-    made = await api.post("/api/v1/admin/flights", json=body, headers=admin)
-    flight = await services.catalog.flight(int(made.json()["id"]))
+    """A round claims all its groups' seats in one statement, locking them by name as every
+    claim does, so a hold naming some of them (1A and 2C, seats of two groups) waits for
+    the round rather than taking one while the round waits for it (a deadlock): the round
+    here has claimed and not committed when the hold begins. (SQLite: one writer at a
+    time, nothing to interleave.)"""
+    flight = await _two_rows(api, admin, services, "LS006")
     ann, bob, carol, dan = await _signed_up(services, 4)
     await services.reservations.hold_seats(carol, flight.id, ["1B", "1C", "2A", "2B"])
     first_claimed, named_waits = asyncio.Event(), asyncio.Event()
-    place = PgHolds.place
+    place_all = PgHolds.place_all
 
-    async def paused(holds: PgHolds, hold: Hold, *args: Any) -> list[str]:
-        """The round's first claim (Ann's 2C), then Dan's hold naming 1A and 2C starts
-        before the round's second claim (Bob's 1A)."""
-        claimed = await place(holds, hold, *args)
-        if hold.user_id == ann.id:
-            first_claimed.set()
-            await named_waits.wait()
+    async def paused(holds: PgHolds, *args: Any) -> list[list[str]]:
+        """The round's claim of Ann's 2C and Bob's 1A, then Dan's hold naming 1A and 2C
+        starts before the round commits."""
+        claimed = await place_all(holds, *args)
+        first_claimed.set()
+        await named_waits.wait()
         return claimed
 
     async def dan_names_both() -> Any:
@@ -331,7 +340,7 @@ async def test_a_round_claiming_seats_beside_a_hold_naming_them_does_not_deadloc
         await asyncio.sleep(0.5)
         named_waits.set()
 
-    monkeypatch.setattr(PgHolds, "place", paused)
+    monkeypatch.setattr(PgHolds, "place_all", paused)
     rounds = services.reservations._rounds  # both groups in one round: asked together
     outcomes = await asyncio.wait_for(
         asyncio.gather(
@@ -347,6 +356,58 @@ async def test_a_round_claiming_seats_beside_a_hold_naming_them_does_not_deadloc
     assert isinstance(ann_got, HoldResult) and ann_got.hold.seats == ("2C",)
     assert isinstance(bob_got, HoldResult) and bob_got.hold.seats == ("1A",)
     assert isinstance(dan_got, DomainError) and dan_got.code == "seats-unavailable"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_round_whose_seat_a_named_hold_took_meanwhile_is_made_again(
+    api: httpx.AsyncClient,
+    admin: dict[str, str],
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Dan's hold naming 1A has claimed it and not committed when a round reads the free
+    seats and chooses 1A for Bob: the round's claim waits for Dan's, finds 1A taken and is
+    made again from the seats as they are then. Ann still gets her seat; Bob is told no
+    business seat is left, never given one that is Dan's."""
+    flight = await _two_rows(api, admin, services, "LS007")
+    ann, bob, carol, dan = await _signed_up(services, 4)
+    await services.reservations.hold_seats(carol, flight.id, ["1B", "1C", "2A", "2B"])
+    dan_claimed, dan_commits = asyncio.Event(), asyncio.Event()
+    place = PgHolds.place
+
+    async def paused(holds: PgHolds, hold: Hold, *args: Any) -> list[str]:
+        claimed = await place(holds, hold, *args)
+        dan_claimed.set()
+        await dan_commits.wait()
+        return claimed
+
+    async def round_begins() -> Any:
+        await dan_claimed.wait()
+        rounds = services.reservations._rounds  # both groups in one round: asked together
+        return await asyncio.gather(
+            rounds.hold(flight, ann, SeatWish(1, "economy"), None, None, None),
+            rounds.hold(flight, bob, SeatWish(1, "business"), None, None, None),
+            return_exceptions=True,
+        )
+
+    async def dan_goes_on() -> None:
+        """Once the round's claim waits on Dan's row lock: a bound on waiting."""
+        await dan_claimed.wait()
+        await asyncio.sleep(0.5)
+        dan_commits.set()
+
+    monkeypatch.setattr(PgHolds, "place", paused)
+    dan_got, (ann_got, bob_got), _ = await asyncio.wait_for(
+        asyncio.gather(
+            services.reservations.hold_seats(dan, flight.id, ["1A"]), round_begins(), dan_goes_on()
+        ),
+        30,
+    )
+    assert dan_got.hold.seats == ("1A",)
+    assert isinstance(ann_got, HoldResult) and ann_got.hold.seats == ("2C",)
+    assert isinstance(bob_got, NoSeatsFit)
+    seats = await services.catalog.seat_map(flight.id, current=True)
+    assert seats.available() == []
 
 
 async def test_a_request_gone_mid_round_is_not_served(
@@ -380,3 +441,59 @@ async def test_a_request_gone_mid_round_is_not_served(
     assert [hold.id for hold in mine] == [old.id]  # the old hold as it was, no new one
     seat_map = await services.catalog.seat_map(flight.id, current=True)
     assert set(seat_map.taken) == set(old.seats) | set(chosen.hold.seats)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_groups_waiting_when_the_flight_sells_out_are_refused_without_a_round(
+    api: httpx.AsyncClient,
+    admin: dict[str, str],
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bob and Dan ask while Ann's round takes the last seat. Bob is then refused at once,
+    told the flight is sold out, in no round of his own; Dan, whose key placed a hold
+    before, is still answered with that hold (a replay), not refused. (SQLite: the others'
+    requests wait for the round's write lock before they can join the line.)"""
+    flight = await _two_rows(api, admin, services, "LS008")
+    ann, bob, carol, dan = await _signed_up(services, 4)
+    economy_seat = SeatWish(1, "economy")
+    key = IdempotencyKey(key="dan-1", fingerprint="same request")
+    first = await services.reservations.hold_seats(dan, flight.id, economy_seat, idem=key)
+    await services.reservations.hold_seats(carol, flight.id, ["1A", "1B", "1C", "2B"])
+    in_round, go_on = asyncio.Event(), asyncio.Event()
+    served: list[list[User]] = []
+    count = ChoiceRounds._counted
+
+    async def paused(rounds: ChoiceRounds, uow: Any, flight: Any, asks: Any, now: Any) -> Any:
+        served.append([ask.user for ask in asks])
+        if len(served) == 1:
+            in_round.set()
+            await go_on.wait()
+        return await count(rounds, uow, flight, asks, now)
+
+    async def others_ask_meanwhile() -> list[Any]:
+        await in_round.wait()
+        asked = [
+            asyncio.create_task(services.reservations.hold_seats(bob, flight.id, economy_seat)),
+            asyncio.create_task(
+                services.reservations.hold_seats(dan, flight.id, economy_seat, idem=key)
+            ),
+        ]
+        await asyncio.sleep(0.2)  # (both waiting for the next round by then)
+        go_on.set()
+        return list(await asyncio.gather(*asked, return_exceptions=True))
+
+    monkeypatch.setattr(ChoiceRounds, "_counted", paused)
+    ann_got, (bob_got, dan_got) = await asyncio.wait_for(
+        asyncio.gather(
+            services.reservations.hold_seats(ann, flight.id, economy_seat),
+            others_ask_meanwhile(),
+        ),
+        30,
+    )
+    assert ann_got.hold.seats == ("2C",)
+    assert isinstance(bob_got, NoSeatsFit) and bob_got.available == []
+    assert "sold out" in bob_got.detail
+    assert isinstance(dan_got, HoldResult) and dan_got.replayed
+    assert dan_got.hold.id == first.hold.id
+    assert [ann] in served and all(bob not in users for users in served)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lastseat.adapters.db import migrate
 from lastseat.adapters.db.engine import create_engine
 from lastseat.adapters.db.hot_reads import PgSeatReader, SeatReader
+from lastseat.adapters.db.repositories.holds import SqlIdempotencyKeys
 from lastseat.adapters.db.repositories.postgres import PgIdempotencyKeys, PgThrottles
 from lastseat.adapters.db.unit_of_work import (
     PORTABLE,
@@ -33,6 +34,7 @@ from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger, PassengerType
 from lastseat.domain.pricing import quote
 from lastseat.domain.users import Role, User
+from lastseat.services.ports import KeyClaim, Placement
 from lastseat.services.samples import standard_layout
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -68,6 +70,47 @@ async def _place(uows: SqlUnitOfWorkFactory, hold: Hold, now: datetime = NOW) ->
     return claimed
 
 
+async def _round(uows: SqlUnitOfWorkFactory, user: User, flight_id: int) -> list[Any]:
+    """A round of holds placed together, as choice_rounds.py places them: keys claimed,
+    counts read and holds placed, each for several at once; one of the holds names a seat
+    held already, which is not claimed."""
+    other = User(uuid.uuid4(), f"other-{flight_id}@example.com", Role.CUSTOMER)
+    seen: list[Any] = []
+    async with uows(write=True) as uow:
+        await uow.users.add(other, "hash", NOW)
+        await uow.commit()
+    first_key = uuid.uuid4()
+    async with uows(write=True) as uow:
+        await uow.idempotency.claim(user.id, "used", "fp", first_key, NOW)
+        await uow.commit()
+    async with uows(write=True) as uow:
+        claims = [
+            KeyClaim(user.id, "used", "fp", uuid.uuid4()),
+            KeyClaim(other.id, "new", "fp", uuid.uuid4()),
+        ]
+        seen.append(await uow.idempotency.claim_all(claims, NOW) == [("fp", first_key), None])
+        askers = [(user.id, "192.0.2.1"), (other.id, None), (other.id, "192.0.2.9")]
+        seen.append(await uow.holds.held_and_sold_all(askers, flight_id, NOW))
+        holds = [
+            _hold(user, flight_id, ("5A", "5B"), LATER),
+            _hold(other, flight_id, ("6A",), LATER),
+            _hold(other, flight_id, ("1A", "7A"), LATER),  # 1A is held already
+        ]
+        placements = [
+            Placement(hold, "192.0.2.2", seat_events(flight_id, list(hold.seats), SeatStatus.HELD))
+            for hold in holds
+        ]
+        seen.append(await uow.holds.place_all(placements, NOW))
+        seen.append(await uow.holds.held_and_sold_all(askers, flight_id, NOW))
+        seen.append(sorted(await uow.seats.taken(flight_id, NOW)))
+        await uow.commit()  # (the service would not, with 1A unclaimed: the events show all)
+    async with uows() as uow:
+        seen.append(
+            [(seat, status) for _, seat, status in await uow.events.for_flight(flight_id, 0, 99)]
+        )
+    return seen
+
+
 async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> list[Any]:
     """Every repository method with a PostgreSQL twin, on a flight and customer of its own;
     what it returns, with the ids this run made left out."""
@@ -95,6 +138,7 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
     seen.append(sorted(claims))
     lapsing = _hold(user, flight.id, ("4A", "4B"), NOW + timedelta(seconds=1))
     seen.append(await _place(uows, lapsing))
+    seen.append(await _round(uows, user, flight.id))
 
     booking = Booking(
         id=uuid.uuid4(),
@@ -169,7 +213,11 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
 
 # Upserts are built from the dialect's own INSERT (its ON CONFLICT clause is not portable):
 # the portable statement around it is what runs here.
-PORTABLE_ON_POSTGRESQL = replace(PORTABLE, idempotency=PgIdempotencyKeys, throttles=PgThrottles)
+class _PortableClaims(PgIdempotencyKeys):
+    claim_all = SqlIdempotencyKeys.claim_all  # the portable one, over PostgreSQL's upsert
+
+
+PORTABLE_ON_POSTGRESQL = replace(PORTABLE, idempotency=_PortableClaims, throttles=PgThrottles)
 
 
 async def test_the_postgresql_repositories_do_what_the_portable_ones_do(
@@ -181,3 +229,5 @@ async def test_the_postgresql_repositories_do_what_the_portable_ones_do(
     assert portable[2] == ["1A", "1C"]
     assert portable[3] == ["2A"]
     assert portable[4] == [[], [], [], ["3A"]]  # one racer of four wins the last seat
+    placed_together = portable[6][2]
+    assert placed_together == [["5A", "5B"], ["6A"], ["7A"]]

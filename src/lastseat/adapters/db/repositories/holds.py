@@ -23,6 +23,7 @@ from lastseat.adapters.db.tables import (
 from lastseat.domain.events import SeatEvent
 from lastseat.domain.holds import HeldSeats, Hold, HoldStatus
 from lastseat.domain.pricing import Quote
+from lastseat.services.ports import KeyClaim, Placement
 
 # Statements are built once: building a Core statement per call costs more than running it.
 _STATUS = sa.bindparam("new_status", type_=sa.String())
@@ -110,9 +111,6 @@ class SqlHolds:
     ) -> None:
         """Nothing to do here either (SQLite)."""
 
-    async def lock_seats(self, flight_id: int, seats: Sequence[str]) -> None:
-        """Nothing to lock where one transaction writes at a time (SQLite)."""
-
     async def serialize_choices(self, flight_id: int) -> None:
         """Nothing to do here either (SQLite); PostgreSQL locks the flight's choices."""
 
@@ -128,6 +126,10 @@ class SqlHolds:
         )
         await SqlEvents(self._conn).append(changes, now)
         return claimed
+
+    async def place_all(self, placements: Sequence[Placement], now: datetime) -> list[list[str]]:
+        """One placement after another here; PostgreSQL places them in one statement."""
+        return [await self.place(p.hold, now, p.address, p.changes) for p in placements]
 
     async def held_and_sold(
         self, user_id: UUID, address: str | None, flight_id: int, now: datetime
@@ -181,6 +183,15 @@ class SqlHolds:
         both = held.join(booked, sa.true())  # one row each
         row = (await self._conn.execute(sa.select(held, booked, sold).select_from(both))).one()
         return held_and_sold_from(row)
+
+    async def held_and_sold_all(
+        self, askers: Sequence[tuple[UUID, str | None]], flight_id: int, now: datetime
+    ) -> list[tuple[HeldSeats, int]]:
+        """One read each here; PostgreSQL reads them all in one statement."""
+        return [
+            await self.held_and_sold(user_id, address, flight_id, now)
+            for user_id, address in askers
+        ]
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
         row = (await self._conn.execute(_OWNED_HOLD, {"row_id": hold_id, "owner": user_id})).first()
@@ -258,7 +269,19 @@ class SqlIdempotencyKeys:
             return None
         return await self.find(user_id, key)
 
+    async def claim_all(
+        self, claims: Sequence[KeyClaim], now: datetime
+    ) -> list[tuple[str, UUID] | None]:
+        """One claim after another here; PostgreSQL claims them in one statement."""
+        return [
+            await self.claim(c.user_id, c.key, c.fingerprint, c.resource_id, now) for c in claims
+        ]
+
     async def find(self, user_id: UUID, key: str) -> tuple[str, UUID] | None:
         """(fingerprint, resource id) of the first request with this key, if there was one."""
         row = (await self._conn.execute(_IDEMPOTENCY_ROW, {"owner": user_id, "key": key})).first()
         return None if row is None else (row[0], row[1])
+
+    async def find_all(self, keys: Sequence[tuple[UUID, str]]) -> list[tuple[str, UUID] | None]:
+        """One read each here; PostgreSQL reads them all in one statement."""
+        return [await self.find(user_id, key) for user_id, key in keys]

@@ -36,6 +36,7 @@ from lastseat.domain.flights import SeatStatus
 from lastseat.domain.holds import HeldSeats, Hold
 from lastseat.domain.throttling import Counter
 from lastseat.domain.users import User
+from lastseat.services.ports import KeyClaim, Placement
 
 
 def naive_utc(moment: datetime) -> datetime:
@@ -129,37 +130,50 @@ LOCK_ROUND_ADDRESSES = (
     " FROM (SELECT DISTINCT hashtext(a || ' ' || $2::integer::text) AS k"
     "  FROM unnest($1::text[]) AS a ORDER BY 1) AS keys"
 )
-# A round's chosen seats locked at once, in HOLD_SEATS_OF_HOLD's order (by name).
-LOCK_SEATS = (
-    "SELECT count(*) FROM (SELECT seat FROM seats WHERE flight_id = $1"
-    " AND seat = ANY($2::varchar[]) ORDER BY seat FOR UPDATE) AS locked"
-)
 # The flight's lock for choosing seats for groups (best-available), taken after the
 # customer's and the address's and as late as can be: every choice on the flight waits
 # for it, so it is held for the read of the free seats, the claim and the commit only.
 # Holds that name their seats do not take it (row locks order them against a choice).
 LOCK_CHOICES = "SELECT pg_advisory_xact_lock(7348, $1::integer)"
-# SqlHolds.held_and_sold as driver SQL ($1 the customer, $2 the address or NULL, which
-# matches nothing, $3 the flight, $4 now).
-HELD_AND_SOLD = (
-    "SELECT held.mine_on_flight, held.mine, held.address, booked.mine, booked.address, sold.n"  # noqa: S608
-    " FROM (SELECT"
-    "  coalesce(sum(CASE WHEN holds.user_id = $1 AND holds.flight_id = $3 THEN 1 ELSE 0 END), 0)"
-    "   AS mine_on_flight,"
-    "  coalesce(sum(CASE WHEN holds.user_id = $1 THEN 1 ELSE 0 END), 0) AS mine,"
-    "  coalesce(sum(CASE WHEN holds.client_address = $2 AND holds.flight_id = $3"
-    "   THEN 1 ELSE 0 END), 0) AS address"
-    "  FROM holds JOIN seats ON seats.hold_id = holds.id"
-    "  WHERE holds.status = 'active' AND holds.expires_at > $4"
-    "   AND (holds.user_id = $1 OR (holds.client_address = $2 AND holds.flight_id = $3))) AS held,"
-    " (SELECT coalesce(sum(CASE WHEN bookings.user_id = $1 THEN 1 ELSE 0 END), 0) AS mine,"
-    "  coalesce(sum(CASE WHEN holds.client_address = $2 THEN 1 ELSE 0 END), 0) AS address"
-    "  FROM booking_seats JOIN bookings ON bookings.id = booking_seats.booking_id"
-    "  JOIN holds ON holds.id = bookings.hold_id"
-    "  WHERE booking_seats.flight_id = $3 AND booking_seats.active"
-    "   AND (bookings.user_id = $1 OR holds.client_address = $2)) AS booked,"
-    " (SELECT count(*) AS n FROM seats WHERE flight_id = $3"
-    f"  AND {seat_rules.in_state(SeatStatus.BOOKED)}) AS sold"
+
+
+def _held_and_sold(customer: str, address: str, flight: str, now: str) -> str:
+    """SqlHolds.held_and_sold as driver SQL, for the customer, address (NULL matches
+    nothing), flight and moment named by these SQL expressions."""
+    return (
+        f"SELECT held.mine_on_flight, held.mine, held.address, booked.mine, booked.address, sold.n"  # noqa: S608
+        " FROM (SELECT"
+        f"  coalesce(sum(CASE WHEN holds.user_id = {customer} AND holds.flight_id = {flight}"
+        "   THEN 1 ELSE 0 END), 0) AS mine_on_flight,"
+        f"  coalesce(sum(CASE WHEN holds.user_id = {customer} THEN 1 ELSE 0 END), 0) AS mine,"
+        f"  coalesce(sum(CASE WHEN holds.client_address = {address} AND holds.flight_id = {flight}"
+        "   THEN 1 ELSE 0 END), 0) AS address"
+        "  FROM holds JOIN seats ON seats.hold_id = holds.id"
+        f"  WHERE holds.status = 'active' AND holds.expires_at > {now}"
+        f"   AND (holds.user_id = {customer}"
+        f"    OR (holds.client_address = {address} AND holds.flight_id = {flight}))) AS held,"
+        f" (SELECT coalesce(sum(CASE WHEN bookings.user_id = {customer} THEN 1 ELSE 0 END), 0)"
+        "   AS mine,"
+        f"  coalesce(sum(CASE WHEN holds.client_address = {address} THEN 1 ELSE 0 END), 0)"
+        "   AS address"
+        "  FROM booking_seats JOIN bookings ON bookings.id = booking_seats.booking_id"
+        "  JOIN holds ON holds.id = bookings.hold_id"
+        f"  WHERE booking_seats.flight_id = {flight} AND booking_seats.active"
+        f"   AND (bookings.user_id = {customer} OR holds.client_address = {address})) AS booked,"
+        f" (SELECT count(*) AS n FROM seats WHERE flight_id = {flight}"
+        f"  AND {seat_rules.in_state(SeatStatus.BOOKED)}) AS sold"
+    )
+
+
+# ($1 the customer, $2 the address or NULL, $3 the flight, $4 now)
+HELD_AND_SOLD = _held_and_sold("$1", "$2", "$3", "$4")
+# The same for each of a round's askers, in their order ($1 the customers, $2 their
+# addresses, $3 the flight, $4 now).
+HELD_AND_SOLD_ALL = (
+    "SELECT counts.* FROM unnest($1::uuid[], $2::varchar[]) WITH ORDINALITY"  # noqa: S608
+    " AS asker(customer, address, n),"
+    f" LATERAL ({_held_and_sold('asker.customer', 'asker.address', '$3', '$4')}) AS counts"
+    " ORDER BY asker.n"
 )
 # SqlThrottles.count_all as driver SQL ($1 the keys, $2 now, $3 the window's start after
 # which a count stands): the keys' rows are locked in the order given.
@@ -187,6 +201,59 @@ PLACE_HOLD = (
     "  FROM unnest($11::varchar[], $12::varchar[]) WITH ORDINALITY AS change(seat, status, n)"
     "  ORDER BY change.n)"
     " SELECT seat FROM claimed"
+)
+# A round's holds placed in one statement (PLACE_HOLD for each, in their order): $1-$9
+# the holds' columns as arrays ($3 the flight and $7 now shared), $10-$12 each seat with
+# its hold and that hold's expiry, $13-$14 the events. All the round's seats are locked
+# at once in the order every claim locks them (by name), so a hold naming some of the
+# same seats cannot meet this one's locks the other way round (a deadlock).
+PLACE_ALL = (
+    "WITH hold AS (INSERT INTO holds (id, user_id, flight_id, seats, quote, status,"  # noqa: S608
+    "  created_at, expires_at, client_address)"
+    "  SELECT given.id, given.user_id, $3, given.seats::json, given.quote::json, given.status,"
+    "   $7, given.expires_at, given.address"
+    "  FROM unnest($1::uuid[], $2::uuid[], $4::text[], $5::text[], $6::varchar[],"
+    "   $8::timestamp[], $9::varchar[])"
+    "   WITH ORDINALITY AS given(id, user_id, seats, quote, status, expires_at, address, n)"
+    "  ORDER BY given.n),"
+    " wanted AS (SELECT * FROM unnest($10::uuid[], $11::varchar[], $12::timestamp[])"
+    "  AS w(hold_id, seat, until)),"
+    " claimed AS (UPDATE seats SET status = 'held', hold_id = wanted.hold_id,"
+    "  held_until = wanted.until, booking_id = NULL"
+    "  FROM wanted WHERE seats.flight_id = $3 AND seats.seat = wanted.seat AND seats.seat IN ("
+    "   SELECT seat FROM seats WHERE flight_id = $3 AND seat = ANY($11::varchar[])"
+    f"    AND {seat_rules.may_become(SeatStatus.HELD, now='$7')}"
+    "   ORDER BY seat FOR UPDATE)"
+    "  RETURNING wanted.hold_id, seats.seat),"
+    " changes AS (INSERT INTO events (flight_id, seat, status, created_at)"
+    "  SELECT $3, change.seat, change.status, $7"
+    "  FROM unnest($13::varchar[], $14::varchar[]) WITH ORDINALITY AS change(seat, status, n)"
+    "  ORDER BY change.n)"
+    " SELECT hold_id, seat FROM claimed"
+)
+# SqlIdempotencyKeys.claim for a round's keys ($1-$4 as arrays, $5 now): for each, in
+# order, whether it was new, else the first use's fingerprint and resource as this
+# statement's snapshot shows them (a first use committed while the insert waited for it is
+# not in that snapshot: SqlIdempotencyKeys.find reads it then).
+CLAIM_ALL = (
+    "WITH given AS (SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::uuid[])"
+    "  WITH ORDINALITY AS g(user_id, key, fingerprint, resource_id, n)),"
+    " claimed AS (INSERT INTO idempotency_keys (user_id, key, fingerprint, resource_id, created_at)"
+    "  SELECT user_id, key, fingerprint, resource_id, $5 FROM given ORDER BY n"
+    "  ON CONFLICT DO NOTHING RETURNING user_id, key)"
+    " SELECT claimed.key IS NOT NULL, earlier.fingerprint, earlier.resource_id FROM given"
+    " LEFT JOIN claimed ON claimed.user_id = given.user_id AND claimed.key = given.key"
+    " LEFT JOIN idempotency_keys AS earlier"
+    "  ON earlier.user_id = given.user_id AND earlier.key = given.key"
+    " ORDER BY given.n"
+)
+# SqlIdempotencyKeys.find for each (customer, key) given, in their order.
+FIND_ALL = (
+    "SELECT earlier.fingerprint, earlier.resource_id"
+    " FROM unnest($1::uuid[], $2::varchar[]) WITH ORDINALITY AS given(user_id, key, n)"
+    " LEFT JOIN idempotency_keys AS earlier"
+    "  ON earlier.user_id = given.user_id AND earlier.key = given.key"
+    " ORDER BY given.n"
 )
 TAKE_HOLD_FOR_BOOKING = (
     "UPDATE holds SET status = 'booked'"
@@ -290,11 +357,50 @@ class PgHolds(SqlHolds):
         )
         return [row[0] for row in await self._conn.exec_driver_sql(PLACE_HOLD, args)]
 
+    async def place_all(self, placements: Sequence[Placement], now: datetime) -> list[list[str]]:
+        if not placements:
+            return []
+        held = [p.hold for p in placements]
+        claims = [(h.id, seat, naive_utc(h.expires_at)) for h in held for seat in h.seats]
+        changes = [change for p in placements for change in p.changes]
+        args = (
+            [h.id for h in held],
+            [h.user_id for h in held],
+            held[0].flight_id,
+            [json_text(list(h.seats)) for h in held],
+            [json_text(h.quote.as_dict()) for h in held],
+            [h.status.value for h in held],
+            naive_utc(now),
+            [naive_utc(h.expires_at) for h in held],
+            [p.address for p in placements],
+            [hold_id for hold_id, _, _ in claims],
+            [seat for _, seat, _ in claims],
+            [until for _, _, until in claims],
+            [change.seat for change in changes],
+            [change.status.value for change in changes],
+        )
+        claimed: dict[UUID, list[str]] = {h.id: [] for h in held}
+        found: Any = await self._conn.exec_driver_sql(PLACE_ALL, args)
+        for hold_id, seat in found:
+            claimed[hold_id].append(seat)
+        return [claimed[h.id] for h in held]
+
     async def held_and_sold(
         self, user_id: UUID, address: str | None, flight_id: int, now: datetime
     ) -> tuple[HeldSeats, int]:
         args = (user_id, address, flight_id, naive_utc(now))
         return held_and_sold_from((await self._conn.exec_driver_sql(HELD_AND_SOLD, args)).one())
+
+    async def held_and_sold_all(
+        self, askers: Sequence[tuple[UUID, str | None]], flight_id: int, now: datetime
+    ) -> list[tuple[HeldSeats, int]]:
+        if not askers:
+            return []
+        customers = [customer for customer, _ in askers]
+        addresses = [address for _, address in askers]
+        args = (customers, addresses, flight_id, naive_utc(now))
+        found = await self._conn.exec_driver_sql(HELD_AND_SOLD_ALL, args)
+        return [held_and_sold_from(row) for row in found]
 
     async def serialize(self, user_id: UUID, address: str | None, flight_id: int) -> None:
         """Transaction locks on the customer and the address on the flight, in that order."""
@@ -308,9 +414,6 @@ class PgHolds(SqlHolds):
         given = [address for address in addresses if address is not None]
         if given:
             await self._conn.exec_driver_sql(LOCK_ROUND_ADDRESSES, (given, flight_id))
-
-    async def lock_seats(self, flight_id: int, seats: Sequence[str]) -> None:
-        await self._conn.exec_driver_sql(LOCK_SEATS, (flight_id, list(seats)))
 
     async def serialize_choices(self, flight_id: int) -> None:
         await self._conn.exec_driver_sql(LOCK_CHOICES, (flight_id,))
@@ -327,6 +430,36 @@ class PgHolds(SqlHolds):
 
 class PgIdempotencyKeys(SqlIdempotencyKeys):
     _CLAIM = claim_statement(postgresql.insert)
+
+    async def claim_all(
+        self, claims: Sequence[KeyClaim], now: datetime
+    ) -> list[tuple[str, UUID] | None]:
+        if not claims:
+            return []
+        args = (
+            [c.user_id for c in claims],
+            [c.key for c in claims],
+            [c.fingerprint for c in claims],
+            [c.resource_id for c in claims],
+            naive_utc(now),
+        )
+        found: list[Any] = list(await self._conn.exec_driver_sql(CLAIM_ALL, args))
+        earlier: list[tuple[str, UUID] | None] = []
+        for claim, (new, fingerprint, resource_id) in zip(claims, found, strict=True):
+            if new:
+                earlier.append(None)
+            elif fingerprint is None:  # committed after this statement's snapshot was taken
+                earlier.append(await self.find(claim.user_id, claim.key))
+            else:
+                earlier.append((fingerprint, resource_id))
+        return earlier
+
+    async def find_all(self, keys: Sequence[tuple[UUID, str]]) -> list[tuple[str, UUID] | None]:
+        if not keys:
+            return []
+        args = ([user_id for user_id, _ in keys], [key for _, key in keys])
+        found: Any = await self._conn.exec_driver_sql(FIND_ALL, args)
+        return [None if row[0] is None else (row[0], row[1]) for row in found]
 
 
 class PgThrottles(SqlThrottles):
