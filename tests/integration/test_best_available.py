@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable
 from contextvars import ContextVar
 from typing import Any
 
@@ -497,3 +498,118 @@ async def test_groups_waiting_when_the_flight_sells_out_are_refused_without_a_ro
     assert isinstance(dan_got, HoldResult) and dan_got.replayed
     assert dan_got.hold.id == first.hold.id
     assert [ann] in served and all(bob not in users for users in served)
+
+
+async def _answer(asked: Awaitable[HoldResult]) -> HoldResult | DomainError:
+    try:
+        return await asked
+    except DomainError as refused:
+        return refused
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_seats_freed_after_a_rounds_read_are_there_for_a_group_asking_later(
+    api: httpx.AsyncClient,
+    admin: dict[str, str],
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ann's round has read the free seats and taken the last one when Carol releases her
+    five; Bob asks after that. The seats that round left free (none) must not refuse him:
+    he is told from the seats free after he asked, and gets one. (Found by an outside
+    attack: the refusal once came from the round's own read.)"""
+    flight = await _two_rows(api, admin, services, "LS009")
+    ann, bob, carol = await _signed_up(services, 3)
+    carols = await services.reservations.hold_seats(
+        carol, flight.id, ["1A", "1B", "1C", "2A", "2B"]
+    )
+    placed, go_on = asyncio.Event(), asyncio.Event()
+    place_all = PgHolds.place_all
+
+    async def paused(holds: PgHolds, *args: Any) -> list[list[str]]:
+        claimed = await place_all(holds, *args)
+        placed.set()
+        await go_on.wait()
+        return claimed
+
+    async def carol_releases_then_bob_asks() -> HoldResult | DomainError:
+        await placed.wait()
+        await services.reservations.release_hold(carol, carols.hold.id)
+        bob_asks = asyncio.create_task(
+            _answer(services.reservations.hold_seats(bob, flight.id, SeatWish(1)))
+        )
+        await asyncio.sleep(0.3)  # (Bob waiting for the next round by then)
+        go_on.set()
+        return await bob_asks
+
+    monkeypatch.setattr(PgHolds, "place_all", paused)
+    ann_got, bob_got = await asyncio.wait_for(
+        asyncio.gather(
+            services.reservations.hold_seats(ann, flight.id, SeatWish(1, "economy")),
+            carol_releases_then_bob_asks(),
+        ),
+        30,
+    )
+    assert ann_got.hold.seats == ("2C",)
+    assert isinstance(bob_got, HoldResult) and len(bob_got.hold.seats) == 1
+
+
+@pytest.mark.settings(hold_max_address_share_percent=100)
+async def test_a_refusal_beside_a_refused_replacement_does_not_offer_the_replaced_seats(
+    api: httpx.AsyncClient, admin: dict[str, str], services: Services
+) -> None:
+    """Ann (holding 1A 1B) asks to grow to four and Bob asks for four, in one round;
+    neither fits. Inside the round Ann's old seats were free, but the round was rolled
+    back: Bob is told 1C is free, not 1A and 1B, which are still Ann's."""
+    flight = await _two_rows(api, admin, services, "LS010")
+    ann, bob, carol = await _signed_up(services, 3)
+    old = (await services.reservations.hold_seats(ann, flight.id, ["1A", "1B"])).hold
+    await services.reservations.hold_seats(carol, flight.id, ["2A", "2B", "2C"])
+    rounds = services.reservations._rounds  # both groups in one round: asked together
+    ann_got, bob_got = await asyncio.gather(
+        rounds.hold(flight, ann, SeatWish(4), None, None, old.id),
+        rounds.hold(flight, bob, SeatWish(4), None, None, None),
+        return_exceptions=True,
+    )
+    assert isinstance(ann_got, NoSeatsFit) and isinstance(bob_got, NoSeatsFit)
+    assert bob_got.available == ["1C"]
+    assert (await services.reservations.get_hold(ann, old.id)).seats == ("1A", "1B")
+
+
+@pytest.mark.settings(hold_max_address_share_percent=100, holds_per_customer=1_000)
+async def test_the_seat_feed_ends_as_the_map_after_a_herd_replacing_holds(
+    services: Services, clock: FakeClock
+) -> None:
+    """Forty groups at once, ten of them replacing the holds they have: within a round, a
+    seat one group gives back can be taken by another. Replaying the flight's events must
+    end with the seats the map shows taken (a seat's "available" once came after another
+    group's "held" for it)."""
+    flight = await services.catalog.create_flight(new_flight(clock()))
+    users = await _signed_up(services, 40)
+    old = {
+        user.id: (await services.reservations.hold_seats(user, flight.id, SeatWish(2))).hold.id
+        for user in users[:10]
+    }
+    rng = random.Random(3)
+    got = await asyncio.gather(
+        *(
+            _answer(
+                services.reservations.hold_seats(
+                    user,
+                    flight.id,
+                    SeatWish(rng.randint(1, 4)),
+                    replaces=old.get(user.id),
+                    address=f"10.0.{rng.randint(0, 3)}.1",
+                )
+            )
+            for user in users
+        )
+    )
+    held = [seat for result in got if isinstance(result, HoldResult) for seat in result.hold.seats]
+    assert held and len(held) == len(set(held))
+    assert isinstance(services.database, SqlDatabase)
+    async with services.database.units_of_work() as uow:
+        events = await uow.events.for_flight(flight.id, 0, 100_000)
+    last = {seat: status for _, seat, status in events}  # (in id order)
+    taken_by_events = {seat for seat, status in last.items() if status != "available"}
+    assert taken_by_events == set((await services.catalog.seat_map(flight.id, current=True)).taken)

@@ -96,11 +96,12 @@ async def _round(uows: SqlUnitOfWorkFactory, user: User, flight_id: int) -> list
             _hold(other, flight_id, ("6A",), LATER),
             _hold(other, flight_id, ("1A", "7A"), LATER),  # 1A is held already
         ]
-        placements = [
-            Placement(hold, "192.0.2.2", seat_events(flight_id, list(hold.seats), SeatStatus.HELD))
-            for hold in holds
+        placements = [Placement(hold, "192.0.2.2") for hold in holds]
+        changes = [
+            *seat_events(flight_id, ["4A"], SeatStatus.AVAILABLE),
+            *seat_events(flight_id, ["5A", "5B", "6A", "1A", "7A"], SeatStatus.HELD),
         ]
-        seen.append(await uow.holds.place_all(placements, NOW))
+        seen.append(await uow.holds.place_all(placements, changes, NOW))
         seen.append(await uow.holds.held_and_sold_all(askers, flight_id, NOW))
         seen.append(sorted(await uow.seats.taken(flight_id, NOW)))
         await uow.commit()  # (the service would not, with 1A unclaimed: the events show all)

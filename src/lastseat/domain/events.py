@@ -31,3 +31,24 @@ def replacement_events(flight_id: int, released: list[str], held: list[str]) -> 
     freed = [(flight_id, seat) for seat in released if seat not in held]
     taken = [seat for seat in held if seat not in released]
     return freed_events(freed) + seat_events(flight_id, taken, SeatStatus.HELD)
+
+
+def round_events(
+    flight_id: int, groups: list[tuple[list[str], tuple[str, ...]]]
+) -> list[SeatEvent]:
+    """The events of a round of holds placed together, each group's (the seats of the hold
+    it replaces, the seats it takes) in the round's order: the seats given back and taken
+    by none first, then each group's new seats in turn. A seat one group gives back and
+    another takes stays held, so it has no event (its "available" written after the
+    other's "held" would leave the feed saying it is free)."""
+    released = {seat for given_back, _ in groups for seat in given_back}
+    taken = {seat for _, seats in groups for seat in seats}
+    freed = [(flight_id, seat) for seat in released - taken]
+    held = [
+        event
+        for _, seats in groups
+        for event in seat_events(
+            flight_id, [s for s in seats if s not in released], SeatStatus.HELD
+        )
+    ]
+    return freed_events(freed) + held

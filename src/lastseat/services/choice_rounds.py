@@ -22,16 +22,17 @@ the groups refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 from lastseat.domain.errors import DomainError, NoSeatsFit
-from lastseat.domain.events import replacement_events
+from lastseat.domain.events import round_events
 from lastseat.domain.flights import Flight
 from lastseat.domain.seat_choice import SeatWish, choose_seats
 from lastseat.domain.users import User
@@ -170,36 +171,37 @@ class ChoiceRounds:
     async def _refuse_unfit(
         self, flight: Flight, waiting: deque[_Ask], left: frozenset[str]
     ) -> None:
-        """Refuse at once the groups waiting that the seats left free cannot seat (a
-        flight sold out, most often), rather than in rounds of their own: in a herd, most
-        of those waiting. Not a group that replaces a hold (its own seats would be free for
-        it), nor one whose key was used before (its answer is the replay)."""
-        fits: dict[SeatWish, bool] = {}  # a herd asks few different wishes: each tried once
-        for ask in waiting:
-            if ask.wish not in fits:
-                fits[ask.wish] = choose_seats(flight.layout, left, ask.wish) is not None
-        unfit = [
+        """Refuse at once the groups waiting that the free seats cannot seat (a flight sold
+        out, most often), rather than in rounds of their own: in a herd, most of those
+        waiting. The seats the last round left free say which groups may be refused; one
+        read of the seats free now, made after all of them asked, decides (a seat freed
+        since that round is theirs to have). Not a group that replaces a hold (its own
+        seats would be free for it), nor one whose key was used before (its replay)."""
+        fits_left = _fitting(flight, left)
+        candidates = [
             ask
             for ask in waiting
-            if ask.replaces is None and not ask.answer.done() and not fits[ask.wish]
+            if ask.replaces is None and not ask.answer.done() and not fits_left(ask)
         ]
-        keyed = [(ask, ask.idem) for ask in unfit if ask.idem is not None]
-        if keyed:
-            try:
-                async with self._ctx.uow() as uow:
-                    found = await uow.idempotency.find_all(
-                        [(ask.user.id, idem.key) for ask, idem in keyed]
-                    )
-            except Exception:  # the database away, say: the rounds tell them
-                return
-            used = {ask for (ask, _), earlier in zip(keyed, found, strict=True) if earlier}
-            unfit = [ask for ask in unfit if ask not in used]
-        refused = set(unfit)
-        kept = [ask for ask in waiting if ask not in refused]  # with any that came meanwhile
+        if not candidates:
+            return
+        keyed = [(ask, ask.idem) for ask in candidates if ask.idem is not None]
+        try:
+            async with self._ctx.uow() as uow:
+                free = await _free_now(uow, flight, self._ctx.clock())
+                found = await uow.idempotency.find_all(
+                    [(ask.user.id, idem.key) for ask, idem in keyed]
+                )
+        except Exception:  # the database away, say: the rounds tell them
+            return
+        used = {ask for (ask, _), earlier in zip(keyed, found, strict=True) if earlier}
+        fits_now = _fitting(flight, free)
+        unfit = {ask for ask in candidates if ask not in used and not fits_now(ask)}
+        kept = [ask for ask in waiting if ask not in unfit]  # with any that came meanwhile
         waiting.clear()
         waiting.extend(kept)
         for ask in unfit:
-            _answer(ask, NoSeatsFit(ask.wish.words(), left))
+            _answer(ask, NoSeatsFit(ask.wish.words(), free))
 
     async def _serve(self, flight: Flight, asks: list[_Ask]) -> None:
         pending = asks
@@ -231,6 +233,13 @@ class ChoiceRounds:
                     return
                 pending = [a for a in pending if not a.answer.done() and a not in no_room]
         finally:
+            if no_room and any(ask.replaces is not None for ask in asks):
+                # the seats a replaced hold gave back inside a round that was then rolled
+                # back are not free: told from the seats free now instead
+                with contextlib.suppress(Exception):  # (else as the round saw them)
+                    async with self._ctx.uow() as uow:
+                        free = await _free_now(uow, flight, self._ctx.clock())
+                    no_room = {ask: NoSeatsFit(ask.wish.words(), free) for ask in no_room}
             for ask, why in no_room.items():
                 _answer(ask, why)
 
@@ -264,12 +273,12 @@ class ChoiceRounds:
                 Placement(
                     new_hold(settings, flight, g.ask.hold_id, g.ask.user, seats, g.booked, now),
                     g.ask.address,
-                    replacement_events(flight.id, g.released, list(seats)),
                 )
                 for g, seats in chosen
             ]
+            changes = round_events(flight.id, [(g.released, seats) for g, seats in chosen])
             placed: dict[_Ask, HoldResult] = {}
-            claims = await uow.holds.place_all(placements, now)
+            claims = await uow.holds.place_all(placements, changes, now)
             for (group, seats), placement, claimed in zip(chosen, placements, claims, strict=True):
                 if len(claimed) != len(seats):  # and nothing is kept
                     raise ChoiceRaced("seats chosen were taken meanwhile by holds naming them")
@@ -320,6 +329,27 @@ class ChoiceRounds:
         if refusals:
             raise _Refused(refusals)
         return counted
+
+
+def _fitting(flight: Flight, free: frozenset[str]) -> Callable[[_Ask], bool]:
+    """Whether a group's wish can be seated in `free`: tried once per wish, as a herd asks
+    few different ones and every group waiting is tried."""
+    fits: dict[SeatWish, bool] = {}
+
+    def fit(ask: _Ask) -> bool:
+        if ask.wish not in fits:
+            fits[ask.wish] = (
+                len(free) >= ask.wish.count
+                and choose_seats(flight.layout, free, ask.wish) is not None
+            )
+        return fits[ask.wish]
+
+    return fit
+
+
+async def _free_now(uow: UnitOfWork, flight: Flight, now: datetime) -> frozenset[str]:
+    taken = {seat for seat, _, _ in await uow.seats.taken(flight.id, now)}
+    return frozenset(flight.layout.free_seats(taken))
 
 
 def _choices(

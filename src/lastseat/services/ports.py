@@ -30,11 +30,10 @@ from lastseat.domain.waiting_room import Sale
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    """A hold to place, the address it was asked from, and the seat events it makes."""
+    """A hold to place, and the address it was asked from."""
 
     hold: Hold
     address: str | None
-    changes: Sequence[SeatEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +143,11 @@ class Holds(Protocol):
         (the caller rolls back unless all were)."""
         ...
 
-    async def place_all(self, placements: Sequence[Placement], now: datetime) -> list[list[str]]:
-        """`place` for each of a round's holds, in their order (their seats all differ):
-        the seats each claimed."""
+    async def place_all(
+        self, placements: Sequence[Placement], changes: Sequence[SeatEvent], now: datetime
+    ) -> list[list[str]]:
+        """`place` for each of a round's holds, in their order (their seats all differ),
+        and `changes` appended (the round's seat events): the seats each claimed."""
         ...
 
     async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None: ...

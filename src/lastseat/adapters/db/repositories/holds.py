@@ -127,9 +127,13 @@ class SqlHolds:
         await SqlEvents(self._conn).append(changes, now)
         return claimed
 
-    async def place_all(self, placements: Sequence[Placement], now: datetime) -> list[list[str]]:
+    async def place_all(
+        self, placements: Sequence[Placement], changes: Sequence[SeatEvent], now: datetime
+    ) -> list[list[str]]:
         """One placement after another here; PostgreSQL places them in one statement."""
-        return [await self.place(p.hold, now, p.address, p.changes) for p in placements]
+        claimed = [await self.place(p.hold, now, p.address, []) for p in placements]
+        await SqlEvents(self._conn).append(changes, now)
+        return claimed
 
     async def held_and_sold(
         self, user_id: UUID, address: str | None, flight_id: int, now: datetime

@@ -357,12 +357,14 @@ class PgHolds(SqlHolds):
         )
         return [row[0] for row in await self._conn.exec_driver_sql(PLACE_HOLD, args)]
 
-    async def place_all(self, placements: Sequence[Placement], now: datetime) -> list[list[str]]:
+    async def place_all(
+        self, placements: Sequence[Placement], changes: Sequence[SeatEvent], now: datetime
+    ) -> list[list[str]]:
         if not placements:
+            await PgEvents(self._conn).append(changes, now)
             return []
         held = [p.hold for p in placements]
         claims = [(h.id, seat, naive_utc(h.expires_at)) for h in held for seat in h.seats]
-        changes = [change for p in placements for change in p.changes]
         args = (
             [h.id for h in held],
             [h.user_id for h in held],
