@@ -28,9 +28,7 @@ def freed_events(freed: list[tuple[int, str]]) -> list[SeatEvent]:
 def replacement_events(flight_id: int, released: list[str], held: list[str]) -> list[SeatEvent]:
     """A hold replaced by another: seats only the old one had are free again, seats only the
     new one has are held; seats in both stay held, so watchers hear nothing of them."""
-    freed = [(flight_id, seat) for seat in released if seat not in held]
-    taken = [seat for seat in held if seat not in released]
-    return freed_events(freed) + seat_events(flight_id, taken, SeatStatus.HELD)
+    return round_events(flight_id, [(released, tuple(held))])
 
 
 def round_events(

@@ -260,9 +260,8 @@ class ChoiceRounds:
             counted = await self._counted(uow, flight, asks, now)
             if not replacing:
                 await uow.holds.serialize_choices(flight.id)
-            taken = {seat for seat, _, _ in await uow.seats.taken(flight.id, now)}
-            free = flight.layout.free_seats(taken)
-            read = frozenset(free)
+            read = await _free_now(uow, flight, now)
+            free = set(read)
             try:
                 chosen = _choices(flight, counted, free)  # (takes the chosen seats from free)
             except _Refused:
