@@ -35,13 +35,18 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 import uvloop
 import websockets
 from run import LOAD_LIMITS, Process, drop_database
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.uri import parse_uri
 
 from lastseat.bootstrap import build_services
 from lastseat.config import Settings
@@ -57,6 +62,7 @@ TARGET_P99_MS = 65.0
 QUICK = {"watchers": 300, "seconds": 3.0}
 STARTUP_SECONDS = 90.0  # a loaded machine imports slowly
 Trigger = Callable[[], Awaitable[None]]
+DATA = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -64,6 +70,77 @@ def percentile(values: list[float], pct: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+class Watcher(asyncio.Protocol):
+    """One watching socket on the websockets library's sans-I/O client (`ClientProtocol`):
+    the 1,000 watchers live in this one process, and a change reaches the last of them only
+    after the client has read it for the 999 others, so each read's cost is part of every
+    delay measured, against lastseat and the bare server alike. A connection of the
+    library's asyncio client costs a task's wake-up and a future per message (some 80 ms
+    for 1,000 watchers on this machine, more than the bare server's own p99); here a message
+    is a parse and a callback. Pings are answered as the library's protocol queues them."""
+
+    def __init__(self, uri: str, on_message: Callable[[float], None]) -> None:
+        self.protocol = ClientProtocol(parse_uri(uri), max_size=None)
+        self.on_message = on_message
+        loop = asyncio.get_running_loop()
+        self.snapshot: asyncio.Future[None] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.protocol.send_request(self.protocol.connect())
+        self.flush()
+
+    def data_received(self, data: bytes) -> None:
+        arrived = time.time()
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Response):
+                if event.status_code != 101 and not self.snapshot.done():
+                    self.snapshot.set_exception(OSError(f"handshake: {event.status_code}"))
+            elif isinstance(event, Frame) and event.fin and event.opcode in DATA:
+                if self.snapshot.done():
+                    self.on_message(arrived)
+                else:
+                    self.snapshot.set_result(None)
+        self.flush()
+
+    def flush(self) -> None:
+        assert self.transport is not None
+        for data in self.protocol.data_to_send():
+            if data:
+                self.transport.write(data)
+            elif self.transport.can_write_eof():
+                self.transport.write_eof()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.snapshot.done():
+            self.snapshot.set_exception(exc or OSError("closed before the snapshot"))
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            with contextlib.suppress(websockets.exceptions.InvalidState):
+                self.protocol.send_close()
+            self.flush()
+            self.transport.close()
+
+
+async def open_watcher(url: str, on_message: Callable[[float], None]) -> Watcher:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    loop = asyncio.get_running_loop()
+    _, watcher = await loop.create_connection(lambda: Watcher(url, on_message), host, port)
+    try:
+        await asyncio.wait_for(asyncio.shield(watcher.snapshot), 30)
+    except BaseException:
+        watcher.close()
+        raise
+    return watcher
 
 
 async def measure(urls: list[str], trigger: Trigger, args: argparse.Namespace) -> dict[str, Any]:
@@ -77,38 +154,32 @@ async def measure(urls: list[str], trigger: Trigger, args: argparse.Namespace) -
     ready = 0
     failed = 0  # could not connect (a loaded machine times some handshakes out)
     live: list[int] = []
-    sockets: list[Any] = []
+    sockets: list[Watcher] = []
     done = asyncio.Event()
+
+    def arrived_at(i: int) -> Callable[[float], None]:
+        def arrived(at: float) -> None:
+            index = received[i]
+            received[i] += 1
+            if index < len(sent):
+                delays.append(at - sent[index])
+
+        return arrived
 
     async def watcher(i: int) -> None:
         nonlocal ready, cut_off, failed
         async with connected:
             try:
-                socket = await websockets.connect(urls[i % len(urls)], max_queue=None)
-                await socket.recv()  # the snapshot
-            except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
+                socket = await open_watcher(urls[i % len(urls)], arrived_at(i))
+            except (OSError, TimeoutError):
                 failed += 1
                 return
             ready += 1
             live.append(i)
         sockets.append(socket)
-        try:
-            # A plain read per message: the 1,000 watchers live in this one process, and a
-            # change reaches the last of them only after the client has read it for the
-            # 999 others, so each read's cost (a wait_for was a task and a timer) is part
-            # of every delay measured, against lastseat and the bare server alike.
-            async for _ in socket:
-                arrived = time.time()
-                index = received[i]
-                received[i] += 1
-                if index < len(sent):
-                    delays.append(arrived - sent[index])
-        except websockets.exceptions.ConnectionClosed:
-            pass
-        finally:
-            if not done.is_set():  # the server ended it, not the measure
-                cut_off += 1
-            await socket.close()
+        await socket.closed
+        if not done.is_set():  # the server ended it, not the measure
+            cut_off += 1
 
     tasks = [asyncio.create_task(watcher(i)) for i in range(args.watchers)]
     for _ in range(600):  # all connected, or give up after a minute
@@ -132,8 +203,9 @@ async def measure(urls: list[str], trigger: Trigger, args: argparse.Namespace) -
         await asyncio.sleep(0.1)
     finished = time.time()
     done.set()
-    await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
-    await asyncio.gather(*tasks, return_exceptions=True)
+    for socket in sockets:
+        socket.close()
+    await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
     deliveries = sum(min(count, expected) for count in received)
     return {
         "watchers": args.watchers,

@@ -38,7 +38,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from lastseat.bootstrap import build_services
-from lastseat.config import Settings
+from lastseat.config import Settings, default_pool_size
 from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
 from lastseat.stack.ports import free_port
@@ -428,7 +428,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--flights", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2, help="app server processes")
-    parser.add_argument("--pool", type=int, default=16, help="database connections per app server")
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=default_pool_size(),
+        help="database connections per app server (default: the settings' own, from the cores)",
+    )
     parser.add_argument("--watchers", type=int, default=1000, help="WebSocket watchers in (g)")
     parser.add_argument("--ws-rate", type=float, default=20.0, help="changes/s in (g)")
     parser.add_argument(

@@ -75,7 +75,6 @@ def running_stack(pg: PostgresServer, database: str, **extra_env: str) -> Iterat
             # a loopback bench is a development machine (`serve` refuses them behind TLS).
             "LASTSEAT_ALLOW_DEV_SECRETS": "true",
             "LASTSEAT_DATABASE_URL": pg.sqlalchemy_url(database),
-            "LASTSEAT_POOL_SIZE": "16",
             "LASTSEAT_STACK_DIR": str(folder),
             "LASTSEAT_APP_PORT": str(app_port),
             "LASTSEAT_PAYMENTS_URL": f"http://127.0.0.1:{free_port()}",  # the sandbox's

@@ -30,7 +30,7 @@ from tests.support.interfaces import interfaces_stay
 from tests.support.stack import Stack, running_stack
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 async def stack(postgres: PostgresServer) -> AsyncIterator[Stack]:
     # Several browsers load a page's modules at once from one address: the per-address
     # limit is raised well above that; the firewall tests keep the strict one.
@@ -40,7 +40,7 @@ async def stack(postgres: PostgresServer) -> AsyncIterator[Stack]:
         yield stack
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def browser_home(stack: Stack) -> Path:
     """A HOME whose NSS store trusts the stack's CA (Chromium on Linux reads it there)."""
     home = stack.folder / "browser-home"
@@ -48,7 +48,7 @@ def browser_home(stack: Stack) -> Path:
     return home
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 async def playwright() -> AsyncIterator[Any]:
     async with async_playwright() as pw:
         yield pw
@@ -100,12 +100,12 @@ async def open_traveller(
     assert not problems, problems
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def api(stack: Stack) -> Api:
     return Api(stack)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 async def admin(stack: Stack, api: Api) -> tuple[str, str]:
     """An admin account, made the way an operator makes one (the CLI); email and token."""
     email = "ops@lastseat.test"

@@ -12,7 +12,7 @@ from lastseat.stack.postgres import PostgresServer
 from tests.support.stack import Stack, running_stack
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 async def stack(postgres: PostgresServer) -> AsyncIterator[Stack]:
     async with running_stack(postgres) as stack:
         yield stack

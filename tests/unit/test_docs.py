@@ -9,6 +9,7 @@ command, repository path and test name the docs cite exists; the README stays sh
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import cache
 from importlib.metadata import entry_points
@@ -248,3 +249,14 @@ def test_the_readme_stays_short() -> None:
         f"README.md has {lines} lines; keep it under {README_MAX_LINES}"
     )
     assert "DESIGN.md" not in text(README), "the design page is docs/design.md"
+
+
+def test_the_pool_follows_the_cores_as_the_configuration_page_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert "| `LASTSEAT_POOL_SIZE` | twice the cores, at least `4` |" in text(CONFIGURATION)
+    for cores, pool in ((1, 4), (2, 4), (3, 6), (16, 32)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)))
+        assert Settings(_env_file=None).pool_size == pool
+    monkeypatch.setenv("LASTSEAT_POOL_SIZE", "7")
+    assert Settings(_env_file=None).pool_size == 7
