@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from lastseat.stack.processes import workers_of
 
@@ -75,6 +76,17 @@ class Skipped(TypedDict):
 
     name: str
     why: str
+
+
+Run = TypeVar("Run")
+
+
+def median_run(runs: list[Run], rate: Callable[[Run], float]) -> Run:
+    """The run whose rate is the median of those made (of an even number, the lower of the
+    middle two): a whole run, so its latencies and counts go with its rate. Benches repeat
+    their runs in rounds so that a spell of a shared machine's other load falls on every
+    kind of run alike, and report each kind's median run."""
+    return sorted(runs, key=rate)[(len(runs) - 1) // 2]
 
 
 def skip(name: str, why: str) -> Skipped:

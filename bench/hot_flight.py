@@ -38,6 +38,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 import orjson
+from contract import median_run
 from rich.console import Console
 from rich.table import Table
 from run import Process, prepare, start_booking_tiers, tear_down
@@ -352,13 +353,20 @@ def step_rows(table: Table, steps: dict[str, dict[str, Any]]) -> None:
         )
 
 
-def measures(herds: dict[str, dict[str, Any]], seats: int) -> list[dict[str, Any]]:
+def measures(
+    herds: dict[str, dict[str, Any]], every: dict[str, list[dict[str, Any]]], seats: int
+) -> list[dict[str, Any]]:
     """The target is on the herd that asks for seats together (best-available, as the
     web client's "Find N seats together" does); the herd that names seats from the map is
-    the same sale bought seat by seat, reported next to it."""
+    the same sale bought seat by seat, reported next to it. The rate is the median herd's;
+    the seats oversold are the most any herd of the kind oversold."""
     rows = []
     for pick, label in (("best", ""), ("named", ", seats named from the map")):
-        rate, sold = herds[pick]["bookings_per_s"], herds[pick]["database"]
+        rate = herds[pick]["bookings_per_s"]
+        sold = max(
+            (herd["database"] for herd in every[pick]),
+            key=lambda d: max(0, d["seats_booked"] - seats) + d["seats_in_two_bookings"],
+        )
         exact = sold["seats_booked"] <= seats and sold["seats_in_two_bookings"] == 0
         rows.append(
             {
@@ -492,19 +500,30 @@ def main() -> None:
         default="both",
         help="how buyers pick: seats chosen for them (best-available), named from the map",
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="herds of each kind (the median reported)"
+    )
     args = parser.parse_args()
     if args.quick:
-        args.buyers, args.seats, args.seconds = 120, 96, 15
+        args.buyers, args.seats, args.seconds, args.rounds = 120, 96, 15, 1
     picks = ("best", "named") if args.pick == "both" else (args.pick,)
     pg = find_or_start()
-    herds = {pick: sell(pick, args, pg) for pick in picks}
+    # Rounds of every herd in turn, so a spell of the machine's other load falls on each
+    # kind alike; each kind's median herd is reported, and every herd is in the JSON.
+    every: dict[str, list[dict[str, Any]]] = {pick: [] for pick in picks}
+    for _ in range(args.rounds):
+        for pick in picks:
+            every[pick].append(sell(pick, args, pg))
+    herds = {pick: median_run(every[pick], lambda herd: herd["bookings_per_s"]) for pick in picks}
     results = {
         "buyers": args.buyers,
         "seats": args.seats,
         "workers": args.workers,
         "pool_size": args.pool or Settings(_env_file=None).pool_size,
+        "rounds": args.rounds,
         **herds,
-        "measures": measures(herds, args.seats) if len(herds) == 2 else [],
+        "every_herd": every,
+        "measures": measures(herds, every, args.seats) if len(herds) == 2 else [],
     }
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)

@@ -135,12 +135,6 @@ FLOWS = (
 TARGETS = {"seat map": 0.35, "booking": 0.85}  # issue 18: whole stack vs one app server
 
 
-def median_run(tried: list[dict[str, float]], rate: str) -> dict[str, float]:
-    """The run whose `rate` is the median of those tried (of an even number, the lower of
-    the middle two): a whole run, so its latencies and counts go with its rate."""
-    return sorted(tried, key=lambda stats: stats[rate])[(len(tried) - 1) // 2]
-
-
 def entry_urls(stack: Stack) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Where each tier is entered: one app server straight over HTTP; the proxy (HTTP, both
     app servers); the firewall (TLS, limits, WAF, then the proxy): the whole stack."""
@@ -249,7 +243,10 @@ def main() -> None:
                         asyncio.run(reset_inventory(pg, database))
                     tried[entry].append(stats)
             every_run[flow] = tried
-            runs[flow] = {entry: median_run(tried[entry], rate) for entry in ENTRIES}
+            runs[flow] = {
+                entry: contract.median_run(tried[entry], lambda run: run[rate])  # noqa: B023
+                for entry in ENTRIES
+            }
         dns = dns_lookups(stack.ports["DNS"], args.dns_lookups)
         rss = app_server_rss(stack)
 
