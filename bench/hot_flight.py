@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -514,7 +515,7 @@ def main() -> None:
     for _ in range(args.rounds):
         for pick in picks:
             every[pick].append(sell(pick, args, pg))
-    herds = {pick: median_run(every[pick], lambda herd: herd["bookings_per_s"]) for pick in picks}
+    herds = {pick: median_run(every[pick], itemgetter("bookings_per_s")) for pick in picks}
     results = {
         "buyers": args.buyers,
         "seats": args.seats,

@@ -26,6 +26,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from rich.console import Console
@@ -243,10 +244,8 @@ def main() -> None:
                         asyncio.run(reset_inventory(pg, database))
                     tried[entry].append(stats)
             every_run[flow] = tried
-            runs[flow] = {
-                entry: contract.median_run(tried[entry], lambda run: run[rate])  # noqa: B023
-                for entry in ENTRIES
-            }
+            median = itemgetter(rate)
+            runs[flow] = {entry: contract.median_run(tried[entry], median) for entry in ENTRIES}
         dns = dns_lookups(stack.ports["DNS"], args.dns_lookups)
         rss = app_server_rss(stack)
 

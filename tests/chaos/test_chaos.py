@@ -1,6 +1,6 @@
-"""A short chaos run (about a minute and a quarter, to keep CI under its 25 minutes) in every
-test run: every invariant must hold. `make chaos` runs the same harness for ten minutes
-(docs/chaos.md)."""
+"""A short chaos run (45 s of shopping, about a minute with its start, to keep CI under its
+25 minutes) in every test run: every invariant must hold. `make chaos` runs the same
+harness for ten minutes (docs/chaos.md)."""
 
 from __future__ import annotations
 

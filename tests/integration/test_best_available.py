@@ -294,12 +294,16 @@ async def test_growing_a_hold_as_it_expires_beside_a_choice_does_not_deadlock(
 ROUND_OF: ContextVar[str] = ContextVar("round_of")
 
 
-async def _try_to_grow(services: Services, user: User, flight: int, old: Any) -> Any:
+async def _answer(asked: Awaitable[HoldResult]) -> HoldResult | DomainError:
     try:
-        grown = await services.reservations.hold_seats(user, flight, SeatWish(2), replaces=old)
+        return await asked
     except DomainError as refused:
         return refused
-    return grown.hold
+
+
+async def _try_to_grow(services: Services, user: User, flight: int, old: Any) -> Hold | DomainError:
+    got = await _answer(services.reservations.hold_seats(user, flight, SeatWish(2), replaces=old))
+    return got.hold if isinstance(got, HoldResult) else got
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -498,13 +502,6 @@ async def test_groups_waiting_when_the_flight_sells_out_are_refused_without_a_ro
     assert isinstance(dan_got, HoldResult) and dan_got.replayed
     assert dan_got.hold.id == first.hold.id
     assert [ann] in served and all(bob not in users for users in served)
-
-
-async def _answer(asked: Awaitable[HoldResult]) -> HoldResult | DomainError:
-    try:
-        return await asked
-    except DomainError as refused:
-        return refused
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
