@@ -45,7 +45,7 @@ from rich.table import Table
 from run import Process, prepare, start_booking_tiers, tear_down
 
 from lastseat.bootstrap import build_services
-from lastseat.config import Settings
+from lastseat.config import Settings, default_pool_size
 from lastseat.domain.flights import Cabin, Layout
 from lastseat.domain.money import Money
 from lastseat.services.catalog import NewFlight
@@ -520,7 +520,7 @@ def main() -> None:
         "buyers": args.buyers,
         "seats": args.seats,
         "workers": args.workers,
-        "pool_size": args.pool or Settings(_env_file=None).pool_size,
+        "pool_size": args.pool or default_pool_size(),  # (the servers get no LASTSEAT_POOL_SIZE)
         "rounds": args.rounds,
         **herds,
         "every_herd": every,
