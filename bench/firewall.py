@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -131,20 +132,22 @@ class Bench:
         self.work = work
         self.processes: list[Process] = []
 
-    def nginx(self, conf: Path, name: str) -> Process:
-        process = Process(nginx.nginx_command(conf), dict(os.environ), self.work / f"{name}.log")
+    def nginx(self, conf: Path, name: str, env: dict[str, str] | None = None) -> Process:
+        log = self.work / f"{name}.log"
+        process = Process(nginx.nginx_command(conf), env or dict(os.environ), log)
         self.processes.append(process)
         return process
 
     def firewall(
         self, name: str, upstream: int, certs: Any, before: bool
     ) -> tuple[int, Path, Process]:
+        """The firewall of `name` (firewall_cpu.CONFIGS) in front of `upstream`."""
         port = free_port()
         settings = firewall_settings(self.work / name, port, upstream)
         write = firewall_cpu.write_before if before else nginx.write_firewall
         # (its log lines go to a port no log tier listens on: sent, not written)
         conf = write(settings, certs, free_udp_and_tcp_port())
-        process = self.nginx(conf, name)
+        process = self.nginx(conf, name, firewall_cpu.environment(name))
         wait_port(f"https://127.0.0.1:{port}/")
         return port, conf, process
 
@@ -251,8 +254,12 @@ def main() -> None:
             f"https://127.0.0.1:{plain}{SEAT_MAP}", seconds, args.connections
         )
 
-        after, after_conf, after_process = bench.firewall("after", upstream, certs, before=False)
-        before, _, before_process = bench.firewall("before", upstream, certs, before=True)
+        started_firewalls = {
+            config: bench.firewall(config, upstream, certs, before=config == "before")
+            for config in firewall_cpu.CONFIGS
+        }
+        after, after_conf, _ = started_firewalls["after"]
+        before = started_firewalls["before"][0]
         for name, port in (("firewall", after), ("firewall_before_issue_18", before)):
             console.print(f"(3) {name}: the seat map, and an inspected GET")
             results[f"{name}_seat_map"] = wrk(
@@ -264,8 +271,8 @@ def main() -> None:
             blocks[name] = asyncio.run(blocked(f"https://127.0.0.1:{port}"))
 
         firewalls: dict[str, tuple[int, Callable[[], list[int]]]] = {
-            "before": (before, lambda: firewall_cpu.workers(before_process.proc.pid)),
-            "after": (after, lambda: firewall_cpu.workers(after_process.proc.pid)),
+            config: (port, partial(firewall_cpu.workers, process.proc.pid))
+            for config, (port, _, process) in started_firewalls.items()
         }
         if apache:
             v2 = free_port()
@@ -282,14 +289,12 @@ def main() -> None:
         cpu = cpu_rounds(bench, firewalls, rounds, seconds)
         if not args.quick:
             console.print("(3) instructions per inspected request (callgrind), before and after")
-            before_process.stop()
-            after_process.stop()
-            for config in ("after", "before"):
-                folder = work / config / "firewall"
-                port = after if config == "after" else before
+            for config, (port, _, process) in started_firewalls.items():
+                process.stop()
                 instructions[config] = firewall_cpu.instructions_per_request(
-                    folder / "nginx.conf", port, SHAPES, 30, work / f"callgrind-{config}.log"
-                )
+                    work / config / "firewall" / "nginx.conf", port, SHAPES, 30,
+                    work / f"callgrind-{config}.log", firewall_cpu.environment(config),
+                )  # fmt: skip
 
         if apache:
             console.print("(4) Apache httpd + ModSecurity v2 + CRS (every request inspected)")
@@ -363,6 +368,8 @@ def report(
                 after / before <= CPU_TARGET,
             )
         )
+        glibc = configs["after_glibc"]["median_us"]
+        measures.append(allocator_context("CPU per inspected request", shape, glibc, before, "us"))
     for shape, configs in cpu.items():
         if "apache_modsecurity_v2" in configs:
             apache = configs["apache_modsecurity_v2"]["median_us"]
@@ -391,6 +398,9 @@ def report(
                 after / before <= CPU_TARGET,
             )
         )
+        glibc = instructions["after_glibc"][shape]
+        what = "instructions per inspected request"
+        measures.append(allocator_context(what, shape, glibc, before, "instructions"))
     for name, codes in blocks.items():
         refused = sum(code == 403 for code in codes)
         measures.append(
@@ -422,6 +432,22 @@ def report(
             + (f" = {item['ratio']} of {item['ceiling_name']}" if item["ratio"] is not None else "")
             + f" (target {item['target']}: {item['met']})"
         )
+
+
+def allocator_context(
+    what: str, shape: str, glibc: float, before: float, unit: str
+) -> dict[str, Any]:
+    """The config of now on glibc's malloc (`glibc`) against the one before issue 18: what
+    the rules and exclusions saved alone, without jemalloc (context, no target)."""
+    return measure(
+        f"{what}, {shape}, this config on glibc's malloc",
+        glibc,
+        unit,
+        "the config before issue 18, same run",
+        before,
+        "none (the allocator's share: against the row above)",
+        None,
+    )
 
 
 if __name__ == "__main__":

@@ -64,6 +64,20 @@ SHAPES = (
 )
 
 
+# The configs measured: as before issue 18 (the templates of BEFORE, glibc's malloc), as
+# lastseat generates and runs it now (jemalloc: nginx.firewall_environment), and the config
+# of now on glibc's malloc (what the rules and exclusions saved without the allocator).
+CONFIGS = ("before", "after", "after_glibc")
+
+
+def environment(config: str) -> dict[str, str]:
+    """The environment the firewall of `config` runs in."""
+    env = dict(os.environ)
+    if config == "after":
+        env.update(nginx.firewall_environment())
+    return env
+
+
 def write_before(settings: Settings, certs: SiteCertificates, log_port: int) -> Path:
     """The firewall as nginx.write_firewall generated it at BEFORE: its templates, read
     with git, and the CRS files as shipped (no copies with exclusions in their targets)."""
@@ -133,16 +147,16 @@ def cpu_per_request(url: str, script: Path, pids: list[int], seconds: int) -> tu
 
 
 def instructions_per_request(conf: Path, port: int, shapes: tuple[Shape, ...], count: int,
-                             log: Path) -> dict[str, float]:  # fmt: skip
+                             log: Path, env: dict[str, str]) -> dict[str, float]:  # fmt: skip
     """Instructions per request of each shape, over `count` requests on one connection after
-    5 to warm up, the firewall of `conf` run as one process under callgrind."""
+    5 to warm up, the firewall of `conf` run as one process under callgrind in `env`."""
     single = conf.with_name("nginx-single.conf")
     single.write_text(conf.read_text().replace("daemon off;", "daemon off;\nmaster_process off;"))
     out = Path(tempfile.mkdtemp(prefix="callgrind-", dir=conf.parent))
     command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.%p",
                *nginx.nginx_command(single)]  # fmt: skip
     with log.open("ab") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
     counts: dict[str, float] = {}
     try:
         url = f"https://127.0.0.1:{port}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,27 @@ async def test_classic_attacks_are_blocked_before_any_app_server(stack: Stack) -
     await eventually_in(stack, "app", marker)  # the app log is written up to this request
     assert f"attack-{run}" not in stack.log("app")
     await eventually_in(stack, "firewall", f"attack-{run}")
+
+
+def test_the_firewall_workers_allocate_with_jemalloc_and_the_proxy_with_glibc(
+    stack: Stack,
+) -> None:
+    """docs/firewall.md: the firewall's nginx (ModSecurity's C++ strings, made and freed per
+    rule) runs on jemalloc; the proxy tier, with no ModSecurity, on glibc's malloc."""
+    tiers = stack.tiers()
+    for name, allocator in (("firewall", True), ("proxy", False)):
+        children = subprocess.run(
+            ["pgrep", "-P", str(tiers[name])], capture_output=True, text=True, check=True
+        ).stdout.split()
+        workers = [
+            pid
+            for pid in children
+            if b"worker process" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        assert workers, name
+        for pid in workers:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+            assert ("libjemalloc.so" in maps) is allocator, (name, pid)
 
 
 async def test_lastseat_own_traffic_passes_untouched(stack: Stack) -> None:

@@ -390,7 +390,8 @@ class Launcher:
         firewall = nginx.write_firewall(edge, certs, waf_log_port)
         https = f"https://{edge.site_address}:{edge.https_port}"
         ready = http_ok(f"{https}/readyz", verify=str(certs.ca_cert))
-        self._spawn("firewall", "edge", nginx.nginx_command(firewall), ready)
+        env = {**os.environ, **nginx.firewall_environment()}
+        self._spawn("firewall", "edge", nginx.nginx_command(firewall), ready, env)
         env = {**os.environ, **tier_env(edge), "LASTSEAT_STACK_DIR": str(edge.stack_dir)}
         self._spawn("dns", "edge", lastseat_argv("stack-dns"), dns_answers(edge), env)
 

@@ -148,6 +148,7 @@ def plan(settings: Settings, certs: SiteCertificates) -> list[Tier]:
             nginx.nginx_command(nginx.write_firewall(settings, certs, waf_log_port)),
             settings.https_port,
             http_ok(f"{https}/readyz", verify=str(certs.ca_cert)),
+            nginx.firewall_environment(),
         )
     )
     tiers.append(
