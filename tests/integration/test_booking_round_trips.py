@@ -27,7 +27,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=Tr
 # provider call (authorize) between the hold's read and the transaction.
 CONFIRM = [
     "SELECT users.id, users.email, users.role",  # the bearer token's user
-    "SELECT holds.id, holds.user_id, holds.flight_id,",  # the hold, to price and authorize
+    "SELECT id, user_id, flight_id,",  # the hold, to price and authorize
     "BEGIN ISOLATION LEVEL READ",
     "INSERT INTO idempotency_keys (user_id,",  # the key claimed (a retry finds it)
     "UPDATE holds SET status",  # the hold taken, if still live and the caller's

@@ -179,6 +179,9 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
         await uow.commit()
     async with uows() as uow:
         seen.append(await uow.bookings.get_owned(booking.id, user.id) == booking)
+        owned = await uow.holds.get_owned(first.id, user.id)
+        seen.append(owned == replace(first, status=HoldStatus.BOOKED))
+        seen.append(await uow.holds.get_owned(first.id, uuid.uuid4()))  # not the owner: None
         seen.append(sorted(await uow.seats.taken(flight.id, NOW + timedelta(seconds=2))))
         seen.append(
             [(seat, status) for _, seat, status in await uow.events.for_flight(flight.id, 0, 99)]
@@ -232,3 +235,35 @@ async def test_the_postgresql_repositories_do_what_the_portable_ones_do(
     assert portable[4] == [[], [], [], ["3A"]]  # one racer of four wins the last seat
     placed_together = portable[6][2]
     assert placed_together == [["5A", "5B"], ["6A"], ["7A"]]
+
+
+async def test_driver_statements_are_in_the_unit_of_works_transaction(
+    engine: AsyncEngine,
+) -> None:
+    """The hot path's statements go by asyncpg itself (adapters/db/driver.py), inside the
+    transaction the unit of work began: a transaction lock they take is held until that
+    transaction ends, and what they write goes when it rolls back."""
+    uows = SqlUnitOfWorkFactory(engine, POSTGRESQL)
+    user = User(uuid.uuid4(), f"{uuid.uuid4().hex[:8]}@example.com", Role.CUSTOMER)
+    key = f"driver-{user.id}"
+    locks = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid IN (7346, 7347)"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    rows = "SELECT count(*) FROM throttles WHERE key = $1"
+
+    async def seen_from_outside(sql: str, *args: Any) -> int:
+        async with engine.connect() as other:
+            return int((await other.exec_driver_sql(sql, args)).scalar_one())
+
+    async with uows(write=True) as uow:
+        await uow.holds.serialize(user.id, "192.0.2.7", 1)  # the transaction's first statement
+        await uow.throttles.count_all([key], NOW, NOW - timedelta(seconds=30))
+        assert await seen_from_outside(locks) == 2  # the customer's and the address's
+        assert await seen_from_outside(rows, key) == 0  # not committed
+    assert await seen_from_outside(locks) == 0
+    assert await seen_from_outside(rows, key) == 0  # rolled back with the unit of work
+    async with uows(write=True) as uow:
+        await uow.throttles.count_all([key], NOW, NOW - timedelta(seconds=30))
+        await uow.commit()
+    assert await seen_from_outside(rows, key) == 1

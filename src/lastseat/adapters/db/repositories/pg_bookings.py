@@ -11,6 +11,7 @@ from lastseat.adapters.db.repositories.bookings import SqlBookings
 from lastseat.adapters.db.repositories.postgres import (
     BOOK_SEATS_OF_BOOKING,
     INSERT_BOOKING,
+    DriverSql,
     json_text,
     naive_utc,
 )
@@ -45,7 +46,7 @@ PLACE_BOOKING = (
 )
 
 
-class PgBookings(SqlBookings):
+class PgBookings(DriverSql, SqlBookings):
     async def place(
         self,
         booking: Booking,
@@ -84,4 +85,4 @@ class PgBookings(SqlBookings):
             ticket.refund,
             naive_utc(now),
         )
-        return [row[0] for row in await self._conn.exec_driver_sql(PLACE_BOOKING, args)]
+        return [row[0] for row in await self._sql.rows(PLACE_BOOKING, args)]

@@ -3,7 +3,8 @@
 SQLAlchemy's statement layer costs several times the database work for these small
 statements (a Core insert ~430 us against ~120 us as driver SQL, measured in bench/), so
 on PostgreSQL these subclasses send their text as written, with asyncpg's `$n`
-parameters; every other method is the portable one they inherit. The unit of work picks
+parameters, by asyncpg itself in the unit of work's transaction (driver.py: not even
+`exec_driver_sql`'s layer); every other method is the portable one they inherit. The unit of work picks
 this set once for a PostgreSQL engine. tests/integration/test_dialect_twins.py runs both
 sets on PostgreSQL and compares what they do.
 """
@@ -11,6 +12,7 @@ sets on PostgreSQL and compares what they do.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -19,7 +21,9 @@ from uuid import UUID
 
 import orjson
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lastseat.adapters.db.driver import Driver, Row
 from lastseat.adapters.db.repositories import seat_rules
 from lastseat.adapters.db.repositories.accounts import SqlTokens, user_from
 from lastseat.adapters.db.repositories.holds import (
@@ -50,10 +54,6 @@ def aware(moment: datetime | None) -> datetime | None:
 
 def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
-
-
-def _one_or_many(rows: list[tuple[Any, ...]]) -> Any:
-    return rows[0] if len(rows) == 1 else rows
 
 
 USER_BY_HASH = (
@@ -255,6 +255,10 @@ FIND_ALL = (
     "  ON earlier.user_id = given.user_id AND earlier.key = given.key"
     " ORDER BY given.n"
 )
+OWNED_HOLD = (
+    "SELECT id, user_id, flight_id, seats, expires_at, status, quote FROM holds"
+    " WHERE id = $1 AND user_id = $2"
+)
 TAKE_HOLD_FOR_BOOKING = (
     "UPDATE holds SET status = 'booked'"
     " WHERE id = $1 AND user_id = $2 AND status = 'active' AND expires_at > $3"
@@ -278,23 +282,32 @@ TAKEN = (
 )
 
 
-class PgTokens(SqlTokens):
+class DriverSql:
+    """A repository whose statements go by asyncpg itself (adapters/db/driver.py)."""
+
+    _conn: AsyncConnection
+
+    @functools.cached_property
+    def _sql(self) -> Driver:
+        return Driver(self._conn)
+
+
+class PgTokens(DriverSql, SqlTokens):
     async def user_for(self, token_hash: str, now: datetime) -> User | None:
-        result = await self._conn.exec_driver_sql(USER_BY_HASH, (token_hash, naive_utc(now)))
-        row = result.first()
-        return None if row is None else user_from(row._mapping)
+        row = await self._sql.first(USER_BY_HASH, (token_hash, naive_utc(now)))
+        return None if row is None else user_from(row)
 
 
-class PgEvents(SqlEvents):
+class PgEvents(DriverSql, SqlEvents):
     async def append(self, items: Sequence[SeatEvent], now: datetime) -> None:
         if not items:
             return
         stamp = naive_utc(now)
         rows = [(e.flight_id, e.seat, e.status.value, stamp) for e in items]
-        await self._conn.exec_driver_sql(INSERT_EVENT, _one_or_many(rows))
+        await self._sql.many(INSERT_EVENT, rows)
 
     async def _written_below(self) -> int:
-        return int((await self._conn.exec_driver_sql(WRITTEN_BELOW)).scalar_one())
+        return int((await self._sql.one(WRITTEN_BELOW))[0])
 
     async def _settled_past(self, event_id: int) -> int:
         """The settled line once it has passed `event_id` (waiting a bounded time for the
@@ -312,32 +325,30 @@ class PgEvents(SqlEvents):
         """The flight's settled events after `after`, in id order. If the read sees an
         event that is not settled yet, it waits for it to settle and reads again: by then
         every event below it is committed or never will be, seen or not the first time."""
-        found = await self._conn.exec_driver_sql(EVENTS_AFTER, (flight_id, after, limit))
-        seen: list[Any] = list(found.all())
+        seen = await self._sql.rows(EVENTS_AFTER, (flight_id, after, limit))
         if seen and not seen[-1][3]:
             below = await self._settled_past(seen[-1][0])
             again = (flight_id, after, below, limit)
-            seen = list((await self._conn.exec_driver_sql(SETTLED_EVENTS_AFTER, again)).all())
+            seen = await self._sql.rows(SETTLED_EVENTS_AFTER, again)
         return [(row[0], row[1], row[2]) for row in seen if row[3]]
 
     async def latest(self, flight_id: int) -> int:
         """The id of the flight's last settled event (0 if none): every event committed
         later has a higher id."""
-        seen: Any = (await self._conn.exec_driver_sql(LAST_EVENT, (flight_id,))).first()
+        seen = await self._sql.first(LAST_EVENT, (flight_id,))
         if seen is None or seen[1]:
             return 0 if seen is None else int(seen[0])
         below = await self._settled_past(seen[0])
-        result = await self._conn.exec_driver_sql(LAST_SETTLED_EVENT, (flight_id, below))
-        return int(result.scalar_one())
+        return int((await self._sql.one(LAST_SETTLED_EVENT, (flight_id, below)))[0])
 
 
-class PgSeats(SqlSeats):
+class PgSeats(DriverSql, SqlSeats):
     async def taken(self, flight_id: int, now: datetime) -> list[tuple[str, str, datetime | None]]:
-        found: Any = await self._conn.exec_driver_sql(TAKEN, (flight_id, naive_utc(now)))
+        found = await self._sql.rows(TAKEN, (flight_id, naive_utc(now)))
         return [(seat, status, aware(until)) for seat, status, until in found]
 
 
-class PgHolds(SqlHolds):
+class PgHolds(DriverSql, SqlHolds):
     async def place(
         self, hold: Hold, now: datetime, address: str | None, changes: Sequence[SeatEvent]
     ) -> list[str]:
@@ -355,7 +366,7 @@ class PgHolds(SqlHolds):
             [change.seat for change in changes],
             [change.status.value for change in changes],
         )
-        return [row[0] for row in await self._conn.exec_driver_sql(PLACE_HOLD, args)]
+        return [row[0] for row in await self._sql.rows(PLACE_HOLD, args)]
 
     async def place_all(
         self, placements: Sequence[Placement], changes: Sequence[SeatEvent], now: datetime
@@ -382,8 +393,7 @@ class PgHolds(SqlHolds):
             [change.status.value for change in changes],
         )
         claimed: dict[UUID, list[str]] = {h.id: [] for h in held}
-        found: Any = await self._conn.exec_driver_sql(PLACE_ALL, args)
-        for hold_id, seat in found:
+        for hold_id, seat in await self._sql.rows(PLACE_ALL, args):
             claimed[hold_id].append(seat)
         return [claimed[h.id] for h in held]
 
@@ -391,7 +401,7 @@ class PgHolds(SqlHolds):
         self, user_id: UUID, address: str | None, flight_id: int, now: datetime
     ) -> tuple[HeldSeats, int]:
         args = (user_id, address, flight_id, naive_utc(now))
-        return held_and_sold_from((await self._conn.exec_driver_sql(HELD_AND_SOLD, args)).one())
+        return held_and_sold_from(await self._sql.one(HELD_AND_SOLD, args))
 
     async def held_and_sold_all(
         self, askers: Sequence[tuple[UUID, str | None]], flight_id: int, now: datetime
@@ -401,36 +411,41 @@ class PgHolds(SqlHolds):
         customers = [customer for customer, _ in askers]
         addresses = [address for _, address in askers]
         args = (customers, addresses, flight_id, naive_utc(now))
-        found = await self._conn.exec_driver_sql(HELD_AND_SOLD_ALL, args)
-        return [held_and_sold_from(row) for row in found]
+        return [held_and_sold_from(row) for row in await self._sql.rows(HELD_AND_SOLD_ALL, args)]
 
     async def serialize(self, user_id: UUID, address: str | None, flight_id: int) -> None:
         """Transaction locks on the customer and the address on the flight, in that order."""
-        await self._conn.exec_driver_sql(LOCK_HOLDS, (str(user_id), address, flight_id))
+        await self._sql.rows(LOCK_HOLDS, (str(user_id), address, flight_id))
 
     async def serialize_round(
         self, user_ids: Sequence[UUID], addresses: Sequence[str | None], flight_id: int
     ) -> None:
         customers = [str(user_id) for user_id in user_ids]
-        await self._conn.exec_driver_sql(LOCK_ROUND_CUSTOMERS, (customers,))
+        await self._sql.rows(LOCK_ROUND_CUSTOMERS, (customers,))
         given = [address for address in addresses if address is not None]
         if given:
-            await self._conn.exec_driver_sql(LOCK_ROUND_ADDRESSES, (given, flight_id))
+            await self._sql.rows(LOCK_ROUND_ADDRESSES, (given, flight_id))
 
     async def serialize_choices(self, flight_id: int) -> None:
-        await self._conn.exec_driver_sql(LOCK_CHOICES, (flight_id,))
+        await self._sql.rows(LOCK_CHOICES, (flight_id,))
+
+    async def get_owned(self, hold_id: UUID, user_id: UUID) -> Hold | None:
+        return _hold_of(await self._sql.first(OWNED_HOLD, (hold_id, user_id)))
 
     async def take_for_booking(self, hold_id: UUID, user_id: UUID, now: datetime) -> Hold | None:
         args = (hold_id, user_id, naive_utc(now))
-        found = (await self._conn.exec_driver_sql(TAKE_HOLD_FOR_BOOKING, args)).first()
-        if found is None:
-            return None
-        columns = dict(found._mapping)
-        columns["expires_at"] = aware(columns["expires_at"])
-        return hold_from(columns)
+        return _hold_of(await self._sql.first(TAKE_HOLD_FOR_BOOKING, args))
 
 
-class PgIdempotencyKeys(SqlIdempotencyKeys):
+def _hold_of(row: Row | None) -> Hold | None:
+    if row is None:
+        return None
+    columns = dict(row.items())
+    columns["expires_at"] = aware(columns["expires_at"])
+    return hold_from(columns)
+
+
+class PgIdempotencyKeys(DriverSql, SqlIdempotencyKeys):
     _CLAIM = claim_statement(postgresql.insert)
 
     async def claim_all(
@@ -445,7 +460,7 @@ class PgIdempotencyKeys(SqlIdempotencyKeys):
             [c.resource_id for c in claims],
             naive_utc(now),
         )
-        found: list[Any] = list(await self._conn.exec_driver_sql(CLAIM_ALL, args))
+        found = await self._sql.rows(CLAIM_ALL, args)
         earlier: list[tuple[str, UUID] | None] = []
         for claim, (new, fingerprint, resource_id) in zip(claims, found, strict=True):
             if new:
@@ -460,17 +475,17 @@ class PgIdempotencyKeys(SqlIdempotencyKeys):
         if not keys:
             return []
         args = ([user_id for user_id, _ in keys], [key for _, key in keys])
-        found: Any = await self._conn.exec_driver_sql(FIND_ALL, args)
+        found = await self._sql.rows(FIND_ALL, args)
         return [None if row[0] is None else (row[0], row[1]) for row in found]
 
 
-class PgThrottles(SqlThrottles):
+class PgThrottles(DriverSql, SqlThrottles):
     _insert = staticmethod(postgresql.insert)
 
     async def count_all(
         self, keys: Sequence[str], now: datetime, window_start_after: datetime
     ) -> list[Counter]:
         args = (list(keys), naive_utc(now), naive_utc(window_start_after))
-        found: list[Any] = list(await self._conn.exec_driver_sql(COUNT_ATTEMPTS, args))
+        found = await self._sql.rows(COUNT_ATTEMPTS, args)
         rows = [(row[0], row[1], aware(row[2]), aware(row[3])) for row in found]
         return in_order(keys, rows)
