@@ -126,9 +126,13 @@ def workers(master: int) -> list[int]:
 
 
 def cpu_seconds(pids: list[int]) -> float:
+    """The CPU time (user and system) `pids` have spent so far; a process gone counts 0."""
     total = 0
     for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
     return total / os.sysconf("SC_CLK_TCK")
 

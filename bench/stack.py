@@ -34,12 +34,13 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import contract
+import firewall_cpu
 from contract import Measure
 from run import LOAD_LIMITS, drop_database, prepare, reset_inventory, run_wrk
 
 from lastseat.stack.ports import free_pair, free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
-from lastseat.stack.processes import lastseat_argv
+from lastseat.stack.processes import lastseat_argv, workers_of
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -177,6 +178,34 @@ def app_server_rss(stack: Stack) -> dict[str, float]:
     }
 
 
+def tier_cpu(stack: Stack) -> dict[str, float]:
+    """CPU seconds so far of each kind of tier (app-1 and app-2 are "app"), its processes
+    and their children, and of PostgreSQL's processes: what a run cost each is the
+    difference across it."""
+    state = json.loads((stack.folder / "state.json").read_text())
+    spent: dict[str, float] = {}
+    for tier in state["tiers"]:
+        kind = re.sub(r"-\d+$", "", tier["name"])
+        pids = [tier["pid"], *workers_of(tier["pid"])]
+        spent[kind] = spent.get(kind, 0.0) + firewall_cpu.cpu_seconds(pids)
+    postgres = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+    spent["PostgreSQL"] = firewall_cpu.cpu_seconds([int(pid) for pid in postgres.stdout.split()])
+    return spent
+
+
+CPU = "cpu_ms:"  # a run's milliseconds of CPU per unit (booking, request) by kind of tier
+
+
+def cpu_per_unit(
+    before: dict[str, float], after: dict[str, float], units: float
+) -> dict[str, float]:
+    """Milliseconds of CPU per unit (a booking, a request) by kind of tier, as run keys."""
+    return {
+        CPU + kind: round((after[kind] - before.get(kind, 0.0)) * 1000 / max(units, 1), 6)
+        for kind in after
+    }
+
+
 def measures_of(
     runs: dict[str, dict[str, dict[str, float]]], rss: dict[str, float]
 ) -> list[Measure]:
@@ -236,13 +265,16 @@ def main() -> None:
             for turn in range(1, args.rounds + 1):
                 for entry, (url, extra) in entry_urls(stack).items():
                     console.print(f"{flow}, entering at the {entry} (round {turn}/{args.rounds})")
+                    before = tier_cpu(stack)
                     stats, out = run_wrk(url, script, args, wrk_env, extra)
+                    after = tier_cpu(stack)
                     if script == "booking.lua":
                         counts = dict(re.findall(r"(\w+)=(\d+)", out.split("BENCH", 1)[1]))
                         stats.update({name: float(n) for name, n in counts.items()})
                         stats["confirmed_per_s"] = int(counts["confirmed"]) / args.seconds
                         asyncio.run(reset_inventory(pg, database))
-                    tried[entry].append(stats)
+                    units = stats[rate] * args.seconds
+                    tried[entry].append({**stats, **cpu_per_unit(before, after, units)})
             every_run[flow] = tried
             median = itemgetter(rate)
             runs[flow] = {entry: contract.median_run(tried[entry], median) for entry in ENTRIES}
@@ -275,6 +307,26 @@ def main() -> None:
         table.add_row(f"RSS of {name} after the runs", f"{mb:.0f} MB", "", "",
                       "" if start is None else f"{start:.0f} MB once up")  # fmt: skip
     console.print(table)
+    console.print(cpu_table(runs))
+
+
+def cpu_table(runs: dict[str, dict[str, dict[str, float]]]) -> Table:
+    """Where each entry's median run spent the machine's CPU, by kind of tier: per booking
+    (ms) and per 1,000 seat maps (ms)."""
+    table = Table(title="CPU by tier (ms per booking; ms per 1,000 seat maps), median runs")
+    table.add_column("tier")
+    columns = [(flow, entry) for flow, _, _ in FLOWS for entry in ENTRIES]
+    for flow, entry in columns:
+        table.add_column(f"{flow}, at the {entry}")
+    keys = {key for flow, entry in columns for key in runs[flow][entry] if key.startswith(CPU)}
+    busiest = sorted(keys, key=lambda key: -runs["booking"]["firewall tier"].get(key, 0.0))
+    for key in busiest:
+        cells = []
+        for flow, entry in columns:
+            value = runs[flow][entry].get(key, 0.0) * (1000 if flow == "seat map" else 1)
+            cells.append(f"{value:.2f}")
+        table.add_row(key.removeprefix(CPU), *cells)
+    return table
 
 
 if __name__ == "__main__":
