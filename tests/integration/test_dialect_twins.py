@@ -13,8 +13,6 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lastseat.adapters.db import migrate
-from lastseat.adapters.db.engine import create_engine
 from lastseat.adapters.db.hot_reads import PgSeatReader, SeatReader
 from lastseat.adapters.db.repositories.holds import SqlIdempotencyKeys
 from lastseat.adapters.db.repositories.postgres import PgIdempotencyKeys, PgThrottles
@@ -36,6 +34,7 @@ from lastseat.domain.pricing import quote
 from lastseat.domain.users import Role, User
 from lastseat.services.ports import KeyClaim, Placement
 from lastseat.services.samples import standard_layout
+from tests.support.databases import migrated_engine
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -45,13 +44,8 @@ RULES = Settings(_env_file=None).fare_rules
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    settings = Settings(_env_file=None, database_url=database_url, log_level="warning")
-    built = create_engine(settings)
-    await migrate.upgrade(built)
-    try:
+    async with migrated_engine(database_url) as built:
         yield built
-    finally:
-        await built.dispose()
 
 
 def _hold(user: User, flight_id: int, seats: tuple[str, ...], until: datetime) -> Hold:
@@ -235,35 +229,3 @@ async def test_the_postgresql_repositories_do_what_the_portable_ones_do(
     assert portable[4] == [[], [], [], ["3A"]]  # one racer of four wins the last seat
     placed_together = portable[6][2]
     assert placed_together == [["5A", "5B"], ["6A"], ["7A"]]
-
-
-async def test_driver_statements_are_in_the_unit_of_works_transaction(
-    engine: AsyncEngine,
-) -> None:
-    """The hot path's statements go by asyncpg itself (adapters/db/driver.py), inside the
-    transaction the unit of work began: a transaction lock they take is held until that
-    transaction ends, and what they write goes when it rolls back."""
-    uows = SqlUnitOfWorkFactory(engine, POSTGRESQL)
-    user = User(uuid.uuid4(), f"{uuid.uuid4().hex[:8]}@example.com", Role.CUSTOMER)
-    key = f"driver-{user.id}"
-    locks = (
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid IN (7346, 7347)"
-        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    )
-    rows = "SELECT count(*) FROM throttles WHERE key = $1"
-
-    async def seen_from_outside(sql: str, *args: Any) -> int:
-        async with engine.connect() as other:
-            return int((await other.exec_driver_sql(sql, args)).scalar_one())
-
-    async with uows(write=True) as uow:
-        await uow.holds.serialize(user.id, "192.0.2.7", 1)  # the transaction's first statement
-        await uow.throttles.count_all([key], NOW, NOW - timedelta(seconds=30))
-        assert await seen_from_outside(locks) == 2  # the customer's and the address's
-        assert await seen_from_outside(rows, key) == 0  # not committed
-    assert await seen_from_outside(locks) == 0
-    assert await seen_from_outside(rows, key) == 0  # rolled back with the unit of work
-    async with uows(write=True) as uow:
-        await uow.throttles.count_all([key], NOW, NOW - timedelta(seconds=30))
-        await uow.commit()
-    assert await seen_from_outside(rows, key) == 1

@@ -7,7 +7,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lastseat.adapters.db import migrate
+from lastseat.adapters.db.engine import create_engine
 from lastseat.bootstrap import build_services
 from lastseat.config import Settings
 from lastseat.stack.postgres import PostgresServer
@@ -51,6 +54,18 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def migrated_engine(database_url: str, **overrides: object) -> AsyncIterator[AsyncEngine]:
+    """lastseat's own engine on `database_url`, migrated to the latest schema, disposed of on
+    the way out (for tests of the adapters below the services)."""
+    engine = create_engine(make_settings(database_url, **overrides))
+    await migrate.upgrade(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 async def migrated(url: str) -> str:

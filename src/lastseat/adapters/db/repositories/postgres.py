@@ -4,9 +4,10 @@ SQLAlchemy's statement layer costs several times the database work for these sma
 statements (a Core insert ~430 us against ~120 us as driver SQL, measured in bench/), so
 on PostgreSQL these subclasses send their text as written, with asyncpg's `$n`
 parameters, by asyncpg itself in the unit of work's transaction (driver.py: not even
-`exec_driver_sql`'s layer); every other method is the portable one they inherit. The unit of work picks
-this set once for a PostgreSQL engine. tests/integration/test_dialect_twins.py runs both
-sets on PostgreSQL and compares what they do.
+`exec_driver_sql`'s layer); every other method is the portable one they inherit. The unit
+of work picks this set once for a PostgreSQL engine.
+tests/integration/test_dialect_twins.py runs both sets on PostgreSQL and compares what
+they do.
 """
 
 from __future__ import annotations
