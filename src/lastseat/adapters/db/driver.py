@@ -3,7 +3,7 @@ send its statements on PostgreSQL.
 
 `exec_driver_sql` still crosses SQLAlchemy's execution layer for each statement (its
 greenlet, execution context, cursor adapter and result): some 100 us of CPU more than the
-statement sent by asyncpg (163-174 against 56-71 us a `SELECT $1` in a transaction,
+statement sent by asyncpg (160-188 against 60-72 us a `SELECT $1` in a transaction,
 `python bench/driver_sql.py`), and a booking without Idempotency-Keys sends 9 of them
 (docs/payments.md). Here the statement goes from the same pooled connection
 straight to asyncpg, after the transaction SQLAlchemy's adapter keeps for that connection
@@ -25,9 +25,8 @@ and the connections thrown away.
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from asyncpg import PostgresError
@@ -50,9 +49,8 @@ class Driver:
 
     async def rows(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         """The rows `sql` returns (none for a statement without RETURNING)."""
-        async with self._sending() as driver:
-            rows: list[Row] = await driver.fetch(sql, *args)
-            return rows
+        rows: list[Row] = await self._send("fetch", sql, *args)
+        return rows
 
     async def first(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
         found = await self.rows(sql, args)
@@ -66,20 +64,19 @@ class Driver:
 
     async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """`sql` once for each of `rows`, in one round trip."""
-        async with self._sending() as driver:
-            await driver.executemany(sql, rows)
+        await self._send("executemany", sql, rows)
 
-    @contextlib.asynccontextmanager
-    async def _sending(self) -> AsyncIterator[Any]:
-        """The asyncpg connection, its transaction begun (unless autocommit) and the
-        adapter's lock held; thrown away on a failure the server did not report."""
+    async def _send(self, call: str, sql: str, *args: Any) -> Any:
+        """asyncpg's `call` (fetch, executemany) of `sql`, with the transaction begun
+        (unless autocommit) and the adapter's lock held; the connection is thrown away on a
+        failure the server did not report."""
         adapted = self._adapted
         started = time.perf_counter()
         try:
             async with adapted._execute_mutex:
                 if adapted._transaction is None:
                     await adapted._start_transaction()  # BEGIN, unless autocommit
-                yield adapted._connection
+                return await getattr(adapted._connection, call)(sql, *args)
         except PostgresError:
             raise  # the server's answer: the transaction is as it left it, rolled back later
         except BaseException as error:
