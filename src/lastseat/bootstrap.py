@@ -25,6 +25,7 @@ from lastseat.services.ports import (
 )
 from lastseat.services.reservations import Reservations
 from lastseat.services.seat_map_cache import SeatMapCache
+from lastseat.services.session_cache import SessionCache
 from lastseat.services.settlement import Settlement
 from lastseat.services.waiting_room import WaitingRoom
 from lastseat.services.watching import Tails, Wakeups, Watching
@@ -44,8 +45,9 @@ class Services:
     waiting_room: WaitingRoom
     payments: PaymentGateway
     mail: Mail
-    # Other processes' seat changes; None where there is no feed (one process, SQLite).
-    seat_feed: ChangeFeed | None = None
+    # Other processes' changes to seats and sessions; None where there is no feed (one
+    # process, SQLite).
+    change_feed: ChangeFeed | None = None
     # The seat map's reader from a replica; None without one (every read on the primary).
     replica_seats: ReplicaSeatReader | None = None
 
@@ -64,8 +66,13 @@ def build_services(
 ) -> Services:
     database = SqlDatabase(settings)
     seat_maps: SeatMapCache[SeatMap] = SeatMapCache()
+    sessions = SessionCache()
     ctx = ServiceContext(
-        uow=database.units_of_work, settings=settings, clock=clock, seat_maps=seat_maps
+        uow=database.units_of_work,
+        settings=settings,
+        clock=clock,
+        seat_maps=seat_maps,
+        sessions=sessions,
     )
     gateway = payments or HttpPayments(settings)
     wakeups = Wakeups()
@@ -73,6 +80,10 @@ def build_services(
     def changed(flight_id: int) -> None:
         seat_maps.changed(flight_id)
         wakeups.wake(flight_id)
+
+    def live(live: bool) -> None:
+        seat_maps.set_live(live)
+        sessions.set_live(live)
 
     # The replica reader goes to the catalog's seat map and nowhere else: holds, bookings
     # and quotes read availability in units of work, on the primary.
@@ -93,6 +104,6 @@ def build_services(
         waiting_room=waiting_room,
         payments=gateway,
         mail=Mail(ctx, catalog, postman or SmtpPostman(settings)),
-        seat_feed=database.change_feed(on_change=changed, on_live=seat_maps.set_live),
+        change_feed=database.change_feed(changed, sessions.user_changed, live),
         replica_seats=replica_seats,
     )

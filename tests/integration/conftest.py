@@ -1,7 +1,9 @@
-"""Fixtures of the HTTP API in-process (ASGI), on both databases."""
+"""Fixtures of the HTTP API in-process (ASGI), on both databases; and of two processes'
+services on one PostgreSQL database, each with its change feed live."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -9,14 +11,18 @@ import grpc
 import httpx
 import pytest
 
-from lastseat.bootstrap import Services
+from lastseat.bootstrap import Services, build_services
 from lastseat.domain.users import Role
 from lastseat.entrypoints.grpc.server import build_server
 from lastseat.entrypoints.http.app import create_app
 from lastseat.stack.ports import free_port
+from lastseat.stack.postgres import PostgresServer
 from lastseat.v1 import booking_pb2_grpc
 from tests.support.asgi import bearer, signed_in
+from tests.support.clock import FakeClock
+from tests.support.databases import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import flight_body, surcharged_flight
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -64,3 +70,30 @@ async def grpc_address(services: Services) -> AsyncIterator[str]:
 async def grpc_stub(grpc_address: str) -> AsyncIterator[Any]:
     async with grpc.aio.insecure_channel(grpc_address) as channel:
         yield booking_pb2_grpc.BookingStub(channel)  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture
+async def two_processes(
+    postgres: PostgresServer, clock: FakeClock
+) -> AsyncIterator[tuple[Services, Services]]:
+    """Two independent service stacks on one database, as two app servers have."""
+    name = await create_pg_database(postgres)
+    url = postgres.sqlalchemy_url(name)
+    pair = (build_services(make_settings(url), clock), build_services(make_settings(url), clock))
+    await pair[0].database.upgrade()
+    feeds = [asyncio.create_task(s.change_feed.run()) for s in pair if s.change_feed is not None]
+    try:
+        for services in pair:
+
+            async def is_live(services: Services = services) -> bool:
+                return services.catalog.seat_map_cache_live
+
+            await eventually(is_live, "change feed connected")
+        yield pair
+    finally:
+        for task in feeds:
+            task.cancel()
+        await asyncio.gather(*feeds, return_exceptions=True)
+        for services in pair:
+            await services.close()
+        await drop_pg_database(postgres, name)

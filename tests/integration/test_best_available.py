@@ -574,7 +574,7 @@ async def test_a_refusal_beside_a_refused_replacement_does_not_offer_the_replace
 
 
 @pytest.mark.settings(hold_max_address_share_percent=100, holds_per_customer=1_000)
-async def test_the_seat_feed_ends_as_the_map_after_a_herd_replacing_holds(
+async def test_the_change_feed_ends_as_the_map_after_a_herd_replacing_holds(
     services: Services, clock: FakeClock
 ) -> None:
     """Forty groups at once, ten of them replacing the holds they have: within a round, a

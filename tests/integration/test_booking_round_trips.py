@@ -9,6 +9,7 @@ the web client sends them.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -20,13 +21,15 @@ from tests.support.asgi import bearer, signed_in
 from tests.support.passengers import passengers_json
 from tests.support.payments import FakePayments
 from tests.support.round_trips import RoundTrips, counting
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 # The confirm (POST /bookings), in order: what the traveller waits for, with the one
 # provider call (authorize) between the hold's read and the transaction.
 CONFIRM = [
-    "SELECT users.id, users.email, users.role",  # the bearer token's user
+    # the bearer token's user: read once a session while the change feed is live (below)
+    "SELECT users.id, users.email, users.role,",
     "SELECT id, user_id, flight_id,",  # the hold, to price and authorize
     "BEGIN ISOLATION LEVEL READ",
     "INSERT INTO idempotency_keys (user_id,",  # the key claimed (a retry finds it)
@@ -117,6 +120,29 @@ async def test_one_booking_takes_the_round_trips_it_needs_and_no_more(
     # and the one provider call the traveller waited for; the capture came after the 201
     assert [call for call, _ in payments.calls] == ["authorize", "capture"]
     print(f"\nround trips of the hold, the confirm (keys: {keyed}):", len(hold), len(confirm))
+
+
+@pytest.mark.settings(pool_size=1, pool_max_overflow=0)
+async def test_with_the_change_feed_live_a_signed_in_request_reads_no_token(
+    api: httpx.AsyncClient, ann: dict[str, str], flight_id: int, services: Services
+) -> None:
+    """As an app server runs: the token was read on the first booking, not again."""
+    assert services.change_feed is not None
+    feed = asyncio.create_task(services.change_feed.run())
+    try:
+
+        async def live() -> bool:
+            return services.catalog.seat_map_cache_live
+
+        await eventually(live, "the change feed connected")
+        with counting(engine_of(services.database)) as trips:
+            await _hold_and_confirm(api, services, trips, ann, flight_id, "10A")
+            hold, confirm, _ = await _hold_and_confirm(api, services, trips, ann, flight_id, "10B")
+    finally:
+        feed.cancel()
+        await asyncio.gather(feed, return_exceptions=True)
+    assert confirm == CONFIRM[1:], "\n".join(confirm)
+    assert not [s for s in hold if s.startswith(CONFIRM[0])], "\n".join(hold)
 
 
 async def test_a_retried_confirm_reads_its_key_once_and_writes_nothing(

@@ -31,7 +31,7 @@ from lastseat.domain.mail import MailKind, NewMail
 from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger, PassengerType
 from lastseat.domain.pricing import quote
-from lastseat.domain.users import Role, User
+from lastseat.domain.users import Role, Session, User
 from lastseat.services.ports import KeyClaim, Placement
 from lastseat.services.samples import standard_layout
 from tests.support.databases import migrated_engine
@@ -121,8 +121,8 @@ async def _scenario(engine: AsyncEngine, chosen: Repositories, name: str) -> lis
         )
         await uow.commit()
     async with uows() as uow:
-        seen.append(await uow.tokens.user_for(f"{name}-live", NOW) == user)
-        seen.append(await uow.tokens.user_for(f"{name}-old", NOW))
+        seen.append(await uow.tokens.session_for(f"{name}-live", NOW) == Session(user, LATER))
+        seen.append(await uow.tokens.session_for(f"{name}-old", NOW))
 
     first = _hold(user, flight.id, ("1A", "1C"), LATER)
     seen.append(await _place(uows, first))

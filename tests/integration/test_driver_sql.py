@@ -78,7 +78,7 @@ async def test_a_statement_cancelled_midway_throws_its_connection_away(
         await conn.rollback()
     uows = SqlUnitOfWorkFactory(engine, POSTGRESQL)
     async with uows(write=True) as uow:
-        assert await uow.tokens.user_for("no such token", NOW) is None
+        assert await uow.tokens.session_for("no such token", NOW) is None
         await uow.commit()
 
 
@@ -91,7 +91,7 @@ async def test_a_lost_connection_has_the_pool_connect_afresh(
 
     async def read() -> None:
         async with uows() as uow:
-            assert await uow.tokens.user_for("no such token", NOW) is None
+            assert await uow.tokens.session_for("no such token", NOW) is None
             await asyncio.sleep(0.1)  # both pooled connections out at once
 
     await asyncio.gather(read(), read())

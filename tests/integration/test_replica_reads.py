@@ -61,8 +61,8 @@ async def app_process(
     services = build_services(settings, clock, payments=FakePayments())
     assert services.replica_seats is not None
     runners = [services.replica_seats.run()]
-    if feed and services.seat_feed is not None:
-        runners.append(services.seat_feed.run())
+    if feed and services.change_feed is not None:
+        runners.append(services.change_feed.run())
     tasks = [asyncio.create_task(runner) for runner in runners]
     try:
         yield services

@@ -3,50 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
 import pytest
 
 from lastseat.adapters.db.database import engine_of
-from lastseat.bootstrap import Services, build_services
+from lastseat.bootstrap import Services
 from lastseat.domain.errors import IdempotencyKeyReused, SeatsUnavailable
 from lastseat.entrypoints.http.app import create_app
 from lastseat.services.ports import IdempotencyKey
 from lastseat.stack.postgres import PostgresServer
 from tests.support.clock import FakeClock
-from tests.support.databases import create_pg_database, drop_pg_database, make_settings
 from tests.support.flights import new_flight
 from tests.support.round_trips import counting
 from tests.support.waiting import eventually
-
-
-@pytest.fixture
-async def two_processes(
-    postgres: PostgresServer, clock: FakeClock
-) -> AsyncIterator[tuple[Services, Services]]:
-    """Two independent service stacks on one database, as two app servers have."""
-    name = await create_pg_database(postgres)
-    url = postgres.sqlalchemy_url(name)
-    pair = (build_services(make_settings(url), clock), build_services(make_settings(url), clock))
-    await pair[0].database.upgrade()
-    feeds = [asyncio.create_task(s.seat_feed.run()) for s in pair if s.seat_feed is not None]
-    try:
-        for services in pair:
-
-            async def is_live(services: Services = services) -> bool:
-                return services.catalog.seat_map_cache_live
-
-            await eventually(is_live, "seat feed connected")
-        yield pair
-    finally:
-        for task in feeds:
-            task.cancel()
-        await asyncio.gather(*feeds, return_exceptions=True)
-        for services in pair:
-            await services.close()
-        await drop_pg_database(postgres, name)
 
 
 async def test_a_hold_in_one_process_reaches_the_other_cached_map(
@@ -169,9 +140,9 @@ async def test_a_watcher_snapshot_shows_a_change_not_yet_notified(
     user = await a.accounts.signup("ann@example.com", "ann-password-1")
     flight = await a.catalog.create_flight(new_flight(clock()))
     await b.catalog.seat_map(flight.id)  # B caches the map
-    assert b.seat_feed is not None
+    assert b.change_feed is not None
     # B hears no notification from here on, as if the hold's were still on its way
-    monkeypatch.setattr(b.seat_feed, "_on_change", lambda _flight_id: None)
+    monkeypatch.setattr(b.change_feed, "_on_seats", lambda _flight_id: None)
     await a.reservations.hold_seats(user, flight.id, ["12A"])
     assert (await b.catalog.seat_map(flight.id)).status("12A") == "available"  # the stale cache
     start = await b.watching.start(flight.id, None)

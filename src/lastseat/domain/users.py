@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -72,6 +73,14 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """Who a live bearer token signs in, and until when."""
+
+    user: User
+    expires_at: datetime
 
 
 def normalise_email(email: str) -> str:

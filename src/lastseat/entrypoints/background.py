@@ -66,8 +66,8 @@ def start(services: Services) -> list[asyncio.Task[None]]:
     ]
     if settings.mail_send_in_servers:
         tasks.append(mail_rounds(services))
-    if services.seat_feed is not None:
-        tasks.append(asyncio.create_task(services.seat_feed.run()))
+    if services.change_feed is not None:
+        tasks.append(asyncio.create_task(services.change_feed.run()))
     if services.replica_seats is not None:
         tasks.append(asyncio.create_task(services.replica_seats.run()))
     return tasks

@@ -132,18 +132,28 @@ class Accounts:
         if not token or len(token) > 256:
             return None
         now = self._ctx.clock()
+        hashes = self._token_hashes(token)
+        sessions = self._ctx.sessions
+        cached = sessions.get(hashes[0], now)
+        if cached is not None:
+            return cached
+        mark = sessions.mark()
         async with self._ctx.uow() as uow:
-            for token_hash in self._token_hashes(token):
-                user = await uow.tokens.user_for(token_hash, now)
-                if user is not None:
-                    return user
+            for token_hash in hashes:
+                session = await uow.tokens.session_for(token_hash, now)
+                if session is not None:
+                    sessions.put(hashes[0], session, mark)
+                    return session.user
         return None
 
     async def logout(self, token: str) -> None:
+        hashes = self._token_hashes(token)
         async with self._ctx.uow(write=True) as uow:
-            for token_hash in self._token_hashes(token):
+            for token_hash in hashes:
                 await uow.tokens.revoke(token_hash, self._ctx.clock())
             await uow.commit()
+        # At once here; other processes drop it when the feed tells them.
+        self._ctx.sessions.forget(hashes[0])
 
     async def change_password(
         self, user: User, current: str, new: str, address: str | None = None
@@ -160,6 +170,7 @@ class Accounts:
             await uow.users.set_password_hash(user.id, password_hash)
             await uow.tokens.revoke_all(user.id, self._ctx.clock())
             await uow.commit()
+        self._ctx.sessions.user_changed(user.id)
 
     async def ensure_user(self, email: str, password: str, role: Role) -> User:
         """Create the account, or reset its password and role if it exists (operator CLI)."""
@@ -175,4 +186,5 @@ class Accounts:
             await uow.users.set_password_hash(user.id, password_hash)
             await uow.users.set_role(user.id, role)
             await uow.commit()
+        self._ctx.sessions.user_changed(user.id)
         return User(user.id, user.email, role)

@@ -9,6 +9,7 @@ from typing import Any
 from lastseat.config import Settings
 from lastseat.services.ports import Clock, UnitOfWorkFactory
 from lastseat.services.seat_map_cache import SeatMapCache
+from lastseat.services.session_cache import SessionCache
 
 
 def utc_now() -> datetime:
@@ -22,3 +23,5 @@ class ServiceContext:
     clock: Clock = utc_now
     # Seat maps between changes; writers tell it which flights they changed.
     seat_maps: SeatMapCache[Any] = field(default_factory=SeatMapCache)
+    # Bearer tokens' users between changes; writers tell it whose sessions they changed.
+    sessions: SessionCache = field(default_factory=SessionCache)

@@ -24,7 +24,7 @@ from lastseat.domain.money import Money
 from lastseat.domain.passengers import Passenger
 from lastseat.domain.pricing import Quote
 from lastseat.domain.throttling import Counter
-from lastseat.domain.users import Role, User
+from lastseat.domain.users import Role, Session, User
 from lastseat.domain.waiting_room import Sale
 
 
@@ -57,7 +57,7 @@ class Tokens(Protocol):
     async def add(
         self, token_hash: str, user_id: UUID, now: datetime, expires_at: datetime
     ) -> None: ...
-    async def user_for(self, token_hash: str, now: datetime) -> User | None: ...
+    async def session_for(self, token_hash: str, now: datetime) -> Session | None: ...
     async def revoke(self, token_hash: str, now: datetime) -> None: ...
     async def revoke_all(self, user_id: UUID, now: datetime) -> None: ...
 
@@ -381,7 +381,8 @@ class Database(Protocol):
 
 
 class ChangeFeed(Protocol):
-    """Runs until cancelled, reporting the flights other processes changed."""
+    """Runs until cancelled, reporting the flights and the users' sessions other processes
+    changed."""
 
     async def run(self) -> None: ...
 

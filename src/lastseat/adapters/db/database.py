@@ -7,17 +7,18 @@ Every choice that depends on the dialect is made here, once, when the process st
 from __future__ import annotations
 
 from collections.abc import Callable
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lastseat.adapters.db import migrate
+from lastseat.adapters.db.change_feed import PgChangeFeed
 from lastseat.adapters.db.engine import create_engine, pool_status
 from lastseat.adapters.db.errors import unavailability
 from lastseat.adapters.db.hot_reads import PgSeatReader, SeatReader
 from lastseat.adapters.db.replica import ReplicaSeats
-from lastseat.adapters.db.seat_feed import PgSeatFeed
 from lastseat.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from lastseat.config import Settings
 from lastseat.domain.errors import DatabaseUnavailable
@@ -58,13 +59,16 @@ class SqlDatabase:
         return ReplicaSeats(self._replica, self._engine, self.seat_reader(), self._bound)
 
     def change_feed(
-        self, on_change: Callable[[int], None], on_live: Callable[[bool], None]
+        self,
+        on_seats: Callable[[int], None],
+        on_sessions: Callable[[UUID | None], None],
+        on_live: Callable[[bool], None],
     ) -> ChangeFeed | None:
-        """Other processes' seat changes (LISTEN on PostgreSQL); None where there is no
-        feed (SQLite: one process, whose own changes it already knows)."""
+        """Other processes' changes to seats and sessions (LISTEN on PostgreSQL); None where
+        there is no feed (SQLite: one process, whose own changes it already knows)."""
         if not self._postgres:
             return None
-        return PgSeatFeed(self._engine, on_change=on_change, on_live=on_live)
+        return PgChangeFeed(self._engine, on_seats, on_sessions, on_live)
 
     async def readiness(self) -> Readiness:
         wanted = migrate.head_revision()

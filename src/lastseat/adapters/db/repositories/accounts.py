@@ -13,11 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lastseat.adapters.db.tables import UTCDateTime, tokens, users
 from lastseat.domain.errors import EmailTaken
-from lastseat.domain.users import Role, User
+from lastseat.domain.users import Role, Session, User
 
 
 def user_from(row: Mapping[Any, Any]) -> User:
     return User(id=row["id"], email=row["email"], role=Role(row["role"]))
+
+
+def session_from(row: Mapping[Any, Any]) -> Session:
+    return Session(user_from(row), row["expires_at"])
 
 
 class SqlUsers:
@@ -63,7 +67,7 @@ class SqlUsers:
 
 
 _USER_FOR_TOKEN = (
-    sa.select(users.c.id, users.c.email, users.c.role)
+    sa.select(users.c.id, users.c.email, users.c.role, tokens.c.expires_at)
     .select_from(tokens.join(users, users.c.id == tokens.c.user_id))
     .where(
         tokens.c.token_hash == sa.bindparam("token_hash", type_=sa.String()),
@@ -86,10 +90,10 @@ class SqlTokens:
             )
         )
 
-    async def user_for(self, token_hash: str, now: datetime) -> User | None:
+    async def session_for(self, token_hash: str, now: datetime) -> Session | None:
         result = await self._conn.execute(_USER_FOR_TOKEN, {"token_hash": token_hash, "now": now})
         row = result.first()
-        return None if row is None else user_from(row._mapping)
+        return None if row is None else session_from(row._mapping)
 
     async def revoke_all(self, user_id: UUID, now: datetime) -> None:
         await self._conn.execute(

@@ -40,7 +40,7 @@ from lastseat.domain.events import SeatEvent
 from lastseat.domain.flights import SeatStatus
 from lastseat.domain.holds import HeldSeats, Hold
 from lastseat.domain.throttling import Counter
-from lastseat.domain.users import User
+from lastseat.domain.users import Session
 from lastseat.services.ports import KeyClaim, Placement
 
 
@@ -58,7 +58,8 @@ def json_text(value: Any) -> str:
 
 
 USER_BY_HASH = (
-    "SELECT users.id, users.email, users.role FROM tokens JOIN users ON users.id = tokens.user_id"
+    "SELECT users.id, users.email, users.role, tokens.expires_at"
+    " FROM tokens JOIN users ON users.id = tokens.user_id"
     " WHERE tokens.token_hash = $1 AND tokens.revoked_at IS NULL AND tokens.expires_at > $2"
 )
 INSERT_HOLD = (
@@ -294,9 +295,9 @@ class DriverSql:
 
 
 class PgTokens(DriverSql, SqlTokens):
-    async def user_for(self, token_hash: str, now: datetime) -> User | None:
+    async def session_for(self, token_hash: str, now: datetime) -> Session | None:
         row = await self._sql.first(USER_BY_HASH, (token_hash, naive_utc(now)))
-        return None if row is None else user_from(row)
+        return None if row is None else Session(user_from(row), row[3].replace(tzinfo=UTC))
 
 
 class PgEvents(DriverSql, SqlEvents):
