@@ -81,9 +81,10 @@ def build_services(
         seat_maps.changed(flight_id)
         wakeups.wake(flight_id)
 
-    def live(live: bool) -> None:
-        seat_maps.set_live(live)
-        sessions.set_live(live)
+    def live(seats: bool, sessions_too: bool) -> None:
+        if seats != seat_maps.live:
+            seat_maps.set_live(seats)
+        sessions.set_live(sessions_too)
 
     # The replica reader goes to the catalog's seat map and nowhere else: holds, bookings
     # and quotes read availability in units of work, on the primary.

@@ -15,6 +15,7 @@ from lastseat.entrypoints.http.app import create_app
 from lastseat.services.ports import IdempotencyKey
 from lastseat.stack.postgres import PostgresServer
 from tests.support.clock import FakeClock
+from tests.support.databases import CHANGE_FEEDS
 from tests.support.flights import new_flight
 from tests.support.round_trips import counting
 from tests.support.waiting import eventually
@@ -64,9 +65,7 @@ async def test_losing_the_feed_stops_caching_until_it_is_back(
     try:
         database = b.settings.database_url.get_secret_value().rsplit("/", 1)[1]
         killed = await conn.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE query LIKE 'LISTEN%' AND datname = $1",
-            database,
+            f"SELECT count(pg_terminate_backend(pid)) FROM ({CHANGE_FEEDS}) AS feeds", database
         )
     finally:
         await conn.close()

@@ -5,16 +5,31 @@ process kept of it."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Iterable
+from functools import partial
 
 import asyncpg
+import httpx
 import pytest
 
+from lastseat.adapters.db.change_feed import PING_SECONDS, SESSION_TRIGGERS
 from lastseat.adapters.db.database import engine_of
-from lastseat.bootstrap import Services
+from lastseat.bootstrap import Services, build_services
 from lastseat.domain.users import Role, User
+from lastseat.entrypoints.http.app import create_app
 from lastseat.stack.postgres import PostgresServer
+from tests.support.asgi import bearer
+from tests.support.blackhole import BlackholeProxy
 from tests.support.clock import FakeClock
+from tests.support.databases import (
+    CHANGE_FEEDS,
+    create_pg_database,
+    drop_pg_database,
+    make_settings,
+)
+from tests.support.flights import new_flight
 from tests.support.round_trips import counting
 from tests.support.waiting import eventually
 
@@ -112,6 +127,9 @@ async def test_a_role_change_is_seen_in_every_process(
         "UPDATE tokens SET expires_at = created_at",  # (the services' clock is a fake one)
         "DELETE FROM tokens",
         "TRUNCATE tokens",
+        # as a logical replication apply worker or pg_restore --disable-triggers writes
+        "BEGIN; SET LOCAL session_replication_role = replica;"
+        " UPDATE tokens SET revoked_at = now(); COMMIT",
     ],
 )
 async def test_an_operators_sql_ends_the_sessions_it_ends_in_the_database(
@@ -142,12 +160,13 @@ async def test_without_the_feed_every_request_reads_its_token_until_the_feed_is_
     a, b = two_processes
     ann, [token] = await signed_in(a, "ann@example.com")
     assert await reads_of(b, [token, token]) == ([ann, ann], 1)
-    await sql(
-        postgres,
-        a,
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-        " WHERE query LIKE 'LISTEN%' AND datname = current_database()",
-    )
+    database = a.settings.database_url.get_secret_value().rsplit("/", 1)[1]
+    conn = await asyncpg.connect(postgres.dsn(database))
+    try:
+        ended_feeds = f"SELECT pg_terminate_backend(pid) FROM ({CHANGE_FEEDS}) AS feeds"
+        assert len(await conn.fetch(ended_feeds, database)) == 2
+    finally:
+        await conn.close()
 
     async def b_down() -> bool:
         return not b.catalog.seat_map_cache_live  # the one feed, for seat maps and sessions
@@ -160,3 +179,137 @@ async def test_without_the_feed_every_request_reads_its_token_until_the_feed_is_
 
     await eventually(b_back, "process B reconnects its feed")
     assert await reads_of(b, [token, token]) == ([ann, ann], 1)
+
+
+async def test_a_table_rewritten_by_ddl_is_heard_of_within_a_ping(
+    two_processes: tuple[Services, Services], postgres: PostgresServer
+) -> None:
+    """A rewrite changes rows without a row trigger: the feed sees the table's new file."""
+    a, b = two_processes
+    _, [token] = await signed_in(a, "root@example.com")
+    await a.accounts.ensure_user("root@example.com", PASSWORD, Role.ADMIN)
+
+    async def admin_in_b() -> bool:
+        user = await b.accounts.authenticate(token)
+        return user is not None and user.is_admin
+
+    await eventually(admin_in_b, "process B sees the admin")
+    await sql(postgres, a, "ALTER TABLE users ALTER COLUMN role TYPE varchar(16) USING 'customer'")
+
+    async def demoted_in_b() -> bool:
+        user = await b.accounts.authenticate(token)
+        return user is not None and not user.is_admin
+
+    await eventually(demoted_in_b, "process B sees the demotion", seconds=3 * PING_SECONDS)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ALTER TABLE tokens DISABLE TRIGGER tokens_notify_sessions",
+        "ALTER TABLE tokens ENABLE TRIGGER tokens_notify_sessions",  # not for replicas
+        # a migration that rebuilds the table: the triggers stay on the old one
+        "BEGIN; CREATE TABLE tokens_new (LIKE tokens INCLUDING ALL);"
+        " INSERT INTO tokens_new SELECT * FROM tokens;"
+        " ALTER TABLE tokens RENAME TO tokens_old; ALTER TABLE tokens_new RENAME TO tokens;"
+        " COMMIT",
+    ],
+)
+async def test_without_every_session_trigger_nothing_is_kept(
+    two_processes: tuple[Services, Services], postgres: PostgresServer, statement: str
+) -> None:
+    a, b = two_processes
+    ann, [token] = await signed_in(a, "ann@example.com")
+    assert await reads_of(b, [token, token]) == ([ann, ann], 1)
+    await sql(postgres, a, statement)
+
+    async def read_every_time() -> bool:
+        return (await reads_of(b, [token, token]))[1] == 2
+
+    await eventually(read_every_time, "process B stops keeping sessions", 3 * PING_SECONDS)
+    await a.accounts.logout(token)
+    assert await b.accounts.authenticate(token) is None  # at once: it was never kept
+
+
+async def test_the_feed_checks_the_triggers_the_migration_makes(
+    two_processes: tuple[Services, Services], postgres: PostgresServer
+) -> None:
+    a, _ = two_processes
+    database = a.settings.database_url.get_secret_value().rsplit("/", 1)[1]
+    conn = await asyncpg.connect(postgres.dsn(database))
+    try:
+        made = await conn.fetch(
+            "SELECT tgname, tgenabled FROM pg_trigger WHERE tgname LIKE '%_sessions'"
+        )
+    finally:
+        await conn.close()
+    assert sorted((name, enabled.decode()) for name, enabled in made) == sorted(
+        (name, "A") for name in SESSION_TRIGGERS
+    )
+    # and the migration makes those and no other
+    migration = importlib.import_module(
+        "lastseat.adapters.db.migrations.versions.0016_session_change_notifications"
+    )
+    assert sorted(name for name, _, _ in migration.TRIGGERS) == sorted(SESSION_TRIGGERS)
+
+
+async def test_a_feed_that_stops_answering_is_taken_for_lost(
+    postgres: PostgresServer, clock: FakeClock
+) -> None:
+    """B's LISTEN connection goes through a proxy that goes silent: no FIN, no RST, no
+    notification. B's next ping gets no answer, and B stops keeping sessions and maps."""
+    name = await create_pg_database(postgres)
+    async with BlackholeProxy(postgres.host, postgres.port) as proxy:
+        via_proxy = f"postgresql+asyncpg://{postgres.user}@127.0.0.1:{proxy.port}/{name}"
+        a = build_services(make_settings(postgres.sqlalchemy_url(name)), clock)
+        b = build_services(make_settings(via_proxy), clock)
+        await a.database.upgrade()
+        feeds = [asyncio.create_task(s.change_feed.run()) for s in (a, b) if s.change_feed]
+        try:
+            for services in (a, b):
+                await eventually(partial(_live, services), "change feed connected")
+            ann, [token] = await signed_in(a, "ann@example.com")
+            assert await reads_of(b, [token, token]) == ([ann, ann], 1)
+            conn = await asyncpg.connect(postgres.dsn(name))
+            try:
+                listeners = await conn.fetch(CHANGE_FEEDS, name)
+            finally:
+                await conn.close()
+            for row in listeners:
+                proxy.freeze(row["client_port"])  # A's goes straight: not in the proxy
+            await a.accounts.logout(token)
+            await ended(b, token, "process B stops serving the signed-out session")
+            assert not b.catalog.seat_map_cache_live
+        finally:
+            for task in feeds:
+                task.cancel()
+            await asyncio.gather(*feeds, return_exceptions=True)
+            for services in (a, b):
+                await services.close()
+            await drop_pg_database(postgres, name)
+
+
+async def _live(services: Services) -> bool:
+    return services.catalog.seat_map_cache_live
+
+
+async def test_an_admins_request_reads_the_session_afresh_in_every_process(
+    two_processes: tuple[Services, Services], clock: FakeClock
+) -> None:
+    """Taking the admin role away, or ending the session, through one server holds for the
+    admin's next request at any server at once: not when the notification arrives."""
+    a, b = two_processes
+    flight = await a.catalog.create_flight(new_flight(clock()))
+    await a.accounts.ensure_user("root@example.com", PASSWORD, Role.ADMIN)
+    token = (await a.accounts.login("root@example.com", PASSWORD))[1]
+    manifest = f"/api/v1/admin/flights/{flight.id}/manifest"
+    transport = httpx.ASGITransport(app=create_app(b.settings, b))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as api:
+        assert (await api.get(manifest, headers=bearer(token))).status_code == 200
+        assert await b.accounts.authenticate(token) is not None  # kept in B's memory
+        await a.accounts.ensure_user("root@example.com", PASSWORD, Role.CUSTOMER)
+        assert (await api.get(manifest, headers=bearer(token))).status_code == 403
+        await a.accounts.ensure_user("root@example.com", PASSWORD, Role.ADMIN)
+        assert (await api.get(manifest, headers=bearer(token))).status_code == 200
+        await a.accounts.logout(token)
+        assert (await api.get(manifest, headers=bearer(token))).status_code == 401

@@ -27,11 +27,12 @@ def presented_bearer(authorization: str | None) -> str | None:
     return token
 
 
-async def signed_in(accounts: Accounts, token: str | None, how: str) -> User:
-    """The account `token` signs in; `how` tells a caller with no token how to sign in."""
+async def signed_in(accounts: Accounts, token: str | None, how: str, fresh: bool = False) -> User:
+    """The account `token` signs in (`fresh`: read from the database, not from memory);
+    `how` tells a caller with no token how to sign in."""
     if token is None:
         raise AuthenticationFailed(f"sign in: {how}")
-    user = await accounts.authenticate(token)
+    user = await accounts.authenticate(token, fresh)
     if user is None:
         raise AuthenticationFailed("the token is invalid, expired or revoked")
     return user

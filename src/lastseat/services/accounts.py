@@ -128,13 +128,16 @@ class Accounts:
         )
         return token
 
-    async def authenticate(self, token: str) -> User | None:
+    async def authenticate(self, token: str, fresh: bool = False) -> User | None:
+        """The user `token` signs in, from this process's sessions in memory unless `fresh`
+        (then read from the database, as an admin's request is: a demotion or a sign-out
+        made through another server holds for it at once, not when it is heard of)."""
         if not token or len(token) > 256:
             return None
         now = self._ctx.clock()
         hashes = self._token_hashes(token)
         sessions = self._ctx.sessions
-        cached = sessions.get(hashes[0], now)
+        cached = None if fresh else sessions.get(hashes[0], now)
         if cached is not None:
             return cached
         mark = sessions.mark()

@@ -62,7 +62,7 @@ class SqlDatabase:
         self,
         on_seats: Callable[[int], None],
         on_sessions: Callable[[UUID | None], None],
-        on_live: Callable[[bool], None],
+        on_live: Callable[[bool, bool], None],
     ) -> ChangeFeed | None:
         """Other processes' changes to seats and sessions (LISTEN on PostgreSQL); None where
         there is no feed (SQLite: one process, whose own changes it already knows)."""

@@ -59,13 +59,17 @@ def client_address(request: Request) -> str | None:
     return client_network(request.client.host if request.client else None)
 
 
+SIGN_IN = "this needs a bearer token or a session"
+
+
 async def current_user(request: Request, services: ServicesDep, _: BearerInOpenAPI) -> User:
-    return await signed_in(
-        services.accounts, presented_token(request), "this needs a bearer token or a session"
-    )
+    return await signed_in(services.accounts, presented_token(request), SIGN_IN)
 
 
-async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
+async def current_admin(request: Request, services: ServicesDep, _: BearerInOpenAPI) -> User:
+    # Read afresh, not from the sessions in memory: an admin's rights end at once when
+    # they are taken away, or the session is ended, through any server.
+    user = await signed_in(services.accounts, presented_token(request), SIGN_IN, fresh=True)
     if not user.is_admin:
         raise Forbidden("this needs the admin role")
     return user

@@ -7,6 +7,9 @@ change), or says `all` when either table was truncated, and the servers drop wha
 kept of it. Triggers, not the service's code, so that a change made by any writer, an
 operator's SQL included, is heard. PostgreSQL delivers a notification when (and only if)
 its transaction commits, once for each distinct payload however many rows it names.
+A migration that rewrites or rebuilds either table later should end with
+`NOTIFY lastseat_sessions, 'all'` (the feed notices a rebuilt table within its ping, but a
+notification is at once).
 
 Revision ID: 0016
 Revises: 0015
@@ -34,6 +37,10 @@ TRIGGERS = (
 )
 
 
+def _table(when: str) -> str:
+    return when.split(" ON ")[1].split()[0]
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite has one writer process; nothing to tell other processes
@@ -44,13 +51,16 @@ def upgrade() -> None:
         )
     for trigger, when, function in TRIGGERS:
         op.execute(f"CREATE TRIGGER {trigger} {when} EXECUTE FUNCTION lastseat_notify_{function}()")
+        # ALWAYS: also in a session with session_replication_role = replica (a logical
+        # replication apply worker, pg_restore --disable-triggers, some ETL tools), whose
+        # changes would otherwise go unheard. The change feed checks it (change_feed.py).
+        op.execute(f"ALTER TABLE {_table(when)} ENABLE ALWAYS TRIGGER {trigger}")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for trigger, when, _ in TRIGGERS:
-        table = when.split(" ON ")[1].split()[0]
-        op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+        op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {_table(when)}")
     for name in FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS {name}()")
