@@ -41,9 +41,9 @@ from lastseat.bootstrap import build_services
 from lastseat.config import Settings, default_pool_size
 from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
-from lastseat.stack.ports import free_port
+from lastseat.stack.ports import free_port, port_open
 from lastseat.stack.postgres import PostgresServer, find_or_start
-from lastseat.stack.processes import lastseat_argv
+from lastseat.stack.processes import lastseat_argv, workers_of
 from lastseat.stack.readiness import grpc_serving
 
 HERE = Path(__file__).resolve().parent
@@ -60,6 +60,7 @@ from contract import (  # noqa: E402
     skip,
     write_result,
 )
+from firewall_cpu import cpu_seconds  # noqa: E402
 
 console = Console(width=140)
 
@@ -328,6 +329,31 @@ def wait_ready(url: str, seconds: float = 120, log: Path | None = None) -> None:
     raise RuntimeError(f"{url} did not become ready\n{said}")
 
 
+CPU = "cpu_ms:"  # a run's milliseconds of CPU per unit (booking, request) by kind of process
+
+
+def cpu_by_kind(kinds: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds so far of each kind of process (each pid with its children), and of
+    PostgreSQL's processes: what a run cost each is the difference across it."""
+    spent = {
+        kind: cpu_seconds([p for pid in pids for p in (pid, *workers_of(pid))])
+        for kind, pids in kinds.items()
+    }
+    postgres = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+    spent["PostgreSQL"] = cpu_seconds([int(pid) for pid in postgres.stdout.split()])
+    return spent
+
+
+def cpu_per_unit(
+    before: dict[str, float], after: dict[str, float], units: float
+) -> dict[str, float]:
+    """Milliseconds of CPU per unit (a booking, a request) by kind, as run keys."""
+    return {
+        CPU + kind: round((after[kind] - before.get(kind, 0.0)) * 1000 / max(units, 1), 6)
+        for kind in after
+    }
+
+
 def start_booking_tiers(
     env: dict[str, str],
     workdir: Path,
@@ -337,17 +363,27 @@ def start_booking_tiers(
     workers: int,
 ) -> tuple[Process, Process]:
     """The tiers a booking crosses, as `lastseat up` runs them: the payment sandbox (every
-    booking authorizes and captures there, as in production), the mailer that draws and
-    sends the tickets (`env` should tell the servers not to), and the app servers on
-    `port`. Each is registered in `processes` before its wait, so a failed start is
-    stopped too. Returns the app server and the mailer."""
+    booking authorizes and captures there, as in production), the mail tier (the catcher)
+    and the mailer that draws the tickets and sends them there (`env` should tell the
+    servers not to), and the app servers on `port`. Each is registered in `processes`
+    before its wait, so a failed start is stopped too. Returns the app server and the
+    mailer."""
     processes.append(
         Process(lastseat_argv("payments-sandbox", "--port", str(sandbox_port)), env,
                 workdir / "sandbox.log")
     )  # fmt: skip
     wait_ready(f"http://127.0.0.1:{sandbox_port}/healthz", log=workdir / "sandbox.log")
+    catcher_port = free_port()
+    catcher = ["stack-mail", "--port", str(catcher_port), "--folder", str(workdir / "mail")]
+    processes.append(Process(lastseat_argv(*catcher), env, workdir / "mail.log"))
+    deadline = time.monotonic() + 60
+    while not port_open(catcher_port):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the mail tier did not open {catcher_port}")
+        time.sleep(0.2)
     mailer_port = free_port()
-    mailer = Process(lastseat_argv("mailer", "--port", str(mailer_port)), env,
+    mailer_env = {**env, "LASTSEAT_MAIL_CATCHER_PORT": str(catcher_port)}
+    mailer = Process(lastseat_argv("mailer", "--port", str(mailer_port)), mailer_env,
                      workdir / "mailer.log")  # fmt: skip
     processes.append(mailer)
     wait_ready(f"http://127.0.0.1:{mailer_port}/healthz", log=workdir / "mailer.log")
@@ -478,6 +514,12 @@ def main() -> None:
             **LOAD_LIMITS,
         }
         app, mailer = start_booking_tiers(env, workdir, processes, port, sandbox_port, args.workers)
+        # the app servers, and what a booking costs beside them: the provider's sandbox,
+        # the mailer drawing tickets, the mail tier receiving them (all the tiers started)
+        kinds = {
+            "app": [app.proc.pid],
+            "sandbox, mail tier, mailer": [p.proc.pid for p in processes if p is not app],
+        }
         base = f"http://127.0.0.1:{port}"
         tokens = workdir / "tokens.txt"
         tokens.write_text(data["tokens"] + "\n")
@@ -489,9 +531,12 @@ def main() -> None:
         console.print(
             f"(b) HTTP booking flow, {args.workers} app servers, {args.connections} connections"
         )
+        before = cpu_by_kind(kinds)
         booking, booking_out = run_wrk(base, "booking.lua", args, wrk_env)
+        after = cpu_by_kind(kinds)
         counts = dict(re.findall(r"(\w+)=(\d+)", booking_out.split("BENCH", 1)[1]))
         confirmed_per_s = int(counts["confirmed"]) / args.seconds
+        booking.update(cpu_per_unit(before, after, int(counts["confirmed"])))
 
         load_args = [
             "--tokens", str(tokens), "--flights", str(args.flights),
@@ -591,6 +636,9 @@ def main() -> None:
     )
     row("(b) HTTP bookings confirmed", confirmed_per_s, booking, f"{ratio_booking:.2f} of (a)")
     row("    HTTP requests of (b)", booking["requests_per_s"], {}, str(counts))
+    cpu = {k.removeprefix(CPU): ms for k, ms in booking.items() if k.startswith(CPU)}
+    spent = ", ".join(f"{kind} {ms:.2f}" for kind, ms in cpu.items())
+    table.add_row("    CPU per booking of (b), ms", "", "", "", spent)
     row("(c) seat-map GET", seatmap["requests_per_s"], seatmap, f"{ratio_seatmap:.3f} of (d)")
     row("(d) nginx static seat map (ceiling)", static["requests_per_s"], static, "1.00")
     row(

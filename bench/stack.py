@@ -34,13 +34,21 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import contract
-import firewall_cpu
 from contract import Measure
-from run import LOAD_LIMITS, drop_database, prepare, reset_inventory, run_wrk
+from run import (
+    CPU,
+    LOAD_LIMITS,
+    cpu_by_kind,
+    cpu_per_unit,
+    drop_database,
+    prepare,
+    reset_inventory,
+    run_wrk,
+)
 
 from lastseat.stack.ports import free_pair, free_port
 from lastseat.stack.postgres import PostgresServer, find_or_start
-from lastseat.stack.processes import lastseat_argv, workers_of
+from lastseat.stack.processes import lastseat_argv
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -183,27 +191,10 @@ def tier_cpu(stack: Stack) -> dict[str, float]:
     and their children, and of PostgreSQL's processes: what a run cost each is the
     difference across it."""
     state = json.loads((stack.folder / "state.json").read_text())
-    spent: dict[str, float] = {}
+    kinds: dict[str, list[int]] = {}
     for tier in state["tiers"]:
-        kind = re.sub(r"-\d+$", "", tier["name"])
-        pids = [tier["pid"], *workers_of(tier["pid"])]
-        spent[kind] = spent.get(kind, 0.0) + firewall_cpu.cpu_seconds(pids)
-    postgres = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
-    spent["PostgreSQL"] = firewall_cpu.cpu_seconds([int(pid) for pid in postgres.stdout.split()])
-    return spent
-
-
-CPU = "cpu_ms:"  # a run's milliseconds of CPU per unit (booking, request) by kind of tier
-
-
-def cpu_per_unit(
-    before: dict[str, float], after: dict[str, float], units: float
-) -> dict[str, float]:
-    """Milliseconds of CPU per unit (a booking, a request) by kind of tier, as run keys."""
-    return {
-        CPU + kind: round((after[kind] - before.get(kind, 0.0)) * 1000 / max(units, 1), 6)
-        for kind in after
-    }
+        kinds.setdefault(re.sub(r"-\d+$", "", tier["name"]), []).append(tier["pid"])
+    return cpu_by_kind(kinds)
 
 
 def measures_of(
