@@ -8,6 +8,7 @@ import asyncpg
 import httpx
 import pytest
 
+from lastseat.adapters.db.change_feed import PING
 from lastseat.adapters.db.database import engine_of
 from lastseat.bootstrap import Services
 from lastseat.domain.errors import IdempotencyKeyReused, SeatsUnavailable
@@ -65,7 +66,9 @@ async def test_losing_the_feed_stops_caching_until_it_is_back(
     try:
         database = b.settings.database_url.get_secret_value().rsplit("/", 1)[1]
         killed = await conn.fetchval(
-            f"SELECT count(pg_terminate_backend(pid)) FROM ({CHANGE_FEEDS}) AS feeds", database
+            f"SELECT count(pg_terminate_backend(pid)) FROM ({CHANGE_FEEDS}) AS feeds",
+            database,
+            PING,
         )
     finally:
         await conn.close()

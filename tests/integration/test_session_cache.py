@@ -14,7 +14,7 @@ import asyncpg
 import httpx
 import pytest
 
-from lastseat.adapters.db.change_feed import PING_SECONDS, SESSION_TRIGGERS
+from lastseat.adapters.db.change_feed import PING, PING_SECONDS, SESSION_TRIGGERS
 from lastseat.adapters.db.database import engine_of
 from lastseat.bootstrap import Services, build_services
 from lastseat.domain.users import Role, User
@@ -164,7 +164,7 @@ async def test_without_the_feed_every_request_reads_its_token_until_the_feed_is_
     conn = await asyncpg.connect(postgres.dsn(database))
     try:
         ended_feeds = f"SELECT pg_terminate_backend(pid) FROM ({CHANGE_FEEDS}) AS feeds"
-        assert len(await conn.fetch(ended_feeds, database)) == 2
+        assert len(await conn.fetch(ended_feeds, database, PING)) == 2
     finally:
         await conn.close()
 
@@ -272,7 +272,7 @@ async def test_a_feed_that_stops_answering_is_taken_for_lost(
             assert await reads_of(b, [token, token]) == ([ann, ann], 1)
             conn = await asyncpg.connect(postgres.dsn(name))
             try:
-                listeners = await conn.fetch(CHANGE_FEEDS, name)
+                listeners = await conn.fetch(CHANGE_FEEDS, name, PING)
             finally:
                 await conn.close()
             for row in listeners:

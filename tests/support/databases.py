@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lastseat.adapters.db import change_feed, migrate
+from lastseat.adapters.db import migrate
 from lastseat.adapters.db.engine import create_engine
 from lastseat.bootstrap import build_services
 from lastseat.config import Settings
@@ -79,8 +79,8 @@ async def migrated(url: str) -> str:
 
 
 # The change feeds' connections (adapters/db/change_feed.py), by the last statement each
-# sent: its LISTEN, or its ping since. $1 is the database's name.
+# sent: its LISTEN, or its ping since. $1 is the database's name, $2 change_feed.PING.
 CHANGE_FEEDS = (
     "SELECT pid, client_port FROM pg_stat_activity WHERE datname = $1"
-    f" AND (query LIKE 'LISTEN%' OR query = '{change_feed.PING.replace(chr(39), chr(39) * 2)}')"
+    " AND (query LIKE 'LISTEN%' OR query = $2)"
 )

@@ -1,6 +1,7 @@
 """Signed-in users kept in memory by their bearer token, so that a request's answer to "who
-sent this?" costs no database read. On the booking flow that read was one statement and
-one unit of work of every request, some 20% of an app server's CPU (docs/benchmarks.md).
+sent this?" costs no database read: on the booking flow that read was one statement and
+one unit of work of every request (what leaving it out saves: docs/benchmarks.md,
+bench/run.py).
 
 Correctness rests on the seat maps' rules (services/seat_map_cache.py), for sessions:
 - an entry is used only while the change feed is live (PostgreSQL LISTEN connected);
