@@ -217,7 +217,7 @@ class Settings(BaseSettings):
     # (default: mail/ in the stack dir).
     mail_catcher_port: int = Field(default=2525, ge=1, le=65_535)
     mailer_port: int = Field(default=2526, ge=1, le=65_535)  # its health check (HTTP)
-    # The mailer's CPU priority (nice): a ticket's PDF costs about as much CPU as the
+    # The mailer's CPU priority (nice): a ticket's PDF costs several times the CPU of the
     # booking that asked for it (docs/mail.md), so in a rush the mailer yields to the
     # requests and catches up after; 0 keeps it level with them.
     mailer_niceness: int = Field(default=10, ge=0, le=19)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTCollection, TTFont  # type: ignore[import-untyped]  # no stubs
@@ -120,3 +123,51 @@ def test_rendering_a_ticket_logs_nothing_from_font_subsetting(
         ticket("Zoë", "李")
         ticket("አበበ", "ቢቂላ")  # a font with Graphite tables the subsetter drops
     assert [r.name for r in caplog.records if r.name.startswith("fontTools")] == []
+
+
+def _glyphs(path: Path, chars: Iterable[int]) -> dict[int, tuple[int, list[tuple[float, float]]]]:
+    """Each character's advance width and outline points, read from the font file."""
+    font = TTFont(path)
+    cmap, glyf, hmtx = font.getBestCmap(), font["glyf"], font["hmtx"]
+    return {
+        code: (hmtx[cmap[code]][0], list(glyf[cmap[code]].getCoordinates(glyf)[0]))
+        for code in chars
+    }
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["regular", "bold"])
+def test_the_latin_cut_draws_the_whole_fonts_glyphs(index: int) -> None:
+    """Every character of LATIN_CUT the whole font has is in the cut, drawn the same."""
+    whole, cut = ticket_fonts.TEXT_FONTS[index], ticket_fonts.latin_cut().fonts[index]
+    whole_cmap = TTFont(whole.path).getBestCmap()
+    wanted = {c for low, high in ticket_fonts.LATIN_CUT for c in range(low, high + 1)}
+    has = wanted & set(whole_cmap)
+    assert len(has) > 1_000 and set(TTFont(cut.path).getBestCmap()) == has
+    assert _glyphs(cut.path, has) == _glyphs(whole.path, has)
+    assert cut.path.stat().st_size < whole.path.stat().st_size / 5
+
+
+@pytest.mark.parametrize(
+    ("name", "cut"),
+    [("Zoë Nguyễn-Łukasiewicz", True), ("Ann O\N{RIGHT SINGLE QUOTATION MARK}Neill", True),
+     ("Ελένη Lee", False), ("Пётр Ёлкин", False), ("Ann 李", False)],
+)  # fmt: skip
+def test_a_ticket_all_in_latin_is_drawn_with_the_cut_any_other_with_the_whole_font(
+    name: str, cut: bool
+) -> None:
+    pdf = FPDF()
+    ticket_fonts.use_ticket_fonts(pdf, [name, "Mon 01 Mar 2031, 09:30 GMT+1"])
+    text_font = pdf.fonts[ticket_fonts.FAMILY.lower()]
+    assert isinstance(text_font, TTFFont)
+    expected = ticket_fonts.latin_cut().fonts if cut else ticket_fonts.TEXT_FONTS
+    assert Path(text_font.ttffile) == expected[0].path
+    assert name in pdf_text(ticket(*name.rsplit(" ", 1)))
+
+
+def test_the_latin_cut_is_made_again_if_its_folder_was_cleaned_away() -> None:
+    first = ticket_fonts.latin_cut()
+    shutil.rmtree(first.fonts[0].path.parent)
+    again = ticket_fonts.latin_cut()
+    assert all(font.path.exists() for font in again.fonts)
+    assert again.chars == first.chars
+    assert "Ann Lee" in pdf_text(ticket("Ann", "Lee"))

@@ -9,11 +9,19 @@ read right to left. scripts/setup installs every package named here.
 
 from __future__ import annotations
 
+import atexit
+import dataclasses
 import logging
+import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fontTools import subset  # type: ignore[import-untyped]  # no stubs
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
@@ -35,6 +43,10 @@ ARABIC = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF)
 TEXT_RANGES = ((0x0000, 0x05FF), (0x0700, 0x074F), (0x0780, 0x089F), (0x0900, 0xFB4F),
                (0xFE00, 0xFE6F), (0xFF00, 0xFFFF))  # fmt: skip
 NO_GLYPH = "\N{REPLACEMENT CHARACTER}"  # in DejaVu Sans: printed for a character no font has
+# The Latin cut of the text font (latin_cut below): Latin with its extensions (Vietnamese's
+# too), combining accents, punctuation, currency signs, and the replacement sign.
+LATIN_CUT = ((0x0020, 0x007E), (0x00A0, 0x024F), (0x0300, 0x036F), (0x1E00, 0x1EFF),
+             (0x2000, 0x206F), (0x20A0, 0x20CF), (0xFFFD, 0xFFFD))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -110,18 +122,78 @@ def _add(pdf: FPDF, font: TicketFont) -> None:
     pdf.add_font(font.family, style=font.style, fname=font.path, unicode_range=list(font.ranges))
 
 
+@dataclass(frozen=True)
+class LatinCut:
+    """The text fonts cut down to LATIN_CUT, and the characters both of them have."""
+
+    fonts: tuple[TicketFont, ...]
+    chars: frozenset[int]
+
+
+_cut_lock = threading.Lock()
+_latin_cut: LatinCut | None = None
+
+
+def latin_cut() -> LatinCut:
+    """DejaVu Sans and its bold with only the glyphs of LATIN_CUT (and those its ligatures
+    and accents reach), the layout tables and hinting kept: each glyph is the whole font's
+    own (test_the_latin_cut_draws_the_whole_fonts_glyphs). fpdf2 reads a font's every glyph
+    for each PDF and fontTools subsets it again: the whole font's 6,200 glyphs made a letter
+    cost 83 ms of CPU, most of it there, the cut's 1,100 39 ms (docs/mail.md). Cut once a
+    process into a private temporary folder (fpdf2 reads fonts from files only), removed
+    when the process that made it ends (not a forked child), and made again if a cleaner
+    of temporary files took it meanwhile."""
+    global _latin_cut
+    with _cut_lock:
+        if _latin_cut is None or not all(font.path.exists() for font in _latin_cut.fonts):
+            folder = Path(tempfile.mkdtemp(prefix="lastseat-fonts-"))
+            atexit.register(_remove, folder, os.getpid())
+            fonts, chars = [], None
+            for font in TEXT_FONTS:
+                cut = dataclasses.replace(font, path=folder / font.path.name, ranges=LATIN_CUT)
+                has = _cut_font(font.path, cut.path, LATIN_CUT)
+                chars = has if chars is None else chars & has
+                fonts.append(cut)
+            _latin_cut = LatinCut(tuple(fonts), frozenset(chars or ()))
+        return _latin_cut
+
+
+def _remove(folder: Path, maker: int) -> None:
+    if os.getpid() == maker:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _cut_font(source: Path, target: Path, ranges: tuple[tuple[int, int], ...]) -> set[int]:
+    """Write `source` with only the glyphs of `ranges` to `target`; the characters it has."""
+    options = subset.Options()
+    options.layout_features = ["*"]  # kerning, ligatures and mark placement, as the whole font
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.glyph_names = True
+    options.notdef_outline = True
+    font = TTFont(source)
+    cutter = subset.Subsetter(options)
+    cutter.populate(unicodes=[code for low, high in ranges for code in range(low, high + 1)])
+    cutter.subset(font)
+    font.save(target)
+    return set(font.getBestCmap())
+
+
 def use_ticket_fonts(pdf: FPDF, texts: Iterable[str]) -> None:
     """Register the fonts on `pdf`: DejaVu Sans as the text font and, as its fallbacks, the
     fonts serving a character of `texts` (what the ticket will print); and turn on text
-    shaping, which lays out every run in its script's own way."""
+    shaping, which lays out every run in its script's own way. A ticket whose every
+    character is in the Latin cut is drawn with the cut: the same glyphs, read faster."""
     missing = missing_packages()
     if missing:
         raise FontsMissing(
             "missing Debian packages: " + " ".join(missing) + " (run scripts/setup as root)"
         )
-    for font in TEXT_FONTS:
-        _add(pdf, font)
     chars = {char for text in texts for char in text}
+    cut = latin_cut()
+    latin = all(ord(char) in cut.chars for char in chars)
+    for font in cut.fonts if latin else TEXT_FONTS:
+        _add(pdf, font)
     needed = [font for font in FALLBACK_FONTS if any(font.serves(char) for char in chars)]
     for font in needed:
         _add(pdf, font)
