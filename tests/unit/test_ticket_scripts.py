@@ -9,6 +9,10 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
+import time
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
@@ -138,7 +142,7 @@ def _glyphs(path: Path, chars: Iterable[int]) -> dict[int, tuple[int, list[tuple
 @pytest.mark.parametrize("index", [0, 1], ids=["regular", "bold"])
 def test_the_latin_cut_draws_the_whole_fonts_glyphs(index: int) -> None:
     """Every character of LATIN_CUT the whole font has is in the cut, drawn the same."""
-    whole, cut = ticket_fonts.TEXT_FONTS[index], ticket_fonts.latin_cut().fonts[index]
+    whole, cut = ticket_fonts.TEXT_FONTS[index], the_cut().fonts[index]
     whole_cmap = TTFont(whole.path).getBestCmap()
     wanted = {c for low, high in ticket_fonts.LATIN_CUT for c in range(low, high + 1)}
     has = wanted & set(whole_cmap)
@@ -159,15 +163,83 @@ def test_a_ticket_all_in_latin_is_drawn_with_the_cut_any_other_with_the_whole_fo
     ticket_fonts.use_ticket_fonts(pdf, [name, "Mon 01 Mar 2031, 09:30 GMT+1"])
     text_font = pdf.fonts[ticket_fonts.FAMILY.lower()]
     assert isinstance(text_font, TTFFont)
-    expected = ticket_fonts.latin_cut().fonts if cut else ticket_fonts.TEXT_FONTS
+    expected = the_cut().fonts if cut else ticket_fonts.TEXT_FONTS
     assert Path(text_font.ttffile) == expected[0].path
     assert name in pdf_text(ticket(*name.rsplit(" ", 1)))
 
 
+def the_cut() -> ticket_fonts.LatinCut:
+    cut = ticket_fonts.latin_cut()
+    assert cut is not None, "the Latin cut could not be made"
+    return cut
+
+
 def test_the_latin_cut_is_made_again_if_its_folder_was_cleaned_away() -> None:
-    first = ticket_fonts.latin_cut()
-    shutil.rmtree(first.fonts[0].path.parent)
-    again = ticket_fonts.latin_cut()
-    assert all(font.path.exists() for font in again.fonts)
+    first = the_cut()
+    shutil.rmtree(first.folder)
+    again = the_cut()
+    assert again.folder != first.folder and again.usable()
     assert again.chars == first.chars
     assert "Ann Lee" in pdf_text(ticket("Ann", "Lee"))
+
+
+def test_a_folder_made_again_under_the_cuts_name_is_never_read(tmp_path: Path) -> None:
+    """A cleaner took the folder, and someone made one of the same name with a font of
+    their own in it: the cut is made afresh elsewhere, theirs left alone."""
+    first = the_cut()
+    shutil.rmtree(first.folder)
+    first.folder.mkdir(mode=0o700)
+    planted = first.folder / ticket_fonts.TEXT_FONTS[0].path.name
+    shutil.copyfile(ticket_fonts.FALLBACK_FONTS[1].path, planted)  # another font entirely
+    again = the_cut()
+    assert again.folder != first.folder
+    assert all(font.path.resolve().parent == again.folder for font in again.fonts)
+    assert "Ann Lee" in pdf_text(ticket("Ann", "Lee"))
+    first.remove()  # what its exit would do: the planted folder is not the one it made
+    assert planted.exists()
+    shutil.rmtree(first.folder)
+
+
+def test_without_a_writable_temporary_folder_tickets_take_the_whole_fonts(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(ticket_fonts, "_latin_cut", None)
+    monkeypatch.setattr(ticket_fonts, "_cut_failed_at", None)
+    monkeypatch.setattr(tempfile, "tempdir", "/proc/no-such-folder")
+    with caplog.at_level(logging.WARNING):
+        assert "Ann Lee" in pdf_text(ticket("Ann", "Lee"))
+        assert "Zoë 李" in pdf_text(ticket("Zoë", "李"))
+        assert "Ann Lee" in pdf_text(ticket("Ann", "Lee"))
+    # tried once, not at every ticket, and said so
+    assert [r.getMessage()[:40] for r in caplog.records if "Latin cut" in r.getMessage()] == [
+        "the e-tickets' Latin cut could not be ma"
+    ]
+    monkeypatch.setattr(ticket_fonts, "_cut_failed_at", time.monotonic() - 301)
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert ticket_fonts.latin_cut() is not None  # and tried again later
+
+
+def test_a_ticket_beyond_latin_never_makes_the_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> None:
+        raise AssertionError("the cut was asked for")
+
+    monkeypatch.setattr(ticket_fonts, "latin_cut", refuse)
+    assert "Passenger 李 محمد" in pdf_text(ticket("محمد", "李"))  # right to left, as printed
+
+
+def test_a_process_that_made_the_cut_removes_it_when_it_exits() -> None:
+    drawn = subprocess.run(
+        [sys.executable, "-c", DRAW_AND_SAY_WHERE], capture_output=True, text=True, check=True
+    )
+    folder = Path(drawn.stdout.strip())
+    assert folder.name.startswith("lastseat-fonts-") and not folder.exists()
+
+
+DRAW_AND_SAY_WHERE = """
+from lastseat.adapters import ticket_fonts
+from tests.unit.test_ticket_scripts import ticket
+ticket("Ann", "Lee")
+cut = ticket_fonts.latin_cut()
+assert cut is not None and cut.folder.exists()
+print(cut.folder)
+"""

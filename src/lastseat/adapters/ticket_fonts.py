@@ -10,12 +10,13 @@ read right to left. scripts/setup installs every package named here.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import logging
 import os
-import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +45,10 @@ TEXT_RANGES = ((0x0000, 0x05FF), (0x0700, 0x074F), (0x0780, 0x089F), (0x0900, 0x
                (0xFE00, 0xFE6F), (0xFF00, 0xFFFF))  # fmt: skip
 NO_GLYPH = "\N{REPLACEMENT CHARACTER}"  # in DejaVu Sans: printed for a character no font has
 # The Latin cut of the text font (latin_cut below): Latin with its extensions (Vietnamese's
-# too), combining accents, punctuation, currency signs, and the replacement sign.
-LATIN_CUT = ((0x0020, 0x007E), (0x00A0, 0x024F), (0x0300, 0x036F), (0x1E00, 0x1EFF),
-             (0x2000, 0x206F), (0x20A0, 0x20CF), (0xFFFD, 0xFFFD))  # fmt: skip
+# too), combining accents, punctuation, currency signs, and the replacement sign; and ezh
+# (U+0292), which the whole font decomposes "ǯ" into before it places a mark below it.
+LATIN_CUT = ((0x0020, 0x007E), (0x00A0, 0x024F), (0x0292, 0x0292), (0x0300, 0x036F),
+             (0x1E00, 0x1EFF), (0x2000, 0x206F), (0x20A0, 0x20CF), (0xFFFD, 0xFFFD))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,45 +124,101 @@ def _add(pdf: FPDF, font: TicketFont) -> None:
     pdf.add_font(font.family, style=font.style, fname=font.path, unicode_range=list(font.ranges))
 
 
-@dataclass(frozen=True)
+@dataclass
 class LatinCut:
-    """The text fonts cut down to LATIN_CUT, and the characters both of them have."""
+    """The text fonts cut down to LATIN_CUT, and the characters both of them have. The
+    fonts' paths go through `descriptor`, open on the folder they were written to, so a
+    folder made again under the same name (by a cleaner, then anyone) is never read."""
 
     fonts: tuple[TicketFont, ...]
     chars: frozenset[int]
+    folder: Path
+    descriptor: int
+    maker: int  # the process that made it, and alone removes it
+    removed: bool = False
+
+    def usable(self) -> bool:
+        return not self.removed and all(font.path.exists() for font in self.fonts)
+
+    def remove(self) -> None:
+        """The files and the folder gone, if the folder is still the one made; once (the
+        descriptor's number is another file's after it is closed)."""
+        if self.removed or os.getpid() != self.maker:
+            return  # (a forked child's exit: the folder is its parent's)
+        self.removed = True
+        atexit.unregister(self.remove)
+        for font in self.fonts:
+            with contextlib.suppress(OSError):
+                os.unlink(font.path.name, dir_fd=self.descriptor)
+        with contextlib.suppress(OSError):
+            if os.stat(self.folder).st_ino == os.fstat(self.descriptor).st_ino:
+                os.rmdir(self.folder)
+        with contextlib.suppress(OSError):
+            os.close(self.descriptor)
 
 
+CUT_RETRY_SECONDS = 300.0  # after the cut could not be made (no room, no temporary folder)
 _cut_lock = threading.Lock()
 _latin_cut: LatinCut | None = None
+_cut_failed_at: float | None = None
 
 
-def latin_cut() -> LatinCut:
+def in_latin_cut(char: str) -> bool:
+    return any(low <= ord(char) <= high for low, high in LATIN_CUT)
+
+
+def latin_cut() -> LatinCut | None:
     """DejaVu Sans and its bold with only the glyphs of LATIN_CUT (and those its ligatures
     and accents reach), the layout tables and hinting kept: each glyph is the whole font's
     own (test_the_latin_cut_draws_the_whole_fonts_glyphs). fpdf2 reads a font's every glyph
     for each PDF and fontTools subsets it again: the whole font's 6,200 glyphs made a letter
     cost 83 ms of CPU, most of it there, the cut's 1,100 39 ms (docs/mail.md). Cut once a
-    process into a private temporary folder (fpdf2 reads fonts from files only), removed
-    when the process that made it ends (not a forked child), and made again if a cleaner
-    of temporary files took it meanwhile."""
-    global _latin_cut
+    process (some 0.6 s of CPU) into a private temporary folder (fpdf2 reads fonts from
+    files only), removed when the process that made it exits normally, and made again if a
+    cleaner of temporary files took it meanwhile. None when it cannot be made (no writable
+    temporary folder, no room): the whole fonts serve, and it is tried again later."""
+    global _latin_cut, _cut_failed_at
     with _cut_lock:
-        if _latin_cut is None or not all(font.path.exists() for font in _latin_cut.fonts):
-            folder = Path(tempfile.mkdtemp(prefix="lastseat-fonts-"))
-            atexit.register(_remove, folder, os.getpid())
-            fonts, chars = [], None
-            for font in TEXT_FONTS:
-                cut = dataclasses.replace(font, path=folder / font.path.name, ranges=LATIN_CUT)
-                has = _cut_font(font.path, cut.path, LATIN_CUT)
-                chars = has if chars is None else chars & has
-                fonts.append(cut)
-            _latin_cut = LatinCut(tuple(fonts), frozenset(chars or ()))
+        if _latin_cut is not None and _latin_cut.usable():
+            return _latin_cut
+        if _latin_cut is not None:
+            _latin_cut.remove()
+            _latin_cut = None
+        if _cut_failed_at is not None and time.monotonic() - _cut_failed_at < CUT_RETRY_SECONDS:
+            return None
+        try:
+            _latin_cut = _make_cut()
+            _cut_failed_at = None
+        except OSError as error:
+            _cut_failed_at = time.monotonic()
+            logging.getLogger(__name__).warning(
+                "the e-tickets' Latin cut could not be made (%s): the whole fonts serve", error
+            )
         return _latin_cut
 
 
-def _remove(folder: Path, maker: int) -> None:
-    if os.getpid() == maker:
-        shutil.rmtree(folder, ignore_errors=True)
+def _make_cut() -> LatinCut:
+    folder = Path(tempfile.mkdtemp(prefix="lastseat-fonts-"))
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        folder.rmdir()
+        raise
+    through = Path(f"/proc/self/fd/{descriptor}")
+    made = LatinCut((), frozenset(), folder, descriptor, os.getpid())
+    atexit.register(made.remove)
+    try:
+        chars: set[int] | None = None
+        for font in TEXT_FONTS:
+            cut = dataclasses.replace(font, path=through / font.path.name, ranges=LATIN_CUT)
+            made.fonts += (cut,)
+            has = _cut_font(font.path, cut.path, LATIN_CUT)
+            chars = has if chars is None else chars & has
+    except BaseException:
+        made.remove()
+        raise
+    made.chars = frozenset(chars or ())
+    return made
 
 
 def _cut_font(source: Path, target: Path, ranges: tuple[tuple[int, int], ...]) -> set[int]:
@@ -190,9 +248,9 @@ def use_ticket_fonts(pdf: FPDF, texts: Iterable[str]) -> None:
             "missing Debian packages: " + " ".join(missing) + " (run scripts/setup as root)"
         )
     chars = {char for text in texts for char in text}
-    cut = latin_cut()
-    latin = all(ord(char) in cut.chars for char in chars)
-    for font in cut.fonts if latin else TEXT_FONTS:
+    cut = latin_cut() if all(in_latin_cut(char) for char in chars) else None
+    latin = cut is not None and all(ord(char) in cut.chars for char in chars)
+    for font in cut.fonts if cut is not None and latin else TEXT_FONTS:
         _add(pdf, font)
     needed = [font for font in FALLBACK_FONTS if any(font.serves(char) for char in chars)]
     for font in needed:
