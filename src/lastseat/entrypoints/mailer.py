@@ -6,6 +6,7 @@ with the count of messages left for an operator."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from lastseat.adapters.mail_smtp import load_pdf_stack
 from lastseat.bootstrap import build_services
 from lastseat.config import Settings
 from lastseat.entrypoints import background
@@ -28,6 +30,8 @@ def create_mailer(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # before it answers /healthz, which its supervisor waits for
+        await asyncio.to_thread(load_pdf_stack)
         rounds = background.mail_rounds(services)
         log.info("mailer_started", interval=settings.mail_send_interval_seconds)
         try:
