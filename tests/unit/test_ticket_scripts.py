@@ -241,5 +241,32 @@ from tests.unit.test_ticket_scripts import ticket
 ticket("Ann", "Lee")
 cut = ticket_fonts.latin_cut()
 assert cut is not None and cut.folder.exists()
-print(cut.folder)
+print(cut.folder, flush=True)
 """
+
+
+def test_a_cut_left_by_a_killed_process_is_removed_when_a_cut_is_made() -> None:
+    killed = subprocess.Popen(
+        [sys.executable, "-c", DRAW_AND_SAY_WHERE + "import time; time.sleep(60)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert killed.stdout is not None
+        left = Path(killed.stdout.readline().strip())
+        assert left.name.startswith(f"lastseat-fonts-{killed.pid}-") and left.exists()
+    finally:
+        killed.kill()
+        killed.wait(timeout=10)
+    assert left.exists()  # no exit of its own removed it
+    running = the_cut()  # this process's, kept
+    # named as a dead process's cut, but a link: never followed, nor removed
+    elsewhere = Path(tempfile.gettempdir()) / f"lastseat-fonts-{killed.pid}-a-link"
+    elsewhere.symlink_to(running.folder)
+    try:
+        shutil.rmtree(running.folder)  # so a cut is made again: the sweep runs
+        again = the_cut()
+        assert not left.exists()
+        assert again.usable() and elsewhere.is_symlink()
+    finally:
+        elsewhere.unlink()

@@ -14,6 +14,8 @@ import contextlib
 import dataclasses
 import logging
 import os
+import shutil
+import stat
 import tempfile
 import threading
 import time
@@ -197,8 +199,32 @@ def latin_cut() -> LatinCut | None:
         return _latin_cut
 
 
+CUT_PREFIX = "lastseat-fonts-"
+
+
+def _sweep_left_cuts() -> None:
+    """Remove the cuts that processes killed before their exit left behind (their folders
+    are named with their process id): ours only, and only a real folder, not a link."""
+    with os.scandir(tempfile.gettempdir()) as entries:
+        for entry in entries:
+            maker = entry.name.removeprefix(CUT_PREFIX).split("-", 1)[0]
+            if not entry.name.startswith(CUT_PREFIX) or not maker.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                found = entry.stat(follow_symlinks=False)
+                if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():
+                    continue
+                try:
+                    os.kill(int(maker), 0)
+                    continue  # its maker runs (or a process that has its id now)
+                except ProcessLookupError:
+                    shutil.rmtree(entry.path)  # (safe against links swapped in meanwhile)
+
+
 def _make_cut() -> LatinCut:
-    folder = Path(tempfile.mkdtemp(prefix="lastseat-fonts-"))
+    with contextlib.suppress(OSError):
+        _sweep_left_cuts()
+    folder = Path(tempfile.mkdtemp(prefix=f"{CUT_PREFIX}{os.getpid()}-"))
     try:
         descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
