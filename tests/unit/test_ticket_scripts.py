@@ -183,7 +183,7 @@ def test_the_latin_cut_is_made_again_if_its_folder_was_cleaned_away() -> None:
     assert "Ann Lee" in pdf_text(ticket("Ann", "Lee"))
 
 
-def test_a_folder_made_again_under_the_cuts_name_is_never_read(tmp_path: Path) -> None:
+def test_a_folder_made_again_under_the_cuts_name_is_never_read() -> None:
     """A cleaner took the folder, and someone made one of the same name with a font of
     their own in it: the cut is made afresh elsewhere, theirs left alone."""
     first = the_cut()

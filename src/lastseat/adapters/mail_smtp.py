@@ -20,9 +20,9 @@ def _drawn(letter: Letter, sender: str) -> EmailMessage:
 
 
 def load_pdf_stack() -> None:
-    """Load the e-tickets' PDF stack and cut their Latin fonts now (some 0.6 s of CPU each):
-    the mailer does so as it starts, so neither falls on its first letters, which come in a
-    rush, when the requests need the cores."""
+    """Load the e-tickets' PDF stack and cut their Latin fonts now (some 0.4 and 0.5 s of
+    CPU): the mailer does so as it starts, so neither falls on its first letters, which
+    come in a rush, when the requests need the cores."""
     from lastseat.adapters import ticket_fonts
 
     importlib.import_module("lastseat.adapters.mail_render")  # segno, fpdf2 and the rest

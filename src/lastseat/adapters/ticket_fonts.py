@@ -64,7 +64,11 @@ class TicketFont:
     style: str = ""
 
     def serves(self, char: str) -> bool:
-        return any(low <= ord(char) <= high for low, high in self.ranges)
+        return in_ranges(char, self.ranges)
+
+
+def in_ranges(char: str, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(low <= ord(char) <= high for low, high in ranges)
 
 
 def _noto_ui(script: str, *ranges: tuple[int, int]) -> TicketFont:
@@ -163,10 +167,6 @@ CUT_RETRY_SECONDS = 300.0  # after the cut could not be made (no room, no tempor
 _cut_lock = threading.Lock()
 _latin_cut: LatinCut | None = None
 _cut_failed_at: float | None = None
-
-
-def in_latin_cut(char: str) -> bool:
-    return any(low <= ord(char) <= high for low, high in LATIN_CUT)
 
 
 def latin_cut() -> LatinCut | None:
@@ -274,9 +274,12 @@ def use_ticket_fonts(pdf: FPDF, texts: Iterable[str]) -> None:
             "missing Debian packages: " + " ".join(missing) + " (run scripts/setup as root)"
         )
     chars = {char for text in texts for char in text}
-    cut = latin_cut() if all(in_latin_cut(char) for char in chars) else None
-    latin = cut is not None and all(ord(char) in cut.chars for char in chars)
-    for font in cut.fonts if cut is not None and latin else TEXT_FONTS:
+    text_fonts: tuple[TicketFont, ...] = TEXT_FONTS
+    if all(in_ranges(char, LATIN_CUT) for char in chars):  # else the cut is never made
+        cut = latin_cut()
+        if cut is not None and all(ord(char) in cut.chars for char in chars):
+            text_fonts = cut.fonts
+    for font in text_fonts:
         _add(pdf, font)
     needed = [font for font in FALLBACK_FONTS if any(font.serves(char) for char in chars)]
     for font in needed:
