@@ -41,7 +41,7 @@ from lastseat.bootstrap import build_services
 from lastseat.config import Settings, default_pool_size
 from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
-from lastseat.stack.ports import free_port, port_open
+from lastseat.stack.ports import free_port, wait_listening
 from lastseat.stack.postgres import PostgresServer, find_or_start
 from lastseat.stack.processes import lastseat_argv, workers_of
 from lastseat.stack.readiness import grpc_serving
@@ -376,11 +376,7 @@ def start_booking_tiers(
     catcher_port = free_port()
     catcher = ["stack-mail", "--port", str(catcher_port), "--folder", str(workdir / "mail")]
     processes.append(Process(lastseat_argv(*catcher), env, workdir / "mail.log"))
-    deadline = time.monotonic() + 60
-    while not port_open(catcher_port):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the mail tier did not open {catcher_port}")
-        time.sleep(0.2)
+    wait_listening(catcher_port, 60, processes[-1].proc)
     mailer_port = free_port()
     mailer_env = {**env, "LASTSEAT_MAIL_CATCHER_PORT": str(catcher_port)}
     mailer = Process(lastseat_argv("mailer", "--port", str(mailer_port)), mailer_env,

@@ -41,7 +41,7 @@ from firewall_tiers import upstream_conf, wait_port  # noqa: E402
 from run import Process  # noqa: E402
 from tests.stack import waf_requests  # noqa: E402
 
-from lastseat.stack.ports import free_port, free_udp_and_tcp_port, port_open  # noqa: E402
+from lastseat.stack.ports import free_port, free_udp_and_tcp_port, wait_listening  # noqa: E402
 from lastseat.stack.processes import lastseat_argv  # noqa: E402
 
 console = Console(width=140)
@@ -102,8 +102,11 @@ def level(work: Path, paranoia: int, upstream: int, certs: Any) -> dict[str, Any
         dict(os.environ),
         work / f"pl{paranoia}-waf-log.log",
     )
-    while not port_open(log_port):  # (its lines are lost until it listens)
-        time.sleep(0.1)
+    try:
+        wait_listening(log_port, 60, log_tier.proc)  # (its lines are lost until it listens)
+    except RuntimeError:
+        log_tier.stop()
+        raise
     process = Process(nginx.nginx_command(conf), dict(os.environ), work / f"pl{paranoia}.log")
     try:
         url = f"https://127.0.0.1:{port}"

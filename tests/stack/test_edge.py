@@ -13,7 +13,6 @@ import socket
 import ssl
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ from lastseat.browser_policy import BASE_HEADERS, HSTS
 from lastseat.client.resolve import ResolvingBackend
 from lastseat.config import PROJECT_ROOT
 from lastseat.stack import nginx
-from lastseat.stack.ports import free_port, port_open
+from lastseat.stack.ports import free_port, wait_listening
 from lastseat.v1 import booking_pb2 as pb
 from lastseat.v1 import booking_pb2_grpc
 from tests.stack.test_firewall import pipelined_answers
@@ -225,10 +224,7 @@ def test_the_proxy_tier_with_no_app_server_up_answers_502_problem_json(stack: St
     conf = nginx.write_proxy(settings, app_ports=[free_port()])  # nothing listens there
     proxy = subprocess.Popen(nginx.nginx_command(conf), stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 10
-        while not port_open(settings.proxy_port):
-            assert proxy.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_listening(settings.proxy_port, 10, proxy)
         with httpx.Client(base_url=f"http://127.0.0.1:{settings.proxy_port}") as client:
             gone = client.get(F, headers={"X-Request-ID": "proxy-502"})
             assert_own_answer(gone, 502)

@@ -4,9 +4,21 @@ given one between the pick and the bind."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
-from lastseat.stack.ports import free_pair, free_ports, reserve_udp_and_tcp_port
+import pytest
+
+from lastseat.stack.ports import (
+    free_pair,
+    free_port,
+    free_ports,
+    reserve_udp_and_tcp_port,
+    wait_listening,
+)
 
 
 def _ephemeral() -> range:
@@ -46,3 +58,23 @@ def test_a_reserved_port_is_held_for_udp_and_tcp_until_released() -> None:
     finally:
         for sock in held:
             sock.close()
+
+
+def test_a_wait_for_a_port_ends_when_it_listens_when_time_is_up_or_when_its_process_ends() -> None:
+    port = free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
+        timer = threading.Timer(0.3, sock.listen)
+        timer.start()
+        try:
+            wait_listening(port, 10)  # returns once it listens
+        finally:
+            timer.cancel()
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="nothing listens"):
+        wait_listening(free_port(), 0.3)
+    assert time.monotonic() - started < 5
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait(timeout=30)
+    with pytest.raises(RuntimeError, match=f"pid {ended.pid} ended"):
+        wait_listening(free_port(), 30, ended)  # at once, not after 30 s
