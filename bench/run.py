@@ -34,6 +34,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -49,6 +50,7 @@ from lastseat.stack.readiness import grpc_serving
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+import machine_cpu  # noqa: E402
 from contract import (  # noqa: E402
     Skipped,
     add_quick,
@@ -477,6 +479,11 @@ def main() -> None:
     parser.add_argument(
         "--no-fanout", action="store_true", help="skip (g): bench/fanout.py is run on its own"
     )
+    parser.add_argument(
+        "--perf",
+        action="store_true",
+        help="during (b), where the machine's CPU went by process and library (perf record -a)",
+    )
     add_quick(parser)
     args = parser.parse_args()
     if args.quick:
@@ -527,9 +534,16 @@ def main() -> None:
         console.print(
             f"(b) HTTP booking flow, {args.workers} app servers, {args.connections} connections"
         )
+        sampler = machine_cpu.record(args.seconds - 1, workdir / "perf.data") if args.perf else None
+        if args.perf and sampler is None:
+            console.print("--perf: perf is not installed (scripts/setup installs linux-perf)")
         before = cpu_by_kind(kinds)
         booking, booking_out = run_wrk(base, "booking.lua", args, wrk_env)
         after = cpu_by_kind(kinds)
+        machine: list[machine_cpu.Share] = []
+        if sampler is not None:
+            sampler.wait(timeout=120)
+            machine = machine_cpu.split(workdir / "perf.data")
         counts = dict(re.findall(r"(\w+)=(\d+)", booking_out.split("BENCH", 1)[1]))
         confirmed_per_s = int(counts["confirmed"]) / args.seconds
         booking.update(cpu_per_unit(before, after, int(counts["confirmed"])))
@@ -635,6 +649,11 @@ def main() -> None:
     cpu = {k.removeprefix(CPU): ms for k, ms in booking.items() if k.startswith(CPU)}
     spent = ", ".join(f"{kind} {ms:.2f}" for kind, ms in cpu.items())
     table.add_row("    CPU per booking of (b), ms", "", "", "", spent)
+    for share, process, library in machine:
+        short = re.sub(r"\.cpython-\d+-[\w-]+\.so$", ".so", library)
+        table.add_row(
+            f"    (b) machine CPU: {process}, {escape(short)}", "", "", "", f"{share:.1f}%"
+        )
     row("(c) seat-map GET", seatmap["requests_per_s"], seatmap, f"{ratio_seatmap:.3f} of (d)")
     row("(d) nginx static seat map (ceiling)", static["requests_per_s"], static, "1.00")
     row(
@@ -671,6 +690,7 @@ def main() -> None:
             **{k: int(v) for k, v in counts.items()},
             "confirmed_per_s": confirmed_per_s,
             "ratio_to_pgbench": ratio_booking,
+            "machine_cpu_percent": machine,  # --perf: (share, process, library)
         },
         "seatmap": {**seatmap, "ratio_to_nginx": ratio_seatmap},
         "nginx_static": static,

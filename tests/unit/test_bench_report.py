@@ -104,3 +104,27 @@ def test_a_kind_of_run_is_reported_by_its_median_run_whole() -> None:
     # of two, the lower: a noisy spell may make a run slower, never faster than it is
     assert contract.median_run(runs[:2], lambda run: run["rate"])["rate"] == 90.0
     assert contract.median_run(runs[2:], lambda run: run["rate"])["rate"] == 80.0
+
+
+def test_the_machines_cpu_is_read_from_perfs_report_by_process_and_library() -> None:
+    machine_cpu: Any = importlib.import_module("machine_cpu")
+    report = """# Samples: 18K of event 'cpu-clock'
+#
+# Overhead  Command          Shared Object
+# ........  ...............  ...............................
+#
+    12.04%  python           [kernel.kallsyms]
+    46.10%  python           libpython3.11.so.1.0
+     0.92%  wrk              [kernel.kallsyms]
+    21.42%  postgres         postgres
+
+#
+# (Tip: ...)
+#
+"""
+    assert machine_cpu.parse(report) == [
+        (46.10, "python", "libpython3.11.so.1.0"),
+        (21.42, "postgres", "postgres"),
+        (12.04, "python", "[kernel.kallsyms]"),
+        (0.92, "wrk", "[kernel.kallsyms]"),
+    ]
