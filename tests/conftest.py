@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lastseat.bootstrap import Services, build_services
+from lastseat.stack.ports import SHARE_ENV
 from lastseat.stack.postgres import PostgresServer, find_or_start
 from tests.support.clock import FakeClock
 from tests.support.databases import fresh_pg_database, make_settings
@@ -17,6 +18,13 @@ from tests.support.payments import FakePayments
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Each parallel worker (and every server it starts) picks ports from a share of its own.
+    worker, workers = (
+        os.environ.get("PYTEST_XDIST_WORKER"),
+        os.environ.get("PYTEST_XDIST_WORKER_COUNT"),
+    )
+    if worker and workers and worker.removeprefix("gw").isdigit():
+        os.environ[SHARE_ENV] = f"{worker.removeprefix('gw')}/{workers}"
     config.addinivalue_line(
         "markers",
         "runs_after(*prefixes): run after every test whose node id starts with a prefix"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from lastseat.stack.ports import (
+    SHARE_ENV,
     free_pair,
     free_port,
     free_ports,
@@ -78,3 +79,19 @@ def test_a_wait_for_a_port_ends_when_it_listens_when_time_is_up_or_when_its_proc
     ended.wait(timeout=30)
     with pytest.raises(RuntimeError, match=f"pid {ended.pid} ended"):
         wait_listening(free_port(), 30, ended)  # at once, not after 30 s
+
+
+def test_parallel_runs_pick_from_shares_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port one test worker picked and has not bound yet is never another's pick."""
+    shares = []
+    for index in range(3):
+        monkeypatch.setenv(SHARE_ENV, f"{index}/3")
+        picks = set(free_ports(30))
+        shares.append(picks)
+    assert not (shares[0] & shares[1] or shares[0] & shares[2] or shares[1] & shares[2])
+    assert max(shares[0]) < min(shares[1]) and max(shares[1]) < min(shares[2])
+    share = max(shares[0]) - min(shares[0])
+    for nonsense in ("", "3/3", "-1/2", "a/b", "1/1000000"):  # all the ports, as without
+        monkeypatch.setenv(SHARE_ENV, nonsense)
+        picks = free_ports(60)
+        assert max(picks) - min(picks) > 1.5 * share

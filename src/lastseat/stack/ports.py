@@ -7,6 +7,7 @@ only another pick can take it, and picks are random over thousands of ports."""
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 import subprocess
@@ -16,6 +17,12 @@ from pathlib import Path
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 LOWEST = 10000  # below: ports that well-known services may expect to find free
 TRIES = 200
+# "k/n": this process and its children pick from the k-th of n equal shares of the ports.
+# Parallel runs on one machine (the test suite's workers) each take a share of their own:
+# a port one has picked and not yet bound (an app server binds after its start-up, seconds
+# later) is then never picked by another, which would bind it first (CI lost an app server
+# so: "address already in use").
+SHARE_ENV = "LASTSEAT_PORT_SHARE"
 
 
 def _listening_ports() -> range:
@@ -26,8 +33,20 @@ def _listening_ports() -> range:
     except (OSError, ValueError):
         low, high = 32768, 60999  # Linux's default
     if low - LOWEST >= 1000:
-        return range(LOWEST, low)
-    return range(high + 1, 65536)
+        return _share(range(LOWEST, low))
+    return _share(range(high + 1, 65536))
+
+
+def _share(ports: range) -> range:
+    """This process's share of `ports` (SHARE_ENV), or all of them."""
+    try:
+        index, count = (int(part) for part in os.environ.get(SHARE_ENV, "").split("/"))
+    except ValueError:
+        return ports
+    if not 0 <= index < count or len(ports) // count < 100:
+        return ports
+    size = len(ports) // count
+    return range(ports.start + index * size, ports.start + (index + 1) * size)
 
 
 def _bindable(port: int, kind: socket.SocketKind = socket.SOCK_STREAM) -> bool:
