@@ -83,11 +83,10 @@ def test_a_wait_for_a_port_ends_when_it_listens_when_time_is_up_or_when_its_proc
 
 def test_parallel_runs_pick_from_shares_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
     """A port one test worker picked and has not bound yet is never another's pick."""
-    shares = []
+    shares: list[set[int]] = []
     for index in range(3):
         monkeypatch.setenv(SHARE_ENV, f"{index}/3")
-        picks = set(free_ports(30))
-        shares.append(picks)
+        shares.append(set(free_ports(30)))
     assert not (shares[0] & shares[1] or shares[0] & shares[2] or shares[1] & shares[2])
     assert max(shares[0]) < min(shares[1]) and max(shares[1]) < min(shares[2])
     share = max(shares[0]) - min(shares[0])
