@@ -60,6 +60,9 @@ def test_dev_says_it_is_up_once_it_serves_and_leaves_nothing_behind(tmp_path: Pa
             assert catcher.noop()[0] == 250  # the app's mail has somewhere to go
         children = [int(pid) for pid in re.findall(r"\(pid (\d+)\)", log.read_text())]
         assert len(children) == 4  # sandbox, mail catcher, gRPC and app servers
+        # gRPC's check starts threads in `dev`: no child may be forked after it (dev.py)
+        started = re.findall(r"^(.+?) on .* \(pid \d+\)$", log.read_text(), re.MULTILINE)
+        assert started[-1] == "gRPC server", started
     finally:
         up.send_signal(signal.SIGINT)  # Ctrl-C
         try:

@@ -38,7 +38,10 @@ def start_bound_child(*args: str) -> subprocess.Popen[bytes]:
     """Another `lastseat` command as a child process that ends when this one does."""
     return subprocess.Popen(
         lastseat_argv(*args),
-        preexec_fn=_die_with_parent,  # runs before exec; no thread is started before this
+        # runs before exec, in a fork(): start every child before this process starts
+        # threads of its own (gRPC's, at its first channel: cli/dev.py starts the gRPC
+        # server last)
+        preexec_fn=_die_with_parent,
     )
 
 

@@ -51,7 +51,10 @@ def dev(
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - compared only
     # In the order started: the app takes payments from the sandbox and sends mail to the
-    # catcher, so both are ready first, as under `up`.
+    # catcher, so both are ready first, as under `up`. The gRPC server comes last: its
+    # readiness check starts gRPC's own threads in this process, and a child started after
+    # that is forked (preexec_fn) with gRPC's fork handlers, which can abort it before its
+    # exec (CI: "pthread_create failed", the app server dead of SIGABRT).
     mail_port = settings.mail_catcher_port
     servers = [
         Server(
@@ -67,16 +70,16 @@ def dev(
             ["stack-mail", "--port", str(mail_port), "--folder", str(settings.mail_folder)],
         ),
         Server(
-            "gRPC server",
-            f"{host}:{grpc_port} (lastseat.v1.Booking)",
-            grpc_serving(f"{local}:{grpc_port}"),
-            ["serve-grpc", "--host", host, "--port", str(grpc_port)],
-        ),
-        Server(
             "app server",
             f"http://{host}:{port}",
             http_ok(f"http://{local}:{port}/readyz"),
             ["serve", "--host", host, "--port", str(port)],
+        ),
+        Server(
+            "gRPC server",
+            f"{host}:{grpc_port} (lastseat.v1.Booking)",
+            grpc_serving(f"{local}:{grpc_port}"),
+            ["serve-grpc", "--host", host, "--port", str(grpc_port)],
         ),
     ]
     children: dict[str, subprocess.Popen[bytes]] = {}
