@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -409,6 +410,7 @@ def main() -> None:
         paced.rate = min(args.rate, lastseat["rate_kept"])
         paced.seconds = (lastseat["changes"] + 0.5) / paced.rate  # (as many, not one fewer)
         bare = uvloop.run(bare_run(bare_port, paced))
+    shutil.rmtree(workdir)  # (kept when the run failed: its servers' logs say why)
     result = {
         **lastseat,
         "bare": bare,
