@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 
 import asyncpg
@@ -42,9 +43,10 @@ from lastseat.bootstrap import build_services
 from lastseat.config import Settings, default_pool_size
 from lastseat.domain.users import Role
 from lastseat.services.samples import seed_flights
-from lastseat.stack.ports import free_port, wait_listening
+from lastseat.stack.ports import free_port, port_open
 from lastseat.stack.postgres import PostgresServer, find_or_start
 from lastseat.stack.processes import lastseat_argv, workers_of
+from lastseat.stack.processes import wait_ready as wait_process_ready
 from lastseat.stack.readiness import grpc_serving
 
 HERE = Path(__file__).resolve().parent
@@ -378,7 +380,8 @@ def start_booking_tiers(
     catcher_port = free_port()
     catcher = ["stack-mail", "--port", str(catcher_port), "--folder", str(workdir / "mail")]
     processes.append(Process(lastseat_argv(*catcher), env, workdir / "mail.log"))
-    wait_listening(catcher_port, 60, processes[-1].proc)
+    listening = partial(port_open, catcher_port)
+    wait_process_ready("the mail tier", processes[-1].proc, listening, workdir / "mail.log", 60)
     mailer_port = free_port()
     mailer_env = {**env, "LASTSEAT_MAIL_CATCHER_PORT": str(catcher_port)}
     mailer = Process(lastseat_argv("mailer", "--port", str(mailer_port)), mailer_env,

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,8 @@ from firewall_tiers import upstream_conf, wait_port  # noqa: E402
 from run import Process  # noqa: E402
 from tests.stack import waf_requests  # noqa: E402
 
-from lastseat.stack.ports import free_port, free_udp_and_tcp_port, wait_listening  # noqa: E402
-from lastseat.stack.processes import lastseat_argv  # noqa: E402
+from lastseat.stack.ports import free_port, free_udp_and_tcp_port, port_open  # noqa: E402
+from lastseat.stack.processes import lastseat_argv, wait_ready  # noqa: E402
 
 console = Console(width=140)
 THIRD_PARTY = ("browser",)  # the jar of analytics and consent cookies
@@ -97,13 +98,14 @@ def level(work: Path, paranoia: int, upstream: int, certs: Any) -> dict[str, Any
     )  # fmt: skip
     log_port = free_udp_and_tcp_port()
     conf = nginx.write_firewall(settings, certs, log_port)
+    log_file = work / f"pl{paranoia}-waf-log.log"
     log_tier = Process(
         lastseat_argv("stack-waf-log", "--port", str(log_port), "--folder", str(conf.parent)),
         dict(os.environ),
-        work / f"pl{paranoia}-waf-log.log",
+        log_file,
     )
-    try:
-        wait_listening(log_port, 60, log_tier.proc)  # (its lines are lost until it listens)
+    try:  # (its lines are lost until it listens)
+        wait_ready("the WAF log tier", log_tier.proc, partial(port_open, log_port), log_file, 60)
     except RuntimeError:
         log_tier.stop()
         raise

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import grpc
@@ -26,7 +27,8 @@ from lastseat.browser_policy import BASE_HEADERS, HSTS
 from lastseat.client.resolve import ResolvingBackend
 from lastseat.config import PROJECT_ROOT
 from lastseat.stack import nginx
-from lastseat.stack.ports import free_port, wait_listening
+from lastseat.stack.ports import free_port, port_open
+from lastseat.stack.processes import wait_ready
 from lastseat.v1 import booking_pb2 as pb
 from lastseat.v1 import booking_pb2_grpc
 from tests.stack.test_firewall import pipelined_answers
@@ -224,7 +226,8 @@ def test_the_proxy_tier_with_no_app_server_up_answers_502_problem_json(stack: St
     conf = nginx.write_proxy(settings, app_ports=[free_port()])  # nothing listens there
     proxy = subprocess.Popen(nginx.nginx_command(conf), stderr=subprocess.DEVNULL)
     try:
-        wait_listening(settings.proxy_port, 10, proxy)
+        listening = partial(port_open, settings.proxy_port)
+        wait_ready("the proxy tier", proxy, listening, conf.parent / "error.log", 10)
         with httpx.Client(base_url=f"http://127.0.0.1:{settings.proxy_port}") as client:
             gone = client.get(F, headers={"X-Request-ID": "proxy-502"})
             assert_own_answer(gone, 502)

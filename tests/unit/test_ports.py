@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,10 @@ from lastseat.stack.ports import (
     free_pair,
     free_port,
     free_ports,
+    port_open,
     reserve_udp_and_tcp_port,
-    wait_listening,
 )
+from lastseat.stack.processes import wait_ready
 
 
 def _ephemeral() -> range:
@@ -61,24 +63,36 @@ def test_a_reserved_port_is_held_for_udp_and_tcp_until_released() -> None:
             sock.close()
 
 
-def test_a_wait_for_a_port_ends_when_it_listens_when_time_is_up_or_when_its_process_ends() -> None:
-    port = free_port()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", port))
-        timer = threading.Timer(0.3, sock.listen)
-        timer.start()
-        try:
-            wait_listening(port, 10)  # returns once it listens
-        finally:
-            timer.cancel()
-    started = time.monotonic()
-    with pytest.raises(RuntimeError, match="nothing listens"):
-        wait_listening(free_port(), 0.3)
-    assert time.monotonic() - started < 5
+def test_a_wait_for_a_port_ends_when_it_listens_when_time_is_up_or_when_its_process_ends(
+    tmp_path: Path,
+) -> None:
+    """The benches and tests wait for a tier's port with stack/processes.py's wait_ready."""
+    log = tmp_path / "tier.log"
+    log.write_text("the tier's last words\n")
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        port = free_port()
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))
+            timer = threading.Timer(0.3, sock.listen)
+            timer.start()
+            try:
+                wait_ready("a tier", running, partial(port_open, port), log, 10)  # once it listens
+            finally:
+                timer.cancel()
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match="a tier not ready in"):
+            wait_ready("a tier", running, partial(port_open, free_port()), log, 0.3)
+        assert time.monotonic() - started < 5
+    finally:
+        running.kill()
+        running.wait(timeout=30)
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait(timeout=30)
-    with pytest.raises(RuntimeError, match=f"pid {ended.pid} ended"):
-        wait_listening(free_port(), 30, ended)  # at once, not after 30 s
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"a tier exited with 0.*the tier's last words"):
+        wait_ready("a tier", ended, partial(port_open, free_port()), log, 30)
+    assert time.monotonic() - started < 5  # at once, not after 30 s
 
 
 def test_parallel_runs_pick_from_shares_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:

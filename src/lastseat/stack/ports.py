@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import random
 import socket
-import subprocess
-import time
 from pathlib import Path
 
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
@@ -92,22 +90,6 @@ def port_open(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_listening(
-    port: int, seconds: float, process: subprocess.Popen[bytes] | None = None
-) -> None:
-    """Until something listens on the loopback `port`, for at most `seconds`; a RuntimeError
-    then, or at once if `process` (the one that should listen) has ended."""
-    deadline = time.monotonic() + seconds
-    while not port_open(port):
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(
-                f"pid {process.pid} ended ({process.returncode}) before {port} opened"
-            )
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"nothing listens on {port} after {seconds:.0f} s")
-        time.sleep(0.05)
 
 
 def reserve_udp_and_tcp_port() -> tuple[int, list[socket.socket]]:
